@@ -1,0 +1,129 @@
+import { bkError, throwIfAborted } from '../errors.js';
+import type { Body, GetResult, ObjectInfo, Progress } from './port.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** The length of a body when it is known without reading it. */
+export function knownLength(body: Body): number | undefined {
+  if (typeof body === 'string') return encoder.encode(body).byteLength;
+  if (body instanceof Uint8Array) return body.byteLength;
+  if (typeof Blob !== 'undefined' && body instanceof Blob) return body.size;
+  return undefined;
+}
+
+/**
+ * Any body as an async iterable of chunks, checking `signal` between chunks and reporting progress.
+ *
+ * @example
+ * ```ts
+ * for await (const chunk of chunksOf(body, { signal })) hash.update(chunk);
+ * ```
+ */
+export async function* chunksOf(
+  body: Body,
+  options: { signal?: AbortSignal; onProgress?: (p: Progress) => void } = {},
+): AsyncGenerator<Uint8Array> {
+  const { signal, onProgress } = options;
+  const total = knownLength(body);
+  let loaded = 0;
+  const emit = (chunk: Uint8Array): Uint8Array => {
+    loaded += chunk.byteLength;
+    onProgress?.(total === undefined ? { loaded } : { loaded, total });
+    return chunk;
+  };
+  throwIfAborted(signal);
+  if (typeof body === 'string') {
+    yield emit(encoder.encode(body));
+    return;
+  }
+  if (body instanceof Uint8Array) {
+    yield emit(body);
+    return;
+  }
+  const source: AsyncIterable<Uint8Array> | ReadableStream<Uint8Array> =
+    typeof Blob !== 'undefined' && body instanceof Blob
+      ? (body.stream() as ReadableStream<Uint8Array>)
+      : (body as AsyncIterable<Uint8Array> | ReadableStream<Uint8Array>);
+  if (isReadableStream(source)) {
+    const reader = source.getReader();
+    let finished = false;
+    try {
+      for (;;) {
+        throwIfAborted(signal);
+        const { done, value } = await reader.read();
+        if (done) {
+          finished = true;
+          return;
+        }
+        yield emit(asBytes(value));
+      }
+    } finally {
+      // stopped early (abort, error, consumer break): tell the producer nobody reads any more
+      if (!finished) await reader.cancel().catch(() => {});
+      reader.releaseLock();
+    }
+  }
+  for await (const chunk of source as AsyncIterable<Uint8Array>) {
+    throwIfAborted(signal);
+    yield emit(asBytes(chunk));
+  }
+}
+
+function isReadableStream(value: unknown): value is ReadableStream<Uint8Array> {
+  return typeof (value as ReadableStream | undefined)?.getReader === 'function';
+}
+
+function asBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (typeof chunk === 'string') return encoder.encode(chunk);
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  throw bkError('InvalidArgument', 'a body stream yielded something other than bytes (Uint8Array)');
+}
+
+/** Concatenates chunks into one array. */
+export function concatBytes(chunks: Uint8Array[], size?: number): Uint8Array {
+  const total = size ?? chunks.reduce((n, c) => n + c.byteLength, 0);
+  if (chunks.length === 1 && chunks[0]!.byteLength === total) return chunks[0]!;
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return out;
+}
+
+/** Reads a whole stream into memory. */
+export async function readAll(
+  stream: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+): Promise<Uint8Array> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of chunksOf(stream)) chunks.push(chunk);
+  return concatBytes(chunks);
+}
+
+/** A `GetResult` over a stream, with `bytes()`/`text()` that consume it. */
+export function getResult(
+  info: ObjectInfo,
+  body: ReadableStream<Uint8Array>,
+  range?: { start: number; end: number },
+): GetResult {
+  return {
+    ...info,
+    body,
+    ...(range ? { range } : {}),
+    bytes: () => readAll(body),
+    text: async () => decoder.decode(await readAll(body)),
+  };
+}
+
+/** A one-chunk ReadableStream over bytes. */
+export function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (bytes.byteLength > 0) controller.enqueue(bytes);
+      controller.close();
+    },
+  });
+}

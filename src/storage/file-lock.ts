@@ -1,0 +1,61 @@
+import { open, stat, unlink } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { bkError, throwIfAborted } from '../errors.js';
+
+/** A lock older than this is taken to belong to a crashed process and is broken. */
+const STALE_AFTER_MS = 30_000;
+const GIVE_UP_AFTER_MS = 60_000;
+
+/**
+ * Runs `work` while holding an exclusive lock file. `O_CREAT|O_EXCL` is atomic across processes on a
+ * local filesystem, so this serialises writers in every process sharing the folder.
+ *
+ * @example
+ * ```ts
+ * await withFileLock('/data/a~l', () => rename(tmp, record));
+ * ```
+ */
+export async function withFileLock<T>(
+  path: string,
+  work: () => Promise<T>,
+  signal?: AbortSignal,
+): Promise<T> {
+  const started = Date.now();
+  let delay = 1;
+  for (;;) {
+    throwIfAborted(signal);
+    try {
+      const handle = await open(path, 'wx');
+      await handle.close();
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    if (await isStale(path)) {
+      await unlink(path).catch(() => {});
+      continue;
+    }
+    if (Date.now() - started > GIVE_UP_AFTER_MS) {
+      throw bkError(
+        'Timeout',
+        `could not lock ${path} in ${GIVE_UP_AFTER_MS / 1000}s; delete it if no writer runs`,
+      );
+    }
+    // full jitter, capped: many writers on one key spread out instead of retrying in lockstep
+    await sleep(Math.random() * delay);
+    delay = Math.min(delay * 2, 20);
+  }
+  try {
+    return await work();
+  } finally {
+    await unlink(path).catch(() => {});
+  }
+}
+
+async function isStale(path: string): Promise<boolean> {
+  try {
+    return Date.now() - (await stat(path)).mtimeMs > STALE_AFTER_MS;
+  } catch {
+    return false;
+  }
+}

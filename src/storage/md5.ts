@@ -1,0 +1,52 @@
+import { md5 } from '@noble/hashes/legacy.js';
+
+/** Incremental MD5 that runs in browsers too (Web Crypto has no MD5); used for S3-compatible ETags. */
+export interface Md5 {
+  update(chunk: Uint8Array): Md5;
+  hex(): string;
+}
+
+/**
+ * Starts an incremental MD5.
+ *
+ * @example
+ * ```ts
+ * const etag = createMd5().update(bytes).hex();
+ * ```
+ */
+export function createMd5(): Md5 {
+  const hash = md5.create();
+  return {
+    update(chunk) {
+      hash.update(chunk);
+      return this;
+    },
+    hex: () => toHex(hash.digest()),
+  };
+}
+
+/** Lowercase hex of bytes. */
+export function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const byte of bytes) out += byte.toString(16).padStart(2, '0');
+  return out;
+}
+
+/**
+ * The ETag S3 gives a multipart object: MD5 of the concatenated binary part MD5s, then `-N`.
+ *
+ * @example
+ * ```ts
+ * multipartEtag(['9e107d9d372bb6826bd81d3542a419d6', 'e4d909c290d0fb1ca068ffaddf22cbd0']); // '...-2'
+ * ```
+ */
+export function multipartEtag(partEtags: string[]): string {
+  const hash = md5.create();
+  for (const etag of partEtags) {
+    const hex = etag.replace(/"/g, '');
+    const bytes = new Uint8Array(hex.length / 2);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+    hash.update(bytes);
+  }
+  return `${toHex(hash.digest())}-${partEtags.length}`;
+}
