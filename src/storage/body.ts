@@ -127,3 +127,40 @@ export function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
     },
   });
 }
+
+/**
+ * The bytes `start..end` (inclusive) of a stream, cancelling the source once they are through.
+ *
+ * @example
+ * ```ts
+ * const middle = sliceStream(whole, 10, 19); // 10 bytes
+ * ```
+ */
+export function sliceStream(
+  source: ReadableStream<Uint8Array>,
+  start: number,
+  end: number,
+): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  let offset = 0;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done || offset > end) {
+          if (!done) await reader.cancel();
+          controller.close();
+          return;
+        }
+        const from = Math.max(start - offset, 0);
+        const to = Math.min(end + 1 - offset, value.byteLength);
+        offset += value.byteLength;
+        if (to > from) {
+          controller.enqueue(value.subarray(from, to));
+          return;
+        }
+      }
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+}

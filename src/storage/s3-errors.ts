@@ -79,3 +79,13 @@ const HINTS: Partial<Record<ErrorCode, string>> = {
   AccessDenied: '. Check the access key, secret and the bucket policy',
   BucketNotFound: '. Create the bucket first or fix the bucket name in the connection string',
 };
+
+/** The SDK error without its raw HTTP response, which would drag sockets and buffers into every log line. */
+function trimmed(err: unknown, name: string, status: number | undefined): unknown {
+  if (!(err instanceof Error)) return err;
+  const copy = new Error(err.message);
+  copy.name = name;
+  copy.stack = err.stack ?? '';
+  Object.assign(copy, { $metadata: (err as SdkError).$metadata, ...(status ? { status } : {}) });
+  return copy;
+}

@@ -7,8 +7,6 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
   PutObjectCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
@@ -16,8 +14,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { bkError, throwIfAborted } from '../errors.js';
-import { chunksOf, getResult, knownLength } from './body.js';
-import { compareUtf8 } from './listing.js';
+import { chunksOf, getResult, knownLength, sliceStream } from './body.js';
 import type {
   Abortable,
   Body,
@@ -35,9 +32,10 @@ import type {
   StoragePort,
 } from './port.js';
 import { fromS3Error } from './s3-errors.js';
+import { listS3 } from './s3-list.js';
 import { s3Multipart } from './s3-multipart.js';
 import { type ConditionalSupport, probeConditionalWrites } from './s3-probe.js';
-import { assertValidKey, assertValidMetadata, normalizeEtag } from './validate.js';
+import { assertValidKey, assertValidMetadata, normalizeEtag, resolveRange } from './validate.js';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -55,6 +53,11 @@ export interface S3StorageOptions {
   maxSockets?: number;
   /** Where the conditional-write probe writes its scratch objects (default `.bucketkit/probe-`). */
   probePrefix?: string;
+  /**
+   * `v2` (default): ListObjectsV2 with continuation tokens. `v1`: ListObjects with markers, for
+   * servers whose V2 paging is broken (s3rver on Node 17+ answers 500: its tokens use DES).
+   */
+  listApi?: 'v1' | 'v2';
   /** Use an existing client instead (its own config is kept). */
   client?: S3Client;
 }
@@ -229,9 +232,7 @@ class S3Storage implements StoragePort {
         }),
         options.signal ? { abortSignal: options.signal } : {},
       );
-      const total = range
-        ? Number(out.ContentRange?.split('/')[1] ?? out.ContentLength)
-        : Number(out.ContentLength);
+      const total = Number(out.ContentRange?.split('/')[1] ?? out.ContentLength);
       const info: ObjectInfo = {
         key,
         size: total,
@@ -243,10 +244,31 @@ class S3Storage implements StoragePort {
       const body = out.Body
         ? (out.Body.transformToWebStream() as ReadableStream<Uint8Array>)
         : new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-      const returned = range
-        ? { start: range.start, end: range.start + Number(out.ContentLength) - 1 }
-        : undefined;
-      return getResult(info, body, returned);
+      if (!range) return getResult(info, body);
+      let wanted: { start: number; end: number };
+      try {
+        wanted = resolveRange(range, total, key);
+      } catch (err) {
+        await body.cancel().catch(() => {});
+        throw err;
+      }
+      // Trust but verify: some servers ignore Range, or widen it (s3rver sends the whole object for
+      // bytes=0-0 with a matching Content-Range). Cut what was sent down to what was asked.
+      const sent = /bytes (\d+)-(\d+)\//.exec(out.ContentRange ?? '');
+      const sentStart = sent ? Number(sent[1]) : 0;
+      const sentEnd = sent ? Number(sent[2]) : total - 1;
+      if (sentStart === wanted.start && sentEnd === wanted.end) return getResult(info, body, wanted);
+      if (sentStart > wanted.start || sentEnd < wanted.end) {
+        await body.cancel().catch(() => {});
+        throw bkError(
+          'Corrupt',
+          `asked ${key} for bytes ${wanted.start}-${wanted.end}, got ${sentStart}-${sentEnd}`,
+          {
+            details: { key },
+          },
+        );
+      }
+      return getResult(info, sliceStream(body, wanted.start - sentStart, wanted.end - sentStart), wanted);
     } catch (err) {
       this.fail(err, key, 'GetObject');
     }
@@ -272,43 +294,10 @@ class S3Storage implements StoragePort {
     }
   }
 
-  async *list(options: ListOptions = {}): AsyncGenerator<ListEntry> {
-    let token: string | undefined;
-    do {
-      throwIfAborted(options.signal);
-      let out: ListObjectsV2CommandOutput;
-      try {
-        out = await this.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.bucket,
-            ...(options.prefix ? { Prefix: options.prefix } : {}),
-            ...(options.delimiter ? { Delimiter: options.delimiter } : {}),
-            ...(options.startAfter && !token ? { StartAfter: options.startAfter } : {}),
-            ...(token ? { ContinuationToken: token } : {}),
-            MaxKeys: options.pageSize ?? 1000,
-          }),
-          options.signal ? { abortSignal: options.signal } : {},
-        );
-      } catch (err) {
-        this.fail(err, undefined, 'ListObjectsV2');
-      }
-      const page: ListEntry[] = [
-        ...(out.Contents ?? []).map((o) => ({
-          type: 'object' as const,
-          key: o.Key ?? '',
-          size: Number(o.Size ?? 0),
-          etag: normalizeEtag(o.ETag),
-          lastModified: o.LastModified ?? new Date(0),
-        })),
-        ...(out.CommonPrefixes ?? []).map((p) => ({ type: 'prefix' as const, prefix: p.Prefix ?? '' })),
-      ];
-      page.sort((a, b) =>
-        compareUtf8(a.type === 'object' ? a.key : a.prefix, b.type === 'object' ? b.key : b.prefix),
-      );
-      yield* page;
-      // some servers echo a continuation token on the last page: trust IsTruncated
-      token = out.IsTruncated ? out.NextContinuationToken : undefined;
-    } while (token);
+  list(options: ListOptions = {}): AsyncGenerator<ListEntry> {
+    return listS3(this.client, this.bucket, options, this.options.listApi ?? 'v2', (err, operation) =>
+      this.fail(err, undefined, operation),
+    );
   }
 
   async delete(key: string, options: Abortable = {}): Promise<void> {

@@ -22,6 +22,11 @@ export interface PortUnderTest {
 export interface KnownDefects {
   /** With a delimiter, a "folder" that holds only deeper keys is left out of the common prefixes (s3rver). */
   delimiterOmitsDeepOnlyPrefixes?: string;
+  /**
+   * The server stores keys as file paths: `.`, `..` and empty segments are collapsed or refused, and a
+   * segment longer than a file name (255 bytes) crashes it (s3rver).
+   */
+  keysAsPaths?: string;
 }
 
 export interface ConformanceOptions {
