@@ -64,7 +64,7 @@ export function fromS3Error(
     code,
     `${context.operation} ${where} failed (${name}${status ? ` ${status}` : ''})${detail}${hint}`,
     {
-      cause: err,
+      cause: trimmed(err, name, status),
       details: {
         bucket: context.bucket,
         ...(context.key === undefined ? {} : { key: context.key }),
