@@ -3,7 +3,7 @@ import type { Dirent } from 'node:fs';
 import { link, mkdir, open, readdir, readFile, rename, unlink, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { Readable } from 'node:stream';
-import { bkError, throwIfAborted } from '../errors.js';
+import { BucketkitError, bkError, throwIfAborted } from '../errors.js';
 import { chunksOf, getResult } from './body.js';
 import { withFileLock } from './file-lock.js';
 import { keyToPath, kindOfName, listingRoot, pathToKey } from './file-paths.js';
@@ -269,8 +269,12 @@ class FileStorage implements StoragePort {
     await withFileLock(
       at.lock,
       async () => {
-        removed = await this.readRecord(at.record);
-        if (removed) await unlink(at.record).catch(() => {});
+        // a damaged record is deleted too: that is the way out the Corrupt error points to
+        removed = await this.readRecord(at.record).catch((err) => {
+          if (!BucketkitError.is(err, 'Corrupt')) throw err;
+          return undefined;
+        });
+        await unlink(at.record).catch(() => {});
       },
       options.signal,
     ).catch((err) => {
