@@ -49,7 +49,7 @@ export function connect(url: string, options: ConnectOptions = {}): StoragePort 
       return port;
     }
     case 'file': {
-      const path = decodeURIComponent(rest.split('?')[0]!);
+      const path = decode(url, rest.split('?')[0]!, 'path');
       if (path === '')
         throw invalid(url, 'the path is empty; use file:///absolute/path or file://./relative');
       return fileStorage(resolve(path));
@@ -72,7 +72,7 @@ function connectS3(url: string, scheme: string, env: Record<string, string | und
   }
   const path = parsed.pathname.replace(/^\//, '');
   const [first, ...restOfPath] = scheme === 's3' ? [parsed.hostname, ...path.split('/')] : path.split('/');
-  const bucket = decodeURIComponent(first ?? '');
+  const bucket = decode(url, first ?? '', 'bucket');
   if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) {
     throw invalid(
       url,
@@ -81,10 +81,10 @@ function connectS3(url: string, scheme: string, env: Record<string, string | und
         : `the bucket "${bucket}" is not a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)`,
     );
   }
-  let prefix = restOfPath.map(decodeURIComponent).join('/');
+  let prefix = restOfPath.map((part) => decode(url, part, 'prefix')).join('/');
   if (prefix !== '' && !prefix.endsWith('/')) prefix += '/';
-  const user = decodeURIComponent(parsed.username);
-  const secret = decodeURIComponent(parsed.password);
+  const user = decode(url, parsed.username, 'access key');
+  const secret = decode(url, parsed.password, 'secret');
   if (user && !secret) throw invalid(url, 'it has an access key but no secret (KEY:SECRET@...)');
   const accessKeyId = user || env.AWS_ACCESS_KEY_ID;
   const secretAccessKey = secret || env.AWS_SECRET_ACCESS_KEY;
@@ -109,6 +109,14 @@ function connectS3(url: string, scheme: string, env: Record<string, string | und
     probePrefix: `${prefix}.bucketkit/probe-`,
   });
   return prefixed(port, prefix);
+}
+
+function decode(url: string, text: string, part: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch (cause) {
+    throw invalid(url, `the ${part} has a malformed %-escape; write "%" as %25`, cause);
+  }
 }
 
 function invalid(url: string, why: string, cause?: unknown) {
