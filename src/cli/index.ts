@@ -1,0 +1,60 @@
+import { parseArgs } from 'node:util';
+import { BucketkitError } from '../errors.js';
+import { err, out } from './output.js';
+import { type CommandArgs, caps, get, ls, put, rm, stat, UsageError } from './storage-commands.js';
+
+const COMMANDS: Record<string, (args: CommandArgs) => Promise<void>> = { ls, put, get, stat, rm, caps };
+
+const HELP = `bucketkit — one storage contract over S3 or a local folder
+
+usage: bucketkit COMMAND URL [args]
+
+  ls URL [--prefix P] [--delimiter /]   list keys
+  put URL KEY [FILE] [--if-none-match]  upload FILE (or stdin)
+  get URL KEY [FILE]                    download to FILE (or stdout)
+  stat URL KEY                          show an object's info
+  rm URL KEY...                         delete keys
+  caps URL                              what the storage supports
+
+URL: memory://name · file://./dir · s3://KEY:SECRET@bucket/prefix?region=R · http://KEY:SECRET@host:port/bucket/prefix`;
+
+async function main(argv: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      prefix: { type: 'string' },
+      delimiter: { type: 'string' },
+      'content-type': { type: 'string' },
+      'if-none-match': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [name, ...rest] = positionals;
+  if (!name || values.help) {
+    out(HELP);
+    return name || values.help ? 0 : 2;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    err(`unknown command "${name}"\n\n${HELP}`);
+    return 2;
+  }
+  await command({
+    positionals: rest,
+    values: { ...values, contentType: values['content-type'], ifNoneMatch: values['if-none-match'] },
+  });
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) err(`usage: bucketkit ${error.message}`);
+    else if (BucketkitError.is(error)) err(`bucketkit: ${error.message}`);
+    else err(`bucketkit: unexpected error: ${error instanceof Error ? error.stack : String(error)}`);
+    process.exitCode = error instanceof UsageError ? 2 : 1;
+  },
+);
