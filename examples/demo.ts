@@ -1,0 +1,19 @@
+/**
+ * `npm run demo`: a tour of every bucketkit module on the embedded default, a local folder
+ * (./.bucketkit-demo). Each module adds its stop here as it lands.
+ */
+import { rm } from 'node:fs/promises';
+import { storageTour } from './storage.js';
+
+const url = process.argv[2] ?? 'file://./.bucketkit-demo';
+if (url === 'file://./.bucketkit-demo') await rm('.bucketkit-demo', { recursive: true, force: true });
+
+const stops: [string, () => Promise<void>][] = [
+  ['storage', () => storageTour(url, (l) => console.log(`  ${l}`))],
+];
+
+for (const [name, run] of stops) {
+  console.log(`\n== ${name}`);
+  await run();
+}
+console.log(`\nDone. Everything the tour wrote is in ${url}`);
