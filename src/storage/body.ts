@@ -164,3 +164,41 @@ export function sliceStream(
     cancel: (reason) => reader.cancel(reason),
   });
 }
+
+/**
+ * Pulls chunks until more than `limit` bytes have come or the source ends, so a caller can choose
+ * between one request and a multipart upload without holding more than one part.
+ *
+ * @example
+ * ```ts
+ * const head = await readUpTo(chunks, 8 * 2 ** 20);
+ * if (head.done) await putOnce(concatBytes(head.chunks));
+ * ```
+ */
+export async function readUpTo(
+  source: AsyncIterator<Uint8Array>,
+  limit: number,
+): Promise<{ chunks: Uint8Array[]; size: number; done: boolean }> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  while (size <= limit) {
+    const next = await source.next();
+    if (next.done) return { chunks, size, done: true };
+    chunks.push(next.value);
+    size += next.value.byteLength;
+  }
+  return { chunks, size, done: false };
+}
+
+/** Chunks already read, then the rest of the source. */
+export async function* prepend(
+  head: Uint8Array[],
+  rest: AsyncIterator<Uint8Array>,
+): AsyncGenerator<Uint8Array> {
+  yield* head;
+  for (;;) {
+    const next = await rest.next();
+    if (next.done) return;
+    yield next.value;
+  }
+}

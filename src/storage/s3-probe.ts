@@ -1,5 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { normalizeEtag } from './validate.js';
 
 export interface ConditionalSupport {
@@ -57,6 +65,61 @@ export async function probeConditionalWrites(
     }
     return off('If-Match with the current ETag was refused');
   } finally {
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), opts).catch(() => {});
+  }
+}
+
+/**
+ * Whether CompleteMultipartUpload enforces `If-None-Match: *` (AWS does; Ceph RGW 16 ignores it), found
+ * with a real one-part upload onto an existing scratch key. Costs 5 requests, once per port, and only
+ * when a conditional write is too large for one PutObject.
+ *
+ * @example
+ * ```ts
+ * if (!(await probeMultipartConditional(client, 'bucket'))) throw tooLarge();
+ * ```
+ */
+export async function probeMultipartConditional(
+  client: S3Client,
+  bucket: string,
+  prefix = '.bucketkit/probe-',
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const key = `${prefix}${randomUUID()}`;
+  const opts = signal ? { abortSignal: signal } : {};
+  let uploadId: string | undefined;
+  try {
+    await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'existing' }), opts);
+    uploadId = (await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }), opts))
+      .UploadId;
+    const part = await client.send(
+      new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: 1, Body: 'new' }),
+      opts,
+    );
+    try {
+      await client.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: bucket,
+          Key: key,
+          UploadId: uploadId,
+          IfNoneMatch: '*',
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+        }),
+        opts,
+      );
+      uploadId = undefined;
+      return false;
+    } catch (err) {
+      const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 412 || status === 409) return true;
+      throw err;
+    }
+  } finally {
+    if (uploadId) {
+      await client
+        .send(new AbortMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: uploadId }), opts)
+        .catch(() => {});
+    }
     await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: key }), opts).catch(() => {});
   }
 }

@@ -14,7 +14,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { bkError, throwIfAborted } from '../errors.js';
-import { chunksOf, getResult, knownLength, sliceStream } from './body.js';
+import { chunksOf, concatBytes, getResult, knownLength, prepend, readUpTo, sliceStream } from './body.js';
 import type {
   Abortable,
   Body,
@@ -34,7 +34,7 @@ import type {
 import { fromS3Error } from './s3-errors.js';
 import { listS3 } from './s3-list.js';
 import { s3Multipart } from './s3-multipart.js';
-import { type ConditionalSupport, probeConditionalWrites } from './s3-probe.js';
+import { type ConditionalSupport, probeConditionalWrites, probeMultipartConditional } from './s3-probe.js';
 import { assertValidKey, assertValidMetadata, normalizeEtag, resolveRange } from './validate.js';
 
 export interface S3StorageOptions {
@@ -86,6 +86,7 @@ class S3Storage implements StoragePort {
   private readonly partSize: number;
   private readonly queueSize: number;
   private support?: Promise<ConditionalSupport>;
+  private multipartSupport?: Promise<boolean>;
 
   constructor(private readonly options: S3StorageOptions) {
     this.bucket = options.bucket;
@@ -159,30 +160,68 @@ class S3Storage implements StoragePort {
     // Small bodies of known length: one PutObject, exactly what a raw SDK call does.
     if (length !== undefined && length <= this.partSize && !(body instanceof Blob)) {
       const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : (body as Uint8Array);
-      try {
-        const out = await this.client.send(
-          new PutObjectCommand({ ...common, Body: bytes, ContentLength: bytes.byteLength }),
-          options.signal ? { abortSignal: options.signal } : {},
-        );
-        options.onProgress?.({ loaded: bytes.byteLength, total: bytes.byteLength });
-        return { etag: normalizeEtag(out.ETag), size: bytes.byteLength };
-      } catch (err) {
-        this.fail(err, key, 'PutObject');
-      }
+      const result = await this.putOnce(key, bytes, common, options.signal);
+      options.onProgress?.({ loaded: bytes.byteLength, total: bytes.byteLength });
+      return result;
     }
-    return this.putStream(key, body, options, common);
+    if (conditions.IfMatch === undefined && conditions.IfNoneMatch === undefined) {
+      return this.putStream(key, chunksOf(body, options), options, common);
+    }
+    // A single PutObject honours conditions wherever the probe passed; a multipart Complete does not
+    // everywhere (Ceph ignores it). Read up to one part first: most conditional bodies end there.
+    const chunks = chunksOf(body, options);
+    const head = await readUpTo(chunks, this.partSize);
+    if (head.done) return this.putOnce(key, concatBytes(head.chunks), common, options.signal);
+    this.multipartSupport ??= probeMultipartConditional(
+      this.client,
+      this.bucket,
+      this.options.probePrefix,
+      options.signal,
+    );
+    if (!(await this.multipartSupport)) {
+      await chunks.return(undefined);
+      throw bkError(
+        'Unsupported',
+        `${this.name} ignores conditions on multipart uploads; conditional writes here are limited to ${this.partSize} bytes (raise partSize)`,
+        { details: { key } },
+      );
+    }
+    return this.putStream(key, prepend(head.chunks, chunks), options, common);
+  }
+
+  private async putOnce(
+    key: string,
+    bytes: Uint8Array,
+    params: Record<string, unknown>,
+    signal: AbortSignal | undefined,
+  ): Promise<PutResult> {
+    try {
+      const out = await this.client.send(
+        new PutObjectCommand({
+          ...params,
+          Bucket: this.bucket,
+          Key: key,
+          Body: bytes,
+          ContentLength: bytes.byteLength,
+        }),
+        signal ? { abortSignal: signal } : {},
+      );
+      return { etag: normalizeEtag(out.ETag), size: bytes.byteLength };
+    } catch (err) {
+      return this.fail(err, key, 'PutObject');
+    }
   }
 
   /** Unknown or large bodies: multipart with bounded memory (lib-storage), a single PUT when it fits one part. */
   private async putStream(
     key: string,
-    body: Body,
+    chunks: AsyncIterable<Uint8Array>,
     options: PutOptions,
     params: Record<string, unknown> & { IfNoneMatch?: string; IfMatch?: string },
   ): Promise<PutResult> {
     let size = 0;
     const counted = async function* () {
-      for await (const chunk of chunksOf(body, options)) {
+      for await (const chunk of chunks) {
         size += chunk.byteLength;
         yield chunk;
       }
