@@ -84,10 +84,25 @@ const rawGetViaWeb = async (key: string) => {
   const out = await raw.send(new GetObjectCommand({ Bucket: B, Key: key }));
   return (await readAll(out.Body!.transformToWebStream() as ReadableStream<Uint8Array>)).byteLength;
 };
+const rawGetViaFrom = async (key: string) => {
+  const out = await raw.send(new GetObjectCommand({ Bucket: B, Key: key }));
+  const body = out.Body as unknown as AsyncIterable<Uint8Array>;
+  return (await readAll(ReadableStream.from(body))).byteLength;
+};
+const rawChunks = async (key: string) => {
+  const out = await raw.send(new GetObjectCommand({ Bucket: B, Key: key }));
+  const sizes: number[] = [];
+  for await (const c of out.Body as unknown as AsyncIterable<Uint8Array>) sizes.push(c.byteLength);
+  return sizes;
+};
 const portGet = async (key: string) => (await (await port.get(key)).bytes()).byteLength;
 
 const mode = process.argv[3] ?? 'all';
 if (mode === 'all' || mode === 'get') {
+  const sizes = await rawChunks('big');
+  console.log(
+    `GET 16 MiB arrives in ${sizes.length} chunks, median ${sizes.sort((a, b) => a - b)[sizes.length >> 1]} bytes`,
+  );
   await compare(
     'GET 16 MiB',
     {
@@ -102,6 +117,7 @@ if (mode === 'all' || mode === 'get') {
     {
       raw: () => rawGet('small'),
       'raw + toWeb + readAll': () => rawGetViaWeb('small'),
+      'raw + ReadableStream.from + readAll': () => rawGetViaFrom('small'),
       adapter: () => portGet('small'),
     },
     150,

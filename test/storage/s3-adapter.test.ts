@@ -6,7 +6,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BucketkitError, multipartEtag, type StoragePort, s3Storage } from '../../src/index.js';
-import { md5Hex, pseudoRandomBytes } from '../../src/testing/index.js';
+import { generatedStream, md5Hex, pseudoRandomBytes } from '../../src/testing/index.js';
 import { rawClient, type S3Server, startCephRgw, startS3rver } from '../support/servers.js';
 
 const MIB = 1024 * 1024;
@@ -99,6 +99,25 @@ describe('s3 adapter on Ceph RGW', () => {
     const created = await port.put('cond/stream-new', stream(1000), { ifNoneMatch: '*' });
     expect(created.size).toBe(1000);
   });
+
+  it('streams a 256 MiB body of unknown length with bounded memory (multipart, about partSize x (queueSize + 1))', async () => {
+    const source = generatedStream(256 * MIB);
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }, 20);
+    try {
+      const put = await port.put('big/256mib.bin', source.stream);
+      expect(put.size).toBe(256 * MIB);
+      expect(put.etag).toMatch(/^[0-9a-f]{32}-32$/);
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(peak - before).toBeLessThan(160 * MIB);
+    expect((await port.head('big/256mib.bin')).size).toBe(256 * MIB);
+    await port.delete('big/256mib.bin');
+  }, 120_000);
 
   it('presigned GET and PUT URLs work with plain fetch', async () => {
     const putUrl = await port.presign!('PUT', 'presigned/file.txt', { expiresIn: 60 });
