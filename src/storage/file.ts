@@ -25,7 +25,13 @@ import type {
   StorageCapabilities,
   StoragePort,
 } from './port.js';
-import { assertValidKey, assertValidMetadata, resolveRange } from './validate.js';
+import {
+  assertValidKey,
+  assertValidMetadata,
+  checkPreconditions,
+  deleteEach,
+  resolveRange,
+} from './validate.js';
 
 export interface FileStorageOptions {
   /**
@@ -152,7 +158,7 @@ class FileStorage implements StoragePort {
         at.lock,
         async () => {
           const current = await this.readRecord(at.record);
-          checkPreconditions(record.key, current, conditions);
+          checkPreconditions(record.key, current?.etag, conditions);
           await rename(temp, at.record);
           replaced = current;
         },
@@ -193,11 +199,7 @@ class FileStorage implements StoragePort {
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(options.signal);
       const record = await this.mustReadRecord(key, at);
-      if (options.ifMatch !== undefined && record.etag !== options.ifMatch) {
-        throw bkError('PreconditionFailed', `"${key}" does not have ETag ${options.ifMatch}`, {
-          details: { key },
-        });
-      }
+      checkPreconditions(key, record.etag, { ifMatch: options.ifMatch });
       const range = options.range ? resolveRange(options.range, record.size, key) : undefined;
       let handle: Awaited<ReturnType<typeof open>>;
       try {
@@ -284,16 +286,11 @@ class FileStorage implements StoragePort {
     if (removed) await unlink(join(at.dir, removed.data)).catch(() => {});
   }
 
-  async deleteMany(
+  deleteMany(
     keys: Iterable<string> | AsyncIterable<string>,
     options: Abortable = {},
   ): Promise<DeleteManyResult> {
-    let deleted = 0;
-    for await (const key of keys) {
-      await this.delete(key, options);
-      deleted++;
-    }
-    return { deleted };
+    return deleteEach((key) => this.delete(key, options), keys);
   }
 
   async copy(source: string, destination: string, options: CopyOptions = {}): Promise<PutResult> {
@@ -302,11 +299,7 @@ class FileStorage implements StoragePort {
     assertValidMetadata(options.metadata);
     throwIfAborted(options.signal);
     const original = await this.mustReadRecord(source, from);
-    if (options.ifSourceMatch !== undefined && original.etag !== options.ifSourceMatch) {
-      throw bkError('PreconditionFailed', `"${source}" does not have ETag ${options.ifSourceMatch}`, {
-        details: { key: source },
-      });
-    }
+    checkPreconditions(source, original.etag, { ifMatch: options.ifSourceMatch });
     await mkdir(to.dir, { recursive: true });
     const dataName = `${to.base}~d${randomBytes(8).toString('hex')}`;
     // data files are never modified once written, so a hard link is a safe, instant copy
@@ -335,21 +328,6 @@ class FileStorage implements StoragePort {
       if (!committed) await unlink(join(to.dir, dataName)).catch(() => {});
     }
     return { etag: record.etag, size: record.size };
-  }
-}
-
-function checkPreconditions(
-  key: string,
-  current: ObjectRecord | undefined,
-  conditions: { ifNoneMatch?: '*'; ifMatch?: string },
-): void {
-  if (conditions.ifNoneMatch === '*' && current) {
-    throw bkError('PreconditionFailed', `"${key}" already exists (ifNoneMatch: '*')`, { details: { key } });
-  }
-  if (conditions.ifMatch !== undefined && current?.etag !== conditions.ifMatch) {
-    throw bkError('PreconditionFailed', `"${key}" does not have ETag ${conditions.ifMatch}`, {
-      details: { key },
-    });
   }
 }
 

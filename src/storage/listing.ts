@@ -1,17 +1,29 @@
 import type { ListEntry, ListedObject, ListOptions } from './port.js';
 
-const encoder = new TextEncoder();
-
-/** Compares two strings in UTF-8 byte order, the order S3 lists keys in. */
+/**
+ * Compares two strings in UTF-8 byte order, the order S3 lists keys in, without encoding them.
+ * UTF-16 code units already sort like UTF-8 bytes except that surrogates (U+D800-DFFF, i.e. code
+ * points past U+FFFF) must come after U+E000-FFFF: shift the two ranges past each other.
+ *
+ * @example
+ * ```ts
+ * ['😀', '\uffee'].sort(compareUtf8); // ['\uffee', '😀']
+ * ```
+ */
 export function compareUtf8(a: string, b: string): number {
-  if (a === b) return 0;
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  const n = Math.min(x.length, y.length);
+  const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
-    if (x[i] !== y[i]) return x[i]! - y[i]!;
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x !== y) return utf8Rank(x) - utf8Rank(y);
   }
-  return x.length - y.length;
+  return a.length - b.length;
+}
+
+function utf8Rank(unit: number): number {
+  if (unit >= 0xe000) return unit - 0x800;
+  if (unit >= 0xd800) return unit + 0x2000;
+  return unit;
 }
 
 /**

@@ -17,7 +17,13 @@ import type {
   StorageCapabilities,
   StoragePort,
 } from './port.js';
-import { assertValidKey, assertValidMetadata, resolveRange } from './validate.js';
+import {
+  assertValidKey,
+  assertValidMetadata,
+  checkPreconditions,
+  deleteEach,
+  resolveRange,
+} from './validate.js';
 
 interface StoredObject {
   info: ObjectInfo;
@@ -63,7 +69,7 @@ class MemoryStorage implements StoragePort {
     }
     throwIfAborted(options.signal);
     const data = concatBytes(chunks);
-    this.checkPreconditions(key, options);
+    checkPreconditions(key, this.objects.get(key)?.info.etag, options);
     const info: ObjectInfo = {
       key,
       size: data.byteLength,
@@ -76,26 +82,10 @@ class MemoryStorage implements StoragePort {
     return { etag: info.etag, size: info.size };
   }
 
-  private checkPreconditions(key: string, options: { ifNoneMatch?: '*'; ifMatch?: string }): void {
-    const current = this.objects.get(key);
-    if (options.ifNoneMatch === '*' && current) {
-      throw bkError('PreconditionFailed', `"${key}" already exists (ifNoneMatch: '*')`, { details: { key } });
-    }
-    if (options.ifMatch !== undefined && current?.info.etag !== options.ifMatch) {
-      throw bkError('PreconditionFailed', `"${key}" does not have ETag ${options.ifMatch}`, {
-        details: { key },
-      });
-    }
-  }
-
   async get(key: string, options: GetOptions = {}): Promise<GetResult> {
     throwIfAborted(options.signal);
     const object = this.find(key);
-    if (options.ifMatch !== undefined && object.info.etag !== options.ifMatch) {
-      throw bkError('PreconditionFailed', `"${key}" does not have ETag ${options.ifMatch}`, {
-        details: { key },
-      });
-    }
+    checkPreconditions(key, object.info.etag, { ifMatch: options.ifMatch });
     const info = cloneInfo(object.info);
     if (!options.range) return getResult(info, streamOf(object.data));
     const range = resolveRange(options.range, object.data.byteLength, key);
@@ -128,16 +118,11 @@ class MemoryStorage implements StoragePort {
     this.objects.delete(key);
   }
 
-  async deleteMany(
+  deleteMany(
     keys: Iterable<string> | AsyncIterable<string>,
     options: Abortable = {},
   ): Promise<DeleteManyResult> {
-    let deleted = 0;
-    for await (const key of keys) {
-      await this.delete(key, options);
-      deleted++;
-    }
-    return { deleted };
+    return deleteEach((key) => this.delete(key, options), keys);
   }
 
   async copy(source: string, destination: string, options: CopyOptions = {}): Promise<PutResult> {
@@ -145,12 +130,8 @@ class MemoryStorage implements StoragePort {
     assertValidMetadata(options.metadata);
     throwIfAborted(options.signal);
     const object = this.find(source);
-    if (options.ifSourceMatch !== undefined && object.info.etag !== options.ifSourceMatch) {
-      throw bkError('PreconditionFailed', `"${source}" does not have ETag ${options.ifSourceMatch}`, {
-        details: { key: source },
-      });
-    }
-    this.checkPreconditions(destination, options);
+    checkPreconditions(source, object.info.etag, { ifMatch: options.ifSourceMatch });
+    checkPreconditions(destination, this.objects.get(destination)?.info.etag, options);
     const contentType = options.metadata
       ? options.contentType
       : (options.contentType ?? object.info.contentType);

@@ -111,3 +111,47 @@ export function resolveRange(
 export function normalizeEtag(etag: string | undefined): string {
   return (etag ?? '').replace(/^W\//, '').replace(/^"|"$/g, '');
 }
+
+/**
+ * Checks `ifNoneMatch` / `ifMatch` against the current ETag (undefined: no object), for ports that
+ * enforce conditions themselves.
+ *
+ * @example
+ * ```ts
+ * checkPreconditions(key, current?.etag, options); // throws PreconditionFailed on a lost race
+ * ```
+ */
+export function checkPreconditions(
+  key: string,
+  currentEtag: string | undefined,
+  conditions: { ifNoneMatch?: '*'; ifMatch?: string },
+): void {
+  if (conditions.ifNoneMatch === '*' && currentEtag !== undefined) {
+    throw bkError('PreconditionFailed', `"${key}" already exists (ifNoneMatch: '*')`, { details: { key } });
+  }
+  if (conditions.ifMatch !== undefined && currentEtag !== conditions.ifMatch) {
+    throw bkError('PreconditionFailed', `"${key}" does not have ETag ${conditions.ifMatch}`, {
+      details: { key },
+    });
+  }
+}
+
+/**
+ * `deleteMany` for ports without a batch call: deletes one key at a time.
+ *
+ * @example
+ * ```ts
+ * deleteMany = (keys, o) => deleteEach((k) => this.delete(k, o), keys);
+ * ```
+ */
+export async function deleteEach(
+  remove: (key: string) => Promise<void>,
+  keys: Iterable<string> | AsyncIterable<string>,
+): Promise<{ deleted: number }> {
+  let deleted = 0;
+  for await (const key of keys) {
+    await remove(key);
+    deleted++;
+  }
+  return { deleted };
+}
