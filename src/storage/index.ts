@@ -8,6 +8,7 @@
  * ```
  */
 
+export { chunksOf, getResult, readAll } from './body.js';
 export { type ConnectOptions, connect } from './connect.js';
 export { type FileStorageOptions, fileStorage } from './file.js';
 export {
@@ -26,4 +27,12 @@ export { memoryStorage } from './memory.js';
 export type * from './port.js';
 export { prefixed } from './prefixed.js';
 export { type S3StorageOptions, s3Storage } from './s3.js';
-export { MAX_KEY_BYTES, METADATA_LIMIT_BYTES } from './validate.js';
+export {
+  assertValidKey,
+  assertValidMetadata,
+  checkPreconditions,
+  deleteEach,
+  MAX_KEY_BYTES,
+  METADATA_LIMIT_BYTES,
+  resolveRange,
+} from './validate.js';

@@ -68,9 +68,8 @@ export async function* listS3(
       })),
       ...(page.CommonPrefixes ?? []).map((p) => ({ type: 'prefix' as const, prefix: p.Prefix ?? '' })),
     ];
-    // S3 returns objects and prefixes in two sorted lists; interleave them only when both are there
-    if (page.CommonPrefixes?.length && page.Contents?.length)
-      entries.sort((a, b) => compareUtf8(nameOf(a), nameOf(b)));
+    // S3 returns objects and prefixes as two sorted lists; some servers (s3rver) sort by UTF-16 instead
+    entries.sort((a, b) => compareUtf8(nameOf(a), nameOf(b)));
     yield* entries;
     // some servers echo a continuation token on the last page: trust IsTruncated alone
     if (!page.IsTruncated) return;

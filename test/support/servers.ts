@@ -37,14 +37,16 @@ export function rawClient(server: S3Server): S3Client {
 }
 
 /** s3rver in this process, with one bucket. Fast; ignores conditional writes (see DESIGN.md). */
-export async function startS3rver(bucket = 'test'): Promise<S3Server> {
+export async function startS3rver(buckets: string | string[] = 'test'): Promise<S3Server> {
+  const names = typeof buckets === 'string' ? [buckets] : buckets;
+  const bucket = names[0]!;
   const directory = await mkdtemp(join(tmpdir(), 'bk-s3rver-'));
   const server = new S3rver({
     address: '127.0.0.1',
     port: 0,
     silent: true,
     directory,
-    configureBuckets: [{ name: bucket, configs: [] }],
+    configureBuckets: names.map((name) => ({ name, configs: [] })),
     vhostBuckets: false,
   });
   const address = (await server.run()) as AddressInfo;

@@ -1,0 +1,88 @@
+import { BucketkitError, throwIfAborted } from '../errors.js';
+import { compareUtf8, type ListEntry, type ListOptions, type StoragePort } from '../storage/index.js';
+import { MANIFEST_PREFIX } from './layout.js';
+import { newestManifest, readManifests } from './manifests.js';
+
+/**
+ * Merges the manifest listings of every port into one listing of live objects, in UTF-8 order. A key
+ * is read from the ports that list it, so a tombstone on any of them hides an older copy elsewhere;
+ * delimiters are applied after that, so a folder of deleted objects does not show.
+ */
+export async function* listErasure(ports: StoragePort[], options: ListOptions): AsyncGenerator<ListEntry> {
+  throwIfAborted(options.signal);
+  const prefix = options.prefix ?? '';
+  const inner: ListOptions = {
+    prefix: MANIFEST_PREFIX + prefix,
+    ...(options.startAfter !== undefined ? { startAfter: MANIFEST_PREFIX + options.startAfter } : {}),
+    ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  };
+  let lastPrefix: string | undefined;
+  for await (const { key, holders } of mergeKeys(ports.map((port) => port.list(inner)))) {
+    throwIfAborted(options.signal);
+    const manifest = newestManifest(
+      await readManifests(
+        holders.map((i) => ports[i]!),
+        key,
+        options,
+      ),
+    );
+    if (!manifest || manifest.deleted) continue;
+    if (options.delimiter) {
+      const at = key.indexOf(options.delimiter, prefix.length);
+      if (at >= 0) {
+        const common = key.slice(0, at + options.delimiter.length);
+        if (
+          common !== lastPrefix &&
+          (options.startAfter === undefined || compareUtf8(common, options.startAfter) > 0)
+        ) {
+          lastPrefix = common;
+          yield { type: 'prefix', prefix: common };
+        }
+        continue;
+      }
+    }
+    yield {
+      type: 'object',
+      key,
+      size: manifest.size,
+      etag: manifest.etag,
+      lastModified: new Date(manifest.lastModified),
+    };
+  }
+}
+
+/** A k-way merge of sorted listings: each key once, with the indexes of the listings that hold it. */
+async function* mergeKeys(
+  listings: AsyncIterable<ListEntry>[],
+): AsyncGenerator<{ key: string; holders: number[] }> {
+  const iterators = listings.map((listing) => listing[Symbol.asyncIterator]());
+  const heads: (string | undefined)[] = await Promise.all(iterators.map((it) => nextKey(it)));
+  for (;;) {
+    let smallest: string | undefined;
+    for (const head of heads)
+      if (head !== undefined && (smallest === undefined || compareUtf8(head, smallest) < 0)) smallest = head;
+    if (smallest === undefined) return;
+    const holders = heads.flatMap((head, i) => (head === smallest ? [i] : []));
+    yield { key: smallest.slice(MANIFEST_PREFIX.length), holders };
+    await Promise.all(
+      holders.map(async (i) => {
+        heads[i] = await nextKey(iterators[i]!);
+      }),
+    );
+  }
+}
+
+/** The next object key of a listing; a port that fails to list counts as empty (it is one of the m). */
+async function nextKey(iterator: AsyncIterator<ListEntry>): Promise<string | undefined> {
+  try {
+    for (;;) {
+      const next = await iterator.next();
+      if (next.done) return undefined;
+      if (next.value.type === 'object') return next.value.key;
+    }
+  } catch (err) {
+    if (BucketkitError.is(err, 'Aborted')) throw err;
+    return undefined;
+  }
+}

@@ -1,0 +1,139 @@
+import { crc32 } from 'node:zlib';
+import { bkError, throwIfAborted } from '../errors.js';
+import type { StoragePort } from '../storage/port.js';
+import type { ErasureCodec } from './codec.js';
+import { CHECKSUM_BYTES, geometry, type Manifest, shardKey } from './layout.js';
+
+export interface ReadContext {
+  ports: StoragePort[];
+  codec: ErasureCodec;
+  /** Start reading parity when a data shard has not answered after this long (ms). */
+  hedgeAfterMs: number;
+  /** Give up on ports that have not answered after this long (ms). */
+  readTimeoutMs: number;
+}
+
+/**
+ * Reads blocks `first..last` of an object and returns their bytes. Data shards are read first; parity
+ * is read when a data shard fails, is slow, or has a block whose checksum does not match, and the
+ * missing data is rebuilt. Throws `Corrupt` when fewer than k good shards remain for some block.
+ */
+export async function readBlocks(
+  context: ReadContext,
+  manifest: Manifest,
+  first: number,
+  last: number,
+  signal?: AbortSignal,
+): Promise<Uint8Array> {
+  const { ports, codec } = context;
+  const k = codec.dataShards;
+  const n = ports.length;
+  const g = geometry(manifest.size, manifest.blockSize, k);
+  const start = g.shardOffset(first);
+  const end = g.shardOffset(last) + g.shardLength(last) + CHECKSUM_BYTES - 1;
+  const good: (Uint8Array | undefined)[][] = Array.from({ length: n }, () => []);
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const started = new Set<number>();
+  const settled = new Set<number>();
+  let wake: () => void = () => {};
+
+  const fetchShard = async (i: number) => {
+    try {
+      if (!manifest.written[i]) return;
+      const got = await ports[i]!.get(shardKey(manifest.key, manifest.version, i), {
+        range: { start, end },
+        signal: controller.signal,
+      });
+      const bytes = await got.bytes();
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      for (let b = first; b <= last; b++) {
+        const offset = g.shardOffset(b) - start;
+        const length = g.shardLength(b);
+        if (offset + length + CHECKSUM_BYTES > bytes.byteLength) break;
+        const slice = bytes.subarray(offset, offset + length);
+        if (crc32(slice) === view.getUint32(offset + length)) good[i]![b] = slice;
+      }
+    } catch {
+      // a failed, hanging or lying port is one of the m the code tolerates
+    } finally {
+      settled.add(i);
+      wake();
+    }
+  };
+  const launch = (i: number) => {
+    if (!started.has(i)) {
+      started.add(i);
+      void fetchShard(i);
+    }
+  };
+  const blockReady = (b: number) => good.filter((shard) => shard[b]).length >= k;
+  const allReady = () => {
+    for (let b = first; b <= last; b++) if (!blockReady(b)) return false;
+    return true;
+  };
+  const dataComplete = () => {
+    for (let i = 0; i < k; i++) for (let b = first; b <= last; b++) if (!good[i]![b]) return false;
+    return true;
+  };
+  const waitFor = (done: () => boolean, ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, ms);
+      function finish() {
+        clearTimeout(timer);
+        wake = () => {};
+        resolve();
+      }
+      wake = () => {
+        if (done()) finish();
+      };
+      wake();
+    });
+
+  try {
+    for (let i = 0; i < k; i++) launch(i);
+    await waitFor(() => dataComplete() || [...started].every((i) => settled.has(i)), context.hedgeAfterMs);
+    if (!dataComplete()) for (let i = k; i < n; i++) launch(i);
+    await waitFor(() => allReady() || settled.size === started.size, context.readTimeoutMs);
+    throwIfAborted(signal);
+    if (!allReady()) {
+      throw bkError(
+        'Corrupt',
+        `"${manifest.key}": fewer than ${k} intact shards remain for some block; run heal() or restore`,
+        {
+          details: { key: manifest.key },
+        },
+      );
+    }
+  } finally {
+    controller.abort();
+    signal?.removeEventListener('abort', onAbort);
+  }
+  return assemble(codec, good, g, first, last);
+}
+
+function assemble(
+  codec: ErasureCodec,
+  good: (Uint8Array | undefined)[][],
+  g: ReturnType<typeof geometry>,
+  first: number,
+  last: number,
+): Uint8Array {
+  const k = codec.dataShards;
+  let total = 0;
+  for (let b = first; b <= last; b++) total += g.blockLength(b);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (let b = first; b <= last; b++) {
+    let shards = good.map((shard) => shard[b]);
+    if (shards.slice(0, k).some((s) => !s)) shards = codec.reconstruct(shards);
+    const length = g.blockLength(b);
+    for (let i = 0; i < k; i++) {
+      const take = Math.max(0, Math.min(g.shardLength(b), length - i * g.shardLength(b)));
+      out.set(shards[i]!.subarray(0, take), offset);
+      offset += take;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,260 @@
+import { bkError, throwIfAborted } from '../errors.js';
+import type {
+  Abortable,
+  Body,
+  CopyOptions,
+  DeleteManyResult,
+  GetOptions,
+  GetResult,
+  ListEntry,
+  ListOptions,
+  ObjectInfo,
+  PutOptions,
+  PutResult,
+  StorageCapabilities,
+  StoragePort,
+} from '../storage/index.js';
+import {
+  assertValidMetadata,
+  checkPreconditions,
+  chunksOf,
+  deleteEach,
+  getResult,
+  resolveRange,
+} from '../storage/index.js';
+import { createCodec, type ErasureCodec } from './codec.js';
+import { type Manifest, newVersion } from './layout.js';
+import { listErasure } from './list.js';
+import { newestManifest, readManifests, writeManifests } from './manifests.js';
+import { type ReadContext, readBlocks } from './read.js';
+import { removeShards, type WriteContext, writeShards } from './write.js';
+
+export interface ErasureOptions {
+  /** Data shards k; default `ports.length - parity`. */
+  data?: number;
+  /** Parity shards m: how many ports may fail. Default 2. */
+  parity?: number;
+  /** Objects are striped in blocks of this many bytes (default 1 MiB). */
+  blockSize?: number;
+  /** Ports that must take a write for it to succeed (default k, or k + 1 when k = m). */
+  writeQuorum?: number;
+  /** Start parity reads when a data shard is slower than this (ms, default 500). */
+  hedgeAfterMs?: number;
+  /** Give up on a port after this long (ms, default 30 000). */
+  readTimeoutMs?: number;
+  /** Blocks fetched per round trip when streaming a read (default 8). */
+  blocksPerRead?: number;
+}
+
+export interface ErasurePort extends StoragePort {
+  readonly codec: ErasureCodec;
+  readonly ports: StoragePort[];
+}
+
+/**
+ * A StoragePort that stripes every object across `ports` with Reed-Solomon coding: any `parity` ports
+ * may fail, hang or return damaged bytes and every object still reads byte-exact.
+ *
+ * @example
+ * ```ts
+ * const port = erasure([1, 2, 3, 4, 5, 6].map((i) => fileStorage(`/disks/${i}`)), { parity: 2 });
+ * await port.put('video.mp4', stream);
+ * ```
+ */
+export function erasure(ports: StoragePort[], options: ErasureOptions = {}): ErasurePort {
+  return new ErasureStorage(ports, options);
+}
+
+class ErasureStorage implements ErasurePort {
+  readonly name: string;
+  readonly codec: ErasureCodec;
+  private readonly write: WriteContext;
+  private readonly read: ReadContext;
+  private readonly blocksPerRead: number;
+
+  constructor(
+    readonly ports: StoragePort[],
+    options: ErasureOptions,
+  ) {
+    const parity = options.parity ?? 2;
+    const data = options.data ?? ports.length - parity;
+    if (data + parity !== ports.length) {
+      throw bkError(
+        'InvalidArgument',
+        `data (${data}) + parity (${parity}) must equal the number of ports (${ports.length})`,
+      );
+    }
+    this.codec = createCodec({ dataShards: data, parityShards: parity });
+    const blockSize = options.blockSize ?? 1024 * 1024;
+    const writeQuorum = options.writeQuorum ?? (data === parity ? data + 1 : data);
+    if (writeQuorum < data || writeQuorum > ports.length) {
+      throw bkError('InvalidArgument', `writeQuorum must be between ${data} and ${ports.length}`);
+    }
+    this.write = { ports, codec: this.codec, blockSize, writeQuorum };
+    this.read = {
+      ports,
+      codec: this.codec,
+      hedgeAfterMs: options.hedgeAfterMs ?? 500,
+      readTimeoutMs: options.readTimeoutMs ?? 30_000,
+    };
+    this.blocksPerRead = options.blocksPerRead ?? 8;
+    this.name = `erasure(${data}+${parity}):[${ports.map((p) => p.name).join(', ')}]`;
+  }
+
+  async capabilities(): Promise<StorageCapabilities> {
+    return {
+      conditionalWrites: false,
+      multipart: false,
+      presign: false,
+      notes: ['conditional writes need a consensus across ports that erasure() does not run yet'],
+    };
+  }
+
+  private refuseConditions(key: string, options: { ifNoneMatch?: '*'; ifMatch?: string }): void {
+    if (options.ifNoneMatch !== undefined || options.ifMatch !== undefined) {
+      throw bkError('Unsupported', `${this.name} does not enforce conditional writes`, { details: { key } });
+    }
+  }
+
+  async put(key: string, body: Body, options: PutOptions = {}): Promise<PutResult> {
+    this.refuseConditions(key, options);
+    checkKey(key);
+    assertValidMetadata(options.metadata);
+    const before = newestManifest(await readManifests(this.ports, key, options));
+    const manifest = await writeShards(this.write, key, chunksOf(body, options), options);
+    const committed = await writeManifests(
+      this.ports,
+      manifest,
+      options.signal ? { signal: options.signal } : {},
+    );
+    if (committed < this.write.writeQuorum) {
+      throw bkError('Backend', `"${key}" was written to only ${committed} ports' manifests; run heal()`, {
+        details: { key, retryable: true },
+      });
+    }
+    if (before && !before.deleted) await removeShards(this.ports, key, before.version);
+    return { etag: manifest.etag, size: manifest.size };
+  }
+
+  private async current(key: string, options: Abortable): Promise<Manifest> {
+    checkKey(key);
+    const manifest = newestManifest(await readManifests(this.ports, key, options));
+    if (!manifest || manifest.deleted) {
+      throw bkError('NotFound', `no object "${key}" in ${this.name}`, { details: { key } });
+    }
+    return manifest;
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<GetResult> {
+    const manifest = await this.current(key, options);
+    const info = toInfo(manifest);
+    checkPreconditions(key, manifest.etag, { ifMatch: options.ifMatch });
+    const range = options.range ? resolveRange(options.range, manifest.size, key) : undefined;
+    const from = range?.start ?? 0;
+    const to = range?.end ?? manifest.size - 1;
+    const firstBlock = Math.floor(from / manifest.blockSize);
+    const lastBlock = manifest.size === 0 ? -1 : Math.floor(to / manifest.blockSize);
+    // Read the first batch now, so a missing or unrecoverable object fails get() itself.
+    const batch = (b: number) => Math.min(b + this.blocksPerRead - 1, lastBlock);
+    const firstBytes =
+      lastBlock < 0
+        ? new Uint8Array(0)
+        : await readBlocks(this.read, manifest, firstBlock, batch(firstBlock), options.signal);
+    const read = this.read;
+    let next = batch(firstBlock) + 1;
+    let pending: Uint8Array | undefined = firstBytes;
+    let batchStart = firstBlock * manifest.blockSize;
+    const stream = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        try {
+          if (!pending) {
+            if (next > lastBlock || lastBlock < 0) {
+              controller.close();
+              return;
+            }
+            throwIfAborted(options.signal);
+            const last = batch(next);
+            batchStart = next * manifest.blockSize;
+            pending = await readBlocks(read, manifest, next, last, options.signal);
+            next = last + 1;
+          }
+          const lo = Math.max(from - batchStart, 0);
+          const hi = Math.min(to + 1 - batchStart, pending.byteLength);
+          if (hi > lo) controller.enqueue(pending.subarray(lo, hi));
+          pending = undefined;
+          if (next > lastBlock) controller.close();
+        } catch (err) {
+          controller.error(err);
+        }
+      },
+    });
+    return getResult(info, stream, range);
+  }
+
+  async head(key: string, options: Abortable = {}): Promise<ObjectInfo> {
+    return toInfo(await this.current(key, options));
+  }
+
+  list(options: ListOptions = {}): AsyncGenerator<ListEntry> {
+    return listErasure(this.ports, options);
+  }
+
+  async delete(key: string, options: Abortable = {}): Promise<void> {
+    checkKey(key);
+    throwIfAborted(options.signal);
+    const before = newestManifest(await readManifests(this.ports, key, options));
+    if (!before || before.deleted) return;
+    // a tombstone, not a removal: a port that misses the delete must not bring the object back
+    const tombstone: Manifest = { ...before, version: newVersion(), deleted: true, size: 0, metadata: {} };
+    const committed = await writeManifests(this.ports, tombstone, options);
+    if (committed < this.write.writeQuorum) {
+      throw bkError('Backend', `delete of "${key}" reached only ${committed} ports; run heal()`, {
+        details: { key, retryable: true },
+      });
+    }
+    await removeShards(this.ports, key, before.version);
+  }
+
+  deleteMany(
+    keys: Iterable<string> | AsyncIterable<string>,
+    options: Abortable = {},
+  ): Promise<DeleteManyResult> {
+    return deleteEach((key) => this.delete(key, options), keys);
+  }
+
+  async copy(source: string, destination: string, options: CopyOptions = {}): Promise<PutResult> {
+    this.refuseConditions(destination, options);
+    const original = await this.current(source, options);
+    checkPreconditions(source, original.etag, { ifMatch: options.ifSourceMatch });
+    const got = await this.get(source, options);
+    const contentType = options.metadata
+      ? options.contentType
+      : (options.contentType ?? original.contentType);
+    return this.put(destination, got.body, {
+      metadata: options.metadata ?? original.metadata,
+      ...(contentType ? { contentType } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+}
+
+function toInfo(manifest: Manifest): ObjectInfo {
+  return {
+    key: manifest.key,
+    size: manifest.size,
+    etag: manifest.etag,
+    lastModified: new Date(manifest.lastModified),
+    metadata: { ...manifest.metadata },
+    ...(manifest.contentType ? { contentType: manifest.contentType } : {}),
+  };
+}
+
+/** Keys are stored as `m/<key>` on the ports: two bytes less than S3's 1024. */
+function checkKey(key: string): void {
+  if (typeof key !== 'string' || key === '') throw bkError('InvalidKey', 'a key must be a non-empty string');
+  if (new TextEncoder().encode(key).byteLength > 1022) {
+    throw bkError('InvalidKey', 'keys on an erasure port are at most 1022 bytes (2 go to its layout)', {
+      details: { key: key.slice(0, 64) },
+    });
+  }
+}

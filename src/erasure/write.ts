@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import { crc32 } from 'node:zlib';
+import { bkError, throwIfAborted } from '../errors.js';
+import type { PutOptions, StoragePort } from '../storage/port.js';
+import type { ErasureCodec } from './codec.js';
+import { CHECKSUM_BYTES, type Manifest, newVersion, shardKey } from './layout.js';
+import { ShardStream } from './shard-stream.js';
+
+export interface WriteContext {
+  ports: StoragePort[];
+  codec: ErasureCodec;
+  blockSize: number;
+  writeQuorum: number;
+}
+
+/**
+ * Streams a body into shard objects, one per port, block by block. Ports that fail are recorded in
+ * the manifest (`written`) instead of failing the write, as long as `writeQuorum` ports succeed.
+ * Returns the manifest to commit; nothing is visible until it is written.
+ */
+export async function writeShards(
+  context: WriteContext,
+  key: string,
+  body: AsyncIterable<Uint8Array>,
+  options: PutOptions,
+): Promise<Manifest> {
+  const { ports, codec, blockSize } = context;
+  const k = codec.dataShards;
+  const version = newVersion();
+  const sinks = ports.map(() => new ShardStream());
+  const failures: unknown[] = ports.map(() => undefined);
+  const uploads = ports.map((port, i) =>
+    port
+      .put(shardKey(key, version, i), sinks[i]!.stream, options.signal ? { signal: options.signal } : {})
+      .then(
+        () => true,
+        (err) => {
+          failures[i] = err;
+          sinks[i]!.abandon();
+          return false;
+        },
+      ),
+  );
+  const md5 = createHash('md5');
+  let size = 0;
+  const block = new Uint8Array(blockSize);
+  let filled = 0;
+  const emit = async (length: number) => {
+    const shardLength = Math.ceil(length / k);
+    const padded = new Uint8Array(shardLength * k);
+    padded.set(block.subarray(0, length));
+    const data = Array.from({ length: k }, (_, i) => padded.subarray(i * shardLength, (i + 1) * shardLength));
+    const shards = [...data, ...codec.encode(data)];
+    await Promise.all(
+      shards.map((shard, i) => {
+        if (failures[i]) return undefined;
+        const out = new Uint8Array(shardLength + CHECKSUM_BYTES);
+        out.set(shard);
+        new DataView(out.buffer).setUint32(shardLength, crc32(shard));
+        return sinks[i]!.push(out);
+      }),
+    );
+  };
+  try {
+    for await (const chunk of body) {
+      md5.update(chunk);
+      size += chunk.byteLength;
+      let offset = 0;
+      while (offset < chunk.byteLength) {
+        const n = Math.min(blockSize - filled, chunk.byteLength - offset);
+        block.set(chunk.subarray(offset, offset + n), filled);
+        filled += n;
+        offset += n;
+        if (filled === blockSize) {
+          await emit(filled);
+          filled = 0;
+        }
+      }
+    }
+    if (filled > 0) await emit(filled);
+    throwIfAborted(options.signal);
+  } catch (err) {
+    for (const sink of sinks) sink.abandon();
+    await Promise.allSettled(uploads);
+    await removeShards(ports, key, version);
+    throw err;
+  } finally {
+    for (const sink of sinks) sink.close();
+  }
+  const written = await Promise.all(uploads);
+  const succeeded = written.filter(Boolean).length;
+  if (succeeded < context.writeQuorum) {
+    await removeShards(ports, key, version);
+    throw bkError(
+      'Backend',
+      `only ${succeeded} of ${ports.length} shard writes of "${key}" succeeded; ${context.writeQuorum} are needed`,
+      { cause: failures.find(Boolean), details: { key, retryable: true } },
+    );
+  }
+  return {
+    v: 1,
+    key,
+    version,
+    size,
+    etag: md5.digest('hex'),
+    lastModified: Date.now(),
+    metadata: { ...options.metadata },
+    ...(options.contentType ? { contentType: options.contentType } : {}),
+    dataShards: k,
+    parityShards: codec.parityShards,
+    blockSize,
+    written,
+  };
+}
+
+/** Best-effort removal of one version's shards from every port (what `heal()` would otherwise collect). */
+export async function removeShards(ports: StoragePort[], key: string, version: string): Promise<void> {
+  await Promise.allSettled(ports.map((port, i) => port.delete(shardKey(key, version, i))));
+}
