@@ -8,6 +8,7 @@
  * ```
  */
 export { type CodecOptions, createCodec, type ErasureCodec } from './codec.js';
+export { type HealOptions, type HealReport, heal } from './heal.js';
 export type { GfKernel } from './kernel.js';
 export { jsKernel } from './kernel-js.js';
 export { defaultKernel } from './kernels.js';

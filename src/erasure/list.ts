@@ -52,9 +52,10 @@ export async function* listErasure(ports: StoragePort[], options: ListOptions): 
   }
 }
 
-/** A k-way merge of sorted listings: each key once, with the indexes of the listings that hold it. */
-async function* mergeKeys(
+/** A k-way merge of sorted listings: each key once (without `prefixLength` leading chars), with the indexes of the listings that hold it. */
+export async function* mergeKeys(
   listings: AsyncIterable<ListEntry>[],
+  prefixLength = MANIFEST_PREFIX.length,
 ): AsyncGenerator<{ key: string; holders: number[] }> {
   const iterators = listings.map((listing) => listing[Symbol.asyncIterator]());
   const heads: (string | undefined)[] = await Promise.all(iterators.map((it) => nextKey(it)));
@@ -64,7 +65,7 @@ async function* mergeKeys(
       if (head !== undefined && (smallest === undefined || compareUtf8(head, smallest) < 0)) smallest = head;
     if (smallest === undefined) return;
     const holders = heads.flatMap((head, i) => (head === smallest ? [i] : []));
-    yield { key: smallest.slice(MANIFEST_PREFIX.length), holders };
+    yield { key: smallest.slice(prefixLength), holders };
     await Promise.all(
       holders.map(async (i) => {
         heads[i] = await nextKey(iterators[i]!);

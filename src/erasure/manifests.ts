@@ -1,4 +1,4 @@
-import { BucketkitError } from '../errors.js';
+import { BucketkitError, throwIfAborted } from '../errors.js';
 import type { Abortable, StoragePort } from '../storage/port.js';
 import { type Manifest, manifestKey, parseManifest } from './layout.js';
 
@@ -16,20 +16,63 @@ export type ManifestVotes = (Manifest | undefined | Error)[];
 export async function readManifests(
   ports: StoragePort[],
   key: string,
-  options: Abortable = {},
+  options: Abortable & { quorum?: number; graceMs?: number } = {},
 ): Promise<ManifestVotes> {
-  return Promise.all(
-    ports.map(async (port) => {
-      try {
-        const got = await port.get(manifestKey(key), options.signal ? { signal: options.signal } : {});
-        return parseManifest(await got.text()) ?? new Error('damaged manifest');
-      } catch (err) {
-        if (BucketkitError.is(err, 'NotFound')) return undefined;
-        if (BucketkitError.is(err, 'Aborted')) throw err;
-        return err instanceof Error ? err : new Error(String(err));
-      }
-    }),
-  );
+  const quorum = options.quorum ?? ports.length;
+  const controller = new AbortController();
+  const onAbort = () => controller.abort(options.signal?.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  const votes: ManifestVotes = ports.map(() => new Error('no answer'));
+  let answered = 0;
+  let aborted: unknown;
+  try {
+    await new Promise<void>((resolve) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const settle = () => {
+        answered++;
+        if (answered === ports.length) resolve();
+        else if (answered === quorum) timer = setTimeout(resolve, options.graceMs ?? 0);
+      };
+      ports.forEach((port, i) => {
+        vote(port, key, controller.signal).then(
+          (result) => {
+            votes[i] = result;
+            settle();
+          },
+          (err) => {
+            aborted = err;
+            resolve();
+          },
+        );
+      });
+      controller.signal.addEventListener('abort', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  } finally {
+    controller.abort();
+    options.signal?.removeEventListener('abort', onAbort);
+  }
+  if (aborted) throw aborted;
+  throwIfAborted(options.signal);
+  return votes;
+}
+
+async function vote(
+  port: StoragePort,
+  key: string,
+  signal: AbortSignal,
+): Promise<Manifest | undefined | Error> {
+  try {
+    const got = await port.get(manifestKey(key), { signal });
+    return parseManifest(await got.text()) ?? new Error('damaged manifest');
+  } catch (err) {
+    if (BucketkitError.is(err, 'NotFound')) return undefined;
+    if (signal.aborted) return new Error('no answer');
+    if (BucketkitError.is(err, 'Aborted')) throw err;
+    return err instanceof Error ? err : new Error(String(err));
+  }
 }
 
 /** The newest manifest any port holds (a tombstone included), or undefined. */

@@ -40,6 +40,19 @@ export class ShardStream {
     this.controller.close();
   }
 
+  /** Ends the stream with an error, so the port's put fails and commits nothing. */
+  fail(reason: unknown): void {
+    if (!this.closed) {
+      this.closed = true;
+      try {
+        this.controller.error(reason);
+      } catch {
+        // already errored or cancelled by the reader
+      }
+    }
+    this.release();
+  }
+
   /** Stops waiting for a reader that failed (its put rejected). */
   abandon(): void {
     this.closed = true;

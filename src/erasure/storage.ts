@@ -101,6 +101,14 @@ class ErasureStorage implements ErasurePort {
     this.name = `erasure(${data}+${parity}):[${ports.map((p) => p.name).join(', ')}]`;
   }
 
+  private votes(key: string, options: Abortable) {
+    return readManifests(this.ports, key, {
+      ...(options.signal ? { signal: options.signal } : {}),
+      quorum: this.ports.length - this.codec.parityShards,
+      graceMs: this.read.hedgeAfterMs,
+    });
+  }
+
   async capabilities(): Promise<StorageCapabilities> {
     return {
       conditionalWrites: false,
@@ -120,7 +128,7 @@ class ErasureStorage implements ErasurePort {
     this.refuseConditions(key, options);
     checkKey(key);
     assertValidMetadata(options.metadata);
-    const before = newestManifest(await readManifests(this.ports, key, options));
+    const before = newestManifest(await this.votes(key, options));
     const manifest = await writeShards(this.write, key, chunksOf(body, options), options);
     const committed = await writeManifests(
       this.ports,
@@ -136,9 +144,10 @@ class ErasureStorage implements ErasurePort {
     return { etag: manifest.etag, size: manifest.size };
   }
 
+  /** The newest manifest among the first n - m ports to answer (a write reached at least k > m of them). */
   private async current(key: string, options: Abortable): Promise<Manifest> {
     checkKey(key);
-    const manifest = newestManifest(await readManifests(this.ports, key, options));
+    const manifest = newestManifest(await this.votes(key, options));
     if (!manifest || manifest.deleted) {
       throw bkError('NotFound', `no object "${key}" in ${this.name}`, { details: { key } });
     }
@@ -202,7 +211,7 @@ class ErasureStorage implements ErasurePort {
   async delete(key: string, options: Abortable = {}): Promise<void> {
     checkKey(key);
     throwIfAborted(options.signal);
-    const before = newestManifest(await readManifests(this.ports, key, options));
+    const before = newestManifest(await this.votes(key, options));
     if (!before || before.deleted) return;
     // a tombstone, not a removal: a port that misses the delete must not bring the object back
     const tombstone: Manifest = { ...before, version: newVersion(), deleted: true, size: 0, metadata: {} };

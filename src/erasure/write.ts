@@ -80,7 +80,7 @@ export async function writeShards(
     if (filled > 0) await emit(filled);
     throwIfAborted(options.signal);
   } catch (err) {
-    for (const sink of sinks) sink.abandon();
+    for (const sink of sinks) sink.fail(err);
     await Promise.allSettled(uploads);
     await removeShards(ports, key, version);
     throw err;

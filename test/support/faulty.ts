@@ -1,0 +1,64 @@
+import type { StoragePort } from '../../src/index.js';
+
+export type Fault = 'none' | 'throw' | 'hang' | 'corrupt';
+
+export interface FaultyPort extends StoragePort {
+  fault: Fault;
+  /** Only keys starting with this are affected (default: all). */
+  scope: string;
+}
+
+/**
+ * A port that misbehaves on demand: throws, never answers (until aborted), or returns bytes with one
+ * bit flipped. Writes fail with 'throw' and 'hang' as well.
+ */
+export function faulty(port: StoragePort): FaultyPort {
+  const wrapper: FaultyPort = {
+    fault: 'none',
+    scope: '',
+    name: `faulty(${port.name})`,
+    capabilities: (o) => port.capabilities(o),
+    async put(key, body, options) {
+      await misbehave(key, options?.signal);
+      return port.put(key, body, options);
+    },
+    async get(key, options) {
+      await misbehave(key, options?.signal);
+      const result = await port.get(key, options);
+      if (wrapper.fault !== 'corrupt' || !key.startsWith(wrapper.scope)) return result;
+      const bytes = await result.bytes();
+      if (bytes.byteLength > 0) bytes[Math.floor(bytes.byteLength / 2)]! ^= 0x10;
+      const body = new ReadableStream<Uint8Array>({
+        start(c) {
+          c.enqueue(bytes);
+          c.close();
+        },
+      });
+      return { ...result, body, bytes: async () => bytes, text: async () => new TextDecoder().decode(bytes) };
+    },
+    async head(key, options) {
+      await misbehave(key, options?.signal);
+      return port.head(key, options);
+    },
+    async *list(options) {
+      await misbehave(options?.prefix ?? '', options?.signal);
+      yield* port.list(options);
+    },
+    async delete(key, options) {
+      await misbehave(key, options?.signal);
+      return port.delete(key, options);
+    },
+    deleteMany: (keys, options) => port.deleteMany(keys, options),
+    copy: (a, b, options) => port.copy(a, b, options),
+  };
+  async function misbehave(key: string, signal?: AbortSignal): Promise<void> {
+    if (!key.startsWith(wrapper.scope)) return;
+    if (wrapper.fault === 'throw') throw new Error(`${port.name} is down`);
+    if (wrapper.fault === 'hang') {
+      await new Promise<void>((_, reject) => {
+        signal?.addEventListener('abort', () => reject(new Error('aborted')), { once: true });
+      });
+    }
+  }
+  return wrapper;
+}
