@@ -95,16 +95,21 @@ export function newestManifest(votes: ManifestVotes): Manifest | undefined {
 export async function writeManifests(
   ports: StoragePort[],
   manifest: Manifest,
-  options: Abortable = {},
+  options: Abortable & { timeoutMs?: number } = {},
 ): Promise<number> {
   const body = JSON.stringify(manifest);
   const results = await Promise.allSettled(
     ports.map((port) =>
       port.put(manifestKey(manifest.key), body, {
         contentType: 'application/json',
-        ...(options.signal ? { signal: options.signal } : {}),
+        signal: timeoutSignal(options.timeoutMs ?? 30_000, options.signal),
       }),
     ),
   );
   return results.filter((r) => r.status === 'fulfilled').length;
+}
+
+function timeoutSignal(ms: number, outer: AbortSignal | undefined): AbortSignal {
+  const timeout = AbortSignal.timeout(ms);
+  return outer ? AbortSignal.any([timeout, outer]) : timeout;
 }

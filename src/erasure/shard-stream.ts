@@ -24,14 +24,23 @@ export class ShardStream {
     );
   }
 
-  /** Queues a chunk, waiting while the reader is behind; a no-op once the reader has gone away. */
-  async push(chunk: Uint8Array): Promise<void> {
+  /**
+   * Queues a chunk, waiting while the reader is behind; a no-op once the reader has gone away.
+   * Returns false when the reader took nothing for `stallMs`: the caller should give up on it.
+   */
+  async push(chunk: Uint8Array, stallMs = Number.POSITIVE_INFINITY): Promise<boolean> {
     while (!this.closed && (this.controller.desiredSize ?? 0) <= 0) {
-      await new Promise<void>((resolve) => {
-        this.wake = resolve;
+      const woke = await new Promise<boolean>((resolve) => {
+        const timer = Number.isFinite(stallMs) ? setTimeout(() => resolve(false), stallMs) : undefined;
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve(true);
+        };
       });
+      if (!woke) return false;
     }
     if (!this.closed) this.controller.enqueue(chunk);
+    return true;
   }
 
   close(): void {

@@ -42,6 +42,8 @@ export interface ErasureOptions {
   hedgeAfterMs?: number;
   /** Give up on a port after this long (ms, default 30 000). */
   readTimeoutMs?: number;
+  /** Give up on a port that takes no write data for this long (ms, default 30 000); heal() rebuilds its shard. */
+  writeTimeoutMs?: number;
   /** Blocks fetched per round trip when streaming a read (default 8). */
   blocksPerRead?: number;
 }
@@ -90,7 +92,13 @@ class ErasureStorage implements ErasurePort {
     if (writeQuorum < data || writeQuorum > ports.length) {
       throw bkError('InvalidArgument', `writeQuorum must be between ${data} and ${ports.length}`);
     }
-    this.write = { ports, codec: this.codec, blockSize, writeQuorum };
+    this.write = {
+      ports,
+      codec: this.codec,
+      blockSize,
+      writeQuorum,
+      writeTimeoutMs: options.writeTimeoutMs ?? 30_000,
+    };
     this.read = {
       ports,
       codec: this.codec,
@@ -107,6 +115,10 @@ class ErasureStorage implements ErasurePort {
       quorum: this.ports.length - this.codec.parityShards,
       graceMs: this.read.hedgeAfterMs,
     });
+  }
+
+  private manifestWrite(options: Abortable) {
+    return { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: this.write.writeTimeoutMs };
   }
 
   async capabilities(): Promise<StorageCapabilities> {
@@ -130,11 +142,7 @@ class ErasureStorage implements ErasurePort {
     assertValidMetadata(options.metadata);
     const before = newestManifest(await this.votes(key, options));
     const manifest = await writeShards(this.write, key, chunksOf(body, options), options);
-    const committed = await writeManifests(
-      this.ports,
-      manifest,
-      options.signal ? { signal: options.signal } : {},
-    );
+    const committed = await writeManifests(this.ports, manifest, this.manifestWrite(options));
     if (committed < this.write.writeQuorum) {
       throw bkError('Backend', `"${key}" was written to only ${committed} ports' manifests; run heal()`, {
         details: { key, retryable: true },
@@ -215,7 +223,7 @@ class ErasureStorage implements ErasurePort {
     if (!before || before.deleted) return;
     // a tombstone, not a removal: a port that misses the delete must not bring the object back
     const tombstone: Manifest = { ...before, version: newVersion(), deleted: true, size: 0, metadata: {} };
-    const committed = await writeManifests(this.ports, tombstone, options);
+    const committed = await writeManifests(this.ports, tombstone, this.manifestWrite(options));
     if (committed < this.write.writeQuorum) {
       throw bkError('Backend', `delete of "${key}" reached only ${committed} ports; run heal()`, {
         details: { key, retryable: true },

@@ -11,6 +11,8 @@ export interface WriteContext {
   codec: ErasureCodec;
   blockSize: number;
   writeQuorum: number;
+  /** A port that takes no data for this long is given up on (ms). */
+  writeTimeoutMs: number;
 }
 
 /**
@@ -29,9 +31,12 @@ export async function writeShards(
   const version = newVersion();
   const sinks = ports.map(() => new ShardStream());
   const failures: unknown[] = ports.map(() => undefined);
+  const cancels = ports.map(() => new AbortController());
   const uploads = ports.map((port, i) =>
     port
-      .put(shardKey(key, version, i), sinks[i]!.stream, options.signal ? { signal: options.signal } : {})
+      .put(shardKey(key, version, i), sinks[i]!.stream, {
+        signal: linked(cancels[i]!.signal, options.signal),
+      })
       .then(
         () => true,
         (err) => {
@@ -57,7 +62,12 @@ export async function writeShards(
         const out = new Uint8Array(shardLength + CHECKSUM_BYTES);
         out.set(shard);
         new DataView(out.buffer).setUint32(shardLength, crc32(shard));
-        return sinks[i]!.push(out);
+        return sinks[i]!.push(out, context.writeTimeoutMs).then((taken) => {
+          if (taken) return;
+          // a hung port must not hold the write: it becomes one of the shards heal() rebuilds
+          failures[i] = bkError('Timeout', `${ports[i]!.name} took no data for ${context.writeTimeoutMs} ms`);
+          cancels[i]!.abort(failures[i]);
+        });
       }),
     );
   };
@@ -116,4 +126,9 @@ export async function writeShards(
 /** Best-effort removal of one version's shards from every port (what `heal()` would otherwise collect). */
 export async function removeShards(ports: StoragePort[], key: string, version: string): Promise<void> {
   await Promise.allSettled(ports.map((port, i) => port.delete(shardKey(key, version, i))));
+}
+
+/** A signal that fires when either does. */
+export function linked(own: AbortSignal, outer: AbortSignal | undefined): AbortSignal {
+  return outer ? AbortSignal.any([own, outer]) : own;
 }

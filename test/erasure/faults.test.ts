@@ -98,6 +98,22 @@ describe('erasure under faults', () => {
     void disks;
   });
 
+  it('a write is not held up by 2 hanging ports: they time out and heal() rebuilds them', async () => {
+    const disks = Array.from({ length: 6 }, () => memoryStorage());
+    const ports = disks.map((d) => faulty(d));
+    const port = erasure(ports, { parity: 2, blockSize: 64 * KIB, hedgeAfterMs: 30, writeTimeoutMs: 200 });
+    ports[2]!.fault = 'hang';
+    ports[4]!.fault = 'hang';
+    const bytes = pseudoRandomBytes(200 * KIB, 4);
+    const started = Date.now();
+    await port.put('slow', bytes);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect((await read(port, 'slow')).equals(Buffer.from(bytes))).toBe(true);
+    ports[2]!.fault = 'none';
+    ports[4]!.fault = 'none';
+    expect(await heal(port, { orphanGraceMs: 0 })).toMatchObject({ shardsRebuilt: 2, unrecoverable: [] });
+  });
+
   it('random byte flips in stored shards: every one detected on read and repaired by heal()', async () => {
     const { disks, port } = cluster();
     const objects = new Map<string, Uint8Array>();
