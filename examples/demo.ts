@@ -3,13 +3,16 @@
  * (./.bucketkit-demo). Each module adds its stop here as it lands.
  */
 import { rm } from 'node:fs/promises';
+import { erasureTour } from './erasure.js';
 import { storageTour } from './storage.js';
 
 const url = process.argv[2] ?? 'file://./.bucketkit-demo';
 if (url === 'file://./.bucketkit-demo') await rm('.bucketkit-demo', { recursive: true, force: true });
 
+const indent = (line: string) => console.log(`  ${line}`);
 const stops: [string, () => Promise<void>][] = [
-  ['storage', () => storageTour(url, (l) => console.log(`  ${l}`))],
+  ['storage', () => storageTour(url, indent)],
+  ['erasure', () => erasureTour('./.bucketkit-demo/erasure', indent)],
 ];
 
 for (const [name, run] of stops) {

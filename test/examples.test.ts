@@ -1,4 +1,8 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { erasureTour } from '../examples/erasure.js';
 import { storageTour } from '../examples/storage.js';
 
 describe('examples', () => {
@@ -11,5 +15,17 @@ describe('examples', () => {
     expect(lines).toContain('folders under logs/: logs/2026-11-20/, logs/2026-11-21/, logs/2026-11-22/');
     expect(lines).toContain('typed error: NotFound');
     expect(lines.at(-1)).toMatch(/^requests: \d+, bytes in \d+, out \d+; on AWS S3 Standard/);
+  });
+
+  it('the erasure tour loses two disks, reads byte-exact and heals', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'bk-example-'));
+    const lines: string[] = [];
+    try {
+      await erasureTour(root, (line) => lines.push(line));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+    expect(lines).toContain('disks 1 and 4 deleted; the object still reads byte-exact: true');
+    expect(lines).toContain('heal(): rebuilt 2 shards and 2 manifests');
   });
 });
