@@ -103,19 +103,48 @@ export async function readAll(
   return concatBytes(chunks);
 }
 
-/** A `GetResult` over a stream, with `bytes()`/`text()` that consume it. */
+/** A body given as a stream, or made on demand with an optional faster way to read it whole. */
+export type BodySource =
+  | ReadableStream<Uint8Array>
+  | { stream: () => ReadableStream<Uint8Array>; bytes?: () => Promise<Uint8Array> };
+
+/**
+ * A `GetResult` whose body is read once: through `body`, `bytes()` or `text()`. With a lazy source the
+ * stream is only made when `body` is touched, so `bytes()` can take a faster path (e.g. the AWS SDK's
+ * `transformToByteArray`, which skips a copy per chunk).
+ *
+ * @example
+ * ```ts
+ * return getResult(info, { stream: () => toWeb(node), bytes: () => collect(node) }, range);
+ * ```
+ */
 export function getResult(
   info: ObjectInfo,
-  body: ReadableStream<Uint8Array>,
+  source: BodySource,
   range?: { start: number; end: number },
 ): GetResult {
-  return {
-    ...info,
-    body,
-    ...(range ? { range } : {}),
-    bytes: () => readAll(body),
-    text: async () => decoder.decode(await readAll(body)),
+  const lazy = 'stream' in source && typeof source.stream === 'function' ? source : undefined;
+  let stream: ReadableStream<Uint8Array> | undefined = lazy
+    ? undefined
+    : (source as ReadableStream<Uint8Array>);
+  let taken = false;
+  const body = () => {
+    stream ??= lazy!.stream();
+    return stream;
   };
+  const bytes = async () => {
+    if (taken) throw bkError('InvalidArgument', `the body of "${info.key}" was already read`);
+    taken = true;
+    return !stream && lazy?.bytes ? lazy.bytes() : readAll(body());
+  };
+  const result = {
+    ...info,
+    ...(range ? { range } : {}),
+    bytes,
+    text: async () => decoder.decode(await bytes()),
+  } as GetResult;
+  Object.defineProperty(result, 'body', { get: body, enumerable: true, configurable: true });
+  return result;
 }
 
 /** A one-chunk ReadableStream over bytes. */

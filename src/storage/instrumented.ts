@@ -117,7 +117,23 @@ export function instrumented(port: StoragePort, options: InstrumentedOptions = {
         controller.enqueue(chunk);
       },
     });
-    return getResult(result, result.body.pipeThrough(counter), result.range);
+    const info = {
+      key: result.key,
+      size: result.size,
+      etag: result.etag,
+      lastModified: result.lastModified,
+      metadata: result.metadata,
+      ...(result.contentType ? { contentType: result.contentType } : {}),
+    };
+    const source = {
+      stream: () => result.body.pipeThrough(counter),
+      bytes: async () => {
+        const bytes = await result.bytes();
+        entry('get').bytesOut += bytes.byteLength;
+        return bytes;
+      },
+    };
+    return getResult(info, source, result.range);
   };
   const multipart = port.multipart;
   const presign = port.presign?.bind(port);

@@ -1,5 +1,14 @@
 import { md5 } from '@noble/hashes/legacy.js';
 
+interface NodeCrypto {
+  createHash(algorithm: 'md5'): { update(chunk: Uint8Array): unknown; digest(encoding: 'hex'): string };
+}
+
+/** node:crypto where the runtime has it (5-7× faster than the JS MD5), found without importing a node module. */
+const nodeCrypto = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => NodeCrypto | undefined } }
+).process?.getBuiltinModule?.('node:crypto');
+
 /** Incremental MD5 that runs in browsers too (Web Crypto has no MD5); used for S3-compatible ETags. */
 export interface Md5 {
   update(chunk: Uint8Array): Md5;
@@ -15,6 +24,16 @@ export interface Md5 {
  * ```
  */
 export function createMd5(): Md5 {
+  const native = nodeCrypto?.createHash('md5');
+  if (native) {
+    return {
+      update(chunk) {
+        native.update(chunk);
+        return this;
+      },
+      hex: () => native.digest('hex'),
+    };
+  }
   const hash = md5.create();
   return {
     update(chunk) {

@@ -87,7 +87,8 @@ class MemoryStorage implements StoragePort {
     const object = this.find(key);
     checkPreconditions(key, object.info.etag, { ifMatch: options.ifMatch });
     const info = cloneInfo(object.info);
-    if (!options.range) return getResult(info, streamOf(object.data));
+    // a copy: a caller that changes what it read must not change what is stored
+    if (!options.range) return getResult(info, streamOf(object.data.slice()));
     const range = resolveRange(options.range, object.data.byteLength, key);
     return getResult(info, streamOf(object.data.slice(range.start, range.end + 1)), range);
   }

@@ -27,7 +27,8 @@ export function prefixed(port: StoragePort, prefix: string): StoragePort {
     put: async (key, body, options) => port.put(wrap(key), body, options),
     async get(key, options) {
       const result = await port.get(wrap(key), options);
-      return { ...result, key, bytes: result.bytes, text: result.text };
+      result.key = key;
+      return result;
     },
     async head(key, options) {
       return { ...(await port.head(wrap(key), options)), key };

@@ -14,7 +14,16 @@ import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { bkError, throwIfAborted } from '../errors.js';
-import { chunksOf, concatBytes, getResult, knownLength, prepend, readUpTo, sliceStream } from './body.js';
+import {
+  chunksOf,
+  concatBytes,
+  getResult,
+  knownLength,
+  prepend,
+  readAll,
+  readUpTo,
+  sliceStream,
+} from './body.js';
 import type {
   Abortable,
   Body,
@@ -47,6 +56,11 @@ export interface S3StorageOptions {
   forcePathStyle?: boolean;
   /** Part size for uploads of unknown length (default 8 MiB, at least 5 MiB). Memory used is about `partSize × (queueSize + 1)`. */
   partSize?: number;
+  /**
+   * Bodies of known length (bytes, strings) up to this size go up as one PutObject, like a raw SDK
+   * call (default 64 MiB; S3 allows 5 GiB). Larger ones and streams go multipart.
+   */
+  singlePutLimit?: number;
   /** Parts uploaded in parallel (default 4). */
   queueSize?: number;
   /** Sockets kept open per host (default 64). */
@@ -85,6 +99,7 @@ class S3Storage implements StoragePort {
   private readonly bucket: string;
   private readonly partSize: number;
   private readonly queueSize: number;
+  private readonly singlePutLimit: number;
   private support?: Promise<ConditionalSupport>;
   private multipartSupport?: Promise<boolean>;
 
@@ -93,6 +108,7 @@ class S3Storage implements StoragePort {
     this.name = `s3:${options.bucket}`;
     this.partSize = Math.max(options.partSize ?? 8 * MIB, 5 * MIB);
     this.queueSize = options.queueSize ?? 4;
+    this.singlePutLimit = Math.min(options.singlePutLimit ?? 64 * MIB, 5 * 1024 * MIB);
     this.client = options.client ?? createClient(options);
     this.multipart = s3Multipart(this.client, this.bucket, (err, key, operation) =>
       this.fail(err, key, operation),
@@ -157,8 +173,8 @@ class S3Storage implements StoragePort {
       ...conditions,
     };
     const length = knownLength(body);
-    // Small bodies of known length: one PutObject, exactly what a raw SDK call does.
-    if (length !== undefined && length <= this.partSize && !(body instanceof Blob)) {
+    // Bodies of known length: one PutObject, exactly what a raw SDK call does.
+    if (length !== undefined && length <= this.singlePutLimit && !(body instanceof Blob)) {
       const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : (body as Uint8Array);
       const result = await this.putOnce(key, bytes, common, options.signal);
       options.onProgress?.({ loaded: bytes.byteLength, total: bytes.byteLength });
@@ -280,10 +296,18 @@ class S3Storage implements StoragePort {
         metadata: out.Metadata ?? {},
         ...(out.ContentType ? { contentType: out.ContentType } : {}),
       };
-      const body = out.Body
-        ? (out.Body.transformToWebStream() as ReadableStream<Uint8Array>)
-        : new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-      if (!range) return getResult(info, body);
+      const sdkBody = out.Body;
+      const stream = () =>
+        sdkBody
+          ? (sdkBody.transformToWebStream() as ReadableStream<Uint8Array>)
+          : new ReadableStream<Uint8Array>({ start: (c) => c.close() });
+      // whole reads skip the web stream: transformToByteArray joins the socket's chunks once
+      const whole = {
+        stream,
+        bytes: async () => (sdkBody ? sdkBody.transformToByteArray() : new Uint8Array(0)),
+      };
+      if (!range) return getResult(info, whole);
+      const body = stream();
       let wanted: { start: number; end: number };
       try {
         wanted = resolveRange(range, total, key);
@@ -296,7 +320,9 @@ class S3Storage implements StoragePort {
       const sent = /bytes (\d+)-(\d+)\//.exec(out.ContentRange ?? '');
       const sentStart = sent ? Number(sent[1]) : 0;
       const sentEnd = sent ? Number(sent[2]) : total - 1;
-      if (sentStart === wanted.start && sentEnd === wanted.end) return getResult(info, body, wanted);
+      if (sentStart === wanted.start && sentEnd === wanted.end) {
+        return getResult(info, { stream: () => body, bytes: () => readAll(body) }, wanted);
+      }
       if (sentStart > wanted.start || sentEnd < wanted.end) {
         await body.cancel().catch(() => {});
         throw bkError(
