@@ -1,0 +1,246 @@
+/**
+ * Erasure codec benchmark: encode and reconstruct throughput, one thread, 1 MiB shards, for our
+ * WebAssembly and TypeScript kernels and for the native addon @ronomon/reed-solomon.
+ *
+ *   npm run bench:erasure                                        # 7 rounds of ~300 ms per value
+ *   BENCH_ROUNDS=3 BENCH_ROUND_MS=150 npm run bench:erasure     # a quick look
+ *   node --experimental-wasm-relaxed-simd --import tsx bench/erasure.ts   # adds the relaxed-SIMD build
+ *
+ * Throughput counts data bytes (k × shard size per operation), in GB/s (10^9 bytes). Reconstruct loses
+ * the first m data shards and rebuilds them from the other k shards: `reconstruct` through our codec's
+ * API, which allocates the m rebuilt shards on every call, and `reconstruct in place` with our kernel
+ * writing into preallocated shards, as @ronomon always does (for @ronomon both rows are the same
+ * operation, measured twice). @ronomon runs in libuv's
+ * threadpool; the benchmark keeps exactly one call in flight, so it computes on one thread too. Every
+ * round measures all implementations in turn (the order alternates between rounds), each value is the
+ * median over the rounds, and the ratio is the median of the per-round ratios. Rates are reported by
+ * elapsed time and by the process's CPU time, which other load on a shared machine disturbs less.
+ * Progress goes to stderr, the markdown report to stdout.
+ */
+
+import { createRequire } from 'node:module';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { createCodec } from '../src/erasure/codec.js';
+import { cauchyParity, invert, matrix } from '../src/erasure/gf.js';
+import type { GfKernel } from '../src/erasure/kernel.js';
+import { jsKernel } from '../src/erasure/kernel-js.js';
+import { wasmKernels } from '../src/erasure/kernel-wasm.js';
+
+const SHARD = 1024 * 1024;
+const SHAPES = [
+  [4, 2],
+  [8, 3],
+  [10, 4],
+] as const;
+const ROUNDS = positiveInt(process.env.BENCH_ROUNDS, 7);
+const ROUND_MS = positiveInt(process.env.BENCH_ROUND_MS, 300);
+
+/** One operation on prepared shards; `check` proves once, before timing, that it computes the right bytes. */
+interface Bench {
+  encode(): void | Promise<void>;
+  reconstruct(): void | Promise<void>;
+  reconstructInPlace(): void | Promise<void>;
+  check(): Promise<void>;
+}
+
+const OPS = [
+  ['encode', 'encode'],
+  ['reconstruct', 'reconstruct'],
+  ['reconstructInPlace', 'reconstruct in place'],
+] as const;
+
+/** The slice of @ronomon/reed-solomon's API that is used (it ships no types). */
+interface Ronomon {
+  MAX_K: number;
+  MAX_M: number;
+  create(k: number, m: number): unknown;
+  encode(
+    context: unknown,
+    sources: number,
+    targets: number,
+    buffer: Buffer,
+    bufferOffset: number,
+    bufferSize: number,
+    parity: Buffer,
+    parityOffset: number,
+    paritySize: number,
+    callback: (error: Error | undefined) => void,
+  ): void;
+}
+
+const ronomon = createRequire(import.meta.url)('@ronomon/reed-solomon') as Ronomon;
+
+function randomShard(seed: number): Uint8Array {
+  const words = new Uint32Array(SHARD / 4);
+  let x = seed | 1;
+  for (let i = 0; i < words.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    words[i] = x;
+  }
+  return new Uint8Array(words.buffer);
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(
+    Buffer.from(b.buffer, b.byteOffset, b.byteLength),
+  );
+}
+
+/** Our codec with a given kernel: encode into preallocated parity; reconstruct returns new shards. */
+function oursBench(kernel: GfKernel, k: number, m: number): Bench {
+  const rs = createCodec({ dataShards: k, parityShards: m, kernel });
+  const data = Array.from({ length: k }, (_, i) => randomShard(i + 1));
+  const parity = Array.from({ length: m }, () => new Uint8Array(SHARD));
+  rs.encode(data, parity);
+  const full = [...data, ...parity];
+  const damaged = () => full.map((s, i) => (i < m ? undefined : s));
+  // What the codec does for this loss pattern, minus the allocation: the first m rows of the inverse
+  // of the rows of the k surviving shards (data m..k-1, then parity 0..m-1).
+  const survivors = full.slice(m, m + k);
+  const parityRows = cauchyParity(k, m);
+  const sub = matrix(k, k);
+  for (let row = 0; row < k; row++) {
+    const shard = m + row;
+    if (shard < k) sub.data[row * k + shard] = 1;
+    else sub.data.set(parityRows.data.subarray((shard - k) * k, (shard - k + 1) * k), row * k);
+  }
+  const decodeRows = invert(sub).data.subarray(0, m * k);
+  const rebuilt = Array.from({ length: m }, () => new Uint8Array(SHARD));
+  return {
+    encode: () => void rs.encode(data, parity),
+    reconstruct: () => void rs.reconstruct(damaged()),
+    reconstructInPlace: () => kernel.mulMatrix(decodeRows, survivors, rebuilt, SHARD),
+    async check() {
+      const reference = createCodec({ dataShards: k, parityShards: m, kernel: jsKernel }).encode(data);
+      if (!parity.every((p, i) => equal(p, reference[i]!)))
+        throw new Error(`${kernel.name}: parity differs from js`);
+      const whole = rs.reconstruct(damaged());
+      if (!whole.every((s, i) => equal(s, full[i]!))) throw new Error(`${kernel.name}: reconstruct is wrong`);
+      kernel.mulMatrix(decodeRows, survivors, rebuilt, SHARD);
+      if (!rebuilt.every((s, i) => equal(s, data[i]!))) throw new Error(`${kernel.name}: in place is wrong`);
+    },
+  };
+}
+
+/** @ronomon/reed-solomon: data shards contiguous in one buffer, parity shards in another. */
+function ronomonBench(k: number, m: number): Bench {
+  const context = ronomon.create(k, m);
+  const buffer = Buffer.alloc(k * SHARD);
+  for (let i = 0; i < k; i++) buffer.set(randomShard(i + 1), i * SHARD);
+  const parity = Buffer.alloc(m * SHARD);
+  const bits = (from: number, to: number) => {
+    let mask = 0;
+    for (let i = from; i < to; i++) mask |= 1 << i;
+    return mask;
+  };
+  const run = (sources: number, targets: number) =>
+    new Promise<void>((resolve, reject) => {
+      ronomon.encode(context, sources, targets, buffer, 0, k * SHARD, parity, 0, m * SHARD, (error) =>
+        error ? reject(error) : resolve(),
+      );
+    });
+  // Lose data shards 0..m-1; the other k data and parity shards are the sources.
+  const lost = bits(0, m);
+  const encode = () => run(bits(0, k), bits(k, k + m));
+  const reconstruct = () => run(bits(m, k + m), lost);
+  return {
+    encode,
+    reconstruct,
+    reconstructInPlace: reconstruct,
+    async check() {
+      await encode();
+      const original = Buffer.from(buffer);
+      buffer.fill(0, 0, m * SHARD);
+      await reconstruct();
+      if (!buffer.equals(original)) throw new Error('@ronomon: reconstruct is wrong');
+    },
+  };
+}
+
+/** Operations per second, by elapsed time and by this process's CPU time (all threads). */
+interface Rate {
+  wall: number;
+  cpu: number;
+}
+const CLOCKS = ['wall', 'cpu'] as const;
+
+/** How fast `op` runs back to back for about `ms` milliseconds. */
+async function rate(op: () => void | Promise<void>, ms: number): Promise<Rate> {
+  let count = 0;
+  const cpuStart = process.cpuUsage();
+  const start = performance.now();
+  let elapsed = 0;
+  do {
+    const pending = op();
+    if (pending) await pending;
+    count++;
+    elapsed = performance.now() - start;
+  } while (elapsed < ms);
+  const cpu = process.cpuUsage(cpuStart);
+  return { wall: (count * 1000) / elapsed, cpu: (count * 1e6) / (cpu.user + cpu.system) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function positiveInt(text: string | undefined, fallback: number): number {
+  const n = Number(text);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+async function main(): Promise<void> {
+  const kernels = [...wasmKernels(), jsKernel];
+  const ours = kernels[0]!;
+  const names = [...kernels.map((kernel) => kernel.name), '@ronomon'];
+  const load = loadavg()[0]!.toFixed(2);
+  const rows = { wall: [] as string[], cpu: [] as string[] };
+  for (const [k, m] of SHAPES) {
+    if (k > ronomon.MAX_K || m > ronomon.MAX_M)
+      throw new Error(`@ronomon supports k ≤ 24, m ≤ 6 (${k}+${m})`);
+    const benches = [...kernels.map((kernel) => oursBench(kernel, k, m)), ronomonBench(k, m)];
+    for (const bench of benches) await bench.check();
+    for (const [op, label] of OPS) {
+      const samples = names.map((): Rate[] => []);
+      for (const bench of benches) await rate(bench[op], ROUND_MS / 2); // warm-up and JIT tier-up
+      for (let round = 0; round < ROUNDS; round++) {
+        const order = benches.map((_, i) => i);
+        if (round % 2) order.reverse();
+        for (const i of order) samples[i]!.push(await rate(benches[i]![op], ROUND_MS));
+        process.stderr.write(`${k}+${m} ${label} round ${round + 1}/${ROUNDS}\n`);
+      }
+      for (const clock of CLOCKS) {
+        const cells = samples.map((s) => (median(s.map((r) => r[clock])) * k * SHARD) / 1e9);
+        const ratios = samples[0]!.map((r, round) => r[clock] / samples.at(-1)![round]![clock]);
+        rows[clock].push(
+          `| ${k}+${m} | ${label} | ${cells.map((c) => c.toFixed(2)).join(' | ')} | ${median(ratios).toFixed(2)}× |`,
+        );
+      }
+    }
+  }
+  const cpu = cpus();
+  console.log(`Date: ${new Date().toISOString().slice(0, 10)}`);
+  console.log(
+    `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} vCPU, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+      `Node ${process.version}, one thread, load average ${load} → ${loadavg()[0]!.toFixed(2)}`,
+  );
+  console.log(`Shards: 1 MiB; ${ROUNDS} rounds of ~${ROUND_MS} ms per value; GB/s of data bytes (median).`);
+  for (const clock of CLOCKS) {
+    console.log('');
+    console.log(
+      clock === 'wall'
+        ? 'By elapsed time:'
+        : 'By CPU time of the process (less sensitive to other load on a shared machine):',
+    );
+    console.log('');
+    console.log(`| shape | op | ${names.map((n) => `${n} GB/s`).join(' | ')} | ${ours.name} / @ronomon |`);
+    console.log(`|---|---|${names.map(() => '---:|').join('')}---:|`);
+    for (const row of rows[clock]) console.log(row);
+  }
+}
+
+await main();
