@@ -21,9 +21,10 @@ export interface ErasureCodec {
   encode(data: Uint8Array[], parity?: Uint8Array[]): Uint8Array[];
   /**
    * Fills in the missing shards (`undefined` entries) of a k + m array in place, from any k present
-   * ones, and returns it. Throws `Corrupt` when fewer than k shards are present.
+   * ones, and returns it. Throws `Corrupt` when fewer than k shards are present. With `valid` flags,
+   * every entry is a buffer and the ones flagged false are overwritten (no allocation).
    */
-  reconstruct(shards: (Uint8Array | undefined)[]): Uint8Array[];
+  reconstruct(shards: (Uint8Array | undefined)[], valid?: boolean[]): Uint8Array[];
   /** True when the parity shards match the data shards. */
   verify(shards: Uint8Array[]): boolean;
 }
@@ -93,24 +94,28 @@ export function createCodec(options: CodecOptions): ErasureCodec {
     return inverse;
   };
 
-  const reconstruct = (shards: (Uint8Array | undefined)[]): Uint8Array[] => {
-    if (shards.length !== k + m)
+  const reconstruct = (shards: (Uint8Array | undefined)[], valid?: boolean[]): Uint8Array[] => {
+    if (shards.length !== k + m) {
       throw bkError('InvalidArgument', `reconstruct takes ${k + m} shards, got ${shards.length}`);
-    const present = shards.flatMap((s, i) => (s ? [i] : []));
+    }
+    // with `valid`, every shard is allocated and the invalid ones are overwritten in place
+    const isPresent = (i: number) => (valid ? valid[i] === true : shards[i] !== undefined);
+    if (valid && shards.some((s) => !s)) {
+      throw bkError('InvalidArgument', 'with `valid` flags every shard buffer must be given');
+    }
+    const present = range(k + m).filter(isPresent);
     if (present.length < k) {
-      throw bkError(
-        'Corrupt',
-        `only ${present.length} of ${k + m} shards are left; ${k} are needed to rebuild`,
-      );
+      throw bkError('Corrupt', `only ${present.length} of ${k + m} shards are left; ${k} are needed to rebuild`);
     }
     const size = sizeOf(shards);
-    const missingData = present.length === k + m ? [] : range(k).filter((i) => !shards[i]);
+    const target = (i: number) => (valid ? shards[i]! : new Uint8Array(size));
+    const missingData = range(k).filter((i) => !isPresent(i));
     if (missingData.length > 0) {
       const chosen = present.slice(0, k);
       const inverse = decoderFor(chosen);
       const rows = new Uint8Array(missingData.length * k);
       missingData.forEach((shard, r) => rows.set(inverse.data.subarray(shard * k, (shard + 1) * k), r * k));
-      const outputs = missingData.map(() => new Uint8Array(size));
+      const outputs = missingData.map(target);
       kernel.mulMatrix(
         rows,
         chosen.map((i) => shards[i]!),
@@ -121,11 +126,11 @@ export function createCodec(options: CodecOptions): ErasureCodec {
         shards[shard] = outputs[r];
       });
     }
-    const missingParity = range(m).filter((p) => !shards[k + p]);
+    const missingParity = range(m).filter((p) => !isPresent(k + p));
     if (missingParity.length > 0) {
       const rows = new Uint8Array(missingParity.length * k);
       missingParity.forEach((p, r) => rows.set(parityRows.data.subarray(p * k, (p + 1) * k), r * k));
-      const outputs = missingParity.map(() => new Uint8Array(size));
+      const outputs = missingParity.map((p) => target(k + p));
       kernel.mulMatrix(rows, shards.slice(0, k) as Uint8Array[], outputs, size);
       missingParity.forEach((p, r) => {
         shards[k + p] = outputs[r];
@@ -133,6 +138,7 @@ export function createCodec(options: CodecOptions): ErasureCodec {
     }
     return shards as Uint8Array[];
   };
+
 
   const verify = (shards: Uint8Array[]): boolean => {
     const expected = encode(shards.slice(0, k));

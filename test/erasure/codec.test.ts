@@ -103,6 +103,21 @@ describe('Reed-Solomon codec', () => {
     );
   });
 
+  it('reconstructs in place into given buffers when told which shards are valid', () => {
+    const rs = createCodec({ dataShards: 5, parityShards: 3 });
+    const data = randomShards(5, 999, 3);
+    const full = [...data, ...rs.encode(data)];
+    for (const lost of lossPatterns(8, 3)) {
+      const shards = full.map((s, i) => (lost.includes(i) ? new Uint8Array(999).fill(0xee) : s.slice()));
+      const buffers = [...shards];
+      const out = rs.reconstruct(shards, full.map((_, i) => !lost.includes(i)));
+      for (let i = 0; i < 8; i++) {
+        expect(out[i]).toBe(buffers[i]);
+        if (!Buffer.from(out[i]!).equals(Buffer.from(full[i]!))) expect.fail(`shard ${i} after losing ${lost}`);
+      }
+    }
+  });
+
   it('works at the limits: 1+1, 200+56, and 1-byte shards', () => {
     for (const [k, m] of [
       [1, 1],
