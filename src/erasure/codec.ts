@@ -105,7 +105,10 @@ export function createCodec(options: CodecOptions): ErasureCodec {
     }
     const present = range(k + m).filter(isPresent);
     if (present.length < k) {
-      throw bkError('Corrupt', `only ${present.length} of ${k + m} shards are left; ${k} are needed to rebuild`);
+      throw bkError(
+        'Corrupt',
+        `only ${present.length} of ${k + m} shards are left; ${k} are needed to rebuild`,
+      );
     }
     const size = sizeOf(shards);
     const target = (i: number) => (valid ? shards[i]! : new Uint8Array(size));
@@ -138,7 +141,6 @@ export function createCodec(options: CodecOptions): ErasureCodec {
     }
     return shards as Uint8Array[];
   };
-
 
   const verify = (shards: Uint8Array[]): boolean => {
     const expected = encode(shards.slice(0, k));

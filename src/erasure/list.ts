@@ -8,7 +8,15 @@ import { newestManifest, readManifests } from './manifests.js';
  * is read from the ports that list it, so a tombstone on any of them hides an older copy elsewhere;
  * delimiters are applied after that, so a folder of deleted objects does not show.
  */
-export async function* listErasure(ports: StoragePort[], options: ListOptions): AsyncGenerator<ListEntry> {
+export async function* listErasure(
+  ports: StoragePort[],
+  options: ListOptions,
+  tolerance: { parity: number; graceMs: number; timeoutMs: number } = {
+    parity: 0,
+    graceMs: 0,
+    timeoutMs: 30_000,
+  },
+): AsyncGenerator<ListEntry> {
   throwIfAborted(options.signal);
   const prefix = options.prefix ?? '';
   const inner: ListOptions = {
@@ -56,8 +64,10 @@ export async function* listErasure(ports: StoragePort[], options: ListOptions): 
 export async function* mergeKeys(
   listings: AsyncIterable<ListEntry>[],
   prefixLength = MANIFEST_PREFIX.length,
+  timeoutMs = 30_000,
 ): AsyncGenerator<{ key: string; holders: number[] }> {
   const iterators = listings.map((listing) => listing[Symbol.asyncIterator]());
+  const nextKey = (iterator: AsyncIterator<ListEntry>) => nextKeyWithin(iterator, timeoutMs);
   const heads: (string | undefined)[] = await Promise.all(iterators.map((it) => nextKey(it)));
   for (;;) {
     let smallest: string | undefined;
@@ -74,16 +84,32 @@ export async function* mergeKeys(
   }
 }
 
-/** The next object key of a listing; a port that fails to list counts as empty (it is one of the m). */
-async function nextKey(iterator: AsyncIterator<ListEntry>): Promise<string | undefined> {
+/**
+ * The next object key of a listing. A port that fails to list, or says nothing for `timeoutMs`, counts
+ * as empty from there on: it is one of the m the code tolerates.
+ */
+async function nextKeyWithin(
+  iterator: AsyncIterator<ListEntry>,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const silent = new Promise<'silent'>((resolve) => {
+    timer = setTimeout(() => resolve('silent'), timeoutMs);
+  });
   try {
     for (;;) {
-      const next = await iterator.next();
+      const next = await Promise.race([iterator.next(), silent]);
+      if (next === 'silent') {
+        void iterator.return?.().catch(() => {});
+        return undefined;
+      }
       if (next.done) return undefined;
       if (next.value.type === 'object') return next.value.key;
     }
   } catch (err) {
     if (BucketkitError.is(err, 'Aborted')) throw err;
     return undefined;
+  } finally {
+    clearTimeout(timer);
   }
 }

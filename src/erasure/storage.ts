@@ -213,7 +213,11 @@ class ErasureStorage implements ErasurePort {
   }
 
   list(options: ListOptions = {}): AsyncGenerator<ListEntry> {
-    return listErasure(this.ports, options);
+    return listErasure(this.ports, options, {
+      parity: this.codec.parityShards,
+      graceMs: this.read.hedgeAfterMs,
+      timeoutMs: this.read.readTimeoutMs,
+    });
   }
 
   async delete(key: string, options: Abortable = {}): Promise<void> {

@@ -110,10 +110,14 @@ describe('Reed-Solomon codec', () => {
     for (const lost of lossPatterns(8, 3)) {
       const shards = full.map((s, i) => (lost.includes(i) ? new Uint8Array(999).fill(0xee) : s.slice()));
       const buffers = [...shards];
-      const out = rs.reconstruct(shards, full.map((_, i) => !lost.includes(i)));
+      const out = rs.reconstruct(
+        shards,
+        full.map((_, i) => !lost.includes(i)),
+      );
       for (let i = 0; i < 8; i++) {
         expect(out[i]).toBe(buffers[i]);
-        if (!Buffer.from(out[i]!).equals(Buffer.from(full[i]!))) expect.fail(`shard ${i} after losing ${lost}`);
+        if (!Buffer.from(out[i]!).equals(Buffer.from(full[i]!)))
+          expect.fail(`shard ${i} after losing ${lost}`);
       }
     }
   });

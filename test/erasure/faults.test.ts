@@ -59,6 +59,19 @@ describe('erasure under faults', () => {
     }, 60_000);
   }
 
+  it('lists every object while 2 ports hang or throw', async () => {
+    const disks = Array.from({ length: 6 }, () => memoryStorage());
+    const ports = disks.map((d) => faulty(d));
+    const port = erasure(ports, { parity: 2, hedgeAfterMs: 20, readTimeoutMs: 300 });
+    const keys = ['a', 'b/c', 'd'];
+    for (const key of keys) await port.put(key, key);
+    ports[0]!.fault = 'hang';
+    ports[3]!.fault = 'throw';
+    const listed: string[] = [];
+    for await (const entry of port.list()) if (entry.type === 'object') listed.push(entry.key);
+    expect(listed).toEqual(keys);
+  });
+
   it('three ports down of 4+2 is a typed Corrupt error, not wrong bytes or a hang', async () => {
     const { ports, port } = cluster();
     await port.put('x', pseudoRandomBytes(100 * KIB, 1));
