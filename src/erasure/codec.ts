@@ -117,7 +117,9 @@ export function createCodec(options: CodecOptions): ErasureCodec {
       const chosen = present.slice(0, k);
       const inverse = decoderFor(chosen);
       const rows = new Uint8Array(missingData.length * k);
-      missingData.forEach((shard, r) => rows.set(inverse.data.subarray(shard * k, (shard + 1) * k), r * k));
+      missingData.forEach((shard, r) => {
+        rows.set(inverse.data.subarray(shard * k, (shard + 1) * k), r * k);
+      });
       const outputs = missingData.map(target);
       kernel.mulMatrix(
         rows,
@@ -132,7 +134,9 @@ export function createCodec(options: CodecOptions): ErasureCodec {
     const missingParity = range(m).filter((p) => !isPresent(k + p));
     if (missingParity.length > 0) {
       const rows = new Uint8Array(missingParity.length * k);
-      missingParity.forEach((p, r) => rows.set(parityRows.data.subarray(p * k, (p + 1) * k), r * k));
+      missingParity.forEach((p, r) => {
+        rows.set(parityRows.data.subarray(p * k, (p + 1) * k), r * k);
+      });
       const outputs = missingParity.map((p) => target(k + p));
       kernel.mulMatrix(rows, shards.slice(0, k) as Uint8Array[], outputs, size);
       missingParity.forEach((p, r) => {

@@ -26,15 +26,19 @@ export async function* listErasure(
     ...(options.signal ? { signal: options.signal } : {}),
   };
   let lastPrefix: string | undefined;
-  for await (const { key, holders } of mergeKeys(ports.map((port) => port.list(inner)))) {
+  const listings = ports.map((port) => port.list(inner));
+  for await (const { key, holders } of mergeKeys(listings, MANIFEST_PREFIX.length, tolerance.timeoutMs)) {
     throwIfAborted(options.signal);
-    const manifest = newestManifest(
-      await readManifests(
-        holders.map((i) => ports[i]!),
-        key,
-        options,
-      ),
+    const votes = await readManifests(
+      holders.map((i) => ports[i]!),
+      key,
+      {
+        ...(options.signal ? { signal: options.signal } : {}),
+        quorum: Math.max(1, holders.length - tolerance.parity),
+        graceMs: tolerance.graceMs,
+      },
     );
+    const manifest = newestManifest(votes);
     if (!manifest || manifest.deleted) continue;
     if (options.delimiter) {
       const at = key.indexOf(options.delimiter, prefix.length);
