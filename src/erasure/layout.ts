@@ -38,12 +38,17 @@ export function shardKey(key: string, version: string, index: number): string {
   return `${DATA_PREFIX}${createHash('sha256').update(key).digest('hex')}/${version}/${index}`;
 }
 
-/** A new version id: milliseconds, then randomness, so concurrent writers never collide and order by time. */
-export function newVersion(): string {
+/**
+ * A new version id: milliseconds, then randomness, so concurrent writers never collide and order by
+ * time. Given the version it replaces, the new one is always greater, even within one millisecond.
+ */
+export function newVersion(replaces?: string): string {
+  const previous = replaces ? Number.parseInt(replaces.slice(0, 10), 36) : 0;
+  const time = Math.max(Date.now(), Number.isFinite(previous) ? previous + 1 : 0);
   const random = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) =>
     b.toString(16).padStart(2, '0'),
   ).join('');
-  return `${Date.now().toString(36).padStart(10, '0')}-${random}`;
+  return `${time.toString(36).padStart(10, '0')}-${random}`;
 }
 
 /** Sizes and offsets of an object's blocks. */

@@ -141,7 +141,7 @@ class ErasureStorage implements ErasurePort {
     checkKey(key);
     assertValidMetadata(options.metadata);
     const before = newestManifest(await this.votes(key, options));
-    const manifest = await writeShards(this.write, key, chunksOf(body, options), options);
+    const manifest = await writeShards(this.write, key, chunksOf(body, options), options, before?.version);
     const committed = await writeManifests(this.ports, manifest, this.manifestWrite(options));
     if (committed < this.write.writeQuorum) {
       throw bkError('Backend', `"${key}" was written to only ${committed} ports' manifests; run heal()`, {
@@ -226,7 +226,13 @@ class ErasureStorage implements ErasurePort {
     const before = newestManifest(await this.votes(key, options));
     if (!before || before.deleted) return;
     // a tombstone, not a removal: a port that misses the delete must not bring the object back
-    const tombstone: Manifest = { ...before, version: newVersion(), deleted: true, size: 0, metadata: {} };
+    const tombstone: Manifest = {
+      ...before,
+      version: newVersion(before.version),
+      deleted: true,
+      size: 0,
+      metadata: {},
+    };
     const committed = await writeManifests(this.ports, tombstone, this.manifestWrite(options));
     if (committed < this.write.writeQuorum) {
       throw bkError('Backend', `delete of "${key}" reached only ${committed} ports; run heal()`, {

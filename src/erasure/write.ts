@@ -25,10 +25,11 @@ export async function writeShards(
   key: string,
   body: AsyncIterable<Uint8Array>,
   options: PutOptions,
+  replaces?: string,
 ): Promise<Manifest> {
   const { ports, codec, blockSize } = context;
   const k = codec.dataShards;
-  const version = newVersion();
+  const version = newVersion(replaces);
   const sinks = ports.map(() => new ShardStream());
   const failures: unknown[] = ports.map(() => undefined);
   const cancels = ports.map(() => new AbortController());

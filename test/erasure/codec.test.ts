@@ -4,16 +4,7 @@ import { createCodec } from '../../src/erasure/codec.js';
 import { cauchyParity, gfInv, gfMul, invert, multiply } from '../../src/erasure/gf.js';
 import { jsKernel } from '../../src/erasure/kernel-js.js';
 import { BucketkitError } from '../../src/index.js';
-
-/** Every subset of {0..n-1} with at most `max` elements. */
-function* lossPatterns(n: number, max: number): Generator<number[]> {
-  function* from(start: number, chosen: number[]): Generator<number[]> {
-    yield chosen;
-    if (chosen.length === max) return;
-    for (let i = start; i < n; i++) yield* from(i + 1, [...chosen, i]);
-  }
-  yield* from(0, []);
-}
+import { lossPatterns } from '../support/erasure.js';
 
 const shape = fc.record({
   k: fc.integer({ min: 1, max: 10 }),

@@ -219,3 +219,16 @@ async function findShard(disk: StoragePort, key: string): Promise<string> {
     if (entry.type === 'object') return entry.key;
   throw new Error(`no shard of ${key}`);
 }
+
+describe('erasure versions', () => {
+  it('a delete or overwrite in the same millisecond as the write before it still wins', async () => {
+    const port = erasure(Array.from({ length: 3 }, () => memoryStorage()), { parity: 1 });
+    for (let i = 0; i < 200; i++) {
+      await port.put(`k${i}`, 'v1');
+      await port.put(`k${i}`, 'v2');
+      expect(await (await port.get(`k${i}`)).text()).toBe('v2');
+      await port.delete(`k${i}`);
+      expect((await port.head(`k${i}`).catch((e) => e)).code).toBe('NotFound');
+    }
+  });
+});

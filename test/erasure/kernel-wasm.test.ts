@@ -7,35 +7,14 @@ import type { GfKernel } from '../../src/erasure/kernel.js';
 import { jsKernel } from '../../src/erasure/kernel-js.js';
 import { CHUNK_BUDGET_BYTES, wasmKernel, wasmKernels } from '../../src/erasure/kernel-wasm.js';
 import { defaultKernel } from '../../src/erasure/kernels.js';
-
-/** Every subset of {0..n-1} with at most `max` elements. */
-function* lossPatterns(n: number, max: number): Generator<number[]> {
-  function* from(start: number, chosen: number[]): Generator<number[]> {
-    yield chosen;
-    if (chosen.length === max) return;
-    for (let i = start; i < n; i++) yield* from(i + 1, [...chosen, i]);
-  }
-  yield* from(0, []);
-}
-
-/** xorshift32 bytes: cheap random data of any size from a seed. */
-function randomBytes(size: number, seed: number): Uint8Array {
-  let x = seed | 1;
-  const out = new Uint8Array(size);
-  for (let i = 0; i < size; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+import { pseudoRandomBytes } from '../../src/testing/index.js';
+import { lossPatterns } from '../support/erasure.js';
 
 /** `count` views of `size` bytes at odd offsets inside larger buffers, so byteOffset is never aligned. */
 function unalignedViews(count: number, size: number, seed: number, slack: number): Uint8Array[] {
   return Array.from({ length: count }, (_, i) => {
     const offset = ((seed + i * 7) >>> 0) % 13;
-    return randomBytes(offset + size + slack, seed + i).subarray(offset, offset + size + slack);
+    return pseudoRandomBytes(offset + size + slack, seed + i).subarray(offset, offset + size + slack);
   });
 }
 
@@ -98,7 +77,7 @@ describe('WebAssembly SIMD kernel', () => {
             fc.integer({ min: 0, max: 40 }),
             fc.integer(),
             (k, m, length, slack, seed) => {
-              const coefficients = randomBytes(k * m, seed ^ 0x5bd1e995);
+              const coefficients = pseudoRandomBytes(k * m, seed ^ 0x5bd1e995);
               const inputs = unalignedViews(k, length, seed, slack);
               // Outputs longer than `length` must keep their tails; they start as garbage elsewhere.
               const outputs = unalignedViews(m, length, ~seed, slack);
@@ -118,7 +97,7 @@ describe('WebAssembly SIMD kernel', () => {
         ] as const) {
           const chunk = Math.max(32, Math.floor(CHUNK_BUDGET_BYTES / (k + m) / 32) * 32);
           for (const length of [chunk - 1, chunk, 2 * chunk + 33, 3 * chunk + 17]) {
-            const coefficients = randomBytes(k * m, k * 31 + m);
+            const coefficients = pseudoRandomBytes(k * m, k * 31 + m);
             const inputs = unalignedViews(k, length, length, 0);
             const outputs = unalignedViews(m, length, length + 1, 5);
             expectSameAsJs(kernel, coefficients, inputs, outputs, length);
@@ -130,7 +109,7 @@ describe('WebAssembly SIMD kernel', () => {
         const inputs = unalignedViews(3, 100, 1, 0);
         expectSameAsJs(kernel, new Uint8Array(6), inputs, unalignedViews(2, 100, 2, 0), 100);
         expectSameAsJs(kernel, new Uint8Array(0), [], unalignedViews(2, 100, 3, 0), 100);
-        expectSameAsJs(kernel, randomBytes(6, 4), inputs, unalignedViews(2, 100, 5, 3), 0);
+        expectSameAsJs(kernel, pseudoRandomBytes(6, 4), inputs, unalignedViews(2, 100, 5, 3), 0);
       });
 
       it('makes a codec that rebuilds every erasure pattern of up to m shards', () => {
@@ -143,7 +122,7 @@ describe('WebAssembly SIMD kernel', () => {
             (k, m, size, seed) => {
               const rs = createCodec({ dataShards: k, parityShards: m, kernel });
               expect(rs.kernel).toBe(kernel.name);
-              const data = Array.from({ length: k }, (_, i) => randomBytes(size, seed + i));
+              const data = Array.from({ length: k }, (_, i) => pseudoRandomBytes(size, seed + i));
               const full = [...data, ...rs.encode(data)];
               expect(rs.verify(full)).toBe(true);
               const reference = createCodec({ dataShards: k, parityShards: m, kernel: jsKernel });
