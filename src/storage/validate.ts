@@ -32,7 +32,8 @@ export function assertValidKey(key: string): void {
       details: { key },
     });
   }
-  const bytes = utf8Length(key);
+  // a UTF-16 unit is at most 3 UTF-8 bytes: short keys need no encoding to be known short enough
+  const bytes = key.length * 3 <= MAX_KEY_BYTES ? 0 : utf8Length(key);
   if (bytes > MAX_KEY_BYTES) {
     throw bkError('InvalidKey', `the key is ${bytes} bytes of UTF-8; S3 keys are at most ${MAX_KEY_BYTES}`, {
       details: { key: key.slice(0, 64) },
