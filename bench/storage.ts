@@ -393,13 +393,17 @@ function progress(message: string): void {
 
 async function main(): Promise<void> {
   const started = performance.now();
-  const rows = [
-    ...(await benchLocal('memory', memoryStorage())),
-    ...(await benchFile(true)),
-    ...(await benchFile(false)),
-    ...(await benchS3('s3 on s3rver', () => startS3rver(), 'v1')),
-    ...(await benchS3('s3 on Ceph RGW', () => startCephRgw(), 'v2')),
+  // BENCH_ONLY=ceph (or memory, file, s3rver): run only the groups whose name contains it
+  const only = process.env.BENCH_ONLY?.toLowerCase();
+  const groups: [string, () => Promise<Row[]>][] = [
+    ['memory', () => benchLocal('memory', memoryStorage())],
+    ['file durable', () => benchFile(true)],
+    ['file', () => benchFile(false)],
+    ['s3rver', () => benchS3('s3 on s3rver', () => startS3rver(), 'v1')],
+    ['ceph', () => benchS3('s3 on Ceph RGW', () => startCephRgw(), 'v2')],
   ];
+  const rows: Row[] = [];
+  for (const [name, run] of groups) if (!only || name.includes(only)) rows.push(...(await run()));
   const minutes = ((performance.now() - started) / 60000).toFixed(1);
   const ratioNote = `ratio = adapter / raw SDK throughput, median of the per-round ratios; **bold** below ${TARGET_RATIO} (more than 5 % overhead)`;
   process.stdout.write(`${machine()}\n- total run: ${minutes} min\n- ${ratioNote}\n\n${table(rows)}\n`);
