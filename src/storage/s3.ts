@@ -1,5 +1,3 @@
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
@@ -8,22 +6,12 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  S3Client,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { bkError, throwIfAborted } from '../errors.js';
-import {
-  chunksOf,
-  concatBytes,
-  getResult,
-  knownLength,
-  prepend,
-  readAll,
-  readUpTo,
-  sliceStream,
-} from './body.js';
+import { chunksOf, concatBytes, knownLength, prepend, readUpTo } from './body.js';
 import type {
   Abortable,
   Body,
@@ -40,11 +28,13 @@ import type {
   StorageCapabilities,
   StoragePort,
 } from './port.js';
+import { createClient } from './s3-client.js';
 import { fromS3Error } from './s3-errors.js';
+import { getObject } from './s3-get.js';
 import { listS3 } from './s3-list.js';
 import { s3Multipart } from './s3-multipart.js';
 import { type ConditionalSupport, probeConditionalWrites, probeMultipartConditional } from './s3-probe.js';
-import { assertValidKey, assertValidMetadata, normalizeEtag, resolveRange } from './validate.js';
+import { assertValidKey, assertValidMetadata, normalizeEtag } from './validate.js';
 
 export interface S3StorageOptions {
   bucket: string;
@@ -266,77 +256,10 @@ class S3Storage implements StoragePort {
     }
   }
 
-  async get(key: string, options: GetOptions = {}): Promise<GetResult> {
-    assertValidKey(key);
-    const range = options.range;
-    if (
-      range &&
-      (!Number.isSafeInteger(range.start) || range.start < 0 || (range.end ?? range.start) < range.start)
-    ) {
-      throw bkError('InvalidArgument', `invalid range ${range.start}-${range.end ?? ''}`, {
-        details: { key },
-      });
-    }
-    try {
-      const out = await this.client.send(
-        new GetObjectCommand({
-          Bucket: this.bucket,
-          Key: key,
-          ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}),
-          ...(options.ifMatch !== undefined ? { IfMatch: `"${options.ifMatch}"` } : {}),
-        }),
-        options.signal ? { abortSignal: options.signal } : {},
-      );
-      const total = Number(out.ContentRange?.split('/')[1] ?? out.ContentLength);
-      const info: ObjectInfo = {
-        key,
-        size: total,
-        etag: normalizeEtag(out.ETag),
-        lastModified: out.LastModified ?? new Date(0),
-        metadata: out.Metadata ?? {},
-        ...(out.ContentType ? { contentType: out.ContentType } : {}),
-      };
-      const sdkBody = out.Body;
-      const stream = () =>
-        sdkBody
-          ? (sdkBody.transformToWebStream() as ReadableStream<Uint8Array>)
-          : new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-      // whole reads skip the web stream: transformToByteArray joins the socket's chunks once
-      const whole = {
-        stream,
-        bytes: async () => (sdkBody ? sdkBody.transformToByteArray() : new Uint8Array(0)),
-      };
-      if (!range) return getResult(info, whole);
-      const body = stream();
-      let wanted: { start: number; end: number };
-      try {
-        wanted = resolveRange(range, total, key);
-      } catch (err) {
-        await body.cancel().catch(() => {});
-        throw err;
-      }
-      // Trust but verify: some servers ignore Range, or widen it (s3rver sends the whole object for
-      // bytes=0-0 with a matching Content-Range). Cut what was sent down to what was asked.
-      const sent = /bytes (\d+)-(\d+)\//.exec(out.ContentRange ?? '');
-      const sentStart = sent ? Number(sent[1]) : 0;
-      const sentEnd = sent ? Number(sent[2]) : total - 1;
-      if (sentStart === wanted.start && sentEnd === wanted.end) {
-        return getResult(info, { stream: () => body, bytes: () => readAll(body) }, wanted);
-      }
-      if (sentStart > wanted.start || sentEnd < wanted.end) {
-        await body.cancel().catch(() => {});
-        throw bkError(
-          'Corrupt',
-          `asked ${key} for bytes ${wanted.start}-${wanted.end}, got ${sentStart}-${sentEnd}`,
-          {
-            details: { key },
-          },
-        );
-      }
-      return getResult(info, sliceStream(body, wanted.start - sentStart, wanted.end - sentStart), wanted);
-    } catch (err) {
-      this.fail(err, key, 'GetObject');
-    }
+  get(key: string, options: GetOptions = {}): Promise<GetResult> {
+    return getObject(this.client, this.bucket, key, options, (err, operation) =>
+      this.fail(err, key, operation),
+    );
   }
 
   async head(key: string, options: Abortable = {}): Promise<ObjectInfo> {
@@ -464,21 +387,4 @@ class S3Storage implements StoragePort {
 /** CopySource wants the key URL-encoded, with `/` kept. */
 function encodeKey(key: string): string {
   return key.split('/').map(encodeURIComponent).join('/');
-}
-
-function createClient(options: S3StorageOptions): S3Client {
-  const maxSockets = options.maxSockets ?? 64;
-  return new S3Client({
-    region: options.region ?? 'us-east-1',
-    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-    forcePathStyle: options.forcePathStyle ?? options.endpoint !== undefined,
-    // CRC trailers and aws-chunked bodies confuse many S3-compatible servers (Ceph, s3rver)
-    requestChecksumCalculation: options.endpoint ? 'WHEN_REQUIRED' : 'WHEN_SUPPORTED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: new NodeHttpHandler({
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
-    }),
-  });
 }
