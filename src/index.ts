@@ -9,4 +9,5 @@
  * ```
  */
 export { BucketkitError, bkError, ERROR_CODES, type ErrorCode, type ErrorDetails } from './errors.js';
+export { type LogEvent, type Logger, type LogLevel, log, setLogger } from './logger.js';
 export * from './storage/index.js';

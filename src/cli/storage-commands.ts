@@ -1,8 +1,8 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { connect } from '../storage/connect.js';
-import type { StoragePort } from '../storage/port.js';
+import type { StoragePort } from '../storage/index.js';
+import { connect } from '../storage/index.js';
 import { humanBytes, out } from './output.js';
 
 export type CommandArgs = { positionals: string[]; values: Record<string, string | boolean | undefined> };

@@ -8,7 +8,7 @@
  * cannot mix old and new shards: the manifest names the version to read.
  */
 import { createHash } from 'node:crypto';
-import type { Metadata } from '../storage/port.js';
+import type { Metadata } from '../storage/index.js';
 
 export const MANIFEST_PREFIX = 'm/';
 export const DATA_PREFIX = 'd/';

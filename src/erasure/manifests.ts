@@ -1,5 +1,5 @@
 import { BucketkitError, throwIfAborted } from '../errors.js';
-import type { Abortable, StoragePort } from '../storage/port.js';
+import type { Abortable, StoragePort } from '../storage/index.js';
 import { type Manifest, manifestKey, parseManifest } from './layout.js';
 
 /** What each port says about a key: its manifest, `undefined` when it has none, or the error it gave. */

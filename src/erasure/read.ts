@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { bkError, throwIfAborted } from '../errors.js';
-import type { StoragePort } from '../storage/port.js';
+import type { StoragePort } from '../storage/index.js';
 import type { ErasureCodec } from './codec.js';
 import { CHECKSUM_BYTES, geometry, type Manifest, shardKey } from './layout.js';
 

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { bkError, throwIfAborted } from '../errors.js';
-import type { PutOptions, StoragePort } from '../storage/port.js';
+import { log } from '../logger.js';
+import type { PutOptions, StoragePort } from '../storage/index.js';
 import type { ErasureCodec } from './codec.js';
 import { CHECKSUM_BYTES, type Manifest, newVersion, shardKey } from './layout.js';
 import { ShardStream } from './shard-stream.js';
@@ -42,6 +43,11 @@ export async function writeShards(
         () => true,
         (err) => {
           failures[i] = err;
+          log('warn', 'erasure', 'a port failed during a write; heal() will rebuild its shard', {
+            key,
+            port: port.name,
+            error: String(err),
+          });
           sinks[i]!.abandon();
           return false;
         },

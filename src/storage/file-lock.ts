@@ -1,6 +1,7 @@
 import { open, stat, unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bkError, throwIfAborted } from '../errors.js';
+import { log } from '../logger.js';
 
 /** A lock older than this is taken to belong to a crashed process and is broken. */
 const STALE_AFTER_MS = 30_000;
@@ -32,6 +33,7 @@ export async function withFileLock<T>(
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     if (await isStale(path)) {
+      log('warn', 'storage.file', 'broke a stale lock (a writer crashed while holding it)', { path });
       await unlink(path).catch(() => {});
       continue;
     }

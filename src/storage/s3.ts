@@ -11,6 +11,7 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { bkError, throwIfAborted } from '../errors.js';
+import { log } from '../logger.js';
 import { chunksOf, concatBytes, knownLength, prepend, readUpTo } from './body.js';
 import type {
   Abortable,
@@ -110,12 +111,19 @@ class S3Storage implements StoragePort {
   }
 
   private conditional(signal?: AbortSignal): Promise<ConditionalSupport> {
-    this.support ??= probeConditionalWrites(this.client, this.bucket, this.options.probePrefix, signal).catch(
-      (err) => {
+    this.support ??= probeConditionalWrites(this.client, this.bucket, this.options.probePrefix, signal)
+      .then((support) => {
+        log(support.honoured ? 'info' : 'warn', 'storage.s3', 'conditional-write probe', {
+          bucket: this.bucket,
+          honoured: support.honoured,
+          ...(support.note ? { note: support.note } : {}),
+        });
+        return support;
+      })
+      .catch((err) => {
         this.support = undefined;
         throw err;
-      },
-    );
+      });
     return this.support;
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe } from 'vitest';
-import type { StoragePort } from '../storage/port.js';
-import { prefixed } from '../storage/prefixed.js';
+import type { StoragePort } from '../storage/index.js';
+import { prefixed } from '../storage/index.js';
 import { bodyTests } from './suite-bodies.js';
 import { conditionalTests } from './suite-conditional.js';
 import { keyTests } from './suite-keys.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BucketkitError } from '../errors.js';
-import type { StoragePort } from '../storage/port.js';
+import type { StoragePort } from '../storage/index.js';
 import type { SuiteContext } from './conformance.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StoragePort } from '../storage/port.js';
+import type { StoragePort } from '../storage/index.js';
 import type { SuiteContext } from './conformance.js';
 
 /** Keys S3 treats as ordinary strings but naive adapters turn into paths, escapes or collisions. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compareUtf8 } from '../storage/listing.js';
-import type { ListEntry, ListOptions, StoragePort } from '../storage/port.js';
+import type { ListEntry, ListOptions, StoragePort } from '../storage/index.js';
+import { compareUtf8 } from '../storage/index.js';
 import type { SuiteContext } from './conformance.js';
 
 async function names(port: StoragePort, options: ListOptions): Promise<string[]> {
