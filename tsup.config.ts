@@ -6,6 +6,7 @@ export default defineConfig([
       index: 'src/index.ts',
       'storage/index': 'src/storage/index.ts',
       'erasure/index': 'src/erasure/index.ts',
+      'datasets/index': 'src/datasets/index.ts',
       'testing/index': 'src/testing/index.ts',
     },
     format: ['esm', 'cjs'],
