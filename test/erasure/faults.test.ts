@@ -222,7 +222,10 @@ async function findShard(disk: StoragePort, key: string): Promise<string> {
 
 describe('erasure versions', () => {
   it('a delete or overwrite in the same millisecond as the write before it still wins', async () => {
-    const port = erasure(Array.from({ length: 3 }, () => memoryStorage()), { parity: 1 });
+    const port = erasure(
+      Array.from({ length: 3 }, () => memoryStorage()),
+      { parity: 1 },
+    );
     for (let i = 0; i < 200; i++) {
       await port.put(`k${i}`, 'v1');
       await port.put(`k${i}`, 'v2');
