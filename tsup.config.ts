@@ -7,6 +7,7 @@ export default defineConfig([
       'storage/index': 'src/storage/index.ts',
       'erasure/index': 'src/erasure/index.ts',
       'datasets/index': 'src/datasets/index.ts',
+      'delta/index': 'src/delta/index.ts',
       'testing/index': 'src/testing/index.ts',
     },
     format: ['esm', 'cjs'],

@@ -1,0 +1,116 @@
+/**
+ * Hash chains over fixed-length keys: the encoder's way to find where the bytes at a target position
+ * already occur, in the reference (8-byte keys, sampled every `step` positions so big references keep
+ * a bounded index) or earlier in the same target window (4-byte keys, every position).
+ */
+
+/** Bytes hashed per source key; a source match is found when it is at least this long. */
+export const SOURCE_KEY = 8;
+/** Bytes hashed per target key: the shortest COPY the default code table encodes compactly. */
+export const TARGET_KEY = 4;
+/**
+ * The target table stays small enough for the CPU cache (it is probed at every position); chains
+ * resolve the extra collisions.
+ */
+const TARGET_TABLE_BITS = 18;
+/** At most this many source positions are indexed (4 bytes each in the chain array). */
+const MAX_SOURCE_ENTRIES = 1 << 23;
+
+function word(data: Uint8Array, p: number): number {
+  return (
+    (data[p] as number) |
+    ((data[p + 1] as number) << 8) |
+    ((data[p + 2] as number) << 16) |
+    ((data[p + 3] as number) << 24)
+  );
+}
+
+/** Hash of the 8 bytes at `p` (the caller guarantees they exist), in `bits` bits. */
+export function hash8(data: Uint8Array, p: number, bits: number): number {
+  const a = word(data, p);
+  const b = word(data, p + 4);
+  return (Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ (a >>> 15), 0x85ebca77)) >>> (32 - bits);
+}
+
+/** Hash of the 4 bytes at `p`, in `bits` bits. */
+export function hash4(data: Uint8Array, p: number, bits: number): number {
+  return Math.imul(word(data, p), 0x9e3779b1) >>> (32 - bits);
+}
+
+function tableBits(entries: number, maxBits: number): number {
+  let bits = 10;
+  while (1 << bits < entries && bits < maxBits) bits++;
+  return bits;
+}
+
+/** Positions of the reference, bucketed by the hash of the 8 bytes starting there. */
+export class SourceIndex {
+  readonly step: number;
+  readonly bits: number;
+  /** Newest entry per bucket, as an entry number (position / step), or -1. */
+  private readonly head: Int32Array;
+  /** The previous entry with the same hash, or -1. */
+  private readonly chain: Int32Array;
+
+  constructor(readonly source: Uint8Array) {
+    const positions = Math.max(0, source.length - SOURCE_KEY + 1);
+    this.step = Math.max(1, Math.ceil(positions / MAX_SOURCE_ENTRIES));
+    const entries = Math.ceil(positions / this.step);
+    this.bits = tableBits(entries, 24);
+    this.head = new Int32Array(1 << this.bits).fill(-1);
+    this.chain = new Int32Array(entries);
+    for (let e = 0; e < entries; e++) {
+      const h = hash8(source, e * this.step, this.bits);
+      this.chain[e] = this.head[h] as number;
+      this.head[h] = e;
+    }
+  }
+
+  /** The newest reference position whose key hashes to `hash`, or -1. */
+  first(hash: number): number {
+    const e = this.head[hash] as number;
+    return e < 0 ? -1 : e * this.step;
+  }
+
+  /** The next older reference position in the same chain as `position`, or -1. */
+  next(position: number): number {
+    const e = this.chain[position / this.step] as number;
+    return e < 0 ? -1 : e * this.step;
+  }
+}
+
+/** Positions of one target window seen so far, bucketed by the hash of their 4 bytes. */
+export class TargetIndex {
+  readonly bits: number;
+  private readonly head: Int32Array;
+  private readonly prev: Int32Array;
+
+  constructor(
+    readonly target: Uint8Array,
+    readonly start: number,
+    readonly end: number,
+  ) {
+    this.bits = tableBits(end - start, TARGET_TABLE_BITS);
+    this.head = new Int32Array(1 << this.bits).fill(-1);
+    this.prev = new Int32Array(Math.max(0, end - start));
+  }
+
+  /** Adds the position `p` (window-absolute target offset) if its key fits in the window. */
+  insert(p: number): void {
+    if (p + TARGET_KEY > this.end) return;
+    const h = hash4(this.target, p, this.bits);
+    this.prev[p - this.start] = this.head[h] as number;
+    this.head[h] = p;
+  }
+
+  /** The newest earlier position whose 4-byte key hashes like the one at `p`, or -1. */
+  first(p: number): number {
+    if (p + TARGET_KEY > this.end) return -1;
+    return this.head[hash4(this.target, p, this.bits)] as number;
+  }
+
+  /** The next older position in the same chain as `q`, or -1. */
+  next(q: number): number {
+    return this.prev[q - this.start] as number;
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * Turns one target window into a list of instructions: COPY from the reference or from earlier in the
+ * window, RUN for repeated bytes, ADD for the rest. Greedy with one step of lazy evaluation (a match
+ * is given up when the next position has a clearly better one), and every match is extended backward
+ * over the pending literal bytes, so a hash key need only be found somewhere inside a match.
+ */
+import { ADD, COPY, RUN } from './code-table.js';
+import { hash8, SOURCE_KEY, type SourceIndex, TARGET_KEY, type TargetIndex } from './hash-index.js';
+import { integerSize } from './integer.js';
+
+export interface Op {
+  kind: typeof ADD | typeof RUN | typeof COPY;
+  /** Target offset where the instruction's bytes go. */
+  start: number;
+  length: number;
+  /** COPY only: offset in the reference (`fromSource`) or in the target. */
+  address: number;
+  fromSource: boolean;
+}
+
+export interface MatchSettings {
+  /** Reference candidates examined per key. */
+  sourceChain: number;
+  /** Earlier target positions examined per key. */
+  targetChain: number;
+}
+
+/** How many recent source copy offsets are tried at every position. */
+const RECENT = 4;
+/**
+ * Offsets of the keys looked up from each position: keys further on find a match whose first key is
+ * too common for its chain to reach the right candidate.
+ */
+const SOURCE_PROBES = [0, 4, 8, 16];
+const TARGET_PROBES = [0, 4];
+/** No further probe once the match found covers the probe's key by this much. */
+const LONG_ENOUGH = 256;
+/** Chain entries with a different key tolerated before a chain is given up. */
+const MAX_COLLISIONS = 1;
+/** A match this long is taken without looking further. */
+const GOOD_ENOUGH = 4096;
+/** Matches shorter than this are checked against a possibly better one at the next position. */
+const LAZY_BELOW = 256;
+
+function matchLength(a: Uint8Array, ai: number, b: Uint8Array, bi: number, max: number): number {
+  let n = 0;
+  while (n < max && a[ai + n] === b[bi + n]) n++;
+  return n;
+}
+
+/** The best match at one position; plain fields, reused, since this runs for every target byte. */
+class Best {
+  length = 0;
+  address = 0;
+  fromSource = false;
+  isRun = false;
+  /** Estimated bytes saved compared with adding the bytes literally; 0 = no match. */
+  gain = 0;
+
+  clear(): void {
+    this.length = 0;
+    this.gain = 0;
+  }
+
+  consider(length: number, address: number, fromSource: boolean, isRun: boolean, cost: number): void {
+    const gain = length - cost - 2;
+    if (gain > this.gain) {
+      this.length = length;
+      this.address = address;
+      this.fromSource = fromSource;
+      this.isRun = isRun;
+      this.gain = gain;
+    }
+  }
+}
+
+class Matcher {
+  readonly best = new Best();
+  readonly recent = new Float64Array(RECENT).fill(Number.NaN);
+  recentSlot = 0;
+  lastSourceEnd = -1;
+
+  constructor(
+    readonly source: Uint8Array,
+    readonly sourceIndex: SourceIndex,
+    readonly target: Uint8Array,
+    readonly targetIndex: TargetIndex,
+    readonly start: number,
+    readonly end: number,
+    readonly settings: MatchSettings,
+  ) {}
+
+  /** Source copy address costs about its distance from the last copy (NEAR) or itself (SELF). */
+  private sourceCost(a: number): number {
+    const distance = this.lastSourceEnd >= 0 ? Math.abs(a - this.lastSourceEnd) : a;
+    return Math.min(integerSize(a), integerSize(distance) + 1);
+  }
+
+  /** Fills `out` with the best match at `p` (gain 0 when there is none worth a COPY or RUN). */
+  find(p: number, out: Best): void {
+    const { source, target, sourceIndex, targetIndex } = this;
+    const max = this.end - p;
+    out.clear();
+    const byte = target[p] as number;
+    if (max >= 4 && target[p + 1] === byte && target[p + 2] === byte && target[p + 3] === byte) {
+      let run = 4;
+      while (run < max && target[p + run] === byte) run++;
+      out.consider(run, 0, false, true, integerSize(run) - 1);
+    }
+    for (let i = 0; i < RECENT; i++) {
+      const a = (this.recent[i] as number) + p;
+      if (a >= 0 && a < source.length && source[a] === byte) {
+        out.consider(matchLength(source, a, target, p, Math.min(max, source.length - a)), a, true, false, 1);
+      }
+    }
+    for (const skip of SOURCE_PROBES) {
+      if (out.length >= skip + LONG_ENOUGH || max < skip + SOURCE_KEY) break;
+      let keyAt = sourceIndex.first(hash8(target, p + skip, sourceIndex.bits));
+      let collisions = 0;
+      let n = 0;
+      for (; keyAt >= 0 && n < this.settings.sourceChain; n++, keyAt = sourceIndex.next(keyAt)) {
+        const a = keyAt - skip;
+        const have = out.length;
+        if (have >= GOOD_ENOUGH || have >= max) break;
+        // A chain is mostly one key; a chain of another key (a hash collision) is left early.
+        if (source[keyAt] !== target[p + skip] || source[keyAt + 7] !== target[p + skip + 7]) {
+          if (++collisions >= MAX_COLLISIONS) break;
+          continue;
+        }
+        if (a < 0 || source[a] !== byte || source[a + have] !== target[p + have]) continue;
+        const limit = Math.min(max, source.length - a);
+        if (limit > have)
+          out.consider(matchLength(source, a, target, p, limit), a, true, false, this.sourceCost(a));
+      }
+      // Every candidate of this key was seen: a further key cannot find a match starting at `p`.
+      if (skip === 0 && n < this.settings.sourceChain && sourceIndex.step === 1) break;
+    }
+    for (const skip of TARGET_PROBES) {
+      if (out.length >= skip + LONG_ENOUGH || max < skip + TARGET_KEY) break;
+      let keyAt = targetIndex.first(p + skip);
+      let collisions = 0;
+      let n = 0;
+      for (; keyAt >= 0 && n < this.settings.targetChain; n++, keyAt = targetIndex.next(keyAt)) {
+        const q = keyAt - skip;
+        const have = out.length;
+        if (have >= GOOD_ENOUGH || have >= max) break;
+        if (target[keyAt] !== target[p + skip] || target[keyAt + 3] !== target[p + skip + 3]) {
+          if (++collisions >= MAX_COLLISIONS) break;
+          continue;
+        }
+        if (q < this.start || q >= p || target[q] !== byte || target[q + have] !== target[p + have]) continue;
+        out.consider(matchLength(target, q, target, p, max), q, false, false, integerSize(p - q));
+      }
+      if (skip === 0 && n < this.settings.targetChain) break;
+    }
+  }
+
+  remember(address: number, p: number, length: number): void {
+    this.lastSourceEnd = address + length;
+    const shift = address - p;
+    if (!this.recent.includes(shift)) {
+      this.recent[this.recentSlot] = shift;
+      this.recentSlot = (this.recentSlot + 1) % RECENT;
+    }
+  }
+}
+
+/**
+ * Finds the instructions for `target[start, end)`.
+ *
+ * @example
+ * ```ts
+ * const index = new TargetIndex(target, 0, target.length);
+ * const ops = findMatches(reference, new SourceIndex(reference), target, index, 0, target.length, settings);
+ * ```
+ */
+export function findMatches(
+  source: Uint8Array,
+  sourceIndex: SourceIndex,
+  target: Uint8Array,
+  targetIndex: TargetIndex,
+  start: number,
+  end: number,
+  settings: MatchSettings,
+): Op[] {
+  const matcher = new Matcher(source, sourceIndex, target, targetIndex, start, end, settings);
+  const match = new Best();
+  const next = new Best();
+  const ops: Op[] = [];
+  let literalStart = start;
+  let inserted = start;
+  let p = start;
+  while (p < end) {
+    while (inserted < p) targetIndex.insert(inserted++);
+    matcher.find(p, match);
+    if (match.gain === 0) {
+      p++;
+      continue;
+    }
+    if (match.length < LAZY_BELOW && p + 1 < end) {
+      targetIndex.insert(inserted++);
+      matcher.find(p + 1, next);
+      if (next.gain > match.gain + 1) {
+        p++;
+        continue;
+      }
+    }
+    let { address, length } = match;
+    if (!match.isRun) {
+      const bytes = match.fromSource ? source : target;
+      const floor = match.fromSource ? 0 : start;
+      while (p > literalStart && address > floor && bytes[address - 1] === target[p - 1]) {
+        p--;
+        address--;
+        length++;
+      }
+    }
+    if (p > literalStart) {
+      ops.push({ kind: ADD, start: literalStart, length: p - literalStart, address: 0, fromSource: false });
+    }
+    ops.push({ kind: match.isRun ? RUN : COPY, start: p, length, address, fromSource: match.fromSource });
+    if (match.fromSource) matcher.remember(address, p, length);
+    p += length;
+    literalStart = p;
+  }
+  if (end > literalStart) {
+    ops.push({ kind: ADD, start: literalStart, length: end - literalStart, address: 0, fromSource: false });
+  }
+  return ops;
+}
