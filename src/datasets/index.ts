@@ -1,8 +1,17 @@
 /**
  * bucketkit/datasets — datasets of numbered datapoints stored as TAR dataranges with a binary index,
- * in datas3t's formats. This layer holds the pure codecs; storage comes on top of it.
+ * in datas3t's formats: the pure codecs, and a catalog on any StoragePort that enforces conditional
+ * writes (one compare-and-swap manifest per dataset).
  *
  * @example
+ * ```ts
+ * import { datasets, get, range, uploadDatarange } from 'bucketkit/datasets';
+ * const ds = await datasets(port).create('frames');
+ * await uploadDatarange(ds, [{ n: 1, ext: 'json', body: '{}' }]);
+ * const bytes = await get(ds, 1);
+ * for await (const point of range(ds, 1, 100)) console.log(point.name);
+ * ```
+ *
  * ```ts
  * import { buildIndex, datarangeKeys, readTar, tarBytes, validateDatarange } from 'bucketkit/datasets';
  * const tar = tarBytes([{ name: '00000000000000000001.json', body }]);
@@ -12,6 +21,23 @@
  * const keys = datarangeKeys('ds', 1n, 1n, 1);
  * ```
  */
+export { type CasOptions, type ManifestState, readManifest, updateManifest } from './catalog.js';
+export {
+  type Dataset,
+  type DatasetSummary,
+  type Datasets,
+  type DatasetsOptions,
+  datasets,
+} from './datasets.js';
+export { type IndexCache, type IndexCacheOptions, indexCache } from './index-cache.js';
+export {
+  type Datarange,
+  decodeManifest,
+  encodeManifest,
+  MANIFEST_FORMAT,
+  type Manifest,
+  manifestKey,
+} from './manifest.js';
 export {
   type DatapointName,
   type DatarangeKeyInfo,
@@ -24,6 +50,7 @@ export {
   parseDatapointName,
   parseDatarangeKey,
 } from './names.js';
+export { coverage, type Datapoint, get, type RangeOptions, range, type Span } from './read.js';
 export {
   buildIndex,
   decodeIndex,
@@ -44,3 +71,4 @@ export {
   tarContent,
 } from './tar-reader.js';
 export { type TarWriteEntry, type TarWriteOptions, tarBytes, writeTar } from './tar-writer.js';
+export { type DatapointInput, type DatarangeInput, uploadDatarange } from './upload.js';

@@ -5,7 +5,7 @@
  */
 
 import { bkError } from '../errors.js';
-import type { ByteRange } from '../storage/port.js';
+import type { ByteRange } from '../storage/index.js';
 import { parseDatapointName } from './names.js';
 import { BLOCK, padded } from './tar-format.js';
 import type { TarEntry } from './tar-reader.js';
