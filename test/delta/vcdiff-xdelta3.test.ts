@@ -117,7 +117,7 @@ describe('VCDIFF interop with xdelta3 3.0.11', () => {
     });
   });
 
-  it('LZMA secondary compression (xdelta3 defaults) is rejected as Unsupported, or decoded when uncompressed', () => {
+  it('LZMA secondary compression (xdelta3 defaults) is Unsupported in the synchronous decodeDelta', () => {
     const source = new TextEncoder().encode('the quick brown fox jumps over the lazy dog\n'.repeat(4000));
     const target = applyEdits(source, [{ kind: 'insert', at: 1000, length: 30_000, seed: 15 }]);
     const delta = xdelta3Encode(source, target, ['-9']);

@@ -11,16 +11,20 @@ import { ADD, COPY, type CodeTable, DEFAULT_CODE_TABLE, NOOP, RUN } from './code
 import {
   MAGIC,
   MAX_WINDOW_SIZE,
+  SECONDARY_LZMA,
   SECONDARY_NAMES,
+  VCD_ADDRCOMP,
   VCD_ADLER32,
   VCD_APPHEADER,
   VCD_CODETABLE,
   VCD_DATACOMP,
   VCD_DECOMPRESS,
+  VCD_INSTCOMP,
   VCD_SOURCE,
   VCD_TARGET,
 } from './format.js';
 import { readInteger } from './integer.js';
+import { inflateWindows } from './secondary.js';
 
 export const DEFAULT_MAX_TARGET = 1024 * 1024 * 1024;
 
@@ -89,9 +93,68 @@ export function decodeVcdiff(
 }
 
 /**
+ * Decodes a whole VCDIFF delta against `source`, inflating xdelta3's LZMA secondary compression (the
+ * default of `xdelta3 -e`, so of every DeltaGlider delta). Otherwise identical to `decodeVcdiff`.
+ *
+ * @example
+ * ```ts
+ * const { target } = await decodeVcdiffAsync(reference, deltaGliderDelta);
+ * ```
+ */
+export async function decodeVcdiffAsync(
+  source: Uint8Array,
+  delta: Uint8Array,
+  options: DecodeOptions = {},
+): Promise<DecodedDelta> {
+  const reader = new ByteReader(delta);
+  const header = readHeader(reader);
+  if (header.secondary === undefined) return decodeVcdiff(source, delta, options);
+  const output = new ByteWriter();
+  const budget = options.maxTargetSize ?? DEFAULT_MAX_TARGET;
+  for await (const window of decodeCompressedWindows(reader, source, budget, header)) output.bytes(window);
+  const target = output.view().slice();
+  return header.appHeader ? { target, appHeader: header.appHeader } : { target };
+}
+
+/**
+ * Decodes all the windows left in `reader` of a delta with secondary compression: reads them all, then
+ * inflates each kind of section as one stream, then yields the target windows one by one. VCD_TARGET
+ * windows (which xdelta3 never writes) are `Unsupported` here.
+ */
+export async function* decodeCompressedWindows(
+  reader: ByteReader,
+  source: Uint8Array,
+  budget: number,
+  header: Header,
+): AsyncGenerator<Uint8Array> {
+  const windows: WindowParts[] = [];
+  while (reader.remaining > 0) {
+    const parts = readWindow(reader, source, undefined, budget, header);
+    budget -= parts.targetLength;
+    windows.push(parts);
+  }
+  const cache = new AddressCache();
+  for (const parts of await inflateWindows(windows)) yield buildWindow(parts, cache);
+}
+
+/** One window as read from the delta: its source segment and its three sections, maybe compressed. */
+export interface WindowParts {
+  segment: Uint8Array;
+  targetLength: number;
+  /** `Delta_Indicator`: which sections went through the secondary compressor (0 = none). */
+  compressed: number;
+  data: Uint8Array;
+  inst: Uint8Array;
+  addr: Uint8Array;
+  /** xdelta3's Adler-32 of the target window, when the window carries one. */
+  checksum?: number;
+}
+
+/**
  * Decodes the window at `reader`'s position. `targetSoFar` is the output of the earlier windows, for
  * VCD_TARGET (undefined when streaming: such windows are then `Unsupported`); `budget` is how many more
- * target bytes are allowed.
+ * target bytes are allowed. Secondary-compressed windows are `Unsupported` here (this path is
+ * synchronous; `decodeVcdiffAsync` and `decodeDeltaStream` inflate them).
  */
 export function decodeWindow(
   reader: ByteReader,
@@ -101,6 +164,29 @@ export function decodeWindow(
   header: Header,
   cache: AddressCache,
 ): Uint8Array {
+  const parts = readWindow(reader, source, targetSoFar, budget, header);
+  if (parts.compressed !== 0) {
+    throw bkError(
+      'Unsupported',
+      'VCDIFF secondary compression (LZMA) needs the asynchronous decoder: use decodeDeltaAsync or ' +
+        'decodeDeltaStream',
+      { details: { secondary: 'LZMA' } },
+    );
+  }
+  return buildWindow(parts, cache);
+}
+
+/**
+ * Reads (and checks) the window at `reader`'s position without decoding its instructions. Sections are
+ * views into the delta. Throws `Unsupported` for secondary compressors other than LZMA.
+ */
+export function readWindow(
+  reader: ByteReader,
+  source: Uint8Array,
+  targetSoFar: Uint8Array | undefined,
+  budget: number,
+  header: Header,
+): WindowParts {
   const indicator = reader.byte();
   if (indicator & ~(VCD_SOURCE | VCD_TARGET | VCD_ADLER32) || (indicator & 3) === 3) {
     throw bkError('Corrupt', `VCDIFF window indicator is invalid (0x${indicator.toString(16)})`);
@@ -153,33 +239,47 @@ export function decodeWindow(
       (((b[0] as number) << 24) | ((b[1] as number) << 16) | ((b[2] as number) << 8) | (b[3] as number)) >>>
       0;
   }
-  const data = body.section(dataLength, 'data section');
-  const inst = body.section(instLength, 'instruction section');
-  const addr = body.section(addrLength, 'address section');
+  const data = body.bytes(dataLength);
+  const inst = body.bytes(instLength);
+  const addr = body.bytes(addrLength);
   if (body.remaining !== 0) throw bkError('Corrupt', 'VCDIFF window length does not match its sections');
-  if (compressed !== 0) rejectSecondary(compressed, header);
+  if (compressed !== 0) checkSecondary(compressed, header);
+  const parts: WindowParts = { segment, targetLength, compressed, data, inst, addr };
+  if (checksum !== undefined) parts.checksum = checksum;
+  return parts;
+}
 
-  const target = new Uint8Array(targetLength);
+/** Rebuilds the target window from uncompressed sections, checking its Adler-32 when present. */
+export function buildWindow(parts: WindowParts, cache: AddressCache): Uint8Array {
+  const target = new Uint8Array(parts.targetLength);
   cache.reset();
-  runInstructions(DEFAULT_CODE_TABLE, segment, target, data, inst, addr, cache);
-  if (checksum !== undefined && adler32(target) !== checksum) {
+  runInstructions(
+    DEFAULT_CODE_TABLE,
+    parts.segment,
+    target,
+    new ByteReader(parts.data, 0, parts.data.length, 'data section'),
+    new ByteReader(parts.inst, 0, parts.inst.length, 'instruction section'),
+    new ByteReader(parts.addr, 0, parts.addr.length, 'address section'),
+    cache,
+  );
+  if (parts.checksum !== undefined && adler32(target) !== parts.checksum) {
     throw bkError('Corrupt', 'VCDIFF window checksum (Adler-32) does not match the decoded bytes');
   }
   return target;
 }
 
-function rejectSecondary(compressed: number, header: Header): never {
-  if (compressed & ~7 || header.secondary === undefined) {
+function checkSecondary(compressed: number, header: Header): void {
+  if (compressed & ~(VCD_DATACOMP | VCD_INSTCOMP | VCD_ADDRCOMP) || header.secondary === undefined) {
     throw bkError('Corrupt', `VCDIFF delta indicator is invalid (0x${compressed.toString(16)})`);
   }
-  const name = SECONDARY_NAMES[header.secondary] ?? `id ${header.secondary}`;
-  const sections = compressed & VCD_DATACOMP ? 'data' : compressed & 2 ? 'instruction' : 'address';
-  throw bkError(
-    'Unsupported',
-    `VCDIFF secondary compression (${name}, ${sections} section) is not supported: no LZMA/xz decoder is ` +
-      'installed; re-encode with `xdelta3 -S none`',
-    { details: { secondary: name } },
-  );
+  if (header.secondary !== SECONDARY_LZMA) {
+    const name = SECONDARY_NAMES[header.secondary] ?? `id ${header.secondary}`;
+    throw bkError(
+      'Unsupported',
+      `VCDIFF secondary compression ${name} is not supported (LZMA is); re-encode with \`xdelta3 -S lzma\``,
+      { details: { secondary: name } },
+    );
+  }
 }
 
 function runInstructions(

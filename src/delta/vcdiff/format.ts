@@ -20,6 +20,9 @@ export const VCD_INSTCOMP = 0x02;
 export const VCD_ADDRCOMP = 0x04;
 
 /** Secondary compressor ids as xdelta3 numbers them. */
+/** xdelta3's id for LZMA (an xz stream per section), the only secondary compressor we decode. */
+export const SECONDARY_LZMA = 2;
+
 export const SECONDARY_NAMES: Readonly<Record<number, string>> = { 1: 'DJW', 2: 'LZMA', 16: 'FGK' };
 
 /** Largest target window the decoder accepts: bounds the memory one window can claim. */

@@ -5,7 +5,14 @@
 import { BucketkitError, bkError } from '../../errors.js';
 import { AddressCache } from './address-cache.js';
 import { ByteReader } from './bytes.js';
-import { DEFAULT_MAX_TARGET, type DecodeOptions, decodeWindow, type Header, readHeader } from './decoder.js';
+import {
+  DEFAULT_MAX_TARGET,
+  type DecodeOptions,
+  decodeCompressedWindows,
+  decodeWindow,
+  type Header,
+  readHeader,
+} from './decoder.js';
 import { createVcdiffEncoder, type EncodeOptions } from './encoder.js';
 
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
@@ -80,7 +87,9 @@ function needsMoreBytes(err: unknown): boolean {
 
 /**
  * Decodes a delta read from `delta` against `source`, yielding the target window by window. Same
- * checks as `decodeDelta`; VCD_TARGET windows (never written by xdelta3 or by us) are `Unsupported`.
+ * checks as `decodeDeltaAsync`. Deltas with LZMA secondary compression (xdelta3's default) are
+ * buffered whole (the delta, not the target) before decoding, since each kind of section is one xz
+ * stream across windows. VCD_TARGET windows (never written by xdelta3 or by us) are `Unsupported`.
  *
  * @example
  * ```ts
@@ -96,8 +105,19 @@ export async function* decodeDeltaStream(
   const pending = new Pending();
   const cache = new AddressCache();
   let header: Header | undefined;
-  const drain = function* (final: boolean): Generator<Uint8Array> {
+  const drain = async function* (final: boolean): AsyncGenerator<Uint8Array> {
     while (pending.end > pending.start) {
+      if (header?.secondary !== undefined) {
+        // xdelta3's LZMA streams run across windows: the rest of the delta is buffered, then decoded.
+        if (!final) return;
+        const reader = new ByteReader(pending.buffer, pending.start, pending.end);
+        pending.start = pending.end;
+        for await (const window of decodeCompressedWindows(reader, source, budget, header)) {
+          budget -= window.length;
+          yield window;
+        }
+        return;
+      }
       const reader = new ByteReader(pending.buffer, pending.start, pending.end);
       let window: Uint8Array | undefined;
       try {
