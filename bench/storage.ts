@@ -229,8 +229,12 @@ function inParallel(count: number, task: (i: number) => Promise<void>): Promise<
   return pool(IN_FLIGHT, (i) => i < count, task);
 }
 
-/** One round on one side: the workload's throughput in its unit. */
+/** Client CPU (user + system, µs) per operation of each round, by side: the adapter's own cost. */
+const cpuPerOp = new Map<Side, number[]>();
+
+/** One round on one side: the workload's throughput in its unit (and its CPU per op, kept aside). */
 async function measure(workload: Workload, side: Side, budgetMs: number): Promise<number> {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const deadline = start + budgetMs;
   const ops = await pool(
@@ -239,6 +243,9 @@ async function measure(workload: Workload, side: Side, budgetMs: number): Promis
     (i) => workload.run(side.target, i, side.own),
   );
   const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  if (!cpuPerOp.has(side)) cpuPerOp.set(side, []);
+  cpuPerOp.get(side)!.push((used.user + used.system) / Math.max(ops, 1));
   return workload.unit === 'MiB/s' ? (ops * LARGE_SIZE) / MIB / seconds : ops / seconds;
 }
 
@@ -267,6 +274,9 @@ interface Row {
   workload: Workload;
   adapter: number[];
   raw: number[];
+  /** Client CPU µs per operation, per round. */
+  adapterCpu: number[];
+  rawCpu: number[];
 }
 
 async function benchSubject(subject: Subject): Promise<Row[]> {
@@ -274,8 +284,18 @@ async function benchSubject(subject: Subject): Promise<Row[]> {
   const rows: Row[] = [];
   for (const workload of WORKLOADS) {
     progress(`${subject.port}: ${workload.name}`);
+    cpuPerOp.clear();
     const [adapter = [], raw = []] = await measureRounds(workload, sides);
-    rows.push({ port: subject.port, workload, adapter, raw });
+    // the first entry per side is the warm-up round
+    const cpuOf = (side: Side | undefined) => (side ? (cpuPerOp.get(side) ?? []).slice(1) : []);
+    rows.push({
+      port: subject.port,
+      workload,
+      adapter,
+      raw,
+      adapterCpu: cpuOf(subject.adapter),
+      rawCpu: cpuOf(subject.raw),
+    });
   }
   return rows;
 }
@@ -352,14 +372,22 @@ function formatRatio(row: Row): string {
 
 function table(rows: Row[]): string {
   const lines = [
-    '| port | operation | adapter | raw SDK | ratio |',
-    '| --- | --- | ---: | ---: | ---: |',
+    '| port | operation | adapter | raw SDK | ratio | client CPU per op, adapter / raw |',
+    '| --- | --- | ---: | ---: | ---: | ---: |',
     ...rows.map(
       (row) =>
-        `| ${row.port} | ${row.workload.name} | ${formatValue(row.adapter, row.workload.unit)} | ${formatValue(row.raw, row.workload.unit)} | ${formatRatio(row)} |`,
+        `| ${row.port} | ${row.workload.name} | ${formatValue(row.adapter, row.workload.unit)} | ${formatValue(row.raw, row.workload.unit)} | ${formatRatio(row)} | ${formatCpu(row)} |`,
     ),
   ];
   return lines.join('\n');
+}
+
+/** Median client CPU per op of each side, and their ratio: what the adapter itself costs, whatever the server does. */
+function formatCpu(row: Row): string {
+  const mine = median(row.adapterCpu);
+  if (row.rawCpu.length === 0) return `${mine.toFixed(0)} µs`;
+  const raw = median(row.rawCpu);
+  return `${mine.toFixed(0)} / ${raw.toFixed(0)} µs = ${(mine / raw).toFixed(2)}`;
 }
 
 function machine(): string {

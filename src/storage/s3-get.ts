@@ -38,7 +38,7 @@ export async function getObject(
         ...(range ? { Range: `bytes=${range.start}-${range.end ?? ''}` } : {}),
         ...(options.ifMatch !== undefined ? { IfMatch: `"${options.ifMatch}"` } : {}),
       }),
-      options.signal ? { abortSignal: options.signal } : {},
+      options.signal ? { abortSignal: options.signal } : undefined,
     );
     const total = Number(out.ContentRange?.split('/')[1] ?? out.ContentLength);
     const info: ObjectInfo = {

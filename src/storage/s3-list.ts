@@ -30,7 +30,7 @@ export async function* listS3(
 ): AsyncGenerator<ListEntry> {
   let token: string | undefined;
   let marker = options.startAfter;
-  const send = options.signal ? { abortSignal: options.signal } : {};
+  const send = options.signal ? { abortSignal: options.signal } : undefined;
   const common = {
     Bucket: bucket,
     ...(options.prefix ? { Prefix: options.prefix } : {}),

@@ -22,7 +22,7 @@ type Fail = (err: unknown, key: string, operation: string) => never;
  * ```
  */
 export function s3Multipart(client: S3Client, bucket: string, fail: Fail): MultipartApi {
-  const abortable = (signal?: AbortSignal) => (signal ? { abortSignal: signal } : {});
+  const abortable = (signal?: AbortSignal) => (signal ? { abortSignal: signal } : undefined);
   return {
     async create(key, options = {}) {
       assertValidKey(key);

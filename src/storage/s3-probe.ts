@@ -36,7 +36,7 @@ export async function probeConditionalWrites(
   signal?: AbortSignal,
 ): Promise<ConditionalSupport> {
   const key = `${prefix}${randomUUID()}`;
-  const opts = signal ? { abortSignal: signal } : {};
+  const opts = signal ? { abortSignal: signal } : undefined;
   const put = async (headers: { IfNoneMatch?: string; IfMatch?: string }) => {
     try {
       const out = await client.send(
@@ -86,7 +86,7 @@ export async function probeMultipartConditional(
   signal?: AbortSignal,
 ): Promise<boolean> {
   const key = `${prefix}${randomUUID()}`;
-  const opts = signal ? { abortSignal: signal } : {};
+  const opts = signal ? { abortSignal: signal } : undefined;
   let uploadId: string | undefined;
   try {
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'existing' }), opts);

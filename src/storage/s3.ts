@@ -218,7 +218,7 @@ class S3Storage implements StoragePort {
           Body: bytes,
           ContentLength: bytes.byteLength,
         }),
-        signal ? { abortSignal: signal } : {},
+        signal ? { abortSignal: signal } : undefined,
       );
       return { etag: normalizeEtag(out.ETag), size: bytes.byteLength };
     } catch (err) {
@@ -275,7 +275,7 @@ class S3Storage implements StoragePort {
     try {
       const out = await this.client.send(
         new HeadObjectCommand({ Bucket: this.bucket, Key: key }),
-        options.signal ? { abortSignal: options.signal } : {},
+        options.signal ? { abortSignal: options.signal } : undefined,
       );
       return {
         key,
@@ -301,7 +301,7 @@ class S3Storage implements StoragePort {
     try {
       await this.client.send(
         new DeleteObjectCommand({ Bucket: this.bucket, Key: key }),
-        options.signal ? { abortSignal: options.signal } : {},
+        options.signal ? { abortSignal: options.signal } : undefined,
       );
     } catch (err) {
       this.fail(err, key, 'DeleteObject');
@@ -322,7 +322,7 @@ class S3Storage implements StoragePort {
             Bucket: this.bucket,
             Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
           }),
-          options.signal ? { abortSignal: options.signal } : {},
+          options.signal ? { abortSignal: options.signal } : undefined,
         )
         .catch((err) => this.fail(err, undefined, 'DeleteObjects'));
       const failed = out.Errors ?? [];
@@ -364,7 +364,7 @@ class S3Storage implements StoragePort {
           ...(options.ifSourceMatch !== undefined ? { CopySourceIfMatch: `"${options.ifSourceMatch}"` } : {}),
           ...conditions,
         }),
-        options.signal ? { abortSignal: options.signal } : {},
+        options.signal ? { abortSignal: options.signal } : undefined,
       );
       const etag = normalizeEtag(out.CopyObjectResult?.ETag);
       const info = await this.head(destination, options);
