@@ -3,6 +3,9 @@
  * (./.bucketkit-demo). Each module adds its stop here as it lands.
  */
 import { rm } from 'node:fs/promises';
+import { connect } from '../src/index.js';
+import { datasetsTour } from './datasets.js';
+import { deltaTour } from './delta.js';
 import { erasureTour } from './erasure.js';
 import { storageTour } from './storage.js';
 
@@ -13,6 +16,8 @@ const indent = (line: string) => console.log(`  ${line}`);
 const stops: [string, () => Promise<void>][] = [
   ['storage', () => storageTour(url, indent)],
   ['erasure', () => erasureTour('./.bucketkit-demo/erasure', indent)],
+  ['datasets', () => datasetsTour(connect('file://./.bucketkit-demo/datasets'), indent)],
+  ['delta', () => deltaTour(connect('file://./.bucketkit-demo/delta'), indent)],
 ];
 
 for (const [name, run] of stops) {

@@ -2,8 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { datasetsTour } from '../examples/datasets.js';
+import { deltaTour } from '../examples/delta.js';
 import { erasureTour } from '../examples/erasure.js';
 import { storageTour } from '../examples/storage.js';
+import { memoryStorage } from '../src/index.js';
 
 describe('examples', () => {
   it('the storage tour runs end to end and reports what it did', async () => {
@@ -27,5 +30,23 @@ describe('examples', () => {
     }
     expect(lines).toContain('disks 1 and 4 deleted; the object still reads byte-exact: true');
     expect(lines).toContain('heal(): rebuilt 2 shards and 2 manifests');
+  });
+
+  it('the datasets tour uploads, refuses an overlap, reads and reports gaps', async () => {
+    const lines: string[] = [];
+    await datasetsTour(memoryStorage(), (line) => lines.push(line));
+    expect(lines).toContain('an overlapping upload is refused: InvalidArgument');
+    expect(lines).toContain('datapoint 42: {"n":42,"celsius":20}');
+    expect(lines).toContain('range 90-210 yields 21 datapoints');
+    expect(lines).toContain('gaps: 101-200');
+  });
+
+  it('the delta tour stores releases as small deltas and reads them back byte-exact', async () => {
+    const lines: string[] = [];
+    await deltaTour(memoryStorage(), (line) => lines.push(line));
+    const stored = Number(/stored as (\d+) bytes/.exec(lines[0] ?? '')?.[1]);
+    expect(stored).toBeGreaterThan(0);
+    expect(stored).toBeLessThan(20_000);
+    expect(lines).toContain('app-1.4.tar reads back byte-exact: true');
   });
 });
