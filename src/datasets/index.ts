@@ -61,14 +61,7 @@ export {
   MAX_INDEXED_SIZE,
   validateDatarange,
 } from './tar-index.js';
-export {
-  readTar,
-  readTarStream,
-  type TarEntry,
-  type TarEntryType,
-  TarParser,
-  type TarReadOptions,
-  tarContent,
-} from './tar-reader.js';
+export { readTar, readTarStream, tarContent } from './tar-read.js';
+export { type TarEntry, type TarEntryType, TarParser, type TarReadOptions } from './tar-reader.js';
 export { type TarWriteEntry, type TarWriteOptions, tarBytes, writeTar } from './tar-writer.js';
 export { type DatapointInput, type DatarangeInput, uploadDatarange } from './upload.js';

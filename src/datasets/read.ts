@@ -8,7 +8,7 @@ import { type Datarange, indexKeyOf } from './manifest.js';
 import { parseDatapointName } from './names.js';
 import { BLOCK, padded } from './tar-format.js';
 import { decodeIndex, entriesRange, type IndexEntry } from './tar-index.js';
-import { readTar, tarContent } from './tar-reader.js';
+import { readTar, tarContent } from './tar-read.js';
 
 /** A datapoint read back. */
 export interface Datapoint {

@@ -5,6 +5,7 @@
  * naming the entry and byte offset.
  */
 import { type BucketkitError, bkError } from '../errors.js';
+import { field, headerName, parseDecimal, parseNumber, parsePaxRecords } from './tar-fields.js';
 import { BLOCK, FIELD, fromUtf8, headerChecksums, padded } from './tar-format.js';
 
 /** What kind of entry a header describes; only `file` entries are datapoints. */
@@ -38,7 +39,6 @@ export interface TarReadOptions {
 const DEFAULT_MAX_EXTENSION = 1024 * 1024;
 /** The index stores header blocks as a u16. */
 const MAX_HEADER_BLOCKS = 0xffff;
-const USTAR_MAGIC = [0x75, 0x73, 0x74, 0x61, 0x72, 0x00]; // "ustar\0": POSIX, has a prefix field
 
 type State = 'header' | 'skip' | 'extension' | 'tail';
 type ExtensionKind = 'x' | 'g' | 'L' | 'K';
@@ -244,7 +244,7 @@ export class TarParser {
       nonEmpty(pending.path) ??
       nonEmpty(pending.longName) ??
       nonEmpty(this.global.get('path')) ??
-      this.headerName(block);
+      headerName(block);
     let size = pending.size ?? this.globalSize(at) ?? headerSize;
     if (type === 'directory' || type === 'symlink' || type === 'hardlink' || HEADER_ONLY.has(typeflag))
       size = 0;
@@ -303,84 +303,28 @@ export class TarParser {
     this.state = this.skip > 0 ? 'skip' : 'header';
   }
 
-  /** Parses `"<length> <key>=<value>\n"` records. */
-  private paxRecords(data: Uint8Array, at: number): Map<string, string> {
-    const records = new Map<string, string>();
-    let p = 0;
-    while (p < data.length) {
-      let length = 0;
-      let q = p;
-      while (q < data.length && data[q]! >= 0x30 && data[q]! <= 0x39 && q - p < 16) {
-        length = length * 10 + (data[q]! - 0x30);
-        q++;
-      }
-      if (q === p || data[q] !== 0x20 || length <= q - p + 1 || p + length > data.length) {
-        throw this.corrupt(`malformed PAX record at byte ${p} of the extension header`, at);
-      }
-      const record = data.subarray(q + 1, p + length);
-      const eq = record.indexOf(0x3d);
-      if (eq <= 0 || record[record.length - 1] !== 0x0a) {
-        throw this.corrupt(`malformed PAX record at byte ${p} of the extension header`, at);
-      }
-      const key = fromUtf8.decode(record.subarray(0, eq));
-      if (key.startsWith('GNU.sparse.')) {
-        throw bkError('Unsupported', `entry ${this.entryIndex} at offset ${at} is a PAX sparse file`, {
-          details: { entry: this.entryIndex, offset: at },
-        });
-      }
-      records.set(key, fromUtf8.decode(record.subarray(eq + 1, record.length - 1)));
-      p += length;
-    }
-    return records;
-  }
-
   private globalSize(at: number): number | undefined {
     const value = this.global.get('size');
     return value === undefined ? undefined : this.decimal(value, at);
   }
 
+  private paxRecords(data: Uint8Array, at: number): Map<string, string> {
+    return parsePaxRecords(
+      data,
+      (message) => this.corrupt(message, at),
+      () =>
+        bkError('Unsupported', `entry ${this.entryIndex} at offset ${at} is a PAX sparse file`, {
+          details: { entry: this.entryIndex, offset: at },
+        }),
+    );
+  }
+
   private decimal(value: string, at: number): number {
-    if (!/^\d{1,16}$/.test(value) || !Number.isSafeInteger(Number(value))) {
-      throw this.corrupt(`PAX size "${value.slice(0, 40)}" is not a decimal size`, at);
-    }
-    return Number(value);
+    return parseDecimal(value, (message) => this.corrupt(message, at));
   }
 
-  private headerName(block: Uint8Array): string {
-    const name = field(block, FIELD.name);
-    if (!USTAR_MAGIC.every((b, i) => block[FIELD.magic[0] + i] === b)) return name;
-    const prefix = field(block, FIELD.prefix);
-    return prefix === '' ? name : `${prefix}/${name}`;
-  }
-
-  /** An octal (NUL/space padded) or GNU base-256 numeric field. */
-  private number(
-    block: Uint8Array,
-    [start, length]: readonly [number, number],
-    what: string,
-    at: number,
-  ): number {
-    const first = block[start]!;
-    if (first & 0x80) {
-      if (first === 0xff) throw this.corrupt(`negative ${what} field`, at);
-      let value = first & 0x7f;
-      for (let i = 1; i < length; i++) {
-        value = value * 256 + block[start + i]!;
-        if (value > Number.MAX_SAFE_INTEGER) throw this.corrupt(`absurd ${what} field`, at);
-      }
-      return value;
-    }
-    let i = start;
-    let end = start + length;
-    while (i < end && (block[i] === 0x20 || block[i] === 0)) i++;
-    while (end > i && (block[end - 1] === 0x20 || block[end - 1] === 0)) end--;
-    let value = 0;
-    for (; i < end; i++) {
-      const b = block[i]!;
-      if (b < 0x30 || b > 0x37) throw this.corrupt(`${what} field is not octal`, at);
-      value = value * 8 + (b - 0x30);
-    }
-    return value;
+  private number(block: Uint8Array, span: readonly [number, number], what: string, at: number): number {
+    return parseNumber(block, span, what, (message) => this.corrupt(message, at));
   }
 
   private checkChainLength(at: number): void {
@@ -393,70 +337,6 @@ export class TarParser {
     return bkError('Corrupt', `TAR entry ${this.entryIndex} at offset ${offset}: ${message}`, {
       details: { entry: this.entryIndex, offset },
     });
-  }
-}
-
-/**
- * Parses a whole archive held in memory.
- *
- * @example
- * ```ts
- * for (const entry of readTar(bytes)) {
- *   const content = bytes.subarray(entry.contentOffset, entry.contentOffset + entry.size);
- * }
- * ```
- */
-export function readTar(bytes: Uint8Array, options: TarReadOptions = {}): TarEntry[] {
-  const parser = new TarParser(options);
-  const entries = parser.push(bytes);
-  entries.push(...parser.end());
-  return entries;
-}
-
-/**
- * Parses an archive as it streams, yielding each entry once its header is read (content is skipped,
- * never buffered).
- *
- * @example
- * ```ts
- * for await (const entry of readTarStream((await port.get(key)).body)) console.log(entry.name);
- * ```
- */
-export async function* readTarStream(
-  source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
-  options: TarReadOptions = {},
-): AsyncGenerator<TarEntry> {
-  const parser = new TarParser(options);
-  for await (const chunk of chunks(source)) yield* parser.push(chunk);
-  yield* parser.end();
-}
-
-/**
- * The content bytes of an entry of an archive held in memory (a view, not a copy).
- *
- * @example
- * ```ts
- * const text = new TextDecoder().decode(tarContent(bytes, entries[0]));
- * ```
- */
-export function tarContent(bytes: Uint8Array, entry: TarEntry): Uint8Array {
-  return bytes.subarray(entry.contentOffset, entry.contentOffset + entry.size);
-}
-
-async function* chunks(source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>) {
-  if (!('getReader' in source)) {
-    yield* source;
-    return;
-  }
-  const reader = source.getReader();
-  try {
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      yield value;
-    }
-  } finally {
-    reader.releaseLock();
   }
 }
 
@@ -478,12 +358,6 @@ function entryType(typeflag: string): TarEntryType {
     default:
       return 'other';
   }
-}
-
-function field(block: Uint8Array, [start, length]: readonly [number, number]): string {
-  const bytes = block.subarray(start, start + length);
-  const end = bytes.indexOf(0);
-  return fromUtf8.decode(end < 0 ? bytes : bytes.subarray(0, end));
 }
 
 function isZero(block: Uint8Array): boolean {

@@ -11,7 +11,8 @@ import { notFound } from './datasets.js';
 import { type Datarange, findOverlap, type Manifest } from './manifest.js';
 import { datarangeKeys, formatDatapointName, MAX_DATAPOINT_KEY, parseDatapointName } from './names.js';
 import { buildIndex, validateDatarange } from './tar-index.js';
-import { readTar, type TarEntry } from './tar-reader.js';
+import { readTar } from './tar-read.js';
+import type { TarEntry } from './tar-reader.js';
 import { tarBytes } from './tar-writer.js';
 
 /** One datapoint to upload: its key, its extension (`json`, `json.zst`) and its content. */
