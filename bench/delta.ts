@@ -28,6 +28,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { decodeDelta, encodeDelta } from '../src/delta/vcdiff/index.js';
+import { concatBytes } from '../src/storage/index.js';
 
 const MiB = 1024 * 1024;
 const BIG_MIB = positiveInt(process.env.BENCH_BIG_MIB, 200);
@@ -95,16 +96,6 @@ function textLike(rng: Rng, size: number): Uint8Array {
   return encoder.encode(lines.join('\n')).subarray(0, size);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 interface SourceFile {
   name: string;
   data: Uint8Array;
@@ -116,14 +107,14 @@ function editFile(rng: Rng, data: Uint8Array): Uint8Array {
   const kind = rng.int(0, 3);
   if (kind === 0 || n < 64) {
     const at = rng.int(0, n + 1);
-    return concat([data.subarray(0, at), textLike(rng, rng.int(16, 800)), data.subarray(at)]);
+    return concatBytes([data.subarray(0, at), textLike(rng, rng.int(16, 800)), data.subarray(at)]);
   }
   const length = Math.min(rng.int(16, 1200), n >>> 1);
   const from = rng.int(0, n - length + 1);
-  const rest = concat([data.subarray(0, from), data.subarray(from + length)]);
+  const rest = concatBytes([data.subarray(0, from), data.subarray(from + length)]);
   if (kind === 1) return rest;
   const to = rng.int(0, rest.length + 1);
-  return concat([rest.subarray(0, to), data.subarray(from, from + length), rest.subarray(to)]);
+  return concatBytes([rest.subarray(0, to), data.subarray(from, from + length), rest.subarray(to)]);
 }
 
 /** The next release: ~5 % of files get 1-3 edits, a few files come and go, sometimes two swap places. */
@@ -177,7 +168,7 @@ function packTar(files: SourceFile[], release: number): Uint8Array {
     parts.push(header, file.data, new Uint8Array((512 - (file.data.length % 512)) % 512));
   }
   parts.push(new Uint8Array(1024));
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 /** Zip-like, stored: a 30-byte local header plus name per file, then a central directory. */
@@ -208,7 +199,7 @@ function packZip(files: SourceFile[], release: number): Uint8Array {
     central.push(entry, name);
     offset += 30 + name.length + file.data.length;
   }
-  return concat([...parts, ...central, new Uint8Array(22)]);
+  return concatBytes([...parts, ...central, new Uint8Array(22)]);
 }
 
 /** A cheap 32-bit checksum standing in for the CRC-32 field (changes whenever a file changes). */

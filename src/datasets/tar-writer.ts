@@ -4,6 +4,7 @@
  * 512 bytes, and the two zero blocks that end an archive. Output is deterministic for equal input.
  */
 import { bkError } from '../errors.js';
+import { concatBytes } from '../storage/index.js';
 import { BLOCK, FIELD, headerChecksums, MAX_OCTAL_SIZE, padded, utf8 } from './tar-format.js';
 
 /** One file to write. */
@@ -50,13 +51,7 @@ export function tarBytes(entries: Iterable<TarWriteEntry>, options: TarWriteOpti
   const parts: Uint8Array[] = [];
   for (const entry of entries) parts.push(...entryChunks(entry, options));
   parts.push(ZERO_BLOCKS);
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 function entryChunks(entry: TarWriteEntry, options: TarWriteOptions): Uint8Array[] {

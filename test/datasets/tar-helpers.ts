@@ -1,5 +1,6 @@
 /** Raw TAR building blocks for tests that need headers the writer never produces. */
 import { headerChecksums } from '../../src/datasets/tar-format.js';
+import { concatBytes } from '../../src/storage/index.js';
 
 const enc = new TextEncoder();
 
@@ -62,13 +63,7 @@ export function paxData(records: Record<string, string>): Uint8Array {
 }
 
 export function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concatBytes(parts);
 }
 
 export const END = new Uint8Array(1024);

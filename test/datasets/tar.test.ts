@@ -12,6 +12,7 @@ import {
   writeTar,
 } from '../../src/datasets/index.js';
 import { BucketkitError } from '../../src/errors.js';
+import { readAll } from '../../src/storage/index.js';
 import { concat, content, END, paxData, rawHeader } from './tar-helpers.js';
 
 const enc = new TextEncoder();
@@ -35,12 +36,6 @@ function expectCorrupt(fn: () => unknown, offset?: number) {
     return err as BucketkitError;
   }
   throw new Error('expected a Corrupt error');
-}
-
-async function collect(gen: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const chunk of gen) parts.push(chunk);
-  return concat(...parts);
 }
 
 function chunked(bytes: Uint8Array, sizes: number[]): Uint8Array[] {
@@ -83,7 +78,7 @@ describe('writer → reader round trip', () => {
         entriesArb,
         fc.array(fc.integer({ min: 1, max: 1500 }), { minLength: 1, maxLength: 8 }),
         async (entries, sizes) => {
-          const streamed = await collect(writeTar(entries));
+          const streamed = await readAll(writeTar(entries));
           const bytes = tarBytes(entries);
           expect(streamed).toEqual(bytes);
           const fromStream: TarEntry[] = [];
@@ -121,7 +116,7 @@ describe('writer → reader round trip', () => {
     const gen = writeTar(source());
     await gen.next();
     expect(pulled).toBe(1);
-    const rest = await collect(gen);
+    const rest = await readAll(gen);
     expect(rest.length).toBe(3 * 1024 + 1024 - 512);
   });
 

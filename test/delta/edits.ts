@@ -1,6 +1,8 @@
 /** Generated test data for the delta tests: seeded random bytes and typical edits of them. */
 
 /** A seeded xorshift byte generator, so failures reproduce. */
+import { concatBytes } from '../../src/storage/index.js';
+
 export function randomBytes(length: number, seed: number): Uint8Array {
   let x = Math.imul(seed, 0x9e3779b1) ^ 0x2545f491 || 1;
   const out = new Uint8Array(length);
@@ -42,39 +44,29 @@ export type Edit =
   | { kind: 'repeat'; from: number; length: number; times: number }
   | { kind: 'flip'; at: number };
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** Applies one edit; positions are taken modulo the data length so any numbers are valid. */
 export function applyEdit(data: Uint8Array, edit: Edit): Uint8Array {
   const n = data.length;
   const at = (p: number) => (n === 0 ? 0 : p % (n + 1));
   switch (edit.kind) {
     case 'insert':
-      return concat([
+      return concatBytes([
         data.subarray(0, at(edit.at)),
         randomBytes(edit.length, edit.seed),
         data.subarray(at(edit.at)),
       ]);
     case 'delete':
-      return concat([data.subarray(0, at(edit.at)), data.subarray(at(edit.at) + edit.length)]);
+      return concatBytes([data.subarray(0, at(edit.at)), data.subarray(at(edit.at) + edit.length)]);
     case 'move': {
       const piece = data.subarray(at(edit.from), at(edit.from) + edit.length);
-      const rest = concat([data.subarray(0, at(edit.from)), data.subarray(at(edit.from) + edit.length)]);
+      const rest = concatBytes([data.subarray(0, at(edit.from)), data.subarray(at(edit.from) + edit.length)]);
       const to = rest.length === 0 ? 0 : edit.to % (rest.length + 1);
-      return concat([rest.subarray(0, to), piece, rest.subarray(to)]);
+      return concatBytes([rest.subarray(0, to), piece, rest.subarray(to)]);
     }
     case 'repeat': {
       const piece = data.subarray(at(edit.from), at(edit.from) + edit.length);
       const end = at(edit.from) + piece.length;
-      return concat([
+      return concatBytes([
         data.subarray(0, end),
         ...Array<Uint8Array>(edit.times).fill(piece),
         data.subarray(end),

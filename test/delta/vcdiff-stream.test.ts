@@ -7,13 +7,8 @@ import {
   encodeDeltaStream,
 } from '../../src/delta/vcdiff/index.js';
 import { BucketkitError } from '../../src/errors.js';
+import { readAll } from '../../src/storage/index.js';
 import { applyEdits, type Edit, randomBytes, versionPair } from './edits.js';
-
-async function collect(pieces: AsyncIterable<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  for await (const piece of pieces) parts.push(piece);
-  return Buffer.concat(parts);
-}
 
 function* chunks(data: Uint8Array, sizes: number[]): Generator<Uint8Array> {
   let offset = 0;
@@ -29,13 +24,13 @@ describe('streaming VCDIFF', () => {
     const { source, target } = versionPair(100_000, 1);
     const whole = encodeDelta(source, target, { windowSize: 16 * 1024 });
     for (const sizes of [[1, 7, 300], [16 * 1024], [100_000], [5000, 11_000]]) {
-      const streamed = await collect(
+      const streamed = await readAll(
         encodeDeltaStream(source, chunks(target, sizes), { windowSize: 16 * 1024 }),
       );
       expect(Buffer.from(streamed).equals(whole)).toBe(true);
     }
     expect(
-      Buffer.from(await collect(encodeDeltaStream(source, []))).equals(
+      Buffer.from(await readAll(encodeDeltaStream(source, []))).equals(
         encodeDelta(source, new Uint8Array(0)),
       ),
     ).toBe(true);
@@ -54,7 +49,7 @@ describe('streaming VCDIFF', () => {
           ];
           const target = applyEdits(source, edits);
           const delta = encodeDelta(source, target, { windowSize: 4096 });
-          const out = await collect(decodeDeltaStream(source, chunks(delta, sizes)));
+          const out = await readAll(decodeDeltaStream(source, chunks(delta, sizes)));
           expect(Buffer.from(out).equals(target)).toBe(true);
         },
       ),
@@ -66,14 +61,14 @@ describe('streaming VCDIFF', () => {
     const { source, target } = versionPair(30_000, 2);
     const delta = encodeDelta(source, target, { windowSize: 4096 });
     for (const cut of [0, 3, 6, 20, delta.length - 1]) {
-      const err = await collect(decodeDeltaStream(source, chunks(delta.subarray(0, cut), [7]))).catch(
+      const err = await readAll(decodeDeltaStream(source, chunks(delta.subarray(0, cut), [7]))).catch(
         (e: unknown) => e,
       );
       expect(BucketkitError.is(err, 'Corrupt')).toBe(true);
     }
     const flipped = delta.slice();
     flipped[delta.length - 10] = (flipped[delta.length - 10] as number) ^ 0xff;
-    const err = await collect(decodeDeltaStream(source, [flipped])).catch((e: unknown) => e);
+    const err = await readAll(decodeDeltaStream(source, [flipped])).catch((e: unknown) => e);
     expect(BucketkitError.is(err, 'Corrupt')).toBe(true);
     expect(decodeDelta(source, delta).length).toBe(target.length);
   });
