@@ -163,7 +163,12 @@ class ErasureStorage implements ErasurePort {
   }
 
   async get(key: string, options: GetOptions = {}): Promise<GetResult> {
-    const manifest = await this.current(key, options);
+    return this.readObject(await this.current(key, options), options);
+  }
+
+  /** Streams the object a manifest describes (get and copy share it, so copy reads manifests once). */
+  private async readObject(manifest: Manifest, options: GetOptions): Promise<GetResult> {
+    const key = manifest.key;
     const info = toInfo(manifest);
     checkPreconditions(key, manifest.etag, { ifMatch: options.ifMatch });
     const range = options.range ? resolveRange(options.range, manifest.size, key) : undefined;
@@ -253,7 +258,7 @@ class ErasureStorage implements ErasurePort {
     this.refuseConditions(destination, options);
     const original = await this.current(source, options);
     checkPreconditions(source, original.etag, { ifMatch: options.ifSourceMatch });
-    const got = await this.get(source, options);
+    const got = await this.readObject(original, options.signal ? { signal: options.signal } : {});
     const contentType = options.metadata
       ? options.contentType
       : (options.contentType ?? original.contentType);
