@@ -5,6 +5,12 @@ import { type CommandArgs, caps, get, ls, put, rm, stat, UsageError } from './st
 
 const COMMANDS: Record<string, (args: CommandArgs) => Promise<void>> = { ls, put, get, stat, rm, caps };
 
+/**
+ * Command groups (`bucketkit datasets ...`, `bucketkit serve ...`): each parses its own arguments and
+ * returns the exit code. A module's CLI lives in `src/cli/<group>-commands.ts` and is registered here.
+ */
+const GROUPS: Record<string, (argv: string[]) => Promise<number>> = {};
+
 const HELP = `bucketkit — one storage contract over S3 or a local folder
 
 usage: bucketkit COMMAND URL [args]
@@ -19,6 +25,8 @@ usage: bucketkit COMMAND URL [args]
 URL: memory://name · file://./dir · s3://KEY:SECRET@bucket/prefix?region=R · http://KEY:SECRET@host:port/bucket/prefix`;
 
 async function main(argv: string[]): Promise<number> {
+  const group = argv[0] === undefined ? undefined : GROUPS[argv[0]];
+  if (group) return group(argv.slice(1));
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
