@@ -8,6 +8,7 @@ export default defineConfig([
       'erasure/index': 'src/erasure/index.ts',
       'datasets/index': 'src/datasets/index.ts',
       'delta/index': 'src/delta/index.ts',
+      'db/index': 'src/db/index.ts',
       'testing/index': 'src/testing/index.ts',
     },
     format: ['esm', 'cjs'],

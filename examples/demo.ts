@@ -5,6 +5,7 @@
 import { rm } from 'node:fs/promises';
 import { connect } from '../src/index.js';
 import { datasetsTour } from './datasets.js';
+import { dbTour } from './db.js';
 import { deltaTour } from './delta.js';
 import { erasureTour } from './erasure.js';
 import { storageTour } from './storage.js';
@@ -16,6 +17,7 @@ const indent = (line: string) => console.log(`  ${line}`);
 const stops: [string, () => Promise<void>][] = [
   ['storage', () => storageTour(url, indent)],
   ['erasure', () => erasureTour('./.bucketkit-demo/erasure', indent)],
+  ['db', () => dbTour(connect('file://./.bucketkit-demo/db'), indent)],
   ['datasets', () => datasetsTour(connect('file://./.bucketkit-demo/datasets'), indent)],
   ['delta', () => deltaTour(connect('file://./.bucketkit-demo/delta'), indent)],
 ];

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { datasetsTour } from '../examples/datasets.js';
+import { dbTour } from '../examples/db.js';
 import { deltaTour } from '../examples/delta.js';
 import { erasureTour } from '../examples/erasure.js';
 import { storageTour } from '../examples/storage.js';
@@ -30,6 +31,20 @@ describe('examples', () => {
     }
     expect(lines).toContain('disks 1 and 4 deleted; the object still reads byte-exact: true');
     expect(lines).toContain('heal(): rebuilt 2 shards and 2 manifests');
+  });
+
+  it('the db tour validates, queries one partition, decrypts and counts concurrent updates', async () => {
+    const lines: string[] = [];
+    await dbTour(memoryStorage(), (line) => lines.push(line));
+    expect(lines).toContain('inserted 20 users');
+    expect(lines).toContain('an invalid email is refused: InvalidArgument');
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^partition query country=US: 5 users \(USA is a different partition\), 6 requests$/,
+      ),
+    );
+    expect(lines).toContain("user-3's secret reads back decrypted: true");
+    expect(lines).toContain('visits after 10 concurrent updates: 10');
   });
 
   it('the datasets tour uploads, refuses an overlap, reads and reports gaps', async () => {
