@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { BucketkitError } from '../errors.js';
+import { datasetsCommand } from './datasets-commands.js';
 import { err, out } from './output.js';
 import { type CommandArgs, caps, get, ls, put, rm, stat, UsageError } from './storage-commands.js';
 
@@ -9,7 +10,9 @@ const COMMANDS: Record<string, (args: CommandArgs) => Promise<void>> = { ls, put
  * Command groups (`bucketkit datasets ...`, `bucketkit serve ...`): each parses its own arguments and
  * returns the exit code. A module's CLI lives in `src/cli/<group>-commands.ts` and is registered here.
  */
-const GROUPS: Record<string, (argv: string[]) => Promise<number>> = {};
+const GROUPS: Record<string, (argv: string[]) => Promise<number>> = {
+  datasets: datasetsCommand,
+};
 
 const HELP = `bucketkit — one storage contract over S3 or a local folder
 

@@ -21,7 +21,21 @@
  * const keys = datarangeKeys('ds', 1n, 1n, 1);
  * ```
  */
+export {
+  type AggregateOptions,
+  type AggregateResult,
+  type AggregateStep,
+  aggregate,
+} from './aggregate.js';
 export { type CasOptions, type ManifestState, readManifest, updateManifest } from './catalog.js';
+export {
+  type StorageConfig,
+  type StorageConfigInfo,
+  type StorageConfigs,
+  type StorageConfigsOptions,
+  storageConfigs,
+} from './configs.js';
+export { MAX_PART, MIN_PART, type PlannedPart, planParts, type Segment } from './copy-plan.js';
 export {
   type Dataset,
   type DatasetSummary,
@@ -29,6 +43,8 @@ export {
   type DatasetsOptions,
   datasets,
 } from './datasets.js';
+export { type GcOptions, type GcResult, gc } from './gc.js';
+export { findDatasets, type ImportOptions, type ImportResult, importDataset } from './import.js';
 export { type IndexCache, type IndexCacheOptions, indexCache } from './index-cache.js';
 export {
   type Datarange,
@@ -37,6 +53,7 @@ export {
   MANIFEST_FORMAT,
   type Manifest,
   manifestKey,
+  type Reservation,
 } from './manifest.js';
 export {
   type DatapointName,
@@ -50,6 +67,21 @@ export {
   parseDatapointName,
   parseDatarangeKey,
 } from './names.js';
+export {
+  DEFAULT_TIERS,
+  type OptimizeOptions,
+  optimize,
+  type PlannedAggregate,
+  planOptimize,
+  type SizeTier,
+} from './optimize.js';
+export {
+  MAX_BITMAP_BITS,
+  type Presence,
+  type PresignedSegment,
+  present,
+  presignRange,
+} from './present.js';
 export { coverage, type Datapoint, get, type RangeOptions, range, type Span } from './read.js';
 export {
   buildIndex,
@@ -64,4 +96,10 @@ export {
 export { readTar, readTarStream, tarContent } from './tar-read.js';
 export { type TarEntry, type TarEntryType, TarParser, type TarReadOptions } from './tar-reader.js';
 export { type TarWriteEntry, type TarWriteOptions, tarBytes, writeTar } from './tar-writer.js';
-export { type DatapointInput, type DatarangeInput, uploadDatarange } from './upload.js';
+export {
+  type DatapointInput,
+  type DatarangeInput,
+  type UploadOptions,
+  uploadDatarange,
+} from './upload.js';
+export { type StreamUploadOptions, uploadTarStream } from './upload-stream.js';

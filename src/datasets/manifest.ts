@@ -20,6 +20,21 @@ export interface Datarange {
   size: number;
 }
 
+/**
+ * An in-flight upload or aggregation: it holds its counter (so its object keys) and its datapoint
+ * range until `expires`; after that the range is free again and `gc()` removes its leftovers.
+ */
+export interface Reservation {
+  counter: number;
+  first: bigint;
+  last: bigint;
+  kind: 'upload' | 'aggregate';
+  /** Epoch milliseconds after which the reservation no longer holds. */
+  expires: number;
+  /** The multipart upload writing the `.tar`, once started (so `gc()` can abort it). */
+  uploadId?: string;
+}
+
 /** A dataset's manifest as held in memory. `deleted` marks a dataset being deleted (a tombstone). */
 export interface Manifest {
   dataset: string;
@@ -27,6 +42,8 @@ export interface Manifest {
   next: number;
   /** Committed dataranges, sorted by `first`, never overlapping. */
   dataranges: Datarange[];
+  /** In-flight uploads and aggregations (absent when none). */
+  pending?: Reservation[];
   deleted?: boolean;
 }
 
@@ -63,6 +80,18 @@ export function encodeManifest(manifest: Manifest): Uint8Array {
       key: r.key,
       size: r.size,
     })),
+    ...(manifest.pending?.length
+      ? {
+          pending: manifest.pending.map((p) => ({
+            counter: p.counter,
+            first: p.first.toString(),
+            last: p.last.toString(),
+            kind: p.kind,
+            expires: p.expires,
+            ...(p.uploadId ? { uploadId: p.uploadId } : {}),
+          })),
+        }
+      : {}),
   };
   return new TextEncoder().encode(`${JSON.stringify(json, null, 1)}\n`);
 }
@@ -105,7 +134,34 @@ export function decodeManifest(bytes: Uint8Array, dataset: string): Manifest {
   for (let i = 1; i < dataranges.length; i++) {
     if (dataranges[i]!.first <= dataranges[i - 1]!.last) throw fail(`datarange ${i} overlaps or is unsorted`);
   }
-  return { dataset, next, dataranges, ...(raw.deleted === true ? { deleted: true } : {}) };
+  const pendingRaw: unknown = raw.pending ?? [];
+  if (!Array.isArray(pendingRaw)) throw fail('pending is not an array');
+  const pending = pendingRaw.map((item: unknown, i: number): Reservation => {
+    if (!isRecord(item)) throw fail(`pending ${i} is not an object`);
+    const first = toKey(item.first);
+    const last = toKey(item.last);
+    const { counter, kind, expires, uploadId } = item;
+    if (first === undefined || last === undefined || first > last) throw fail(`pending ${i} bounds`);
+    if (!isCounter(counter) || counter >= next) throw fail(`pending ${i} counter`);
+    if (kind !== 'upload' && kind !== 'aggregate') throw fail(`pending ${i} kind`);
+    if (!Number.isSafeInteger(expires)) throw fail(`pending ${i} expires`);
+    if (uploadId !== undefined && typeof uploadId !== 'string') throw fail(`pending ${i} uploadId`);
+    return {
+      counter,
+      first,
+      last,
+      kind,
+      expires: expires as number,
+      ...(uploadId ? { uploadId } : {}),
+    };
+  });
+  return {
+    dataset,
+    next,
+    dataranges,
+    ...(pending.length ? { pending } : {}),
+    ...(raw.deleted === true ? { deleted: true } : {}),
+  };
 }
 
 /**

@@ -173,7 +173,8 @@ async function locate(
   return cached ?? find((await dataset.manifest({ fresh: true, signal })).dataranges);
 }
 
-async function loadIndex(
+/** The decoded index of a committed datarange, from the cache or storage (checked against the range). */
+export async function loadIndex(
   dataset: Dataset,
   r: Datarange,
   signal: AbortSignal | undefined,
@@ -208,7 +209,8 @@ function toKey(n: bigint | number): bigint {
   return BigInt(n);
 }
 
-const entryEnd = (e: IndexEntry) => e.headerOffset + e.headerBlocks * BLOCK + padded(e.size);
+/** Where an indexed entry ends: its header, its content and the content's block padding. */
+export const entryEnd = (e: IndexEntry) => e.headerOffset + e.headerBlocks * BLOCK + padded(e.size);
 
 function corrupt(r: Datarange, why: string) {
   return bkError('Corrupt', `datarange ${r.key}: ${why}`, { details: { key: r.key } });

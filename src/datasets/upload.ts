@@ -7,9 +7,9 @@
 import { BucketkitError, bkError } from '../errors.js';
 import { updateManifest } from './catalog.js';
 import type { Dataset } from './datasets.js';
-import { notFound } from './datasets.js';
-import { type Datarange, findOverlap, type Manifest } from './manifest.js';
+import type { Datarange } from './manifest.js';
 import { datarangeKeys, formatDatapointName, MAX_DATAPOINT_KEY, parseDatapointName } from './names.js';
+import { checkFree, release, reserve, sortRanges, withPending } from './reserve.js';
 import { buildIndex, validateDatarange } from './tar-index.js';
 import { readTar } from './tar-read.js';
 import type { TarEntry } from './tar-reader.js';
@@ -42,67 +42,100 @@ export type DatarangeInput = Uint8Array | Iterable<DatapointInput> | AsyncIterab
 export async function uploadDatarange(
   dataset: Dataset,
   input: DatarangeInput,
-  options: { signal?: AbortSignal } = {},
+  options: UploadOptions = {},
 ): Promise<Datarange> {
   const bytes = input instanceof Uint8Array ? input : tarBytes(await packInput(input));
   const entries = readTar(bytes, { all: true });
   const { first, last } = claimedRange(entries);
   validateDatarange(entries, { first, last });
   const index = buildIndex(entries);
-  const { port, name, cas } = dataset;
-  const casOptions = { ...cas, signal: options.signal ?? cas.signal };
-
-  const reserved = await updateManifest(
-    port,
-    name,
-    (current) => {
-      const manifest = checkFree(current, name, first, last);
-      return { manifest: { ...manifest, next: manifest.next + 1 }, result: manifest.next };
-    },
-    casOptions,
-  );
-  dataset.remember(reserved.state);
-  const counter = reserved.result;
-  const keys = datarangeKeys(name, first, last, counter);
-  const range: Datarange = { first, last, counter, key: keys.data, size: bytes.length };
-
+  const counter = await reserve(dataset, { first, last, kind: 'upload', ...ttl(options) }, options);
+  const keys = datarangeKeys(dataset.name, first, last, counter);
   const written: string[] = [];
   try {
-    // Create-only writes; a failed one may still have landed (a lost response, an abort), so it is
-    // cleaned up too, unless it failed because the key was taken, which means it is not ours.
-    const write = async (key: string, body: Uint8Array, contentType: string) => {
-      try {
-        await port.put(key, body, { ifNoneMatch: '*', contentType, signal: options.signal });
-      } catch (err) {
-        if (!BucketkitError.is(err, 'PreconditionFailed')) written.push(key);
-        throw err;
-      }
-      written.push(key);
-    };
-    await write(keys.data, bytes, 'application/x-tar');
-    await write(keys.index, index, 'application/octet-stream');
-    const committed = await updateManifest(
-      port,
-      name,
-      (current) => {
-        const manifest = checkFree(current, name, first, last);
-        const dataranges = [...manifest.dataranges, range].sort((a, b) =>
-          a.first < b.first ? -1 : a.first > b.first ? 1 : 0,
-        );
-        return { manifest: { ...manifest, dataranges }, result: undefined };
-      },
-      casOptions,
-    );
-    dataset.remember(committed.state);
-    return range;
+    const writes = [
+      writeCreateOnly(dataset, keys.data, bytes, 'application/x-tar', written, options),
+      writeCreateOnly(dataset, keys.index, index, 'application/octet-stream', written, options),
+    ];
+    // Both settle before any cleanup, so a write still in flight cannot land after its delete.
+    const settled = await Promise.allSettled(writes);
+    for (const s of settled) if (s.status === 'rejected') throw s.reason;
+    return await commit(dataset, { first, last, counter, key: keys.data, size: bytes.length }, options);
   } catch (err) {
-    await Promise.allSettled(written.map((key) => port.delete(key)));
+    await Promise.allSettled(written.map((key) => dataset.port.delete(key)));
+    await release(dataset, counter);
     throw err;
   }
 }
 
+/** Options of `uploadDatarange` and `uploadTarStream`. */
+export interface UploadOptions {
+  /** How long the range stays reserved if this process dies mid-upload (default one hour). */
+  ttlMs?: number;
+  /** Bytes of the TAR sent so far. */
+  onProgress?: (progress: { loaded: number; total?: number }) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Commits a written datarange: its own reservation gives way to it, after re-checking overlap with
+ * what is committed and reserved by others at this moment.
+ */
+export async function commit(
+  dataset: Dataset,
+  range: Datarange,
+  options: { signal?: AbortSignal } = {},
+): Promise<Datarange> {
+  const { port, name, cas } = dataset;
+  const committed = await updateManifest(
+    port,
+    name,
+    (current) => {
+      const manifest = checkFree(current, name, range.first, range.last, range.counter);
+      const pending = (manifest.pending ?? []).filter((p) => p.counter !== range.counter);
+      const dataranges = sortRanges([...manifest.dataranges, range]);
+      return { manifest: withPending({ ...manifest, dataranges }, pending), result: undefined };
+    },
+    { ...cas, signal: options.signal ?? cas.signal },
+  );
+  dataset.remember(committed.state);
+  return range;
+}
+
+// Create-only writes; a failed one may still have landed (a lost response, an abort), so it is
+// cleaned up too, unless it failed because the key was taken, which means it is not ours.
+async function writeCreateOnly(
+  dataset: Dataset,
+  key: string,
+  body: Uint8Array,
+  contentType: string,
+  written: string[],
+  options: UploadOptions,
+): Promise<void> {
+  try {
+    await dataset.port.put(key, body, {
+      // The reserved counter already makes the key ours. Create-only is a second guard where it is
+      // cheap: S3 ports refuse conditions on multipart-sized bodies where the server ignores them.
+      ...(body.length <= CREATE_ONLY_LIMIT ? { ifNoneMatch: '*' as const } : {}),
+      contentType,
+      signal: options.signal,
+      ...(options.onProgress && contentType === 'application/x-tar'
+        ? { onProgress: options.onProgress }
+        : {}),
+    });
+  } catch (err) {
+    if (!BucketkitError.is(err, 'PreconditionFailed')) written.push(key);
+    throw err;
+  }
+  written.push(key);
+}
+
+const CREATE_ONLY_LIMIT = 5 * 1024 * 1024;
+
+const ttl = (options: UploadOptions) => (options.ttlMs === undefined ? {} : { ttlMs: options.ttlMs });
+
 /** The datarange an archive claims: its first entry's key and its entry count. */
-function claimedRange(entries: readonly TarEntry[]): { first: bigint; last: bigint } {
+export function claimedRange(entries: readonly TarEntry[]): { first: bigint; last: bigint } {
   const head = entries[0];
   if (!head) throw bkError('InvalidArgument', 'the archive holds no datapoints', { details: { entry: 0 } });
   let first: bigint;
@@ -122,27 +155,6 @@ function claimedRange(entries: readonly TarEntry[]): { first: bigint; last: bigi
     });
   }
   return { first, last };
-}
-
-/** The manifest, or why `first..last` cannot be committed to it. */
-function checkFree(current: Manifest | undefined, name: string, first: bigint, last: bigint): Manifest {
-  if (!current) throw notFound(name);
-  const clash = findOverlap(current.dataranges, first, last);
-  if (clash) {
-    throw bkError(
-      'InvalidArgument',
-      `datarange ${first}..${last} overlaps committed datarange ${clash.first}..${clash.last} of ${name}`,
-      {
-        details: {
-          dataset: name,
-          first: String(first),
-          last: String(last),
-          overlaps: { first: String(clash.first), last: String(clash.last), key: clash.key },
-        },
-      },
-    );
-  }
-  return current;
 }
 
 async function packInput(input: Iterable<DatapointInput> | AsyncIterable<DatapointInput>) {

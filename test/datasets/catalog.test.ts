@@ -54,17 +54,42 @@ function racing(base: StoragePort, n: number, meanwhile: () => Promise<unknown>)
 }
 
 describe('manifest compare-and-swap', () => {
-  it('a commit that loses the race to an overlapping one re-validates, fails and removes its objects', async () => {
+  it('an in-flight upload reserves its range: an overlapping rival is refused before writing', async () => {
+    const base = memoryStorage();
+    await datasets(base).create('ds');
+    let rival: unknown;
+    const { port } = racing(base, 2, async () => {
+      rival = await uploadDatarange(datasets(base).open('ds'), points(5, 15)).catch((e: unknown) => e);
+    });
+    const mine = await uploadDatarange(datasets(port).open('ds'), points(1, 10));
+    expect(BucketkitError.is(rival, 'InvalidArgument')).toBe(true);
+    expect((rival as BucketkitError).details.overlaps).toMatchObject({
+      first: '1',
+      last: '10',
+      pending: true,
+    });
+    const manifest = await datasets(base).open('ds').manifest();
+    expect(manifest.dataranges).toEqual([mine]);
+    expect(manifest.pending).toBeUndefined();
+  });
+
+  it('a commit whose reservation expired loses to an overlapping one, fails and removes its objects', async () => {
     const base = memoryStorage();
     await datasets(base).create('ds');
     // manifest writes: 1 = our reservation, 2 = our commit; the rival commits 5..15 just before it
-    const { port, stats } = racing(base, 2, () => uploadDatarange(datasets(base).open('ds'), points(5, 15)));
-    const err = await uploadDatarange(datasets(port).open('ds'), points(1, 10)).catch((e: unknown) => e);
+    const { port, stats } = racing(base, 2, async () => {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      await uploadDatarange(datasets(base).open('ds'), points(5, 15));
+    });
+    const err = await uploadDatarange(datasets(port).open('ds'), points(1, 10), { ttlMs: 1 }).catch(
+      (e: unknown) => e,
+    );
     expect(BucketkitError.is(err, 'InvalidArgument')).toBe(true);
     expect((err as BucketkitError).details.overlaps).toMatchObject({ first: '5', last: '15' });
     expect(stats.preconditionFailures).toBe(1);
     const manifest = await datasets(base).open('ds').manifest();
     expect(manifest.dataranges.map((r) => [r.first, r.last])).toEqual([[5n, 15n]]);
+    expect(manifest.pending).toBeUndefined();
     expect(await keysOf(base, 'datas3t/ds/dataranges/')).toEqual([
       manifest.dataranges[0]!.key.replace(/\.tar$/, '.index'),
       manifest.dataranges[0]!.key,

@@ -1,0 +1,160 @@
+/**
+ * In-flight reservations in the manifest: an upload or aggregation first reserves its counter and
+ * its datapoint range with a deadline, so overlapping work is refused before any byte moves, and a
+ * writer that dies only holds the range until the deadline. Every change is a manifest CAS.
+ */
+import { bkError } from '../errors.js';
+import { updateManifest } from './catalog.js';
+import type { Dataset } from './datasets.js';
+import { notFound } from './datasets.js';
+import { type Datarange, findOverlap, type Manifest, type Reservation } from './manifest.js';
+
+/** How long a reservation holds by default: one hour. */
+export const DEFAULT_RESERVATION_MS = 60 * 60 * 1000;
+
+/** Reservations still holding at `now`. */
+export function liveReservations(manifest: Manifest, now = Date.now()): Reservation[] {
+  return (manifest.pending ?? []).filter((p) => p.expires > now);
+}
+
+/**
+ * The manifest, or why `first..last` cannot be taken in it: `NotFound` for a missing dataset,
+ * `InvalidArgument` with `details.overlaps` naming the committed datarange or the live reservation
+ * in the way. The reservation with counter `mine` (the caller's own) is not in the way; committed
+ * dataranges are not either with `committed: false` (an aggregation reserves over its sources).
+ */
+export function checkFree(
+  current: Manifest | undefined,
+  name: string,
+  first: bigint,
+  last: bigint,
+  mine?: number,
+  committed = true,
+): Manifest {
+  if (!current) throw notFound(name);
+  const clash: (Pick<Datarange, 'first' | 'last'> & { key?: string; pending?: boolean }) | undefined =
+    (committed ? findOverlap(current.dataranges, first, last) : undefined) ??
+    pendingClash(
+      liveReservations(current).filter((p) => p.counter !== mine),
+      first,
+      last,
+    );
+  if (clash) {
+    const what = clash.pending ? 'an in-flight upload of' : 'committed datarange';
+    throw bkError(
+      'InvalidArgument',
+      `datarange ${first}..${last} overlaps ${what} ${clash.first}..${clash.last} of ${name}`,
+      {
+        details: {
+          dataset: name,
+          first: String(first),
+          last: String(last),
+          overlaps: {
+            first: String(clash.first),
+            last: String(clash.last),
+            ...(clash.key ? { key: clash.key } : {}),
+            ...(clash.pending ? { pending: true } : {}),
+          },
+        },
+      },
+    );
+  }
+  return current;
+}
+
+function pendingClash(pending: Reservation[], first: bigint, last: bigint) {
+  const p = pending.find((r) => r.first <= last && r.last >= first);
+  return p ? { first: p.first, last: p.last, pending: true } : undefined;
+}
+
+/**
+ * Reserves a counter and `first..last` until `ttlMs` from now; `check` may refuse with more
+ * conditions (aggregation checks its sources). Returns the counter.
+ */
+export async function reserve(
+  dataset: Dataset,
+  claim: { first: bigint; last: bigint; kind: Reservation['kind']; ttlMs?: number },
+  options: { signal?: AbortSignal; check?: (manifest: Manifest) => void } = {},
+): Promise<number> {
+  const { port, name, cas } = dataset;
+  const ttl = claim.ttlMs ?? DEFAULT_RESERVATION_MS;
+  if (!Number.isSafeInteger(ttl) || ttl < 1) {
+    throw bkError('InvalidArgument', `reservation ttlMs ${ttl} must be a positive integer of milliseconds`, {
+      details: { ttlMs: ttl },
+    });
+  }
+  const reserved = await updateManifest(
+    port,
+    name,
+    (current) => {
+      const manifest = checkFree(current, name, claim.first, claim.last, undefined, claim.kind === 'upload');
+      options.check?.(manifest);
+      const counter = manifest.next;
+      const now = Date.now();
+      const reservation: Reservation = {
+        counter,
+        first: claim.first,
+        last: claim.last,
+        kind: claim.kind,
+        expires: now + ttl,
+      };
+      return {
+        manifest: { ...manifest, next: counter + 1, pending: [...(manifest.pending ?? []), reservation] },
+        result: counter,
+      };
+    },
+    { ...cas, signal: options.signal ?? cas.signal },
+  );
+  dataset.remember(reserved.state);
+  return reserved.result;
+}
+
+/** Records the multipart upload of a reservation (so `gc()` can abort it); no-op once it is gone. */
+export async function noteUploadId(
+  dataset: Dataset,
+  counter: number,
+  uploadId: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  await changePending(dataset, counter, (p) => ({ ...p, uploadId }), signal);
+}
+
+/** Drops a reservation (best effort: failures are swallowed, `gc()` handles what remains). */
+export async function release(dataset: Dataset, counter: number): Promise<void> {
+  await changePending(dataset, counter, () => undefined).catch(() => {});
+}
+
+async function changePending(
+  dataset: Dataset,
+  counter: number,
+  change: (p: Reservation) => Reservation | undefined,
+  signal?: AbortSignal,
+): Promise<void> {
+  const { port, name, cas } = dataset;
+  const { state } = await updateManifest(
+    port,
+    name,
+    (current) => {
+      if (!current) throw notFound(name);
+      const pending = (current.pending ?? []).flatMap((p) => {
+        if (p.counter !== counter) return [p];
+        const next = change(p);
+        return next ? [next] : [];
+      });
+      return { manifest: withPending(current, pending), result: undefined };
+    },
+    { ...cas, signal: signal ?? cas.signal },
+  );
+  dataset.remember(state);
+}
+
+/** A manifest with `pending` replaced (the field is dropped when empty). */
+export function withPending(manifest: Manifest, pending: Reservation[]): Manifest {
+  const { pending: _old, ...rest } = manifest;
+  return pending.length ? { ...rest, pending } : rest;
+}
+
+/** Dataranges sorted by their first datapoint. */
+export function sortRanges(ranges: Datarange[]): Datarange[] {
+  return ranges.sort((a, b) => (a.first < b.first ? -1 : a.first > b.first ? 1 : 0));
+}

@@ -1,0 +1,146 @@
+/**
+ * Uploading a datarange from a TAR stream of unknown length with bounded memory: the bytes go
+ * straight to `port.put` (multipart on S3, a temp file on the file adapter) while a push parser
+ * checks every header on the way, so only headers and the index are ever held.
+ */
+import { BucketkitError, bkError } from '../errors.js';
+import { chunksOf } from '../storage/index.js';
+import type { Dataset } from './datasets.js';
+import type { Datarange } from './manifest.js';
+import { datarangeKeys } from './names.js';
+import { release, reserve } from './reserve.js';
+import { buildIndex, validateDatarange } from './tar-index.js';
+import { type TarEntry, TarParser } from './tar-reader.js';
+import { claimedRange, commit, type UploadOptions } from './upload.js';
+
+/** Options of `uploadTarStream`. */
+export interface StreamUploadOptions extends UploadOptions {
+  /**
+   * The last datapoint the stream holds, when known: the whole range is then reserved up front, so
+   * an overlapping upload is refused before any byte moves. Without it only the first datapoint is
+   * reserved and overlap with the rest is checked at commit.
+   */
+  last?: bigint | number;
+}
+
+/**
+ * Uploads one datarange from a TAR stream (a file, a pipe, a download) without holding it in
+ * memory. Validation is that of `uploadDatarange`; a rejected stream is aborted and leaves nothing.
+ *
+ * @example
+ * ```ts
+ * import { createReadStream } from 'node:fs';
+ * import { Readable } from 'node:stream';
+ * const body = Readable.toWeb(createReadStream('frames.tar')) as ReadableStream<Uint8Array>;
+ * const range = await uploadTarStream(datasets(port).open('frames'), body, { last: 1000n });
+ * ```
+ */
+export async function uploadTarStream(
+  dataset: Dataset,
+  source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
+  options: StreamUploadOptions = {},
+): Promise<Datarange> {
+  const parser = new TarParser({ all: true });
+  const entries: TarEntry[] = [];
+  const chunks = chunksOf(source)[Symbol.asyncIterator]();
+  const head: Uint8Array[] = [];
+  // Read until the first header is complete: it names the first datapoint, hence the object key.
+  while (entries.length === 0) {
+    const next = await chunks.next();
+    if (next.done) {
+      entries.push(...parser.end());
+      break;
+    }
+    head.push(next.value);
+    entries.push(...parser.push(next.value));
+  }
+  const first = claimedRange(entries.slice(0, 1)).first;
+  const claimedLast = options.last === undefined ? first : BigInt(options.last);
+  const counter = await reserve(
+    dataset,
+    { first, last: claimedLast, kind: 'upload', ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}) },
+    options,
+  );
+  // The `.tar` key names the last datapoint; unless the caller said it, it is known only at the end,
+  // so the stream goes to a provisional key of this counter and is copied server-side after.
+  const target = datarangeKeys(dataset.name, first, claimedLast, counter).data;
+  let invalid: unknown;
+  let size = 0;
+  const written: string[] = [];
+  async function* body(): AsyncGenerator<Uint8Array> {
+    let checked = 0;
+    const check = () => {
+      for (; checked < entries.length; checked++) {
+        const n = first + BigInt(checked);
+        try {
+          validateDatarange([entries[checked]!], { first: n, last: n });
+        } catch (err) {
+          if (!BucketkitError.is(err)) throw err;
+          // Entries are checked one at a time: report the position in the whole stream.
+          throw bkError('InvalidArgument', err.message.replace(/^entry 0\b/, `entry ${checked}`), {
+            cause: err,
+            details: { ...err.details, entry: checked },
+          });
+        }
+      }
+    };
+    try {
+      for (const chunk of head) {
+        size += chunk.byteLength;
+        yield chunk;
+      }
+      check();
+      for (;;) {
+        const next = await chunks.next();
+        if (next.done) break;
+        entries.push(...parser.push(next.value));
+        check();
+        size += next.value.byteLength;
+        yield next.value;
+      }
+      if (head.length > 0) entries.push(...parser.end());
+      check();
+    } catch (err) {
+      invalid = err;
+      throw err;
+    }
+  }
+  try {
+    written.push(target);
+    await dataset.port
+      .put(target, body(), {
+        contentType: 'application/x-tar',
+        signal: options.signal,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      })
+      .catch((err: unknown) => {
+        throw invalid ?? err;
+      });
+    const last = first + BigInt(entries.length) - 1n;
+    if (options.last !== undefined && last !== claimedLast) {
+      throw bkError(
+        'InvalidArgument',
+        `the stream holds datapoints ${first}..${last}, not ${first}..${claimedLast} as claimed`,
+        { details: { first: String(first), last: String(last), expected: String(claimedLast) } },
+      );
+    }
+    const keys = datarangeKeys(dataset.name, first, last, counter);
+    if (keys.data !== target) {
+      written.push(keys.data);
+      await dataset.port.copy(target, keys.data, { signal: options.signal });
+      await dataset.port.delete(target, { signal: options.signal });
+    }
+    written.push(keys.index);
+    await dataset.port.put(keys.index, buildIndex(entries), {
+      ifNoneMatch: '*',
+      contentType: 'application/octet-stream',
+      signal: options.signal,
+    });
+    return await commit(dataset, { first, last, counter, key: keys.data, size }, options);
+  } catch (err) {
+    await chunks.return?.(undefined);
+    await Promise.allSettled(written.map((key) => dataset.port.delete(key)));
+    await release(dataset, counter);
+    throw err;
+  }
+}
