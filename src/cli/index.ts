@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { BucketkitError } from '../errors.js';
 import { datasetsCommand } from './datasets-commands.js';
+import { deltaCommand } from './delta-commands.js';
 import { err, out } from './output.js';
 import { type CommandArgs, caps, get, ls, put, rm, stat, UsageError } from './storage-commands.js';
 
@@ -12,6 +13,7 @@ const COMMANDS: Record<string, (args: CommandArgs) => Promise<void>> = { ls, put
  */
 const GROUPS: Record<string, (argv: string[]) => Promise<number>> = {
   datasets: datasetsCommand,
+  delta: deltaCommand,
 };
 
 const HELP = `bucketkit — one storage contract over S3 or a local folder

@@ -1,6 +1,7 @@
 /**
- * bucketkit/delta — delta-compressed artifacts: the VCDIFF (RFC 3284) codec, xdelta3-compatible, and
- * `DeltaSpace`, DeltaGlider-compatible storage of file versions under one prefix.
+ * bucketkit/delta — delta-compressed artifacts: the VCDIFF (RFC 3284) codec, xdelta3-compatible,
+ * `DeltaSpace`, DeltaGlider-compatible storage of file versions under one prefix, and `delta(port)`,
+ * the same as a StoragePort wrapper.
  *
  * @example
  * ```ts
@@ -10,14 +11,29 @@
  * ```
  */
 
+export { type MemoryReferenceCacheOptions, memoryReferenceCache, type ReferenceCache } from './cache.js';
+export { type DiskReferenceCacheOptions, diskReferenceCache } from './cache-disk.js';
 export { type DgField, readField } from './metadata.js';
-export { DEFAULT_MAX_RATIO, isDeltaCandidate } from './policy.js';
+export {
+  COMPRESSED_TYPES,
+  DEFAULT_ARCHIVE_TYPES,
+  DEFAULT_MAX_RATIO,
+  DeltaPolicy,
+  type DeltaPolicyOptions,
+  isDeltaCandidate,
+} from './policy.js';
 export {
   type DeltaFileInfo,
+  type DeltaListEntry,
+  type DeltaPutOptions,
   type DeltaPutResult,
   DeltaSpace,
   type DeltaSpaceOptions,
+  type DeltaStats,
+  type DeltaVerifyResult,
   REFERENCE_NAME,
   type StoredAs,
 } from './space.js';
+export { type DeltaStorageOptions, delta } from './storage.js';
+export { type SyncOptions, type SyncResult, syncDirectory } from './sync.js';
 export * from './vcdiff/index.js';

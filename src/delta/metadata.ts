@@ -19,7 +19,8 @@ export type DgField =
   | 'delta-size'
   | 'delta-cmd'
   | 'note'
-  | 'compression';
+  | 'compression'
+  | 'md5';
 
 export const ZERO_DIFF_NOTE = 'zero-diff (reference identical)';
 
@@ -49,6 +50,61 @@ interface Common {
   tool: string;
   sha256: string;
   now: Date;
+  /** Hex MD5 of the file, written as the proxy's `dg-md5` (the ETag a `delta()` port reports). */
+  md5?: string;
+}
+
+/** The prefix the DeltaGlider proxy gives user metadata next to the `dg-*` keys. */
+export const USER_PREFIX = 'user-';
+
+/**
+ * Adds the caller's metadata as `user-<key>` (the DeltaGlider proxy's convention).
+ *
+ * @example
+ * ```ts
+ * withUserMetadata(directMetadata(...), { owner: 'ada' }); // { ..., 'user-owner': 'ada' }
+ * ```
+ */
+export function withUserMetadata(metadata: Metadata, user: Metadata | undefined): Metadata {
+  const out = { ...metadata };
+  for (const [key, value] of Object.entries(user ?? {})) out[USER_PREFIX + key] = value;
+  return out;
+}
+
+/** True when `metadata` was written by DeltaGlider or bucketkit's DeltaSpace (any spelling). */
+export function isDeltaGliderObject(metadata: Metadata): boolean {
+  return readField(metadata, 'tool') !== undefined && readField(metadata, 'file-sha256') !== undefined;
+}
+
+/**
+ * The MD5 of the original file (`dg-md5`), else `etag`. Only DeltaGlider objects are asked: a regular
+ * object's `md5` metadata key is the caller's own.
+ *
+ * @example
+ * ```ts
+ * originalEtag(head.metadata, head.etag);
+ * ```
+ */
+export function originalEtag(metadata: Metadata, etag: string): string {
+  return (isDeltaGliderObject(metadata) ? readField(metadata, 'md5') : undefined) ?? etag;
+}
+
+/**
+ * The caller's metadata of a stored object: the `user-*` keys of a DeltaGlider object, or all of a
+ * regular object's metadata.
+ *
+ * @example
+ * ```ts
+ * userMetadataOf({ 'dg-tool': 'bucketkit', 'dg-file-sha256': '…', 'user-owner': 'ada' }); // { owner: 'ada' }
+ * ```
+ */
+export function userMetadataOf(metadata: Metadata): Metadata {
+  if (!isDeltaGliderObject(metadata)) return { ...metadata };
+  const out: Metadata = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (key.startsWith(USER_PREFIX)) out[key.slice(USER_PREFIX.length)] = value;
+  }
+  return out;
 }
 
 /**
@@ -99,6 +155,7 @@ export function deltaMetadata(
     'dg-delta-cmd': `xdelta3 -e -9 -s reference.bin ${m.name} ${m.name}.delta`,
   };
   if (m.zeroDiff) metadata['dg-note'] = ZERO_DIFF_NOTE;
+  if (m.md5) metadata['dg-md5'] = m.md5;
   return metadata;
 }
 
@@ -111,7 +168,7 @@ export function deltaMetadata(
  * ```
  */
 export function directMetadata(m: Common & { name: string; size: number }): Metadata {
-  return {
+  const metadata: Metadata = {
     'dg-tool': m.tool,
     'dg-original-name': m.name,
     'dg-file-sha256': m.sha256,
@@ -119,4 +176,6 @@ export function directMetadata(m: Common & { name: string; size: number }): Meta
     'dg-created-at': isoMicros(m.now),
     'dg-compression': 'none',
   };
+  if (m.md5) metadata['dg-md5'] = m.md5;
+  return metadata;
 }

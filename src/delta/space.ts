@@ -4,62 +4,45 @@
  * `<name>.delta` against it, unless the delta is too large; other files are stored directly at
  * `<name>`. Every read is verified against the SHA-256 in the object's metadata.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
+import { md5 } from '@noble/hashes/legacy.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { BucketkitError, bkError } from '../errors.js';
-import type { Abortable, Metadata, StoragePort } from '../storage/port.js';
-import { deltaMetadata, directMetadata, readField, referenceMetadata } from './metadata.js';
-import { DEFAULT_MAX_RATIO, isDeltaCandidate } from './policy.js';
+import type { Abortable, Metadata, StoragePort } from '../storage/index.js';
+import { assertValidMetadata } from '../storage/index.js';
+import { type ReferenceCache, sha256Hex } from './cache.js';
+import { externalCompression, inflateSource, rebuildTarget } from './external.js';
+import { deltaMetadata, directMetadata, readField, referenceMetadata, withUserMetadata } from './metadata.js';
+import { checkName, DELTA_SUFFIX, REFERENCE_NAME } from './names.js';
+import { DeltaPolicy, type DeltaPolicyOptions } from './policy.js';
+import { describe, verifySha256, writeOptions } from './space-read.js';
+import type {
+  DeltaFileInfo,
+  DeltaListEntry,
+  DeltaPutOptions,
+  DeltaPutResult,
+  DeltaStats,
+  DeltaVerifyResult,
+} from './space-types.js';
+import { ByteReader } from './vcdiff/bytes.js';
+import { DEFAULT_MAX_TARGET, readHeader } from './vcdiff/decoder.js';
 import { decodeVcdiffAsync, encodeDelta } from './vcdiff/index.js';
 
-export const REFERENCE_NAME = 'reference.bin';
-const DELTA_SUFFIX = '.delta';
-const PRINTABLE_ASCII = /^[\x20-\x7e]+$/;
+export type * from './space-types.js';
+export { REFERENCE_NAME };
 
-export interface DeltaSpaceOptions {
+export interface DeltaSpaceOptions extends DeltaPolicyOptions {
   /** The DeltaSpace's key prefix, without a trailing `/` (`''`, the default, is the bucket root). */
   prefix?: string;
-  /** Deltas larger than this fraction of the file are dropped and the file stored directly (0.5). */
-  maxRatio?: number;
   /** Written as `dg-tool` (default `bucketkit`). */
   tool?: string;
   /** The clock for `dg-created-at` (tests). */
   now?: () => Date;
+  /** Keeps references between calls (default: none, every delta GETs its reference). */
+  cache?: ReferenceCache;
 }
 
-/** How a file is stored: as a delta against the reference, or as itself. */
-export type StoredAs = 'delta' | 'direct';
-
-export interface DeltaPutResult {
-  name: string;
-  /** The key of the object written (`<name>.delta` or `<name>`). */
-  key: string;
-  storedAs: StoredAs;
-  size: number;
-  /** Bytes actually stored for this file (the delta's size for deltas). */
-  storedSize: number;
-  /** True when this put created `reference.bin`. */
-  createdReference: boolean;
-}
-
-export interface DeltaFileInfo {
-  name: string;
-  key: string;
-  storedAs: StoredAs;
-  /** The original file's size. */
-  size: number;
-  storedSize: number;
-  /** Hex SHA-256 of the original file, when the metadata has it. */
-  sha256?: string;
-}
-
-function hex(bytes: Uint8Array): string {
-  return bytesToHex(sha256(bytes));
-}
-
-function isNotFound(err: unknown): boolean {
-  return BucketkitError.is(err, 'NotFound');
-}
+const isNotFound = (err: unknown) => BucketkitError.is(err, 'NotFound');
+const md5Hex = (bytes: Uint8Array) => bytesToHex(md5(bytes));
 
 /**
  * DeltaGlider-compatible storage of versions of files under one prefix of a StoragePort.
@@ -74,9 +57,10 @@ function isNotFound(err: unknown): boolean {
  */
 export class DeltaSpace {
   readonly prefix: string;
-  readonly maxRatio: number;
+  readonly policy: DeltaPolicy;
   private readonly tool: string;
   private readonly now: () => Date;
+  private readonly cache: ReferenceCache | undefined;
 
   constructor(
     readonly port: StoragePort,
@@ -86,14 +70,16 @@ export class DeltaSpace {
     if (prefix.endsWith('/')) {
       throw bkError('InvalidArgument', 'a DeltaSpace prefix has no trailing "/"', { details: { prefix } });
     }
-    const maxRatio = options.maxRatio ?? DEFAULT_MAX_RATIO;
-    if (!(maxRatio >= 0)) {
-      throw bkError('InvalidArgument', 'maxRatio must be a number ≥ 0', { details: { maxRatio } });
-    }
     this.prefix = prefix;
-    this.maxRatio = maxRatio;
+    this.policy = new DeltaPolicy(options);
     this.tool = options.tool ?? 'bucketkit';
     this.now = options.now ?? (() => new Date());
+    this.cache = options.cache;
+  }
+
+  /** Deltas larger than this fraction of the file are stored directly. */
+  get maxRatio(): number {
+    return this.policy.maxRatio;
   }
 
   /** The full key of `name` (a file name, `reference.bin` or `<name>.delta`) in this DeltaSpace. */
@@ -102,49 +88,79 @@ export class DeltaSpace {
   }
 
   /**
-   * Stores `bytes` as `name`: as a delta for archives (the first archive also becomes the reference,
-   * created only if absent, so two writers cannot both create it), directly for other files and for
-   * deltas above `maxRatio`. Removes the other form of `name` if it was stored before.
+   * Stores `bytes` as `name`: as a delta when the policy wants one (the first archive also becomes
+   * the reference, created only if absent, so two writers cannot both create it), directly for other
+   * files and for deltas above `maxRatio`. Removes the other form of `name` if it was stored before.
    *
    * @example
    * ```ts
-   * const { storedAs, storedSize } = await space.put('app-1.1.zip', bytes);
+   * const { storedAs, storedSize } = await space.put('app-1.1.zip', bytes, { metadata: { build: '42' } });
    * ```
    */
-  async put(name: string, bytes: Uint8Array, options: Abortable = {}): Promise<DeltaPutResult> {
+  async put(name: string, bytes: Uint8Array, options: DeltaPutOptions = {}): Promise<DeltaPutResult> {
     checkName(name);
-    const sha = hex(bytes);
-    const common = { tool: this.tool, sha256: sha, now: this.now() };
-    if (!isDeltaCandidate(name)) return this.putDirect(name, bytes, common, false, options);
+    assertValidMetadata(options.metadata);
+    const common = { tool: this.tool, sha256: sha256Hex(bytes), md5: md5Hex(bytes), now: this.now() };
+    const direct = withUserMetadata(
+      directMetadata({ ...common, name, size: bytes.length }),
+      options.metadata,
+    );
+    assertValidMetadata(direct);
+    if (options.direct || !this.policy.wants(name, bytes.length)) {
+      return this.putDirect(name, bytes, direct, false, options);
+    }
+    if (options.ifMatch !== undefined || options.ifNoneMatch !== undefined) {
+      throw bkError('InvalidArgument', 'conditions apply to direct writes only: pass { direct: true }', {
+        details: { name },
+      });
+    }
+    // The delta's keys must fit next to the caller's metadata before the reference is created.
+    const longest = {
+      refKey: this.key(REFERENCE_NAME),
+      refSha256: common.sha256,
+      deltaSize: Number.MAX_SAFE_INTEGER,
+    };
+    const size = bytes.length;
+    assertValidMetadata(
+      withUserMetadata(
+        deltaMetadata({ ...common, ...longest, name, size, zeroDiff: true }),
+        options.metadata,
+      ),
+    );
 
     const refKey = this.key(REFERENCE_NAME);
     let createdReference = false;
     let reference: { bytes: Uint8Array; sha256: string } | undefined;
     try {
       await this.port.put(refKey, bytes, {
-        ...options,
+        ...(options.signal ? { signal: options.signal } : {}),
         ifNoneMatch: '*',
         contentType: 'application/octet-stream',
         metadata: referenceMetadata({ ...common, sourceName: name }),
       });
       createdReference = true;
-      reference = { bytes, sha256: sha };
+      reference = { bytes, sha256: common.sha256 };
+      await this.cache?.set(refKey, common.sha256, bytes);
     } catch (err) {
+      if (BucketkitError.is(err, 'Unsupported')) {
+        throw bkError(
+          'Unsupported',
+          `a DeltaSpace creates reference.bin with a create-only write, which ${this.port.name} does not ` +
+            'enforce; use a backend with conditional writes (AWS S3, Ceph RGW, MinIO, a file or memory port)',
+          { cause: err, details: { key: refKey } },
+        );
+      }
       if (!BucketkitError.is(err, 'PreconditionFailed')) throw err;
     }
-    reference ??= await this.readReference(refKey, undefined, options);
+    reference ??= await this.loadReference(refKey, undefined, options);
 
     const delta = encodeDelta(reference.bytes, bytes);
-    const zeroDiff = reference.sha256 === sha;
-    // An empty file other than the reference always fails this: 0 × maxRatio.
-    if (!zeroDiff && delta.length > this.maxRatio * bytes.length) {
-      return this.putDirect(name, bytes, common, createdReference, options);
+    const zeroDiff = reference.sha256 === common.sha256;
+    if (!zeroDiff && !this.policy.keeps(delta.length, bytes.length)) {
+      return this.putDirect(name, bytes, direct, createdReference, options);
     }
-    const key = this.key(name + DELTA_SUFFIX);
-    await this.port.put(key, delta, {
-      ...options,
-      contentType: 'application/octet-stream',
-      metadata: deltaMetadata({
+    const metadata = withUserMetadata(
+      deltaMetadata({
         ...common,
         name,
         size: bytes.length,
@@ -153,43 +169,69 @@ export class DeltaSpace {
         deltaSize: delta.length,
         zeroDiff,
       }),
-    });
+      options.metadata,
+    );
+    assertValidMetadata(metadata);
+    const key = this.key(name + DELTA_SUFFIX);
+    await this.port.put(key, delta, { ...writeOptions(options), metadata });
     await this.port.delete(this.key(name), options);
-    return { name, key, storedAs: 'delta', size: bytes.length, storedSize: delta.length, createdReference };
+    const storedSize = delta.length;
+    return {
+      name,
+      key,
+      storedAs: 'delta',
+      size: bytes.length,
+      storedSize,
+      createdReference,
+      etag: common.md5,
+    };
   }
 
   private async putDirect(
     name: string,
     bytes: Uint8Array,
-    common: { tool: string; sha256: string; now: Date },
+    metadata: Metadata,
     createdReference: boolean,
-    options: Abortable,
+    options: DeltaPutOptions,
   ): Promise<DeltaPutResult> {
     const key = this.key(name);
+    const { ifMatch, ifNoneMatch } = options;
     await this.port.put(key, bytes, {
-      ...options,
-      contentType: 'application/octet-stream',
-      metadata: directMetadata({ ...common, name, size: bytes.length }),
+      ...writeOptions(options),
+      metadata,
+      ...(ifMatch !== undefined ? { ifMatch } : {}),
+      ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
     });
     await this.port.delete(this.key(name + DELTA_SUFFIX), options);
-    return { name, key, storedAs: 'direct', size: bytes.length, storedSize: bytes.length, createdReference };
+    const size = bytes.length;
+    return { name, key, storedAs: 'direct', size, storedSize: size, createdReference, etag: md5Hex(bytes) };
   }
 
-  /** Reads `reference.bin`, checking its bytes against its own SHA-256 and against `expected`. */
-  private async readReference(
+  /** The reference, from the cache when it holds `expected` (or the SHA-256 a HEAD declares). */
+  private async loadReference(
     refKey: string,
     expected: string | undefined,
     options: Abortable,
+    fresh = false,
   ): Promise<{ bytes: Uint8Array; sha256: string }> {
+    if (this.cache && !fresh) {
+      const sha = expected ?? readField((await this.port.head(refKey, options)).metadata, 'file-sha256');
+      const hit = sha === undefined ? undefined : await this.cache.get(refKey, sha);
+      if (hit) return { bytes: hit, sha256: sha as string };
+    }
     const object = await this.port.get(refKey, options);
     const bytes = await object.bytes();
-    const sha = hex(bytes);
-    const declared = readField(object.metadata, 'file-sha256');
-    if ((declared !== undefined && declared !== sha) || (expected !== undefined && expected !== sha)) {
+    const sha = sha256Hex(bytes);
+    const declared = readField(object.metadata, 'file-sha256')?.toLowerCase();
+    if (
+      (declared !== undefined && declared !== sha) ||
+      (expected !== undefined && expected.toLowerCase() !== sha)
+    ) {
       throw bkError('Corrupt', 'the DeltaSpace reference does not match its SHA-256', {
         details: { key: refKey, sha256: sha, declared, expected },
       });
     }
+    await this.cache?.set(refKey, sha, bytes);
     return { bytes, sha256: sha };
   }
 
@@ -203,6 +245,21 @@ export class DeltaSpace {
    * ```
    */
   async get(name: string, options: Abortable = {}): Promise<Uint8Array> {
+    return (await this.read(name, options)).bytes;
+  }
+
+  /**
+   * Like `get`, also returning what `head` returns. `fresh` skips the reference cache.
+   *
+   * @example
+   * ```ts
+   * const { bytes, info } = await space.read('app-1.1.zip');
+   * ```
+   */
+  async read(
+    name: string,
+    options: Abortable & { fresh?: boolean } = {},
+  ): Promise<{ bytes: Uint8Array; info: DeltaFileInfo }> {
     checkName(name);
     const deltaKey = this.key(name + DELTA_SUFFIX);
     let object: Awaited<ReturnType<StoragePort['get']>>;
@@ -210,27 +267,32 @@ export class DeltaSpace {
       object = await this.port.get(deltaKey, options);
     } catch (err) {
       if (!isNotFound(err)) throw err;
-      return this.getDirect(name, options);
+      const direct = await this.port.get(this.key(name), options);
+      const bytes = await direct.bytes();
+      verifySha256(bytes, direct.metadata, direct.key);
+      return { bytes, info: describe(name, 'direct', direct) };
     }
     const metadata = object.metadata;
     const delta = await object.bytes();
     const size = Number(readField(metadata, 'file-size') ?? Number.NaN);
+    const external = externalCompression(readHeader(new ByteReader(delta)).appHeader);
     const refKey = this.referenceKeyOf(metadata);
-    const reference = await this.readReference(refKey, readField(metadata, 'ref-sha256'), options);
-    const decoded = await decodeVcdiffAsync(reference.bytes, delta, {
-      ...(Number.isSafeInteger(size) ? { maxTargetSize: size } : {}),
-    });
-    rejectExternalCompression(decoded.appHeader, deltaKey);
-    verify(decoded.target, metadata, deltaKey);
-    return decoded.target;
-  }
-
-  private async getDirect(name: string, options: Abortable): Promise<Uint8Array> {
-    const key = this.key(name);
-    const object = await this.port.get(key, options);
-    const bytes = await object.bytes();
-    verify(bytes, object.metadata, key);
-    return bytes;
+    const reference = await this.loadReference(
+      refKey,
+      readField(metadata, 'ref-sha256'),
+      options,
+      options.fresh,
+    );
+    const source = external.source
+      ? inflateSource(reference.bytes, external.source, refKey, DEFAULT_MAX_TARGET)
+      : reference.bytes;
+    const capped = external.target === undefined && Number.isSafeInteger(size);
+    const decoded = await decodeVcdiffAsync(source, delta, capped ? { maxTargetSize: size } : {});
+    const bytes = external.target
+      ? rebuildTarget(decoded.target, external.target, readField(metadata, 'file-sha256'), deltaKey)
+      : decoded.target;
+    verifySha256(bytes, metadata, deltaKey);
+    return { bytes, info: describe(name, 'delta', object) };
   }
 
   /** The reference a delta was made against: `dg-ref-key` (full key) or the proxy's relative `dg-ref-path`. */
@@ -251,39 +313,43 @@ export class DeltaSpace {
    */
   async head(name: string, options: Abortable = {}): Promise<DeltaFileInfo> {
     checkName(name);
-    const deltaKey = this.key(name + DELTA_SUFFIX);
     try {
-      const info = await this.port.head(deltaKey, options);
-      return describe(name, deltaKey, 'delta', info.size, info.metadata);
+      return describe(name, 'delta', await this.port.head(this.key(name + DELTA_SUFFIX), options));
     } catch (err) {
       if (!isNotFound(err)) throw err;
     }
-    const key = this.key(name);
-    const info = await this.port.head(key, options);
-    return describe(name, key, 'direct', info.size, info.metadata);
+    return describe(name, 'direct', await this.port.head(this.key(name), options));
   }
 
   /**
-   * The files of this DeltaSpace with their original names and sizes (one HEAD per delta, for its
-   * original size). `reference.bin` is not listed: it is not a file of its own.
+   * The files of this DeltaSpace with their original names and sizes, paging through any number of
+   * keys (one HEAD per delta, for its original size). `reference.bin` is not listed.
    *
    * @example
    * ```ts
    * for await (const file of space.list()) console.log(file.name, file.size, file.storedSize);
    * ```
    */
-  async *list(options: Abortable = {}): AsyncGenerator<DeltaFileInfo> {
+  async *list(options: Abortable & { pageSize?: number } = {}): AsyncGenerator<DeltaListEntry> {
     const prefix = this.prefix === '' ? '' : `${this.prefix}/`;
     for await (const entry of this.port.list({ ...options, prefix, delimiter: '/' })) {
       if (entry.type !== 'object') continue;
       const base = entry.key.slice(prefix.length);
       if (base === REFERENCE_NAME) continue;
       if (base.endsWith(DELTA_SUFFIX)) {
-        const name = base.slice(0, -DELTA_SUFFIX.length);
         const info = await this.port.head(entry.key, options);
-        yield describe(name, entry.key, 'delta', entry.size, info.metadata);
+        const {
+          metadata: _,
+          contentType: __,
+          ...listed
+        } = describe(base.slice(0, -DELTA_SUFFIX.length), 'delta', {
+          ...info,
+          size: entry.size,
+        });
+        yield listed;
       } else {
-        yield { name: base, key: entry.key, storedAs: 'direct', size: entry.size, storedSize: entry.size };
+        const { key, size, etag, lastModified } = entry;
+        yield { name: base, key, storedAs: 'direct', size, storedSize: size, etag, lastModified };
       }
     }
   }
@@ -301,73 +367,73 @@ export class DeltaSpace {
     checkName(name);
     await this.port.delete(this.key(name + DELTA_SUFFIX), options);
     await this.port.delete(this.key(name), options);
+    await this.pruneReference(options);
+  }
+
+  /**
+   * Deletes `reference.bin` when no delta is left (after deleting files behind the DeltaSpace's back).
+   * Returns true when it did.
+   *
+   * @example
+   * ```ts
+   * await port.deleteMany(['p/a.zip.delta', 'p/b.zip.delta']);
+   * await new DeltaSpace(port, { prefix: 'p' }).pruneReference();
+   * ```
+   */
+  async pruneReference(options: Abortable = {}): Promise<boolean> {
     const prefix = this.prefix === '' ? '' : `${this.prefix}/`;
     for await (const entry of this.port.list({ ...options, prefix, delimiter: '/' })) {
-      if (entry.type === 'object' && entry.key.endsWith(DELTA_SUFFIX)) return;
+      if (entry.type === 'object' && entry.key.endsWith(DELTA_SUFFIX)) return false;
     }
     await this.port.delete(this.key(REFERENCE_NAME), options);
+    return true;
   }
-}
 
-function checkName(name: string): void {
-  if (
-    !PRINTABLE_ASCII.test(name) ||
-    name.includes('/') ||
-    name === REFERENCE_NAME ||
-    name.endsWith(DELTA_SUFFIX) ||
-    name === '.' ||
-    name === '..'
-  ) {
-    throw bkError(
-      'InvalidArgument',
-      'a DeltaSpace file name is printable ASCII (it goes into metadata), without "/", and is neither ' +
-        `"${REFERENCE_NAME}" nor "*${DELTA_SUFFIX}"`,
-      { details: { name } },
-    );
+  /**
+   * Re-reads `name` in full, reference included (never from the cache), and checks its SHA-256 and
+   * size against the metadata: `Corrupt` when they differ.
+   *
+   * @example
+   * ```ts
+   * const { sha256, checked } = await space.verify('app-1.1.zip');
+   * ```
+   */
+  async verify(name: string, options: Abortable = {}): Promise<DeltaVerifyResult> {
+    const { bytes, info } = await this.read(name, { ...options, fresh: true });
+    if (info.storedAs === 'delta' && bytes.length !== info.size) {
+      throw bkError('Corrupt', 'the file read back is not the size recorded in its metadata', {
+        details: { key: info.key, size: bytes.length, declared: info.size },
+      });
+    }
+    const { key, storedAs } = info;
+    const checked = info.sha256 !== undefined;
+    return { name, key, storedAs, size: bytes.length, sha256: sha256Hex(bytes), checked };
   }
-}
 
-function describe(
-  name: string,
-  key: string,
-  storedAs: StoredAs,
-  storedSize: number,
-  metadata: Metadata,
-): DeltaFileInfo {
-  const declared = Number(readField(metadata, 'file-size'));
-  const size = storedAs === 'direct' ? storedSize : Number.isSafeInteger(declared) ? declared : Number.NaN;
-  const info: DeltaFileInfo = { name, key, storedAs, size, storedSize };
-  const sha = readField(metadata, 'file-sha256');
-  if (sha !== undefined) info.sha256 = sha;
-  return info;
-}
-
-function verify(bytes: Uint8Array, metadata: Metadata, key: string): void {
-  const expected = readField(metadata, 'file-sha256');
-  if (expected === undefined) return; // a regular object, not written by DeltaGlider: served as is
-  const actual = hex(bytes);
-  if (actual !== expected.toLowerCase()) {
-    throw bkError('Corrupt', 'the file read back does not match its SHA-256', {
-      details: { key, expected, actual },
-    });
-  }
-}
-
-/**
- * xdelta3 without `-D` diffs the *decompressed* bytes of gzip/bzip2/xz inputs and records that in the
- * app header (`name/G/src/G`); rebuilding the original would need recompressing byte-exact, which is
- * not possible in general.
- */
-function rejectExternalCompression(appHeader: Uint8Array | undefined, key: string): void {
-  if (appHeader === undefined) return;
-  const parts = new TextDecoder().decode(appHeader).split('/');
-  const compressors = [parts[1], parts[3]].filter((c) => c !== undefined && c !== '');
-  if (compressors.length > 0) {
-    throw bkError(
-      'Unsupported',
-      'this delta was made by xdelta3 over decompressed input (external compression ' +
-        `${compressors.join(', ')}); it cannot be rebuilt byte for byte`,
-      { details: { key } },
-    );
+  /**
+   * Original versus stored bytes of this DeltaSpace (one HEAD per delta, one for the reference).
+   *
+   * @example
+   * ```ts
+   * const { originalBytes, storedBytes, ratio } = await space.stats();
+   * ```
+   */
+  async stats(options: Abortable = {}): Promise<DeltaStats> {
+    const stats = { files: 0, deltas: 0, directs: 0, originalBytes: 0, storedBytes: 0, referenceBytes: 0 };
+    for await (const file of this.list(options)) {
+      stats.files++;
+      if (file.storedAs === 'delta') stats.deltas++;
+      else stats.directs++;
+      stats.originalBytes += Number.isNaN(file.size) ? 0 : file.size;
+      stats.storedBytes += file.storedSize;
+    }
+    try {
+      stats.referenceBytes = (await this.port.head(this.key(REFERENCE_NAME), options)).size;
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+    stats.storedBytes += stats.referenceBytes;
+    const ratio = stats.originalBytes === 0 ? 1 : stats.storedBytes / stats.originalBytes;
+    return { ...stats, ratio, savedBytes: Math.max(0, stats.originalBytes - stats.storedBytes) };
   }
 }

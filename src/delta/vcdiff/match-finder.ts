@@ -74,11 +74,21 @@ class Best {
   }
 }
 
+/** Source-key lookups remembered, by target position modulo this (covers every probe of p and p + 1). */
+const MEMO = 64;
+
 class Matcher {
   readonly best = new Best();
   readonly recent = new Float64Array(RECENT).fill(Number.NaN);
   recentSlot = 0;
   lastSourceEnd = -1;
+  /**
+   * The key at a target position is probed from up to four positions (skip 0, 4, 8, 16), and each
+   * lookup is a cache miss in a table of megabytes (and another in the reference to check the key):
+   * the first chain entry is remembered per position.
+   */
+  private readonly memoAt = new Float64Array(MEMO).fill(-1);
+  private readonly memoFirst = new Int32Array(MEMO);
 
   constructor(
     readonly source: Uint8Array,
@@ -115,7 +125,7 @@ class Matcher {
     }
     for (const skip of SOURCE_PROBES) {
       if (out.length >= skip + LONG_ENOUGH || max < skip + SOURCE_KEY) break;
-      let keyAt = sourceIndex.first(hash8(target, p + skip, sourceIndex.bits));
+      let keyAt = this.firstSource(p + skip);
       let collisions = 0;
       let n = 0;
       for (; keyAt >= 0 && n < this.settings.sourceChain; n++, keyAt = sourceIndex.next(keyAt)) {
@@ -153,6 +163,21 @@ class Matcher {
       }
       if (skip === 0 && n < this.settings.targetChain) break;
     }
+  }
+
+  /**
+   * `sourceIndex.first` of the key at target position `x`, looked up once per position; -1 when that
+   * entry is another key (a hash collision), which ends the chain walk at once anyway (MAX_COLLISIONS 1).
+   */
+  private firstSource(x: number): number {
+    const slot = x % MEMO;
+    if (this.memoAt[slot] === x) return this.memoFirst[slot] as number;
+    const { source, target } = this;
+    let first = this.sourceIndex.first(hash8(target, x, this.sourceIndex.bits));
+    if (first >= 0 && (source[first] !== target[x] || source[first + 7] !== target[x + 7])) first = -1;
+    this.memoAt[slot] = x;
+    this.memoFirst[slot] = first;
+    return first;
   }
 
   remember(address: number, p: number, length: number): void {

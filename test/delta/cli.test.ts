@@ -1,0 +1,50 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { versionPair } from './edits.js';
+
+const run = promisify(execFile);
+const cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'index.ts');
+const bucketkit = (...args: string[]) => run(process.execPath, ['--import', 'tsx', cli, 'delta', ...args]);
+
+describe('bucketkit delta CLI: put, ls, get, stats, verify, rm', () => {
+  let dir: string;
+  let url: string;
+  const { source: v1, target: v2 } = versionPair(200_000, 90);
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bk-delta-cli-'));
+    url = `file://${join(dir, 'store')}`;
+    await writeFile(join(dir, 'app-1.zip'), v1);
+    await writeFile(join(dir, 'app-2.zip'), v2);
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('put, ls, get, stats, verify, rm', async () => {
+    expect((await bucketkit('put', url, 'rel/app-1.zip', join(dir, 'app-1.zip'))).stdout).toMatch(
+      /upload: .*app-1\.zip to rel\/app-1\.zip\.delta .*new reference/,
+    );
+    expect((await bucketkit('put', url, 'rel/app-2.zip', join(dir, 'app-2.zip'))).stdout).toMatch(
+      /to rel\/app-2\.zip\.delta .*delta: \d+\.\d% of original/,
+    );
+    const ls = (await bucketkit('ls', url, 'rel')).stdout.trim().split('\n');
+    expect(ls).toHaveLength(2);
+    expect(ls[1]).toMatch(/KiB\s+.*delta\s+app-2\.zip$/);
+    await bucketkit('get', url, 'rel/app-2.zip', join(dir, 'out.zip'));
+    expect(Buffer.from(await readFile(join(dir, 'out.zip'))).equals(Buffer.from(v2))).toBe(true);
+    const stats = JSON.parse((await bucketkit('stats', url, 'rel', '--json')).stdout);
+    expect(stats).toMatchObject({ files: 2, deltas: 2, originalBytes: v1.length + v2.length });
+    expect(stats.ratio).toBeLessThan(0.6);
+    expect(JSON.parse((await bucketkit('verify', url, 'rel/app-2.zip')).stdout)).toMatchObject({
+      valid: true,
+      checked: true,
+      size: v2.length,
+    });
+    expect((await bucketkit('rm', url, 'rel/app-1.zip', 'rel/app-2.zip')).stdout).toMatch(
+      /delete: rel\/app-2.zip/,
+    );
+    expect((await bucketkit('ls', url, 'rel')).stdout).toBe('');
+  }, 60_000);
+});
