@@ -3,6 +3,7 @@ import { BucketkitError } from '../errors.js';
 import { datasetsCommand } from './datasets-commands.js';
 import { deltaCommand } from './delta-commands.js';
 import { err, out } from './output.js';
+import { serveCommand } from './serve-commands.js';
 import { type CommandArgs, caps, get, ls, put, rm, stat, UsageError } from './storage-commands.js';
 
 const COMMANDS: Record<string, (args: CommandArgs) => Promise<void>> = { ls, put, get, stat, rm, caps };
@@ -14,6 +15,7 @@ const COMMANDS: Record<string, (args: CommandArgs) => Promise<void>> = { ls, put
 const GROUPS: Record<string, (argv: string[]) => Promise<number>> = {
   datasets: datasetsCommand,
   delta: deltaCommand,
+  serve: serveCommand,
 };
 
 const HELP = `bucketkit — one storage contract over S3 or a local folder
@@ -26,6 +28,10 @@ usage: bucketkit COMMAND URL [args]
   stat URL KEY                          show an object's info
   rm URL KEY...                         delete keys
   caps URL                              what the storage supports
+
+  datasets COMMAND ...                  numbered datapoints in TAR dataranges (bucketkit datasets --help)
+  delta COMMAND ...                     delta-compressed artifacts (bucketkit delta --help)
+  serve --storage URL [--port N]        an S3-compatible gateway over the storage (bucketkit serve --help)
 
 URL: memory://name · file://./dir · s3://KEY:SECRET@bucket/prefix?region=R · http://KEY:SECRET@host:port/bucket/prefix`;
 

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { bkError } from '../errors.js';
+import { type BucketProvider, createGateway, folderBuckets, staticBuckets } from '../gateway/index.js';
+import { connect } from '../storage/index.js';
+import { err, out } from './output.js';
+
+const HELP = `usage: bucketkit serve --storage URL [options]
+
+Serves storage over the S3 API (SigV4). With file://DIR each folder in DIR is a bucket; with any other
+URL (s3://, http://, memory://) that one port is served as the bucket named by --bucket.
+
+  --storage URL        file://./data (default) · s3://... · memory://name
+  --bucket NAME        the bucket name for a non-file URL (default "data")
+  --port N             port to listen on (default 9000; 0 picks a free one)
+  --host H             address to bind (default 127.0.0.1)
+  --region R           region clients sign for (default us-east-1)
+  --access-key ID      access key (else $BUCKETKIT_ACCESS_KEY_ID, else a random one)
+  --secret-key S       secret key (else $BUCKETKIT_SECRET_ACCESS_KEY, else a random one)
+  --tls-cert FILE      serve HTTPS with this certificate (PEM) ...
+  --tls-key FILE       ... and key
+  --allow-anonymous    accept unsigned requests
+  --cors ORIGIN        allow browser calls from ORIGIN ("*" for any); repeatable
+  --virtual-host NAME  also address buckets as <bucket>.NAME (virtual-hosted style); repeatable`;
+
+/** `bucketkit serve`: runs the S3 gateway until SIGINT or SIGTERM. */
+export async function serveCommand(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      storage: { type: 'string', default: 'file://./data' },
+      bucket: { type: 'string', default: 'data' },
+      port: { type: 'string', default: '9000' },
+      host: { type: 'string', default: '127.0.0.1' },
+      region: { type: 'string', default: 'us-east-1' },
+      'access-key': { type: 'string' },
+      'secret-key': { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'allow-anonymous': { type: 'boolean' },
+      cors: { type: 'string', multiple: true },
+      'virtual-host': { type: 'string', multiple: true },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    out(HELP);
+    return 0;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    err(`--port must be 0-65535\n\n${HELP}`);
+    return 2;
+  }
+  if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) {
+    err(`--tls-cert and --tls-key go together\n\n${HELP}`);
+    return 2;
+  }
+  const accessKeyId =
+    values['access-key'] ??
+    process.env.BUCKETKIT_ACCESS_KEY_ID ??
+    `BK${randomBytes(9).toString('hex').toUpperCase()}`;
+  const secretAccessKey =
+    values['secret-key'] ?? process.env.BUCKETKIT_SECRET_ACCESS_KEY ?? randomBytes(30).toString('base64url');
+  const buckets = bucketsFor(values.storage, values.bucket);
+  const gateway = createGateway({
+    buckets,
+    credentials: [{ accessKeyId, secretAccessKey }],
+    region: values.region,
+    ...(values['allow-anonymous'] ? { allowAnonymous: true } : {}),
+    ...(values['virtual-host']?.length ? { hostSuffixes: values['virtual-host'] } : {}),
+    ...(values.cors?.length ? { cors: { origins: values.cors.includes('*') ? '*' : values.cors } } : {}),
+    ...(values['tls-cert'] && values['tls-key']
+      ? { tls: { cert: await readFile(values['tls-cert']), key: await readFile(values['tls-key']) } }
+      : {}),
+  });
+  const listening = await gateway.listen(port, values.host);
+  out(`bucketkit gateway serving ${values.storage}`);
+  out(`endpoint    ${listening.endpoint}`);
+  out(`region      ${values.region}`);
+  out(`access key  ${accessKeyId}`);
+  out(`secret key  ${secretAccessKey}`);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  await listening.close();
+  await buckets.close?.();
+  return 0;
+}
+
+function bucketsFor(storage: string, bucket: string): BucketProvider {
+  if (storage.startsWith('file://')) {
+    const path = decodeURIComponent(storage.slice('file://'.length).split('?')[0]!);
+    if (!path)
+      throw bkError('InvalidUrl', 'the file:// path is empty; use file://./data or file:///abs/path');
+    return folderBuckets(path);
+  }
+  return staticBuckets({ [bucket]: connect(storage) });
+}

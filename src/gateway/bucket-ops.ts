@@ -1,0 +1,126 @@
+import { smallBody } from './body.js';
+import { assertBucketName } from './buckets.js';
+import { RESERVED_PREFIX, type RequestContext, type ServedBucket, servedBucket } from './context.js';
+import { send, sendXml } from './http.js';
+import { listPage } from './listing.js';
+import { s3Error, toS3Error } from './s3-errors.js';
+import { childrenNamed, childText, parseXml, toXml } from './xml.js';
+
+/** ListBuckets. */
+export async function listBuckets(ctx: RequestContext): Promise<void> {
+  const buckets = await ctx.buckets.list();
+  sendXml(
+    ctx.res,
+    toXml('ListAllMyBucketsResult', {
+      Owner: { ID: ctx.owner, DisplayName: ctx.owner },
+      Buckets: { Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: b.created })) },
+    }),
+  );
+}
+
+/** CreateBucket, with an optional CreateBucketConfiguration naming the gateway's region. */
+export async function createBucket(ctx: RequestContext, name: string): Promise<void> {
+  assertBucketName(name);
+  const text = await smallBody(ctx);
+  if (text.trim()) {
+    const config = parseXml(text);
+    if (config.name !== 'CreateBucketConfiguration') {
+      throw s3Error('MalformedXML', 400, 'the body must be a CreateBucketConfiguration document');
+    }
+    const location = childText(config, 'LocationConstraint') ?? '';
+    if (location && location !== ctx.region) {
+      throw s3Error(
+        'IllegalLocationConstraintException',
+        400,
+        `this gateway serves region "${ctx.region}"; create the bucket there or leave out LocationConstraint`,
+        { bucket: name },
+      );
+    }
+  }
+  await ctx.buckets.create(name);
+  send(ctx.res, 200, { location: `/${name}` });
+}
+
+/** HeadBucket: 200 with the region, or a body-less 404. */
+export async function headBucket(ctx: RequestContext, name: string): Promise<void> {
+  await servedBucket(ctx.buckets, name);
+  send(ctx.res, 200, { 'x-amz-bucket-region': ctx.region });
+}
+
+/** DeleteBucket: only an empty bucket (pending multipart uploads are discarded with it). */
+export async function deleteBucket(ctx: RequestContext, name: string): Promise<void> {
+  const bucket = await servedBucket(ctx.buckets, name);
+  const page = await listPage(bucket.port, {
+    prefix: '',
+    delimiter: '',
+    after: '',
+    maxKeys: 1,
+    signal: ctx.signal,
+  });
+  if (page.objects.length > 0) {
+    throw s3Error('BucketNotEmpty', 409, 'The bucket you tried to delete is not empty', { bucket: name });
+  }
+  await ctx.buckets.delete(name);
+  send(ctx.res, 204);
+}
+
+/** GetBucketLocation: empty for us-east-1, as S3 answers. */
+export async function bucketLocation(ctx: RequestContext, name: string): Promise<void> {
+  await servedBucket(ctx.buckets, name);
+  const region = ctx.region === 'us-east-1' ? '' : ctx.region;
+  sendXml(
+    ctx.res,
+    `<?xml version="1.0" encoding="UTF-8"?><LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${region}</LocationConstraint>`,
+  );
+}
+
+/** GetBucketVersioning: never enabled (one `null` version per key). */
+export async function bucketVersioning(ctx: RequestContext, name: string): Promise<void> {
+  await servedBucket(ctx.buckets, name);
+  sendXml(ctx.res, toXml('VersioningConfiguration', {}));
+}
+
+/** GetBucketAcl / GetObjectAcl: the owner has full control; ACLs are not otherwise kept. */
+export async function acl(ctx: RequestContext, name: string): Promise<void> {
+  await servedBucket(ctx.buckets, name);
+  const owner = { ID: ctx.owner, DisplayName: ctx.owner };
+  const grantee = `<Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser"><ID>${ctx.owner}</ID><DisplayName>${ctx.owner}</DisplayName></Grantee>`;
+  const xml = toXml('AccessControlPolicy', { Owner: owner, AccessControlList: {} }).replace(
+    '<AccessControlList></AccessControlList>',
+    `<AccessControlList><Grant>${grantee}<Permission>FULL_CONTROL</Permission></Grant></AccessControlList>`,
+  );
+  sendXml(ctx.res, xml);
+}
+
+const MAX_DELETE = 1000;
+
+/** DeleteObjects: an XML list of up to 1000 keys, each reported deleted or failed (Quiet: failures only). */
+export async function deleteObjects(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
+  const root = parseXml(await smallBody(ctx));
+  if (root.name !== 'Delete') throw s3Error('MalformedXML', 400, 'the body must be a Delete document');
+  const quiet = childText(root, 'Quiet')?.trim() === 'true';
+  const objects = childrenNamed(root, 'Object');
+  if (objects.length === 0 || objects.length > MAX_DELETE) {
+    throw s3Error('MalformedXML', 400, `a Delete document names 1 to ${MAX_DELETE} objects`);
+  }
+  const deleted: { Key: string }[] = [];
+  const errors: { Key: string; Code: string; Message: string }[] = [];
+  for (const object of objects) {
+    const key = childText(object, 'Key');
+    if (key === undefined) throw s3Error('MalformedXML', 400, 'every Object needs a Key');
+    const version = childText(object, 'VersionId');
+    try {
+      if (version !== undefined && version !== 'null') {
+        throw s3Error('NoSuchVersion', 404, 'this gateway keeps one version per key (versionId "null")');
+      }
+      if (key.startsWith(RESERVED_PREFIX))
+        throw s3Error('AccessDenied', 403, 'the key is reserved by the gateway');
+      await bucket.exclusive(key, () => bucket.port.delete(key, { signal: ctx.signal }));
+      if (!quiet) deleted.push({ Key: key });
+    } catch (err) {
+      const reply = toS3Error(err);
+      errors.push({ Key: key, Code: reply.code, Message: reply.message });
+    }
+  }
+  sendXml(ctx.res, toXml('DeleteResult', { Deleted: deleted, Error: errors }));
+}

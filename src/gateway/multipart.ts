@@ -1,0 +1,305 @@
+import { randomBytes } from 'node:crypto';
+import { assertValidMetadata, multipartEtag, type StoragePort } from '../storage/index.js';
+import { objectBody, smallBody } from './body.js';
+import { assertClientKey, type RequestContext, type ServedBucket } from './context.js';
+import { ETAG_META, header, metadataFrom, quoted, send, sendXml } from './http.js';
+import { maxKeys } from './listing.js';
+import {
+  abortNative,
+  completeNative,
+  copyNativePart,
+  createNative,
+  uploadNativePart,
+} from './multipart-native.js';
+import {
+  dirOf,
+  listParts,
+  partKey,
+  readUpload,
+  removeUpload,
+  UPLOADS,
+  type UploadRecord,
+} from './multipart-state.js';
+import { conditionalPut, copySource, openCopySource, writeConditions } from './objects.js';
+import { s3Error } from './s3-errors.js';
+import { childrenNamed, childText, parseXml, toXml } from './xml.js';
+
+/*
+ * Multipart operations. State: multipart-state.ts. Parts are objects under the reserved prefix and
+ * Complete streams them into one conditional write; ports with their own multipart API
+ * (`capabilities.multipart`) hold the parts themselves (multipart-native.ts).
+ */
+
+const MAX_PART = 10_000;
+
+function partNumber(ctx: RequestContext): number {
+  const raw = ctx.target.query.get('partNumber') ?? '';
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1 || n > MAX_PART) {
+    throw s3Error(
+      'InvalidArgument',
+      400,
+      `Part number must be an integer between 1 and ${MAX_PART}, inclusive`,
+    );
+  }
+  return n;
+}
+
+/** CreateMultipartUpload. */
+export async function createUpload(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
+  const key = assertClientKey(ctx.target.key);
+  const metadata = metadataFrom(ctx.req.headers);
+  assertValidMetadata(metadata);
+  const contentType = header(ctx.req.headers, 'content-type');
+  const id = randomBytes(16).toString('hex');
+  const record: UploadRecord = {
+    key,
+    initiated: new Date().toISOString(),
+    metadata,
+    ...(contentType ? { contentType } : {}),
+  };
+  if (bucket.multipart) record.native = await createNative(bucket, record, ctx.signal);
+  await bucket.port.put(`${dirOf(id)}upload`, JSON.stringify(record), { signal: ctx.signal });
+  sendXml(ctx.res, toXml('InitiateMultipartUploadResult', { Bucket: bucket.name, Key: key, UploadId: id }));
+}
+
+/** UploadPart and UploadPartCopy (`x-amz-copy-source`, optional `x-amz-copy-source-range`). */
+export async function uploadPart(
+  ctx: RequestContext,
+  bucket: ServedBucket,
+  resolve: (name: string) => Promise<ServedBucket>,
+): Promise<void> {
+  const key = assertClientKey(ctx.target.key);
+  const id = ctx.target.query.get('uploadId') ?? '';
+  const n = partNumber(ctx);
+  const record = await readUpload(bucket.port, id, key, ctx.signal);
+  if (!header(ctx.req.headers, 'x-amz-copy-source')) {
+    const result = record.native
+      ? await uploadNativePart(ctx, bucket, id, record, n)
+      : await bucket.port.put(partKey(id, n), objectBody(ctx), { signal: ctx.signal });
+    send(ctx.res, 200, { etag: quoted(result.etag), ...ctx.auth.checksums() });
+    return;
+  }
+  const from = copySource(ctx);
+  const source = from.bucket === bucket.name ? bucket : await resolve(from.bucket);
+  const rangeText = header(ctx.req.headers, 'x-amz-copy-source-range');
+  let range: { start: number; end: number } | undefined;
+  if (rangeText) {
+    const match = /^bytes=(\d+)-(\d+)$/.exec(rangeText.trim());
+    if (!match || Number(match[2]) < Number(match[1])) {
+      throw s3Error('InvalidArgument', 400, 'x-amz-copy-source-range must be bytes=first-last');
+    }
+    const size = (await source.port.head(from.key, { signal: ctx.signal })).size;
+    if (Number(match[2]) >= size) {
+      throw s3Error('InvalidRange', 416, `the range ends past the source's ${size} bytes`);
+    }
+    range = { start: Number(match[1]), end: Number(match[2]) };
+  }
+  const original = await openCopySource(ctx, source, from.key, range);
+  let result: { etag: string };
+  if (record.native && source === bucket) {
+    await original.body.cancel();
+    const size = range ? range.end - range.start + 1 : original.size;
+    const copy = { key: from.key, ...(range ? { range } : {}) };
+    result = await copyNativePart(ctx, bucket, id, record, n, copy, size);
+  } else if (record.native) {
+    throw s3Error(
+      'NotImplemented',
+      501,
+      'UploadPartCopy across buckets is not supported on this bucket’s port',
+    );
+  } else {
+    result = await bucket.port.put(partKey(id, n), original.body, { signal: ctx.signal });
+  }
+  sendXml(ctx.res, toXml('CopyPartResult', { LastModified: new Date(), ETag: quoted(result.etag) }));
+}
+
+/** ListParts, paged by `part-number-marker` and `max-parts`. */
+export async function listUploadParts(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
+  const key = assertClientKey(ctx.target.key);
+  const id = ctx.target.query.get('uploadId') ?? '';
+  const record = await readUpload(bucket.port, id, key, ctx.signal);
+  const marker = Number(ctx.target.query.get('part-number-marker') ?? '0') || 0;
+  const limit = maxKeys(ctx, 'max-parts');
+  const all = [...(await listParts(bucket.port, id, record, ctx.signal))].filter(([n]) => n > marker);
+  const page = all.slice(0, limit);
+  const truncated = all.length > page.length;
+  sendXml(
+    ctx.res,
+    toXml('ListPartsResult', {
+      Bucket: bucket.name,
+      Key: key,
+      UploadId: id,
+      Owner: { ID: ctx.owner, DisplayName: ctx.owner },
+      StorageClass: 'STANDARD',
+      PartNumberMarker: marker,
+      ...(truncated ? { NextPartNumberMarker: page.at(-1)![0] } : {}),
+      MaxParts: limit,
+      IsTruncated: truncated,
+      Part: page.map(([n, part]) => ({
+        PartNumber: n,
+        LastModified: part.lastModified,
+        ETag: quoted(part.etag),
+        Size: part.size,
+      })),
+    }),
+  );
+}
+
+async function* concatenate(
+  port: StoragePort,
+  keys: string[],
+  signal: AbortSignal,
+): AsyncGenerator<Uint8Array> {
+  for (const key of keys) {
+    const part = await port.get(key, { signal });
+    const reader = part.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        yield value;
+      }
+    } finally {
+      await reader.cancel().catch(() => {});
+    }
+  }
+}
+
+/** CompleteMultipartUpload: checks order, ETags and sizes, then writes the object by streaming the parts. */
+export async function completeUpload(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
+  const key = assertClientKey(ctx.target.key);
+  const id = ctx.target.query.get('uploadId') ?? '';
+  const record = await readUpload(bucket.port, id, key, ctx.signal);
+  const root = parseXml(await smallBody(ctx));
+  if (root.name !== 'CompleteMultipartUpload') {
+    throw s3Error('MalformedXML', 400, 'the body must be a CompleteMultipartUpload document');
+  }
+  const requested = childrenNamed(root, 'Part').map((p) => ({
+    n: Number(childText(p, 'PartNumber')),
+    etag: (childText(p, 'ETag') ?? '').trim().replace(/^"|"$/g, ''),
+  }));
+  if (requested.length === 0) {
+    throw s3Error('MalformedXML', 400, 'You must specify at least one part');
+  }
+  const stored = await listParts(bucket.port, id, record, ctx.signal);
+  let previous = 0;
+  for (const { n } of requested) {
+    if (!Number.isInteger(n) || n <= previous) {
+      throw s3Error(
+        'InvalidPartOrder',
+        400,
+        'The list of parts was not in ascending order. Parts must be ordered by part number.',
+      );
+    }
+    previous = n;
+  }
+  requested.forEach(({ n, etag }, index) => {
+    const part = stored.get(n);
+    if (!part || part.etag !== etag) {
+      throw s3Error('InvalidPart', 400, `part ${n} was not uploaded or its ETag does not match`, {
+        partNumber: n,
+      });
+    }
+    if (index < requested.length - 1 && part.size < ctx.limits.minPartSize) {
+      throw s3Error(
+        'EntityTooSmall',
+        400,
+        'Your proposed upload is smaller than the minimum allowed object size.',
+        {
+          partNumber: n,
+          minSizeAllowed: ctx.limits.minPartSize,
+        },
+      );
+    }
+  });
+  let etag = multipartEtag(requested.map((p) => p.etag));
+  if (record.native) {
+    const parts = requested.map((p) => ({ partNumber: p.n, etag: p.etag }));
+    etag = (await completeNative(bucket, record, parts, writeConditions(ctx), ctx.signal)).etag;
+  } else {
+    await conditionalPut(
+      bucket,
+      key,
+      concatenate(
+        bucket.port,
+        requested.map((p) => partKey(id, p.n)),
+        ctx.signal,
+      ),
+      {
+        metadata: { ...record.metadata, [ETAG_META]: etag },
+        signal: ctx.signal,
+        ...(record.contentType ? { contentType: record.contentType } : {}),
+      },
+      writeConditions(ctx),
+    );
+  }
+  await removeUpload(bucket.port, id);
+  sendXml(
+    ctx.res,
+    toXml('CompleteMultipartUploadResult', {
+      Location: `/${bucket.name}/${encodeURIComponent(key)}`,
+      Bucket: bucket.name,
+      Key: key,
+      ETag: quoted(etag),
+    }),
+  );
+}
+
+/** AbortMultipartUpload: removes the parts and the upload. */
+export async function abortUpload(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
+  const key = assertClientKey(ctx.target.key);
+  const id = ctx.target.query.get('uploadId') ?? '';
+  const record = await readUpload(bucket.port, id, key, ctx.signal);
+  if (record.native) await abortNative(bucket, record, ctx.signal);
+  await removeUpload(bucket.port, id);
+  send(ctx.res, 204);
+}
+
+/** ListMultipartUploads, filtered by prefix and paged by key-marker / upload-id-marker. */
+export async function listUploads(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
+  const q = ctx.target.query;
+  const prefix = q.get('prefix') ?? '';
+  const keyMarker = q.get('key-marker') ?? '';
+  const idMarker = q.get('upload-id-marker') ?? '';
+  const limit = maxKeys(ctx, 'max-uploads');
+  const uploads: { key: string; id: string; initiated: string }[] = [];
+  for await (const entry of bucket.port.list({ prefix: UPLOADS, signal: ctx.signal })) {
+    if (entry.type !== 'object' || !entry.key.endsWith('/upload')) continue;
+    const id = entry.key.slice(UPLOADS.length, -'/upload'.length);
+    const text = await (await bucket.port.get(entry.key, { signal: ctx.signal })).text().catch(() => '');
+    let parsed: UploadRecord | undefined;
+    try {
+      parsed = JSON.parse(text) as UploadRecord;
+    } catch {
+      continue;
+    }
+    if (!parsed.key.startsWith(prefix)) continue;
+    if (parsed.key < keyMarker || (parsed.key === keyMarker && (!idMarker || id <= idMarker))) continue;
+    uploads.push({ key: parsed.key, id, initiated: parsed.initiated });
+  }
+  uploads.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.id < b.id ? -1 : 1));
+  const page = uploads.slice(0, limit);
+  const truncated = uploads.length > page.length;
+  const owner = { ID: ctx.owner, DisplayName: ctx.owner };
+  sendXml(
+    ctx.res,
+    toXml('ListMultipartUploadsResult', {
+      Bucket: bucket.name,
+      KeyMarker: keyMarker,
+      UploadIdMarker: idMarker,
+      ...(truncated ? { NextKeyMarker: page.at(-1)!.key, NextUploadIdMarker: page.at(-1)!.id } : {}),
+      Prefix: prefix,
+      MaxUploads: limit,
+      IsTruncated: truncated,
+      Upload: page.map((u) => ({
+        Key: u.key,
+        UploadId: u.id,
+        Initiator: owner,
+        Owner: owner,
+        StorageClass: 'STANDARD',
+        Initiated: new Date(u.initiated),
+      })),
+    }),
+  );
+}

@@ -1,0 +1,220 @@
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { log } from '../logger.js';
+import { authenticateRequest, type Credentials } from './auth.js';
+import type { BucketProvider } from './buckets.js';
+import type { GatewayLimits, RequestContext, ResolvedLimits } from './context.js';
+import { type CorsOptions, corsHeaders, preflight } from './cors.js';
+import { send } from './http.js';
+import { resolveTarget } from './route.js';
+import { route } from './router.js';
+import { toS3Error } from './s3-errors.js';
+import { toXml } from './xml.js';
+
+/**
+ * What `createGateway` serves and how.
+ *
+ * @example
+ * ```ts
+ * const options: GatewayOptions = {
+ *   buckets: folderBuckets('./data'),
+ *   credentials: [{ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }],
+ *   limits: { maxObjectSize: 1024 ** 3 },
+ * };
+ * ```
+ */
+export interface GatewayOptions {
+  /** A port per bucket: `folderBuckets(dir)`, `staticBuckets({ name: port })` or your own provider. */
+  buckets: BucketProvider;
+  /** Access keys and their secrets, or a lookup function. */
+  credentials: Credentials;
+  /** The region clients sign for (default `us-east-1`). */
+  region?: string;
+  /** Let unsigned requests through (default false). */
+  allowAnonymous?: boolean;
+  /** Browser access; off unless given. */
+  cors?: CorsOptions;
+  limits?: GatewayLimits;
+  /** Host names under which `<bucket>.<suffix>` addresses a bucket (virtual-hosted style), e.g. `['localhost']`. */
+  hostSuffixes?: readonly string[];
+  /** Serve HTTPS with this certificate and key (PEM). */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Called once per request after the response is sent. */
+  logger?: (entry: { method: string; url: string; status: number; ms: number; code?: string }) => void;
+  /** Clock for signature checks (tests). */
+  now?: () => number;
+}
+
+/**
+ * A running gateway.
+ *
+ * @example
+ * ```ts
+ * const { endpoint, close } = await createGateway(options).listen(0);
+ * await close();
+ * ```
+ */
+export interface ListeningGateway {
+  /** `http://127.0.0.1:PORT` (or https). */
+  endpoint: string;
+  server: Server;
+  /** Stops accepting connections, ends idle ones and waits for running requests. */
+  close(): Promise<void>;
+}
+
+/**
+ * A gateway before it listens: start it, or mount its handler in your own server.
+ *
+ * @example
+ * ```ts
+ * const gateway = createGateway(options);
+ * http.createServer(gateway.handler).listen(9000);
+ * ```
+ */
+export interface Gateway {
+  listen(port?: number, host?: string): Promise<ListeningGateway>;
+  /** The request handler, for mounting in a server of your own. */
+  handler(req: IncomingMessage, res: ServerResponse): void;
+}
+
+const MIB = 1024 * 1024;
+
+function resolveLimits(limits: GatewayLimits = {}): ResolvedLimits {
+  return {
+    maxObjectSize: limits.maxObjectSize ?? 5 * 1024 * MIB,
+    maxHeaderSize: limits.maxHeaderSize ?? 16 * 1024,
+    idleTimeoutMs: limits.idleTimeoutMs ?? 60_000,
+    headersTimeoutMs: limits.headersTimeoutMs ?? 30_000,
+    requestTimeoutMs: limits.requestTimeoutMs ?? 0,
+    minPartSize: limits.minPartSize ?? 5 * MIB,
+    maxXmlBody: limits.maxXmlBody ?? 2 * MIB,
+  };
+}
+
+/**
+ * An S3-compatible server over any storage ports: SigV4-checked, streaming, with S3 error XML.
+ *
+ * @example
+ * ```ts
+ * const gateway = createGateway({
+ *   buckets: folderBuckets('./data'),
+ *   credentials: [{ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }],
+ * });
+ * const { endpoint, close } = await gateway.listen(9000);
+ * ```
+ */
+export function createGateway(options: GatewayOptions): Gateway {
+  const limits = resolveLimits(options.limits);
+  const region = options.region ?? 'us-east-1';
+  const hostSuffixes = options.hostSuffixes ?? [];
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    corsHeaders(options.cors, req, res);
+    if (req.method === 'OPTIONS') return preflight(options.cors, req, res);
+    const target = resolveTarget(req.url ?? '/', req.headers.host, hostSuffixes);
+    const auth = await authenticateRequest(req, {
+      region,
+      credentials: options.credentials,
+      ...(options.allowAnonymous ? { allowAnonymous: true } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    const controller = new AbortController();
+    const onClose = () => {
+      if (!res.writableFinished) controller.abort(new Error('the client closed the connection'));
+    };
+    res.once('close', onClose);
+    const ctx: RequestContext = {
+      req,
+      res,
+      target,
+      auth,
+      buckets: options.buckets,
+      limits,
+      region,
+      signal: controller.signal,
+      owner: auth.accessKeyId ?? 'anonymous',
+    };
+    await route(ctx);
+  }
+
+  function handler(req: IncomingMessage, res: ServerResponse): void {
+    const started = performance.now();
+    const requestId = randomBytes(8).toString('hex').toUpperCase();
+    res.setHeader('x-amz-request-id', requestId);
+    res.setHeader('server', 'bucketkit');
+    let code: string | undefined;
+    handle(req, res)
+      .catch((err: unknown) => {
+        const reply = toS3Error(err);
+        code = reply.code;
+        if (reply.status >= 500) log('error', 'gateway', `${req.method} ${req.url} failed`, { error: err });
+        if (res.headersSent) {
+          res.destroy();
+          return;
+        }
+        // an unread body of any size: close the connection rather than read it all
+        if (!req.complete) res.setHeader('connection', 'close');
+        const body =
+          req.method === 'HEAD'
+            ? undefined
+            : toXml(
+                'Error',
+                {
+                  Code: reply.code,
+                  Message: reply.message,
+                  ...(reply.key !== undefined ? { Key: reply.key } : {}),
+                  ...(reply.bucket !== undefined ? { BucketName: reply.bucket } : {}),
+                  Resource: (req.url ?? '/').split('?')[0],
+                  RequestId: requestId,
+                },
+                null,
+              );
+        send(res, reply.status, body === undefined ? {} : { 'content-type': 'application/xml' }, body);
+        if (!req.complete) req.resume();
+      })
+      .finally(() => {
+        options.logger?.({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          status: res.statusCode,
+          ms: performance.now() - started,
+          ...(code ? { code } : {}),
+        });
+      });
+  }
+
+  return {
+    handler,
+    listen(port = 0, host = '127.0.0.1') {
+      const serverOptions = {
+        maxHeaderSize: limits.maxHeaderSize,
+        requestTimeout: limits.requestTimeoutMs,
+        headersTimeout: limits.headersTimeoutMs,
+        keepAliveTimeout: 5_000,
+      };
+      const server: Server = options.tls
+        ? createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler)
+        : createServer(serverOptions, handler);
+      server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          const address = server.address() as AddressInfo;
+          const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+          resolve({
+            endpoint: `${options.tls ? 'https' : 'http'}://${shown}:${address.port}`,
+            server,
+            close: () =>
+              new Promise<void>((done) => {
+                server.close(() => done());
+                server.closeIdleConnections();
+              }),
+          });
+        });
+      });
+    },
+  };
+}

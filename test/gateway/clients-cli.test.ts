@@ -1,0 +1,100 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { md5Hex } from '../../src/testing/index.js';
+import { cleanEnv, clientFixture, run } from './clients-fixture.js';
+import { ACCESS_KEY, SECRET_KEY } from './support.js';
+
+/**
+ * s3cmd and rclone against a gateway over folders: make a bucket, upload a small file and a 20 MiB one
+ * (multipart, thresholds lowered to 5-8 MiB), list, download byte-exact, sync a folder, presign a GET
+ * that plain fetch follows, remove everything.
+ */
+describe('s3cmd and rclone against the gateway', () => {
+  const f = clientFixture();
+
+  it('s3cmd: mb, put (small and multipart), ls, get, sync, del, rb', async () => {
+    const host = new URL(f.gw.endpoint).host;
+    const config = join(f.work, 's3cfg');
+    await writeFile(
+      config,
+      [
+        '[default]',
+        `access_key = ${ACCESS_KEY}`,
+        `secret_key = ${SECRET_KEY}`,
+        `host_base = ${host}`,
+        `host_bucket = ${host}`,
+        'use_https = False',
+        'signature_v2 = False',
+        'bucket_location = us-east-1',
+        'multipart_chunk_size_mb = 5',
+        '',
+      ].join('\n'),
+    );
+    const s3cmd = async (...args: string[]) =>
+      (await run('s3cmd', ['-c', config, '--no-progress', ...args], { env: cleanEnv, timeout: 60_000 }))
+        .stdout;
+    await s3cmd('mb', 's3://s3cmd');
+    await s3cmd('put', f.files.small, 's3://s3cmd/small.txt');
+    await s3cmd('put', f.files.big, 's3://s3cmd/big.bin');
+    expect(f.completed('s3cmd', 'big.bin')).toBe(true);
+    expect(await s3cmd('ls', 's3://s3cmd/')).toMatch(/20971520\s+s3:\/\/s3cmd\/big\.bin/);
+    await s3cmd('get', 's3://s3cmd/big.bin', join(f.work, 's3cmd-big.out'));
+    expect(md5Hex(await f.bytesOf(join(f.work, 's3cmd-big.out')))).toBe(md5Hex(f.big));
+    await s3cmd('sync', `${f.files.dir}/`, 's3://s3cmd/synced/');
+    const listing = await s3cmd('ls', '--recursive', 's3://s3cmd/synced/');
+    expect(listing).toMatch(/synced\/one\.txt/);
+    expect(listing).toMatch(/synced\/sub\/three words\.txt/);
+    await s3cmd('del', '--recursive', '--force', 's3://s3cmd/');
+    await s3cmd('rb', 's3://s3cmd');
+    expect(await f.bucketFolder('s3cmd')).toBe('missing');
+  }, 120_000);
+
+  it('rclone: mkdir, copyto (small and multipart), lsf, copy down, sync, link (presign), purge', async () => {
+    const config = join(f.work, 'rclone.conf');
+    await writeFile(
+      config,
+      [
+        '[gw]',
+        'type = s3',
+        'provider = Other',
+        `access_key_id = ${ACCESS_KEY}`,
+        `secret_access_key = ${SECRET_KEY}`,
+        `endpoint = ${f.gw.endpoint}`,
+        'region = us-east-1',
+        'force_path_style = true',
+        '',
+      ].join('\n'),
+    );
+    const rclone = async (...args: string[]) =>
+      (
+        await run(
+          'rclone',
+          ['--config', config, '--s3-upload-cutoff', '5M', '--s3-chunk-size', '5M', ...args],
+          {
+            env: cleanEnv,
+            timeout: 60_000,
+          },
+        )
+      ).stdout;
+    await rclone('mkdir', 'gw:rclone');
+    await rclone('copyto', f.files.small, 'gw:rclone/small.txt');
+    await rclone('copyto', f.files.big, 'gw:rclone/big.bin');
+    expect(f.completed('rclone', 'big.bin')).toBe(true);
+    expect((await rclone('lsf', 'gw:rclone')).split('\n').filter(Boolean).sort()).toEqual([
+      'big.bin',
+      'small.txt',
+    ]);
+    await rclone('copyto', 'gw:rclone/big.bin', join(f.work, 'rclone-big.out'));
+    expect(md5Hex(await f.bytesOf(join(f.work, 'rclone-big.out')))).toBe(md5Hex(f.big));
+    await rclone('sync', f.files.dir, 'gw:rclone/synced');
+    expect(
+      (await rclone('lsf', '-R', '--files-only', 'gw:rclone/synced')).split('\n').filter(Boolean).sort(),
+    ).toEqual(['one.txt', 'sub/three words.txt', 'sub/two.txt']);
+    await rclone('check', f.files.dir, 'gw:rclone/synced');
+    const url = (await rclone('link', '--expire', '1h', 'gw:rclone/small.txt')).trim();
+    expect(await (await fetch(url)).text()).toBe('small file from a client\n');
+    await rclone('purge', 'gw:rclone');
+    expect(await f.bucketFolder('rclone')).toBe('missing');
+  }, 120_000);
+});

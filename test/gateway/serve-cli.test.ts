@@ -1,0 +1,115 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListBucketsCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'index.ts');
+
+interface Served {
+  child: ChildProcess;
+  fields: Record<string, string>;
+  exited: Promise<number | null>;
+}
+
+/** Starts `bucketkit serve` the way test/cli.test.ts runs the CLI, and reads what it prints. */
+async function serve(args: string[], env: Record<string, string> = {}): Promise<Served> {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, 'serve', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let stdout = '';
+  let stderr = '';
+  child.stderr!.on('data', (c) => (stderr += c));
+  const fields = await new Promise<Record<string, string>>((resolve, reject) => {
+    child.stdout!.on('data', (chunk) => {
+      stdout += chunk;
+      if (/secret key\s+\S+\n/.test(stdout)) {
+        resolve(
+          Object.fromEntries(
+            [...stdout.matchAll(/^(endpoint|region|access key|secret key)\s+(\S+)$/gm)].map((m) => [
+              m[1]!,
+              m[2]!,
+            ]),
+          ),
+        );
+      }
+    });
+    void exited.then((code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
+  });
+  return { child, fields, exited };
+}
+
+const client = (fields: Record<string, string>) =>
+  new S3Client({
+    region: 'us-east-1',
+    endpoint: fields.endpoint!,
+    forcePathStyle: true,
+    credentials: { accessKeyId: fields['access key']!, secretAccessKey: fields['secret key']! },
+  });
+
+describe('bucketkit serve', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bk-serve-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it('serves a folder with the given keys, prints endpoint and keys, and stops on SIGTERM', async () => {
+    const served = await serve([
+      '--storage',
+      `file://${join(dir, 'data')}`,
+      '--port',
+      '0',
+      '--access-key',
+      'AKIDCLI',
+      '--secret-key',
+      'cli-secret',
+    ]);
+    expect(served.fields).toMatchObject({
+      'access key': 'AKIDCLI',
+      'secret key': 'cli-secret',
+      region: 'us-east-1',
+    });
+    expect(served.fields.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const s3 = client(served.fields);
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'cli-bucket' }));
+      await s3.send(new PutObjectCommand({ Bucket: 'cli-bucket', Key: 'hello.txt', Body: 'hello serve' }));
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'cli-bucket', Key: 'hello.txt' }));
+      expect(await got.Body!.transformToString()).toBe('hello serve');
+      expect(await readdir(join(dir, 'data'))).toEqual(['cli-bucket']);
+      const wrong = client({ ...served.fields, 'secret key': 'wrong' });
+      const denied = await wrong.send(new ListBucketsCommand({})).catch((e) => e);
+      expect(denied.name).toBe('SignatureDoesNotMatch');
+      wrong.destroy();
+    } finally {
+      s3.destroy();
+      served.child.kill('SIGTERM');
+    }
+    expect(await served.exited).toBe(0);
+  }, 60_000);
+
+  it('generates random keys when none are given, and takes them from the environment', async () => {
+    const random = await serve(['--storage', `file://${join(dir, 'r')}`, '--port', '0']);
+    random.child.kill('SIGTERM');
+    await random.exited;
+    expect(random.fields['access key']).toMatch(/^BK[0-9A-F]{18}$/);
+    expect(random.fields['secret key']!.length).toBeGreaterThanOrEqual(40);
+    const fromEnv = await serve(['--storage', `file://${join(dir, 'r')}`, '--port', '0'], {
+      BUCKETKIT_ACCESS_KEY_ID: 'AKIDENV',
+      BUCKETKIT_SECRET_ACCESS_KEY: 'env-secret',
+    });
+    fromEnv.child.kill('SIGTERM');
+    await fromEnv.exited;
+    expect(fromEnv.fields).toMatchObject({ 'access key': 'AKIDENV', 'secret key': 'env-secret' });
+  }, 60_000);
+});

@@ -1,0 +1,51 @@
+/** Starts a gateway over folders in a temp dir for the gateway tests, with one access key. */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { createGateway, folderBuckets, type GatewayOptions } from '../../src/gateway/index.js';
+
+export const ACCESS_KEY = 'AKIDGATEWAYTEST';
+export const SECRET_KEY = 'gateway-test-secret-key-0123456789';
+export const MIB = 1024 * 1024;
+
+export interface TestGateway {
+  endpoint: string;
+  root: string;
+  /** "METHOD url status" of every request served, in order. */
+  requests: string[];
+  stop(): Promise<void>;
+}
+
+export async function startGateway(extra: Partial<GatewayOptions> = {}): Promise<TestGateway> {
+  const root = await mkdtemp(join(tmpdir(), 'bk-gateway-'));
+  const buckets = folderBuckets(root, { durable: false });
+  const requests: string[] = [];
+  const gateway = createGateway({
+    buckets,
+    logger: (r) => requests.push(`${r.method} ${r.url} ${r.status}`),
+    credentials: [{ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }],
+    ...extra,
+  });
+  const listening = await gateway.listen(0, '127.0.0.1');
+  return {
+    endpoint: listening.endpoint,
+    root,
+    requests,
+    async stop() {
+      await listening.close();
+      await buckets.close?.();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+export function sdkClient(endpoint: string, extra: Partial<S3ClientConfig> = {}): S3Client {
+  return new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+    ...extra,
+  });
+}
