@@ -8,6 +8,7 @@ import { datasetsTour } from './datasets.js';
 import { dbTour } from './db.js';
 import { deltaTour } from './delta.js';
 import { erasureTour } from './erasure.js';
+import { gatewayTour } from './gateway.js';
 import { storageTour } from './storage.js';
 
 const url = process.argv[2] ?? 'file://./.bucketkit-demo';
@@ -17,6 +18,7 @@ const indent = (line: string) => console.log(`  ${line}`);
 const stops: [string, () => Promise<void>][] = [
   ['storage', () => storageTour(url, indent)],
   ['erasure', () => erasureTour('./.bucketkit-demo/erasure', indent)],
+  ['gateway', () => gatewayTour('./.bucketkit-demo/gateway', indent)],
   ['db', () => dbTour(connect('file://./.bucketkit-demo/db'), indent)],
   ['datasets', () => datasetsTour(connect('file://./.bucketkit-demo/datasets'), indent)],
   ['delta', () => deltaTour(connect('file://./.bucketkit-demo/delta'), indent)],

@@ -6,6 +6,7 @@ import { datasetsTour } from '../examples/datasets.js';
 import { dbTour } from '../examples/db.js';
 import { deltaTour } from '../examples/delta.js';
 import { erasureTour } from '../examples/erasure.js';
+import { gatewayTour } from '../examples/gateway.js';
 import { storageTour } from '../examples/storage.js';
 import { memoryStorage } from '../src/index.js';
 
@@ -45,6 +46,22 @@ describe('examples', () => {
     );
     expect(lines).toContain("user-3's secret reads back decrypted: true");
     expect(lines).toContain('visits after 10 concurrent updates: 10');
+  });
+
+  it('the gateway tour serves folders and an erasure set to the AWS SDK', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'bk-example-'));
+    const lines: string[] = [];
+    try {
+      await gatewayTour(root, (line) => lines.push(line));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+    expect(lines).toEqual([
+      'the AWS SDK wrote and read back: "meow"',
+      'listed: cats/tom.txt',
+      'a wrong secret is refused: SignatureDoesNotMatch',
+      'erasure 2+2 bucket over S3: "the house is yours"',
+    ]);
   });
 
   it('the datasets tour uploads, refuses an overlap, reads and reports gaps', async () => {
