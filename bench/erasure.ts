@@ -16,6 +16,11 @@
  * median over the rounds, and the ratio is the median of the per-round ratios. Rates are reported by
  * elapsed time and by the process's CPU time, which other load on a shared machine disturbs less.
  * Progress goes to stderr, the markdown report to stdout.
+ *
+ * `zero-copy` is our codec on shards allocated in the kernel's own memory (`codec.allocate`), so encode
+ * and reconstruct copy nothing. The second table runs 8 MiB objects through a worker pool of
+ * `os.availableParallelism()` threads, next to the same operation on one thread and @ronomon on one
+ * thread; there the elapsed-time table is the one that counts (CPU time adds up every thread).
  */
 
 import { createRequire } from 'node:module';
@@ -24,8 +29,11 @@ import { createCodec } from '../src/erasure/codec.js';
 import type { GfKernel } from '../src/erasure/kernel.js';
 import { jsKernel } from '../src/erasure/kernel-js.js';
 import { wasmKernels } from '../src/erasure/kernel-wasm.js';
+import { createWorkerPool, type WorkerPool } from '../src/erasure/pool.js';
 
 const SHARD = 1024 * 1024;
+/** Objects of the worker-pool rows: 8 MiB of data, split into k shards (rounded up to 4 KiB). */
+const POOL_OBJECT = 8 * 1024 * 1024;
 const SHAPES = [
   [4, 2],
   [8, 3],
@@ -69,8 +77,8 @@ interface Ronomon {
 
 const ronomon = createRequire(import.meta.url)('@ronomon/reed-solomon') as Ronomon;
 
-function randomShard(seed: number): Uint8Array {
-  const words = new Uint32Array(SHARD / 4);
+function randomShard(seed: number, size = SHARD): Uint8Array {
+  const words = new Uint32Array(size / 4);
   let x = seed | 1;
   for (let i = 0; i < words.length; i++) {
     x ^= x << 13;
@@ -114,12 +122,46 @@ function oursBench(kernel: GfKernel, k: number, m: number): Bench {
   };
 }
 
+/**
+ * Our codec on shards allocated in the kernel's memory (`codec.allocate`): no copies in or out. Its
+ * reconstruct is always in place (the arena holds every shard), so both reconstruct rows measure that.
+ * With a pool, the same operations split across its worker threads.
+ */
+function zeroCopyBench(kernel: GfKernel, k: number, m: number, shard = SHARD, pool?: WorkerPool): Bench {
+  const rs = createCodec({ dataShards: k, parityShards: m, kernel });
+  const arena = rs.allocate(k + m, shard);
+  const shards = arena.shards;
+  shards.slice(0, k).forEach((s, i) => {
+    s.set(randomShard(i + 1, shard));
+  });
+  const data = shards.slice(0, k);
+  const parity = shards.slice(k);
+  const valid = shards.map((_, i) => i >= m);
+  const encode = () => (pool ? pool.encode(rs, data, parity).then(() => {}) : void rs.encode(data, parity));
+  const reconstruct = () =>
+    pool ? pool.reconstruct(rs, shards, valid).then(() => {}) : void rs.reconstruct(shards, valid);
+  return {
+    encode,
+    reconstruct,
+    reconstructInPlace: reconstruct,
+    async check() {
+      await encode();
+      const reference = createCodec({ dataShards: k, parityShards: m, kernel: jsKernel }).encode(data);
+      if (!parity.every((p, i) => equal(p, reference[i]!))) throw new Error('zero-copy: parity differs');
+      const original = shards.map((s) => s.slice());
+      for (let i = 0; i < m; i++) shards[i]!.fill(0);
+      await reconstruct();
+      if (!shards.every((s, i) => equal(s, original[i]!))) throw new Error('zero-copy: reconstruct is wrong');
+    },
+  };
+}
+
 /** @ronomon/reed-solomon: data shards contiguous in one buffer, parity shards in another. */
-function ronomonBench(k: number, m: number): Bench {
+function ronomonBench(k: number, m: number, shard = SHARD): Bench {
   const context = ronomon.create(k, m);
-  const buffer = Buffer.alloc(k * SHARD);
-  for (let i = 0; i < k; i++) buffer.set(randomShard(i + 1), i * SHARD);
-  const parity = Buffer.alloc(m * SHARD);
+  const buffer = Buffer.alloc(k * shard);
+  for (let i = 0; i < k; i++) buffer.set(randomShard(i + 1, shard), i * shard);
+  const parity = Buffer.alloc(m * shard);
   const bits = (from: number, to: number) => {
     let mask = 0;
     for (let i = from; i < to; i++) mask |= 1 << i;
@@ -127,7 +169,7 @@ function ronomonBench(k: number, m: number): Bench {
   };
   const run = (sources: number, targets: number) =>
     new Promise<void>((resolve, reject) => {
-      ronomon.encode(context, sources, targets, buffer, 0, k * SHARD, parity, 0, m * SHARD, (error) =>
+      ronomon.encode(context, sources, targets, buffer, 0, k * shard, parity, 0, m * shard, (error) =>
         error ? reject(error) : resolve(),
       );
     });
@@ -142,7 +184,7 @@ function ronomonBench(k: number, m: number): Bench {
     async check() {
       await encode();
       const original = Buffer.from(buffer);
-      buffer.fill(0, 0, m * SHARD);
+      buffer.fill(0, 0, m * shard);
       await reconstruct();
       if (!buffer.equals(original)) throw new Error('@ronomon: reconstruct is wrong');
     },
@@ -183,53 +225,105 @@ function positiveInt(text: string | undefined, fallback: number): number {
   return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
-async function main(): Promise<void> {
-  const kernels = [...wasmKernels(), jsKernel];
-  const ours = kernels[0]!;
-  const names = [...kernels.map((kernel) => kernel.name), '@ronomon'];
-  const load = loadavg()[0]!.toFixed(2);
-  const rows = { wall: [] as string[], cpu: [] as string[] };
-  for (const [k, m] of SHAPES) {
-    if (k > ronomon.MAX_K || m > ronomon.MAX_M)
-      throw new Error(`@ronomon supports k ≤ 24, m ≤ 6 (${k}+${m})`);
-    const benches = [...kernels.map((kernel) => oursBench(kernel, k, m)), ronomonBench(k, m)];
-    for (const bench of benches) await bench.check();
-    for (const [op, label] of OPS) {
-      const samples = names.map((): Rate[] => []);
-      for (const bench of benches) await rate(bench[op], ROUND_MS / 2); // warm-up and JIT tier-up
-      for (let round = 0; round < ROUNDS; round++) {
-        const order = benches.map((_, i) => i);
-        if (round % 2) order.reverse();
-        for (const i of order) samples[i]!.push(await rate(benches[i]![op], ROUND_MS));
-        process.stderr.write(`${k}+${m} ${label} round ${round + 1}/${ROUNDS}\n`);
-      }
-      for (const clock of CLOCKS) {
-        const cells = samples.map((s) => (median(s.map((r) => r[clock])) * k * SHARD) / 1e9);
-        const ratios = samples[0]!.map((r, round) => r[clock] / samples.at(-1)![round]![clock]);
-        rows[clock].push(
-          `| ${k}+${m} | ${label} | ${cells.map((c) => c.toFixed(2)).join(' | ')} | ${median(ratios).toFixed(2)}× |`,
-        );
-      }
+/** Rounds of every op over `benches` (in alternating order); rows of GB/s and the ratios first / last. */
+async function measureRows(
+  label: string,
+  benches: Bench[],
+  dataBytes: number,
+  ratioOf: number[],
+  rows: Record<(typeof CLOCKS)[number], string[]>,
+): Promise<void> {
+  for (const bench of benches) await bench.check();
+  for (const [op, opLabel] of OPS) {
+    const samples = benches.map((): Rate[] => []);
+    for (const bench of benches) await rate(bench[op], ROUND_MS / 2); // warm-up and JIT tier-up
+    for (let round = 0; round < ROUNDS; round++) {
+      const order = benches.map((_, i) => i);
+      if (round % 2) order.reverse();
+      for (const i of order) samples[i]!.push(await rate(benches[i]![op], ROUND_MS));
+      process.stderr.write(`${label} ${opLabel} round ${round + 1}/${ROUNDS}\n`);
+    }
+    for (const clock of CLOCKS) {
+      const cells = samples.map((s) => (median(s.map((r) => r[clock])) * dataBytes) / 1e9);
+      const ratios = ratioOf.map((b) =>
+        median(samples[b]!.map((r, round) => r[clock] / samples.at(-1)![round]![clock])),
+      );
+      rows[clock].push(
+        `| ${label} | ${opLabel} | ${cells.map((c) => c.toFixed(2)).join(' | ')} | ${ratios.map((r) => `${r.toFixed(2)}×`).join(' | ')} |`,
+      );
     }
   }
-  const cpu = cpus();
-  console.log(`Date: ${new Date().toISOString().slice(0, 10)}`);
-  console.log(
-    `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} vCPU, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
-      `Node ${process.version}, one thread, load average ${load} → ${loadavg()[0]!.toFixed(2)}`,
-  );
-  console.log(`Shards: 1 MiB; ${ROUNDS} rounds of ~${ROUND_MS} ms per value; GB/s of data bytes (median).`);
+}
+
+function printTables(
+  rows: Record<(typeof CLOCKS)[number], string[]>,
+  names: string[],
+  ratios: string[],
+  what: string,
+): void {
   for (const clock of CLOCKS) {
     console.log('');
     console.log(
       clock === 'wall'
-        ? 'By elapsed time:'
-        : 'By CPU time of the process (less sensitive to other load on a shared machine):',
+        ? `${what}, by elapsed time:`
+        : `${what}, by CPU time of the process, all threads (less sensitive to other load on a shared machine):`,
     );
     console.log('');
-    console.log(`| shape | op | ${names.map((n) => `${n} GB/s`).join(' | ')} | ${ours.name} / @ronomon |`);
-    console.log(`|---|---|${names.map(() => '---:|').join('')}---:|`);
+    console.log(`| shape | op | ${[...names.map((n) => `${n} GB/s`), ...ratios].join(' | ')} |`);
+    console.log(`|---|---|${[...names, ...ratios].map(() => '---:|').join('')}`);
     for (const row of rows[clock]) console.log(row);
+  }
+}
+
+async function main(): Promise<void> {
+  const kernels = [...wasmKernels(), jsKernel];
+  const ours = kernels[0]!;
+  const zeroCopy = wasmKernels()[0];
+  const names = [
+    ...kernels.map((kernel) => kernel.name),
+    ...(zeroCopy ? [`${zeroCopy.name} zero-copy`] : []),
+    '@ronomon',
+  ];
+  const ratioNames = [`${ours.name} / @ronomon`, ...(zeroCopy ? ['zero-copy / @ronomon'] : [])];
+  const pool = createWorkerPool();
+  const load = loadavg()[0]!.toFixed(2);
+  const rows = { wall: [] as string[], cpu: [] as string[] };
+  const poolRows = { wall: [] as string[], cpu: [] as string[] };
+  for (const [k, m] of SHAPES) {
+    if (k > ronomon.MAX_K || m > ronomon.MAX_M)
+      throw new Error(`@ronomon supports k ≤ 24, m ≤ 6 (${k}+${m})`);
+    const benches = [
+      ...kernels.map((kernel) => oursBench(kernel, k, m)),
+      ...(zeroCopy ? [zeroCopyBench(zeroCopy, k, m)] : []),
+      ronomonBench(k, m),
+    ];
+    await measureRows(`${k}+${m}`, benches, k * SHARD, zeroCopy ? [0, benches.length - 2] : [0], rows);
+    if (zeroCopy) {
+      const shard = Math.ceil(POOL_OBJECT / k / 4096) * 4096;
+      const poolBenches = [
+        zeroCopyBench(zeroCopy, k, m, shard, pool),
+        zeroCopyBench(zeroCopy, k, m, shard),
+        ronomonBench(k, m, shard),
+      ];
+      await measureRows(`${k}+${m}`, poolBenches, k * shard, [0, 1], poolRows);
+    }
+  }
+  await pool.close();
+  const cpu = cpus();
+  console.log(`Date: ${new Date().toISOString().slice(0, 10)}`);
+  console.log(
+    `Machine: ${cpu[0]?.model ?? 'unknown CPU'}, ${cpu.length} vCPU, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+      `Node ${process.version}, load average ${load} → ${loadavg()[0]!.toFixed(2)}`,
+  );
+  console.log(`${ROUNDS} rounds of ~${ROUND_MS} ms per value; GB/s of data bytes (median).`);
+  printTables(rows, names, ratioNames, 'One thread, 1 MiB shards');
+  if (zeroCopy) {
+    printTables(
+      poolRows,
+      [`pool (${pool.size} workers)`, `${zeroCopy.name} zero-copy, 1 thread`, '@ronomon, 1 thread'],
+      ['pool / @ronomon', 'zero-copy / @ronomon'],
+      'Worker pool vs one thread, 8 MiB objects (k shards of 8 MiB / k)',
+    );
   }
 }
 

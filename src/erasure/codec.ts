@@ -1,6 +1,6 @@
 import { bkError } from '../errors.js';
 import { cauchyParity, invert, type Matrix, matrix } from './gf.js';
-import type { GfKernel } from './kernel.js';
+import { type GfKernel, plainArena, type ShardArena } from './kernel.js';
 import { defaultKernel } from './kernels.js';
 
 export interface CodecOptions {
@@ -27,6 +27,22 @@ export interface ErasureCodec {
   reconstruct(shards: (Uint8Array | undefined)[], valid?: boolean[]): Uint8Array[];
   /** True when the parity shards match the data shards. */
   verify(shards: Uint8Array[]): boolean;
+  /**
+   * `count` buffers of `size` bytes in the kernel's own memory (WebAssembly linear memory), where
+   * encode and reconstruct work without copying shards in and out: fill the data shards in place, encode
+   * into parity shards from the same arena, and `release()` when done. Ordinary buffers work too, with a
+   * copy. The views are never detached while the arena is held; one operation at a time per arena.
+   *
+   * @example
+   * ```ts
+   * const arena = rs.allocate(6, 1 << 20);
+   * const [data, parity] = [arena.shards.slice(0, 4), arena.shards.slice(4)];
+   * // …read the data into `data`…
+   * rs.encode(data, parity);
+   * arena.release();
+   * ```
+   */
+  allocate(count: number, size: number): ShardArena;
 }
 
 /**
@@ -151,7 +167,14 @@ export function createCodec(options: CodecOptions): ErasureCodec {
     return expected.every((parity, p) => equalBytes(parity, shards[k + p]!));
   };
 
-  return { dataShards: k, parityShards: m, kernel: kernel.name, encode, reconstruct, verify };
+  const allocate = (count: number, size: number): ShardArena => {
+    if (!Number.isInteger(count) || !Number.isInteger(size) || count < 0 || size < 0) {
+      throw bkError('InvalidArgument', `allocate takes a count and a size ≥ 0 (got ${count}, ${size})`);
+    }
+    return kernel.allocate ? kernel.allocate(count, size) : plainArena(count, size);
+  };
+
+  return { dataShards: k, parityShards: m, kernel: kernel.name, encode, reconstruct, verify, allocate };
 }
 
 function range(n: number): number[] {

@@ -16,6 +16,9 @@ import { readBlocks } from './read.js';
 import { ShardStream } from './shard-stream.js';
 import type { ErasurePort } from './storage.js';
 
+/** Blocks read per request while checking and rebuilding: heal holds about this many blocks per port. */
+const HEAL_BATCH = 4;
+
 export interface HealOptions extends Abortable {
   /** Shard objects of no current version are removed only when older than this (ms, default 1 h), so writes in flight keep theirs. */
   orphanGraceMs?: number;
@@ -110,27 +113,45 @@ async function healShards(
   const { ports, codec } = port;
   const g = geometry(manifest.size, manifest.blockSize, manifest.dataShards);
   const bad = new Set<number>();
-  await Promise.all(
-    ports.map(async (p, i) => {
-      try {
-        const bytes = await (
-          await p.get(shardKey(manifest.key, manifest.version, i), signal ? { signal } : {})
-        ).bytes();
-        if (bytes.byteLength !== g.shardObjectSize) throw new Error('wrong size');
-        const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-        for (let b = 0; b < g.blocks; b++) {
-          const offset = g.shardOffset(b);
-          const length = g.shardLength(b);
-          if (crc32(bytes.subarray(offset, offset + length)) !== view.getUint32(offset + length)) {
-            report.corruptBlocks++;
-            bad.add(i);
+  // Ranged reads of a few blocks at a time: memory stays bounded however large the object is.
+  for (let first = 0; first < g.blocks && bad.size < ports.length; first += HEAL_BATCH) {
+    const last = Math.min(first + HEAL_BATCH, g.blocks) - 1;
+    const start = g.shardOffset(first);
+    const end = g.shardOffset(last) + g.shardLength(last) + CHECKSUM_BYTES - 1;
+    await Promise.all(
+      ports.map(async (p, i) => {
+        if (bad.has(i)) return;
+        try {
+          const got = await p.get(shardKey(manifest.key, manifest.version, i), {
+            range: { start, end },
+            ...(signal ? { signal } : {}),
+          });
+          if (got.size !== g.shardObjectSize) throw new Error('wrong size');
+          const bytes = await got.bytes();
+          if (bytes.byteLength !== end - start + 1) throw new Error('short read');
+          const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+          for (let b = first; b <= last; b++) {
+            const offset = g.shardOffset(b) - start;
+            const length = g.shardLength(b);
+            if (crc32(bytes.subarray(offset, offset + length)) !== view.getUint32(offset + length)) {
+              report.corruptBlocks++;
+              bad.add(i);
+            }
           }
+        } catch {
+          bad.add(i);
         }
-      } catch {
-        bad.add(i);
-      }
-    }),
-  );
+      }),
+    );
+  }
+  if (g.blocks === 0) {
+    // an empty object still has its (empty) shard objects
+    await Promise.all(
+      ports.map((p, i) =>
+        p.head(shardKey(manifest.key, manifest.version, i), signal ? { signal } : {}).catch(() => bad.add(i)),
+      ),
+    );
+  }
   if (bad.size === 0) return [];
   const targets = [...bad];
   const sinks = targets.map(() => new ShardStream());
@@ -139,8 +160,8 @@ async function healShards(
   );
   try {
     const context = { ports, codec, hedgeAfterMs: 0, readTimeoutMs: 30_000 };
-    for (let batch = 0; batch < g.blocks; batch += 8) {
-      const last = Math.min(batch + 7, g.blocks - 1);
+    for (let batch = 0; batch < g.blocks; batch += HEAL_BATCH) {
+      const last = Math.min(batch + HEAL_BATCH, g.blocks) - 1;
       const data = await readBlocks(context, manifest, batch, last, signal);
       for (let b = batch; b <= last; b++) {
         // re-encoding the block gives every shard, data and parity alike

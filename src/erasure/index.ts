@@ -9,7 +9,8 @@
  */
 export { type CodecOptions, createCodec, type ErasureCodec } from './codec.js';
 export { type HealOptions, type HealReport, heal } from './heal.js';
-export type { GfKernel } from './kernel.js';
+export type { GfKernel, ShardArena } from './kernel.js';
 export { jsKernel } from './kernel-js.js';
 export { defaultKernel } from './kernels.js';
+export { createWorkerPool, type Md5Session, type WorkerPool, type WorkerPoolOptions } from './pool.js';
 export { type ErasureOptions, type ErasurePort, erasure } from './storage.js';

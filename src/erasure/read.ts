@@ -3,6 +3,7 @@ import { bkError, throwIfAborted } from '../errors.js';
 import type { StoragePort } from '../storage/index.js';
 import type { ErasureCodec } from './codec.js';
 import { CHECKSUM_BYTES, geometry, type Manifest, shardKey } from './layout.js';
+import type { WorkerPool } from './pool.js';
 
 export interface ReadContext {
   ports: StoragePort[];
@@ -11,6 +12,8 @@ export interface ReadContext {
   hedgeAfterMs: number;
   /** Give up on ports that have not answered after this long (ms). */
   readTimeoutMs: number;
+  /** Rebuilds large blocks on worker threads. */
+  pool?: WorkerPool | undefined;
 }
 
 /**
@@ -110,16 +113,17 @@ export async function readBlocks(
     controller.abort();
     signal?.removeEventListener('abort', onAbort);
   }
-  return assemble(codec, good, g, first, last);
+  return assemble(codec, good, g, first, last, context.pool);
 }
 
-function assemble(
+async function assemble(
   codec: ErasureCodec,
   good: (Uint8Array | undefined)[][],
   g: ReturnType<typeof geometry>,
   first: number,
   last: number,
-): Uint8Array {
+  pool: WorkerPool | undefined,
+): Promise<Uint8Array> {
   const k = codec.dataShards;
   let total = 0;
   for (let b = first; b <= last; b++) total += g.blockLength(b);
@@ -127,7 +131,12 @@ function assemble(
   let offset = 0;
   for (let b = first; b <= last; b++) {
     let shards = good.map((shard) => shard[b]);
-    if (shards.slice(0, k).some((s) => !s)) shards = codec.reconstruct(shards);
+    if (shards.slice(0, k).some((s) => !s)) {
+      shards =
+        pool && k * g.shardLength(b) >= pool.minBytes
+          ? await rebuildOnWorkers(codec, pool, shards, g.shardLength(b))
+          : codec.reconstruct(shards);
+    }
     const length = g.blockLength(b);
     for (let i = 0; i < k; i++) {
       const take = Math.max(0, Math.min(g.shardLength(b), length - i * g.shardLength(b)));
@@ -136,4 +145,24 @@ function assemble(
     }
   }
   return out;
+}
+
+/** Rebuilds a large block on the pool's workers: the shards go into shared memory, computed there in place. */
+async function rebuildOnWorkers(
+  codec: ErasureCodec,
+  pool: WorkerPool,
+  shards: (Uint8Array | undefined)[],
+  length: number,
+): Promise<Uint8Array[]> {
+  const arena = codec.allocate(shards.length, length);
+  try {
+    const valid = shards.map((shard, i) => {
+      if (shard) arena.shards[i]!.set(shard);
+      return shard !== undefined;
+    });
+    await pool.reconstruct(codec, arena.shards, valid);
+    return arena.shards.slice(0, codec.dataShards).map((shard) => shard.slice());
+  } finally {
+    arena.release();
+  }
 }

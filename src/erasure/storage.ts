@@ -26,6 +26,7 @@ import { createCodec, type ErasureCodec } from './codec.js';
 import { type Manifest, newVersion } from './layout.js';
 import { listErasure } from './list.js';
 import { newestManifest, readManifests, writeManifests } from './manifests.js';
+import { createWorkerPool, type WorkerPool } from './pool.js';
 import { type ReadContext, readBlocks } from './read.js';
 import { removeShards, type WriteContext, writeShards } from './write.js';
 
@@ -46,11 +47,22 @@ export interface ErasureOptions {
   writeTimeoutMs?: number;
   /** Blocks fetched per round trip when streaming a read (default 8). */
   blocksPerRead?: number;
+  /**
+   * Worker threads for CPU work: `true` for a pool of `os.availableParallelism()` workers that this port
+   * starts on first use and stops in `close()`, or a pool of your own (shared between ports; you close
+   * it). Object ETags are then hashed on a worker, and encoding and rebuilding of blocks of 8 MiB or more
+   * is split across the workers. Default: everything on the calling thread.
+   */
+  workers?: boolean | WorkerPool;
 }
 
 export interface ErasurePort extends StoragePort {
   readonly codec: ErasureCodec;
   readonly ports: StoragePort[];
+  /** The worker pool in use (option `workers`), if any. */
+  readonly pool: WorkerPool | undefined;
+  /** Stops the worker pool this port started (option `workers: true`); the inner ports stay open. */
+  close(): Promise<void>;
 }
 
 /**
@@ -70,6 +82,8 @@ export function erasure(ports: StoragePort[], options: ErasureOptions = {}): Era
 class ErasureStorage implements ErasurePort {
   readonly name: string;
   readonly codec: ErasureCodec;
+  readonly pool: WorkerPool | undefined;
+  private readonly ownsPool: boolean;
   private readonly write: WriteContext;
   private readonly read: ReadContext;
   private readonly blocksPerRead: number;
@@ -92,16 +106,20 @@ class ErasureStorage implements ErasurePort {
     if (writeQuorum < data || writeQuorum > ports.length) {
       throw bkError('InvalidArgument', `writeQuorum must be between ${data} and ${ports.length}`);
     }
+    this.ownsPool = options.workers === true;
+    this.pool = options.workers === true ? createWorkerPool() : options.workers || undefined;
     this.write = {
       ports,
       codec: this.codec,
       blockSize,
       writeQuorum,
       writeTimeoutMs: options.writeTimeoutMs ?? 30_000,
+      pool: this.pool,
     };
     this.read = {
       ports,
       codec: this.codec,
+      pool: this.pool,
       hedgeAfterMs: options.hedgeAfterMs ?? 500,
       readTimeoutMs: options.readTimeoutMs ?? 30_000,
     };
@@ -119,6 +137,10 @@ class ErasureStorage implements ErasurePort {
 
   private manifestWrite(options: Abortable) {
     return { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: this.write.writeTimeoutMs };
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsPool) await this.pool?.close();
   }
 
   async capabilities(): Promise<StorageCapabilities> {

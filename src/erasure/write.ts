@@ -5,6 +5,7 @@ import { log } from '../logger.js';
 import type { PutOptions, StoragePort } from '../storage/index.js';
 import type { ErasureCodec } from './codec.js';
 import { CHECKSUM_BYTES, type Manifest, newVersion, shardKey } from './layout.js';
+import type { WorkerPool } from './pool.js';
 import { ShardStream } from './shard-stream.js';
 
 export interface WriteContext {
@@ -14,6 +15,8 @@ export interface WriteContext {
   writeQuorum: number;
   /** A port that takes no data for this long is given up on (ms). */
   writeTimeoutMs: number;
+  /** Hashes the object's ETag (and encodes large blocks) on worker threads. */
+  pool?: WorkerPool | undefined;
 }
 
 /**
@@ -53,18 +56,32 @@ export async function writeShards(
         },
       ),
   );
-  const md5 = createHash('md5');
+  const shardSize = Math.ceil(blockSize / k);
+  // Two block slots in the kernel's memory: the body fills one while a worker may still hash the other.
+  // A slot holds the block's k data shards back to back, then its m parity shards.
+  const arena = codec.allocate(2, shardSize * ports.length);
+  const hashed: (Promise<void> | undefined)[] = [undefined, undefined];
+  const md5 = context.pool?.md5();
+  const local = md5 ? undefined : createHash('md5');
+  let slot = 0;
   let size = 0;
-  const block = new Uint8Array(blockSize);
   let filled = 0;
   const emit = async (length: number) => {
+    const block = arena.shards[slot]!;
     const shardLength = Math.ceil(length / k);
-    const padded = new Uint8Array(shardLength * k);
-    padded.set(block.subarray(0, length));
-    const data = Array.from({ length: k }, (_, i) => padded.subarray(i * shardLength, (i + 1) * shardLength));
-    const shards = [...data, ...codec.encode(data)];
+    block.fill(0, length, shardLength * k);
+    const shard = (i: number) => block.subarray(i * shardLength, (i + 1) * shardLength);
+    const data = Array.from({ length: k }, (_, i) => shard(i));
+    const parity = Array.from({ length: codec.parityShards }, (_, j) => shard(k + j));
+    if (md5) {
+      const done = md5.update(block.subarray(0, length));
+      done.catch(() => {}); // awaited before the slot is reused, or through the digest
+      hashed[slot] = done;
+    } else local!.update(block.subarray(0, length));
+    if (context.pool) await context.pool.encode(codec, data, parity);
+    else codec.encode(data, parity);
     await Promise.all(
-      shards.map((shard, i) => {
+      [...data, ...parity].map((shard, i) => {
         if (failures[i]) return undefined;
         const out = new Uint8Array(shardLength + CHECKSUM_BYTES);
         out.set(shard);
@@ -77,32 +94,36 @@ export async function writeShards(
         });
       }),
     );
+    slot ^= 1;
+    filled = 0;
+    await hashed[slot]; // the next slot is free once its bytes are hashed
   };
+  let etag: string;
   try {
     for await (const chunk of body) {
-      md5.update(chunk);
       size += chunk.byteLength;
       let offset = 0;
       while (offset < chunk.byteLength) {
         const n = Math.min(blockSize - filled, chunk.byteLength - offset);
-        block.set(chunk.subarray(offset, offset + n), filled);
+        arena.shards[slot]!.set(chunk.subarray(offset, offset + n), filled);
         filled += n;
         offset += n;
-        if (filled === blockSize) {
-          await emit(filled);
-          filled = 0;
-        }
+        if (filled === blockSize) await emit(filled);
       }
     }
     if (filled > 0) await emit(filled);
     throwIfAborted(options.signal);
+    etag = md5 ? await md5.digest() : local!.digest('hex');
   } catch (err) {
+    md5?.drop();
     for (const sink of sinks) sink.fail(err);
-    await Promise.allSettled(uploads);
+    await Promise.allSettled([...uploads, ...hashed]);
     await removeShards(ports, key, version);
     throw err;
   } finally {
     for (const sink of sinks) sink.close();
+    // no worker reads the slots any more: after a digest every update is done, after a failure awaited
+    arena.release();
   }
   const written = await Promise.all(uploads);
   const succeeded = written.filter(Boolean).length;
@@ -119,7 +140,7 @@ export async function writeShards(
     key,
     version,
     size,
-    etag: md5.digest('hex'),
+    etag,
     lastModified: Date.now(),
     metadata: { ...options.metadata },
     ...(options.contentType ? { contentType: options.contentType } : {}),
