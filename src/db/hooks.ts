@@ -107,13 +107,11 @@ export class HookRegistry<T> implements SharedHooks {
   ) {}
 
   hooksFor(event: HookEvent): readonly unknown[] {
-    const own = this.hooks.get(event) ?? [];
-    return this.shared ? [...this.shared.hooksFor(event), ...own] : own;
+    return joined(this.shared?.hooksFor(event), this.hooks.get(event));
   }
 
   middlewareFor(method: MiddlewareMethod): readonly Middleware[] {
-    const own = this.middleware.get(method) ?? [];
-    return this.shared ? [...this.shared.middlewareFor(method), ...own] : own;
+    return joined(this.shared?.middlewareFor(method), this.middleware.get(method));
   }
 
   add<E extends HookEvent>(event: E, hook: Hook<T, E>): () => void {
@@ -162,4 +160,15 @@ export class HookRegistry<T> implements SharedHooks {
       i === chain.length ? impl(context.args) : chain[i]!(context, () => step(i + 1));
     return (await step(0)) as R;
   }
+}
+
+const NONE: readonly never[] = [];
+
+/**
+ * The shared entries then the own ones, as a copy (a hook may remove itself while the list runs); no
+ * allocation in the common case of neither.
+ */
+function joined<T>(shared: readonly T[] | undefined, own: readonly T[] | undefined): readonly T[] {
+  if (!shared?.length && !own?.length) return NONE;
+  return [...(shared ?? NONE), ...(own ?? NONE)];
 }

@@ -26,7 +26,8 @@ export function assertValidId(id: unknown): asserts id is string {
       },
     );
   }
-  if (encoder.encode(id).length > 255) {
+  // a UTF-16 code unit is at most 3 UTF-8 bytes: short ids need no encoding to be measured
+  if (id.length > 85 && encoder.encode(id).length > 255) {
     throw bkError('InvalidArgument', 'a record id may be at most 255 UTF-8 bytes', { details: { id } });
   }
 }

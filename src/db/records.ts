@@ -6,7 +6,7 @@
  */
 import { md5 } from '@noble/hashes/legacy.js';
 import { BucketkitError } from '../errors.js';
-import type { Abortable, Metadata, StoragePort } from '../storage/index.js';
+import type { Abortable, Metadata } from '../storage/index.js';
 import { decodeRecord, encodeRecord, type StoredRecord, storedVersion } from './encoding/index.js';
 import { recordKey } from './keys.js';
 import type { ResourceRuntime, VersionRuntime } from './runtime.js';
@@ -34,24 +34,30 @@ export interface ReadRecord {
  */
 export const NONCE_BYTES = 12;
 
-/** Reads a record; `undefined` when it does not exist (or is a tombstone). */
+/** What a read needs from storage: the metadata, the ETag and the body without its nonce. */
+interface Fetched {
+  metadata: Metadata;
+  etag: string;
+  body: Uint8Array;
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Reads a record; `undefined` when it does not exist (or is a tombstone). `listedSize` is the object's
+ * size as a listing just showed it: a record whose body is only the nonce lives wholly in metadata, so
+ * a HEAD reads it (no body to stream); if it grew since the listing, a GET follows.
+ */
 export async function readRecord(
   rt: ResourceRuntime,
   id: string,
   options: Abortable = {},
   key = recordKey(rt.name, id),
+  listedSize?: number,
 ): Promise<ReadRecord | undefined> {
-  let result: Awaited<ReturnType<StoragePort['get']>>;
-  try {
-    result = await rt.port.get(key, options);
-  } catch (err) {
-    if (BucketkitError.is(err, 'NotFound')) return undefined;
-    throw err;
-  }
-  const bytes = await result.bytes();
-  if (result.metadata[TOMBSTONE]) return undefined;
-  const body = bytes.subarray(0, Math.max(0, bytes.length - NONCE_BYTES));
-  const metadata = result.metadata;
+  const fetched = await fetchRecord(rt, key, options, listedSize);
+  if (!fetched || fetched.metadata[TOMBSTONE]) return undefined;
+  const { metadata, body, etag } = fetched;
   const stored: StoredRecord = body.length > 0 ? { metadata, body } : { metadata };
   const version = storedVersion(metadata) ?? rt.current.id;
   let runtime: VersionRuntime;
@@ -68,7 +74,32 @@ export async function readRecord(
     ...(rt.cipher ? { cipher: rt.cipher } : {}),
   });
   if (version !== rt.current.id && rt.migrate) record = await rt.migrate(record, version);
-  return { record: { ...record, id }, etag: result.etag, stored, version };
+  return { record: { ...record, id }, etag, stored, version };
+}
+
+async function fetchRecord(
+  rt: ResourceRuntime,
+  key: string,
+  options: Abortable,
+  listedSize: number | undefined,
+): Promise<Fetched | undefined> {
+  const signal = options.signal ? { signal: options.signal } : {};
+  try {
+    if (listedSize === NONCE_BYTES) {
+      const info = await rt.port.head(key, signal);
+      if (info.size === NONCE_BYTES) return { metadata: info.metadata, etag: info.etag, body: EMPTY };
+    }
+    const result = await rt.port.get(key, signal);
+    const bytes = await result.bytes();
+    return {
+      metadata: result.metadata,
+      etag: result.etag,
+      body: bytes.subarray(0, Math.max(0, bytes.length - NONCE_BYTES)),
+    };
+  } catch (err) {
+    if (BucketkitError.is(err, 'NotFound')) return undefined;
+    throw err;
+  }
 }
 
 /** How a write is guarded: create-only, or compare-and-swap against what was read. */

@@ -1,7 +1,7 @@
 /**
  * The read side of a resource: get, exists, listings, pages, counts and queries. LIST cannot return
- * metadata, so reading N records costs one LIST per 1,000 ids plus N GETs, `concurrency` at a time;
- * `listIds` and `count` cost LISTs only.
+ * metadata, so reading N records costs one LIST per 1,000 ids plus N reads (a HEAD for a record that
+ * lives wholly in metadata, else a GET), `concurrency` at a time; `listIds` and `count` cost LISTs only.
  */
 import { BucketkitError, bkError, throwIfAborted } from '../errors.js';
 import type { Abortable } from '../storage/index.js';
@@ -17,7 +17,13 @@ import type { ResourceRuntime } from './runtime.js';
 import type { Doc, ManyOptions, PageResult, QueryOptions } from './types.js';
 
 type Row = Record<string, unknown>;
-const BATCH = 100;
+/** A record's id and its object's size, as a listing showed them. */
+interface Listed {
+  id: string;
+  size: number;
+}
+/** GETs in flight when reading many records (list, query, page, stream), unless `concurrency` says otherwise. */
+export const READ_CONCURRENCY = 32;
 
 export class ResourceReads<T extends Row = Row> {
   /** The resource's name. */
@@ -42,7 +48,9 @@ export class ResourceReads<T extends Row = Row> {
 
   /** Reads many records, `concurrency` at a time; a missing one is `undefined` at its place. */
   getMany(ids: readonly string[], options: ManyOptions = {}): Promise<(Doc<T> | undefined)[]> {
-    return mapLimit(ids, options.concurrency ?? 10, (id) => this.read(id, signalOf(options), true));
+    return mapLimit(ids, options.concurrency ?? READ_CONCURRENCY, (id) =>
+      this.read(id, signalOf(options), true),
+    );
   }
 
   /** True when the record exists (one HEAD). */
@@ -52,15 +60,22 @@ export class ResourceReads<T extends Row = Row> {
 
   /** The ids of the records, in key order (LIST only). */
   async *listIds(options: Abortable = {}): AsyncGenerator<string> {
-    const prefix = dataPrefix(this.rt.name);
-    for await (const entry of this.rt.port.list({ prefix, pageSize: 1000, ...signalOf(options) })) {
-      if (entry.type === 'object' && entry.etag !== TOMBSTONE_ETAG) yield entry.key.slice(prefix.length);
-    }
+    for await (const { id } of this.listed(options)) yield id;
   }
 
   /** Every record, in id order; pages past 1,000 transparently. */
   async *list(options: ManyOptions = {}): AsyncGenerator<Doc<T>> {
-    yield* this.readAll(this.listIds(options), options);
+    yield* this.readAll(this.listed(options), options);
+  }
+
+  /** The records' ids with their sizes as listed, in key order, tombstones skipped (LIST only). */
+  protected async *listed(options: Abortable): AsyncGenerator<Listed> {
+    const prefix = dataPrefix(this.rt.name);
+    for await (const entry of this.rt.port.list({ prefix, pageSize: 1000, ...signalOf(options) })) {
+      if (entry.type === 'object' && entry.etag !== TOMBSTONE_ETAG) {
+        yield { id: entry.key.slice(prefix.length), size: entry.size };
+      }
+    }
   }
 
   /** One page of records in id order; pass `nextCursor` back as `cursor` for the next one. */
@@ -72,7 +87,7 @@ export class ResourceReads<T extends Row = Row> {
       throw bkError('InvalidArgument', 'a page size is an integer from 1 to 1000', { details: { size } });
     }
     const prefix = dataPrefix(this.rt.name);
-    const ids: string[] = [];
+    const ids: Listed[] = [];
     let more = false;
     const startAfter = options.cursor === undefined ? undefined : recordKey(this.rt.name, options.cursor);
     for await (const entry of this.rt.port.list({
@@ -86,13 +101,13 @@ export class ResourceReads<T extends Row = Row> {
         more = true;
         break;
       }
-      ids.push(entry.key.slice(prefix.length));
+      ids.push({ id: entry.key.slice(prefix.length), size: entry.size });
     }
-    const docs = await mapLimit(ids, options.concurrency ?? 10, (id) =>
-      this.read(id, signalOf(options), false),
+    const docs = await mapLimit(ids, options.concurrency ?? READ_CONCURRENCY, ({ id, size }) =>
+      this.read(id, signalOf(options), false, size),
     );
     const items = docs.filter((d): d is Doc<T> => d !== undefined);
-    return more ? { items, nextCursor: ids.at(-1)! } : { items };
+    return more ? { items, nextCursor: ids.at(-1)!.id } : { items };
   }
 
   /**
@@ -105,7 +120,7 @@ export class ResourceReads<T extends Row = Row> {
       const opts = o as ManyOptions;
       if (Object.keys(where).length === 0) {
         let n = 0;
-        for await (const _ of this.listIds(opts)) n++;
+        for await (const _ of this.listed(opts)) n++;
         return n;
       }
       const plan = planPartition(this.rt.name, this.rt.partitions, where);
@@ -137,31 +152,44 @@ export class ResourceReads<T extends Row = Row> {
   /** The records matching `filter`, as they are read (the engine of `query` and `stream`). */
   async *scan(filter: Filter, options: ManyOptions = {}): AsyncGenerator<Doc<T>> {
     const plan = planPartition(this.rt.name, this.rt.partitions, filter);
-    const ids = plan ? (await this.partitionIds(plan.prefixes, options)).keys() : this.listIds(options);
+    const ids = plan ? (await this.partitionIds(plan.prefixes, options)).keys() : this.listed(options);
     for await (const doc of this.readAll(ids, options)) {
       // Index entries may be stale (a crash, a concurrent move): the record itself decides.
       if (matches(doc, filter)) yield doc;
     }
   }
 
-  /** Reads the records of `ids` in batches, `concurrency` GETs at a time, keeping the order. */
+  /**
+   * Reads the records of `ids` in order with up to `concurrency` GETs in flight: a sliding window, so
+   * one slow GET holds back only what follows it, never a whole batch.
+   */
   protected async *readAll(
-    ids: AsyncIterable<string> | Iterable<string>,
+    ids: AsyncIterable<string | Listed> | Iterable<string | Listed>,
     options: ManyOptions,
   ): AsyncGenerator<Doc<T>> {
-    let batch: string[] = [];
-    const flush = async () => {
-      const docs = await mapLimit(batch, options.concurrency ?? 10, (id) =>
-        this.read(id, signalOf(options), false),
-      );
-      batch = [];
-      return docs.filter((d): d is Doc<T> => d !== undefined);
+    const limit = Math.max(1, options.concurrency ?? READ_CONCURRENCY);
+    const signal = signalOf(options);
+    const window: Promise<Doc<T> | undefined>[] = [];
+    const start = (item: string | Listed) => {
+      const read =
+        typeof item === 'string'
+          ? this.read(item, signal, false)
+          : this.read(item.id, signal, false, item.size);
+      // awaited in order below; this only keeps a failure that is not reached yet from counting as unhandled
+      read.catch(() => {});
+      window.push(read);
     };
-    for await (const id of ids) {
-      batch.push(id);
-      if (batch.length >= Math.max(BATCH, (options.concurrency ?? 10) * 4)) yield* await flush();
+    for await (const item of ids) {
+      start(item);
+      if (window.length >= limit) {
+        const doc = await window.shift()!;
+        if (doc) yield doc;
+      }
     }
-    if (batch.length > 0) yield* await flush();
+    while (window.length > 0) {
+      const doc = await window.shift()!;
+      if (doc) yield doc;
+    }
   }
 
   /** The ids under partition prefixes: one LIST request per 1,000 entries. */
@@ -176,12 +204,19 @@ export class ResourceReads<T extends Row = Row> {
   }
 
   /** Reads one record through the get hooks; `undefined` when missing. */
-  protected async read(id: string, options: Abortable, runBefore: boolean): Promise<Doc<T> | undefined> {
+  protected async read(
+    id: string,
+    options: Abortable,
+    runBefore: boolean,
+    listedSize?: number,
+  ): Promise<Doc<T> | undefined> {
     throwIfAborted(options.signal);
     let target = id;
     if (runBefore) target = (await this.hooks.run('beforeGet', { id })).id;
     assertValidId(target);
-    const read = await readRecord(this.rt, target, options);
+    // a beforeGet hook that redirects makes the listed size someone else's
+    const size = target === id ? listedSize : undefined;
+    const read = await readRecord(this.rt, target, options, recordKey(this.rt.name, target), size);
     if (!read) return undefined;
     return this.hooks.run('afterGet', read.record as Doc<T>, { id: target });
   }

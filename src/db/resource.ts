@@ -230,8 +230,17 @@ export class Resource<T extends Row = Row, I = T> extends ResourceReads<T> {
 
   private async createRecord(id: string, fields: Row, options: Abortable): Promise<Doc<T>> {
     const record = this.rt.current.schema.validate(fields);
-    if (!this.rt.conditional && (await this.existsOnce(id, options))) throw this.alreadyExists(id);
-    await putEntries(this.rt, keysOf(this.rt, record, id), options);
+    const entries = keysOf(this.rt, record, id);
+    if (this.rt.conditional) await putEntries(this.rt, entries, options);
+    else {
+      // No create-only PUT here: check with a HEAD, alongside the entries (a refused insert leaves extra
+      // entries behind either way, which queries re-check and rebuildPartitions() removes).
+      const [exists] = await Promise.all([
+        this.existsOnce(id, options),
+        putEntries(this.rt, entries, options),
+      ]);
+      if (exists) throw this.alreadyExists(id);
+    }
     try {
       await writeRecord(this.rt, id, record, { create: true }, options);
     } catch (err) {

@@ -84,7 +84,7 @@ export interface WriteOptions extends Abortable {
 }
 
 export interface ManyOptions extends Abortable {
-  /** Requests in flight at once (default 10). */
+  /** Requests in flight at once (default 32 for reads: list, query, page, stream, getMany; 10 for writes). */
   concurrency?: number;
 }
 

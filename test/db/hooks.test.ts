@@ -153,16 +153,22 @@ describe('streams', () => {
     );
     let inflight = 0;
     let peak = 0;
-    const original = port.get.bind(port);
-    port.get = async (...args) => {
-      inflight++;
-      peak = Math.max(peak, inflight);
-      try {
-        return await original(...args);
-      } finally {
-        inflight--;
-      }
-    };
+    const counted =
+      <A extends unknown[], R>(read: (...args: A) => Promise<R>) =>
+      async (...args: A) => {
+        inflight++;
+        peak = Math.max(peak, inflight);
+        try {
+          // a little latency, as a real server has: reads that may overlap then do
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          return await read(...args);
+        } finally {
+          inflight--;
+        }
+      };
+    // records that live in metadata are read with a HEAD, the others with a GET
+    port.get = counted(port.get.bind(port));
+    port.head = counted(port.head.bind(port));
     const seen: number[] = [];
     for await (const doc of r.stream({ concurrency: 7 })) seen.push(doc.n!);
     expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 250 }, (_, n) => n));

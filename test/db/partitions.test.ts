@@ -33,6 +33,35 @@ describe.each(fixtures)('partitions on %s', (_, start) => {
   });
   afterAll(() => fixture.stop());
 
+  test('listing reads metadata-only records with a HEAD, others with a GET, and one that grew whole', async () => {
+    const port = instrumented(await fixture.make());
+    const db = await new Database({ storage: port }).connect();
+    const r = await db.createResource({ name: 'notes', attributes: { title: 'string', text: 'string' } });
+    const long = 'é'.repeat(3000);
+    await r.insert({ id: 'a', title: 'short' });
+    await r.insert({ id: 'b', title: 'long', text: long });
+    await r.insert({ id: 'c', title: 'grows' });
+    port.reset();
+    expect(await r.query({}, { concurrency: 1 })).toEqual([
+      { id: 'a', title: 'short' },
+      { id: 'b', title: 'long', text: long },
+      { id: 'c', title: 'grows' },
+    ]);
+    expect(port.usage().operations.head?.requests).toBe(2);
+    expect(port.usage().operations.get?.requests).toBe(1);
+    // "c" outgrows its metadata between the listing and its read: the HEAD sees it and a GET follows
+    const head = port.head.bind(port);
+    port.head = async (key, options) => {
+      if (key.endsWith('id=c')) {
+        port.head = head;
+        await r.update('c', { text: long });
+      }
+      return head(key, options);
+    };
+    const page = await r.page({ size: 3, concurrency: 1 });
+    expect(page.items.map((d) => d.text?.length ?? 0)).toEqual([0, 3000, 3000]);
+  });
+
   test('entries are written with the record, moved on update, removed on replace and delete', async () => {
     const port = await fixture.make();
     const r = await people(port);
@@ -121,9 +150,11 @@ test('a partition query costs one LIST per 1,000 ids; count costs LISTs only', a
   expect(ops.get?.requests).toBe(1300);
   expect(Object.keys(ops).sort()).toEqual(['get', 'list']);
   port.reset();
-  // Without a partition the same filter must scan every record.
+  // Without a partition the same filter must scan every record: one request each, a HEAD when the
+  // listing shows that the record lives wholly in metadata.
   expect(await r.query({ name: 'n0' }, { concurrency: 50 })).toHaveLength(1);
-  expect(port.usage().operations.get?.requests).toBe(2600);
+  expect(port.usage().operations.head?.requests).toBe(2600);
+  expect(port.usage().operations.get).toBeUndefined();
   expect(port.usage().operations.list?.requests).toBe(3);
 });
 
