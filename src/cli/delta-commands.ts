@@ -13,6 +13,8 @@ const HELP = `bucketkit delta — DeltaGlider-compatible delta storage (KEY = pr
 
 usage: bucketkit delta COMMAND URL [args] [--max-ratio R]
 
+  cp FILE URL/PREFIX/NAME                       upload, aws-cli style (the URL's folder is the DeltaSpace)
+  cp URL/PREFIX/NAME FILE                       download (FILE - for stdout)
   put URL KEY FILE                              store FILE as a delta (archives) or directly
   get URL KEY [FILE]                            rebuild, SHA-256-check and write FILE (or stdout)
   ls URL [PREFIX]                               files with original and stored sizes
@@ -52,10 +54,36 @@ async function withSpace<T>(url: string, prefix: string, values: Values, run: (s
   }
 }
 
+/**
+ * An aws-cli-style remote path, `s3://KEY:SECRET@bucket/releases/app.zip`: the port is the URL of its
+ * folder and the key is the file name. Local paths (no scheme) give `undefined`.
+ */
+function remotePath(path: string): { url: string; name: string } | undefined {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return undefined;
+  const parsed = new URL(path);
+  const slash = parsed.pathname.lastIndexOf('/');
+  const name = decodeURIComponent(parsed.pathname.slice(slash + 1));
+  if (!name) throw new UsageError(`delta cp: "${path}" must end with a file name`);
+  parsed.pathname = parsed.pathname.slice(0, slash) || '/';
+  return { url: parsed.toString(), name };
+}
+
 const percent = (part: number, whole: number) =>
   whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`;
 
 const COMMANDS: Record<string, (positionals: string[], values: Values) => Promise<number>> = {
+  async cp(positionals, values) {
+    const [source, target] = need(positionals, 2, 'cp SOURCE TARGET');
+    const from = remotePath(source as string);
+    const to = remotePath(target as string);
+    if (Boolean(from) === Boolean(to)) {
+      throw new UsageError(
+        'delta cp SOURCE TARGET: one side is a storage URL ending in a file name, the other a local file',
+      );
+    }
+    if (to) return COMMANDS.put?.([to.url, to.name, source as string], values) ?? 1;
+    return COMMANDS.get?.([from?.url ?? '', from?.name ?? '', target as string], values) ?? 1;
+  },
   async put(positionals, values) {
     const [url, key, file] = need(positionals, 3, 'put URL KEY FILE');
     const { prefix, name } = split(key as string);

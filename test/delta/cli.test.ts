@@ -47,4 +47,19 @@ describe('bucketkit delta CLI: put, ls, get, stats, verify, rm', () => {
     );
     expect((await bucketkit('ls', url, 'rel')).stdout).toBe('');
   }, 60_000);
+
+  it('cp uploads and downloads with aws-cli-style paths (the folder of the URL is the DeltaSpace)', async () => {
+    const remote = (name: string) => `file://${join(dir, 'cp-store', 'releases', name)}`;
+    expect((await bucketkit('cp', join(dir, 'app-1.zip'), remote('app-1.zip'))).stdout).toMatch(
+      /upload: .*app-1\.zip to app-1\.zip\.delta .*new reference/,
+    );
+    expect((await bucketkit('cp', join(dir, 'app-2.zip'), remote('app-2.zip'))).stdout).toMatch(/delta: /);
+    await bucketkit('cp', remote('app-2.zip'), join(dir, 'cp-out.zip'));
+    expect(Buffer.from(await readFile(join(dir, 'cp-out.zip'))).equals(Buffer.from(v2))).toBe(true);
+    const listed = (await bucketkit('ls', `file://${join(dir, 'cp-store', 'releases')}`)).stdout;
+    expect(listed).toMatch(/delta\s+app-2\.zip/);
+    await expect(bucketkit('cp', join(dir, 'app-1.zip'), join(dir, 'x.zip'))).rejects.toMatchObject({
+      code: 2,
+    });
+  }, 60_000);
 });
