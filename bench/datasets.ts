@@ -2,7 +2,7 @@
  * Datasets benchmark: upload, single-datapoint get, range read and aggregation over the file
  * adapter, s3rver and Ceph RGW, each against the raw port operation on the same bytes.
  *
- *   npx tsx bench/datasets.ts                       # 5 rounds per value
+ *   npm run bench:datasets                         # 5 rounds per value
  *   BENCH_ROUNDS=3 BENCH_RGW=0 npx tsx bench/datasets.ts   # a quick look without Ceph
  *
  * There is no peer row: datas3t is a Go server with PostgreSQL and is not installable here.
