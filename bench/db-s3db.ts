@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { S3Server } from '../test/support/servers.js';
-import type { BenchRecord, DbSubject } from './db-subject.js';
+import { type BenchRecord, type DbSubject, httpRequestsSent } from './db-subject.js';
 
 const peers = fileURLToPath(new URL('./peers/', import.meta.url));
 const entry = new URL('./peers/node_modules/s3db.js/dist/index.js', import.meta.url);
@@ -22,7 +22,6 @@ interface S3dbDatabase {
   connect(): Promise<void>;
   disconnect?(): Promise<void>;
   createResource(definition: Record<string, unknown>): Promise<S3dbResource>;
-  client: { client: { middlewareStack: { add(middleware: unknown, options: { step: string }): void } } };
 }
 export type S3dbConstructor = new (options: Record<string, unknown>) => S3dbDatabase;
 
@@ -49,14 +48,6 @@ export async function s3dbSubject(
     logLevel: 'silent',
   });
   await db.connect();
-  let requests = 0;
-  db.client.client.middlewareStack.add(
-    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
-      requests++;
-      return next(args);
-    },
-    { step: 'finalizeRequest' },
-  );
   const users = await db.createResource({
     name: 'users',
     attributes: { name: 'string', email: 'string', country: 'string', score: 'number', active: 'boolean' },
@@ -83,7 +74,7 @@ export async function s3dbSubject(
       return (await users.query({ country }, { limit: 10_000 })).length;
     },
     count: () => users.count(),
-    requests: () => requests,
+    requests: httpRequestsSent,
     async close() {
       await db.disconnect?.();
     },

@@ -1,3 +1,5 @@
+import { subscribe } from 'node:diagnostics_channel';
+
 /** What bench/db.ts measures, implemented once per library. */
 export interface DbSubject {
   name: 'bucketkit' | 's3db.js';
@@ -41,4 +43,18 @@ export function recordFor(i: number): BenchRecord {
     score: i,
     active: i % 3 === 0,
   };
+}
+
+let httpRequests = 0;
+subscribe('http.client.request.start', () => {
+  httpRequests++;
+});
+
+/**
+ * HTTP requests this process has sent so far, whatever sent them (the AWS SDK, bucketkit's lean S3 path).
+ * Both libraries are counted by this one counter; the benchmark runs them one at a time, so the
+ * difference across a measurement belongs to the library being measured.
+ */
+export function httpRequestsSent(): number {
+  return httpRequests;
 }

@@ -1,8 +1,18 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { bkError } from '../errors.js';
 import { getResult, readAll, sliceStream } from './body.js';
-import type { GetOptions, GetResult, ObjectInfo } from './port.js';
+import type { ByteRange, GetOptions, GetResult, ObjectInfo } from './port.js';
 import { assertValidKey, normalizeEtag, resolveRange } from './validate.js';
+
+/** A GetObject answer, whichever client made it: the headers that matter and a lazily made body. */
+export interface GotObject {
+  info: Omit<ObjectInfo, 'size'>;
+  contentRange?: string | undefined;
+  contentLength?: number | undefined;
+  stream: () => ReadableStream<Uint8Array>;
+  /** Reads the whole body at once, skipping the web stream. */
+  bytes: () => Promise<Uint8Array>;
+}
 
 /**
  * GetObject as a `GetResult`: whole reads go through the SDK's `transformToByteArray`, and a range the
@@ -20,16 +30,8 @@ export async function getObject(
   options: GetOptions,
   fail: (err: unknown, operation: string) => never,
 ): Promise<GetResult> {
-  assertValidKey(key);
+  checkGetArgs(key, options.range);
   const range = options.range;
-  if (
-    range &&
-    (!Number.isSafeInteger(range.start) || range.start < 0 || (range.end ?? range.start) < range.start)
-  ) {
-    throw bkError('InvalidArgument', `invalid range ${range.start}-${range.end ?? ''}`, {
-      details: { key },
-    });
-  }
   try {
     const out = await client.send(
       new GetObjectCommand({
@@ -40,54 +42,83 @@ export async function getObject(
       }),
       options.signal ? { abortSignal: options.signal } : undefined,
     );
-    const total = Number(out.ContentRange?.split('/')[1] ?? out.ContentLength);
-    const info: ObjectInfo = {
-      key,
-      size: total,
-      etag: normalizeEtag(out.ETag),
-      lastModified: out.LastModified ?? new Date(0),
-      metadata: out.Metadata ?? {},
-      ...(out.ContentType ? { contentType: out.ContentType } : {}),
-    };
     const sdkBody = out.Body;
-    const stream = () =>
-      sdkBody
-        ? (sdkBody.transformToWebStream() as ReadableStream<Uint8Array>)
-        : new ReadableStream<Uint8Array>({ start: (c) => c.close() });
-    // whole reads skip the web stream: transformToByteArray joins the socket's chunks once
-    const whole = {
-      stream,
+    return await toGetResult(key, range, {
+      info: {
+        key,
+        etag: normalizeEtag(out.ETag),
+        lastModified: out.LastModified ?? new Date(0),
+        metadata: out.Metadata ?? {},
+        ...(out.ContentType ? { contentType: out.ContentType } : {}),
+      },
+      contentRange: out.ContentRange,
+      contentLength: out.ContentLength,
+      stream: () =>
+        sdkBody
+          ? (sdkBody.transformToWebStream() as ReadableStream<Uint8Array>)
+          : new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+      // whole reads skip the web stream: transformToByteArray joins the socket's chunks once
       bytes: async () => (sdkBody ? sdkBody.transformToByteArray() : new Uint8Array(0)),
-    };
-    if (!range) return getResult(info, whole);
-    const body = stream();
-    let wanted: { start: number; end: number };
-    try {
-      wanted = resolveRange(range, total, key);
-    } catch (err) {
-      await body.cancel().catch(() => {});
-      throw err;
-    }
-    // Trust but verify: some servers ignore Range, or widen it (s3rver sends the whole object for
-    // bytes=0-0 with a matching Content-Range). Cut what was sent down to what was asked.
-    const sent = /bytes (\d+)-(\d+)\//.exec(out.ContentRange ?? '');
-    const sentStart = sent ? Number(sent[1]) : 0;
-    const sentEnd = sent ? Number(sent[2]) : total - 1;
-    if (sentStart === wanted.start && sentEnd === wanted.end) {
-      return getResult(info, { stream: () => body, bytes: () => readAll(body) }, wanted);
-    }
-    if (sentStart > wanted.start || sentEnd < wanted.end) {
-      await body.cancel().catch(() => {});
-      throw bkError(
-        'Corrupt',
-        `asked ${key} for bytes ${wanted.start}-${wanted.end}, got ${sentStart}-${sentEnd}`,
-        {
-          details: { key },
-        },
-      );
-    }
-    return getResult(info, sliceStream(body, wanted.start - sentStart, wanted.end - sentStart), wanted);
+    });
   } catch (err) {
     return fail(err, 'GetObject');
   }
+}
+
+/** Key and range checks done before any request. */
+export function checkGetArgs(key: string, range: ByteRange | undefined): void {
+  assertValidKey(key);
+  if (
+    range &&
+    (!Number.isSafeInteger(range.start) || range.start < 0 || (range.end ?? range.start) < range.start)
+  ) {
+    throw bkError('InvalidArgument', `invalid range ${range.start}-${range.end ?? ''}`, {
+      details: { key },
+    });
+  }
+}
+
+/**
+ * Shapes a GetObject answer into a `GetResult` with a lazy body. Trust but verify: some servers ignore
+ * Range, or widen it (s3rver sends the whole object for bytes=0-0 with a matching Content-Range), so
+ * what was sent is cut down to what was asked.
+ *
+ * @example
+ * ```ts
+ * return toGetResult(key, options.range, { info, contentRange, contentLength, stream, bytes });
+ * ```
+ */
+export async function toGetResult(
+  key: string,
+  range: ByteRange | undefined,
+  got: GotObject,
+): Promise<GetResult> {
+  const total = Number(got.contentRange?.split('/')[1] ?? got.contentLength);
+  const info: ObjectInfo = { ...got.info, size: total };
+  if (!range) return getResult(info, { stream: got.stream, bytes: got.bytes });
+  const body = got.stream();
+  let wanted: { start: number; end: number };
+  try {
+    wanted = resolveRange(range, total, key);
+  } catch (err) {
+    await body.cancel().catch(() => {});
+    throw err;
+  }
+  const sent = /bytes (\d+)-(\d+)\//.exec(got.contentRange ?? '');
+  const sentStart = sent ? Number(sent[1]) : 0;
+  const sentEnd = sent ? Number(sent[2]) : total - 1;
+  if (sentStart === wanted.start && sentEnd === wanted.end) {
+    return getResult(info, { stream: () => body, bytes: () => readAll(body) }, wanted);
+  }
+  if (sentStart > wanted.start || sentEnd < wanted.end) {
+    await body.cancel().catch(() => {});
+    throw bkError(
+      'Corrupt',
+      `asked ${key} for bytes ${wanted.start}-${wanted.end}, got ${sentStart}-${sentEnd}`,
+      {
+        details: { key },
+      },
+    );
+  }
+  return getResult(info, sliceStream(body, wanted.start - sentStart, wanted.end - sentStart), wanted);
 }

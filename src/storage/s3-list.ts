@@ -4,12 +4,24 @@ import { compareUtf8 } from './listing.js';
 import type { ListEntry, ListOptions } from './port.js';
 import { normalizeEtag } from './validate.js';
 
-interface Page {
+/** One ListObjects(V2) answer, in the SDK's shape (the lean path's parser produces the same). */
+export interface ListPage {
   Contents?: { Key?: string; Size?: number; ETag?: string; LastModified?: Date }[];
   CommonPrefixes?: { Prefix?: string }[];
   IsTruncated?: boolean;
   NextContinuationToken?: string;
   NextMarker?: string;
+}
+
+/** What one page request asks for: the list options plus where this page starts. */
+export interface PageRequest {
+  prefix?: string;
+  delimiter?: string;
+  maxKeys: number;
+  /** V2 before the first token: StartAfter; V1: Marker. */
+  marker?: string;
+  /** V2 only. */
+  token?: string;
 }
 
 /**
@@ -21,40 +33,69 @@ interface Page {
  * for await (const entry of listS3(client, 'bucket', { prefix: 'a/' }, 'v2', fail)) console.log(entry);
  * ```
  */
-export async function* listS3(
+export function listS3(
   client: S3Client,
   bucket: string,
   options: ListOptions,
   api: 'v1' | 'v2',
   fail: (err: unknown, operation: string) => never,
 ): AsyncGenerator<ListEntry> {
+  const send = options.signal ? { abortSignal: options.signal } : undefined;
+  const fetchPage = (request: PageRequest): Promise<ListPage> => {
+    const common = {
+      Bucket: bucket,
+      ...(request.prefix ? { Prefix: request.prefix } : {}),
+      ...(request.delimiter ? { Delimiter: request.delimiter } : {}),
+      MaxKeys: request.maxKeys,
+    };
+    return api === 'v2'
+      ? client.send(
+          new ListObjectsV2Command({
+            ...common,
+            ...(request.marker ? { StartAfter: request.marker } : {}),
+            ...(request.token ? { ContinuationToken: request.token } : {}),
+          }),
+          send,
+        )
+      : client.send(
+          new ListObjectsCommand({ ...common, ...(request.marker ? { Marker: request.marker } : {}) }),
+          send,
+        );
+  };
+  return listPaged(options, api, fetchPage, fail);
+}
+
+/**
+ * The paging loop shared by the SDK and the lean path: merges objects and prefixes in UTF-8 order and
+ * follows continuation tokens (V2) or markers (V1) while the server says the listing is truncated.
+ *
+ * @example
+ * ```ts
+ * for await (const entry of listPaged({ prefix: 'a/' }, 'v1', fetchPage, fail)) console.log(entry);
+ * ```
+ */
+export async function* listPaged(
+  options: ListOptions,
+  api: 'v1' | 'v2',
+  fetchPage: (request: PageRequest) => Promise<ListPage>,
+  fail: (err: unknown, operation: string) => never,
+): AsyncGenerator<ListEntry> {
   let token: string | undefined;
   let marker = options.startAfter;
-  const send = options.signal ? { abortSignal: options.signal } : undefined;
-  const common = {
-    Bucket: bucket,
-    ...(options.prefix ? { Prefix: options.prefix } : {}),
-    ...(options.delimiter ? { Delimiter: options.delimiter } : {}),
-    MaxKeys: options.pageSize ?? 1000,
+  const base = {
+    ...(options.prefix ? { prefix: options.prefix } : {}),
+    ...(options.delimiter ? { delimiter: options.delimiter } : {}),
+    maxKeys: options.pageSize ?? 1000,
   };
   for (;;) {
     throwIfAborted(options.signal);
-    let page: Page;
+    let page: ListPage;
     try {
-      page =
-        api === 'v2'
-          ? await client.send(
-              new ListObjectsV2Command({
-                ...common,
-                ...(marker && !token ? { StartAfter: marker } : {}),
-                ...(token ? { ContinuationToken: token } : {}),
-              }),
-              send,
-            )
-          : await client.send(
-              new ListObjectsCommand({ ...common, ...(marker ? { Marker: marker } : {}) }),
-              send,
-            );
+      page = await fetchPage({
+        ...base,
+        ...(marker && !(api === 'v2' && token) ? { marker } : {}),
+        ...(token ? { token } : {}),
+      });
     } catch (err) {
       return fail(err, api === 'v2' ? 'ListObjectsV2' : 'ListObjects');
     }

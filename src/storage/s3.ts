@@ -32,6 +32,7 @@ import type {
 import { createClient } from './s3-client.js';
 import { fromS3Error } from './s3-errors.js';
 import { getObject } from './s3-get.js';
+import { LeanS3, leanConfig } from './s3-lean.js';
 import { listS3 } from './s3-list.js';
 import { s3Multipart } from './s3-multipart.js';
 import { type ConditionalSupport, probeConditionalWrites, probeMultipartConditional } from './s3-probe.js';
@@ -63,8 +64,14 @@ export interface S3StorageOptions {
    * servers whose V2 paging is broken (s3rver on Node 17+ answers 500: its tokens use DES).
    */
   listApi?: 'v1' | 'v2';
-  /** Use an existing client instead (its own config is kept). */
+  /** Use an existing client instead (its own config is kept). GET, HEAD, PUT and LIST then use it too. */
   client?: S3Client;
+  /**
+   * GET, HEAD, single PUT and LIST go straight over node:http(s) with their own SigV4 signer and XML
+   * parser, skipping the SDK's middleware (default: true). `false` sends everything through the SDK.
+   * The SDK is used anyway when credentials come from anywhere but the options or the AWS_* variables.
+   */
+  lean?: boolean;
 }
 
 const MIB = 1024 * 1024;
@@ -91,6 +98,7 @@ class S3Storage implements StoragePort {
   private readonly partSize: number;
   private readonly queueSize: number;
   private readonly singlePutLimit: number;
+  private readonly lean?: LeanS3;
   private support?: Promise<ConditionalSupport>;
   private multipartSupport?: Promise<boolean>;
 
@@ -101,6 +109,8 @@ class S3Storage implements StoragePort {
     this.queueSize = options.queueSize ?? 4;
     this.singlePutLimit = Math.min(options.singlePutLimit ?? 64 * MIB, 5 * 1024 * MIB);
     this.client = options.client ?? createClient(options);
+    const lean = leanConfig(options);
+    if (lean) this.lean = new LeanS3(lean);
     this.multipart = s3Multipart(this.client, this.bucket, (err, key, operation) =>
       this.fail(err, key, operation),
     );
@@ -210,6 +220,20 @@ class S3Storage implements StoragePort {
     signal: AbortSignal | undefined,
   ): Promise<PutResult> {
     try {
+      if (this.lean) {
+        const etag = await this.lean.put(
+          key,
+          bytes,
+          {
+            ...(params.Metadata ? { metadata: params.Metadata as Record<string, string> } : {}),
+            ...(params.ContentType ? { contentType: params.ContentType as string } : {}),
+            ...(params.IfNoneMatch ? { ifNoneMatch: params.IfNoneMatch as string } : {}),
+            ...(params.IfMatch !== undefined ? { ifMatch: params.IfMatch as string } : {}),
+          },
+          signal,
+        );
+        return { etag, size: bytes.byteLength };
+      }
       const out = await this.client.send(
         new PutObjectCommand({
           ...params,
@@ -265,6 +289,9 @@ class S3Storage implements StoragePort {
   }
 
   get(key: string, options: GetOptions = {}): Promise<GetResult> {
+    if (this.lean) {
+      return this.lean.get(key, options).catch((err) => this.fail(err, key, 'GetObject'));
+    }
     return getObject(this.client, this.bucket, key, options, (err, operation) =>
       this.fail(err, key, operation),
     );
@@ -273,6 +300,7 @@ class S3Storage implements StoragePort {
   async head(key: string, options: Abortable = {}): Promise<ObjectInfo> {
     assertValidKey(key);
     try {
+      if (this.lean) return await this.lean.head(key, options.signal);
       const out = await this.client.send(
         new HeadObjectCommand({ Bucket: this.bucket, Key: key }),
         options.signal ? { abortSignal: options.signal } : undefined,
@@ -291,6 +319,11 @@ class S3Storage implements StoragePort {
   }
 
   list(options: ListOptions = {}): AsyncGenerator<ListEntry> {
+    if (this.lean) {
+      return this.lean.list(options, this.options.listApi ?? 'v2', (err, operation) =>
+        this.fail(err, undefined, operation),
+      );
+    }
     return listS3(this.client, this.bucket, options, this.options.listApi ?? 'v2', (err, operation) =>
       this.fail(err, undefined, operation),
     );
@@ -388,6 +421,7 @@ class S3Storage implements StoragePort {
   }
 
   async close(): Promise<void> {
+    this.lean?.close();
     if (!this.options.client) this.client.destroy();
   }
 }
