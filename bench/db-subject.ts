@@ -46,12 +46,16 @@ export function recordFor(i: number): BenchRecord {
 }
 
 let httpRequests = 0;
-subscribe('http.client.request.start', () => {
-  httpRequests++;
-});
+// node:http (the AWS SDK's NodeHttpHandler, bucketkit's lean S3 path) and undici (fetch, and the
+// HTTP client s3db.js 21 sends its requests through) each announce every request they start.
+for (const channel of ['http.client.request.start', 'undici:request:create']) {
+  subscribe(channel, () => {
+    httpRequests++;
+  });
+}
 
 /**
- * HTTP requests this process has sent so far, whatever sent them (the AWS SDK, bucketkit's lean S3 path).
+ * HTTP requests this process has sent so far, whatever sent them (node:http or undici).
  * Both libraries are counted by this one counter; the benchmark runs them one at a time, so the
  * difference across a measurement belongs to the library being measured.
  */
