@@ -7,18 +7,21 @@
  *   BENCH_SKIP_CEPH=1 npx tsx bench/gateway.ts     # without Ceph RGW
  *
  * Measures 4 KiB PUT and GET requests per second (sequential and 32 in flight) and 64 MiB PUT and
- * GET throughput. The file adapter runs with `durable: false` (no fsync), as s3rver and Ceph's
- * memstore do not sync either. Progress goes to stderr, the markdown table to stdout.
+ * GET throughput. Every server runs in a process of its own (bench/gateway-server.ts; Ceph RGW in its
+ * own daemons), so none shares the client's event loop. The gateway is measured twice: over the file
+ * adapter with `durable: false` (no fsync, as s3rver and Ceph's memstore do not sync either) and with
+ * the default `durable: true`. Progress goes to stderr, the markdown table to stdout.
  */
 
-import { mkdtemp, rm } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { Agent } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { createGateway, folderBuckets } from '../src/gateway/index.js';
-import { type S3Server, startCephRgw, startS3rver } from '../test/support/servers.js';
+import { type S3Server, startCephRgw } from '../test/support/servers.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -27,15 +30,17 @@ const SMALL = new Uint8Array(4 * KIB).fill(7);
 const LARGE = new Uint8Array(64 * MIB).fill(9);
 const IN_FLIGHT = 32;
 
+type Measure = 'putSeq' | 'getSeq' | 'putPar' | 'getPar' | 'putLarge' | 'getLarge';
+
+/** Per measure: requests per second (MiB/s for the large ones) and server CPU ms per request. */
 interface Row {
   name: string;
-  putSeq: number;
-  getSeq: number;
-  putPar: number;
-  getPar: number;
-  putLarge: number;
-  getLarge: number;
+  rate: Record<Measure, number>;
+  cpu: Partial<Record<Measure, number>>;
 }
+
+/** A benchmark server; `cpuMs` reads its process's CPU time (user + system) when it runs as our child. */
+type BenchServer = S3Server & { cpuMs?: () => number };
 
 function clientFor(server: S3Server): S3Client {
   return new S3Client({
@@ -50,10 +55,15 @@ function clientFor(server: S3Server): S3Client {
   });
 }
 
-/** Runs `op` from `workers` loops for BENCH_MS; returns operations per second. */
-async function rate(workers: number, op: (i: number) => Promise<void>): Promise<number> {
+/** Runs `op` from `workers` loops for BENCH_MS; returns operations per second and server CPU per op. */
+async function rate(
+  server: BenchServer,
+  workers: number,
+  op: (i: number) => Promise<void>,
+): Promise<{ perSecond: number; cpuMs: number | undefined }> {
   const end = performance.now() + BENCH_MS;
   let done = 0;
+  const cpuBefore = server.cpuMs?.();
   const started = performance.now();
   await Promise.all(
     Array.from({ length: workers }, async (_, w) => {
@@ -63,10 +73,13 @@ async function rate(workers: number, op: (i: number) => Promise<void>): Promise<
       }
     }),
   );
-  return done / ((performance.now() - started) / 1000);
+  const perSecond = done / ((performance.now() - started) / 1000);
+  const cpuAfter = server.cpuMs?.();
+  const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : (cpuAfter - cpuBefore) / done;
+  return { perSecond, cpuMs };
 }
 
-async function measure(server: S3Server): Promise<Row> {
+async function measure(server: BenchServer): Promise<Row> {
   const s3 = clientFor(server);
   const Bucket = server.bucket;
   const key = (i: number) => `small/${i % 256}`;
@@ -77,47 +90,65 @@ async function measure(server: S3Server): Promise<Row> {
     const out = await s3.send(new GetObjectCommand({ Bucket, Key: key(i) }));
     await out.Body!.transformToByteArray();
   };
+  const row: Row = { name: server.name, rate: {} as Row['rate'], cpu: {} };
+  const run = async (measure: Measure, workers: number, op: (i: number) => Promise<void>, scale = 1) => {
+    const { perSecond, cpuMs } = await rate(server, workers, op);
+    row.rate[measure] = perSecond * scale;
+    if (cpuMs !== undefined) row.cpu[measure] = cpuMs;
+  };
   for (let i = 0; i < 256; i++) await put(i);
   process.stderr.write(`${server.name}: small requests\n`);
-  const row: Row = {
-    name: server.name,
-    putSeq: await rate(1, put),
-    getSeq: await rate(1, get),
-    putPar: await rate(IN_FLIGHT, put),
-    getPar: await rate(IN_FLIGHT, get),
-    putLarge: 0,
-    getLarge: 0,
-  };
+  await run('putSeq', 1, put);
+  await run('getSeq', 1, get);
+  await run('putPar', IN_FLIGHT, put);
+  await run('getPar', IN_FLIGHT, get);
   process.stderr.write(`${server.name}: 64 MiB objects\n`);
-  row.putLarge =
-    (await rate(1, async (i) => {
-      await s3.send(new PutObjectCommand({ Bucket, Key: `large/${i % 2}`, Body: LARGE }));
-    })) * 64;
-  row.getLarge =
-    (await rate(1, async (i) => {
-      const out = await s3.send(new GetObjectCommand({ Bucket, Key: `large/${i % 2}` }));
-      let size = 0;
-      for await (const chunk of out.Body as AsyncIterable<Uint8Array>) size += chunk.byteLength;
-      if (size !== LARGE.byteLength) throw new Error(`short read: ${size}`);
-    })) * 64;
+  const putLarge = async (i: number) => {
+    await s3.send(new PutObjectCommand({ Bucket, Key: `large/${i % 2}`, Body: LARGE }));
+  };
+  const getLarge = async (i: number) => {
+    const out = await s3.send(new GetObjectCommand({ Bucket, Key: `large/${i % 2}` }));
+    let size = 0;
+    for await (const chunk of out.Body as AsyncIterable<Uint8Array>) size += chunk.byteLength;
+    if (size !== LARGE.byteLength) throw new Error(`short read: ${size}`);
+  };
+  await run('putLarge', 1, putLarge, 64);
+  await run('getLarge', 1, getLarge, 64);
   s3.destroy();
   return row;
 }
 
-async function startBucketkit(): Promise<S3Server> {
-  const root = await mkdtemp(join(tmpdir(), 'bk-bench-gateway-'));
-  const buckets = folderBuckets(root, { durable: false });
-  await buckets.create('bench');
-  const credentials = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
-  const listening = await createGateway({ buckets, credentials: [credentials] }).listen(0);
+/** CPU ms (user + system, all threads) of a process, from /proc (Linux). */
+function processCpuMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // fields from the state on: utime and stime are the 12th and 13th, in clock ticks (100 per second)
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts `kind` (see bench/gateway-server.ts) in a child process; stopping closes its stdin. */
+async function startChild(kind: string): Promise<BenchServer> {
+  const script = fileURLToPath(new URL('./gateway-server.ts', import.meta.url));
+  const child = spawn(process.execPath, ['--import', 'tsx', script, kind], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let line = '';
+  for await (const chunk of child.stdout) {
+    line += String(chunk);
+    if (line.includes('\n')) break;
+  }
+  if (!line.includes('\n')) throw new Error(`${kind} exited before it listened`);
+  const shown = JSON.parse(line) as Omit<S3Server, 'stop'>;
   return {
-    name: 'bucketkit gateway (file)',
-    endpoint: listening.endpoint,
-    ...credentials,
-    bucket: 'bench',
+    ...shown,
+    cpuMs: () => (child.pid === undefined ? undefined : processCpuMs(child.pid)) ?? Number.NaN,
     async stop() {
-      await listening.close();
-      await rm(root, { recursive: true, force: true });
+      child.stdin.end();
+      if (child.exitCode === null) await once(child, 'exit');
     },
   };
 }
@@ -125,11 +156,18 @@ async function startBucketkit(): Promise<S3Server> {
 const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : '–');
 
+const loads = () =>
+  loadavg()
+    .map((n) => n.toFixed(2))
+    .join(' ');
+
 async function main(): Promise<void> {
+  const loadBefore = loads();
   const rows: Row[] = [];
   const starters: [string, () => Promise<S3Server>][] = [
-    ['gateway', startBucketkit],
-    ['s3rver', () => startS3rver('bench')],
+    ['gateway', () => startChild('gateway')],
+    ['gateway-durable', () => startChild('gateway-durable')],
+    ['s3rver', () => startChild('s3rver')],
   ];
   if (!process.env.BENCH_SKIP_CEPH) starters.push(['ceph', () => startCephRgw('bench')]);
   for (const [label, start] of starters) {
@@ -156,23 +194,39 @@ async function main(): Promise<void> {
     rows.find((r) => r.name === 's3rver'),
     rows.find((r) => /ceph/i.test(r.name)),
   ];
-  const cols: [keyof Row, string][] = [
-    ['putSeq', '4 KiB PUT req/s (1)'],
-    ['getSeq', '4 KiB GET req/s (1)'],
-    ['putPar', `4 KiB PUT req/s (${IN_FLIGHT})`],
-    ['getPar', `4 KiB GET req/s (${IN_FLIGHT})`],
-    ['putLarge', '64 MiB PUT MiB/s'],
-    ['getLarge', '64 MiB GET MiB/s'],
+  const measures: [Measure, string, string][] = [
+    ['putSeq', '4 KiB PUT req/s (1)', '4 KiB PUT (1)'],
+    ['getSeq', '4 KiB GET req/s (1)', '4 KiB GET (1)'],
+    ['putPar', `4 KiB PUT req/s (${IN_FLIGHT})`, `4 KiB PUT (${IN_FLIGHT})`],
+    ['getPar', `4 KiB GET req/s (${IN_FLIGHT})`, `4 KiB GET (${IN_FLIGHT})`],
+    ['putLarge', '64 MiB PUT MiB/s', '64 MiB PUT'],
+    ['getLarge', '64 MiB GET MiB/s', '64 MiB GET'],
   ];
+  const cpu = (row: Row, m: Measure) => {
+    const ms = row.cpu[m];
+    return ms === undefined || Number.isNaN(ms) ? '–' : ms.toFixed(ms >= 10 ? 0 : 2);
+  };
   const out = [
-    `Gateway benchmark — ${cpus().length} CPUs, Node ${process.version}, ${BENCH_MS} ms per measurement`,
+    `Gateway benchmark — ${cpus().length} CPUs, Node ${process.version}, ${BENCH_MS} ms per measurement, ` +
+      `load average ${loadBefore} before, ${loads()} after; each server in its own process; ratios use the first row`,
     '',
     `| measure | ${rows.map((r) => r.name).join(' | ')} | gateway ÷ s3rver | gateway ÷ Ceph |`,
     `|---|${rows.map(() => '---:').join('|')}|---:|---:|`,
-    ...cols.map(
-      ([k, label]) =>
-        `| ${label} | ${rows.map((r) => fmt(r[k] as number)).join(' | ')} | ${ratio(gateway[k] as number, s3rver?.[k] as number | undefined)} | ${ratio(gateway[k] as number, ceph?.[k] as number | undefined)} |`,
+    ...measures.map(
+      ([m, label]) =>
+        `| ${label} | ${rows.map((r) => fmt(r.rate[m])).join(' | ')} | ${ratio(gateway.rate[m], s3rver?.rate[m])} | ${ratio(gateway.rate[m], ceph?.rate[m])} |`,
     ),
+    '',
+    'Server CPU time per request in ms (user + system, all threads; lower is better; Ceph RGW runs outside',
+    "this process tree and is not measured). Unlike requests per second, this depends far less on the machine's load.",
+    '',
+    `| server CPU ms per request | ${rows.map((r) => r.name).join(' | ')} | s3rver ÷ gateway |`,
+    `|---|${rows.map(() => '---:').join('|')}|---:|`,
+    ...measures.map(([m, , label]) => {
+      const mine = gateway.cpu[m];
+      const theirs = s3rver?.cpu[m];
+      return `| ${label} | ${rows.map((r) => cpu(r, m)).join(' | ')} | ${mine && theirs ? `${(theirs / mine).toFixed(2)}×` : '–'} |`;
+    }),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -109,17 +109,21 @@ export function createGateway(options: GatewayOptions): Gateway {
   const limits = resolveLimits(options.limits);
   const region = options.region ?? 'us-east-1';
   const hostSuffixes = options.hostSuffixes ?? [];
+  const authOptions = {
+    region,
+    credentials: options.credentials,
+    ...(options.allowAnonymous ? { allowAnonymous: true } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  };
+  // request ids: unique per gateway (random prefix) and cheap per request (a counter)
+  const idPrefix = randomBytes(4).toString('hex').toUpperCase();
+  let requests = 0;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     corsHeaders(options.cors, req, res);
     if (req.method === 'OPTIONS') return preflight(options.cors, req, res);
     const target = resolveTarget(req.url ?? '/', req.headers.host, hostSuffixes);
-    const auth = await authenticateRequest(req, {
-      region,
-      credentials: options.credentials,
-      ...(options.allowAnonymous ? { allowAnonymous: true } : {}),
-      ...(options.now ? { now: options.now } : {}),
-    });
+    const auth = await authenticateRequest(req, authOptions);
     const controller = new AbortController();
     const onClose = () => {
       if (!res.writableFinished) controller.abort(new Error('the client closed the connection'));
@@ -141,7 +145,7 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   function handler(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
-    const requestId = randomBytes(8).toString('hex').toUpperCase();
+    const requestId = idPrefix + (requests++ % 0x100000000).toString(16).toUpperCase().padStart(8, '0');
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('server', 'bucketkit');
     let code: string | undefined;

@@ -1,4 +1,4 @@
-import { open, stat, unlink } from 'node:fs/promises';
+import { mkdir, rmdir, stat, unlink } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bkError, throwIfAborted } from '../errors.js';
 import { log } from '../logger.js';
@@ -8,8 +8,9 @@ const STALE_AFTER_MS = 30_000;
 const GIVE_UP_AFTER_MS = 60_000;
 
 /**
- * Runs `work` while holding an exclusive lock file. `O_CREAT|O_EXCL` is atomic across processes on a
- * local filesystem, so this serialises writers in every process sharing the folder.
+ * Runs `work` while holding an exclusive lock. The lock is a directory: `mkdir` is atomic across
+ * processes on a local filesystem (like `O_CREAT|O_EXCL`) and takes one syscall to take and one to
+ * release, so this serialises writers in every process sharing the folder.
  *
  * @example
  * ```ts
@@ -26,15 +27,14 @@ export async function withFileLock<T>(
   for (;;) {
     throwIfAborted(signal);
     try {
-      const handle = await open(path, 'wx');
-      await handle.close();
+      await mkdir(path);
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     if (await isStale(path)) {
       log('warn', 'storage.file', 'broke a stale lock (a writer crashed while holding it)', { path });
-      await unlink(path).catch(() => {});
+      await release(path);
       continue;
     }
     if (Date.now() - started > GIVE_UP_AFTER_MS) {
@@ -50,8 +50,13 @@ export async function withFileLock<T>(
   try {
     return await work();
   } finally {
-    await unlink(path).catch(() => {});
+    await release(path);
   }
+}
+
+/** Removes a lock; one left as a file by an older version is removed too. */
+async function release(path: string): Promise<void> {
+  await rmdir(path).catch(() => unlink(path).catch(() => {}));
 }
 
 async function isStale(path: string): Promise<boolean> {
