@@ -14,7 +14,7 @@ import { type Dataset, notFound } from './datasets.js';
 import { type Datarange, indexKeyOf, type Manifest } from './manifest.js';
 import { datarangeKeys } from './names.js';
 import { entryEnd, loadIndex } from './read.js';
-import { noteUploadId, release, reserve, sortRanges, withPending } from './reserve.js';
+import { casOf, noteUploadId, release, reserve, sortRanges, withPending } from './reserve.js';
 import { encodeIndex, type IndexEntry } from './tar-index.js';
 
 /** What an aggregation reports as it goes (for progress, and for fault injection in tests). */
@@ -65,7 +65,7 @@ export async function aggregate(
   to: bigint | number,
   options: AggregateOptions = {},
 ): Promise<AggregateResult> {
-  const { port, name, cas } = dataset;
+  const { port, name } = dataset;
   const { signal } = options;
   const lo = BigInt(from);
   const hi = BigInt(to);
@@ -152,7 +152,7 @@ export async function aggregate(
       port,
       name,
       (current) => ({ manifest: switchTo(current, name, sources, range), result: undefined }),
-      { ...cas, signal: signal ?? cas.signal },
+      casOf(dataset, signal),
     );
     dataset.remember(state);
     switched = true;

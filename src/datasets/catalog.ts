@@ -79,7 +79,9 @@ export async function readManifest(
  * Changes a manifest by compare-and-swap. `change` gets the current manifest (or `undefined` when
  * there is none or it is a tombstone, which comes as the second argument) and returns the new one and
  * a result, or throws to refuse; it runs again on every lost race. Returns the result and the written
- * state.
+ * state. With `known` (a state read or written earlier) the first attempt skips the read: the write's
+ * `ifMatch` fails if that state is no longer current, and the change then re-runs on a fresh read
+ * (a refusal made on `known` is re-checked the same way). `onRead` sees every state read.
  *
  * @example
  * ```ts
@@ -93,16 +95,32 @@ export async function updateManifest<T>(
   port: StoragePort,
   dataset: string,
   change: (current: Manifest | undefined, tombstone?: Manifest) => { manifest: Manifest; result: T },
-  options: CasOptions = {},
+  options: CasOptions & { known?: ManifestState; onRead?: (state: ManifestState) => void } = {},
 ): Promise<{ result: T; state: ManifestState }> {
   await requireConditionalWrites(port);
   const key = manifestKey(dataset);
   const maxAttempts = options.maxAttempts ?? 64;
   const maxDelay = options.maxDelayMs ?? 250;
+  let known = options.known;
   for (let attempt = 1; ; attempt++) {
-    const current = await readManifest(port, dataset, { signal: options.signal, tombstones: true });
+    const guess = known;
+    known = undefined;
+    let current = guess;
+    if (!current) {
+      current = await readManifest(port, dataset, { signal: options.signal, tombstones: true });
+      if (current) options.onRead?.(current);
+    }
     const dead = current?.manifest.deleted ? current.manifest : undefined;
-    const { manifest, result } = change(dead ? undefined : current?.manifest, dead);
+    let changed: { manifest: Manifest; result: T };
+    try {
+      changed = change(dead ? undefined : current?.manifest, dead);
+    } catch (err) {
+      // A refusal is only final when it was made on a manifest just read.
+      if (!guess) throw err;
+      attempt--;
+      continue;
+    }
+    const { manifest, result } = changed;
     try {
       const put = await port.put(key, encodeManifest(manifest), {
         contentType: 'application/json',
@@ -111,6 +129,12 @@ export async function updateManifest<T>(
       });
       return { result, state: { manifest, etag: put.etag } };
     } catch (err) {
+      // A stale guess is not contention: read and retry at once, without spending an attempt.
+      // (An If-Match on a manifest that is gone may answer NotFound rather than PreconditionFailed.)
+      if (guess && BucketkitError.is(err, 'PreconditionFailed', 'NotFound')) {
+        attempt--;
+        continue;
+      }
       if (!BucketkitError.is(err, 'PreconditionFailed')) throw err;
       if (attempt >= maxAttempts) {
         throw bkError(

@@ -36,6 +36,11 @@ export interface Dataset {
   manifest(options?: { fresh?: boolean; signal?: AbortSignal }): Promise<Manifest>;
   /** Records a manifest this handle wrote or read, so later reads start from it. */
   remember(state: ManifestState): void;
+  /**
+   * The last manifest this handle saw, with its ETag (no I/O). Writers start their compare-and-swap
+   * from it instead of reading first; a stale one only costs a failed write and a read.
+   */
+  cached(): ManifestState | undefined;
 }
 
 /** One line of `list()`. */
@@ -97,6 +102,7 @@ export function datasets(port: StoragePort, options: DatasetsOptions = {}): Data
       remember(state) {
         last = state;
       },
+      cached: () => last,
     };
   };
 

@@ -168,9 +168,22 @@ async function locate(
   fresh: boolean,
   signal: AbortSignal | undefined,
 ): Promise<Datarange | undefined> {
-  const find = (ranges: readonly Datarange[]) => ranges.find((r) => r.first <= n && n <= r.last);
-  const cached = fresh ? undefined : find((await dataset.manifest({ signal })).dataranges);
-  return cached ?? find((await dataset.manifest({ fresh: true, signal })).dataranges);
+  const cached = fresh ? undefined : holding((await dataset.manifest({ signal })).dataranges, n);
+  return cached ?? holding((await dataset.manifest({ fresh: true, signal })).dataranges, n);
+}
+
+/** The datarange holding `n`: a binary search, as manifests keep dataranges sorted and disjoint. */
+function holding(ranges: readonly Datarange[], n: bigint): Datarange | undefined {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const r = ranges[mid]!;
+    if (n < r.first) hi = mid - 1;
+    else if (n > r.last) lo = mid + 1;
+    else return r;
+  }
+  return undefined;
 }
 
 /** The decoded index of a committed datarange, from the cache or storage (checked against the range). */

@@ -4,7 +4,7 @@
  * writer that dies only holds the range until the deadline. Every change is a manifest CAS.
  */
 import { bkError } from '../errors.js';
-import { updateManifest } from './catalog.js';
+import { type ManifestState, updateManifest } from './catalog.js';
 import type { Dataset } from './datasets.js';
 import { notFound } from './datasets.js';
 import { type Datarange, findOverlap, type Manifest, type Reservation } from './manifest.js';
@@ -76,7 +76,7 @@ export async function reserve(
   claim: { first: bigint; last: bigint; kind: Reservation['kind']; ttlMs?: number },
   options: { signal?: AbortSignal; check?: (manifest: Manifest) => void } = {},
 ): Promise<number> {
-  const { port, name, cas } = dataset;
+  const { port, name } = dataset;
   const ttl = claim.ttlMs ?? DEFAULT_RESERVATION_MS;
   if (!Number.isSafeInteger(ttl) || ttl < 1) {
     throw bkError('InvalidArgument', `reservation ttlMs ${ttl} must be a positive integer of milliseconds`, {
@@ -103,7 +103,7 @@ export async function reserve(
         result: counter,
       };
     },
-    { ...cas, signal: options.signal ?? cas.signal },
+    casOf(dataset, options.signal),
   );
   dataset.remember(reserved.state);
   return reserved.result;
@@ -130,7 +130,7 @@ async function changePending(
   change: (p: Reservation) => Reservation | undefined,
   signal?: AbortSignal,
 ): Promise<void> {
-  const { port, name, cas } = dataset;
+  const { port, name } = dataset;
   const { state } = await updateManifest(
     port,
     name,
@@ -143,9 +143,25 @@ async function changePending(
       });
       return { manifest: withPending(current, pending), result: undefined };
     },
-    { ...cas, signal: signal ?? cas.signal },
+    casOf(dataset, signal),
   );
   dataset.remember(state);
+}
+
+/**
+ * Compare-and-swap options for a handle's writes: its retry policy, a start from the manifest it
+ * last saw (no read when that is still current) and every fresh read remembered, so the next write
+ * (a commit, a release) does not start from a state already known to be stale.
+ */
+export function casOf(dataset: Dataset, signal?: AbortSignal) {
+  return {
+    ...dataset.cas,
+    signal: signal ?? dataset.cas.signal,
+    known: dataset.cached(),
+    onRead: (state: ManifestState) => {
+      if (!state.manifest.deleted) dataset.remember(state);
+    },
+  };
 }
 
 /** A manifest with `pending` replaced (the field is dropped when empty). */

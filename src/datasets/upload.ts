@@ -9,7 +9,7 @@ import { updateManifest } from './catalog.js';
 import type { Dataset } from './datasets.js';
 import type { Datarange } from './manifest.js';
 import { datarangeKeys, formatDatapointName, MAX_DATAPOINT_KEY, parseDatapointName } from './names.js';
-import { checkFree, release, reserve, sortRanges, withPending } from './reserve.js';
+import { casOf, checkFree, release, reserve, sortRanges, withPending } from './reserve.js';
 import { buildIndex, validateDatarange } from './tar-index.js';
 import { readTar } from './tar-read.js';
 import type { TarEntry } from './tar-reader.js';
@@ -86,7 +86,7 @@ export async function commit(
   range: Datarange,
   options: { signal?: AbortSignal } = {},
 ): Promise<Datarange> {
-  const { port, name, cas } = dataset;
+  const { port, name } = dataset;
   const committed = await updateManifest(
     port,
     name,
@@ -96,7 +96,7 @@ export async function commit(
       const dataranges = sortRanges([...manifest.dataranges, range]);
       return { manifest: withPending({ ...manifest, dataranges }, pending), result: undefined };
     },
-    { ...cas, signal: options.signal ?? cas.signal },
+    casOf(dataset, options.signal),
   );
   dataset.remember(committed.state);
   return range;

@@ -55,6 +55,26 @@ describe('datasets on Ceph RGW', () => {
     await concurrentOverlap(port, 'race');
   });
 
+  it('handles writing from stale cached manifests: If-Match catches every stale one', async () => {
+    const a = await datasets(port).create('stale');
+    const b = datasets(port).open('stale');
+    await b.manifest();
+    const committed: Awaited<ReturnType<typeof uploadDatarange>>[] = [];
+    // Each handle's cached manifest is stale by the other's last upload.
+    for (let i = 0; i < 3; i++) {
+      committed.push(await uploadDatarange(a, sized(1 + i * 20, 10 + i * 20, 100)));
+      committed.push(await uploadDatarange(b, sized(11 + i * 20, 20 + i * 20, 100)));
+    }
+    const overlap = await uploadDatarange(a, sized(55, 56, 100)).catch((e: unknown) => e);
+    expect((overlap as { details?: unknown }).details).toMatchObject({
+      overlaps: { first: '51', last: '60' },
+    });
+    const manifest = await datasets(port).open('stale').manifest();
+    expect(manifest.dataranges).toEqual(committed);
+    expect(manifest.pending).toBeUndefined();
+    expect(new Set(committed.map((r) => r.counter)).size).toBe(6);
+  });
+
   it('aggregates with UploadPartCopy: the data does not pass through the client', async () => {
     const counted = instrumented(port);
     const ds = await datasets(counted).create('copy');
