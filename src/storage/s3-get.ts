@@ -1,6 +1,6 @@
 import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { bkError } from '../errors.js';
-import { getResult, readAll, sliceStream } from './body.js';
+import { getResult, sliceStream } from './body.js';
 import type { ByteRange, GetOptions, GetResult, ObjectInfo } from './port.js';
 import { assertValidKey, normalizeEtag, resolveRange } from './validate.js';
 
@@ -96,20 +96,24 @@ export async function toGetResult(
   const total = Number(got.contentRange?.split('/')[1] ?? got.contentLength);
   const info: ObjectInfo = { ...got.info, size: total };
   if (!range) return getResult(info, { stream: got.stream, bytes: got.bytes });
-  const body = got.stream();
   let wanted: { start: number; end: number };
   try {
     wanted = resolveRange(range, total, key);
   } catch (err) {
-    await body.cancel().catch(() => {});
+    await got
+      .stream()
+      .cancel()
+      .catch(() => {});
     throw err;
   }
   const sent = /bytes (\d+)-(\d+)\//.exec(got.contentRange ?? '');
   const sentStart = sent ? Number(sent[1]) : 0;
   const sentEnd = sent ? Number(sent[2]) : total - 1;
+  // the server sent exactly what was asked: whole reads of it take the same fast path as a whole object
   if (sentStart === wanted.start && sentEnd === wanted.end) {
-    return getResult(info, { stream: () => body, bytes: () => readAll(body) }, wanted);
+    return getResult(info, { stream: got.stream, bytes: got.bytes }, wanted);
   }
+  const body = got.stream();
   if (sentStart > wanted.start || sentEnd < wanted.end) {
     await body.cancel().catch(() => {});
     throw bkError(
