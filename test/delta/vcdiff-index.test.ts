@@ -41,4 +41,26 @@ describe('SourceIndex', () => {
       expect(index.first(unused)).toBe(-1);
     });
   }
+
+  // Level 9 samples every 2nd position into a table with ~8 entries per slot (text only).
+  for (const [label, source, step, spread] of [
+    ['text-like 512 KiB, every 2nd position, shared slots', textLike(1 << 19, 8), 2, 8],
+    ['text-like 300 KB, every 8th position, shared slots', textLike(300_000, 9), 8, 8],
+    ['random 512 KiB, every 4th position (no sharing for distinct keys)', randomBytes(1 << 19, 10), 4, 8],
+  ] as const) {
+    it(`${label}: chains hold exactly the sampled positions of their hash`, () => {
+      const index = new SourceIndex(source, step, spread);
+      expect(index.step).toBe(step);
+      const expected = expectedChains(source, index);
+      expect(chainsOf(index, expected.keys())).toEqual(expected);
+      const entries = Math.ceil((source.length - 7) / step);
+      if (index.shared) expect(1 << index.bits).toBeLessThan(entries);
+      else expect(1 << index.bits).toBeGreaterThanOrEqual(entries);
+    });
+  }
+
+  it('shares head slots only for references whose keys repeat', () => {
+    expect(new SourceIndex(textLike(1 << 19, 11), 2, 8).shared).toBe(true);
+    expect(new SourceIndex(randomBytes(1 << 19, 12), 2, 8).shared).toBe(false);
+  });
 });

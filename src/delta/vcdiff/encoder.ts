@@ -25,10 +25,19 @@ export interface EncodeOptions {
 
 const MAX_ENCODER_WINDOW = 16 * 1024 * 1024;
 
+/**
+ * Like xdelta3 -9 (which indexes every 2nd reference position), level 9 samples the reference and
+ * keeps the index small enough to stay mostly in cache; it does not index the target inside copies.
+ * Lower levels sample more sparsely and walk shorter chains: faster, bigger deltas.
+ */
 function settingsFor(level: number): MatchSettings {
-  if (level <= 3) return { sourceChain: 4, targetChain: 2 };
-  if (level <= 6) return { sourceChain: 16, targetChain: 8 };
-  return { sourceChain: 32, targetChain: 16 };
+  if (level <= 3) {
+    return { sourceChain: 4, targetChain: 2, sourceStep: 8, sourceSpread: 8, indexTail: 4 };
+  }
+  if (level <= 6) {
+    return { sourceChain: 16, targetChain: 8, sourceStep: 4, sourceSpread: 8, indexTail: 8 };
+  }
+  return { sourceChain: 32, targetChain: 16, sourceStep: 2, sourceSpread: 8, indexTail: 16 };
 }
 
 /** Encodes a target window by window against one reference (shared by the whole and streaming APIs). */
@@ -70,7 +79,7 @@ export function createVcdiffEncoder(source: Uint8Array, options: EncodeOptions =
       if (window.length > windowSize) {
         throw bkError('InvalidArgument', `a window holds at most ${windowSize} bytes`);
       }
-      sourceIndex ??= new SourceIndex(source);
+      sourceIndex ??= new SourceIndex(source, settings.sourceStep, settings.sourceSpread);
       const end = window.length;
       const ops = findMatches(source, sourceIndex, window, new TargetIndex(window, 0, end), 0, end, settings);
       const out = new ByteWriter(256 + (end >>> 4));

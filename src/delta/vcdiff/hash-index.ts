@@ -72,21 +72,39 @@ function fewKeys(source: Uint8Array, step: number, entries: number, bits: number
 export class SourceIndex {
   readonly step: number;
   readonly bits: number;
+  /** True when head slots are shared by design (`spread` applied): chains interleave several keys. */
+  readonly shared: boolean;
   /** Newest entry per bucket, as an entry number (position / step), or -1. */
   private readonly head: Int32Array;
   /** The previous entry with the same hash, or -1. */
   private readonly chain: Int32Array;
 
-  constructor(readonly source: Uint8Array) {
+  /**
+   * Indexes every `minStep`-th position (more apart for references over 2^23 positions); with a step
+   * above 1 a match is still found from the target position that lines up with a sampled one, and
+   * extended backward from there. `spread` (≥ 1) is how many entries share a head slot on average: a
+   * smaller table stays in cache while it is built, at the price of more collisions in the chains;
+   * it applies only to references whose keys repeat a lot (text, logs, archives of them).
+   */
+  constructor(
+    readonly source: Uint8Array,
+    minStep = 1,
+    spread = 1,
+  ) {
     const positions = Math.max(0, source.length - SOURCE_KEY + 1);
-    this.step = Math.max(1, Math.ceil(positions / MAX_SOURCE_ENTRIES));
+    this.step = Math.max(minStep, Math.ceil(positions / MAX_SOURCE_ENTRIES));
     const entries = Math.ceil(positions / this.step);
-    this.bits = tableBits(entries, 24);
+    const fullBits = tableBits(entries, 24);
+    const repetitive = fullBits <= SLICE_BITS || fewKeys(source, this.step, entries, fullBits);
+    // Keys that repeat a lot need fewer slots than entries; distinct keys (random data) keep one
+    // slot per entry, since every extra key in a chain is one more cache miss to skip it.
+    this.bits = repetitive ? tableBits(Math.ceil(entries / spread), 24) : fullBits;
+    this.shared = this.bits < fullBits;
     this.head = new Int32Array(1 << this.bits).fill(-1);
     this.chain = new Int32Array(entries);
-    if (this.bits > SLICE_BITS && !fewKeys(source, this.step, entries, this.bits)) {
+    if (!repetitive) {
       this.buildBySlices(entries);
-    } else if (this.step === 1) {
+    } else if (this.step <= 2) {
       this.buildRolling(entries);
     } else {
       for (let e = 0; e < entries; e++) {
@@ -97,19 +115,26 @@ export class SourceIndex {
     }
   }
 
-  /** The plain build for step 1: `hash8` with its two words rolled a byte at a time (2 loads, not 8). */
+  /**
+   * The plain build for steps 1 and 2: `hash8` with its two words rolled `step` bytes at a time
+   * (2 or 4 loads per entry, not 8).
+   */
   private buildRolling(entries: number): void {
-    const { source, head, chain } = this;
+    const { source, head, chain, step } = this;
     const shift = 32 - this.bits;
     let a = entries > 0 ? word(source, 0) : 0;
     let b = entries > 0 ? word(source, 4) : 0;
-    for (let e = 0; e < entries; e++) {
+    for (let e = 0, p = 0; e < entries; e++, p += step) {
       const h = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ (a >>> 15), 0x85ebca77)) >>> shift;
       chain[e] = head[h] as number;
       head[h] = e;
-      if (e + 1 < entries) {
-        a = (a >>> 8) | ((source[e + 4] as number) << 24);
-        b = (b >>> 8) | ((source[e + 8] as number) << 24);
+      if (e + 1 === entries) break;
+      if (step === 1) {
+        a = (a >>> 8) | ((source[p + 4] as number) << 24);
+        b = (b >>> 8) | ((source[p + 8] as number) << 24);
+      } else {
+        a = (a >>> 16) | ((source[p + 4] as number) << 16) | ((source[p + 5] as number) << 24);
+        b = (b >>> 16) | ((source[p + 8] as number) << 16) | ((source[p + 9] as number) << 24);
       }
     }
   }

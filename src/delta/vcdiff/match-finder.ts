@@ -23,6 +23,15 @@ export interface MatchSettings {
   sourceChain: number;
   /** Earlier target positions examined per key. */
   targetChain: number;
+  /** Every how many reference positions is indexed (more apart for references over 2^23 positions). */
+  sourceStep: number;
+  /** Reference entries per head slot of the index, on average (see `SourceIndex`). */
+  sourceSpread: number;
+  /**
+   * Target positions inside a COPY or RUN are indexed only in its last this many bytes: the bytes
+   * before are found where they were copied from.
+   */
+  indexTail: number;
 }
 
 /** How many recent source copy offsets are tried at every position. */
@@ -35,8 +44,13 @@ const SOURCE_PROBES = [0, 4, 8, 16];
 const TARGET_PROBES = [0, 4];
 /** No further probe once the match found covers the probe's key by this much. */
 const LONG_ENOUGH = 256;
-/** Chain entries with a different key tolerated before a chain is given up. */
+/** Target chain entries with a different key tolerated before a chain is given up. */
 const MAX_COLLISIONS = 1;
+/**
+ * Reference chain entries with a different key skipped before a chain is given up, when the index
+ * shares head slots between keys (`sourceSpread`) so that its chains interleave a few keys.
+ */
+const SOURCE_COLLISIONS = 4;
 /** A match this long is taken without looking further. */
 const GOOD_ENOUGH = 4096;
 /** Matches shorter than this are checked against a possibly better one at the next position. */
@@ -83,12 +97,16 @@ class Matcher {
   recentSlot = 0;
   lastSourceEnd = -1;
   /**
-   * The key at a target position is probed from up to four positions (skip 0, 4, 8, 16), and each
-   * lookup is a cache miss in a table of megabytes (and another in the reference to check the key):
-   * the first chain entry is remembered per position.
+   * The key at a target position is probed from up to four positions (skip 0, 4, 8, 16), and every
+   * chain entry is a cache miss in an index of megabytes (and another in the reference to check the
+   * key): the candidates of a key, the reference positions holding it, are collected once per target
+   * position and reused by the other probes.
    */
   private readonly memoAt = new Float64Array(MEMO).fill(-1);
-  private readonly memoFirst = new Int32Array(MEMO);
+  private readonly memoCount = new Int32Array(MEMO);
+  /** True when the chain ended before `sourceChain` candidates (every candidate is listed). */
+  private readonly memoComplete = new Uint8Array(MEMO);
+  private readonly memoList: Int32Array;
 
   constructor(
     readonly source: Uint8Array,
@@ -98,7 +116,9 @@ class Matcher {
     readonly start: number,
     readonly end: number,
     readonly settings: MatchSettings,
-  ) {}
+  ) {
+    this.memoList = new Int32Array(MEMO * settings.sourceChain);
+  }
 
   /** Source copy address costs about its distance from the last copy (NEAR) or itself (SELF). */
   private sourceCost(a: number): number {
@@ -123,27 +143,22 @@ class Matcher {
         out.consider(matchLength(source, a, target, p, Math.min(max, source.length - a)), a, true, false, 1);
       }
     }
+    const list = this.memoList;
     for (const skip of SOURCE_PROBES) {
       if (out.length >= skip + LONG_ENOUGH || max < skip + SOURCE_KEY) break;
-      let keyAt = this.firstSource(p + skip);
-      let collisions = 0;
-      let n = 0;
-      for (; keyAt >= 0 && n < this.settings.sourceChain; n++, keyAt = sourceIndex.next(keyAt)) {
-        const a = keyAt - skip;
+      const slot = this.sourceCandidates(p + skip);
+      const count = this.memoCount[slot] as number;
+      for (let i = slot * this.settings.sourceChain, n = 0; n < count; n++, i++) {
         const have = out.length;
         if (have >= GOOD_ENOUGH || have >= max) break;
-        // A chain is mostly one key; a chain of another key (a hash collision) is left early.
-        if (source[keyAt] !== target[p + skip] || source[keyAt + 7] !== target[p + skip + 7]) {
-          if (++collisions >= MAX_COLLISIONS) break;
-          continue;
-        }
+        const a = (list[i] as number) - skip;
         if (a < 0 || source[a] !== byte || source[a + have] !== target[p + have]) continue;
         const limit = Math.min(max, source.length - a);
         if (limit > have)
           out.consider(matchLength(source, a, target, p, limit), a, true, false, this.sourceCost(a));
       }
       // Every candidate of this key was seen: a further key cannot find a match starting at `p`.
-      if (skip === 0 && n < this.settings.sourceChain && sourceIndex.step === 1) break;
+      if (skip === 0 && this.memoComplete[slot] === 1 && sourceIndex.step === 1) break;
     }
     for (const skip of TARGET_PROBES) {
       if (out.length >= skip + LONG_ENOUGH || max < skip + TARGET_KEY) break;
@@ -166,18 +181,33 @@ class Matcher {
   }
 
   /**
-   * `sourceIndex.first` of the key at target position `x`, looked up once per position; -1 when that
-   * entry is another key (a hash collision), which ends the chain walk at once anyway (MAX_COLLISIONS 1).
+   * Collects the reference positions holding the key at target position `x` (up to `sourceChain`,
+   * skipping a few entries of other keys, walking at most twice that) into the memo; returns its slot.
    */
-  private firstSource(x: number): number {
+  private sourceCandidates(x: number): number {
     const slot = x % MEMO;
-    if (this.memoAt[slot] === x) return this.memoFirst[slot] as number;
-    const { source, target } = this;
-    let first = this.sourceIndex.first(hash8(target, x, this.sourceIndex.bits));
-    if (first >= 0 && (source[first] !== target[x] || source[first + 7] !== target[x + 7])) first = -1;
+    if (this.memoAt[slot] === x) return slot;
+    const { source, target, sourceIndex } = this;
+    const chain = this.settings.sourceChain;
+    const first = target[x] as number;
+    const last = target[x + 7] as number;
+    let count = 0;
+    let steps = 0;
+    const tolerated = sourceIndex.shared ? SOURCE_COLLISIONS : 0;
+    let collisions = 0;
+    let keyAt = sourceIndex.first(hash8(target, x, sourceIndex.bits));
+    for (; keyAt >= 0 && steps < 2 * chain; keyAt = sourceIndex.next(keyAt), steps++) {
+      if (source[keyAt] !== first || source[keyAt + 7] !== last) {
+        if (++collisions > tolerated) break;
+        continue;
+      }
+      this.memoList[slot * chain + count++] = keyAt;
+      if (count === chain) break;
+    }
     this.memoAt[slot] = x;
-    this.memoFirst[slot] = first;
-    return first;
+    this.memoCount[slot] = count;
+    this.memoComplete[slot] = count < chain && keyAt < 0 ? 1 : 0;
+    return slot;
   }
 
   remember(address: number, p: number, length: number): void {
@@ -247,6 +277,7 @@ export function findMatches(
     if (match.fromSource) matcher.remember(address, p, length);
     p += length;
     literalStart = p;
+    inserted = Math.max(inserted, p - settings.indexTail);
   }
   if (end > literalStart) {
     ops.push({ kind: ADD, start: literalStart, length: end - literalStart, address: 0, fromSource: false });
