@@ -68,6 +68,12 @@ function remotePath(path: string): { url: string; name: string } | undefined {
   return { url: parsed.toString(), name };
 }
 
+/** `[#####.....]  5/10` — how far a sync has got, in files checked. */
+function progressBar(done: number, total: number, width = 20): string {
+  const filled = total === 0 ? width : Math.round((done / total) * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(done).padStart(String(total).length)}/${total}`;
+}
+
 const percent = (part: number, whole: number) =>
   whole === 0 ? '-' : `${((100 * part) / whole).toFixed(1)}%`;
 
@@ -133,8 +139,10 @@ const COMMANDS: Record<string, (positionals: string[], values: Values) => Promis
         direction: values.download ? 'download' : 'upload',
         ...(values.delete ? { delete: true } : {}),
         ...(values.dryrun ? { dryRun: true } : {}),
-        onFile: ({ action, name, size }) =>
-          err(`${action === 'copy' ? 'copied' : 'deleted'} ${name} ${humanBytes(size)}`),
+        onFile: ({ action, name, size, done, total }) =>
+          err(
+            `${progressBar(done, total)} ${action === 'copy' ? 'copied' : 'deleted'} ${name} ${humanBytes(size)}`,
+          ),
       }),
     );
     const dry = values.dryrun ? '(dryrun) ' : '';

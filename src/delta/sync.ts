@@ -11,6 +11,17 @@ import type { Abortable } from '../storage/index.js';
 import { isValidName } from './names.js';
 import type { DeltaListEntry, DeltaSpace } from './space.js';
 
+/** One file copied or deleted, with how far the sync has got (files checked of all to check). */
+export interface SyncFileEvent {
+  action: 'copy' | 'delete';
+  name: string;
+  size: number;
+  /** Files checked so far, copied or not (deletions count after every source file). */
+  done: number;
+  /** Files the sync checks: every source file, plus every deletion. */
+  total: number;
+}
+
 export interface SyncOptions extends Abortable {
   /** `upload`: folder → DeltaSpace; `download`: DeltaSpace → folder. */
   direction: 'upload' | 'download';
@@ -19,7 +30,7 @@ export interface SyncOptions extends Abortable {
   /** Report what would change without changing anything. */
   dryRun?: boolean;
   /** Called after each file is copied or deleted (for progress output). */
-  onFile?: (event: { action: 'copy' | 'delete'; name: string; size: number }) => void;
+  onFile?: (event: SyncFileEvent) => void;
 }
 
 export interface SyncResult {
@@ -81,8 +92,12 @@ export async function syncDirectory(
   for await (const file of space.list(options)) remote.set(file.name, file);
   const [from, to] = options.direction === 'upload' ? [local, remote] : [remote, local];
 
+  const deletions = options.delete ? [...to.keys()].filter((name) => !from.has(name)).sort() : [];
+  const total = from.size + deletions.length;
+  let done = 0;
   for (const name of [...from.keys()].sort()) {
     throwIfAborted(options.signal);
+    done++;
     const l = local.get(name);
     const r = remote.get(name);
     if (l && r && (await same(space, l, r, options))) {
@@ -94,25 +109,25 @@ export async function syncDirectory(
     if (options.direction === 'upload') {
       const bytes = new Uint8Array(await readFile((l as LocalFile).path));
       await space.put(name, bytes, options.signal ? { signal: options.signal } : {});
-      options.onFile?.({ action: 'copy', name, size: bytes.length });
+      options.onFile?.({ action: 'copy', name, size: bytes.length, done, total });
     } else {
       const bytes = await space.get(name, options);
       const temp = join(dir, `.${randomUUID()}.bk-sync.tmp`);
       await writeFile(temp, bytes);
       await rename(temp, join(dir, name));
-      options.onFile?.({ action: 'copy', name, size: bytes.length });
+      options.onFile?.({ action: 'copy', name, size: bytes.length, done, total });
     }
   }
 
   if (options.delete) {
-    for (const name of [...to.keys()].sort()) {
-      if (from.has(name)) continue;
+    for (const name of deletions) {
       throwIfAborted(options.signal);
+      done++;
       result.deleted.push(name);
       if (options.dryRun) continue;
       if (options.direction === 'upload') await space.delete(name, options);
       else await rm(join(dir, name), { force: true });
-      options.onFile?.({ action: 'delete', name, size: 0 });
+      options.onFile?.({ action: 'delete', name, size: 0, done, total });
     }
   }
   return result;

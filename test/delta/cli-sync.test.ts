@@ -27,7 +27,11 @@ describe('bucketkit delta CLI: sync', () => {
     await mkdir(up);
     await writeFile(join(up, 'a.zip'), v1);
     await writeFile(join(up, 'b.zip'), v2);
-    expect((await bucketkit('sync', url, 's', up)).stdout).toMatch(/sync: 2 copied, 0 deleted, 0 unchanged/);
+    const first = await bucketkit('sync', url, 's', up);
+    expect(first.stdout).toMatch(/sync: 2 copied, 0 deleted, 0 unchanged/);
+    // progress on stderr: a bar and files checked of all to check, one line per file copied
+    expect(first.stderr).toMatch(/\[#{10}\.{10}\] 1\/2 copied /);
+    expect(first.stderr).toMatch(/\[#{20}\] 2\/2 copied /);
     expect((await bucketkit('sync', url, 's', up)).stdout).toMatch(/sync: 0 copied, 0 deleted, 2 unchanged/);
     const down = join(dir, 'down');
     await mkdir(down);
