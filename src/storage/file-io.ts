@@ -110,7 +110,8 @@ export function readStream(
           if (n === 0)
             throw bkError('Corrupt', 'an object file is shorter than its record; delete and rewrite the key');
           offset += n;
-          controller.enqueue(n === want ? chunk : chunk.subarray(0, n));
+          // plain Uint8Arrays, as every port returns: a Buffer compares unequal to one in deep-equality checks
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, n));
           if (offset >= length) {
             await finish();
             controller.close();
@@ -149,7 +150,7 @@ export async function readWhole(
       }
       done += n;
     }
-    return bytes;
+    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   } finally {
     await closeFd(fd);
   }
