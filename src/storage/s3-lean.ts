@@ -161,6 +161,8 @@ function collect(
 ): Promise<Uint8Array> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
+    // with a known length, bytes go straight into one buffer: no list of chunks to join at the end
+    const whole = expected !== undefined && expected > 0 ? Buffer.allocUnsafe(expected) : undefined;
     let size = 0;
     let ended = false;
     const failed = (why: string, cause?: unknown) => {
@@ -173,7 +175,8 @@ function collect(
       }
     };
     res.on('data', (chunk: Buffer) => {
-      chunks.push(chunk);
+      if (whole && size + chunk.byteLength <= whole.byteLength) whole.set(chunk, size);
+      else chunks.push(chunk);
       size += chunk.byteLength;
     });
     res.once('error', (err) => failed(err.message, err));
@@ -186,7 +189,7 @@ function collect(
         failed(`the S3 server sent ${size} of ${expected} bytes`);
         return;
       }
-      const joined = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+      const joined = whole ?? (chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size));
       resolve(new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength));
     });
   });
