@@ -6,7 +6,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { DeltaSpace, syncDirectory } from '../delta/index.js';
 import { connect, type StoragePort } from '../storage/index.js';
-import { err, humanBytes, out } from './output.js';
+import { err, humanBytes, out, pickCommand } from './output.js';
 import { UsageError } from './storage-commands.js';
 
 const HELP = `bucketkit delta — DeltaGlider-compatible delta storage (KEY = prefix/name)
@@ -201,14 +201,6 @@ export async function deltaCommand(argv: string[]): Promise<number> {
     },
   });
   const [name, ...rest] = positionals;
-  if (!name || values.help) {
-    out(HELP);
-    return name || values.help ? 0 : 2;
-  }
-  const command = COMMANDS[name];
-  if (!command) {
-    err(`unknown delta command "${name}"\n\n${HELP}`);
-    return 2;
-  }
-  return command(rest, values);
+  const command = pickCommand('delta ', name, values.help, COMMANDS, HELP);
+  return typeof command === 'number' ? command : command(rest, values);
 }

@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { BucketkitError } from '../errors.js';
 import { datasetsCommand } from './datasets-commands.js';
 import { deltaCommand } from './delta-commands.js';
-import { err, out } from './output.js';
+import { err, pickCommand } from './output.js';
 import { serveCommand } from './serve-commands.js';
 import { type CommandArgs, caps, get, ls, put, rm, stat, UsageError } from './storage-commands.js';
 
@@ -50,15 +50,8 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const [name, ...rest] = positionals;
-  if (!name || values.help) {
-    out(HELP);
-    return name || values.help ? 0 : 2;
-  }
-  const command = COMMANDS[name];
-  if (!command) {
-    err(`unknown command "${name}"\n\n${HELP}`);
-    return 2;
-  }
+  const command = pickCommand('', name, values.help, COMMANDS, HELP);
+  if (typeof command === 'number') return command;
   await command({
     positionals: rest,
     values: { ...values, contentType: values['content-type'], ifNoneMatch: values['if-none-match'] },

@@ -15,14 +15,22 @@ import type {
   StorageCapabilities,
   StoragePort,
 } from '../storage/index.js';
-import { assertValidKey, assertValidMetadata, chunksOf, getResult, resolveRange } from '../storage/index.js';
+import {
+  assertValidKey,
+  assertValidMetadata,
+  chunksOf,
+  concatBytes,
+  getResult,
+  resolveRange,
+  streamOf,
+} from '../storage/index.js';
 import { memoryReferenceCache, type ReferenceCache } from './cache.js';
 import { mappedListing, renamed } from './delta-list.js';
 import { isDeltaGliderObject, originalEtag, readField, userMetadataOf } from './metadata.js';
 import { DELTA_SUFFIX, isValidName, REFERENCE_NAME } from './names.js';
 import type { DeltaPolicyOptions } from './policy.js';
 import { DeltaSpace } from './space.js';
-import { concat, single, verifying } from './storage-bodies.js';
+import { verifying } from './storage-bodies.js';
 
 export interface DeltaStorageOptions extends DeltaPolicyOptions {
   /**
@@ -155,7 +163,7 @@ export function delta(port: StoragePort, options: DeltaStorageOptions = {}): Sto
         return putPlain(key, rest(), plain, m);
       }
     }
-    const bytes = concat(chunks, size);
+    const bytes = concatBytes(chunks, size);
     const { signal, metadata, contentType } = o;
     const common = {
       ...(signal ? { signal } : {}),
@@ -262,9 +270,9 @@ export function delta(port: StoragePort, options: DeltaStorageOptions = {}): Sto
       metadata: info.metadata,
     };
     if (info.contentType !== undefined) out.contentType = info.contentType;
-    if (!o.range) return getResult(out, single(bytes));
+    if (!o.range) return getResult(out, streamOf(bytes));
     const range = resolveRange(o.range, bytes.length, key);
-    return getResult(out, single(bytes.subarray(range.start, range.end + 1)), range);
+    return getResult(out, streamOf(bytes.subarray(range.start, range.end + 1)), range);
   }
 
   async function* list(o: ListOptions = {}): AsyncGenerator<ListEntry> {

@@ -147,7 +147,14 @@ export function getResult(
   return result;
 }
 
-/** A one-chunk ReadableStream over bytes. */
+/**
+ * A one-chunk ReadableStream over bytes (none for an empty array).
+ *
+ * @example
+ * ```ts
+ * await port.put('hello.txt', streamOf(new TextEncoder().encode('hello')));
+ * ```
+ */
 export function streamOf(bytes: Uint8Array): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     start(controller) {

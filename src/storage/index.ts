@@ -8,7 +8,7 @@
  * ```
  */
 
-export { chunksOf, concatBytes, getResult, readAll } from './body.js';
+export { chunksOf, concatBytes, getResult, readAll, streamOf } from './body.js';
 export { type ConnectOptions, connect } from './connect.js';
 export { type FileStorageOptions, fileStorage } from './file.js';
 export {
