@@ -1,16 +1,13 @@
-import { Readable } from 'node:stream';
 import {
   CopyObjectCommand,
   DeleteObjectCommand,
-  DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { bkError, throwIfAborted } from '../errors.js';
+import { bkError } from '../errors.js';
 import { log } from '../logger.js';
 import { chunksOf, concatBytes, knownLength, prepend, readUpTo } from './body.js';
 import type {
@@ -30,12 +27,14 @@ import type {
   StoragePort,
 } from './port.js';
 import { createClient } from './s3-client.js';
+import { deleteObjects } from './s3-delete.js';
 import { fromS3Error } from './s3-errors.js';
 import { getObject } from './s3-get.js';
 import { LeanS3, leanConfig } from './s3-lean.js';
 import { listS3 } from './s3-list.js';
 import { s3Multipart } from './s3-multipart.js';
 import { type ConditionalSupport, probeConditionalWrites, probeMultipartConditional } from './s3-probe.js';
+import { uploadStream } from './s3-upload.js';
 import { assertValidKey, assertValidMetadata, normalizeEtag } from './validate.js';
 
 export interface S3StorageOptions {
@@ -255,37 +254,17 @@ class S3Storage implements StoragePort {
     key: string,
     chunks: AsyncIterable<Uint8Array>,
     options: PutOptions,
-    params: Record<string, unknown> & { IfNoneMatch?: string; IfMatch?: string },
+    params: Record<string, unknown>,
   ): Promise<PutResult> {
-    let size = 0;
-    const counted = async function* () {
-      for await (const chunk of chunks) {
-        size += chunk.byteLength;
-        yield chunk;
-      }
-    };
-    const upload = new Upload({
-      client: this.client,
-      params: { ...params, Bucket: this.bucket, Key: key, Body: Readable.from(counted()) },
-      partSize: this.partSize,
-      queueSize: this.queueSize,
-      leavePartsOnError: false,
-    });
-    const onAbort = () => void upload.abort().catch(() => {});
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      const out = await upload.done();
-      throwIfAborted(options.signal);
-      let etag = normalizeEtag(out.ETag);
-      // Ceph answers CompleteMultipartUpload with an empty ETag: ask for it
-      if (!etag) etag = (await this.head(key, options)).etag;
-      return { etag, size };
-    } catch (err) {
-      throwIfAborted(options.signal);
-      return this.fail(err, key, 'PutObject (multipart)');
-    } finally {
-      options.signal?.removeEventListener('abort', onAbort);
-    }
+    const result = await uploadStream(
+      this.client,
+      { ...params, Bucket: this.bucket, Key: key },
+      chunks,
+      { partSize: this.partSize, queueSize: this.queueSize, signal: options.signal },
+      (err) => this.fail(err, key, 'PutObject (multipart)'),
+    );
+    // Ceph answers CompleteMultipartUpload with an empty ETag: ask for it
+    return result.etag ? result : { etag: (await this.head(key, options)).etag, size: result.size };
   }
 
   get(key: string, options: GetOptions = {}): Promise<GetResult> {
@@ -341,43 +320,13 @@ class S3Storage implements StoragePort {
     }
   }
 
-  async deleteMany(
+  deleteMany(
     keys: Iterable<string> | AsyncIterable<string>,
     options: Abortable = {},
   ): Promise<DeleteManyResult> {
-    let deleted = 0;
-    let batch: string[] = [];
-    const flush = async () => {
-      if (batch.length === 0) return;
-      const out = await this.client
-        .send(
-          new DeleteObjectsCommand({
-            Bucket: this.bucket,
-            Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
-          }),
-          options.signal ? { abortSignal: options.signal } : undefined,
-        )
-        .catch((err) => this.fail(err, undefined, 'DeleteObjects'));
-      const failed = out.Errors ?? [];
-      if (failed.length > 0) {
-        throw bkError(
-          'Backend',
-          `DeleteObjects failed for ${failed.length} keys, first "${failed[0]?.Key}": ${failed[0]?.Code}`,
-          {
-            details: { bucket: this.bucket, key: failed[0]?.Key },
-          },
-        );
-      }
-      deleted += batch.length;
-      batch = [];
-    };
-    for await (const key of keys) {
-      assertValidKey(key);
-      batch.push(key);
-      if (batch.length === 1000) await flush();
-    }
-    await flush();
-    return { deleted };
+    return deleteObjects(this.client, this.bucket, keys, options.signal, (err) =>
+      this.fail(err, undefined, 'DeleteObjects'),
+    );
   }
 
   async copy(source: string, destination: string, options: CopyOptions = {}): Promise<PutResult> {
