@@ -68,12 +68,23 @@ function pendingClash(pending: Reservation[], first: bigint, last: bigint) {
 }
 
 /**
+ * Thrown by `reserve` when the claim names a `counter` that the manifest has already handed out (an
+ * upload that wrote under a predicted counter then takes the slow path).
+ */
+export class CounterTaken extends Error {
+  constructor(readonly counter: number) {
+    super(`upload counter ${counter} was taken meanwhile`);
+  }
+}
+
+/**
  * Reserves a counter and `first..last` until `ttlMs` from now; `check` may refuse with more
- * conditions (aggregation checks its sources). Returns the counter.
+ * conditions (aggregation checks its sources). Returns the counter: the next one, or exactly
+ * `claim.counter` when given (else `CounterTaken`).
  */
 export async function reserve(
   dataset: Dataset,
-  claim: { first: bigint; last: bigint; kind: Reservation['kind']; ttlMs?: number },
+  claim: { first: bigint; last: bigint; kind: Reservation['kind']; ttlMs?: number; counter?: number },
   options: { signal?: AbortSignal; check?: (manifest: Manifest) => void } = {},
 ): Promise<number> {
   const { port, name } = dataset;
@@ -90,6 +101,7 @@ export async function reserve(
       const manifest = checkFree(current, name, claim.first, claim.last, undefined, claim.kind === 'upload');
       options.check?.(manifest);
       const counter = manifest.next;
+      if (claim.counter !== undefined && claim.counter !== counter) throw new CounterTaken(claim.counter);
       const now = Date.now();
       const reservation: Reservation = {
         counter,

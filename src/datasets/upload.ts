@@ -9,7 +9,7 @@ import { updateManifest } from './catalog.js';
 import type { Dataset } from './datasets.js';
 import type { Datarange } from './manifest.js';
 import { datarangeKeys, formatDatapointName, MAX_DATAPOINT_KEY, parseDatapointName } from './names.js';
-import { casOf, checkFree, release, reserve, sortRanges, withPending } from './reserve.js';
+import { CounterTaken, casOf, checkFree, release, reserve, sortRanges, withPending } from './reserve.js';
 import { buildIndex, validateDatarange } from './tar-index.js';
 import { readTar } from './tar-read.js';
 import type { TarEntry } from './tar-reader.js';
@@ -49,8 +49,88 @@ export async function uploadDatarange(
   const { first, last } = claimedRange(entries);
   validateDatarange(entries, { first, last });
   const index = buildIndex(entries);
-  const counter = await reserve(dataset, { first, last, kind: 'upload', ...ttl(options) }, options);
-  const keys = datarangeKeys(dataset.name, first, last, counter);
+  const claim = { first, last, kind: 'upload' as const, ...ttl(options) };
+  const early = await uploadSpeculatively(dataset, claim, bytes, index, options);
+  if (early) return early;
+  const counter = await reserve(dataset, claim, options);
+  return writeAndCommit(dataset, { first, last, counter }, bytes, index, options);
+}
+
+type Claim = { first: bigint; last: bigint; kind: 'upload'; ttlMs?: number };
+
+/**
+ * The fast path, one manifest write shorter: the archive goes up under the counter the cached
+ * manifest says is next while the reservation of exactly that counter is written, then the commit.
+ * Both writes are create-only, so a rival that predicted the same counter for the same range can
+ * never overwrite ours (nor we theirs). Returns `undefined` when the slow path must run instead
+ * (nothing cached, a refusal on the cached state, the counter taken meanwhile, a port that cannot
+ * write this body create-only); anything written by then is removed first.
+ */
+async function uploadSpeculatively(
+  dataset: Dataset,
+  claim: Claim,
+  bytes: Uint8Array,
+  index: Uint8Array,
+  options: UploadOptions,
+): Promise<Datarange | undefined> {
+  const known = dataset.cached();
+  if (!known || known.manifest.deleted || bytes.length >= (noCreateOnlyFrom.get(dataset.port) ?? Infinity)) {
+    return undefined;
+  }
+  try {
+    checkFree(known.manifest, dataset.name, claim.first, claim.last);
+  } catch {
+    return undefined; // the slow path refuses on a fresh read, or finds the range free by now
+  }
+  const counter = known.manifest.next;
+  const keys = datarangeKeys(dataset.name, claim.first, claim.last, counter);
+  const written: string[] = [];
+  const reservation = reserve(dataset, { ...claim, counter }, options);
+  const data = [
+    [keys.data, bytes, 'application/x-tar'],
+    [keys.index, index, 'application/octet-stream'],
+  ] as const;
+  const writes = data.map(([key, body, type]) =>
+    writeCreateOnly(dataset, key, body, type, written, options, true),
+  );
+  // Everything settles before any cleanup, so a write still in flight cannot land after its delete.
+  // The writes are not cut short when the reservation fails: only a settled create-only write says
+  // whose object the key holds (a rival that predicted this counter for this range writes the same key).
+  const [reserved, ...settled] = await Promise.allSettled([reservation, ...writes]);
+  const failed = settled.find((s) => s.status === 'rejected')?.reason as unknown;
+  if (reserved.status === 'fulfilled' && failed === undefined) {
+    const range = { first: claim.first, last: claim.last, counter, key: keys.data, size: bytes.length };
+    return commitOrUndo(dataset, range, written, options);
+  }
+  // With the counter reserved, the keys are ours whatever their writes answered; without it, only a
+  // write that succeeded is surely ours (a doubtful one is an orphan for gc(), never a rival's loss).
+  const ours =
+    reserved.status === 'fulfilled'
+      ? written
+      : data.flatMap(([key], i) => (settled[i]?.status === 'fulfilled' ? [key] : []));
+  await Promise.allSettled(ours.map((key) => dataset.port.delete(key)));
+  if (reserved.status === 'rejected') {
+    if (reserved.reason instanceof CounterTaken) return undefined;
+    throw reserved.reason;
+  }
+  await release(dataset, counter);
+  if (BucketkitError.is(failed, 'Unsupported')) noCreateOnlyFrom.set(dataset.port, bytes.length);
+  if (BucketkitError.is(failed, 'PreconditionFailed', 'Unsupported')) return undefined;
+  throw failed;
+}
+
+/** Per port, the body size from which a create-only write was refused as unsupported. */
+const noCreateOnlyFrom = new WeakMap<Dataset['port'], number>();
+
+/** The slow path: the counter is reserved; write the archive and its index, then commit. */
+async function writeAndCommit(
+  dataset: Dataset,
+  range: { first: bigint; last: bigint; counter: number },
+  bytes: Uint8Array,
+  index: Uint8Array,
+  options: UploadOptions,
+): Promise<Datarange> {
+  const keys = datarangeKeys(dataset.name, range.first, range.last, range.counter);
   const written: string[] = [];
   try {
     const writes = [
@@ -60,10 +140,26 @@ export async function uploadDatarange(
     // Both settle before any cleanup, so a write still in flight cannot land after its delete.
     const settled = await Promise.allSettled(writes);
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
-    return await commit(dataset, { first, last, counter, key: keys.data, size: bytes.length }, options);
   } catch (err) {
     await Promise.allSettled(written.map((key) => dataset.port.delete(key)));
-    await release(dataset, counter);
+    await release(dataset, range.counter);
+    throw err;
+  }
+  return commitOrUndo(dataset, { ...range, key: keys.data, size: bytes.length }, written, options);
+}
+
+/** Commits a written datarange, or removes its objects and its reservation when that fails. */
+async function commitOrUndo(
+  dataset: Dataset,
+  range: Datarange,
+  written: string[],
+  options: UploadOptions,
+): Promise<Datarange> {
+  try {
+    return await commit(dataset, range, options);
+  } catch (err) {
+    await Promise.allSettled(written.map((key) => dataset.port.delete(key)));
+    await release(dataset, range.counter);
     throw err;
   }
 }
@@ -111,12 +207,14 @@ async function writeCreateOnly(
   contentType: string,
   written: string[],
   options: UploadOptions,
+  createOnly = body.length <= CREATE_ONLY_LIMIT,
 ): Promise<void> {
   try {
     await dataset.port.put(key, body, {
-      // The reserved counter already makes the key ours. Create-only is a second guard where it is
-      // cheap: S3 ports refuse conditions on multipart-sized bodies where the server ignores them.
-      ...(body.length <= CREATE_ONLY_LIMIT ? { ifNoneMatch: '*' as const } : {}),
+      // A reserved counter already makes the key ours. Create-only is then a second guard where it
+      // is cheap: S3 ports refuse conditions on multipart-sized bodies where the server ignores them.
+      // A predicted counter (the fast path) needs it always.
+      ...(createOnly ? { ifNoneMatch: '*' as const } : {}),
       contentType,
       signal: options.signal,
       ...(options.onProgress && contentType === 'application/x-tar'

@@ -4,8 +4,10 @@ import {
   coverage,
   type DatapointInput,
   datasets,
+  formatDatapointName,
   get,
   range,
+  readTar,
   tarBytes,
   uploadDatarange,
 } from '../../src/datasets/index.js';
@@ -38,12 +40,25 @@ async function rejection(promise: Promise<unknown>): Promise<BucketkitError> {
   return err;
 }
 
-/** Eight uploads of pairwise overlapping dataranges at once: exactly one commits, the rest clean up. */
-export async function concurrentOverlap(port: StoragePort, name: string): Promise<void> {
+/**
+ * Eight uploads of pairwise overlapping dataranges at once: exactly one commits, the rest clean up.
+ * With `warm`, every handle has read the manifest first, so all of them predict the same counter
+ * and take the one-write-shorter path at once; with `sameRange` they all claim datapoints 1..10
+ * (so all eight write the very same keys).
+ */
+export async function concurrentOverlap(
+  port: StoragePort,
+  name: string,
+  { warm = false, sameRange = false } = {},
+): Promise<void> {
   const catalog = datasets(port);
   await catalog.create(name);
+  const handles = Array.from({ length: 8 }, () => catalog.open(name));
+  if (warm) await Promise.all(handles.map((h) => h.manifest()));
   const results = await Promise.allSettled(
-    Array.from({ length: 8 }, (_, i) => uploadDatarange(catalog.open(name), points(1 + i, 10 + i))),
+    handles.map((h, i) =>
+      uploadDatarange(h, sameRange ? points(1, 10, `v${i}.json`) : points(1 + i, 10 + i)),
+    ),
   );
   const won = results.filter((r) => r.status === 'fulfilled');
   const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -59,6 +74,14 @@ export async function concurrentOverlap(port: StoragePort, name: string): Promis
   expect(keys).toEqual([winner.key.replace(/\.tar$/, '.index'), winner.key]);
   const body = await get(catalog.open(name), winner.first + 3n);
   expect(text(body)).toContain(`"n":${winner.first + 3n}`);
+  if (sameRange) {
+    // The archive under the winner's key is the winner's own, not a loser's written over it.
+    const i = results.findIndex((r) => r.status === 'fulfilled');
+    const entries = readTar(await (await port.get(winner.key)).bytes(), { all: true });
+    expect(entries.map((e) => e.name)).toEqual(
+      points(1, 10, `v${i}.json`).map((p) => formatDatapointName(p.n, p.ext)),
+    );
+  }
 }
 
 /** Registers the shared tests; `port()` gives the port of the current test. */

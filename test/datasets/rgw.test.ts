@@ -55,6 +55,11 @@ describe('datasets on Ceph RGW', () => {
     await concurrentOverlap(port, 'race');
   });
 
+  it('eight handles with the same cached manifest upload the same range at once: one wins, intact', async () => {
+    await concurrentOverlap(port, 'race-warm', { warm: true, sameRange: true });
+    await concurrentOverlap(port, 'race-warm-pairs', { warm: true });
+  });
+
   it('handles writing from stale cached manifests: If-Match catches every stale one', async () => {
     const a = await datasets(port).create('stale');
     const b = datasets(port).open('stale');

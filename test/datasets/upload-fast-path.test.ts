@@ -1,0 +1,149 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { datasets, uploadDatarange } from '../../src/datasets/index.js';
+import { bkError } from '../../src/errors.js';
+import { fileStorage, memoryStorage, type PutOptions, type StoragePort } from '../../src/storage/index.js';
+import { concurrentOverlap, keysOf, points } from './dataset-suite.js';
+
+const MIB = 1024 * 1024;
+type PutBody = Parameters<StoragePort['put']>[1];
+
+/** A port that logs when each put starts and ends, holding every put for `delayMs`. */
+function timeline(base: StoragePort, delayMs: number) {
+  const events: string[] = [];
+  const port: StoragePort = Object.assign(Object.create(base) as StoragePort, {
+    put: async (key: string, body: PutBody, options?: PutOptions) => {
+      const what = key.endsWith('manifest.json') ? 'manifest' : key.endsWith('.index') ? 'index' : 'tar';
+      events.push(`start ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      const result = await base.put(key, body, options);
+      events.push(`end ${what}`);
+      return result;
+    },
+  });
+  return { port, events };
+}
+
+describe('uploads from a cached manifest (one manifest write shorter)', () => {
+  it('sends the archive while the reservation is written, then commits', async () => {
+    const base = memoryStorage();
+    await datasets(base).create('ds');
+    const { port, events } = timeline(base, 20);
+    const ds = datasets(port).open('ds');
+    await uploadDatarange(ds, points(1, 10)); // no manifest cached yet: reserve, write, commit
+    expect(events.slice(0, 2)).toEqual(['start manifest', 'end manifest']);
+    events.length = 0;
+    const second = await uploadDatarange(ds, points(11, 20));
+    // All three writes start before any ends; the commit comes last.
+    expect(events.slice(0, 3).sort()).toEqual(['start index', 'start manifest', 'start tar']);
+    expect(events.slice(-2)).toEqual(['start manifest', 'end manifest']);
+    expect(second.counter).toBe(2);
+    const manifest = await datasets(base).open('ds').manifest();
+    expect(manifest.dataranges.map((r) => [r.first, r.last, r.counter])).toEqual([
+      [1n, 10n, 1],
+      [11n, 20n, 2],
+    ]);
+    expect(manifest.pending).toBeUndefined();
+  });
+
+  it('a counter taken meanwhile: the written objects go and the slow path commits', async () => {
+    const base = memoryStorage();
+    await datasets(base).create('ds');
+    const mine = datasets(base).open('ds');
+    await mine.manifest();
+    await uploadDatarange(datasets(base).open('ds'), points(100, 110)); // takes the counter mine predicts
+    const committed = await uploadDatarange(mine, points(1, 10));
+    expect(committed.counter).toBe(2);
+    const manifest = await datasets(base).open('ds').manifest();
+    expect(manifest.dataranges.map((r) => r.counter)).toEqual([2, 1]);
+    expect(manifest.pending).toBeUndefined();
+    expect(await keysOf(base, 'datas3t/ds/dataranges/')).toEqual(
+      manifest.dataranges.flatMap((r) => [r.key.replace(/\.tar$/, '.index'), r.key]).sort(),
+    );
+  });
+
+  it('an overlap seen in the cached manifest is refused without writing a byte', async () => {
+    const base = memoryStorage();
+    await datasets(base).create('ds');
+    const { port, events } = timeline(base, 0);
+    const ds = datasets(port).open('ds');
+    await uploadDatarange(ds, points(1, 10));
+    events.length = 0;
+    const err = await uploadDatarange(ds, points(5, 15)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'InvalidArgument', details: { overlaps: { first: '1', last: '10' } } });
+    expect(events.filter((e) => !e.includes('manifest'))).toEqual([]);
+  });
+
+  it('a port that cannot write a large body create-only: the upload still lands, the slow way', async () => {
+    const base = memoryStorage();
+    await datasets(base).create('ds');
+    let refused = 0;
+    const port: StoragePort = Object.assign(Object.create(base) as StoragePort, {
+      put: async (key: string, body: PutBody, options: PutOptions = {}) => {
+        if (options.ifNoneMatch && (body as Uint8Array).length > 5 * MIB) {
+          refused++;
+          throw bkError('Unsupported', 'create-only is limited to 5 MiB here');
+        }
+        return base.put(key, body, options);
+      },
+    });
+    const ds = datasets(port).open('ds');
+    const big = (first: number) =>
+      Array.from({ length: 6 }, (_, i) => ({ n: first + i, ext: 'bin', body: new Uint8Array(MIB).fill(i) }));
+    await uploadDatarange(ds, big(1));
+    await uploadDatarange(ds, big(11));
+    await uploadDatarange(ds, big(21));
+    expect(refused).toBe(1); // remembered: the third upload did not try again
+    const manifest = await datasets(base).open('ds').manifest();
+    expect(manifest.dataranges.map((r) => r.first)).toEqual([1n, 11n, 21n]);
+    expect(manifest.pending).toBeUndefined();
+    expect(await keysOf(base, 'datas3t/ds/dataranges/')).toHaveLength(6);
+  });
+
+  it('an abort mid-upload leaves nothing behind', async () => {
+    const base = memoryStorage();
+    await datasets(base).create('ds');
+    const { port } = timeline(base, 30);
+    const ds = datasets(port).open('ds');
+    await uploadDatarange(ds, points(1, 10));
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 10);
+    const err = await uploadDatarange(ds, points(11, 20), { signal: controller.signal }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(Error);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const manifest = await datasets(base).open('ds').manifest();
+    expect(manifest.dataranges).toHaveLength(1);
+    expect(manifest.pending).toBeUndefined();
+    expect(await keysOf(base, 'datas3t/ds/dataranges/')).toHaveLength(2);
+  });
+});
+
+describe.each([
+  ['memory', () => Promise.resolve({ port: memoryStorage() as StoragePort, done: async () => {} })],
+  [
+    'file',
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'bk-ds-fast-'));
+      return { port: fileStorage(dir) as StoragePort, done: () => rm(dir, { recursive: true, force: true }) };
+    },
+  ],
+])('eight warm handles racing on %s', (_name, make) => {
+  let port: StoragePort;
+  let done: () => Promise<void>;
+  beforeAll(async () => {
+    ({ port, done } = await make());
+  });
+  afterAll(() => done());
+
+  it('pairwise overlapping ranges: exactly one commits, nothing else is left', async () => {
+    await concurrentOverlap(port, 'overlap', { warm: true });
+  });
+
+  it('the very same range and keys: exactly one commits, and its archive is its own', async () => {
+    await concurrentOverlap(port, 'same', { warm: true, sameRange: true });
+  });
+});
