@@ -1,7 +1,8 @@
 import { bkError } from '../errors.js';
 import type { LeanHttp } from './s3-lean-http.js';
 import { readText } from './s3-lean-http.js';
-import { childText, parseXml, type XmlElement } from './s3-lean-xml.js';
+import { type ScannedContents, type ScannedPage, scanListPage } from './s3-lean-list-scan.js';
+import { childText, parseXml } from './s3-lean-xml.js';
 import type { ListPage, PageRequest } from './s3-list.js';
 
 /** A 1,000-key page is about 300 KB of XML; more than this is not a listing. */
@@ -18,58 +19,90 @@ const LIST_BODY_LIMIT = 64 * 1024 * 1024;
  * ```
  */
 export function parseListPage(xml: string): ListPage {
+  return pageOf(scanListPage(xml) ?? scanTree(xml));
+}
+
+/**
+ * `parseListPage` through the full XML parser only (the reference the fast reader is tested against).
+ *
+ * @example
+ * ```ts
+ * expect(parseListPage(xml)).toEqual(parseListPageByTree(xml));
+ * ```
+ */
+export function parseListPageByTree(xml: string): ListPage {
+  return pageOf(scanTree(xml));
+}
+
+/** The full parser's reading of a listing, in the fast reader's shape (same field rules). */
+function scanTree(xml: string): ScannedPage {
   const root = parseXml(xml);
   if (root.name !== 'ListBucketResult') {
     throw bkError('Corrupt', `expected a ListBucketResult from the S3 server, got <${root.name}>`);
   }
-  const urlEncoded = childText(root, 'EncodingType')?.trim() === 'url';
-  const name = (text: string | undefined, what: string) => {
-    if (text === undefined) throw bkError('Corrupt', `a listing entry has no ${what}`);
-    return urlEncoded ? urlDecode(text) : text;
-  };
-  const contents: NonNullable<ListPage['Contents']> = [];
-  const prefixes: NonNullable<ListPage['CommonPrefixes']> = [];
-  const page: ListPage = { Contents: contents, CommonPrefixes: prefixes };
+  const page: ScannedPage = { contents: [], prefixes: [] };
+  const encodingType = childText(root, 'EncodingType');
+  if (encodingType !== undefined) page.encodingType = encodingType;
   for (const child of root.children) {
     switch (child.name) {
-      case 'Contents':
-        contents.push(objectOf(child, name));
+      case 'Contents': {
+        const entry: ScannedContents = {};
+        for (const field of child.children) {
+          if (field.name === 'Key') entry.key = field.text;
+          else if (field.name === 'Size') entry.size = field.text;
+          else if (field.name === 'ETag') entry.etag = field.text;
+          else if (field.name === 'LastModified') entry.lastModified = field.text;
+        }
+        page.contents.push(entry);
         break;
+      }
       case 'CommonPrefixes':
-        prefixes.push({ Prefix: name(childText(child, 'Prefix'), 'Prefix') });
+        page.prefixes.push(childText(child, 'Prefix'));
         break;
       case 'IsTruncated':
-        page.IsTruncated = child.text.trim() === 'true';
+        page.isTruncated = child.text;
         break;
       case 'NextContinuationToken':
-        page.NextContinuationToken = child.text;
+        page.nextToken = child.text;
         break;
       case 'NextMarker':
-        page.NextMarker = name(child.text, 'NextMarker');
+        page.nextMarker = child.text;
         break;
     }
   }
   return page;
 }
 
+function pageOf(scanned: ScannedPage): ListPage {
+  const urlEncoded = scanned.encodingType?.trim() === 'url';
+  const name = (text: string | undefined, what: string) => {
+    if (text === undefined) throw bkError('Corrupt', `a listing entry has no ${what}`);
+    return urlEncoded ? urlDecode(text) : text;
+  };
+  const page: ListPage = {
+    Contents: scanned.contents.map((entry) => objectOf(entry, name)),
+    CommonPrefixes: scanned.prefixes.map((prefix) => ({ Prefix: name(prefix, 'Prefix') })),
+  };
+  if (scanned.isTruncated !== undefined) page.IsTruncated = scanned.isTruncated.trim() === 'true';
+  if (scanned.nextToken !== undefined) page.NextContinuationToken = scanned.nextToken;
+  if (scanned.nextMarker !== undefined) page.NextMarker = name(scanned.nextMarker, 'NextMarker');
+  return page;
+}
+
 function objectOf(
-  element: XmlElement,
+  entry: ScannedContents,
   name: (text: string | undefined, what: string) => string,
 ): NonNullable<ListPage['Contents']>[number] {
-  let key: string | undefined;
-  let size = 0;
-  let etag = '';
-  let lastModified = new Date(0);
-  for (const field of element.children) {
-    if (field.name === 'Key') key = field.text;
-    else if (field.name === 'Size') size = Number(field.text.trim());
-    else if (field.name === 'ETag') etag = field.text;
-    else if (field.name === 'LastModified') lastModified = new Date(field.text.trim());
-  }
+  const size = entry.size === undefined ? 0 : Number(entry.size.trim());
   if (!Number.isSafeInteger(size) || size < 0) {
-    throw bkError('Corrupt', 'a listing entry has an invalid Size', { details: { key } });
+    throw bkError('Corrupt', 'a listing entry has an invalid Size', { details: { key: entry.key } });
   }
-  return { Key: name(key, 'Key'), Size: size, ETag: etag, LastModified: lastModified };
+  return {
+    Key: name(entry.key, 'Key'),
+    Size: size,
+    ETag: entry.etag ?? '',
+    LastModified: entry.lastModified === undefined ? new Date(0) : new Date(entry.lastModified.trim()),
+  };
 }
 
 function urlDecode(text: string): string {

@@ -110,7 +110,8 @@ export async function* listPaged(
       ...(page.CommonPrefixes ?? []).map((p) => ({ type: 'prefix' as const, prefix: p.Prefix ?? '' })),
     ];
     // S3 returns objects and prefixes as two sorted lists; some servers (s3rver) sort by UTF-16 instead
-    entries.sort((a, b) => compareUtf8(nameOf(a), nameOf(b)));
+    // (checked first: a page is almost always in order already, and a check costs n - 1 comparisons)
+    if (!inUtf8Order(entries)) entries.sort((a, b) => compareUtf8(nameOf(a), nameOf(b)));
     yield* entries;
     // some servers echo a continuation token on the last page: trust IsTruncated alone
     if (!page.IsTruncated) return;
@@ -126,3 +127,10 @@ export async function* listPaged(
 }
 
 const nameOf = (entry: ListEntry) => (entry.type === 'object' ? entry.key : entry.prefix);
+
+function inUtf8Order(entries: ListEntry[]): boolean {
+  for (let i = 1; i < entries.length; i++) {
+    if (compareUtf8(nameOf(entries[i - 1]!), nameOf(entries[i]!)) > 0) return false;
+  }
+  return true;
+}

@@ -108,9 +108,22 @@ export function resolveRange(
   return { start, end: Math.min(end ?? size - 1, size - 1) };
 }
 
-/** Strips the quotes some servers put around ETags. */
+/**
+ * Strips the quotes some servers put around ETags, and a weak `W/` mark (one leading quote, one
+ * trailing quote; a listing calls this per key, so no regular expressions).
+ *
+ * @example
+ * ```ts
+ * normalizeEtag('W/"abc"'); // 'abc'
+ * ```
+ */
 export function normalizeEtag(etag: string | undefined): string {
-  return (etag ?? '').replace(/^W\//, '').replace(/^"|"$/g, '');
+  if (!etag) return '';
+  const from = etag.startsWith('W/') ? 2 : 0;
+  const start = etag.charCodeAt(from) === 0x22 ? from + 1 : from;
+  const end =
+    etag.length > start && etag.charCodeAt(etag.length - 1) === 0x22 ? etag.length - 1 : etag.length;
+  return etag.slice(start, end);
 }
 
 /**
