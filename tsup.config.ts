@@ -6,6 +6,7 @@ export default defineConfig([
       index: 'src/index.ts',
       'storage/index': 'src/storage/index.ts',
       'erasure/index': 'src/erasure/index.ts',
+      'erasure/codec': 'src/erasure/browser.ts',
       'datasets/index': 'src/datasets/index.ts',
       'delta/index': 'src/delta/index.ts',
       'db/index': 'src/db/index.ts',
