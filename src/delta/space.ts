@@ -14,7 +14,9 @@ import { externalCompression, inflateSource, rebuildTarget } from './external.js
 import { deltaMetadata, directMetadata, readField, referenceMetadata, withUserMetadata } from './metadata.js';
 import { checkName, DELTA_SUFFIX, REFERENCE_NAME } from './names.js';
 import { DeltaPolicy, type DeltaPolicyOptions } from './policy.js';
+import { listSpace, spaceStats } from './space-list.js';
 import { describe, verifySha256, writeOptions } from './space-read.js';
+import { createReference, loadReference } from './space-reference.js';
 import type {
   DeltaFileInfo,
   DeltaListEntry,
@@ -129,30 +131,14 @@ export class DeltaSpace {
     );
 
     const refKey = this.key(REFERENCE_NAME);
-    let createdReference = false;
+    const referenceMeta = referenceMetadata({ ...common, sourceName: name });
+    const createdReference = await createReference(this.port, refKey, bytes, referenceMeta, options);
     let reference: { bytes: Uint8Array; sha256: string } | undefined;
-    try {
-      await this.port.put(refKey, bytes, {
-        ...(options.signal ? { signal: options.signal } : {}),
-        ifNoneMatch: '*',
-        contentType: 'application/octet-stream',
-        metadata: referenceMetadata({ ...common, sourceName: name }),
-      });
-      createdReference = true;
+    if (createdReference) {
       reference = { bytes, sha256: common.sha256 };
       await this.cache?.set(refKey, common.sha256, bytes);
-    } catch (err) {
-      if (BucketkitError.is(err, 'Unsupported')) {
-        throw bkError(
-          'Unsupported',
-          `a DeltaSpace creates reference.bin with a create-only write, which ${this.port.name} does not ` +
-            'enforce; use a backend with conditional writes (AWS S3, Ceph RGW, MinIO, a file or memory port)',
-          { cause: err, details: { key: refKey } },
-        );
-      }
-      if (!BucketkitError.is(err, 'PreconditionFailed')) throw err;
     }
-    reference ??= await this.loadReference(refKey, undefined, options);
+    reference ??= await loadReference(this.port, this.cache, refKey, undefined, options);
 
     const delta = encodeDelta(reference.bytes, bytes);
     const zeroDiff = reference.sha256 === common.sha256;
@@ -207,34 +193,6 @@ export class DeltaSpace {
     return { name, key, storedAs: 'direct', size, storedSize: size, createdReference, etag: md5Hex(bytes) };
   }
 
-  /** The reference, from the cache when it holds `expected` (or the SHA-256 a HEAD declares). */
-  private async loadReference(
-    refKey: string,
-    expected: string | undefined,
-    options: Abortable,
-    fresh = false,
-  ): Promise<{ bytes: Uint8Array; sha256: string }> {
-    if (this.cache && !fresh) {
-      const sha = expected ?? readField((await this.port.head(refKey, options)).metadata, 'file-sha256');
-      const hit = sha === undefined ? undefined : await this.cache.get(refKey, sha);
-      if (hit) return { bytes: hit, sha256: sha as string };
-    }
-    const object = await this.port.get(refKey, options);
-    const bytes = await object.bytes();
-    const sha = sha256Hex(bytes);
-    const declared = readField(object.metadata, 'file-sha256')?.toLowerCase();
-    if (
-      (declared !== undefined && declared !== sha) ||
-      (expected !== undefined && expected.toLowerCase() !== sha)
-    ) {
-      throw bkError('Corrupt', 'the DeltaSpace reference does not match its SHA-256', {
-        details: { key: refKey, sha256: sha, declared, expected },
-      });
-    }
-    await this.cache?.set(refKey, sha, bytes);
-    return { bytes, sha256: sha };
-  }
-
   /**
    * Reads `name` back, byte for byte: rebuilds deltas against the reference and verifies the
    * SHA-256 recorded at write time (`Corrupt` on mismatch, `NotFound` when absent).
@@ -277,7 +235,9 @@ export class DeltaSpace {
     const size = Number(readField(metadata, 'file-size') ?? Number.NaN);
     const external = externalCompression(readHeader(new ByteReader(delta)).appHeader);
     const refKey = this.referenceKeyOf(metadata);
-    const reference = await this.loadReference(
+    const reference = await loadReference(
+      this.port,
+      this.cache,
       refKey,
       readField(metadata, 'ref-sha256'),
       options,
@@ -330,28 +290,8 @@ export class DeltaSpace {
    * for await (const file of space.list()) console.log(file.name, file.size, file.storedSize);
    * ```
    */
-  async *list(options: Abortable & { pageSize?: number } = {}): AsyncGenerator<DeltaListEntry> {
-    const prefix = this.prefix === '' ? '' : `${this.prefix}/`;
-    for await (const entry of this.port.list({ ...options, prefix, delimiter: '/' })) {
-      if (entry.type !== 'object') continue;
-      const base = entry.key.slice(prefix.length);
-      if (base === REFERENCE_NAME) continue;
-      if (base.endsWith(DELTA_SUFFIX)) {
-        const info = await this.port.head(entry.key, options);
-        const {
-          metadata: _,
-          contentType: __,
-          ...listed
-        } = describe(base.slice(0, -DELTA_SUFFIX.length), 'delta', {
-          ...info,
-          size: entry.size,
-        });
-        yield listed;
-      } else {
-        const { key, size, etag, lastModified } = entry;
-        yield { name: base, key, storedAs: 'direct', size, storedSize: size, etag, lastModified };
-      }
-    }
+  list(options: Abortable & { pageSize?: number } = {}): AsyncGenerator<DeltaListEntry> {
+    return listSpace(this.port, this.prefix, options);
   }
 
   /**
@@ -418,22 +358,7 @@ export class DeltaSpace {
    * const { originalBytes, storedBytes, ratio } = await space.stats();
    * ```
    */
-  async stats(options: Abortable = {}): Promise<DeltaStats> {
-    const stats = { files: 0, deltas: 0, directs: 0, originalBytes: 0, storedBytes: 0, referenceBytes: 0 };
-    for await (const file of this.list(options)) {
-      stats.files++;
-      if (file.storedAs === 'delta') stats.deltas++;
-      else stats.directs++;
-      stats.originalBytes += Number.isNaN(file.size) ? 0 : file.size;
-      stats.storedBytes += file.storedSize;
-    }
-    try {
-      stats.referenceBytes = (await this.port.head(this.key(REFERENCE_NAME), options)).size;
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
-    stats.storedBytes += stats.referenceBytes;
-    const ratio = stats.originalBytes === 0 ? 1 : stats.storedBytes / stats.originalBytes;
-    return { ...stats, ratio, savedBytes: Math.max(0, stats.originalBytes - stats.storedBytes) };
+  stats(options: Abortable = {}): Promise<DeltaStats> {
+    return spaceStats(this.list(options), this.port, this.key(REFERENCE_NAME), options);
   }
 }
