@@ -15,6 +15,12 @@ const COEF_PTR = TABLES_BYTES;
 /** k · m ≤ 128 · 128 since k + m ≤ 256. */
 const INS_PTR = COEF_PTR + 128 * 128;
 const OUTS_PTR = INS_PTR + 256 * 4;
+/**
+ * Two i32 words that threads sharing one operation count chunks with (see claimChunks in
+ * pool-worker.ts): the generation of the operation in the high 16 bits of each, then the next chunk to
+ * claim and the number of chunks done in the low 16 bits.
+ */
+export const CONTROL_PTR = OUTS_PTR + 256 * 4;
 /** Where shard regions start: after the tables, coefficients and region tables, rounded to 4 KiB. */
 export const HEADER_BYTES = 32 * 1024;
 const PAGE = 65536;
@@ -41,10 +47,28 @@ function nibbleTables(): Uint8Array {
 
 export const alignUp = (n: number, to: number) => Math.ceil(n / to) * to;
 
+/**
+ * The distance between consecutive shards of `size` bytes in an arena: an odd number of cache lines.
+ * The kernel reads all k inputs and writes all m outputs at the same offset at once; shards a multiple
+ * of 4 KiB apart would all fall in the same L1 cache set (more streams than ways) and their stores
+ * would alias the loads, which costs about 10 % at 8+3 and 10+4 with 1 MiB shards. An odd stride puts
+ * up to 64 shards at distinct offsets modulo 4 KiB.
+ */
+export function shardStride(size: number): number {
+  const stride = alignUp(Math.max(size, 1), REGION_ALIGN);
+  return (stride / REGION_ALIGN) % 2 === 0 ? stride + REGION_ALIGN : stride;
+}
+
+let arenas = 0;
+
 export class WasmArena {
+  /** Unique in this thread: a worker pool keys the instances its workers keep by it. */
+  readonly id = ++arenas;
   readonly memory: WebAssembly.Memory;
   /** The whole memory; views handed out are built on `heap.buffer`. */
   readonly heap: Uint8Array;
+  /** The two words at CONTROL_PTR, for threads that share an operation on a shared arena. */
+  readonly control: Int32Array;
   private readonly words: Uint32Array;
   private readonly kernel: KernelExports;
 
@@ -66,6 +90,7 @@ export class WasmArena {
       .exports as unknown as KernelExports;
     this.heap = new Uint8Array(this.memory.buffer);
     this.words = new Uint32Array(this.memory.buffer, 0, HEADER_BYTES / 4);
+    this.control = new Int32Array(this.memory.buffer, CONTROL_PTR, 2);
     this.heap.set(nibbleTables());
   }
 
@@ -105,6 +130,11 @@ export class WasmArena {
   /** Computes bytes [from, to) of prepared regions; to − from is a positive multiple of 32. */
   run(args: KernelArgs, from: number, to: number): void {
     this.kernel.mulMatrix(...args, from, to);
+  }
+
+  /** kernel.wat's mulMatrix on this memory. */
+  get mulMatrix(): KernelExports['mulMatrix'] {
+    return this.kernel.mulMatrix;
   }
 }
 

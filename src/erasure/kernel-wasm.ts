@@ -1,5 +1,5 @@
 import { type GfKernel, plainArena, type ShardArena } from './kernel.js';
-import { alignUp, REGION_ALIGN, WasmArena } from './kernel-arena.js';
+import { alignUp, shardStride, WasmArena } from './kernel-arena.js';
 import {
   kernelRelaxedSimdBase64,
   kernelRelaxedSimdSharedBase64,
@@ -142,7 +142,7 @@ function instantiate(name: string, module: WebAssembly.Module, sharedBase64: str
     },
     allocate(count, size) {
       if (shared === undefined) shared = sharedModule(sharedBase64) ?? null;
-      const stride = alignUp(Math.max(size, 1), REGION_ALIGN);
+      const stride = shardStride(size);
       const bytes = count * stride;
       // the most recently released memory that fits: its pages are likely still in cache
       let reused = free.length - 1;

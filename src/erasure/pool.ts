@@ -3,23 +3,30 @@
  * never imports this file, so browser bundles of `createCodec` stay free of it).
  *
  * Encode and reconstruct of shards in a shared arena (`codec.allocate` on a runtime with shared
- * WebAssembly memory) are split by byte range: every worker instantiates kernel.wat over the same
- * memory and computes its slice in place, so nothing is copied or transferred. MD5 sessions hash bytes
- * on a worker while the caller goes on (object ETags off the main thread).
+ * WebAssembly memory) are split into byte-range chunks that the calling thread and the workers claim
+ * from a counter in the arena until none is left (see claimChunks), each worker with its own instance
+ * of kernel.wat over the same memory: computed in place, nothing copied or transferred, and a thread
+ * that is late or slow simply takes fewer chunks. Per operation a worker gets one small message; the
+ * caller never idles, and blocks briefly for the last chunk instead of waiting for a reply. MD5
+ * sessions hash bytes on a worker while the caller goes on (object ETags off the main thread).
  */
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { bkError } from '../errors.js';
+import { log } from '../logger.js';
 import { createCodec, type ErasureCodec } from './codec.js';
 import type { GfKernel } from './kernel.js';
-import type { WasmArena } from './kernel-arena.js';
+import { CONTROL_PTR, type WasmArena } from './kernel-arena.js';
 import { jsKernel } from './kernel-js.js';
-import { wasmKernels } from './kernel-wasm.js';
-import { WORKER_SOURCE } from './pool-worker.js';
+import { type WasmKernel, wasmKernels } from './kernel-wasm.js';
+import { type ChunkedRun, claimChunks, KEPT_INSTANCES, WORKER_SOURCE } from './pool-worker.js';
 
 export interface WorkerPoolOptions {
-  /** Worker threads; default `os.availableParallelism()`. */
+  /**
+   * Worker threads; default `os.availableParallelism() − 1` (at least 1). A split operation gives the
+   * calling thread one share besides the workers', so the default keeps every core busy.
+   */
   size?: number;
   /** Operations on fewer data bytes than this (k × shard size) run on the calling thread; default 8 MiB. */
   minBytes?: number;
@@ -52,11 +59,27 @@ export interface WorkerPool {
   close(): Promise<void>;
 }
 
+/** The shard arena of one of this runtime's WebAssembly kernels that holds `views`, if any. */
+function arenaOf(...views: Uint8Array[]): { kernel: WasmKernel; arena: WasmArena } | undefined {
+  for (const kernel of wasmKernels()) {
+    const arena = kernel.arenaOf(views);
+    if (arena) return { kernel, arena };
+  }
+  return undefined;
+}
+
 /** One kernel call of a codec operation, recorded instead of computed. */
 type Call = [coefficients: Uint8Array, inputs: Uint8Array[], outputs: Uint8Array[], length: number];
 
-/** Byte ranges handed to workers start at multiples of this (a page: no shared cache lines). */
+/** Chunks of a split operation start at multiples of this (a page: no shared cache lines). */
 const SPLIT_ALIGN = 4096;
+/**
+ * Chunks per thread of a split operation: enough that a thread slowed by other load hands chunks to the
+ * others, few enough that claiming them costs nothing (an 8 MiB object: 8 chunks of ~0.1 ms per thread).
+ */
+const CHUNKS_PER_THREAD = 8;
+/** How long the calling thread blocks for workers' last chunks before it awaits their replies instead. */
+const MAX_BLOCK_MS = 2;
 
 /**
  * Creates a worker pool. Workers start on first use and are unref'd while idle, so the pool never keeps
@@ -71,7 +94,7 @@ const SPLIT_ALIGN = 4096;
  * ```
  */
 export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
-  const size = options.size ?? availableParallelism();
+  const size = options.size ?? Math.max(1, availableParallelism() - 1);
   if (!Number.isInteger(size) || size < 1) {
     throw bkError('InvalidArgument', `a worker pool needs a size ≥ 1 (got ${size})`);
   }
@@ -81,6 +104,8 @@ export function createWorkerPool(options: WorkerPoolOptions = {}): WorkerPool {
 interface Slot {
   worker: Worker;
   pending: Map<number, { resolve: (value: unknown) => void; reject: (err: unknown) => void }>;
+  /** Ids of the arenas the worker keeps an instance for, in the order it evicts them. */
+  attached: number[];
 }
 
 class Pool implements WorkerPool {
@@ -89,6 +114,16 @@ class Pool implements WorkerPool {
   private closed = false;
   private nextId = 0;
   private nextSession = 0;
+  private readonly watched = new WeakSet<WasmArena>();
+  /** Tells workers to drop their instance of an arena once the caller's arena is collected. */
+  private readonly forgotten = new FinalizationRegistry<number>((arena) => {
+    for (const slot of this.slots) {
+      const at = slot?.attached.indexOf(arena) ?? -1;
+      if (at < 0) continue;
+      slot!.attached.splice(at, 1);
+      slot!.worker.postMessage({ op: 'forget', arena });
+    }
+  });
 
   constructor(
     readonly size: number,
@@ -178,43 +213,89 @@ class Pool implements WorkerPool {
   }
 
   private async run(coefficients: Uint8Array, inputs: Uint8Array[], outputs: Uint8Array[], length: number) {
-    const views = [...inputs, ...outputs];
-    let kernel = wasmKernels()[0];
-    let arena: WasmArena | undefined;
-    for (const candidate of wasmKernels()) {
-      arena = candidate.arenaOf(views);
-      if (arena) {
-        kernel = candidate;
-        break;
-      }
-    }
+    const found = arenaOf(...inputs, ...outputs);
+    const kernel = found?.kernel ?? wasmKernels()[0];
+    const arena = found?.arena;
     const body = length - (length % 32);
-    const parts = Math.min(this.size, Math.floor(body / SPLIT_ALIGN));
-    if (!kernel || !arena?.shared || this.closed || inputs.length * length < this.minBytes || parts < 2) {
+    const chunks = Math.min((this.size + 1) * CHUNKS_PER_THREAD, Math.floor(body / SPLIT_ALIGN));
+    if (!kernel || !arena?.shared || this.closed || inputs.length * length < this.minBytes || chunks < 2) {
       (kernel ?? jsKernel).mulMatrix(coefficients, inputs, outputs, length);
       return;
     }
     const args = arena.prepare(coefficients, inputs, outputs);
-    const step = Math.ceil(body / parts / SPLIT_ALIGN) * SPLIT_ALIGN;
-    const { memory, module } = arena;
-    const slices: Promise<unknown>[] = [];
-    for (let p = 0, from = 0; from < body; p++, from += step) {
-      slices.push(this.send(p, { op: 'mul', module, memory, args, from, to: Math.min(from + step, body) }));
-    }
-    await Promise.all(slices);
+    const step = Math.ceil(body / chunks / SPLIT_ALIGN) * SPLIT_ALIGN;
+    const control = arena.control;
+    const gen = ((Atomics.load(control, 0) >>> 16) + 1) & 0x7fff;
+    Atomics.store(control, 0, gen << 16);
+    Atomics.store(control, 1, gen << 16);
+    const run: ChunkedRun = { gen, args, step, end: body, chunks: Math.ceil(body / step) };
+    const workers = Math.min(this.size, run.chunks - 1);
+    const tasks = Array.from({ length: workers }, (_, p) => this.mul(p, arena, run));
+    // the workers are told: claim chunks here too, meanwhile, then compute the tail
+    claimChunks(control, arena.mulMatrix, run);
     if (body < length) {
       const tail = (v: Uint8Array) => v.subarray(body, length);
       kernel.mulMatrix(coefficients, inputs.map(tail), outputs.map(tail), length - body);
     }
+    // Every chunk is claimed: a worker may still compute its last one (a fraction of a millisecond).
+    // Blocking for it is cheaper than its reply's trip through the event loop; a worker that takes
+    // longer (descheduled, or gone) is awaited the ordinary way.
+    const deadline = performance.now() + MAX_BLOCK_MS;
+    for (let word = Atomics.load(control, 1); (word & 0xffff) < run.chunks; word = Atomics.load(control, 1)) {
+      if (performance.now() > deadline) {
+        await Promise.all(tasks);
+        break;
+      }
+      Atomics.wait(control, 1, word, MAX_BLOCK_MS);
+    }
+    for (const task of tasks) {
+      // a worker that came late replies late; a failure then cost nothing but is worth knowing
+      task.catch((err: unknown) => {
+        log('warn', 'erasure', 'an erasure worker failed; the calling thread computed its share', {
+          error: String(err),
+        });
+      });
+    }
+    if ((Atomics.load(control, 1) & 0xffff) < run.chunks) {
+      throw bkError('Backend', 'an erasure worker stopped before computing its share; try again');
+    }
+  }
+
+  /** A chunked operation on worker `index`. */
+  private mul(index: number, arena: WasmArena, run: ChunkedRun): Promise<unknown> {
+    return this.send(index, this.attach(index, arena, { op: 'mul', ...run }));
+  }
+
+  /**
+   * `task` naming `arena`, plus the module and memory when worker `index` does not keep an instance
+   * of it yet (the worker's eviction order is mirrored in `attached`).
+   */
+  private attach(index: number, arena: WasmArena, task: Record<string, unknown>): Record<string, unknown> {
+    const slot = this.slot(index % this.size);
+    const named = { ...task, arena: arena.id };
+    if (slot.attached.includes(arena.id)) return named;
+    slot.attached.push(arena.id);
+    if (slot.attached.length > KEPT_INSTANCES) slot.attached.shift();
+    if (!this.watched.has(arena)) {
+      this.watched.add(arena);
+      this.forgotten.register(arena, arena.id);
+    }
+    return { ...named, module: arena.module, memory: arena.memory, control: CONTROL_PTR };
   }
 
   private send(index: number, task: Record<string, unknown>, transfer: ArrayBuffer[] = []): Promise<unknown> {
     const slot = this.slot(index % this.size);
     const id = this.nextId++;
-    return new Promise((resolve, reject) => {
+    const sent = new Promise((resolve, reject) => {
       if (slot.pending.size === 0) slot.worker.ref();
       slot.pending.set(id, { resolve, reject });
       slot.worker.postMessage({ ...task, id }, transfer);
+    });
+    if (task.memory === undefined) return sent;
+    return sent.catch((err: unknown) => {
+      // the worker may not have kept the instance: attach the arena again next time
+      slot.attached = slot.attached.filter((arena) => arena !== task.arena);
+      throw err;
     });
   }
 
@@ -224,7 +305,7 @@ class Pool implements WorkerPool {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     worker.unref();
     const pending: Slot['pending'] = new Map();
-    slot = { worker, pending };
+    slot = { worker, pending, attached: [] };
     this.slots[index] = slot;
     worker.on('message', (reply: { id: number; result?: unknown; error?: string }) => {
       const waiter = pending.get(reply.id);

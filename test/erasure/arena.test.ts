@@ -96,6 +96,16 @@ describe.each(wasmKernels())('zero-copy shard arenas ($name)', (kernel) => {
     first.release();
   });
 
+  it('places shards on cache lines, at distinct offsets modulo 4 KiB even for power-of-two sizes', () => {
+    for (const size of [1 << 20, 256 * 1024, 4096, 1000]) {
+      const arena = kernel.allocate(16, size);
+      const offsets = arena.shards.map((s) => s.byteOffset);
+      expect(offsets.every((o) => o % 64 === 0)).toBe(true);
+      expect(new Set(offsets.map((o) => o % 4096)).size).toBe(16);
+      arena.release();
+    }
+  });
+
   it('reuses released memory, and mixes arena views with ordinary buffers through the copying path', () => {
     const a = kernel.allocate(2, 4096);
     const memory = a.shards[0]!.buffer;

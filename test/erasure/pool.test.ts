@@ -10,7 +10,7 @@ import { createCodec } from '../../src/erasure/codec.js';
 import { erasure } from '../../src/erasure/index.js';
 import { jsKernel } from '../../src/erasure/kernel-js.js';
 import { createWorkerPool } from '../../src/erasure/pool.js';
-import { memoryStorage } from '../../src/index.js';
+import { memoryStorage, setLogger } from '../../src/index.js';
 import { pseudoRandomBytes } from '../../src/testing/index.js';
 import { lossPatterns } from '../support/erasure.js';
 import { faulty } from '../support/faulty.js';
@@ -74,6 +74,44 @@ describe('worker pool', () => {
     expect(parity.every((p, i) => same(p, rs.encode(data)[i]!))).toBe(true);
     const rebuilt = await pool.reconstruct(rs, [undefined, data[1], undefined, data[3], ...parity]);
     expect(same(rebuilt[0]!, data[0]!) && same(rebuilt[2]!, data[2]!)).toBe(true);
+  });
+
+  it('stays byte-exact when more arenas than a worker keeps take turns, and when workers lag behind', async () => {
+    const own = createWorkerPool({ size: 2, minBytes: 0 });
+    const rs = createCodec({ dataShards: 3, parityShards: 2 });
+    const reference = createCodec({ dataShards: 3, parityShards: 2, kernel: jsKernel });
+    // more arenas than KEPT_INSTANCES, all held at once, so each worker evicts and re-attaches them
+    const arenas = Array.from({ length: 7 }, (_, a) => rs.allocate(5, 300_000 + a * 4096));
+    // a worker that fails after the calling thread did all the work is only logged: catch that too
+    const warnings: string[] = [];
+    setLogger((event) => {
+      if (event.level === 'warn') warnings.push(`${event.message} ${JSON.stringify(event.fields)}`);
+    });
+    try {
+      // arena 0 every other time, the others in turn: hits, evictions and re-attachments mixed
+      for (let round = 0; round < 2; round++) {
+        for (let turn = 0; turn < 24; turn++) {
+          const a = turn % 2 ? 1 + ((turn >> 1) % 6) : 0;
+          const arena = arenas[a]!;
+          const data = arena.shards.slice(0, 3);
+          data.forEach((s, i) => {
+            s.set(pseudoRandomBytes(s.byteLength, round * 1000 + turn * 10 + i));
+          });
+          // a few operations start back to back, so late replies of one meet the next generation
+          await own.encode(rs, data, arena.shards.slice(3));
+          const expected = reference.encode(data);
+          arena.shards.slice(3).forEach((p, i) => {
+            if (!same(p, expected[i]!)) expect.fail(`arena ${a}, turn ${turn}: parity ${i} differs`);
+          });
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50)); // late replies
+      expect(warnings).toEqual([]);
+    } finally {
+      setLogger(undefined);
+      for (const arena of arenas) arena.release();
+      await own.close();
+    }
   });
 
   it('hashes MD5 sessions on workers, in order, from shared and ordinary buffers alike', async () => {
