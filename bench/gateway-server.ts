@@ -2,12 +2,16 @@
  * One benchmark server in a process of its own, so that it does not share the client's event loop
  * (Ceph RGW runs in its own processes too). Started by bench/gateway.ts:
  *
- *   node --import tsx bench/gateway-server.ts gateway|gateway-durable|s3rver
+ *   node --import tsx bench/gateway-server.ts gateway|gateway-durable|s3rver|bare
  *
- * Prints the server's endpoint and keys as one JSON line, and stops when its stdin closes.
+ * `bare` is a node:http server that answers without checking or storing anything: what a client
+ * manages against it is the client's own ceiling. Prints the server's endpoint and keys as one JSON
+ * line, and stops when its stdin closes.
  */
 
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createGateway, folderBuckets } from '../src/gateway/index.js';
@@ -31,14 +35,48 @@ async function startBucketkit(durable: boolean): Promise<S3Server> {
   };
 }
 
+/** Answers every PUT with an ETag and every GET with 4 KiB, after reading the request body. */
+async function startBare(): Promise<S3Server> {
+  const body = Buffer.alloc(4 * 1024, 7);
+  const server = createServer((req, res) => {
+    req.resume();
+    req.once('end', () => {
+      if (req.method === 'GET') {
+        res.writeHead(200, { etag: '"bare"', 'content-length': body.byteLength });
+        res.end(body);
+      } else {
+        res.writeHead(200, { etag: '"bare"', 'content-length': 0 });
+        res.end();
+      }
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  const { port } = server.address() as AddressInfo;
+  return {
+    name: 'bare node:http',
+    endpoint: `http://127.0.0.1:${port}`,
+    accessKeyId: 'AKIDBARE',
+    secretAccessKey: 'bare-secret',
+    bucket: 'bench',
+    stop: () =>
+      new Promise<void>((done) => {
+        server.close(() => done());
+        server.closeAllConnections();
+      }),
+  };
+}
+
 const kind = process.argv[2];
 const server =
   kind === 's3rver'
     ? await startS3rver('bench')
-    : kind === 'gateway' || kind === 'gateway-durable'
-      ? await startBucketkit(kind === 'gateway-durable')
-      : undefined;
-if (!server) throw new Error(`unknown server "${kind}": use gateway, gateway-durable or s3rver`);
+    : kind === 'bare'
+      ? await startBare()
+      : kind === 'gateway' || kind === 'gateway-durable'
+        ? await startBucketkit(kind === 'gateway-durable')
+        : undefined;
+if (!server) throw new Error(`unknown server "${kind}": use gateway, gateway-durable, s3rver or bare`);
 const { stop, ...shown } = server;
 process.stdout.write(`${JSON.stringify(shown)}\n`);
 process.stdin.resume();

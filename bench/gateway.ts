@@ -1,48 +1,70 @@
 /**
  * Gateway benchmark: the bucketkit gateway over the file adapter against s3rver and Ceph RGW, all
- * driven by the same @aws-sdk/client-s3 client in the same run.
+ * driven by the same clients in the same run.
  *
- *   npx tsx bench/gateway.ts                       # ~2 s per measurement
+ *   npx tsx bench/gateway.ts                       # ~2 min: 2 s per measurement
  *   BENCH_MS=500 npx tsx bench/gateway.ts          # a quick look
  *   BENCH_SKIP_CEPH=1 npx tsx bench/gateway.ts     # without Ceph RGW
+ *   BENCH_CLIENTS=light BENCH_SERVERS=gateway,s3rver BENCH_REPEAT=3 npx tsx bench/gateway.ts
+ *   BENCH_PROFILE=/tmp/prof npx tsx bench/gateway.ts   # gateway processes write .cpuprofile files there
+ *
+ * BENCH_CLIENTS: sdk,light (default both); BENCH_SERVERS: gateway,gateway-durable,s3rver,ceph,bare
+ * (default all); BENCH_REPEAT: runs per measurement, the median is shown (default 1).
  *
  * Measures 4 KiB PUT and GET requests per second (sequential and 32 in flight) and 64 MiB PUT and
- * GET throughput. Every server runs in a process of its own (bench/gateway-server.ts; Ceph RGW in its
- * own daemons), so none shares the client's event loop. The gateway is measured twice: over the file
- * adapter with `durable: false` (no fsync, as s3rver and Ceph's memstore do not sync either) and with
- * the default `durable: true`. Progress goes to stderr, the markdown table to stdout.
+ * GET throughput, with two clients: `@aws-sdk/client-s3`, and a light one that sends one SigV4-signed
+ * node:http request per call over keep-alive (bucketkit's lean signer). The SDK spends so much CPU per
+ * request that it caps every server's rate on a small machine; the light client shows more of the
+ * servers' own speed. Every server runs in a process of its own (bench/gateway-server.ts; Ceph
+ * RGW in its own daemons), so none shares the client's event loop, and the child's CPU time per
+ * request is read from /proc. A bare node:http server that stores nothing shows each client's
+ * ceiling. The gateway is measured over the file adapter with `durable: false` (no fsync, as s3rver
+ * and Ceph's memstore do not sync either) and with the default `durable: true`. Progress goes to
+ * stderr, the markdown tables to stdout.
  */
 
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
-import { Agent } from 'node:http';
+import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { EMPTY_SHA256, escapeKey, LeanSigner, sha256Hex } from '../src/storage/s3-lean-sign.js';
 import { type S3Server, startCephRgw } from '../test/support/servers.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
 const BENCH_MS = Number(process.env.BENCH_MS ?? 2000);
+const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
+const PROFILE_DIR = process.env.BENCH_PROFILE;
 const SMALL = new Uint8Array(4 * KIB).fill(7);
 const LARGE = new Uint8Array(64 * MIB).fill(9);
 const IN_FLIGHT = 32;
 
 type Measure = 'putSeq' | 'getSeq' | 'putPar' | 'getPar' | 'putLarge' | 'getLarge';
+type ClientKind = 'sdk' | 'light';
 
 /** Per measure: requests per second (MiB/s for the large ones) and server CPU ms per request. */
 interface Row {
   name: string;
-  rate: Record<Measure, number>;
+  rate: Partial<Record<Measure, number>>;
   cpu: Partial<Record<Measure, number>>;
 }
 
 /** A benchmark server; `cpuMs` reads its process's CPU time (user + system) when it runs as our child. */
-type BenchServer = S3Server & { cpuMs?: () => number };
+type BenchServer = S3Server & { cpuMs?: () => number; smallOnly?: boolean };
 
-function clientFor(server: S3Server): S3Client {
+/** What a benchmark does with a server; each client kind does it its own way. */
+interface BenchClient {
+  put(key: string, body: Uint8Array): Promise<void>;
+  /** Reads the object and returns how many bytes came. */
+  get(key: string): Promise<number>;
+  close(): void;
+}
+
+function sdkClient(server: S3Server): S3Client {
   return new S3Client({
     region: 'us-east-1',
     endpoint: server.endpoint,
@@ -53,6 +75,70 @@ function clientFor(server: S3Server): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) }),
   });
+}
+
+function clientFor(kind: ClientKind, server: S3Server): BenchClient {
+  const Bucket = server.bucket;
+  if (kind === 'sdk') {
+    const s3 = sdkClient(server);
+    return {
+      async put(Key, Body) {
+        await s3.send(new PutObjectCommand({ Bucket, Key, Body }));
+      },
+      async get(Key) {
+        const out = await s3.send(new GetObjectCommand({ Bucket, Key }));
+        let size = 0;
+        for await (const chunk of out.Body as AsyncIterable<Uint8Array>) size += chunk.byteLength;
+        return size;
+      },
+      close: () => s3.destroy(),
+    };
+  }
+  return lightClient(server);
+}
+
+/**
+ * A minimal S3 client: one SigV4-signed node:http request per call (bucketkit's lean signer) over a
+ * keep-alive pool, the body counted as it comes. It spends a fraction of the SDK's CPU per request.
+ */
+function lightClient(server: S3Server): BenchClient {
+  const url = new URL(server.endpoint);
+  const signer = new LeanSigner(
+    { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+    'us-east-1',
+  );
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const send = (method: 'GET' | 'PUT', key: string, body?: Uint8Array) => {
+    const path = `/${server.bucket}/${escapeKey(key)}`;
+    const headers: Record<string, string> = { host: url.host };
+    if (body) headers['content-length'] = String(body.byteLength);
+    signer.sign({ method, path, headers, payloadHash: body ? sha256Hex(body) : EMPTY_SHA256 });
+    return new Promise<number>((resolve, reject) => {
+      const req = request({ agent, host: url.hostname, port: url.port, method, path, headers }, (res) => {
+        let size = 0;
+        const chunks: Buffer[] = [];
+        const failed = (res.statusCode ?? 0) >= 300;
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.byteLength;
+          if (failed) chunks.push(chunk);
+        });
+        res.once('error', reject);
+        res.once('end', () => {
+          if (!failed) resolve(size);
+          else reject(new Error(`${method} ${key}: ${res.statusCode} ${Buffer.concat(chunks).toString()}`));
+        });
+      });
+      req.once('error', reject);
+      req.end(body);
+    });
+  };
+  return {
+    async put(key, body) {
+      await send('PUT', key, body);
+    },
+    get: (key) => send('GET', key),
+    close: () => agent.destroy(),
+  };
 }
 
 /** Runs `op` from `workers` loops for BENCH_MS; returns operations per second and server CPU per op. */
@@ -79,42 +165,46 @@ async function rate(
   return { perSecond, cpuMs };
 }
 
-async function measure(server: BenchServer): Promise<Row> {
-  const s3 = clientFor(server);
-  const Bucket = server.bucket;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+async function measure(server: BenchServer, kind: ClientKind): Promise<Row> {
+  const client = clientFor(kind, server);
   const key = (i: number) => `small/${i % 256}`;
-  const put = async (i: number) => {
-    await s3.send(new PutObjectCommand({ Bucket, Key: key(i), Body: SMALL }));
-  };
+  const put = (i: number) => client.put(key(i), SMALL);
   const get = async (i: number) => {
-    const out = await s3.send(new GetObjectCommand({ Bucket, Key: key(i) }));
-    await out.Body!.transformToByteArray();
+    const size = await client.get(key(i));
+    if (size !== SMALL.byteLength) throw new Error(`short read: ${size}`);
   };
-  const row: Row = { name: server.name, rate: {} as Row['rate'], cpu: {} };
+  const row: Row = { name: server.name, rate: {}, cpu: {} };
   const run = async (measure: Measure, workers: number, op: (i: number) => Promise<void>, scale = 1) => {
-    const { perSecond, cpuMs } = await rate(server, workers, op);
-    row.rate[measure] = perSecond * scale;
-    if (cpuMs !== undefined) row.cpu[measure] = cpuMs;
+    const runs = [];
+    for (let r = 0; r < REPEAT; r++) runs.push(await rate(server, workers, op));
+    row.rate[measure] = median(runs.map((r) => r.perSecond)) * scale;
+    const cpu = runs.flatMap((r) => (r.cpuMs === undefined || Number.isNaN(r.cpuMs) ? [] : [r.cpuMs]));
+    if (cpu.length > 0) row.cpu[measure] = median(cpu);
   };
   for (let i = 0; i < 256; i++) await put(i);
-  process.stderr.write(`${server.name}: small requests\n`);
+  process.stderr.write(`${server.name}, ${kind} client: small requests\n`);
   await run('putSeq', 1, put);
   await run('getSeq', 1, get);
   await run('putPar', IN_FLIGHT, put);
   await run('getPar', IN_FLIGHT, get);
-  process.stderr.write(`${server.name}: 64 MiB objects\n`);
-  const putLarge = async (i: number) => {
-    await s3.send(new PutObjectCommand({ Bucket, Key: `large/${i % 2}`, Body: LARGE }));
-  };
-  const getLarge = async (i: number) => {
-    const out = await s3.send(new GetObjectCommand({ Bucket, Key: `large/${i % 2}` }));
-    let size = 0;
-    for await (const chunk of out.Body as AsyncIterable<Uint8Array>) size += chunk.byteLength;
-    if (size !== LARGE.byteLength) throw new Error(`short read: ${size}`);
-  };
-  await run('putLarge', 1, putLarge, 64);
-  await run('getLarge', 1, getLarge, 64);
-  s3.destroy();
+  if (!server.smallOnly) {
+    process.stderr.write(`${server.name}, ${kind} client: 64 MiB objects\n`);
+    const putLarge = (i: number) => client.put(`large/${i % 2}`, LARGE);
+    // the PUTs wrote large/0 first whatever their count
+    const getLarge = async () => {
+      const size = await client.get('large/0');
+      if (size !== LARGE.byteLength) throw new Error(`short read: ${size}`);
+    };
+    await run('putLarge', 1, putLarge, 64);
+    await run('getLarge', 1, getLarge, 64);
+  }
+  client.close();
   return row;
 }
 
@@ -133,7 +223,9 @@ function processCpuMs(pid: number): number | undefined {
 /** Starts `kind` (see bench/gateway-server.ts) in a child process; stopping closes its stdin. */
 async function startChild(kind: string): Promise<BenchServer> {
   const script = fileURLToPath(new URL('./gateway-server.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, kind], {
+  const profile =
+    PROFILE_DIR && kind.startsWith('gateway') ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [];
+  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, kind], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let line = '';
@@ -145,6 +237,7 @@ async function startChild(kind: string): Promise<BenchServer> {
   const shown = JSON.parse(line) as Omit<S3Server, 'stop'>;
   return {
     ...shown,
+    smallOnly: kind === 'bare',
     cpuMs: () => (child.pid === undefined ? undefined : processCpuMs(child.pid)) ?? Number.NaN,
     async stop() {
       child.stdin.end();
@@ -153,80 +246,96 @@ async function startChild(kind: string): Promise<BenchServer> {
   };
 }
 
-const fmt = (n: number) => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
-const ratio = (a: number, b: number | undefined) => (b ? `${(a / b).toFixed(2)}×` : '–');
+const fmt = (n: number | undefined) => (n === undefined ? '–' : n >= 100 ? n.toFixed(0) : n.toFixed(1));
+const ratio = (a: number | undefined, b: number | undefined) =>
+  a !== undefined && b ? `${(a / b).toFixed(2)}×` : '–';
 
 const loads = () =>
   loadavg()
     .map((n) => n.toFixed(2))
     .join(' ');
 
+const MEASURES: [Measure, string, string][] = [
+  ['putSeq', '4 KiB PUT req/s (1)', '4 KiB PUT (1)'],
+  ['getSeq', '4 KiB GET req/s (1)', '4 KiB GET (1)'],
+  ['putPar', `4 KiB PUT req/s (${IN_FLIGHT})`, `4 KiB PUT (${IN_FLIGHT})`],
+  ['getPar', `4 KiB GET req/s (${IN_FLIGHT})`, `4 KiB GET (${IN_FLIGHT})`],
+  ['putLarge', '64 MiB PUT MiB/s', '64 MiB PUT'],
+  ['getLarge', '64 MiB GET MiB/s', '64 MiB GET'],
+];
+
+const CLIENT_TITLES: Record<ClientKind, string> = {
+  sdk: 'Client: @aws-sdk/client-s3',
+  light: 'Client: light (a signed node:http request per call, keep-alive)',
+};
+
+/** The rate and server CPU tables of one client; ratios compare the first row with s3rver and Ceph. */
+function tables(kind: ClientKind, rows: Row[]): string[] {
+  const [gateway, s3rver, ceph] = [
+    rows[0]!,
+    rows.find((r) => r.name === 's3rver'),
+    rows.find((r) => /ceph/i.test(r.name)),
+  ];
+  const cpu = (row: Row, m: Measure) => {
+    const ms = row.cpu[m];
+    return ms === undefined ? '–' : ms.toFixed(ms >= 10 ? 0 : 2);
+  };
+  return [
+    `### ${CLIENT_TITLES[kind]}`,
+    '',
+    `| measure | ${rows.map((r) => r.name).join(' | ')} | gateway ÷ s3rver | gateway ÷ Ceph |`,
+    `|---|${rows.map(() => '---:').join('|')}|---:|---:|`,
+    ...MEASURES.map(
+      ([m, label]) =>
+        `| ${label} | ${rows.map((r) => fmt(r.rate[m])).join(' | ')} | ${ratio(gateway.rate[m], s3rver?.rate[m])} | ${ratio(gateway.rate[m], ceph?.rate[m])} |`,
+    ),
+    '',
+    `| server CPU ms per request | ${rows.map((r) => r.name).join(' | ')} | s3rver ÷ gateway |`,
+    `|---|${rows.map(() => '---:').join('|')}|---:|`,
+    ...MEASURES.map(
+      ([m, , label]) =>
+        `| ${label} | ${rows.map((r) => cpu(r, m)).join(' | ')} | ${ratio(s3rver?.cpu[m], gateway.cpu[m])} |`,
+    ),
+    '',
+  ];
+}
+
 async function main(): Promise<void> {
   const loadBefore = loads();
-  const rows: Row[] = [];
-  const starters: [string, () => Promise<S3Server>][] = [
-    ['gateway', () => startChild('gateway')],
-    ['gateway-durable', () => startChild('gateway-durable')],
-    ['s3rver', () => startChild('s3rver')],
-  ];
-  if (!process.env.BENCH_SKIP_CEPH) starters.push(['ceph', () => startCephRgw('bench')]);
-  for (const [label, start] of starters) {
-    let server: S3Server;
+  const clients = (process.env.BENCH_CLIENTS ?? 'sdk,light').split(',') as ClientKind[];
+  const wanted = (process.env.BENCH_SERVERS ?? 'gateway,gateway-durable,s3rver,ceph,bare').split(',');
+  const servers = wanted.filter((s) => !(s === 'ceph' && process.env.BENCH_SKIP_CEPH));
+  const rows = new Map<ClientKind, Row[]>(clients.map((c) => [c, []]));
+  for (const label of servers) {
+    let server: BenchServer;
     try {
-      server = await start();
+      server = label === 'ceph' ? await startCephRgw('bench') : await startChild(label);
     } catch (err) {
       process.stderr.write(`${label} did not start: ${(err as Error).message}\n`);
       continue;
     }
     try {
       if (label === 'ceph') {
-        const s3 = clientFor(server);
+        const s3 = sdkClient(server);
         await s3.send(new CreateBucketCommand({ Bucket: server.bucket })).catch(() => {});
         s3.destroy();
       }
-      rows.push(await measure(server));
+      for (const kind of clients) rows.get(kind)!.push(await measure(server, kind));
     } finally {
       await server.stop();
     }
   }
-  const [gateway, s3rver, ceph] = [
-    rows[0]!,
-    rows.find((r) => r.name === 's3rver'),
-    rows.find((r) => /ceph/i.test(r.name)),
-  ];
-  const measures: [Measure, string, string][] = [
-    ['putSeq', '4 KiB PUT req/s (1)', '4 KiB PUT (1)'],
-    ['getSeq', '4 KiB GET req/s (1)', '4 KiB GET (1)'],
-    ['putPar', `4 KiB PUT req/s (${IN_FLIGHT})`, `4 KiB PUT (${IN_FLIGHT})`],
-    ['getPar', `4 KiB GET req/s (${IN_FLIGHT})`, `4 KiB GET (${IN_FLIGHT})`],
-    ['putLarge', '64 MiB PUT MiB/s', '64 MiB PUT'],
-    ['getLarge', '64 MiB GET MiB/s', '64 MiB GET'],
-  ];
-  const cpu = (row: Row, m: Measure) => {
-    const ms = row.cpu[m];
-    return ms === undefined || Number.isNaN(ms) ? '–' : ms.toFixed(ms >= 10 ? 0 : 2);
-  };
   const out = [
-    `Gateway benchmark — ${cpus().length} CPUs, Node ${process.version}, ${BENCH_MS} ms per measurement, ` +
-      `load average ${loadBefore} before, ${loads()} after; each server in its own process; ratios use the first row`,
+    `Gateway benchmark — ${cpus().length} CPUs, Node ${process.version}, ${BENCH_MS} ms per measurement` +
+      `${REPEAT > 1 ? ` (median of ${REPEAT})` : ''}, load average ${loadBefore} before, ${loads()} after; ` +
+      'each server in its own process; ratios use the first row',
     '',
-    `| measure | ${rows.map((r) => r.name).join(' | ')} | gateway ÷ s3rver | gateway ÷ Ceph |`,
-    `|---|${rows.map(() => '---:').join('|')}|---:|---:|`,
-    ...measures.map(
-      ([m, label]) =>
-        `| ${label} | ${rows.map((r) => fmt(r.rate[m])).join(' | ')} | ${ratio(gateway.rate[m], s3rver?.rate[m])} | ${ratio(gateway.rate[m], ceph?.rate[m])} |`,
-    ),
+    'Server CPU time per request is user + system time of the server process, all threads (lower is',
+    'better; Ceph RGW runs outside this process tree and is not measured). Unlike requests per second, it',
+    "depends far less on the machine's load. The bare node:http server stores nothing: its rates are the",
+    "client's ceiling.",
     '',
-    'Server CPU time per request in ms (user + system, all threads; lower is better; Ceph RGW runs outside',
-    "this process tree and is not measured). Unlike requests per second, this depends far less on the machine's load.",
-    '',
-    `| server CPU ms per request | ${rows.map((r) => r.name).join(' | ')} | s3rver ÷ gateway |`,
-    `|---|${rows.map(() => '---:').join('|')}|---:|`,
-    ...measures.map(([m, , label]) => {
-      const mine = gateway.cpu[m];
-      const theirs = s3rver?.cpu[m];
-      return `| ${label} | ${rows.map((r) => cpu(r, m)).join(' | ')} | ${mine && theirs ? `${(theirs / mine).toFixed(2)}×` : '–'} |`;
-    }),
+    ...clients.flatMap((kind) => tables(kind, rows.get(kind)!)),
   ];
   process.stdout.write(`${out.join('\n')}\n`);
 }

@@ -129,17 +129,25 @@ export async function getObject(ctx: RequestContext, bucket: ServedBucket, head:
     }
     const status = range ? 206 : 200;
     const length = range ? range.end - range.start + 1 : object.size;
-    ctx.res.writeHead(status, {
-      ...headers,
-      'content-length': length,
-      ...(range ? { 'content-range': `bytes ${range.start}-${range.end}/${object.size}` } : {}),
-    });
+    if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;
+    // a small body is read whole before the head goes out: no stream to set up, one write, and a
+    // failed read still gets an S3 error answer
+    if (length <= WHOLE_BODY) {
+      const bytes = await result!.bytes();
+      ctx.res.writeHead(status, { ...headers, 'content-length': bytes.byteLength });
+      ctx.res.end(bytes);
+      return;
+    }
+    ctx.res.writeHead(status, { ...headers, 'content-length': length });
   } catch (err) {
     await result?.body.cancel().catch(() => {});
     throw err;
   }
   await pump(result!.body, ctx.res);
 }
+
+/** Bodies up to this size are sent with one write instead of streamed. */
+const WHOLE_BODY = 256 * 1024;
 
 /**
  * Copies a body to the response with backpressure (waits for 'drain'), reading the web stream

@@ -52,7 +52,7 @@ export function resolveTarget(
   const mark = url.indexOf('?');
   const rawPath = mark < 0 ? url : url.slice(0, mark);
   const query = parseQuery(mark < 0 ? '' : url.slice(mark + 1));
-  const hostname = (host ?? '').replace(/:\d+$/, '').toLowerCase();
+  const hostname = hostSuffixes.length === 0 ? '' : (host ?? '').replace(/:\d+$/, '').toLowerCase();
   const suffix = hostSuffixes.find((s) => hostname.endsWith(`.${s.toLowerCase()}`));
   if (suffix) {
     const bucket = hostname.slice(0, -suffix.length - 1);

@@ -144,42 +144,43 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   function handler(req: IncomingMessage, res: ServerResponse): void {
-    const started = performance.now();
+    const started = options.logger ? performance.now() : 0;
     const requestId = idPrefix + (requests++ % 0x100000000).toString(16).toUpperCase().padStart(8, '0');
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('server', 'bucketkit');
     let code: string | undefined;
-    handle(req, res)
-      .catch((err: unknown) => {
-        const reply = toS3Error(err);
-        code = reply.code;
-        if (reply.status >= 500) log('error', 'gateway', `${req.method} ${req.url} failed`, { error: err });
-        if (res.headersSent) {
-          res.destroy();
-          return;
-        }
-        // an unread body of any size: close the connection rather than read it all
-        if (!req.complete) res.setHeader('connection', 'close');
-        const body =
-          req.method === 'HEAD'
-            ? undefined
-            : toXml(
-                'Error',
-                {
-                  Code: reply.code,
-                  Message: reply.message,
-                  ...(reply.key !== undefined ? { Key: reply.key } : {}),
-                  ...(reply.bucket !== undefined ? { BucketName: reply.bucket } : {}),
-                  Resource: (req.url ?? '/').split('?')[0],
-                  RequestId: requestId,
-                },
-                null,
-              );
-        send(res, reply.status, body === undefined ? {} : { 'content-type': 'application/xml' }, body);
-        if (!req.complete) req.resume();
-      })
-      .finally(() => {
-        options.logger?.({
+    const handled = handle(req, res).catch((err: unknown) => {
+      const reply = toS3Error(err);
+      code = reply.code;
+      if (reply.status >= 500) log('error', 'gateway', `${req.method} ${req.url} failed`, { error: err });
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      // an unread body of any size: close the connection rather than read it all
+      if (!req.complete) res.setHeader('connection', 'close');
+      const body =
+        req.method === 'HEAD'
+          ? undefined
+          : toXml(
+              'Error',
+              {
+                Code: reply.code,
+                Message: reply.message,
+                ...(reply.key !== undefined ? { Key: reply.key } : {}),
+                ...(reply.bucket !== undefined ? { BucketName: reply.bucket } : {}),
+                Resource: (req.url ?? '/').split('?')[0],
+                RequestId: requestId,
+              },
+              null,
+            );
+      send(res, reply.status, body === undefined ? {} : { 'content-type': 'application/xml' }, body);
+      if (!req.complete) req.resume();
+    });
+    const logger = options.logger;
+    if (logger) {
+      void handled.finally(() => {
+        logger({
           method: req.method ?? '',
           url: req.url ?? '',
           status: res.statusCode,
@@ -187,6 +188,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           ...(code ? { code } : {}),
         });
       });
+    }
   }
 
   return {

@@ -1,40 +1,59 @@
-import { mkdir, rmdir, stat, unlink } from 'node:fs/promises';
+import { closeSync, mkdirSync, openSync, renameSync, rmdirSync, unlinkSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bkError, throwIfAborted } from '../errors.js';
 import { log } from '../logger.js';
+import { isMissing } from './file-io.js';
 
 /** A lock older than this is taken to belong to a crashed process and is broken. */
 const STALE_AFTER_MS = 30_000;
 const GIVE_UP_AFTER_MS = 60_000;
 
 /**
- * Runs `work` while holding an exclusive lock. The lock is a directory: `mkdir` is atomic across
- * processes on a local filesystem (like `O_CREAT|O_EXCL`) and takes one syscall to take and one to
- * release, so this serialises writers in every process sharing the folder.
+ * A held lock. Its file is new and open for writing: write the next record into it, then `commit`
+ * renames it over the record, which publishes the record and releases the lock in one syscall.
+ */
+export interface HeldLock {
+  /** The lock file's descriptor (closed by `commit` or when the work ends). */
+  fd: number;
+  /** Renames the lock file to `path` (atomically replacing it); the lock is released. */
+  commit(path: string): void;
+}
+
+/**
+ * Runs `work` while holding an exclusive lock. The lock is a file created with `O_EXCL`, atomic
+ * across processes on a local filesystem, so this serialises writers in every process sharing the
+ * folder. A writer usually ends by committing the lock file as the new record: the lock then costs
+ * no syscall of its own. Both syscalls are synchronous: a thread-pool round trip costs more.
+ * (A lock left as a directory by an older version is honoured and broken the same way.)
  *
  * @example
  * ```ts
- * await withFileLock('/data/a~l', () => rename(tmp, record));
+ * await withFileLock('/data/a~l', (lock) => {
+ *   writeChunksNow(lock.fd, [recordBytes]);
+ *   lock.commit('/data/a~');
+ * });
  * ```
  */
 export async function withFileLock<T>(
   path: string,
-  work: () => Promise<T>,
-  signal?: AbortSignal,
+  work: (lock: HeldLock) => T | Promise<T>,
+  options: { signal?: AbortSignal | undefined; makeDir?: boolean } = {},
 ): Promise<T> {
   const started = Date.now();
   let delay = 1;
+  let fd: number;
   for (;;) {
-    throwIfAborted(signal);
-    try {
-      await mkdir(path);
+    throwIfAborted(options.signal);
+    const taken = take(path, options.makeDir === true);
+    if (taken !== undefined) {
+      fd = taken;
       break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
     if (await isStale(path)) {
       log('warn', 'storage.file', 'broke a stale lock (a writer crashed while holding it)', { path });
-      await release(path);
+      release(path);
       continue;
     }
     if (Date.now() - started > GIVE_UP_AFTER_MS) {
@@ -47,16 +66,51 @@ export async function withFileLock<T>(
     await sleep(Math.random() * delay);
     delay = Math.min(delay * 2, 20);
   }
+  let open = true;
+  let held = true;
+  const lock: HeldLock = {
+    fd,
+    commit(to) {
+      if (!held) throw bkError('InvalidArgument', `the lock ${path} was already committed`);
+      closeSync(fd);
+      open = false;
+      renameSync(path, to);
+      held = false;
+    },
+  };
   try {
-    return await work();
+    return await work(lock);
   } finally {
-    await release(path);
+    if (open) closeSync(fd);
+    // after a commit another writer may hold a new lock of this name: never remove it
+    if (held) release(path);
   }
 }
 
-/** Removes a lock; one left as a file by an older version is removed too. */
-async function release(path: string): Promise<void> {
-  await rmdir(path).catch(() => unlink(path).catch(() => {}));
+/** The lock's descriptor, or undefined when another writer holds it. */
+function take(path: string, makeDir: boolean): number | undefined {
+  try {
+    return openSync(path, 'wx');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return undefined;
+    if (!makeDir || !isMissing(err)) throw err;
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  return take(path, false);
+}
+
+/** Removes a lock: a file, or a directory left by an older version. */
+function release(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    try {
+      rmdirSync(path);
+    } catch {
+      // already gone
+    }
+  }
 }
 
 async function isStale(path: string): Promise<boolean> {

@@ -1,23 +1,34 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Dirent } from 'node:fs';
-import { link, mkdir, readdir, rename, unlink } from 'node:fs/promises';
+import { closeSync, type Dirent, unlinkSync } from 'node:fs';
+import { link, mkdir, readdir, unlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { BucketkitError, bkError, throwIfAborted } from '../errors.js';
-import { chunksOf, getResult, streamOf } from './body.js';
+import { chunksOf, concatBytes, getResult, readUpTo, streamOf } from './body.js';
 import {
   closeFd,
   fsync,
   isMissing,
   openCreating,
+  openCreatingNow,
   openFile,
+  readSmallNow,
   readStream,
-  readText,
   readWhole,
+  SMALL_FILE,
   writeBytes,
-  writeNewFile,
+  writeChunksNow,
 } from './file-io.js';
 import { withFileLock } from './file-lock.js';
 import { keyToPath, kindOfName, listingRoot, pathToKey } from './file-paths.js';
+import {
+  INLINE_MAX,
+  type ObjectRecord,
+  readRecord,
+  readRecordNow,
+  type StoredRecord,
+  toInfo,
+  writeRecordNow,
+} from './file-record.js';
 import { applyListing } from './listing.js';
 import type {
   Abortable,
@@ -29,7 +40,6 @@ import type {
   ListEntry,
   ListedObject,
   ListOptions,
-  Metadata,
   ObjectInfo,
   PutOptions,
   PutResult,
@@ -52,18 +62,6 @@ export interface FileStorageOptions {
   durable?: boolean;
 }
 
-/** The record file that commits an object: its rename is the moment a write becomes visible. */
-interface ObjectRecord {
-  v: 1;
-  key: string;
-  data: string;
-  etag: string;
-  size: number;
-  lastModified: number;
-  contentType?: string;
-  metadata: Metadata;
-}
-
 interface Location {
   dir: string;
   base: string;
@@ -72,9 +70,9 @@ interface Location {
 }
 
 /**
- * The embedded default: objects in a local folder. Writes are atomic (data file, then a record
- * renamed into place), conditional writes hold across processes sharing the folder, and no key can
- * reach outside `root`.
+ * The embedded default: objects in a local folder. Writes are atomic (a data file, then a record
+ * renamed into place; objects up to 16 KiB live inside the record), conditional writes hold across
+ * processes sharing the folder, and no key can reach outside `root`.
  *
  * @example
  * ```ts
@@ -100,123 +98,138 @@ class FileStorage implements StoragePort {
     return { conditionalWrites: true, multipart: false, presign: false };
   }
 
+  // paths of recently used keys: mapping a key costs more than the record read of a small GET
+  private readonly located = new Map<string, Location>();
+
   private locate(key: string): Location {
+    const known = this.located.get(key);
+    if (known) return known;
     assertValidKey(key);
     const { dirs, base } = keyToPath(key);
     const dir = join(this.root, ...dirs);
     if (dir !== this.root && !dir.startsWith(this.root + sep)) {
       throw bkError('InvalidKey', `key "${key}" maps outside the storage root`, { details: { key } });
     }
-    return { dir, base, record: join(dir, `${base}~`), lock: join(dir, `${base}~l`) };
+    const at = { dir, base, record: join(dir, `${base}~`), lock: join(dir, `${base}~l`) };
+    if (this.located.size >= LOCATED_MAX) this.located.delete(this.located.keys().next().value as string);
+    this.located.set(key, at);
+    return at;
   }
 
   async put(key: string, body: Body, options: PutOptions = {}): Promise<PutResult> {
     const at = this.locate(key);
     assertValidMetadata(options.metadata);
-    const dataName = `${at.base}~d${randomBytes(8).toString('hex')}`;
+    const chunks = chunksOf(body, options);
+    const head = await readUpTo(chunks, INLINE_MAX);
+    const record = (etag: string, size: number, data?: string): ObjectRecord => ({
+      v: 1,
+      key,
+      ...(data === undefined ? {} : { data }),
+      etag,
+      size,
+      lastModified: Date.now(),
+      metadata: { ...options.metadata },
+      ...(options.contentType ? { contentType: options.contentType } : {}),
+    });
+    if (head.done) {
+      // small: the bytes go inside the record, one file for the whole write
+      throwIfAborted(options.signal);
+      const bytes = concatBytes(head.chunks, head.size);
+      const etag = createHash('md5').update(bytes).digest('hex');
+      await this.commit(at, record(etag, head.size), options, bytes);
+      return { etag, size: head.size };
+    }
+    const dataName = `${at.base}~d${uniqueSuffix()}`;
     const dataPath = join(at.dir, dataName);
     let committed = false;
     try {
-      const { etag, size } = await this.writeData(at.dir, dataPath, body, options);
-      const record: ObjectRecord = {
-        v: 1,
-        key,
-        data: dataName,
-        etag,
-        size,
-        lastModified: Date.now(),
-        metadata: { ...options.metadata },
-        ...(options.contentType ? { contentType: options.contentType } : {}),
-      };
-      await this.commit(at, record, options);
+      const { etag, size } = await this.writeData(at.dir, dataPath, head, chunks, options);
+      await this.commit(at, record(etag, size, dataName), options);
       committed = true;
       return { etag, size };
     } finally {
-      if (!committed) await unlink(dataPath).catch(() => {});
+      if (!committed) {
+        unlinkQuietly(dataPath);
+        // stopped early (a disk error, an abort): tell the body's producer nobody reads any more
+        await chunks.return(undefined).catch(() => {});
+      }
     }
   }
 
-  private async writeData(dir: string, path: string, body: Body, options: PutOptions): Promise<PutResult> {
+  /** Writes a data file: the chunks read so far, then the rest of the body. */
+  private async writeData(
+    dir: string,
+    path: string,
+    head: { chunks: Uint8Array[]; size: number },
+    rest: AsyncIterator<Uint8Array>,
+    options: PutOptions,
+  ): Promise<PutResult> {
     const hash = createHash('md5');
-    let size = 0;
-    // opened while the first chunk arrives
-    const opening = openCreating(dir, path);
-    opening.catch(() => {}); // awaited below, also when the body fails first
-    try {
-      // one write per chunk as it comes: measured faster than gathering chunks into larger writes
-      for await (const chunk of chunksOf(body, options)) {
-        hash.update(chunk);
-        size += chunk.byteLength;
-        await writeBytes(await opening, chunk);
+    for (const chunk of head.chunks) hash.update(chunk);
+    let size = head.size;
+    const more = await readUpTo(rest, SMALL_FILE - size);
+    for (const chunk of more.chunks) hash.update(chunk);
+    size += more.size;
+    if (more.done) {
+      // a small file: synchronous syscalls (see file-io.ts)
+      throwIfAborted(options.signal);
+      const fd = openCreatingNow(dir, path);
+      try {
+        writeChunksNow(fd, head.chunks);
+        writeChunksNow(fd, more.chunks);
+        if (this.durable) await fsync(fd);
+      } finally {
+        closeSync(fd);
       }
-      const fd = await opening;
+      return { etag: hash.digest('hex'), size };
+    }
+    const fd = await openCreating(dir, path);
+    try {
+      for (const chunk of [...head.chunks, ...more.chunks]) await writeBytes(fd, chunk);
+      // one write per chunk as it comes: measured faster than gathering chunks into larger writes
+      for (let next = await rest.next(); !next.done; next = await rest.next()) {
+        hash.update(next.value);
+        size += next.value.byteLength;
+        await writeBytes(fd, next.value);
+      }
       throwIfAborted(options.signal);
       if (this.durable) await fsync(fd);
     } finally {
-      const fd = await opening.catch(() => undefined);
-      if (fd !== undefined) await closeFd(fd);
+      await closeFd(fd);
     }
     return { etag: hash.digest('hex'), size };
   }
 
-  /** Swaps the record in under the key's lock, checking preconditions against the current record. */
+  /**
+   * Writes the record into the key's lock file and, if the preconditions hold against the current
+   * record, renames it into place: one file and one rename per commit. `inline` bytes go inside the
+   * record (and are synced with it when durable).
+   */
   private async commit(
     at: Location,
     record: ObjectRecord,
     conditions: { ifNoneMatch?: '*'; ifMatch?: string; signal?: AbortSignal },
+    inline?: Uint8Array,
   ): Promise<void> {
-    const temp = join(at.dir, `${at.base}~t${randomBytes(8).toString('hex')}`);
-    // the record is written while the lock is taken and the current record read: fewer round trips
-    const writing = writeNewFile(temp, Buffer.from(JSON.stringify(record)));
-    writing.catch(() => {}); // awaited below; a lock failure must not leave it unobserved
-    let replaced: ObjectRecord | undefined;
-    let renamed = false;
-    let dropping: Promise<void> | undefined;
-    try {
-      await withFileLock(
-        at.lock,
-        async () => {
-          const current = await this.readRecord(at.record);
-          checkPreconditions(record.key, current?.etag, conditions);
-          await writing;
-          await rename(temp, at.record);
-          renamed = true;
-          replaced = current;
-          // the old data is unreachable now: delete it while the lock is released
-          if (replaced) dropping = unlink(join(at.dir, replaced.data)).catch(() => {});
-        },
-        conditions.signal,
-      );
-    } finally {
-      if (!renamed) {
-        await writing.catch(() => {});
-        await unlink(temp).catch(() => {});
-      }
-    }
-    await dropping;
+    await withFileLock(
+      at.lock,
+      async (lock) => {
+        const current = readRecordNow(at.record)?.record;
+        checkPreconditions(record.key, current?.etag, conditions);
+        writeRecordNow(lock.fd, record, inline);
+        if (inline && this.durable) await fsync(lock.fd);
+        lock.commit(at.record);
+        // the old data is unreachable now
+        if (current?.data !== undefined) unlinkQuietly(join(at.dir, current.data));
+      },
+      { signal: conditions.signal, makeDir: true },
+    );
   }
 
-  private async readRecord(path: string): Promise<ObjectRecord | undefined> {
-    let text: string;
-    try {
-      text = await readText(path);
-    } catch (err) {
-      if (isMissing(err)) return undefined;
-      throw err;
-    }
-    try {
-      return JSON.parse(text) as ObjectRecord;
-    } catch (cause) {
-      throw bkError('Corrupt', `object record ${path} is not valid JSON; restore it or delete the key`, {
-        cause,
-      });
-    }
-  }
-
-  private async mustReadRecord(key: string, at: Location): Promise<ObjectRecord> {
-    const record = await this.readRecord(at.record);
-    if (!record) throw bkError('NotFound', `no object "${key}" in ${this.name}`, { details: { key } });
-    return record;
+  private mustReadRecord(key: string, at: Location): StoredRecord {
+    const stored = readRecordNow(at.record);
+    if (!stored) throw bkError('NotFound', `no object "${key}" in ${this.name}`, { details: { key } });
+    return stored;
   }
 
   async get(key: string, options: GetOptions = {}): Promise<GetResult> {
@@ -224,34 +237,36 @@ class FileStorage implements StoragePort {
     // A writer may replace the record and delete the old data between our two reads: retry.
     for (let attempt = 0; ; attempt++) {
       throwIfAborted(options.signal);
-      const record = await this.mustReadRecord(key, at);
+      const { record, inline } = this.mustReadRecord(key, at);
       checkPreconditions(key, record.etag, { ifMatch: options.ifMatch });
       const range = options.range ? resolveRange(options.range, record.size, key) : undefined;
-      let fd: number;
+      const info = toInfo(record);
+      const start = range?.start ?? 0;
+      const length = record.size === 0 ? 0 : (range ? range.end + 1 : record.size) - start;
+      let bytes: Uint8Array | undefined;
+      let fd: number | undefined;
       try {
-        fd = await openFile(join(at.dir, record.data), 'r');
+        if (inline) bytes = inline.subarray(start, start + length);
+        else if (length <= SMALL_FILE) bytes = readSmallNow(join(at.dir, record.data!), start, length, key);
+        else fd = await openFile(join(at.dir, record.data!), 'r');
       } catch (err) {
         if (isMissing(err) && attempt < 20) continue;
         throw err;
       }
-      const info = toInfo(record);
-      if (record.size === 0) {
-        await closeFd(fd);
-        return getResult(info, streamOf(new Uint8Array(0)));
+      if (bytes) {
+        const whole = bytes;
+        return getResult(info, { stream: () => streamOf(whole), bytes: async () => whole }, range);
       }
-      const start = range?.start ?? 0;
-      const length = (range ? range.end + 1 : record.size) - start;
       if (length <= SMALL_READ) {
-        return getResult(info, streamOf(await readWhole(fd, start, length, key)), range);
+        return getResult(info, streamOf(await readWhole(fd!, start, length, key)), range);
       }
-      const stream = readStream(fd, start, length, options.signal);
-      return getResult(info, stream, range);
+      return getResult(info, readStream(fd!, start, length, options.signal), range);
     }
   }
 
   async head(key: string, options: Abortable = {}): Promise<ObjectInfo> {
     throwIfAborted(options.signal);
-    return toInfo(await this.mustReadRecord(key, this.locate(key)));
+    return toInfo(this.mustReadRecord(key, this.locate(key)).record);
   }
 
   async *list(options: ListOptions = {}): AsyncGenerator<ListEntry> {
@@ -279,7 +294,7 @@ class FileStorage implements StoragePort {
       if (entry.isDirectory() && (kind === 'directory' || kind === 'continuation')) {
         await this.collect([...dirs, entry.name], into, signal);
       } else if (entry.isFile() && kind === 'record') {
-        const record = await this.readRecord(join(dir, entry.name));
+        const record = (await readRecord(join(dir, entry.name)))?.record;
         if (!record || safeKey(dirs, entry.name.slice(0, -1)) !== record.key) continue;
         into.push({
           type: 'object',
@@ -295,23 +310,24 @@ class FileStorage implements StoragePort {
   async delete(key: string, options: Abortable = {}): Promise<void> {
     const at = this.locate(key);
     throwIfAborted(options.signal);
-    let removed: ObjectRecord | undefined;
     await withFileLock(
       at.lock,
-      async () => {
-        // a damaged record is deleted too: that is the way out the Corrupt error points to
-        removed = await this.readRecord(at.record).catch((err) => {
+      () => {
+        let removed: ObjectRecord | undefined;
+        try {
+          removed = readRecordNow(at.record)?.record;
+        } catch (err) {
+          // a damaged record is deleted too: that is the way out the Corrupt error points to
           if (!BucketkitError.is(err, 'Corrupt')) throw err;
-          return undefined;
-        });
-        await unlink(at.record).catch(() => {});
+        }
+        unlinkQuietly(at.record);
+        if (removed?.data !== undefined) unlinkQuietly(join(at.dir, removed.data));
       },
-      options.signal,
+      { signal: options.signal },
     ).catch((err) => {
       // deleting under a folder that does not exist: nothing to delete
       if (!isMissing(err)) throw err;
     });
-    if (removed) await unlink(join(at.dir, removed.data)).catch(() => {});
   }
 
   deleteMany(
@@ -326,34 +342,37 @@ class FileStorage implements StoragePort {
     const to = this.locate(destination);
     assertValidMetadata(options.metadata);
     throwIfAborted(options.signal);
-    const original = await this.mustReadRecord(source, from);
+    const { record: original, inline } = this.mustReadRecord(source, from);
     checkPreconditions(source, original.etag, { ifMatch: options.ifSourceMatch });
     await mkdir(to.dir, { recursive: true });
-    const dataName = `${to.base}~d${randomBytes(8).toString('hex')}`;
-    // data files are never modified once written, so a hard link is a safe, instant copy
-    await link(join(from.dir, original.data), join(to.dir, dataName)).catch((err) => {
-      if (isMissing(err))
-        throw bkError('NotFound', `"${source}" was deleted during the copy`, { details: { key: source } });
-      throw err;
-    });
+    const dataName = inline ? undefined : `${to.base}~d${uniqueSuffix()}`;
+    if (dataName !== undefined) {
+      // data files are never modified once written, so a hard link is a safe, instant copy
+      await link(join(from.dir, original.data!), join(to.dir, dataName)).catch((err) => {
+        if (isMissing(err))
+          throw bkError('NotFound', `"${source}" was deleted during the copy`, { details: { key: source } });
+        throw err;
+      });
+    }
     const contentType = options.metadata
       ? options.contentType
       : (options.contentType ?? original.contentType);
     const record: ObjectRecord = {
       ...original,
       key: destination,
-      data: dataName,
       lastModified: Date.now(),
       metadata: { ...(options.metadata ?? original.metadata) },
       ...(contentType ? { contentType } : {}),
     };
+    if (dataName === undefined) delete record.data;
+    else record.data = dataName;
     if (!contentType) delete record.contentType;
     let committed = false;
     try {
-      await this.commit(to, record, options);
+      await this.commit(to, record, options, inline);
       committed = true;
     } finally {
-      if (!committed) await unlink(join(to.dir, dataName)).catch(() => {});
+      if (!committed && dataName !== undefined) await unlink(join(to.dir, dataName)).catch(() => {});
     }
     return { etag: record.etag, size: record.size };
   }
@@ -361,15 +380,23 @@ class FileStorage implements StoragePort {
 
 /** Objects up to this size are read with one call instead of a stream. */
 const SMALL_READ = 256 * 1024;
-function toInfo(record: ObjectRecord): ObjectInfo {
-  return {
-    key: record.key,
-    size: record.size,
-    etag: record.etag,
-    lastModified: new Date(record.lastModified),
-    metadata: { ...record.metadata },
-    ...(record.contentType ? { contentType: record.contentType } : {}),
-  };
+/** How many keys' paths a port remembers. */
+const LOCATED_MAX = 4096;
+
+// Names of data files: unique across processes (a random prefix) and cheap per write (a counter).
+const processTag = randomBytes(6).toString('hex');
+let written = 0;
+function uniqueSuffix(): string {
+  written++;
+  return `${processTag}${written.toString(16)}`;
+}
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone, or never made
+  }
 }
 
 /** The key a record's path decodes to, or undefined for names that are not ours. */

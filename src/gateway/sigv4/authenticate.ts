@@ -23,12 +23,19 @@ function single(headers: Headers, name: string): string | undefined {
   return Array.isArray(value) ? value.join(',') : value;
 }
 
+// requests of the same second carry the same date: remember the last one parsed
+let lastAmzDate: { text: string; ms: number | undefined } = { text: '', ms: undefined };
+
 function parseAmzDate(value: string | undefined): number | undefined {
-  const m = value === undefined ? null : /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
+  if (value === undefined) return undefined;
+  if (value === lastAmzDate.text) return lastAmzDate.ms;
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(value);
   if (!m) return undefined;
   const [y, mo, d, h, mi, s] = m.slice(1).map(Number) as [number, number, number, number, number, number];
   const ms = Date.UTC(y, mo - 1, d, h, mi, s);
-  return new Date(ms).getUTCDate() === d ? ms : undefined;
+  const valid = new Date(ms).getUTCDate() === d ? ms : undefined;
+  lastAmzDate = { text: value, ms: valid };
+  return valid;
 }
 
 function toAmzDate(ms: number): string {

@@ -63,6 +63,33 @@ function parseSignedHeaders(value: string, failure: Failure): string[] {
  * ```
  */
 export function parseAuthorization(header: string): SignatureClaims {
+  // A client sends the same header but for its Signature on every request of a day: the rest is
+  // parsed once. The key is the header without the signature's value.
+  const at = header.indexOf('Signature=');
+  const cacheable = at > 0 && ' ,'.includes(header[at - 1]!) && header.indexOf('Signature=', at + 1) < 0;
+  const end = cacheable ? header.indexOf(',', at) : -1;
+  const key = cacheable ? header.slice(0, at + 10) + (end < 0 ? '' : header.slice(end)) : undefined;
+  const known = key === undefined ? undefined : parsedHeaders.get(key);
+  if (known) {
+    const signature = header.slice(at + 10, end < 0 ? undefined : end).trim();
+    if (!SIGNATURE.test(signature)) {
+      throw s3Error('AuthorizationHeaderMalformed', 'the Signature must be 64 lower-case hex digits');
+    }
+    return { ...known, signature };
+  }
+  const claims = parseAuthorizationFields(header);
+  if (key !== undefined) {
+    if (parsedHeaders.size >= MAX_PARSED) parsedHeaders.delete(parsedHeaders.keys().next().value as string);
+    parsedHeaders.set(key, { ...claims, signature: '' });
+  }
+  return claims;
+}
+
+const SIGNATURE = /^[0-9a-f]{64}$/;
+const MAX_PARSED = 256;
+const parsedHeaders = new Map<string, SignatureClaims>();
+
+function parseAuthorizationFields(header: string): SignatureClaims {
   const value = header.trim();
   const space = value.indexOf(' ');
   const algorithm = space < 0 ? value : value.slice(0, space);
@@ -90,7 +117,7 @@ export function parseAuthorization(header: string): SignatureClaims {
       'the Authorization header needs Credential, SignedHeaders and Signature',
     );
   }
-  if (!/^[0-9a-f]{64}$/.test(signature)) {
+  if (!SIGNATURE.test(signature)) {
     throw s3Error('AuthorizationHeaderMalformed', 'the Signature must be 64 lower-case hex digits');
   }
   return {
