@@ -85,14 +85,20 @@ async function uploadSpeculatively(
   const counter = known.manifest.next;
   const keys = datarangeKeys(dataset.name, claim.first, claim.last, counter);
   const written: string[] = [];
-  const reservation = reserve(dataset, { ...claim, counter }, options);
   const data = [
     [keys.data, bytes, 'application/x-tar'],
     [keys.index, index, 'application/octet-stream'],
   ] as const;
-  const writes = data.map(([key, body, type]) =>
-    writeCreateOnly(dataset, key, body, type, written, options, true),
-  );
+  const write = ([key, body, type]: (typeof data)[number]) =>
+    writeCreateOnly(dataset, key, body, type, written, options, true);
+  // The small writes go out first and the archive one turn of the event loop later: hashing it (MD5,
+  // SHA-256 for a signature) holds the thread for milliseconds, and the small requests are better
+  // done by then than competing with the archive's transfer.
+  const reservation = reserve(dataset, { ...claim, counter }, options);
+  const indexWrite = write(data[1]);
+  for (const early of [reservation, indexWrite]) early.catch(() => {}); // settled below, not unhandled
+  await new Promise<void>((resolve) => setTimeout(resolve, 0));
+  const writes = [write(data[0]), indexWrite];
   // Everything settles before any cleanup, so a write still in flight cannot land after its delete.
   // The writes are not cut short when the reservation fails: only a settled create-only write says
   // whose object the key holds (a rival that predicted this counter for this range writes the same key).
