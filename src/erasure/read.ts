@@ -1,6 +1,6 @@
 import { crc32 } from 'node:zlib';
 import { bkError, throwIfAborted } from '../errors.js';
-import type { StoragePort } from '../storage/index.js';
+import { concatBytes, type StoragePort } from '../storage/index.js';
 import type { ErasureCodec } from './codec.js';
 import { CHECKSUM_BYTES, geometry, type Manifest, shardKey } from './layout.js';
 import type { WorkerPool } from './pool.js';
@@ -28,6 +28,20 @@ export async function readBlocks(
   last: number,
   signal?: AbortSignal,
 ): Promise<Uint8Array> {
+  return concatBytes(await readBlockChunks(context, manifest, first, last, signal));
+}
+
+/**
+ * `readBlocks` as the chunks the object's bytes are made of, in order, without joining them: views of
+ * the shard bytes as read where no block needed rebuilding.
+ */
+export async function readBlockChunks(
+  context: ReadContext,
+  manifest: Manifest,
+  first: number,
+  last: number,
+  signal?: AbortSignal,
+): Promise<Uint8Array[]> {
   const { ports, codec } = context;
   const k = codec.dataShards;
   const n = ports.length;
@@ -123,12 +137,9 @@ async function assemble(
   first: number,
   last: number,
   pool: WorkerPool | undefined,
-): Promise<Uint8Array> {
+): Promise<Uint8Array[]> {
   const k = codec.dataShards;
-  let total = 0;
-  for (let b = first; b <= last; b++) total += g.blockLength(b);
-  const out = new Uint8Array(total);
-  let offset = 0;
+  const out: Uint8Array[] = [];
   for (let b = first; b <= last; b++) {
     let shards = good.map((shard) => shard[b]);
     if (shards.slice(0, k).some((s) => !s)) {
@@ -140,8 +151,7 @@ async function assemble(
     const length = g.blockLength(b);
     for (let i = 0; i < k; i++) {
       const take = Math.max(0, Math.min(g.shardLength(b), length - i * g.shardLength(b)));
-      out.set(shards[i]!.subarray(0, take), offset);
-      offset += take;
+      if (take > 0) out.push(shards[i]!.subarray(0, take));
     }
   }
   return out;

@@ -27,7 +27,7 @@ import { type Manifest, newVersion } from './layout.js';
 import { listErasure } from './list.js';
 import { newestManifest, readManifests, writeManifests } from './manifests.js';
 import { createWorkerPool, type WorkerPool } from './pool.js';
-import { type ReadContext, readBlocks } from './read.js';
+import { type ReadContext, readBlockChunks } from './read.js';
 import { removeShards, type WriteContext, writeShards } from './write.js';
 
 export interface ErasureOptions {
@@ -198,38 +198,53 @@ class ErasureStorage implements ErasurePort {
     const to = range?.end ?? manifest.size - 1;
     const firstBlock = Math.floor(from / manifest.blockSize);
     const lastBlock = manifest.size === 0 ? -1 : Math.floor(to / manifest.blockSize);
-    // Read the first batch now, so a missing or unrecoverable object fails get() itself.
+    // Read the first batch now, so a missing or unrecoverable object fails get() itself; then keep
+    // the next batch in flight while the consumer takes this one (one batch of read-ahead).
     const batch = (b: number) => Math.min(b + this.blocksPerRead - 1, lastBlock);
-    const firstBytes =
-      lastBlock < 0
-        ? new Uint8Array(0)
-        : await readBlocks(this.read, manifest, firstBlock, batch(firstBlock), options.signal);
     const read = this.read;
-    let next = batch(firstBlock) + 1;
-    let pending: Uint8Array | undefined = firstBytes;
-    let batchStart = firstBlock * manifest.blockSize;
+    const stop = new AbortController();
+    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+    const fetchBatch = (b: number) => {
+      const fetched = readBlockChunks(read, manifest, b, batch(b), signal);
+      fetched.catch(() => {}); // awaited in pull(); an abandoned read-ahead is not an unhandled error
+      return { start: b * manifest.blockSize, chunks: fetched };
+    };
+    let next = lastBlock < 0 ? 0 : firstBlock;
+    let ahead: { start: number; chunks: Promise<Uint8Array[]> } | undefined;
+    if (lastBlock >= 0) {
+      ahead = fetchBatch(next);
+      await ahead.chunks;
+      next = batch(next) + 1;
+    }
     const stream = new ReadableStream<Uint8Array>({
       async pull(controller) {
         try {
-          if (!pending) {
-            if (next > lastBlock || lastBlock < 0) {
-              controller.close();
-              return;
-            }
-            throwIfAborted(options.signal);
-            const last = batch(next);
-            batchStart = next * manifest.blockSize;
-            pending = await readBlocks(read, manifest, next, last, options.signal);
-            next = last + 1;
+          if (!ahead) {
+            controller.close();
+            return;
           }
-          const lo = Math.max(from - batchStart, 0);
-          const hi = Math.min(to + 1 - batchStart, pending.byteLength);
-          if (hi > lo) controller.enqueue(pending.subarray(lo, hi));
-          pending = undefined;
-          if (next > lastBlock) controller.close();
+          throwIfAborted(options.signal);
+          const { start, chunks } = ahead;
+          // the batch after this one starts before this one is awaited: reads overlap the consumer
+          ahead = next <= lastBlock ? fetchBatch(next) : undefined;
+          if (ahead) next = batch(next) + 1;
+          const got = await chunks;
+          let offset = start;
+          for (const chunk of got) {
+            const lo = Math.max(from - offset, 0);
+            const hi = Math.min(to + 1 - offset, chunk.byteLength);
+            if (hi > lo)
+              controller.enqueue(lo === 0 && hi === chunk.byteLength ? chunk : chunk.subarray(lo, hi));
+            offset += chunk.byteLength;
+          }
+          if (!ahead) controller.close();
         } catch (err) {
+          stop.abort();
           controller.error(err);
         }
+      },
+      cancel() {
+        stop.abort();
       },
     });
     return getResult(info, stream, range);

@@ -6,7 +6,7 @@
  */
 import { closeSync, openSync, readSync } from 'node:fs';
 import { bkError } from '../errors.js';
-import { closeFd, isMissing, openFile, readAt, writeChunksNow } from './file-io.js';
+import { isMissing, writeChunksNow } from './file-io.js';
 import type { Metadata, ObjectInfo } from './port.js';
 
 /** Objects up to this size live inside their record. */
@@ -104,30 +104,6 @@ export function readRecordNow(path: string): StoredRecord | undefined {
     return decodeRecord(path, bytes.subarray(0, size));
   } finally {
     closeSync(fd);
-  }
-}
-
-/** A record read in a listing, where many are read: asynchronously, so the event loop keeps turning. */
-export async function readRecord(path: string): Promise<StoredRecord | undefined> {
-  let fd: number;
-  try {
-    fd = await openFile(path, 'r');
-  } catch (err) {
-    if (isMissing(err)) return undefined;
-    throw err;
-  }
-  try {
-    let bytes: Buffer = Buffer.allocUnsafe(RECORD_GUESS);
-    let size = 0;
-    for (;;) {
-      const n = await readAt(fd, bytes, size, bytes.byteLength - size, size);
-      size += n;
-      if (n === 0 || size < bytes.byteLength) break;
-      bytes = grow(bytes, size);
-    }
-    return decodeRecord(path, bytes.subarray(0, size));
-  } finally {
-    await closeFd(fd);
   }
 }
 
