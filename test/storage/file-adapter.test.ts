@@ -1,5 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -117,5 +117,37 @@ describe('file adapter paths', () => {
     const listed = [];
     for await (const entry of port.list()) listed.push(entry);
     expect(listed.map((e) => (e.type === 'object' ? e.key : e.prefix))).toEqual(['good']);
+  });
+});
+
+describe('file adapter locks', () => {
+  it('a lock left by a crashed writer (a file, or an older version’s directory) is broken once stale', async () => {
+    const { root } = await sandbox();
+    const port = fileStorage(root);
+    await port.put('a', 'v1');
+    await port.put('b', 'v1');
+    const old = new Date(Date.now() - 60_000);
+    await writeFile(join(root, 'a~l'), '{"half":'); // a writer died after creating its lock file
+    await utimes(join(root, 'a~l'), old, old);
+    await mkdir(join(root, 'b~l')); // the lock of an earlier 0.1 build
+    await utimes(join(root, 'b~l'), old, old);
+    await port.put('a', 'v2', { ifMatch: (await port.head('a')).etag });
+    await port.put('b', 'v2');
+    expect(await (await port.get('a')).text()).toBe('v2');
+    expect(await (await port.get('b')).text()).toBe('v2');
+    expect((await readdir(root)).sort()).toEqual(['a~', 'b~']);
+    const listed: string[] = [];
+    for await (const entry of port.list()) if (entry.type === 'object') listed.push(entry.key);
+    expect(listed).toEqual(['a', 'b']);
+  });
+
+  it('a fresh lock is waited on, not broken: the write waits until aborted, and the object is unchanged', async () => {
+    const { root } = await sandbox();
+    const port = fileStorage(root);
+    await port.put('k', 'v1');
+    await writeFile(join(root, 'k~l'), ''); // another writer holds the key right now
+    const err = await port.put('k', 'v2', { signal: AbortSignal.timeout(300) }).catch((e: unknown) => e);
+    expect(BucketkitError.is(err, 'Aborted'), String(err)).toBe(true);
+    expect(await (await port.get('k')).text()).toBe('v1');
   });
 });
