@@ -34,6 +34,7 @@ import {
   s3Storage,
 } from '../src/storage/index.js';
 import { type S3Server, startCephRgw, startS3rver } from '../test/support/servers.js';
+import { startChild } from './child-server.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -309,6 +310,14 @@ async function main(): Promise<void> {
     rows.push(await measure('s3rver', s3Port(s3rver)));
   } finally {
     await s3rver.stop();
+  }
+  // The same server in a process of its own, as the gateway benchmark runs it: in this process its
+  // work on the upload's parallel requests runs on the client's thread, one after the other.
+  const apart = await startChild('s3rver');
+  try {
+    rows.push(await measure('s3rver (own process)', s3Port(apart)));
+  } finally {
+    await apart.stop();
   }
   if (process.env.BENCH_RGW !== '0') {
     const rgw = await startCephRgw('bench');

@@ -23,16 +23,13 @@
  * stderr, the markdown tables to stdout.
  */
 
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { EMPTY_SHA256, escapeKey, LeanSigner, sha256Hex } from '../src/storage/s3-lean-sign.js';
 import { type S3Server, startCephRgw } from '../test/support/servers.js';
+import { type BenchServer, startChild } from './child-server.js';
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -54,7 +51,6 @@ interface Row {
 }
 
 /** A benchmark server; `cpuMs` reads its process's CPU time (user + system) when it runs as our child. */
-type BenchServer = S3Server & { cpuMs?: () => number; smallOnly?: boolean };
 
 /** What a benchmark does with a server; each client kind does it its own way. */
 interface BenchClient {
@@ -208,44 +204,6 @@ async function measure(server: BenchServer, kind: ClientKind): Promise<Row> {
   return row;
 }
 
-/** CPU ms (user + system, all threads) of a process, from /proc (Linux). */
-function processCpuMs(pid: number): number | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // fields from the state on: utime and stime are the 12th and 13th, in clock ticks (100 per second)
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Starts `kind` (see bench/gateway-server.ts) in a child process; stopping closes its stdin. */
-async function startChild(kind: string): Promise<BenchServer> {
-  const script = fileURLToPath(new URL('./gateway-server.ts', import.meta.url));
-  const profile =
-    PROFILE_DIR && kind.startsWith('gateway') ? ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, kind], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  let line = '';
-  for await (const chunk of child.stdout) {
-    line += String(chunk);
-    if (line.includes('\n')) break;
-  }
-  if (!line.includes('\n')) throw new Error(`${kind} exited before it listened`);
-  const shown = JSON.parse(line) as Omit<S3Server, 'stop'>;
-  return {
-    ...shown,
-    smallOnly: kind === 'bare',
-    cpuMs: () => (child.pid === undefined ? undefined : processCpuMs(child.pid)) ?? Number.NaN,
-    async stop() {
-      child.stdin.end();
-      if (child.exitCode === null) await once(child, 'exit');
-    },
-  };
-}
-
 const fmt = (n: number | undefined) => (n === undefined ? '–' : n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const ratio = (a: number | undefined, b: number | undefined) =>
   a !== undefined && b ? `${(a / b).toFixed(2)}×` : '–';
@@ -309,7 +267,7 @@ async function main(): Promise<void> {
   for (const label of servers) {
     let server: BenchServer;
     try {
-      server = label === 'ceph' ? await startCephRgw('bench') : await startChild(label);
+      server = label === 'ceph' ? await startCephRgw('bench') : await startChild(label, PROFILE_DIR);
     } catch (err) {
       process.stderr.write(`${label} did not start: ${(err as Error).message}\n`);
       continue;
