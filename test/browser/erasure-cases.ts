@@ -9,7 +9,11 @@ export const CASES = [
   { k: 17, m: 5, size: 4099 },
 ];
 
-/** Deterministic bytes (xorshift32) so Node and the browser build the same shards. */
+/**
+ * Deterministic bytes (xorshift32) so Node and the browser build the same shards. (`pseudoRandomBytes`
+ * in src/testing/bytes.ts is the same generator, but its module imports node:crypto, which the page's
+ * browser bundle cannot.)
+ */
 export function seededShards(seed: number, count: number, size: number): Uint8Array[] {
   let x = seed >>> 0 || 1;
   return Array.from({ length: count }, () => {
