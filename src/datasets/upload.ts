@@ -52,8 +52,23 @@ export async function uploadDatarange(
   const claim = { first, last, kind: 'upload' as const, ...ttl(options) };
   const early = await uploadSpeculatively(dataset, claim, bytes, index, options);
   if (early) return early;
-  const counter = await reserve(dataset, claim, options);
-  return writeAndCommit(dataset, { first, last, counter }, bytes, index, options);
+  for (let attempt = 1; ; attempt++) {
+    const counter = await reserve(dataset, claim, options);
+    try {
+      return await writeAndCommit(dataset, { first, last, counter }, bytes, index, options);
+    } catch (err) {
+      // A key of this counter was taken: a rival that predicted this counter for this same range
+      // wrote it first (its reservation lost, so it removes it). Take the next counter.
+      if (!(err instanceof KeyTaken) || attempt >= 3) throw err instanceof KeyTaken ? err.cause : err;
+    }
+  }
+}
+
+/** A data write of the slow path found its key taken (create-only refused). */
+class KeyTaken extends Error {
+  constructor(override readonly cause: unknown) {
+    super('a datarange key was taken');
+  }
 }
 
 type Claim = { first: bigint; last: bigint; kind: 'upload'; ttlMs?: number };
@@ -90,7 +105,7 @@ async function uploadSpeculatively(
     [keys.index, index, 'application/octet-stream'],
   ] as const;
   const write = ([key, body, type]: (typeof data)[number]) =>
-    writeCreateOnly(dataset, key, body, type, written, options, true);
+    writeCreateOnly(dataset, key, body, type, written, options, 'always');
   // The small writes go out first and the archive one turn of the event loop later: hashing it (MD5,
   // SHA-256 for a signature) holds the thread for milliseconds, and the small requests are better
   // done by then than competing with the archive's transfer.
@@ -140,8 +155,8 @@ async function writeAndCommit(
   const written: string[] = [];
   try {
     const writes = [
-      writeCreateOnly(dataset, keys.data, bytes, 'application/x-tar', written, options),
-      writeCreateOnly(dataset, keys.index, index, 'application/octet-stream', written, options),
+      writeCreateOnly(dataset, keys.data, bytes, 'application/x-tar', written, options, 'prefer'),
+      writeCreateOnly(dataset, keys.index, index, 'application/octet-stream', written, options, 'prefer'),
     ];
     // Both settle before any cleanup, so a write still in flight cannot land after its delete.
     const settled = await Promise.allSettled(writes);
@@ -149,7 +164,7 @@ async function writeAndCommit(
   } catch (err) {
     await Promise.allSettled(written.map((key) => dataset.port.delete(key)));
     await release(dataset, range.counter);
-    throw err;
+    throw BucketkitError.is(err, 'PreconditionFailed') ? new KeyTaken(err) : err;
   }
   return commitOrUndo(dataset, { ...range, key: keys.data, size: bytes.length }, written, options);
 }
@@ -213,19 +228,26 @@ async function writeCreateOnly(
   contentType: string,
   written: string[],
   options: UploadOptions,
-  createOnly = body.length <= CREATE_ONLY_LIMIT,
+  createOnly: 'always' | 'prefer',
 ): Promise<void> {
-  try {
-    await dataset.port.put(key, body, {
-      // A reserved counter already makes the key ours. Create-only is then a second guard where it
-      // is cheap: S3 ports refuse conditions on multipart-sized bodies where the server ignores them.
-      // A predicted counter (the fast path) needs it always.
-      ...(createOnly ? { ifNoneMatch: '*' as const } : {}),
+  const put = (conditional: boolean) =>
+    dataset.port.put(key, body, {
+      ...(conditional ? { ifNoneMatch: '*' as const } : {}),
       contentType,
       signal: options.signal,
       ...(options.onProgress && contentType === 'application/x-tar'
         ? { onProgress: options.onProgress }
         : {}),
+    });
+  try {
+    // Create-only always where the port can: a writer on the fast path may have written this very
+    // key under the same predicted counter, and an unconditional write over it would be deleted by
+    // that writer's cleanup. With a reserved counter ('prefer') a port that cannot write this size
+    // create-only (S3 multipart where the server ignores conditions) writes it plainly, refusing
+    // before sending a byte; no fast-path writer can have written that size there either.
+    await put(true).catch((err: unknown) => {
+      if (createOnly === 'prefer' && BucketkitError.is(err, 'Unsupported')) return put(false);
+      throw err;
     });
   } catch (err) {
     if (!BucketkitError.is(err, 'PreconditionFailed')) written.push(key);
@@ -233,8 +255,6 @@ async function writeCreateOnly(
   }
   written.push(key);
 }
-
-const CREATE_ONLY_LIMIT = 5 * 1024 * 1024;
 
 const ttl = (options: UploadOptions) => (options.ttlMs === undefined ? {} : { ttlMs: options.ttlMs });
 

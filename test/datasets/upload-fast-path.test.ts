@@ -95,7 +95,9 @@ describe('uploads from a cached manifest (one manifest write shorter)', () => {
     await uploadDatarange(ds, big(1));
     await uploadDatarange(ds, big(11));
     await uploadDatarange(ds, big(21));
-    expect(refused).toBe(1); // remembered: the third upload did not try again
+    // the first upload (slow path) tries create-only once, then writes plainly; the second tries the
+    // fast path (refused, remembered) and then the slow path; the third goes straight to the slow path
+    expect(refused).toBe(4);
     const manifest = await datasets(base).open('ds').manifest();
     expect(manifest.dataranges.map((r) => r.first)).toEqual([1n, 11n, 21n]);
     expect(manifest.pending).toBeUndefined();
@@ -145,5 +147,46 @@ describe.each([
 
   it('the very same range and keys: exactly one commits, and its archive is its own', async () => {
     await concurrentOverlap(port, 'same', { warm: true, sameRange: true });
+  });
+});
+
+describe('a fast-path writer racing a slow-path writer for the same range and counter', () => {
+  /** `base` with puts of keys ending in `suffix` held for `ms` first. */
+  const holding = (base: StoragePort, suffix: string, ms: number): StoragePort =>
+    Object.assign(Object.create(base) as StoragePort, {
+      put: async (key: string, body: PutBody, options?: PutOptions) => {
+        if (key.endsWith(suffix)) await new Promise((resolve) => setTimeout(resolve, ms));
+        return base.put(key, body, options);
+      },
+    });
+
+  it('large archives: one commits, and its archive is whole and its own (never deleted by the loser)', async () => {
+    const big = (tag: number) =>
+      Array.from({ length: 6 }, (_, i) => ({ n: 1 + i, ext: 'bin', body: new Uint8Array(MIB).fill(tag) }));
+    const base = memoryStorage();
+    await datasets(base).create('ds');
+    // The cold writer reserves counter 1 at once and writes its index; its archive takes 40 ms. The warm
+    // writer, a moment later, predicts counter 1 too: its index finds the key taken, its archive lands
+    // first, its reservation (held 60 ms) loses. Its cleanup then removes the archive it wrote, so the
+    // cold writer must never have written over that key: its create-only write is refused instead,
+    // and it takes the next counter.
+    const warm = datasets(holding(base, 'manifest.json', 60)).open('ds');
+    await warm.manifest();
+    const cold = uploadDatarange(datasets(holding(base, '.tar', 40)).open('ds'), big(2));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const results = await Promise.allSettled([uploadDatarange(warm, big(1)), cold]);
+    const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i + 1] : []));
+    expect(won).toHaveLength(1);
+    const manifest = await datasets(base).open('ds').manifest();
+    expect(manifest.dataranges).toHaveLength(1);
+    expect(manifest.pending).toBeUndefined();
+    const range = manifest.dataranges[0]!;
+    const tar = await (await base.get(range.key).catch(() => undefined))?.bytes();
+    expect(tar?.byteLength, 'the committed archive exists').toBe(range.size);
+    expect(tar![512]).toBe(won[0]); // the winner's bytes, not the loser's
+    expect(await keysOf(base, 'datas3t/ds/dataranges/')).toEqual([
+      range.key.replace(/\.tar$/, '.index'),
+      range.key,
+    ]);
   });
 });
