@@ -33,6 +33,11 @@ export interface Reservation {
   expires: number;
   /** The multipart upload writing the `.tar`, once started (so `gc()` can abort it). */
   uploadId?: string;
+  /**
+   * The writer may write its keys without a create-only condition (a streamed upload); an aggregation
+   * always may. A rival that wrote the same keys must then leave them alone.
+   */
+  plain?: true;
 }
 
 /** A dataset's manifest as held in memory. `deleted` marks a dataset being deleted (a tombstone). */
@@ -89,6 +94,7 @@ export function encodeManifest(manifest: Manifest): Uint8Array {
             kind: p.kind,
             expires: p.expires,
             ...(p.uploadId ? { uploadId: p.uploadId } : {}),
+            ...(p.plain ? { plain: true } : {}),
           })),
         }
       : {}),
@@ -140,12 +146,13 @@ export function decodeManifest(bytes: Uint8Array, dataset: string): Manifest {
     if (!isRecord(item)) throw fail(`pending ${i} is not an object`);
     const first = toKey(item.first);
     const last = toKey(item.last);
-    const { counter, kind, expires, uploadId } = item;
+    const { counter, kind, expires, uploadId, plain } = item;
     if (first === undefined || last === undefined || first > last) throw fail(`pending ${i} bounds`);
     if (!isCounter(counter) || counter >= next) throw fail(`pending ${i} counter`);
     if (kind !== 'upload' && kind !== 'aggregate') throw fail(`pending ${i} kind`);
     if (!Number.isSafeInteger(expires)) throw fail(`pending ${i} expires`);
     if (uploadId !== undefined && typeof uploadId !== 'string') throw fail(`pending ${i} uploadId`);
+    if (plain !== undefined && plain !== true) throw fail(`pending ${i} plain`);
     return {
       counter,
       first,
@@ -153,6 +160,7 @@ export function decodeManifest(bytes: Uint8Array, dataset: string): Manifest {
       kind,
       expires: expires as number,
       ...(uploadId ? { uploadId } : {}),
+      ...(plain ? { plain } : {}),
     };
   });
   return {

@@ -84,7 +84,15 @@ export class CounterTaken extends Error {
  */
 export async function reserve(
   dataset: Dataset,
-  claim: { first: bigint; last: bigint; kind: Reservation['kind']; ttlMs?: number; counter?: number },
+  claim: {
+    first: bigint;
+    last: bigint;
+    kind: Reservation['kind'];
+    ttlMs?: number;
+    counter?: number;
+    /** The writer may write its keys without a create-only condition (see `Reservation.plain`). */
+    plain?: boolean;
+  },
   options: { signal?: AbortSignal; check?: (manifest: Manifest) => void } = {},
 ): Promise<number> {
   const { port, name } = dataset;
@@ -109,6 +117,7 @@ export async function reserve(
         last: claim.last,
         kind: claim.kind,
         expires: now + ttl,
+        ...(claim.plain ? { plain: true as const } : {}),
       };
       return {
         manifest: { ...manifest, next: counter + 1, pending: [...(manifest.pending ?? []), reservation] },

@@ -58,7 +58,14 @@ export async function uploadTarStream(
   const claimedLast = options.last === undefined ? first : BigInt(options.last);
   const counter = await reserve(
     dataset,
-    { first, last: claimedLast, kind: 'upload', ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}) },
+    {
+      first,
+      last: claimedLast,
+      kind: 'upload',
+      // the stream goes up without a create-only condition (multipart), so rivals must know
+      plain: true,
+      ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}),
+    },
     options,
   );
   // The `.tar` key names the last datapoint; unless the caller said it, it is known only at the end,

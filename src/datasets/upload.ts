@@ -123,12 +123,17 @@ async function uploadSpeculatively(
     const range = { first: claim.first, last: claim.last, counter, key: keys.data, size: bytes.length };
     return commitOrUndo(dataset, range, written, options);
   }
-  // With the counter reserved, the keys are ours whatever their writes answered; without it, only a
-  // write that succeeded is surely ours (a doubtful one is an orphan for gc(), never a rival's loss).
+  // With the counter reserved, the keys are ours whatever their writes answered. Without it, only a
+  // write that succeeded is ours, and only while the writer now holding this counter cannot write the
+  // same keys: one whose datarange starts where ours does may write them without a condition (a
+  // streamed upload, an aggregation), so they are left to gc() then. A doubtful key is an orphan for
+  // gc(), never a rival's loss.
   const ours =
     reserved.status === 'fulfilled'
       ? written
-      : data.flatMap(([key], i) => (settled[i]?.status === 'fulfilled' ? [key] : []));
+      : sharesKeys(dataset, counter, claim.first, keys.data)
+        ? []
+        : data.flatMap(([key], i) => (settled[i]?.status === 'fulfilled' ? [key] : []));
   await Promise.allSettled(ours.map((key) => dataset.port.delete(key)));
   if (reserved.status === 'rejected') {
     if (reserved.reason instanceof CounterTaken) return undefined;
@@ -138,6 +143,20 @@ async function uploadSpeculatively(
   if (BucketkitError.is(failed, 'Unsupported')) noCreateOnlyFrom.set(dataset.port, bytes.length);
   if (BucketkitError.is(failed, 'PreconditionFailed', 'Unsupported')) return undefined;
   throw failed;
+}
+
+/**
+ * Whether the writer now holding `counter` (as last read) may have written over `key`: a reservation
+ * whose writer writes without a create-only condition (a streamed upload, an aggregation) and starts
+ * where ours does, or a datarange committed at that very key. A create-only holder never can: its write
+ * of a key ours already held was refused.
+ */
+function sharesKeys(dataset: Dataset, counter: number, first: bigint, key: string): boolean {
+  const manifest = dataset.cached()?.manifest;
+  if (!manifest) return true;
+  const pending = manifest.pending?.find((p) => p.counter === counter);
+  if (pending) return (pending.plain === true || pending.kind === 'aggregate') && pending.first === first;
+  return manifest.dataranges.some((r) => r.counter === counter && r.key === key);
 }
 
 /** Per port, the body size from which a create-only write was refused as unsupported. */

@@ -2,9 +2,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { datasets, uploadDatarange } from '../../src/datasets/index.js';
+import {
+  datasets,
+  formatDatapointName,
+  get,
+  tarBytes,
+  uploadDatarange,
+  uploadTarStream,
+} from '../../src/datasets/index.js';
 import { bkError } from '../../src/errors.js';
-import { fileStorage, memoryStorage, type PutOptions, type StoragePort } from '../../src/storage/index.js';
+import {
+  fileStorage,
+  memoryStorage,
+  type PutOptions,
+  type StoragePort,
+  streamOf,
+} from '../../src/storage/index.js';
 import { concurrentOverlap, keysOf, points } from './dataset-suite.js';
 
 const MIB = 1024 * 1024;
@@ -188,5 +201,46 @@ describe('a fast-path writer racing a slow-path writer for the same range and co
       range.key.replace(/\.tar$/, '.index'),
       range.key,
     ]);
+  });
+});
+
+describe('a fast-path writer racing a streamed upload (which writes without a condition)', () => {
+  it('its archive written over by the stream, the fast writer leaves the key alone', async () => {
+    const base = memoryStorage();
+    await datasets(base).create('ds');
+    let coldManifestWrites = 0;
+    const cold: StoragePort = Object.assign(Object.create(base) as StoragePort, {
+      put: async (key: string, body: PutBody, options?: PutOptions) => {
+        if (key.endsWith('.tar')) await new Promise((r) => setTimeout(r, 40)); // a slow stream
+        if (key.endsWith('manifest.json') && ++coldManifestWrites === 2) {
+          await new Promise((r) => setTimeout(r, 150)); // the commit comes late
+        }
+        return base.put(key, body, options);
+      },
+    });
+    const warmPort: StoragePort = Object.assign(Object.create(base) as StoragePort, {
+      put: async (key: string, body: PutBody, options?: PutOptions) => {
+        if (!key.endsWith('.tar')) await new Promise((r) => setTimeout(r, 100));
+        return base.put(key, body, options);
+      },
+    });
+    const warm = datasets(warmPort).open('ds');
+    await warm.manifest(); // predicts counter 1
+    const archive = tarBytes(
+      points(1, 10).map((p) => ({
+        name: formatDatapointName(p.n, p.ext),
+        body: new TextEncoder().encode(`stream ${p.n}`),
+      })),
+    );
+    const streamed = uploadTarStream(datasets(cold).open('ds'), streamOf(archive), { last: 10n });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    // The warm writer's archive lands first; the stream writes over it, then its index; the warm
+    // writer's index finds the key taken and its reservation loses while the stream is still pending.
+    const results = await Promise.allSettled([uploadDatarange(warm, points(1, 10)), streamed]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    const committed = (await datasets(base).open('ds').manifest()).dataranges;
+    expect(committed).toHaveLength(1);
+    const back = await get(datasets(base).open('ds'), 3n);
+    expect(new TextDecoder().decode(back)).toBe('stream 3');
   });
 });
