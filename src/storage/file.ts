@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, type Dirent, unlinkSync } from 'node:fs';
-import { link, mkdir, readdir, unlink } from 'node:fs/promises';
+import { closeSync, unlinkSync } from 'node:fs';
+import { link, mkdir, unlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { BucketkitError, bkError, throwIfAborted } from '../errors.js';
 import { chunksOf, concatBytes, getResult, readUpTo, streamOf } from './body.js';
@@ -18,8 +18,9 @@ import {
   writeBytes,
   writeChunksNow,
 } from './file-io.js';
+import { collectObjects } from './file-list.js';
 import { withFileLock } from './file-lock.js';
-import { keyToPath, kindOfName, listingRoot, pathToKey } from './file-paths.js';
+import { keyToPath, listingRoot } from './file-paths.js';
 import {
   INLINE_MAX,
   type ObjectRecord,
@@ -52,9 +53,6 @@ import {
   deleteEach,
   resolveRange,
 } from './validate.js';
-
-/** Records a listing reads between two turns of the event loop. */
-const LIST_READS_PER_TURN = 128;
 
 export interface FileStorageOptions {
   /**
@@ -290,49 +288,10 @@ class FileStorage implements StoragePort {
   async *list(options: ListOptions = {}): AsyncGenerator<ListEntry> {
     const dirs = listingRoot(options.prefix ?? '');
     const objects: ListedObject[] = [];
-    await this.collect(dirs, objects, options.signal);
+    await collectObjects(this.root, dirs, objects, options.signal);
     for (const entry of applyListing(objects, options)) {
       throwIfAborted(options.signal);
       yield entry;
-    }
-  }
-
-  private async collect(
-    dirs: string[],
-    into: ListedObject[],
-    signal?: AbortSignal,
-    budget = { reads: 0 },
-  ): Promise<void> {
-    throwIfAborted(signal);
-    const dir = join(this.root, ...dirs);
-    let entries: Dirent[];
-    try {
-      entries = await readdir(dir, { withFileTypes: true });
-    } catch (err) {
-      if (isMissing(err) || (err as NodeJS.ErrnoException).code === 'ENOTDIR') return;
-      throw err;
-    }
-    for (const entry of entries) {
-      const kind = kindOfName(entry.name);
-      if (entry.isDirectory() && (kind === 'directory' || kind === 'continuation')) {
-        await this.collect([...dirs, entry.name], into, signal, budget);
-      } else if (entry.isFile() && kind === 'record') {
-        // Records are read with synchronous syscalls (three thread-pool round trips each cost ~8× more),
-        // and the event loop gets a turn every LIST_READS_PER_TURN of them (~2 ms).
-        if (++budget.reads % LIST_READS_PER_TURN === 0) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
-          throwIfAborted(signal);
-        }
-        const record = readRecordNow(join(dir, entry.name))?.record;
-        if (!record || safeKey(dirs, entry.name.slice(0, -1)) !== record.key) continue;
-        into.push({
-          type: 'object',
-          key: record.key,
-          size: record.size,
-          etag: record.etag,
-          lastModified: new Date(record.lastModified),
-        });
-      }
     }
   }
 
@@ -425,14 +384,5 @@ function unlinkQuietly(path: string): void {
     unlinkSync(path);
   } catch {
     // already gone, or never made
-  }
-}
-
-/** The key a record's path decodes to, or undefined for names that are not ours. */
-function safeKey(dirs: string[], base: string): string | undefined {
-  try {
-    return pathToKey(dirs, base);
-  } catch {
-    return undefined;
   }
 }
