@@ -4,7 +4,9 @@
  * Crypto) under a key derived from a passphrase with PBKDF2-SHA-256, the config name bound in as
  * additional data so a sealed secret cannot be moved to another name. Changes are compare-and-swap.
  */
+
 import { BucketkitError, bkError } from '../errors.js';
+import { deriveAesGcmKey } from '../kdf.js';
 import { prefixed, type StoragePort, s3Storage } from '../storage/index.js';
 import { type Datasets, type DatasetsOptions, datasets } from './datasets.js';
 
@@ -201,20 +203,7 @@ export function storageConfigs(home: StoragePort, options: StorageConfigsOptions
 }
 
 async function deriveKey(passphrase: string, salt: Uint8Array, iterations: number): Promise<CryptoKey> {
-  const material = await crypto.subtle.importKey(
-    'raw',
-    new TextEncoder().encode(passphrase),
-    'PBKDF2',
-    false,
-    ['deriveKey'],
-  );
-  return crypto.subtle.deriveKey(
-    { name: 'PBKDF2', hash: 'SHA-256', salt: salt as BufferSource, iterations },
-    material,
-    { name: 'AES-GCM', length: 256 },
-    false,
-    ['encrypt', 'decrypt'],
-  );
+  return (await deriveAesGcmKey(passphrase, salt, iterations)).key;
 }
 
 /** `base64(nonce(12) || ciphertext || tag(16))`, datas3t's layout, with the name as additional data. */

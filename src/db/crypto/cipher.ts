@@ -3,7 +3,9 @@
  * encrypts to `s1.<keyId>.<base64url(iv ‖ ciphertext ‖ tag)>`; the `s1.<keyId>` header is bound as
  * additional data, so changing the key id is detected like any other tampering.
  */
+
 import { bkError } from '../../errors.js';
+import { deriveAesGcmKey } from '../../kdf.js';
 import { fromBase64Url, fromUtf8, toBase64Url, utf8 } from '../encoding/base.js';
 
 /** Encrypts and decrypts secret field values. */
@@ -153,22 +155,8 @@ async function deriveKey(options: KeyOptions): Promise<{ keyId: string; key: Cry
       details: { keyId: options.keyId },
     });
   }
-  const material = await crypto.subtle.importKey('raw', utf8(options.passphrase), 'PBKDF2', false, [
-    'deriveBits',
-  ]);
-  const bits = new Uint8Array(
-    await crypto.subtle.deriveBits(
-      { name: 'PBKDF2', hash: 'SHA-256', salt: new Uint8Array(options.salt), iterations },
-      material,
-      (32 + 4) * 8,
-    ),
-  );
-  const key = await crypto.subtle.importKey('raw', bits.subarray(0, 32), 'AES-GCM', false, [
-    'encrypt',
-    'decrypt',
-  ]);
+  const { key, extra } = await deriveAesGcmKey(options.passphrase, options.salt, iterations, 4);
   // the default id is a fingerprint from bits beyond the key: it names the key without revealing it
-  const keyId = options.keyId ?? [...bits.subarray(32)].map((b) => b.toString(16).padStart(2, '0')).join('');
-  bits.fill(0);
+  const keyId = options.keyId ?? [...extra].map((b) => b.toString(16).padStart(2, '0')).join('');
   return { keyId, key };
 }
