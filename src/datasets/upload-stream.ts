@@ -11,7 +11,8 @@ import { datarangeKeys } from './names.js';
 import { release, reserve } from './reserve.js';
 import { buildIndex, validateDatarange } from './tar-index.js';
 import { type TarEntry, TarParser } from './tar-reader.js';
-import { claimedRange, commit, type UploadOptions } from './upload.js';
+import { claimedRange, type UploadOptions } from './upload.js';
+import { commit } from './upload-writes.js';
 
 /** Options of `uploadTarStream`. */
 export interface StreamUploadOptions extends UploadOptions {
