@@ -25,10 +25,10 @@
 
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { EMPTY_SHA256, escapeKey, LeanSigner, sha256Hex } from '../src/storage/s3-lean-sign.js';
-import { type S3Server, startCephRgw } from '../test/support/servers.js';
+import { rawClient, type S3Server, startCephRgw } from '../test/support/servers.js';
 import { type BenchServer, startChild } from './child-server.js';
 
 const KIB = 1024;
@@ -61,16 +61,8 @@ interface BenchClient {
 }
 
 function sdkClient(server: S3Server): S3Client {
-  return new S3Client({
-    region: 'us-east-1',
-    endpoint: server.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-    // s3rver and Ceph 16 do not understand aws-chunked bodies: the same settings for everyone
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-    requestHandler: new NodeHttpHandler({ httpAgent: new Agent({ keepAlive: true, maxSockets: 64 }) }),
-  });
+  const httpAgent = new Agent({ keepAlive: true, maxSockets: 64 });
+  return rawClient(server, { requestHandler: new NodeHttpHandler({ httpAgent }) });
 }
 
 function clientFor(kind: ClientKind, server: S3Server): BenchClient {
