@@ -15,6 +15,7 @@ import {
   fileStorage,
   memoryStorage,
   type PutOptions,
+  type PutResult,
   type StoragePort,
   streamOf,
 } from '../../src/storage/index.js';
@@ -23,18 +24,34 @@ import { concurrentOverlap, keysOf, points } from './dataset-suite.js';
 const MIB = 1024 * 1024;
 type PutBody = Parameters<StoragePort['put']>[1];
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** `base` whose puts go through `around`, which calls `put` to do the real one (or throws instead). */
+function wrapPut(
+  base: StoragePort,
+  around: (
+    put: () => Promise<PutResult>,
+    key: string,
+    body: PutBody,
+    options: PutOptions,
+  ) => Promise<PutResult>,
+): StoragePort {
+  return Object.assign(Object.create(base) as StoragePort, {
+    put: (key: string, body: PutBody, options: PutOptions = {}) =>
+      around(() => base.put(key, body, options), key, body, options),
+  });
+}
+
 /** A port that logs when each put starts and ends, holding every put for `delayMs`. */
 function timeline(base: StoragePort, delayMs: number) {
   const events: string[] = [];
-  const port: StoragePort = Object.assign(Object.create(base) as StoragePort, {
-    put: async (key: string, body: PutBody, options?: PutOptions) => {
-      const what = key.endsWith('manifest.json') ? 'manifest' : key.endsWith('.index') ? 'index' : 'tar';
-      events.push(`start ${what}`);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
-      const result = await base.put(key, body, options);
-      events.push(`end ${what}`);
-      return result;
-    },
+  const port = wrapPut(base, async (put, key) => {
+    const what = key.endsWith('manifest.json') ? 'manifest' : key.endsWith('.index') ? 'index' : 'tar';
+    events.push(`start ${what}`);
+    await sleep(delayMs);
+    const result = await put();
+    events.push(`end ${what}`);
+    return result;
   });
   return { port, events };
 }
@@ -93,14 +110,12 @@ describe('uploads from a cached manifest (one manifest write shorter)', () => {
     const base = memoryStorage();
     await datasets(base).create('ds');
     let refused = 0;
-    const port: StoragePort = Object.assign(Object.create(base) as StoragePort, {
-      put: async (key: string, body: PutBody, options: PutOptions = {}) => {
-        if (options.ifNoneMatch && (body as Uint8Array).length > 5 * MIB) {
-          refused++;
-          throw bkError('Unsupported', 'create-only is limited to 5 MiB here');
-        }
-        return base.put(key, body, options);
-      },
+    const port = wrapPut(base, async (put, _key, body, options) => {
+      if (options.ifNoneMatch && (body as Uint8Array).length > 5 * MIB) {
+        refused++;
+        throw bkError('Unsupported', 'create-only is limited to 5 MiB here');
+      }
+      return put();
     });
     const ds = datasets(port).open('ds');
     const big = (first: number) =>
@@ -129,7 +144,7 @@ describe('uploads from a cached manifest (one manifest write shorter)', () => {
       (e: unknown) => e,
     );
     expect(err).toBeInstanceOf(Error);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     const manifest = await datasets(base).open('ds').manifest();
     expect(manifest.dataranges).toHaveLength(1);
     expect(manifest.pending).toBeUndefined();
@@ -166,11 +181,9 @@ describe.each([
 describe('a fast-path writer racing a slow-path writer for the same range and counter', () => {
   /** `base` with puts of keys ending in `suffix` held for `ms` first. */
   const holding = (base: StoragePort, suffix: string, ms: number): StoragePort =>
-    Object.assign(Object.create(base) as StoragePort, {
-      put: async (key: string, body: PutBody, options?: PutOptions) => {
-        if (key.endsWith(suffix)) await new Promise((resolve) => setTimeout(resolve, ms));
-        return base.put(key, body, options);
-      },
+    wrapPut(base, async (put, key) => {
+      if (key.endsWith(suffix)) await sleep(ms);
+      return put();
     });
 
   it('large archives: one commits, and its archive is whole and its own (never deleted by the loser)', async () => {
@@ -186,7 +199,7 @@ describe('a fast-path writer racing a slow-path writer for the same range and co
     const warm = datasets(holding(base, 'manifest.json', 60)).open('ds');
     await warm.manifest();
     const cold = uploadDatarange(datasets(holding(base, '.tar', 40)).open('ds'), big(2));
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
     const results = await Promise.allSettled([uploadDatarange(warm, big(1)), cold]);
     const won = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i + 1] : []));
     expect(won).toHaveLength(1);
@@ -209,20 +222,14 @@ describe('a fast-path writer racing a streamed upload (which writes without a co
     const base = memoryStorage();
     await datasets(base).create('ds');
     let coldManifestWrites = 0;
-    const cold: StoragePort = Object.assign(Object.create(base) as StoragePort, {
-      put: async (key: string, body: PutBody, options?: PutOptions) => {
-        if (key.endsWith('.tar')) await new Promise((r) => setTimeout(r, 40)); // a slow stream
-        if (key.endsWith('manifest.json') && ++coldManifestWrites === 2) {
-          await new Promise((r) => setTimeout(r, 150)); // the commit comes late
-        }
-        return base.put(key, body, options);
-      },
+    const cold = wrapPut(base, async (put, key) => {
+      if (key.endsWith('.tar')) await sleep(40); // a slow stream
+      if (key.endsWith('manifest.json') && ++coldManifestWrites === 2) await sleep(150); // a late commit
+      return put();
     });
-    const warmPort: StoragePort = Object.assign(Object.create(base) as StoragePort, {
-      put: async (key: string, body: PutBody, options?: PutOptions) => {
-        if (!key.endsWith('.tar')) await new Promise((r) => setTimeout(r, 100));
-        return base.put(key, body, options);
-      },
+    const warmPort = wrapPut(base, async (put, key) => {
+      if (!key.endsWith('.tar')) await sleep(100);
+      return put();
     });
     const warm = datasets(warmPort).open('ds');
     await warm.manifest(); // predicts counter 1
@@ -233,7 +240,7 @@ describe('a fast-path writer racing a streamed upload (which writes without a co
       })),
     );
     const streamed = uploadTarStream(datasets(cold).open('ds'), streamOf(archive), { last: 10n });
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await sleep(5);
     // The warm writer's archive lands first; the stream writes over it, then its index; the warm
     // writer's index finds the key taken and its reservation loses while the stream is still pending.
     const results = await Promise.allSettled([uploadDatarange(warm, points(1, 10)), streamed]);
