@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 /** The SHA-256 of an empty payload: what GET, HEAD and LIST sign (valid on every S3 server). */
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -90,7 +90,7 @@ export class LeanSigner {
 
 /** Hex SHA-256 of a string or bytes. */
 export function sha256Hex(data: string | Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 /** RFC 3986 encoding as SigV4 wants it: everything but `A-Za-z0-9-._~` is `%XX`. */

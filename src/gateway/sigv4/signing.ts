@@ -1,5 +1,4 @@
-import * as crypto from 'node:crypto';
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 
 /** The SigV4 algorithm names, one per thing signed. */
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -16,13 +15,9 @@ export interface SigningContext {
   seed: string;
 }
 
-type OneShotHash = (algorithm: string, data: string | Uint8Array, encoding: 'hex') => string;
-// node:crypto's one-shot hash (Node 20.12+) skips the Hash object: cheaper for the short texts hashed here
-const oneShot = (crypto as unknown as { hash?: OneShotHash }).hash;
-
-/** SHA-256 hex of `data`. */
+/** SHA-256 hex of `data` (the one-shot `hash` skips a Hash object: cheaper for the short texts hashed here). */
 export function sha256Hex(data: string | Uint8Array): string {
-  return oneShot ? oneShot('sha256', data, 'hex') : createHash('sha256').update(data).digest('hex');
+  return hash('sha256', data, 'hex');
 }
 
 /** HMAC-SHA256 hex of `data` under `key`. */
