@@ -4,7 +4,7 @@
  *
  *   npm run bench:erasure                                        # 7 rounds of ~300 ms per value
  *   BENCH_ROUNDS=3 BENCH_ROUND_MS=150 npm run bench:erasure     # a quick look
- *   node --experimental-wasm-relaxed-simd --import tsx bench/erasure.ts   # adds the relaxed-SIMD build
+ *   BUCKETKIT_RELAXED_SIMD=0 npm run bench:erasure               # Node 20 without relaxed SIMD
  *
  * Throughput counts data bytes (k × shard size per operation), in GB/s (10^9 bytes). Reconstruct loses
  * the first m data shards and rebuilds them from the other k shards: `reconstruct` through our codec's

@@ -6,11 +6,22 @@ import {
   kernelSimdBase64,
   kernelSimdSharedBase64,
 } from './kernel-wasm.generated.js';
+import { acceptsRelaxedSimd } from './relaxed-simd.js';
 
 /** The builds of kernel.wat, fastest first, each with its shared-memory twin. */
 const VARIANTS = [
-  { name: 'wasm-relaxed-simd', base64: kernelRelaxedSimdBase64, shared: kernelRelaxedSimdSharedBase64 },
-  { name: 'wasm-simd128', base64: kernelSimdBase64, shared: kernelSimdSharedBase64 },
+  {
+    name: 'wasm-relaxed-simd',
+    base64: kernelRelaxedSimdBase64,
+    shared: kernelRelaxedSimdSharedBase64,
+    accepts: acceptsRelaxedSimd,
+  },
+  {
+    name: 'wasm-simd128',
+    base64: kernelSimdBase64,
+    shared: kernelSimdSharedBase64,
+    accepts: (bytes: Uint8Array<ArrayBuffer>) => WebAssembly.validate(bytes),
+  },
 ];
 
 /**
@@ -34,8 +45,8 @@ let supported: WasmKernel[] | undefined;
 /**
  * The WebAssembly kernel (split 4-bit tables with `i8x16.swizzle`), or undefined where the runtime has no
  * WebAssembly SIMD (or may not compile WebAssembly, e.g. under a strict Content-Security-Policy). It
- * takes the relaxed-SIMD build where the runtime validates it (Node 20 only with
- * `--experimental-wasm-relaxed-simd`). Created synchronously once and shared; no Node-only APIs, so it
+ * takes the relaxed-SIMD build where the runtime accepts it (on Node 20 after turning its flag on: see
+ * {@link acceptsRelaxedSimd}). Created synchronously once and shared; no Node-only APIs, so it
  * works in browsers too.
  *
  * @example
@@ -60,9 +71,9 @@ export function wasmKernels(): WasmKernel[] {
   if (supported === undefined) {
     supported = [];
     if (typeof WebAssembly === 'object') {
-      for (const { name, base64, shared } of VARIANTS) {
+      for (const { name, base64, shared, accepts } of VARIANTS) {
         const bytes = decodeBase64(base64);
-        if (!WebAssembly.validate(bytes)) continue;
+        if (!accepts(bytes)) continue;
         try {
           supported.push(instantiate(name, new WebAssembly.Module(bytes), shared));
         } catch {
