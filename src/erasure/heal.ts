@@ -156,7 +156,7 @@ async function healShards(
   const targets = [...bad];
   const sinks = targets.map(() => new ShardStream());
   const writes = targets.map((i, t) =>
-    ports[i]!.put(shardKey(manifest.key, manifest.version, i), sinks[t]!.stream),
+    ports[i]!.put(shardKey(manifest.key, manifest.version, i), sinks[t]!.stream, { etag: 'any' }),
   );
   try {
     const context = { ports, codec, hedgeAfterMs: 0, readTimeoutMs: 30_000 };

@@ -44,6 +44,19 @@ export function createMd5(): Md5 {
   };
 }
 
+/**
+ * An ETag for a write whose caller asked for `etag: 'any'`: 128 random bits as 32 hex digits, unique to the
+ * write (so compare-and-swap on it stays exact) and costing nothing per byte.
+ *
+ * @example
+ * ```ts
+ * const etag = options.etag === 'any' ? writeToken() : createMd5().update(bytes).hex();
+ * ```
+ */
+export function writeToken(): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(16)));
+}
+
 /** Lowercase hex of bytes. */
 export function toHex(bytes: Uint8Array): string {
   let out = '';

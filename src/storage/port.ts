@@ -30,10 +30,20 @@ export interface PutOptions extends Abortable {
   /** Compare-and-swap: the write succeeds only while the object's ETag equals this one. */
   ifMatch?: string;
   onProgress?: (progress: Progress) => void;
+  /**
+   * `'any'`: the caller never compares the ETag with a hash of the content, so a port that hashes the
+   * body only to make its ETag (file, memory) may skip the hash and return a token unique to this write
+   * (32 hex digits, like an S3 ETag of an encrypted object). S3 servers make their own ETag either way.
+   * Default `'md5'`. Wrappers that keep shards or parts in inner ports use it for those.
+   */
+  etag?: 'md5' | 'any';
 }
 
 export interface PutResult {
-  /** MD5 hex of the content, or `md5(concat(part md5s))-N` for multipart objects. No quotes. */
+  /**
+   * MD5 hex of the content, or `md5(concat(part md5s))-N` for multipart objects (with `etag: 'any'`, maybe
+   * a token unique to the write). No quotes.
+   */
   etag: string;
   size: number;
 }

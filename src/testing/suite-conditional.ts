@@ -67,6 +67,22 @@ export function conditionalTests({ port, options, timeout }: SuiteContext): void
     );
 
     it(
+      "compare-and-swap works on the ETag of a put with etag: 'any' (where declared)",
+      async () => {
+        if (!(await port().capabilities()).conditionalWrites) return;
+        const first = await port().put('cond/any', 'one', { etag: 'any' });
+        const second = await port().put('cond/any', 'two', { etag: 'any', ifMatch: first.etag });
+        const stale = await port()
+          .put('cond/any', 'three', { etag: 'any', ifMatch: first.etag })
+          .catch((err) => err);
+        expect(BucketkitError.is(stale, 'PreconditionFailed')).toBe(true);
+        expect((await port().head('cond/any')).etag).toBe(second.etag);
+        expect(await (await port().get('cond/any')).text()).toBe('two');
+      },
+      timeout,
+    );
+
+    it(
       '20 concurrent create-only writers: exactly one wins (where conditional writes are declared)',
       async () => {
         const caps = await port().capabilities();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { BucketkitError, type ErrorCode } from '../errors.js';
+import { pseudoRandomBytes } from './bytes.js';
 import type { SuiteContext } from './conformance.js';
 
 async function codeOf(promise: Promise<unknown>): Promise<ErrorCode | 'resolved' | 'untyped'> {
@@ -95,6 +96,29 @@ export function objectTests({ port, timeout }: SuiteContext): void {
         const replaced = await port().head('copy/replaced');
         expect(replaced.metadata).toEqual({ color: 'blue' });
         expect(replaced.contentType).toBe('text/x-other');
+      },
+      timeout,
+    );
+
+    it(
+      "reports the ETag a put with etag: 'any' returned through head, get and list, and round-trips the bytes",
+      async () => {
+        // 0 B, inline-sized, and past the file port's small-file and inline limits
+        for (const size of [0, 10, 100_000]) {
+          const key = `etag-any/${size}`;
+          const bytes = pseudoRandomBytes(size, size + 7);
+          const { etag } = await port().put(key, bytes, { etag: 'any' });
+          expect(etag).toMatch(/^[0-9a-f]{32}(-\d+)?$/);
+          expect((await port().head(key)).etag).toBe(etag);
+          const got = await port().get(key);
+          expect(got.etag).toBe(etag);
+          expect(await got.bytes()).toEqual(bytes);
+          const listed = [];
+          for await (const entry of port().list({ prefix: key })) {
+            listed.push(entry.type === 'object' ? [entry.key, entry.etag, entry.size] : entry.prefix);
+          }
+          expect(listed).toEqual([[key, etag, size]]);
+        }
       },
       timeout,
     );

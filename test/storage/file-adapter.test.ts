@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BucketkitError, fileStorage } from '../../src/index.js';
+import { BucketkitError, fileStorage, memoryStorage } from '../../src/index.js';
+import { md5Hex, pseudoRandomBytes } from '../../src/testing/index.js';
 
 const worker = join(import.meta.dirname, 'fixtures', 'file-worker.ts');
 const dirs: string[] = [];
@@ -149,5 +150,24 @@ describe('file adapter locks', () => {
     const err = await port.put('k', 'v2', { signal: AbortSignal.timeout(300) }).catch((e: unknown) => e);
     expect(BucketkitError.is(err, 'Aborted'), String(err)).toBe(true);
     expect(await (await port.get('k')).text()).toBe('v1');
+  });
+});
+
+describe("file and memory adapters with etag: 'any'", () => {
+  it('skip the MD5: the ETag is a fresh token per write; the default stays the MD5 of the bytes', async () => {
+    const { root } = await sandbox();
+    for (const port of [fileStorage(root), memoryStorage()]) {
+      // inline-sized, a small file, and a large streamed one
+      for (const size of [100, 40_000, 3_000_000]) {
+        const bytes = pseudoRandomBytes(size, size);
+        const md5 = md5Hex(bytes);
+        expect((await port.put(`plain/${size}`, bytes)).etag).toBe(md5);
+        const first = await port.put(`any/${size}`, bytes, { etag: 'any' });
+        const again = await port.put(`any/${size}`, bytes, { etag: 'any' });
+        expect(first.etag).not.toBe(md5);
+        expect(again.etag).not.toBe(first.etag);
+        expect(await (await port.get(`any/${size}`)).bytes()).toEqual(bytes);
+      }
+    }
   });
 });
