@@ -1,6 +1,6 @@
-import { crc32 } from 'node:zlib';
 import { throwIfAborted } from '../errors.js';
 import type { Abortable, StoragePort } from '../storage/index.js';
+import { blockChecksum } from './checksum.js';
 import {
   CHECKSUM_BYTES,
   DATA_PREFIX,
@@ -112,6 +112,7 @@ async function healShards(
 ): Promise<number[]> {
   const { ports, codec } = port;
   const g = geometry(manifest.size, manifest.blockSize, manifest.dataShards);
+  const checksumOf = await blockChecksum(manifest.checksum);
   const bad = new Set<number>();
   // Ranged reads of a few blocks at a time: memory stays bounded however large the object is.
   for (let first = 0; first < g.blocks && bad.size < ports.length; first += HEAL_BATCH) {
@@ -133,7 +134,7 @@ async function healShards(
           for (let b = first; b <= last; b++) {
             const offset = g.shardOffset(b) - start;
             const length = g.shardLength(b);
-            if (crc32(bytes.subarray(offset, offset + length)) !== view.getUint32(offset + length)) {
+            if (checksumOf(bytes.subarray(offset, offset + length)) !== view.getUint32(offset + length)) {
               report.corruptBlocks++;
               bad.add(i);
             }
@@ -177,7 +178,7 @@ async function healShards(
           targets.map((i, t) => {
             const out = new Uint8Array(length + CHECKSUM_BYTES);
             out.set(shards[i]!);
-            new DataView(out.buffer).setUint32(length, crc32(shards[i]!));
+            new DataView(out.buffer).setUint32(length, checksumOf(shards[i]!));
             return sinks[t]!.push(out);
           }),
         );

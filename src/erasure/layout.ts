@@ -3,7 +3,7 @@
  *
  * On every port: `m/<key>` holds the object's manifest (JSON, the same on all ports) and
  * `d/<sha256(key)>/<version>/<shard index>` that port's shard of that version. A shard object is, for
- * each block of the object, the shard's slice of the block followed by its CRC-32, so a flipped bit is
+ * each block of the object, the shard's slice of the block followed by its checksum (see checksum.ts), so a flipped bit is
  * caught per block and only that block is rebuilt. Versions never share shard objects, so an overwrite
  * cannot mix old and new shards: the manifest names the version to read.
  */
@@ -28,6 +28,8 @@ export interface Manifest {
   dataShards: number;
   parityShards: number;
   blockSize: number;
+  /** The checksum after each shard block (checksum.ts); absent in manifests written before it: `crc32`. */
+  checksum?: 'xxh64';
   /** Which shard indexes were written; the others are for `heal()` to rebuild. */
   written: boolean[];
 }

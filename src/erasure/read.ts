@@ -1,6 +1,6 @@
-import { crc32 } from 'node:zlib';
 import { bkError, throwIfAborted } from '../errors.js';
 import { concatBytes, type StoragePort } from '../storage/index.js';
+import { blockChecksum } from './checksum.js';
 import type { ErasureCodec } from './codec.js';
 import { CHECKSUM_BYTES, geometry, type Manifest, shardKey } from './layout.js';
 import type { WorkerPool } from './pool.js';
@@ -48,6 +48,7 @@ export async function readBlockChunks(
   const g = geometry(manifest.size, manifest.blockSize, k);
   const start = g.shardOffset(first);
   const end = g.shardOffset(last) + g.shardLength(last) + CHECKSUM_BYTES - 1;
+  const checksumOf = await blockChecksum(manifest.checksum);
   const good: (Uint8Array | undefined)[][] = Array.from({ length: n }, () => []);
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);
@@ -70,7 +71,7 @@ export async function readBlockChunks(
         const length = g.shardLength(b);
         if (offset + length + CHECKSUM_BYTES > bytes.byteLength) break;
         const slice = bytes.subarray(offset, offset + length);
-        if (crc32(slice) === view.getUint32(offset + length)) good[i]![b] = slice;
+        if (checksumOf(slice) === view.getUint32(offset + length)) good[i]![b] = slice;
       }
     } catch {
       // a failed, hanging or lying port is one of the m the code tolerates

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { crc32 } from 'node:zlib';
 import { bkError, throwIfAborted } from '../errors.js';
 import { log } from '../logger.js';
 import type { PutOptions, StoragePort } from '../storage/index.js';
+import { blockChecksum, WRITE_CHECKSUM } from './checksum.js';
 import type { ErasureCodec } from './codec.js';
 import { CHECKSUM_BYTES, type Manifest, newVersion, shardKey } from './layout.js';
 import type { WorkerPool } from './pool.js';
@@ -33,6 +33,7 @@ export async function writeShards(
 ): Promise<Manifest> {
   const { ports, codec, blockSize } = context;
   const k = codec.dataShards;
+  const checksumOf = await blockChecksum(WRITE_CHECKSUM);
   const version = newVersion(replaces);
   const sinks = ports.map(() => new ShardStream());
   const failures: unknown[] = ports.map(() => undefined);
@@ -40,7 +41,7 @@ export async function writeShards(
   const uploads = ports.map((port, i) =>
     port
       .put(shardKey(key, version, i), sinks[i]!.stream, {
-        // blocks carry CRC-32s; a shard's ETag is never compared with its bytes, so ports need not hash them
+        // blocks carry checksums; a shard's ETag is never compared with its bytes, so ports need not hash them
         etag: 'any',
         signal: linked(cancels[i]!.signal, options.signal),
       })
@@ -87,7 +88,7 @@ export async function writeShards(
         if (failures[i]) return undefined;
         const out = new Uint8Array(shardLength + CHECKSUM_BYTES);
         out.set(shard);
-        new DataView(out.buffer).setUint32(shardLength, crc32(shard));
+        new DataView(out.buffer).setUint32(shardLength, checksumOf(shard));
         return sinks[i]!.push(out, context.writeTimeoutMs).then((taken) => {
           if (taken) return;
           // a hung port must not hold the write: it becomes one of the shards heal() rebuilds
@@ -149,6 +150,7 @@ export async function writeShards(
     dataShards: k,
     parityShards: codec.parityShards,
     blockSize,
+    checksum: WRITE_CHECKSUM,
     written,
   };
 }
