@@ -221,7 +221,7 @@ class FileStorage implements StoragePort {
         checkPreconditions(record.key, current?.etag, conditions);
         writeRecordNow(lock.fd, record, inline);
         if (inline && this.durable) await fsync(lock.fd);
-        lock.commit(at.record);
+        await lock.commit(at.record);
         // the old data is unreachable now
         if (current?.data !== undefined) unlinkQuietly(join(at.dir, current.data));
       },
