@@ -9,7 +9,8 @@
  *   BENCH_PROFILE=/tmp/prof npx tsx bench/gateway.ts   # gateway processes write .cpuprofile files there
  *
  * BENCH_CLIENTS: sdk,light (default both); BENCH_SERVERS: gateway,gateway-durable,s3rver,ceph,bare
- * (default all); BENCH_REPEAT: runs per measurement, the median is shown (default 1).
+ * (default all); BENCH_REPEAT: runs per measurement, the median is shown (default 1); BENCH_MEASURES:
+ * putSeq,getSeq,putPar,getPar,putLarge,getLarge (default all).
  *
  * Measures 4 KiB PUT and GET requests per second (sequential and 32 in flight) and 64 MiB PUT and
  * GET throughput, with two clients: `@aws-sdk/client-s3`, and a light one that sends one SigV4-signed
@@ -35,6 +36,7 @@ const KIB = 1024;
 const MIB = 1024 * KIB;
 const BENCH_MS = Number(process.env.BENCH_MS ?? 2000);
 const REPEAT = Math.max(1, Number(process.env.BENCH_REPEAT ?? 1));
+const ONLY = process.env.BENCH_MEASURES?.split(',');
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 const SMALL = new Uint8Array(4 * KIB).fill(7);
 const LARGE = new Uint8Array(64 * MIB).fill(9);
@@ -169,6 +171,7 @@ async function measure(server: BenchServer, kind: ClientKind): Promise<Row> {
   };
   const row: Row = { name: server.name, rate: {}, cpu: {} };
   const run = async (measure: Measure, workers: number, op: (i: number) => Promise<void>, scale = 1) => {
+    if (ONLY && !ONLY.includes(measure)) return;
     const runs = [];
     for (let r = 0; r < REPEAT; r++) runs.push(await rate(server, workers, op));
     row.rate[measure] = median(runs.map((r) => r.perSecond)) * scale;
