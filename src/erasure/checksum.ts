@@ -39,7 +39,8 @@ export async function blockChecksum(kind: string | undefined): Promise<ChecksumO
       `shard blocks carry a "${kind}" checksum this version cannot check; upgrade bucketkit`,
     );
   }
-  if (!xxh) xxh = await (loading ??= xxhash());
+  loading ??= xxhash();
+  xxh ??= await loading;
   const api = xxh;
   return (bytes) => Number(api.h64Raw(bytes) & LOW_32);
 }
