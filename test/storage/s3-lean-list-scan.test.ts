@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BucketkitError } from '../../src/errors.js';
-import { parseListPage, parseListPageByTree } from '../../src/storage/s3-lean-list.js';
+import { parseListPage, parseListPageByTree } from '../../src/storage/list-page-xml.js';
 import { scanListPage } from '../../src/storage/s3-lean-list-scan.js';
 import { normalizeEtag } from '../../src/storage/validate.js';
 
