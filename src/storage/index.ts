@@ -11,6 +11,7 @@
 export { chunksOf, concatBytes, getResult, readAll, streamOf } from './body.js';
 export { type ConnectOptions, connect } from './connect.js';
 export { type FileStorageOptions, fileStorage } from './file.js';
+export { type HttpStorageOptions, httpStorage } from './http.js';
 export {
   AWS_S3_STANDARD,
   type InstrumentedOptions,

@@ -1,4 +1,7 @@
 import { createHmac, hash } from 'node:crypto';
+import { escapeKey, uriEscape } from './uri.js';
+
+export { escapeKey, uriEscape };
 
 /** The SHA-256 of an empty payload: what GET, HEAD and LIST sign (valid on every S3 server). */
 export const EMPTY_SHA256 = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855';
@@ -91,19 +94,6 @@ export class LeanSigner {
 /** Hex SHA-256 of a string or bytes. */
 export function sha256Hex(data: string | Uint8Array): string {
   return hash('sha256', data, 'hex');
-}
-
-/** RFC 3986 encoding as SigV4 wants it: everything but `A-Za-z0-9-._~` is `%XX`. */
-export function uriEscape(text: string): string {
-  return encodeURIComponent(text).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
-}
-
-/** An object key as a URL path: each segment escaped, `/` kept (how the SDK sends S3 keys). */
-export function escapeKey(key: string): string {
-  return key.split('/').map(uriEscape).join('/');
 }
 
 /** Query parameters encoded and sorted by name, as signed and as sent. */

@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { bkError } from '../errors.js';
+import { checkGetArgs, toGetResult } from './get-answer.js';
 import { listPaged } from './list-pages.js';
 import type { GetOptions, GetResult, ListEntry, ListOptions, Metadata, ObjectInfo } from './port.js';
 import type { S3StorageOptions } from './s3.js';
-import { checkGetArgs, toGetResult } from './s3-get.js';
 import { type LeanConfig, LeanHttp } from './s3-lean-http.js';
 import { fetchLeanPage } from './s3-lean-list.js';
 import type { LeanCredentials } from './s3-lean-sign.js';

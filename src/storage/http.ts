@@ -1,0 +1,212 @@
+import { bkError, throwIfAborted } from '../errors.js';
+import { checkGetArgs, toGetResult } from './get-answer.js';
+import { parseListPage } from './list-page-xml.js';
+import { type ListPage, listPaged, type PageRequest } from './list-pages.js';
+import type {
+  Abortable,
+  DeleteManyResult,
+  GetOptions,
+  GetResult,
+  ListEntry,
+  ListOptions,
+  Metadata,
+  ObjectInfo,
+  PutResult,
+  StorageCapabilities,
+  StoragePort,
+} from './port.js';
+import { fromS3Error } from './s3-errors.js';
+import { escapeKey } from './uri.js';
+import { assertValidKey, normalizeEtag } from './validate.js';
+
+export interface HttpStorageOptions {
+  /**
+   * The bucket's URL, path-style (`https://s3.example.com/bucket`) or virtual-hosted
+   * (`https://bucket.s3.example.com`); keys are appended to it.
+   */
+  url: string;
+  /** Headers sent with every request (e.g. an `Authorization` a proxy in front of the bucket wants). */
+  headers?: Record<string, string>;
+  /** The fetch to use (default `globalThis.fetch`). */
+  fetch?: typeof fetch;
+  /** `v2` (default) or `v1` listings, for servers whose V2 paging is broken. */
+  listApi?: 'v1' | 'v2';
+  /** For logs and errors (default `http:<url>`). */
+  name?: string;
+}
+
+/**
+ * A read-only port over plain HTTP(S) GETs of an S3-compatible bucket that allows anonymous reads (a
+ * public bucket, a bucketkit gateway with `allowAnonymous`, a CDN in front of either). It needs
+ * nothing but `fetch`, so it works in browsers (the server must allow the page's origin: CORS, with
+ * `ETag`, `Content-Range` and any `x-amz-meta-*` headers exposed). `get` (with ranges and `ifMatch`),
+ * `head` and `list` work as on the s3 port; every write throws `Unsupported`.
+ *
+ * @example
+ * ```ts
+ * const port = httpStorage({ url: 'https://data.example.com/public-bucket' });
+ * const text = await (await port.get('reports/2026.json')).text();
+ * for await (const entry of port.list({ prefix: 'reports/' })) console.log(entry);
+ * ```
+ */
+export function httpStorage(options: HttpStorageOptions): StoragePort {
+  return new HttpStorage(options);
+}
+
+class HttpStorage implements StoragePort {
+  readonly name: string;
+  private readonly base: URL;
+  private readonly fetch: typeof fetch;
+  private readonly headers: Record<string, string>;
+  private readonly listApi: 'v1' | 'v2';
+
+  constructor(options: HttpStorageOptions) {
+    let base: URL;
+    try {
+      base = new URL(options.url);
+    } catch (cause) {
+      throw bkError('InvalidUrl', `"${options.url}" is not a URL; give the bucket's http(s) URL`, { cause });
+    }
+    if (base.protocol !== 'http:' && base.protocol !== 'https:') {
+      throw bkError('InvalidUrl', `httpStorage needs an http(s) URL, got "${options.url}"`);
+    }
+    if (!base.pathname.endsWith('/')) base.pathname += '/';
+    this.base = base;
+    this.name = options.name ?? `http:${base.href}`;
+    const fetchFn = options.fetch ?? globalThis.fetch;
+    if (typeof fetchFn !== 'function')
+      throw bkError('Unsupported', 'httpStorage needs fetch (Node 18+, browsers)');
+    this.fetch = fetchFn.bind(globalThis);
+    this.headers = { ...options.headers };
+    this.listApi = options.listApi ?? 'v2';
+  }
+
+  async capabilities(): Promise<StorageCapabilities> {
+    return {
+      conditionalWrites: false,
+      multipart: false,
+      presign: false,
+      notes: ['read-only: writes throw Unsupported'],
+    };
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<GetResult> {
+    checkGetArgs(key, options.range);
+    const headers: Record<string, string> = { ...this.headers };
+    const range = options.range;
+    if (range) headers.range = `bytes=${range.start}-${range.end ?? ''}`;
+    if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
+    const res = await this.send('GET', this.objectUrl(key), headers, options.signal, key, 'GetObject');
+    const length = res.headers.get('content-length');
+    const body = res.body;
+    return toGetResult(key, range, {
+      info: infoOf(key, res.headers),
+      contentRange: res.headers.get('content-range') ?? undefined,
+      contentLength: length === null ? undefined : Number(length),
+      stream: () => body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
+      bytes: async () => new Uint8Array(await res.arrayBuffer()),
+    });
+  }
+
+  async head(key: string, options: Abortable = {}): Promise<ObjectInfo> {
+    assertValidKey(key);
+    const res = await this.send('HEAD', this.objectUrl(key), this.headers, options.signal, key, 'HeadObject');
+    return { ...infoOf(key, res.headers), size: Number(res.headers.get('content-length') ?? 0) };
+  }
+
+  list(options: ListOptions = {}): AsyncIterable<ListEntry> {
+    const api = this.listApi;
+    const fetchPage = async (request: PageRequest): Promise<ListPage> => {
+      const url = new URL(this.base);
+      const query = url.searchParams;
+      if (api === 'v2') query.set('list-type', '2');
+      query.set('max-keys', String(request.maxKeys));
+      if (request.prefix) query.set('prefix', request.prefix);
+      if (request.delimiter) query.set('delimiter', request.delimiter);
+      if (request.marker) query.set(api === 'v2' ? 'start-after' : 'marker', request.marker);
+      if (request.token) query.set('continuation-token', request.token);
+      const res = await this.send('GET', url, this.headers, options.signal, undefined, 'ListObjects');
+      return parseListPage(await res.text());
+    };
+    return listPaged(options, api, fetchPage, (err) => {
+      throw err;
+    });
+  }
+
+  async put(key: string): Promise<PutResult> {
+    throw this.readOnly('put', key);
+  }
+
+  async delete(key: string): Promise<void> {
+    throw this.readOnly('delete', key);
+  }
+
+  async deleteMany(): Promise<DeleteManyResult> {
+    throw this.readOnly('deleteMany');
+  }
+
+  async copy(_source: string, destination: string): Promise<PutResult> {
+    throw this.readOnly('copy', destination);
+  }
+
+  private readOnly(operation: string, key?: string) {
+    return bkError(
+      'Unsupported',
+      `${this.name} is read-only (${operation}); write through an s3 port or a gateway`,
+      {
+        details: key === undefined ? {} : { key },
+      },
+    );
+  }
+
+  private objectUrl(key: string): URL {
+    return new URL(escapeKey(key), this.base);
+  }
+
+  /** One request; an answer that is not 2xx becomes the bucketkit error S3's code or status maps to. */
+  private async send(
+    method: 'GET' | 'HEAD',
+    url: URL,
+    headers: Record<string, string>,
+    signal: AbortSignal | undefined,
+    key: string | undefined,
+    operation: string,
+  ): Promise<Response> {
+    throwIfAborted(signal);
+    let res: Response;
+    try {
+      res = await this.fetch(url, { method, headers, ...(signal ? { signal } : {}) });
+    } catch (cause) {
+      throwIfAborted(signal);
+      throw bkError('Backend', `${operation} ${url.href} failed: ${String(cause)}`, {
+        cause,
+        details: { ...(key === undefined ? {} : { key }), retryable: true },
+      });
+    }
+    if (res.ok) return res;
+    const text = method === 'HEAD' ? '' : await res.text().catch(() => '');
+    const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
+    const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
+    throw fromS3Error(
+      { name: code ?? `HTTP${res.status}`, message, $metadata: { httpStatusCode: res.status } },
+      { bucket: this.base.href, operation, ...(key === undefined ? {} : { key }) },
+    );
+  }
+}
+
+/** ObjectInfo from response headers; metadata from `x-amz-meta-*` (lowercase names, as S3 sends them). */
+function infoOf(key: string, headers: Headers): Omit<ObjectInfo, 'size'> {
+  const metadata: Metadata = {};
+  headers.forEach((value, name) => {
+    if (name.startsWith('x-amz-meta-')) metadata[name.slice(11)] = value;
+  });
+  const modified = headers.get('last-modified');
+  const contentType = headers.get('content-type');
+  return {
+    key,
+    etag: normalizeEtag(headers.get('etag') ?? undefined),
+    lastModified: modified ? new Date(modified) : new Date(0),
+    metadata,
+    ...(contentType ? { contentType } : {}),
+  };
+}

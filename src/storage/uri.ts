@@ -1,0 +1,26 @@
+/**
+ * RFC 3986 encoding as SigV4 wants it: everything but `A-Za-z0-9-._~` is `%XX`.
+ *
+ * @example
+ * ```ts
+ * uriEscape("it's a/b"); // 'it%27s%20a%2Fb'
+ * ```
+ */
+export function uriEscape(text: string): string {
+  return encodeURIComponent(text).replace(
+    /[!'()*]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
+  );
+}
+
+/**
+ * An object key as a URL path: each segment escaped, `/` kept (how the SDK sends S3 keys).
+ *
+ * @example
+ * ```ts
+ * escapeKey('logs/2026 11.txt'); // 'logs/2026%2011.txt'
+ * ```
+ */
+export function escapeKey(key: string): string {
+  return key.split('/').map(uriEscape).join('/');
+}

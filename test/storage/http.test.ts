@@ -1,0 +1,136 @@
+/**
+ * httpStorage: anonymous, read-only reads of a bucket over fetch, against our gateway (allowAnonymous)
+ * over a folder. What the s3 port wrote, the http port reads: bytes, ranges, metadata, listings past a
+ * page, typed errors; every write is a typed Unsupported.
+ */
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BucketkitError, httpStorage, type StoragePort, s3Storage } from '../../src/index.js';
+import { pseudoRandomBytes } from '../../src/testing/index.js';
+import { ACCESS_KEY, SECRET_KEY, sdkClient, startGateway, type TestGateway } from '../gateway/support.js';
+
+let gw: TestGateway;
+let writer: StoragePort;
+let reader: StoragePort;
+const big = pseudoRandomBytes(300_000, 5);
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (err) {
+    return BucketkitError.is(err) ? err.code : `untyped: ${String(err)}`;
+  }
+}
+
+beforeAll(async () => {
+  gw = await startGateway({ allowAnonymous: true });
+  await sdkClient(gw.endpoint).send(new CreateBucketCommand({ Bucket: 'public' }));
+  writer = s3Storage({
+    bucket: 'public',
+    endpoint: gw.endpoint,
+    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+  });
+  await writer.put('docs/big.bin', big, { metadata: { owner: 'ada' }, contentType: 'application/x-test' });
+  await writer.put('docs/a b+ü?#.txt', 'odd key');
+  await Promise.all(
+    Array.from({ length: 1205 }, (_, i) => writer.put(`many/${String(i).padStart(4, '0')}`, `${i}`)),
+  );
+  reader = httpStorage({ url: `${gw.endpoint}/public` });
+}, 120_000);
+
+afterAll(async () => {
+  await writer?.close?.();
+  await gw?.stop();
+});
+
+describe('httpStorage (read-only, fetch only)', () => {
+  it('reads bytes, ranges, metadata and ETags as the s3 port wrote them', async () => {
+    const written = await writer.head('docs/big.bin');
+    const got = await reader.get('docs/big.bin');
+    expect(got.etag).toBe(written.etag);
+    expect(got.size).toBe(big.byteLength);
+    expect(got.metadata).toEqual({ owner: 'ada' });
+    expect(got.contentType).toBe('application/x-test');
+    expect(await got.bytes()).toEqual(big);
+    const ranged = await reader.get('docs/big.bin', { range: { start: 1000, end: 70_999 } });
+    expect(ranged.size).toBe(big.byteLength);
+    expect(await ranged.bytes()).toEqual(big.subarray(1000, 71_000));
+    const streamed = await reader.get('docs/big.bin', { range: { start: 299_990 } });
+    const chunks: Uint8Array[] = [];
+    for await (const chunk of streamed.body as unknown as AsyncIterable<Uint8Array>) chunks.push(chunk);
+    expect(Buffer.concat(chunks)).toEqual(Buffer.from(big.subarray(299_990)));
+    expect(await (await reader.get('docs/a b+ü?#.txt')).text()).toBe('odd key');
+    const head = await reader.head('docs/big.bin');
+    expect({ size: head.size, etag: head.etag, metadata: head.metadata }).toEqual({
+      size: big.byteLength,
+      etag: written.etag,
+      metadata: { owner: 'ada' },
+    });
+  });
+
+  it('lists in order past a 1,000-key page, with delimiters and startAfter', async () => {
+    const keys: string[] = [];
+    for await (const entry of reader.list({ prefix: 'many/' }))
+      if (entry.type === 'object') keys.push(entry.key);
+    expect(keys).toHaveLength(1205);
+    expect(keys).toEqual([...keys].sort());
+    const small = [];
+    for await (const entry of reader.list({ prefix: 'many/', pageSize: 100, startAfter: 'many/1199' }))
+      small.push(entry);
+    expect(small.map((e) => (e.type === 'object' ? e.key : e.prefix))).toEqual([
+      'many/1200',
+      'many/1201',
+      'many/1202',
+      'many/1203',
+      'many/1204',
+    ]);
+    const top = [];
+    for await (const entry of reader.list({ delimiter: '/' })) top.push(entry);
+    expect(top).toEqual([
+      { type: 'prefix', prefix: 'docs/' },
+      { type: 'prefix', prefix: 'many/' },
+    ]);
+  });
+
+  it('answers with typed errors: missing keys, stale ifMatch, bad ranges, unknown buckets, writes', async () => {
+    expect(await codeOf(reader.get('docs/missing'))).toBe('NotFound');
+    expect(await codeOf(reader.head('docs/missing'))).toBe('NotFound');
+    expect(await codeOf(reader.get('docs/big.bin', { ifMatch: '0123456789abcdef0123456789abcdef' }))).toBe(
+      'PreconditionFailed',
+    );
+    expect(await codeOf(reader.get('docs/big.bin', { range: { start: 400_000 } }))).toBe('InvalidRange');
+    const nowhere = httpStorage({ url: `${gw.endpoint}/no-such-bucket` });
+    expect(await codeOf(nowhere.get('x'))).toBe('BucketNotFound');
+    for (const write of [
+      reader.put('docs/new', 'x'),
+      reader.delete('docs/big.bin'),
+      reader.deleteMany(['docs/big.bin']),
+      reader.copy('docs/big.bin', 'docs/copy'),
+    ]) {
+      expect(await codeOf(write)).toBe('Unsupported');
+    }
+    expect(await (await writer.get('docs/big.bin')).bytes()).toEqual(big);
+    expect((await reader.capabilities()).conditionalWrites).toBe(false);
+    expect(() => httpStorage({ url: 'ftp://example.com/b' })).toThrow(/http\(s\)/);
+  });
+
+  it('a gateway that refuses anonymous reads gives AccessDenied; an aborted read gives Aborted', async () => {
+    const closed = await startGateway();
+    try {
+      await sdkClient(closed.endpoint).send(new CreateBucketCommand({ Bucket: 'private' }));
+      const port = httpStorage({ url: `${closed.endpoint}/private` });
+      expect(await codeOf(port.get('anything'))).toBe('AccessDenied');
+      const listing = (async () => {
+        for await (const _ of port.list()) {
+        }
+      })();
+      expect(await codeOf(listing)).toBe('AccessDenied');
+    } finally {
+      await closed.stop();
+    }
+    const controller = new AbortController();
+    controller.abort();
+    expect(await codeOf(reader.get('docs/big.bin', { signal: controller.signal }))).toBe('Aborted');
+  });
+});
