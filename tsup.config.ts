@@ -5,6 +5,7 @@ export default defineConfig([
     entry: {
       index: 'src/index.ts',
       'storage/index': 'src/storage/index.ts',
+      'storage/browser': 'src/storage/browser.ts',
       'erasure/index': 'src/erasure/index.ts',
       'erasure/codec': 'src/erasure/browser.ts',
       'datasets/index': 'src/datasets/index.ts',

@@ -1,0 +1,46 @@
+// The page the browser test runs: bundled for the browser with the storage module's browser entry.
+import { BucketkitError, httpStorage, instrumented } from '../../src/storage/browser.js';
+
+declare const __BUCKET_URL__: string;
+
+const hex = (bytes: ArrayBuffer) =>
+  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
+const sha256 = async (bytes: Uint8Array) =>
+  hex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+
+async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+    return 'resolved';
+  } catch (err) {
+    return BucketkitError.is(err) ? err.code : `untyped: ${String(err)}`;
+  }
+}
+
+async function main() {
+  const port = instrumented(httpStorage({ url: __BUCKET_URL__ }));
+  const got = await port.get('docs/big.bin');
+  const whole = await got.bytes();
+  const ranged = await (await port.get('docs/big.bin', { range: { start: 1000, end: 70_999 } })).bytes();
+  const keys: string[] = [];
+  for await (const entry of port.list({ prefix: 'many/' })) if (entry.type === 'object') keys.push(entry.key);
+  const result = {
+    size: got.size,
+    etag: got.etag,
+    metadata: got.metadata,
+    contentType: got.contentType,
+    wholeSha256: await sha256(whole),
+    rangedLength: ranged.byteLength,
+    rangedSha256: await sha256(ranged),
+    keys: keys.length,
+    sorted: keys.every((key, i) => i === 0 || keys[i - 1]! < key),
+    missing: await codeOf(port.get('docs/missing')),
+    write: await codeOf(port.put('docs/new', 'x')),
+    calls: port.usage().operations,
+  };
+  await fetch('/result', { method: 'POST', body: JSON.stringify(result) });
+}
+
+main().catch((err: unknown) =>
+  fetch('/result', { method: 'POST', body: JSON.stringify({ error: String((err as Error)?.stack ?? err) }) }),
+);
