@@ -11,6 +11,7 @@ export default defineConfig([
       'datasets/index': 'src/datasets/index.ts',
       'delta/index': 'src/delta/index.ts',
       'db/index': 'src/db/index.ts',
+      'db/browser': 'src/db/browser.ts',
       'gateway/index': 'src/gateway/index.ts',
       'testing/index': 'src/testing/index.ts',
     },

@@ -4,7 +4,7 @@
  */
 import { bkError } from '../errors.js';
 import { type Logger, type LogLevel, log } from '../logger.js';
-import { type Abortable, connect, type StoragePort } from '../storage/index.js';
+import type { Abortable, StoragePort } from '../storage/index.js';
 import { deserializeAttributes, effectiveAttributes, serializeAttributes } from './attributes.js';
 import { type Catalog, CatalogStore, unknownResource, versionId } from './catalog.js';
 import type { SecretCipher } from './crypto/index.js';
@@ -44,11 +44,11 @@ export interface DatabaseOptions {
 type Row = Record<string, unknown>;
 
 /**
- * A document database on any storage port.
+ * A document database on any storage port (`bucketkit/db` adds connection strings: see database-node.ts).
  *
  * @example
  * ```ts
- * const db = await new Database({ connectionString: 'file://./data', passphrase: process.env.DB_KEY }).connect();
+ * const db = await new Database({ storage: memoryStorage(), passphrase: process.env.DB_KEY }).connect();
  * const users = await db.createResource({
  *   name: 'users',
  *   attributes: { email: 'string|required|email', country: 'string', token: 'secret' },
@@ -76,7 +76,18 @@ export class Database {
       throw bkError('InvalidArgument', 'give the database a storage port or a connectionString');
     }
     this.options = options;
-    this.port = options.storage ?? connect(options.connectionString!);
+    this.port = options.storage ?? this.openConnectionString(options.connectionString!);
+  }
+
+  /**
+   * The port a connection string names. Connection strings reach the file and s3 ports, which need
+   * Node: `bucketkit/db` opens them; this class, as `bucketkit/db/browser` exports it, does not.
+   */
+  protected openConnectionString(url: string): StoragePort {
+    throw bkError(
+      'Unsupported',
+      `connection strings need Node (got "${url.split(':')[0]}:..."); in a browser give \`storage\`, e.g. httpStorage({ url })`,
+    );
   }
 
   /**

@@ -5,7 +5,7 @@
  * of the same id overwrites, again by compare-and-swap.
  */
 import { md5 } from '@noble/hashes/legacy.js';
-import { BucketkitError } from '../errors.js';
+import { BucketkitError, bkError } from '../errors.js';
 import type { Abortable, Metadata } from '../storage/index.js';
 import { decodeRecord, encodeRecord, type StoredRecord, storedVersion } from './encoding/index.js';
 import { recordKey } from './keys.js';
@@ -59,7 +59,18 @@ export async function readRecord(
   if (!fetched || fetched.metadata[TOMBSTONE]) return undefined;
   const { metadata, body, etag } = fetched;
   const stored: StoredRecord = body.length > 0 ? { metadata, body } : { metadata };
-  const version = storedVersion(metadata) ?? rt.current.id;
+  const version = storedVersion(metadata);
+  if (version === undefined) {
+    // Every record is written with its schema version in metadata. None at all is most often a browser
+    // reading through CORS that hides x-amz-meta-* headers: the record would decode as empty (and a
+    // tombstone as a record), so say so instead of returning it.
+    throw bkError(
+      'Corrupt',
+      `record "${id}" of "${rt.name}" came back without its metadata (no x-amz-meta-v- header). In a browser, ` +
+        'the server must expose the x-amz-meta-* headers to the page (CORS Access-Control-Expose-Headers: *)',
+      { details: { key, id } },
+    );
+  }
   let runtime: VersionRuntime;
   try {
     runtime = rt.version(version);
