@@ -9,6 +9,7 @@ export default defineConfig([
       'erasure/index': 'src/erasure/index.ts',
       'erasure/codec': 'src/erasure/browser.ts',
       'datasets/index': 'src/datasets/index.ts',
+      'datasets/browser': 'src/datasets/browser.ts',
       'delta/index': 'src/delta/index.ts',
       'db/index': 'src/db/index.ts',
       'db/browser': 'src/db/browser.ts',

@@ -7,8 +7,8 @@
  * deleted after it, and whatever a crash leaves behind is `gc()`'s.
  */
 import { BucketkitError, bkError, throwIfAborted } from '../errors.js';
-import { chunksOf, type PartRef } from '../storage/index.js';
-import { updateManifest } from './catalog.js';
+import { chunksOf, type PartRef } from '../storage/browser.js';
+import { requireConditionalWrites, updateManifest } from './catalog.js';
 import { MIN_PART, type PlannedPart, planParts, type Segment } from './copy-plan.js';
 import { type Dataset, notFound } from './datasets.js';
 import { type Datarange, indexKeyOf, type Manifest } from './manifest.js';
@@ -67,6 +67,7 @@ export async function aggregate(
 ): Promise<AggregateResult> {
   const { port, name } = dataset;
   const { signal } = options;
+  await requireConditionalWrites(port);
   const lo = BigInt(from);
   const hi = BigInt(to);
   const sources = selectSources(await dataset.manifest({ fresh: true, signal }), name, lo, hi);

@@ -68,8 +68,9 @@ export interface Datasets {
 }
 
 /**
- * The dataset catalog of a port. The port must enforce conditional writes (`capabilities()
- * .conditionalWrites`); otherwise every operation throws `Unsupported`.
+ * The dataset catalog of a port. Writing (create, delete, upload, aggregate, gc) needs a port that
+ * enforces conditional writes (`capabilities().conditionalWrites`), else it throws `Unsupported` before
+ * writing anything; reading works on any port (a read-only `httpStorage` in a browser, for one).
  *
  * @example
  * ```ts
@@ -93,7 +94,6 @@ export function datasets(port: StoragePort, options: DatasetsOptions = {}): Data
       indexes,
       async manifest(opts = {}) {
         if (last && !opts.fresh) return last.manifest;
-        await requireConditionalWrites(port);
         const state = await readManifest(port, name, { signal: opts.signal });
         if (!state) throw notFound(name);
         last = state;
@@ -130,7 +130,6 @@ export function datasets(port: StoragePort, options: DatasetsOptions = {}): Data
       return handle;
     },
     async list(opts = {}) {
-      await requireConditionalWrites(port);
       const names: string[] = [];
       for await (const entry of port.list({ prefix: 'datas3t/', delimiter: '/', signal: opts.signal })) {
         if (entry.type === 'prefix') names.push(entry.prefix.slice('datas3t/'.length, -1));

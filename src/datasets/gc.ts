@@ -5,7 +5,7 @@
  * deleted once older than a grace period, which protects readers still holding an old manifest.
  */
 import { BucketkitError } from '../errors.js';
-import { updateManifest } from './catalog.js';
+import { requireConditionalWrites, updateManifest } from './catalog.js';
 import { type Dataset, notFound } from './datasets.js';
 import { indexKeyOf, type Reservation } from './manifest.js';
 import { datarangeKeys, datarangePrefix, parseDatarangeKey } from './names.js';
@@ -42,6 +42,7 @@ export interface GcResult {
 export async function gc(dataset: Dataset, options: GcOptions = {}): Promise<GcResult> {
   const { port, name, cas } = dataset;
   const { signal } = options;
+  await requireConditionalWrites(port);
   const graceMs = options.graceMs ?? 60 * 60 * 1000;
   const now = Date.now();
   const manifest = await dataset.manifest({ fresh: true, signal });

@@ -21,13 +21,8 @@
  * const keys = datarangeKeys('ds', 1n, 1n, 1);
  * ```
  */
-export {
-  type AggregateOptions,
-  type AggregateResult,
-  type AggregateStep,
-  aggregate,
-} from './aggregate.js';
-export { type CasOptions, type ManifestState, readManifest, updateManifest } from './catalog.js';
+// the browser entry's surface, and the named storage configs (Node: their ports are s3 ports)
+export * from './browser.js';
 export {
   type StorageConfig,
   type StorageConfigInfo,
@@ -35,71 +30,3 @@ export {
   type StorageConfigsOptions,
   storageConfigs,
 } from './configs.js';
-export { MAX_PART, MIN_PART, type PlannedPart, planParts, type Segment } from './copy-plan.js';
-export {
-  type Dataset,
-  type DatasetSummary,
-  type Datasets,
-  type DatasetsOptions,
-  datasets,
-} from './datasets.js';
-export { type GcOptions, type GcResult, gc } from './gc.js';
-export { findDatasets, type ImportOptions, type ImportResult, importDataset } from './import.js';
-export { type IndexCache, type IndexCacheOptions, indexCache } from './index-cache.js';
-export {
-  type Datarange,
-  decodeManifest,
-  encodeManifest,
-  MANIFEST_FORMAT,
-  type Manifest,
-  manifestKey,
-  type Reservation,
-} from './manifest.js';
-export {
-  type DatapointName,
-  type DatarangeKeyInfo,
-  type DatarangeKeys,
-  datarangeKeys,
-  datarangePrefix,
-  formatDatapointName,
-  MAX_DATAPOINT_KEY,
-  MAX_UPLOAD_COUNTER,
-  parseDatapointName,
-  parseDatarangeKey,
-} from './names.js';
-export {
-  DEFAULT_TIERS,
-  type OptimizeOptions,
-  optimize,
-  type PlannedAggregate,
-  planOptimize,
-  type SizeTier,
-} from './optimize.js';
-export {
-  MAX_BITMAP_BITS,
-  type Presence,
-  type PresignedSegment,
-  present,
-  presignRange,
-} from './present.js';
-export { coverage, type Datapoint, get, type RangeOptions, range, type Span } from './read.js';
-export {
-  buildIndex,
-  decodeIndex,
-  encodeIndex,
-  entriesRange,
-  INDEX_ENTRY_BYTES,
-  type IndexEntry,
-  MAX_INDEXED_SIZE,
-  validateDatarange,
-} from './tar-index.js';
-export { readTar, readTarStream, tarContent } from './tar-read.js';
-export { type TarEntry, type TarEntryType, TarParser, type TarReadOptions } from './tar-reader.js';
-export { type TarWriteEntry, type TarWriteOptions, tarBytes, writeTar } from './tar-writer.js';
-export {
-  type DatapointInput,
-  type DatarangeInput,
-  type UploadOptions,
-  uploadDatarange,
-} from './upload.js';
-export { type StreamUploadOptions, uploadTarStream } from './upload-stream.js';

@@ -1,4 +1,4 @@
-import { chunksOf } from '../storage/index.js';
+import { chunksOf } from '../storage/browser.js';
 import { type TarEntry, TarParser, type TarReadOptions } from './tar-reader.js';
 
 /**

@@ -4,7 +4,7 @@
  * 512 bytes, and the two zero blocks that end an archive. Output is deterministic for equal input.
  */
 import { bkError } from '../errors.js';
-import { concatBytes } from '../storage/index.js';
+import { concatBytes } from '../storage/browser.js';
 import { BLOCK, FIELD, headerChecksums, MAX_OCTAL_SIZE, padded, utf8 } from './tar-format.js';
 
 /** One file to write. */

@@ -4,7 +4,8 @@
  * checks every header on the way, so only headers and the index are ever held.
  */
 import { BucketkitError, bkError } from '../errors.js';
-import { chunksOf } from '../storage/index.js';
+import { chunksOf } from '../storage/browser.js';
+import { requireConditionalWrites } from './catalog.js';
 import type { Dataset } from './datasets.js';
 import type { Datarange } from './manifest.js';
 import { datarangeKeys } from './names.js';
@@ -41,6 +42,7 @@ export async function uploadTarStream(
   source: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>,
   options: StreamUploadOptions = {},
 ): Promise<Datarange> {
+  await requireConditionalWrites(dataset.port);
   const parser = new TarParser({ all: true });
   const entries: TarEntry[] = [];
   const chunks = chunksOf(source)[Symbol.asyncIterator]();

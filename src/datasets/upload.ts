@@ -5,6 +5,7 @@
  * removes them again, so a rejected or losing upload leaves nothing behind.
  */
 import { BucketkitError, bkError } from '../errors.js';
+import { requireConditionalWrites } from './catalog.js';
 import type { Dataset } from './datasets.js';
 import type { Datarange } from './manifest.js';
 import { datarangeKeys, formatDatapointName, MAX_DATAPOINT_KEY, parseDatapointName } from './names.js';
@@ -45,6 +46,7 @@ export async function uploadDatarange(
   input: DatarangeInput,
   options: UploadOptions = {},
 ): Promise<Datarange> {
+  await requireConditionalWrites(dataset.port);
   const bytes = input instanceof Uint8Array ? input : tarBytes(await packInput(input));
   const entries = readTar(bytes, { all: true });
   const { first, last } = claimedRange(entries);

@@ -2,9 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { datasets, uploadDatarange } from '../../src/datasets/index.js';
+import {
+  aggregate,
+  datasets,
+  gc,
+  get,
+  tarBytes,
+  uploadDatarange,
+  uploadTarStream,
+} from '../../src/datasets/index.js';
 import { BucketkitError, bkError } from '../../src/errors.js';
-import { fileStorage, memoryStorage, type StoragePort } from '../../src/storage/index.js';
+import { fileStorage, memoryStorage, type StoragePort, streamOf } from '../../src/storage/index.js';
 import { datasetSuite, keysOf, points } from './dataset-suite.js';
 
 describe('datasets on memoryStorage', () => {
@@ -14,7 +22,7 @@ describe('datasets on memoryStorage', () => {
   });
   datasetSuite(() => port);
 
-  it('refuses ports without conditional writes with Unsupported', async () => {
+  it('refuses to write through ports without conditional writes (Unsupported), and reads through them', async () => {
     const base = memoryStorage();
     const unsafe: StoragePort = Object.assign(Object.create(base) as StoragePort, {
       capabilities: async () => ({ conditionalWrites: false, multipart: false, presign: false }),
@@ -22,14 +30,25 @@ describe('datasets on memoryStorage', () => {
     const catalog = datasets(unsafe);
     for (const attempt of [
       () => catalog.create('x'),
-      () => catalog.list(),
-      () => catalog.open('x').manifest(),
+      () => catalog.delete('x'),
       () => uploadDatarange(catalog.open('x'), points(1, 1)),
+      () =>
+        uploadTarStream(
+          catalog.open('x'),
+          streamOf(tarBytes([{ name: '00000000000000000001.json', body: new Uint8Array(2) }])),
+        ),
+      () => aggregate(catalog.open('x'), 1, 2),
+      () => gc(catalog.open('x')),
     ]) {
       const err = await attempt().catch((e: unknown) => e);
       expect(BucketkitError.is(err, 'Unsupported'), String(err)).toBe(true);
     }
     expect(await base.list({ prefix: '' })[Symbol.asyncIterator]().next()).toMatchObject({ done: true });
+    // a dataset written through a port that enforces them reads through one that does not
+    const ds = await datasets(base).create('x');
+    await uploadDatarange(ds, points(1, 3));
+    expect((await catalog.list()).map((d) => [d.name, d.datapoints])).toEqual([['x', 3n]]);
+    expect(await get(catalog.open('x'), 2)).toEqual(await get(ds, 2));
   });
 });
 
