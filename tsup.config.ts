@@ -11,6 +11,7 @@ export default defineConfig([
       'datasets/index': 'src/datasets/index.ts',
       'datasets/browser': 'src/datasets/browser.ts',
       'delta/index': 'src/delta/index.ts',
+      'delta/browser': 'src/delta/browser.ts',
       'db/index': 'src/db/index.ts',
       'db/browser': 'src/db/browser.ts',
       'gateway/index': 'src/gateway/index.ts',

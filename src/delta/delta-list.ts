@@ -3,8 +3,9 @@
  * ETag, `reference.bin` is hidden, and the order stays UTF-8 byte order even though renaming moves
  * keys (`a.delta` → `a` sorts before `a-b`, which the backend listed first).
  */
+
+import { compareUtf8 } from '../storage/browser.js';
 import type { ListEntry, ListedObject, ListOptions } from '../storage/index.js';
-import { compareUtf8 } from '../storage/index.js';
 import { DELTA_SUFFIX } from './names.js';
 
 /** What one backend entry becomes: itself, a renamed delta (with its original size), or nothing. */

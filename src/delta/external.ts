@@ -4,9 +4,28 @@
  * with `gzip -c`. We rebuild such files only when a recompression gives back exactly the bytes that were
  * stored (their SHA-256 is in the metadata); anything else is `Unsupported`, never different bytes.
  */
-import { constants, gunzipSync, gzipSync } from 'node:zlib';
 import { bkError } from '../errors.js';
 import { sha256Hex } from './cache.js';
+
+interface Zlib {
+  gunzipSync(bytes: Uint8Array, options: { maxOutputLength: number }): Uint8Array;
+  gzipSync(bytes: Uint8Array, options: { level: number; strategy: number }): Uint8Array;
+  constants: { Z_DEFAULT_STRATEGY: number };
+}
+
+/**
+ * node:zlib, found at run time so that browser bundles of the delta module never import it: rebuilding
+ * gzip bytes exactly needs zlib's own deflate, which browsers do not offer.
+ */
+const zlib = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => Zlib | undefined } }
+).process?.getBuiltinModule?.('node:zlib');
+
+function needZlib(key: string, compressor: string): Zlib {
+  if (!zlib)
+    unsupported(key, compressor, "rebuilding its exact gzip bytes needs Node's zlib (not in a browser)");
+  return zlib;
+}
 
 /** xdelta3's external compression ids: G gzip, B bzip2, Z compress, Y xz. */
 export interface ExternalCompression {
@@ -40,6 +59,7 @@ export function inflateSource(
   maxSize: number,
 ): Uint8Array {
   if (compressor !== 'G') unsupported(key, compressor, 'only gzip (G) can be read');
+  const { gunzipSync } = needZlib(key, compressor);
   try {
     return new Uint8Array(gunzipSync(reference, { maxOutputLength: maxSize }));
   } catch (cause) {
@@ -63,6 +83,7 @@ export function rebuildTarget(
   if (compressor !== 'G') unsupported(key, compressor, 'only gzip (G) can be rebuilt');
   if (expected === undefined)
     unsupported(key, compressor, 'without a recorded SHA-256 the exact bytes cannot be checked');
+  const { gzipSync, constants } = needZlib(key, compressor);
   for (const level of LEVELS) {
     const candidate = new Uint8Array(gzipSync(inflated, { level, strategy: constants.Z_DEFAULT_STRATEGY }));
     if (sha256Hex(candidate) === expected.toLowerCase()) return candidate;

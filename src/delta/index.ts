@@ -11,29 +11,7 @@
  * ```
  */
 
-export { type MemoryReferenceCacheOptions, memoryReferenceCache, type ReferenceCache } from './cache.js';
+// the browser entry's surface, and the parts that need files
+export * from './browser.js';
 export { type DiskReferenceCacheOptions, diskReferenceCache } from './cache-disk.js';
-export { type DgField, readField } from './metadata.js';
-export {
-  COMPRESSED_TYPES,
-  DEFAULT_ARCHIVE_TYPES,
-  DEFAULT_MAX_RATIO,
-  DeltaPolicy,
-  type DeltaPolicyOptions,
-  isDeltaCandidate,
-} from './policy.js';
-export {
-  type DeltaFileInfo,
-  type DeltaListEntry,
-  type DeltaPutOptions,
-  type DeltaPutResult,
-  DeltaSpace,
-  type DeltaSpaceOptions,
-  type DeltaStats,
-  type DeltaVerifyResult,
-  REFERENCE_NAME,
-  type StoredAs,
-} from './space.js';
-export { type DeltaStorageOptions, delta } from './storage.js';
 export { type SyncOptions, type SyncResult, syncDirectory } from './sync.js';
-export * from './vcdiff/index.js';

@@ -7,8 +7,8 @@
 import { md5 } from '@noble/hashes/legacy.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { BucketkitError, bkError } from '../errors.js';
+import { assertValidMetadata } from '../storage/browser.js';
 import type { Abortable, Metadata, StoragePort } from '../storage/index.js';
-import { assertValidMetadata } from '../storage/index.js';
 import { type ReferenceCache, sha256Hex } from './cache.js';
 import { externalCompression, inflateSource, rebuildTarget } from './external.js';
 import { deltaMetadata, directMetadata, readField, referenceMetadata, withUserMetadata } from './metadata.js';

@@ -4,6 +4,15 @@
  * a gateway or a module can do with a port works on top of it.
  */
 import { BucketkitError, bkError } from '../errors.js';
+import {
+  assertValidKey,
+  assertValidMetadata,
+  chunksOf,
+  concatBytes,
+  getResult,
+  resolveRange,
+  streamOf,
+} from '../storage/browser.js';
 import type {
   Body,
   GetResult,
@@ -14,15 +23,6 @@ import type {
   PutResult,
   StorageCapabilities,
   StoragePort,
-} from '../storage/index.js';
-import {
-  assertValidKey,
-  assertValidMetadata,
-  chunksOf,
-  concatBytes,
-  getResult,
-  resolveRange,
-  streamOf,
 } from '../storage/index.js';
 import { memoryReferenceCache, type ReferenceCache } from './cache.js';
 import { mappedListing, renamed } from './delta-list.js';

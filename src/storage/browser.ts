@@ -28,3 +28,12 @@ export { compareUtf8 } from './listing.js';
 export { memoryStorage } from './memory.js';
 export type * from './port.js';
 export { prefixed } from './prefixed.js';
+export {
+  assertValidKey,
+  assertValidMetadata,
+  checkPreconditions,
+  deleteEach,
+  MAX_KEY_BYTES,
+  METADATA_LIMIT_BYTES,
+  resolveRange,
+} from './validate.js';
