@@ -4,6 +4,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { connect } from '../src/index.js';
+import { browserTour } from './browser.js';
 import { datasetsTour } from './datasets.js';
 import { dbTour } from './db.js';
 import { deltaTour } from './delta.js';
@@ -22,6 +23,7 @@ const stops: [string, () => Promise<void>][] = [
   ['db', () => dbTour(connect('file://./.bucketkit-demo/db'), indent)],
   ['datasets', () => datasetsTour(connect('file://./.bucketkit-demo/datasets'), indent)],
   ['delta', () => deltaTour(connect('file://./.bucketkit-demo/delta'), indent)],
+  ['browser entries', () => browserTour('./.bucketkit-demo/browser', indent)],
 ];
 
 for (const [name, run] of stops) {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { browserTour } from '../examples/browser.js';
 import { datasetsTour } from '../examples/datasets.js';
 import { dbTour } from '../examples/db.js';
 import { deltaTour } from '../examples/delta.js';
@@ -80,5 +81,20 @@ describe('examples', () => {
     expect(stored).toBeGreaterThan(0);
     expect(stored).toBeLessThan(20_000);
     expect(lines).toContain('app-1.4.tar reads back byte-exact: true');
+  });
+
+  it('the browser tour reads a db and a dataset with fetch only, and cannot write', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'bk-example-'));
+    const lines: string[] = [];
+    try {
+      await browserTour(root, (line) => lines.push(line));
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+    expect(lines).toEqual([
+      'a page read the db: Solaris (partition byLang=pl)',
+      'a page read datapoint 7: "frame 7"',
+      'a page cannot write: Unsupported',
+    ]);
   });
 });
