@@ -16,6 +16,8 @@ import type {
   StoragePort,
 } from './port.js';
 import { fromS3Error } from './s3-errors.js';
+import { EMPTY_SHA256, type LeanCredentials } from './sigv4-canonical.js';
+import { WebSigner } from './sigv4-web.js';
 import { escapeKey } from './uri.js';
 import { assertValidKey, normalizeEtag } from './validate.js';
 
@@ -33,12 +35,19 @@ export interface HttpStorageOptions {
   listApi?: 'v1' | 'v2';
   /** For logs and errors (default `http:<url>`). */
   name?: string;
+  /**
+   * Signs every request with SigV4 (Web Crypto, so in browsers too) for buckets that are not public.
+   * In a page, prefer short-lived credentials (a session token from STS or your backend).
+   */
+  credentials?: LeanCredentials;
+  /** The region signatures name (default `us-east-1`). */
+  region?: string;
 }
 
 /**
- * A read-only port over plain HTTP(S) GETs of an S3-compatible bucket that allows anonymous reads (a
- * public bucket, a bucketkit gateway with `allowAnonymous`, a CDN in front of either). It needs
- * nothing but `fetch`, so it works in browsers (the server must allow the page's origin: CORS, with
+ * A read-only port over plain HTTP(S) GETs of an S3-compatible bucket: anonymous (a public bucket, a
+ * bucketkit gateway with `allowAnonymous`, a CDN in front of either) or SigV4-signed with
+ * `credentials`. It needs nothing but `fetch` and Web Crypto, so it works in browsers (the server must allow the page's origin: CORS, with
  * `ETag`, `Content-Range` and any `x-amz-meta-*` headers exposed). `get` (with ranges and `ifMatch`),
  * `head` and `list` work as on the s3 port; every write throws `Unsupported`.
  *
@@ -59,6 +68,7 @@ class HttpStorage implements StoragePort {
   private readonly fetch: typeof fetch;
   private readonly headers: Record<string, string>;
   private readonly listApi: 'v1' | 'v2';
+  private readonly signer: WebSigner | undefined;
 
   constructor(options: HttpStorageOptions) {
     let base: URL;
@@ -79,6 +89,9 @@ class HttpStorage implements StoragePort {
     this.fetch = fetchFn.bind(globalThis);
     this.headers = { ...options.headers };
     this.listApi = options.listApi ?? 'v2';
+    this.signer = options.credentials
+      ? new WebSigner(options.credentials, options.region ?? 'us-east-1')
+      : undefined;
   }
 
   async capabilities(): Promise<StorageCapabilities> {
@@ -160,6 +173,14 @@ class HttpStorage implements StoragePort {
   }
 
   private objectUrl(key: string): URL {
+    // fetch resolves `.` and `..` segments (escaped or not) before sending: such a key would read another
+    if (key.split('/').some((segment) => segment === '.' || segment === '..')) {
+      throw bkError(
+        'Unsupported',
+        `httpStorage cannot address "${key}": fetch resolves its "." or ".." path segments; use the s3 port`,
+        { details: { key } },
+      );
+    }
     return new URL(escapeKey(key), this.base);
   }
 
@@ -173,9 +194,24 @@ class HttpStorage implements StoragePort {
     operation: string,
   ): Promise<Response> {
     throwIfAborted(signal);
+    let sent = headers;
+    if (this.signer) {
+      const signed: Record<string, string> = { ...headers, host: url.host };
+      const query = await this.signer.sign({
+        method,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: signed,
+        payloadHash: EMPTY_SHA256,
+      });
+      // the query goes out exactly as signed; fetch sets Host itself (a page may not)
+      url.search = query ? `?${query}` : '';
+      const { host: _host, ...rest } = signed;
+      sent = rest;
+    }
     let res: Response;
     try {
-      res = await this.fetch(url, { method, headers, ...(signal ? { signal } : {}) });
+      res = await this.fetch(url, { method, headers: sent, ...(signal ? { signal } : {}) });
     } catch (cause) {
       throwIfAborted(signal);
       throw bkError('Backend', `${operation} ${url.href} failed: ${String(cause)}`, {

@@ -2,6 +2,8 @@
 import { BucketkitError, httpStorage, instrumented } from '../../src/storage/browser.js';
 
 declare const __BUCKET_URL__: string;
+declare const __PRIVATE_URL__: string;
+declare const __CREDENTIALS__: { accessKeyId: string; secretAccessKey: string };
 
 const hex = (bytes: ArrayBuffer) =>
   Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
@@ -37,6 +39,11 @@ async function main() {
     missing: await codeOf(port.get('docs/missing')),
     write: await codeOf(port.put('docs/new', 'x')),
     calls: port.usage().operations,
+    // SigV4 with Web Crypto: a private bucket, through a CORS preflight
+    signed: await (
+      await httpStorage({ url: __PRIVATE_URL__, credentials: __CREDENTIALS__ }).get('secret.txt')
+    ).text(),
+    unsigned: await codeOf(httpStorage({ url: __PRIVATE_URL__ }).get('secret.txt')),
   };
   await fetch('/result', { method: 'POST', body: JSON.stringify(result) });
 }

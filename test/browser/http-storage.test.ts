@@ -10,10 +10,16 @@ import { runInChromium } from './chromium.js';
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 describe('httpStorage in a browser (headless Chromium)', () => {
-  it('bundles without Node modules and reads, ranges and lists a bucket across origins (CORS)', async () => {
+  it('bundles without Node modules; reads, ranges and lists a public bucket and a private one (SigV4) across origins', async () => {
     const gw = await startGateway({
       allowAnonymous: true,
       cors: { origins: '*', exposeHeaders: ['ETag', 'Content-Range', 'Content-Length', 'x-amz-meta-owner'] },
+    });
+    const closed = await startGateway({ cors: { origins: '*' } });
+    const owner = s3Storage({
+      bucket: 'private',
+      endpoint: closed.endpoint,
+      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
     });
     const writer = s3Storage({
       bucket: 'public',
@@ -22,6 +28,8 @@ describe('httpStorage in a browser (headless Chromium)', () => {
     });
     try {
       await sdkClient(gw.endpoint).send(new CreateBucketCommand({ Bucket: 'public' }));
+      await sdkClient(closed.endpoint).send(new CreateBucketCommand({ Bucket: 'private' }));
+      await owner.put('secret.txt', 'for signed eyes only');
       const big = pseudoRandomBytes(300_000, 11);
       const { etag } = await writer.put('docs/big.bin', big, {
         metadata: { owner: 'ada' },
@@ -37,7 +45,11 @@ describe('httpStorage in a browser (headless Chromium)', () => {
         format: 'esm',
         write: false,
         logLevel: 'silent',
-        define: { __BUCKET_URL__: JSON.stringify(`${gw.endpoint}/public`) },
+        define: {
+          __BUCKET_URL__: JSON.stringify(`${gw.endpoint}/public`),
+          __PRIVATE_URL__: JSON.stringify(`${closed.endpoint}/private`),
+          __CREDENTIALS__: JSON.stringify({ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }),
+        },
       });
       const answer = (await runInChromium({
         '/': { type: 'text/html', body: '<!doctype html><script type="module" src="/page.js"></script>' },
@@ -56,13 +68,17 @@ describe('httpStorage in a browser (headless Chromium)', () => {
         sorted: true,
         missing: 'NotFound',
         write: 'Unsupported',
+        signed: 'for signed eyes only',
+        unsigned: 'AccessDenied',
       });
       // the listing paged by itself: 1,003 keys at 1,000 per page is two ListObjectsV2 requests
       expect(gw.requests.filter((r) => /^GET \/public\/\?list-type=2.* 200$/.test(r))).toHaveLength(2);
       expect((answer.calls as Record<string, { calls: number }>).get?.calls).toBe(3);
     } finally {
       await writer.close?.();
+      await owner.close?.();
       await gw.stop();
+      await closed.stop();
     }
   }, 120_000);
 });

@@ -4,8 +4,11 @@
  * page, typed errors; every write is a typed Unsupported.
  */
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BucketkitError, httpStorage, type StoragePort, s3Storage } from '../../src/index.js';
+import { EMPTY_SHA256, escapeKey, LeanSigner } from '../../src/storage/s3-lean-sign.js';
+import { WebSigner } from '../../src/storage/sigv4-web.js';
 import { md5Hex, pseudoRandomBytes } from '../../src/testing/index.js';
 import { ACCESS_KEY, SECRET_KEY, sdkClient, startGateway, type TestGateway } from '../gateway/support.js';
 
@@ -132,5 +135,87 @@ describe('httpStorage (read-only, fetch only)', () => {
     const controller = new AbortController();
     controller.abort();
     expect(await codeOf(reader.get('docs/big.bin', { signal: controller.signal }))).toBe('Aborted');
+  });
+
+  it('refuses keys with "." or ".." segments (fetch would resolve them and read another key)', async () => {
+    const before = gw.requests.length;
+    for (const key of ['docs/../docs/big.bin', './x', 'a/./b', 'a/..']) {
+      expect(await codeOf(reader.get(key))).toBe('Unsupported');
+      expect(await codeOf(reader.head(key))).toBe('Unsupported');
+    }
+    expect(gw.requests.length).toBe(before);
+  });
+});
+
+describe('httpStorage with credentials (SigV4 through Web Crypto)', () => {
+  it('reads, ranges and lists a private bucket; a wrong secret is AccessDenied', async () => {
+    const closed = await startGateway();
+    const owner = s3Storage({
+      bucket: 'private',
+      endpoint: closed.endpoint,
+      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+    });
+    try {
+      await sdkClient(closed.endpoint).send(new CreateBucketCommand({ Bucket: 'private' }));
+      await owner.put('odd keys/a b+ü?#&=.txt', 'signed', { metadata: { owner: 'ada' } });
+      await owner.put('odd keys/plain', 'x');
+      const port = httpStorage({
+        url: `${closed.endpoint}/private`,
+        credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
+      });
+      const got = await port.get('odd keys/a b+ü?#&=.txt');
+      expect([await got.text(), got.metadata]).toEqual(['signed', { owner: 'ada' }]);
+      expect(await (await port.get('odd keys/a b+ü?#&=.txt', { range: { start: 1, end: 3 } })).text()).toBe(
+        'ign',
+      );
+      expect((await port.head('odd keys/plain')).size).toBe(1);
+      const keys: string[] = [];
+      for await (const entry of port.list({ prefix: 'odd keys/a b+', pageSize: 1 })) {
+        if (entry.type === 'object') keys.push(entry.key);
+      }
+      expect(keys).toEqual(['odd keys/a b+ü?#&=.txt']);
+      const wrong = httpStorage({
+        url: `${closed.endpoint}/private`,
+        credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: 'not-the-secret' },
+      });
+      expect(await codeOf(wrong.get('odd keys/plain'))).toBe('AccessDenied');
+    } finally {
+      await owner.close?.();
+      await closed.stop();
+    }
+  });
+
+  it('signs exactly as the Node signer does, for any key, query and time (property)', async () => {
+    const credentials = {
+      accessKeyId: 'AKIDEXAMPLE',
+      secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+    };
+    await fc.assert(
+      fc.asyncProperty(
+        fc.string({ minLength: 1, maxLength: 40 }),
+        fc.dictionary(fc.string({ minLength: 1, maxLength: 8 }), fc.string({ maxLength: 12 }), {
+          maxKeys: 4,
+        }),
+        fc.date({ min: new Date('2000-01-01'), max: new Date('2099-12-31'), noInvalidDate: true }),
+        fc.option(fc.string({ minLength: 1, maxLength: 20 }), { nil: undefined }),
+        async (key, query, now, sessionToken) => {
+          const creds = sessionToken ? { ...credentials, sessionToken } : credentials;
+          const input = () => ({
+            method: 'GET',
+            path: `/bucket/${escapeKey(key)}`,
+            query,
+            headers: { host: 'example.com:9000', range: 'bytes=0-9' } as Record<string, string>,
+            payloadHash: EMPTY_SHA256,
+          });
+          const node = input();
+          const web = input();
+          const nodeQuery = new LeanSigner(creds, 'eu-west-1').sign(node, now);
+          const webQuery = await new WebSigner(creds, 'eu-west-1').sign(web, now);
+          expect(web.headers).toEqual(node.headers);
+          expect(webQuery).toBe(nodeQuery);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });
