@@ -11,6 +11,20 @@ import { gatewayTour } from '../examples/gateway.js';
 import { storageTour } from '../examples/storage.js';
 import { memoryStorage } from '../src/index.js';
 
+/** Runs a tour in a fresh temp folder and returns the lines it logged. */
+async function linesOf(
+  tour: (root: string, log: (line: string) => void) => Promise<void>,
+): Promise<string[]> {
+  const root = await mkdtemp(join(tmpdir(), 'bk-example-'));
+  const lines: string[] = [];
+  try {
+    await tour(root, (line) => lines.push(line));
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  return lines;
+}
+
 describe('examples', () => {
   it('the storage tour runs end to end and reports what it did', async () => {
     const lines: string[] = [];
@@ -24,13 +38,7 @@ describe('examples', () => {
   });
 
   it('the erasure tour loses two disks, reads byte-exact and heals', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'bk-example-'));
-    const lines: string[] = [];
-    try {
-      await erasureTour(root, (line) => lines.push(line));
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
+    const lines = await linesOf(erasureTour);
     expect(lines).toContain('disks 1 and 4 deleted; the object still reads byte-exact: true');
     expect(lines).toContain('heal(): rebuilt 2 shards and 2 manifests');
   });
@@ -50,14 +58,7 @@ describe('examples', () => {
   });
 
   it('the gateway tour serves folders and an erasure set to the AWS SDK', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'bk-example-'));
-    const lines: string[] = [];
-    try {
-      await gatewayTour(root, (line) => lines.push(line));
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-    expect(lines).toEqual([
+    expect(await linesOf(gatewayTour)).toEqual([
       'the AWS SDK wrote and read back: "meow"',
       'listed: cats/tom.txt',
       'a wrong secret is refused: SignatureDoesNotMatch',
@@ -84,14 +85,7 @@ describe('examples', () => {
   });
 
   it('the browser tour reads a db and a dataset with fetch only, and cannot write', async () => {
-    const root = await mkdtemp(join(tmpdir(), 'bk-example-'));
-    const lines: string[] = [];
-    try {
-      await browserTour(root, (line) => lines.push(line));
-    } finally {
-      await rm(root, { recursive: true, force: true });
-    }
-    expect(lines).toEqual([
+    expect(await linesOf(browserTour)).toEqual([
       'a page read the db: Solaris (partition byLang=pl)',
       'a page read datapoint 7: "frame 7"',
       'a page cannot write: Unsupported',

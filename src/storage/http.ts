@@ -211,7 +211,14 @@ class HttpStorage implements StoragePort {
     }
     let res: Response;
     try {
-      res = await this.fetch(url, { method, headers: sent, ...(signal ? { signal } : {}) });
+      // no-store: a port must see what is stored now, and a browser's heuristic cache would otherwise
+      // answer a later request for the URL (even one without credentials) with an earlier response
+      res = await this.fetch(url, {
+        method,
+        headers: sent,
+        cache: 'no-store',
+        ...(signal ? { signal } : {}),
+      });
     } catch (cause) {
       throwIfAborted(signal);
       throw bkError('Backend', `${operation} ${url.href} failed: ${String(cause)}`, {

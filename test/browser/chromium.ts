@@ -4,6 +4,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { build } from 'esbuild';
 
 /** The Chromium binary, or a clear error: browser tests must fail, not skip, when it is missing. */
 export function chromiumPath(): string {
@@ -86,4 +87,27 @@ export async function runInChromium(
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await rm(profile, { recursive: true, force: true });
   }
+}
+
+/**
+ * Bundles `page` for the browser (a `node:` import anywhere in its graph fails the build), with each of
+ * `define`'s values as a JSON constant, runs it in headless Chromium and resolves with what it posted.
+ */
+export async function runPage(
+  page: URL,
+  define: Record<string, unknown> = {},
+): Promise<Record<string, unknown>> {
+  const bundle = await build({
+    entryPoints: [page.pathname],
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    logLevel: 'silent',
+    define: Object.fromEntries(Object.entries(define).map(([name, value]) => [name, JSON.stringify(value)])),
+  });
+  return (await runInChromium({
+    '/': { type: 'text/html', body: '<!doctype html><script type="module" src="/page.js"></script>' },
+    '/page.js': { type: 'text/javascript', body: bundle.outputFiles[0]!.contents },
+  })) as Record<string, unknown>;
 }

@@ -1,16 +1,12 @@
 // The page the browser test runs: datasets a Node process wrote, read through bucketkit/datasets/browser
 // over httpStorage (anonymous reads of the gateway).
 import { coverage, datasets, get, range } from '../../src/datasets/browser.js';
-import { BucketkitError, httpStorage, instrumented } from '../../src/storage/browser.js';
+import { httpStorage, instrumented } from '../../src/storage/browser.js';
+import { codeOf, report, sha256 } from './page-kit.js';
 
 declare const __BUCKET_URL__: string;
 
-const hex = (bytes: ArrayBuffer) =>
-  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
-const sha256 = async (bytes: Uint8Array) =>
-  hex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-
-async function main() {
+report(async () => {
   const port = instrumented(httpStorage({ url: __BUCKET_URL__ }));
   const catalog = datasets(port);
   const listed = (await catalog.list()).map((info) => ({
@@ -32,13 +28,7 @@ async function main() {
     names.push(p.name);
     sums.push(await sha256(p.body));
   }
-  let missing = 'resolved';
-  try {
-    await get(ds, 10_000);
-  } catch (err) {
-    missing = BucketkitError.is(err) ? err.code : String(err);
-  }
-  const result = {
+  return {
     listed,
     point: await sha256(point),
     getsForOne,
@@ -48,11 +38,6 @@ async function main() {
     coverage: JSON.parse(
       JSON.stringify(await coverage(ds), (_, v) => (typeof v === 'bigint' ? String(v) : v)),
     ),
-    missing,
+    missing: await codeOf(get(ds, 10_000)),
   };
-  await fetch('/result', { method: 'POST', body: JSON.stringify(result) });
-}
-
-main().catch((err: unknown) =>
-  fetch('/result', { method: 'POST', body: JSON.stringify({ error: String((err as Error)?.stack ?? err) }) }),
-);
+});

@@ -1,27 +1,18 @@
-import { createHash } from 'node:crypto';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { datasets, tarBytes, uploadDatarange } from '../../src/datasets/index.js';
-import { s3Storage } from '../../src/index.js';
 import { pseudoRandomBytes } from '../../src/testing/index.js';
-import { ACCESS_KEY, SECRET_KEY, sdkClient, startGateway } from '../gateway/support.js';
-import { runInChromium } from './chromium.js';
+import { bucketPort, startGateway } from '../gateway/support.js';
+import { runPage } from './chromium.js';
+import { sha256 } from './page-kit.js';
 
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 const name = (n: number) => `${String(n).padStart(20, '0')}.bin`;
 const body = (n: number) => pseudoRandomBytes(1000 + (n % 7) * 300, n);
 
 describe('bucketkit/datasets/browser in a browser (headless Chromium)', () => {
   it('reads datapoints (one ranged GET each once indexed), ranges across dataranges and coverage', async () => {
     const gw = await startGateway({ allowAnonymous: true, cors: { origins: '*', exposeHeaders: ['*'] } });
-    const storage = s3Storage({
-      bucket: 'data',
-      endpoint: gw.endpoint,
-      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
-    });
+    const storage = await bucketPort(gw, 'data');
     try {
-      await sdkClient(gw.endpoint).send(new CreateBucketCommand({ Bucket: 'data' }));
       const ds = await datasets(storage).create('frames');
       // two dataranges, 1..100 and 101..200, then a gap before 301..310
       for (const [first, count] of [
@@ -35,26 +26,16 @@ describe('bucketkit/datasets/browser in a browser (headless Chromium)', () => {
         }));
         await uploadDatarange(ds, tarBytes(entries));
       }
-      const bundle = await build({
-        entryPoints: [new URL('./datasets-page.ts', import.meta.url).pathname],
-        bundle: true,
-        platform: 'browser', // a node: import anywhere in the graph fails the build
-        format: 'esm',
-        write: false,
-        logLevel: 'silent',
-        define: { __BUCKET_URL__: JSON.stringify(`${gw.endpoint}/data`) },
+      const answer = await runPage(new URL('./datasets-page.ts', import.meta.url), {
+        __BUCKET_URL__: `${gw.endpoint}/data`,
       });
-      const answer = (await runInChromium({
-        '/': { type: 'text/html', body: '<!doctype html><script type="module" src="/page.js"></script>' },
-        '/page.js': { type: 'text/javascript', body: bundle.outputFiles[0]!.contents },
-      })) as Record<string, unknown>;
       expect(answer.error).toBeUndefined();
       const span = Array.from({ length: 11 }, (_, i) => 95 + i);
       expect(answer).toMatchObject({
         listed: [{ name: 'frames', dataranges: 3, datapoints: '210', first: '1', last: '310' }],
-        point: sha256(body(150)),
+        point: await sha256(body(150)),
         names: span.map(name),
-        sums: span.map((n) => sha256(body(n))),
+        sums: await Promise.all(span.map((n) => sha256(body(n)))),
         coverage: {
           present: [
             { first: '1', last: '200' },

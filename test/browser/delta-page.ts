@@ -2,15 +2,11 @@
 // bucketkit/delta/browser over httpStorage (anonymous reads of the gateway).
 import { delta } from '../../src/delta/browser.js';
 import { httpStorage, instrumented } from '../../src/storage/browser.js';
+import { report, sha256 } from './page-kit.js';
 
 declare const __BUCKET_URL__: string;
 
-const hex = (bytes: ArrayBuffer) =>
-  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
-const sha256 = async (bytes: Uint8Array) =>
-  hex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-
-async function main() {
+report(async () => {
   const raw = instrumented(httpStorage({ url: __BUCKET_URL__ }));
   const releases = delta(raw);
   const keys: string[] = [];
@@ -21,15 +17,10 @@ async function main() {
   const ranged = await (
     await releases.get('releases/app-1.2.zip', { range: { start: 1000, end: 1999 } })
   ).bytes();
-  const result = {
+  return {
     keys,
     sums,
     rangedSha256: await sha256(ranged),
     bytesRead: raw.usage().operations.get?.bytesOut ?? -1,
   };
-  await fetch('/result', { method: 'POST', body: JSON.stringify(result) });
-}
-
-main().catch((err: unknown) =>
-  fetch('/result', { method: 'POST', body: JSON.stringify({ error: String((err as Error)?.stack ?? err) }) }),
-);
+});

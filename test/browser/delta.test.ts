@@ -1,14 +1,9 @@
-import { createHash } from 'node:crypto';
-import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { delta } from '../../src/delta/index.js';
-import { s3Storage } from '../../src/index.js';
 import { pseudoRandomBytes } from '../../src/testing/index.js';
-import { ACCESS_KEY, SECRET_KEY, sdkClient, startGateway } from '../gateway/support.js';
-import { runInChromium } from './chromium.js';
-
-const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+import { bucketPort, startGateway } from '../gateway/support.js';
+import { runPage } from './chromium.js';
+import { sha256 } from './page-kit.js';
 
 /** Three versions of a 400 KB archive, each a few edits away from the last. */
 function versions(): Uint8Array[] {
@@ -25,13 +20,8 @@ function versions(): Uint8Array[] {
 describe('bucketkit/delta/browser in a browser (headless Chromium)', () => {
   it('rebuilds versions stored as deltas, whole and ranged, reading far fewer bytes than it returns', async () => {
     const gw = await startGateway({ allowAnonymous: true, cors: { origins: '*', exposeHeaders: ['*'] } });
-    const storage = s3Storage({
-      bucket: 'artifacts',
-      endpoint: gw.endpoint,
-      credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
-    });
+    const storage = await bucketPort(gw, 'artifacts');
     try {
-      await sdkClient(gw.endpoint).send(new CreateBucketCommand({ Bucket: 'artifacts' }));
       const releases = delta(storage);
       const [v0, v1, v2] = versions();
       const stored = {
@@ -40,18 +30,8 @@ describe('bucketkit/delta/browser in a browser (headless Chromium)', () => {
         'releases/app-1.2.zip': v2!,
       };
       for (const [key, bytes] of Object.entries(stored)) await releases.put(key, bytes);
-      const bundle = await build({
-        entryPoints: [new URL('./delta-page.ts', import.meta.url).pathname],
-        bundle: true,
-        platform: 'browser', // a node: import anywhere in the graph fails the build
-        format: 'esm',
-        write: false,
-        logLevel: 'silent',
-        define: { __BUCKET_URL__: JSON.stringify(`${gw.endpoint}/artifacts`) },
-      });
-      const answer = (await runInChromium({
-        '/': { type: 'text/html', body: '<!doctype html><script type="module" src="/page.js"></script>' },
-        '/page.js': { type: 'text/javascript', body: bundle.outputFiles[0]!.contents },
+      const answer = (await runPage(new URL('./delta-page.ts', import.meta.url), {
+        __BUCKET_URL__: `${gw.endpoint}/artifacts`,
       })) as {
         error?: string;
         keys: string[];
@@ -61,8 +41,9 @@ describe('bucketkit/delta/browser in a browser (headless Chromium)', () => {
       };
       expect(answer.error).toBeUndefined();
       expect(answer.keys).toEqual(Object.keys(stored));
-      expect(answer.sums).toEqual(Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, sha256(v)])));
-      expect(answer.rangedSha256).toBe(sha256(v2!.subarray(1000, 2000)));
+      const sums = await Promise.all(Object.entries(stored).map(async ([k, v]) => [k, await sha256(v)]));
+      expect(answer.sums).toEqual(Object.fromEntries(sums));
+      expect(answer.rangedSha256).toBe(await sha256(v2!.subarray(1000, 2000)));
       // 1.2 MB returned from one read of the 400 KB reference (the memory reference cache) and deltas
       // of a few KB each (measured: 419 KB read in all)
       expect(answer.bytesRead).toBeLessThan(v0!.byteLength + 40_000);

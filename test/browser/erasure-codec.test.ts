@@ -1,24 +1,11 @@
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { createCodec, jsKernel } from '../../src/erasure/browser.js';
-import { runInChromium } from './chromium.js';
+import { runPage } from './chromium.js';
 import { CASES, runCase } from './erasure-cases.js';
 
 describe('the erasure codec in a browser (headless Chromium)', () => {
   it('bundles for the browser without Node modules, picks the WebAssembly kernel and matches Node byte for byte', async () => {
-    const bundle = await build({
-      entryPoints: [new URL('./erasure-page.ts', import.meta.url).pathname],
-      bundle: true,
-      platform: 'browser', // a node: import anywhere in the graph fails the build
-      format: 'esm',
-      write: false,
-      logLevel: 'silent',
-    });
-    const page = bundle.outputFiles[0]!.contents;
-    const answer = (await runInChromium({
-      '/': { type: 'text/html', body: '<!doctype html><script type="module" src="/page.js"></script>' },
-      '/page.js': { type: 'text/javascript', body: page },
-    })) as {
+    const answer = (await runPage(new URL('./erasure-page.ts', import.meta.url))) as {
       error?: string;
       results: {
         kernel: string;

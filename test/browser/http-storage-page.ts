@@ -1,32 +1,19 @@
 // The page the browser test runs: bundled for the browser with the storage module's browser entry.
-import { BucketkitError, httpStorage, instrumented } from '../../src/storage/browser.js';
+import { httpStorage, instrumented } from '../../src/storage/browser.js';
+import { codeOf, report, sha256 } from './page-kit.js';
 
 declare const __BUCKET_URL__: string;
 declare const __PRIVATE_URL__: string;
 declare const __CREDENTIALS__: { accessKeyId: string; secretAccessKey: string };
 
-const hex = (bytes: ArrayBuffer) =>
-  Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, '0')).join('');
-const sha256 = async (bytes: Uint8Array) =>
-  hex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (err) {
-    return BucketkitError.is(err) ? err.code : `untyped: ${String(err)}`;
-  }
-}
-
-async function main() {
+report(async () => {
   const port = instrumented(httpStorage({ url: __BUCKET_URL__ }));
   const got = await port.get('docs/big.bin');
   const whole = await got.bytes();
   const ranged = await (await port.get('docs/big.bin', { range: { start: 1000, end: 70_999 } })).bytes();
   const keys: string[] = [];
   for await (const entry of port.list({ prefix: 'many/' })) if (entry.type === 'object') keys.push(entry.key);
-  const result = {
+  return {
     size: got.size,
     etag: got.etag,
     metadata: got.metadata,
@@ -45,9 +32,4 @@ async function main() {
     ).text(),
     unsigned: await codeOf(httpStorage({ url: __PRIVATE_URL__ }).get('secret.txt')),
   };
-  await fetch('/result', { method: 'POST', body: JSON.stringify(result) });
-}
-
-main().catch((err: unknown) =>
-  fetch('/result', { method: 'POST', body: JSON.stringify({ error: String((err as Error)?.stack ?? err) }) }),
-);
+});

@@ -2,8 +2,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { createGateway, folderBuckets, type GatewayOptions } from '../../src/gateway/index.js';
+import { type StoragePort, s3Storage } from '../../src/index.js';
 
 export const ACCESS_KEY = 'AKIDGATEWAYTEST';
 export const SECRET_KEY = 'gateway-test-secret-key-0123456789';
@@ -47,5 +48,18 @@ export function sdkClient(endpoint: string, extra: Partial<S3ClientConfig> = {})
     forcePathStyle: true,
     credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
     ...extra,
+  });
+}
+
+/**
+ * Creates `bucket` on the gateway and returns an s3 port on it with the test credentials (the writer in
+ * tests whose readers are something else).
+ */
+export async function bucketPort(gw: TestGateway, bucket: string): Promise<StoragePort> {
+  await sdkClient(gw.endpoint).send(new CreateBucketCommand({ Bucket: bucket }));
+  return s3Storage({
+    bucket,
+    endpoint: gw.endpoint,
+    credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
   });
 }

@@ -10,21 +10,13 @@ import { BucketkitError, httpStorage, type StoragePort, s3Storage } from '../../
 import { EMPTY_SHA256, escapeKey, LeanSigner } from '../../src/storage/s3-lean-sign.js';
 import { WebSigner } from '../../src/storage/sigv4-web.js';
 import { md5Hex, pseudoRandomBytes } from '../../src/testing/index.js';
+import { codeOf } from '../browser/page-kit.js';
 import { ACCESS_KEY, SECRET_KEY, sdkClient, startGateway, type TestGateway } from '../gateway/support.js';
 
 let gw: TestGateway;
 let writer: StoragePort;
 let reader: StoragePort;
 const big = pseudoRandomBytes(300_000, 5);
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-    return 'resolved';
-  } catch (err) {
-    return BucketkitError.is(err) ? err.code : `untyped: ${String(err)}`;
-  }
-}
 
 beforeAll(async () => {
   gw = await startGateway({ allowAnonymous: true });
