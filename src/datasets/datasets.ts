@@ -5,13 +5,7 @@
  */
 import { bkError } from '../errors.js';
 import type { StoragePort } from '../storage/index.js';
-import {
-  type CasOptions,
-  type ManifestState,
-  readManifest,
-  requireConditionalWrites,
-  updateManifest,
-} from './catalog.js';
+import { type CasOptions, type ManifestState, readManifest, updateManifest } from './catalog.js';
 import { type IndexCache, type IndexCacheOptions, indexCache } from './index-cache.js';
 import { type Manifest, manifestKey } from './manifest.js';
 
