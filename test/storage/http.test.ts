@@ -6,7 +6,7 @@
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BucketkitError, httpStorage, type StoragePort, s3Storage } from '../../src/index.js';
+import { httpStorage, type StoragePort, s3Storage } from '../../src/index.js';
 import { EMPTY_SHA256, escapeKey, LeanSigner } from '../../src/storage/s3-lean-sign.js';
 import { WebSigner } from '../../src/storage/sigv4-web.js';
 import { md5Hex, pseudoRandomBytes } from '../../src/testing/index.js';
