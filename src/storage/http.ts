@@ -110,11 +110,22 @@ class HttpStorage implements StoragePort {
     if (range) headers.range = `bytes=${range.start}-${range.end ?? ''}`;
     if (options.ifMatch !== undefined) headers['if-match'] = `"${options.ifMatch}"`;
     const res = await this.send('GET', this.objectUrl(key), headers, options.signal, key, 'GetObject');
+    const contentRange = res.headers.get('content-range');
+    if (res.status === 206 && contentRange === null) {
+      // which bytes came back is unknowable: slicing the answer as if it were the whole object would be wrong
+      await res.body?.cancel().catch(() => {});
+      throw bkError(
+        'Unsupported',
+        `a ranged read of "${key}" came back without its Content-Range header; in a browser the server's CORS ` +
+          'must expose it (Access-Control-Expose-Headers: Content-Range, or *)',
+        { details: { key } },
+      );
+    }
     const length = res.headers.get('content-length');
     const body = res.body;
     return toGetResult(key, range, {
       info: infoOf(key, res.headers),
-      contentRange: res.headers.get('content-range') ?? undefined,
+      contentRange: contentRange ?? undefined,
       contentLength: length === null ? undefined : Number(length),
       stream: () => body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
       bytes: async () => new Uint8Array(await res.arrayBuffer()),

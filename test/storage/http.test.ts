@@ -129,6 +129,19 @@ describe('httpStorage (read-only, fetch only)', () => {
     expect(await codeOf(reader.get('docs/big.bin', { signal: controller.signal }))).toBe('Aborted');
   });
 
+  it('a ranged answer whose Content-Range is hidden (CORS) is a typed error, never bytes sliced wrong', async () => {
+    const hiding: typeof fetch = async (input, init) => {
+      const res = await fetch(input, init);
+      const headers = new Headers(res.headers);
+      headers.delete('content-range');
+      return new Response(res.body, { status: res.status, headers });
+    };
+    const port = httpStorage({ url: `${gw.endpoint}/public`, fetch: hiding });
+    // (without the check, this range would come back as bytes 200-1099 of the object, sliced from the answer)
+    expect(await codeOf(port.get('docs/big.bin', { range: { start: 100, end: 1099 } }))).toBe('Unsupported');
+    expect(md5Hex(await (await port.get('docs/big.bin')).bytes())).toBe(md5Hex(big));
+  });
+
   it('refuses keys with "." or ".." segments (fetch would resolve them and read another key)', async () => {
     const before = gw.requests.length;
     for (const key of ['docs/../docs/big.bin', './x', 'a/./b', 'a/..']) {
