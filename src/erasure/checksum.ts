@@ -11,12 +11,11 @@ import { bkError } from '../errors.js';
 export type BlockChecksum = 'crc32' | 'xxh64';
 
 /** The checksum new writes use. */
-export const WRITE_CHECKSUM: BlockChecksum & 'xxh64' = 'xxh64';
+export const WRITE_CHECKSUM = 'xxh64' satisfies BlockChecksum;
 
 /** A block's checksum as an unsigned 32-bit number. */
 export type ChecksumOf = (bytes: Uint8Array) => number;
 
-let xxh: XXHashAPI | undefined;
 let loading: Promise<XXHashAPI> | undefined;
 
 const LOW_32 = 0xffffffffn;
@@ -40,7 +39,6 @@ export async function blockChecksum(kind: string | undefined): Promise<ChecksumO
     );
   }
   loading ??= xxhash();
-  xxh ??= await loading;
-  const api = xxh;
+  const api = await loading;
   return (bytes) => Number(api.h64Raw(bytes) & LOW_32);
 }

@@ -1,14 +1,10 @@
-import { closeSync, mkdirSync, open, rmdirSync, unlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
 import { rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { bkError, throwIfAborted } from '../errors.js';
 import { log } from '../logger.js';
-import { isMissing } from './file-io.js';
-
-/** open(2) in the thread pool, giving a descriptor (fs/promises gives a FileHandle). */
-const openFd = promisify(open);
+import { isMissing, openFile } from './file-io.js';
 
 /** A lock older than this is taken to belong to a crashed process and is broken. */
 const STALE_AFTER_MS = 30_000;
@@ -101,7 +97,7 @@ export async function withFileLock<T>(
 /** The lock's descriptor, or undefined when another writer holds it. */
 async function take(path: string, makeDir: boolean): Promise<number | undefined> {
   try {
-    return await openFd(path, 'wx');
+    return await openFile(path, 'wx');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return undefined;

@@ -1,7 +1,7 @@
 import { bkError } from '../errors.js';
 import { getResult, sliceStream } from './body.js';
-import type { ByteRange, GetResult, ObjectInfo } from './port.js';
-import { assertValidKey, resolveRange } from './validate.js';
+import type { ByteRange, GetResult, Metadata, ObjectInfo } from './port.js';
+import { assertValidKey, normalizeEtag, resolveRange } from './validate.js';
 
 /** A GetObject answer, whichever client made it: the headers that matter and a lazily made body. */
 export interface GotObject {
@@ -73,4 +73,34 @@ export async function toGetResult(
     );
   }
   return getResult(info, sliceStream(body, wanted.start - sentStart, wanted.end - sentStart), wanted);
+}
+
+/**
+ * ObjectInfo (all but the size) from an answer's headers, whichever client read them: the ETag, the
+ * modification time, the content type, and metadata from `x-amz-meta-*` (lowercase names, as the SDK
+ * reads them).
+ *
+ * @example
+ * ```ts
+ * const info = infoFromHeaders(key, res.headers.keys(), (name) => res.headers.get(name) ?? undefined);
+ * ```
+ */
+export function infoFromHeaders(
+  key: string,
+  names: Iterable<string>,
+  header: (name: string) => string | undefined,
+): Omit<ObjectInfo, 'size'> {
+  const metadata: Metadata = {};
+  for (const name of names) {
+    if (name.startsWith('x-amz-meta-')) metadata[name.slice(11)] = header(name) ?? '';
+  }
+  const modified = header('last-modified');
+  const contentType = header('content-type');
+  return {
+    key,
+    etag: normalizeEtag(header('etag')),
+    lastModified: modified ? new Date(modified) : new Date(0),
+    metadata,
+    ...(contentType ? { contentType } : {}),
+  };
 }

@@ -1,5 +1,5 @@
 import { bkError, throwIfAborted } from '../errors.js';
-import { checkGetArgs, toGetResult } from './get-answer.js';
+import { checkGetArgs, infoFromHeaders, toGetResult } from './get-answer.js';
 import { parseListPage } from './list-page-xml.js';
 import { type ListPage, listPaged, type PageRequest } from './list-pages.js';
 import type {
@@ -9,17 +9,16 @@ import type {
   GetResult,
   ListEntry,
   ListOptions,
-  Metadata,
   ObjectInfo,
   PutResult,
   StorageCapabilities,
   StoragePort,
 } from './port.js';
-import { fromS3Error } from './s3-errors.js';
+import { errorFromBody, fromS3Error } from './s3-errors.js';
 import { EMPTY_SHA256, type LeanCredentials } from './sigv4-canonical.js';
 import { WebSigner } from './sigv4-web.js';
 import { escapeKey } from './uri.js';
-import { assertValidKey, normalizeEtag } from './validate.js';
+import { assertValidKey } from './validate.js';
 
 export interface HttpStorageOptions {
   /**
@@ -124,7 +123,7 @@ class HttpStorage implements StoragePort {
     const length = res.headers.get('content-length');
     const body = res.body;
     return toGetResult(key, range, {
-      info: infoOf(key, res.headers),
+      info: infoFromHeaders(key, res.headers.keys(), (name) => res.headers.get(name) ?? undefined),
       contentRange: contentRange ?? undefined,
       contentLength: length === null ? undefined : Number(length),
       stream: () => body ?? new ReadableStream<Uint8Array>({ start: (c) => c.close() }),
@@ -135,7 +134,8 @@ class HttpStorage implements StoragePort {
   async head(key: string, options: Abortable = {}): Promise<ObjectInfo> {
     assertValidKey(key);
     const res = await this.send('HEAD', this.objectUrl(key), this.headers, options.signal, key, 'HeadObject');
-    return { ...infoOf(key, res.headers), size: Number(res.headers.get('content-length') ?? 0) };
+    const info = infoFromHeaders(key, res.headers.keys(), (name) => res.headers.get(name) ?? undefined);
+    return { ...info, size: Number(res.headers.get('content-length') ?? 0) };
   }
 
   list(options: ListOptions = {}): AsyncIterable<ListEntry> {
@@ -239,28 +239,10 @@ class HttpStorage implements StoragePort {
     }
     if (res.ok) return res;
     const text = method === 'HEAD' ? '' : await res.text().catch(() => '');
-    const code = /<Code>([^<]*)<\/Code>/.exec(text)?.[1];
-    const message = /<Message>([^<]*)<\/Message>/.exec(text)?.[1];
-    throw fromS3Error(
-      { name: code ?? `HTTP${res.status}`, message, $metadata: { httpStatusCode: res.status } },
-      { bucket: this.base.href, operation, ...(key === undefined ? {} : { key }) },
-    );
+    throw fromS3Error(errorFromBody(res.status, text), {
+      bucket: this.base.href,
+      operation,
+      ...(key === undefined ? {} : { key }),
+    });
   }
-}
-
-/** ObjectInfo from response headers; metadata from `x-amz-meta-*` (lowercase names, as S3 sends them). */
-function infoOf(key: string, headers: Headers): Omit<ObjectInfo, 'size'> {
-  const metadata: Metadata = {};
-  headers.forEach((value, name) => {
-    if (name.startsWith('x-amz-meta-')) metadata[name.slice(11)] = value;
-  });
-  const modified = headers.get('last-modified');
-  const contentType = headers.get('content-type');
-  return {
-    key,
-    etag: normalizeEtag(headers.get('etag') ?? undefined),
-    lastModified: modified ? new Date(modified) : new Date(0),
-    metadata,
-    ...(contentType ? { contentType } : {}),
-  };
 }

@@ -1,4 +1,5 @@
 import { BucketkitError, bkError, type ErrorCode } from '../errors.js';
+import { childText, parseXml } from './s3-lean-xml.js';
 
 interface SdkError {
   name?: string;
@@ -88,4 +89,40 @@ function trimmed(err: unknown, name: string, status: number | undefined): unknow
   copy.stack = err.stack ?? '';
   Object.assign(copy, { $metadata: (err as SdkError).$metadata, ...(status ? { status } : {}) });
   return copy;
+}
+
+/** The error the lean path throws for an S3 error answer: shaped like the SDK's, for `fromS3Error`. */
+export class LeanS3Error extends Error {
+  readonly $metadata: { httpStatusCode?: number };
+  constructor(name: string, message: string, status: number | undefined) {
+    super(message);
+    this.name = name;
+    this.$metadata = status === undefined ? {} : { httpStatusCode: status };
+  }
+}
+
+/**
+ * Parses an S3 error body leniently: what cannot be read as `<Error>` XML leaves only the status.
+ *
+ * @example
+ * ```ts
+ * errorFromBody(404, '<Error><Code>NoSuchKey</Code></Error>').name; // 'NoSuchKey'
+ * ```
+ */
+export function errorFromBody(status: number | undefined, text: string): LeanS3Error {
+  let code: string | undefined;
+  let message: string | undefined;
+  if (text.trim() !== '') {
+    try {
+      const root = parseXml(text);
+      if (root.name === 'Error') {
+        code = childText(root, 'Code') || undefined;
+        message = childText(root, 'Message') || undefined;
+      }
+    } catch {
+      // not XML (a proxy's HTML page, a truncated body): the status still tells what happened
+    }
+  }
+  const name = code ?? (status === 404 ? 'NotFound' : String(status ?? 'UnknownError'));
+  return new LeanS3Error(name, message ?? name, status);
 }

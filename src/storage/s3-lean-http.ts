@@ -1,8 +1,8 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { bkError, throwIfAborted } from '../errors.js';
+import { errorFromBody, LeanS3Error } from './s3-errors.js';
 import { EMPTY_SHA256, escapeKey, type LeanCredentials, LeanSigner, sha256Hex } from './s3-lean-sign.js';
-import { childText, parseXml } from './s3-lean-xml.js';
 
 /** Where and how the lean path talks to S3: resolved once from the adapter's options. */
 export interface LeanConfig {
@@ -23,16 +23,6 @@ export interface LeanRequest {
   headers?: Record<string, string>;
   body?: Uint8Array;
   signal?: AbortSignal | undefined;
-}
-
-/** The error the lean path throws for an S3 error answer: shaped like the SDK's, for `fromS3Error`. */
-export class LeanS3Error extends Error {
-  readonly $metadata: { httpStatusCode?: number };
-  constructor(name: string, message: string, status: number | undefined) {
-    super(message);
-    this.name = name;
-    this.$metadata = status === undefined ? {} : { httpStatusCode: status };
-  }
 }
 
 const MAX_ATTEMPTS = 3;
@@ -161,32 +151,6 @@ export async function errorOf(res: IncomingMessage, head: boolean): Promise<Lean
   const text = head ? '' : await readText(res, ERROR_BODY_LIMIT).catch(() => '');
   if (head) res.resume();
   return errorFromBody(status, text);
-}
-
-/**
- * Parses an S3 error body leniently: what cannot be read as `<Error>` XML leaves only the status.
- *
- * @example
- * ```ts
- * errorFromBody(404, '<Error><Code>NoSuchKey</Code></Error>').name; // 'NoSuchKey'
- * ```
- */
-export function errorFromBody(status: number | undefined, text: string): LeanS3Error {
-  let code: string | undefined;
-  let message: string | undefined;
-  if (text.trim() !== '') {
-    try {
-      const root = parseXml(text);
-      if (root.name === 'Error') {
-        code = childText(root, 'Code') || undefined;
-        message = childText(root, 'Message') || undefined;
-      }
-    } catch {
-      // not XML (a proxy's HTML page, a truncated body): the status still tells what happened
-    }
-  }
-  const name = code ?? (status === 404 ? 'NotFound' : String(status ?? 'UnknownError'));
-  return new LeanS3Error(name, message ?? name, status);
 }
 
 /** Reads a response body as UTF-8 text, refusing more than `limit` bytes. */

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { bkError } from '../errors.js';
-import { checkGetArgs, toGetResult } from './get-answer.js';
+import { checkGetArgs, infoFromHeaders, toGetResult } from './get-answer.js';
 import { listPaged } from './list-pages.js';
 import type { GetOptions, GetResult, ListEntry, ListOptions, Metadata, ObjectInfo } from './port.js';
 import type { S3StorageOptions } from './s3.js';
@@ -130,26 +130,14 @@ export class LeanS3 {
   }
 }
 
+/** ObjectInfo from response headers (see `infoFromHeaders`). */
+function infoOf(key: string, headers: IncomingHttpHeaders): Omit<ObjectInfo, 'size'> {
+  return infoFromHeaders(key, Object.keys(headers), (name) => header(headers, name));
+}
+
 function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value.join(', ') : value;
-}
-
-/** ObjectInfo from response headers; metadata as the SDK reads it (`x-amz-meta-*`, lowercase names). */
-function infoOf(key: string, headers: IncomingHttpHeaders): Omit<ObjectInfo, 'size'> {
-  const metadata: Metadata = {};
-  for (const name of Object.keys(headers)) {
-    if (name.startsWith('x-amz-meta-')) metadata[name.slice(11)] = header(headers, name) ?? '';
-  }
-  const modified = header(headers, 'last-modified');
-  const contentType = header(headers, 'content-type');
-  return {
-    key,
-    etag: normalizeEtag(header(headers, 'etag')),
-    lastModified: modified ? new Date(modified) : new Date(0),
-    metadata,
-    ...(contentType ? { contentType } : {}),
-  };
 }
 
 /** The whole body in one array; a connection that ends short of Content-Length is an error, not data. */

@@ -4,9 +4,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BucketkitError } from '../../src/index.js';
 import { parseListPage } from '../../src/storage/list-page-xml.js';
-import { fromS3Error } from '../../src/storage/s3-errors.js';
+import { errorFromBody, fromS3Error } from '../../src/storage/s3-errors.js';
 import { leanConfig } from '../../src/storage/s3-lean.js';
-import { errorFromBody } from '../../src/storage/s3-lean-http.js';
 import { EMPTY_SHA256, escapeKey, LeanSigner, sha256Hex } from '../../src/storage/s3-lean-sign.js';
 import { decodeEntities, parseXml } from '../../src/storage/s3-lean-xml.js';
 
