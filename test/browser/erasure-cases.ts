@@ -1,4 +1,5 @@
 import type { ErasureCodec } from '../../src/erasure/browser.js';
+import { pseudoRandomBytes } from '../../src/testing/random-bytes.js';
 
 /** Shapes and sizes both sides run: odd sizes exercise the kernel's tail handling. */
 export const CASES = [
@@ -9,23 +10,10 @@ export const CASES = [
   { k: 17, m: 5, size: 4099 },
 ];
 
-/**
- * Deterministic bytes (xorshift32) so Node and the browser build the same shards. (`pseudoRandomBytes`
- * in src/testing/bytes.ts is the same generator, but its module imports node:crypto, which the page's
- * browser bundle cannot.)
- */
+/** Deterministic shards, the same in Node and in the browser: consecutive runs of one xorshift32 stream. */
 export function seededShards(seed: number, count: number, size: number): Uint8Array[] {
-  let x = seed >>> 0 || 1;
-  return Array.from({ length: count }, () => {
-    const shard = new Uint8Array(size);
-    for (let i = 0; i < size; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      shard[i] = x & 0xff;
-    }
-    return shard;
-  });
+  const bytes = pseudoRandomBytes(count * size, seed);
+  return Array.from({ length: count }, (_, i) => bytes.subarray(i * size, (i + 1) * size));
 }
 
 /** Which `m` shards a case loses: spread over data and parity, from the seed. */
