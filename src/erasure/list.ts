@@ -1,5 +1,11 @@
 import { BucketkitError, throwIfAborted } from '../errors.js';
-import { compareUtf8, type ListEntry, type ListOptions, type StoragePort } from '../storage/index.js';
+import {
+  compareUtf8,
+  type ListEntry,
+  type ListOptions,
+  listedObjectOf,
+  type StoragePort,
+} from '../storage/index.js';
 import { MANIFEST_PREFIX } from './layout.js';
 import { newestManifest, readManifests } from './manifests.js';
 
@@ -54,13 +60,7 @@ export async function* listErasure(
         continue;
       }
     }
-    yield {
-      type: 'object',
-      key,
-      size: manifest.size,
-      etag: manifest.etag,
-      lastModified: new Date(manifest.lastModified),
-    };
+    yield listedObjectOf(manifest, key);
   }
 }
 

@@ -20,6 +20,7 @@ import {
   chunksOf,
   deleteEach,
   getResult,
+  objectInfoOf,
   resolveRange,
 } from '../storage/index.js';
 import { createCodec, type ErasureCodec } from './codec.js';
@@ -191,7 +192,7 @@ class ErasureStorage implements ErasurePort {
   /** Streams the object a manifest describes (get and copy share it, so copy reads manifests once). */
   private async readObject(manifest: Manifest, options: GetOptions): Promise<GetResult> {
     const key = manifest.key;
-    const info = toInfo(manifest);
+    const info = objectInfoOf(manifest);
     checkPreconditions(key, manifest.etag, { ifMatch: options.ifMatch });
     const range = options.range ? resolveRange(options.range, manifest.size, key) : undefined;
     const from = range?.start ?? 0;
@@ -251,7 +252,7 @@ class ErasureStorage implements ErasurePort {
   }
 
   async head(key: string, options: Abortable = {}): Promise<ObjectInfo> {
-    return toInfo(await this.current(key, options));
+    return objectInfoOf(await this.current(key, options));
   }
 
   list(options: ListOptions = {}): AsyncGenerator<ListEntry> {
@@ -305,17 +306,6 @@ class ErasureStorage implements ErasurePort {
       ...(options.signal ? { signal: options.signal } : {}),
     });
   }
-}
-
-function toInfo(manifest: Manifest): ObjectInfo {
-  return {
-    key: manifest.key,
-    size: manifest.size,
-    etag: manifest.etag,
-    lastModified: new Date(manifest.lastModified),
-    metadata: { ...manifest.metadata },
-    ...(manifest.contentType ? { contentType: manifest.contentType } : {}),
-  };
 }
 
 /** Keys are stored as `m/<key>` on the ports: two bytes less than S3's 1024. */

@@ -26,6 +26,7 @@ export {
 } from './instrumented.js';
 export { compareUtf8 } from './listing.js';
 export { memoryStorage } from './memory.js';
+export { listedObjectOf, objectInfoOf, type StoredObject } from './object-info.js';
 export type * from './port.js';
 export { prefixed } from './prefixed.js';
 export {

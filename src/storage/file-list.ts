@@ -6,6 +6,7 @@ import { throwIfAborted } from '../errors.js';
 import { isMissing } from './file-io.js';
 import { kindOfName, pathToKey } from './file-paths.js';
 import { readRecordNow } from './file-record.js';
+import { listedObjectOf } from './object-info.js';
 import type { ListedObject } from './port.js';
 
 /** Records a listing reads between two turns of the event loop. */
@@ -49,13 +50,7 @@ export async function collectObjects(
       }
       const record = readRecordNow(join(dir, entry.name))?.record;
       if (!record || safeKey(dirs, entry.name.slice(0, -1)) !== record.key) continue;
-      into.push({
-        type: 'object',
-        key: record.key,
-        size: record.size,
-        etag: record.etag,
-        lastModified: new Date(record.lastModified),
-      });
+      into.push(listedObjectOf(record));
     }
   }
 }

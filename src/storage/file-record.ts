@@ -112,15 +112,3 @@ function grow(bytes: Buffer, size: number): Buffer {
   bytes.copy(larger, 0, 0, size);
   return larger;
 }
-
-/** The `ObjectInfo` a record describes. */
-export function toInfo(record: ObjectRecord): ObjectInfo {
-  return {
-    key: record.key,
-    size: record.size,
-    etag: record.etag,
-    lastModified: new Date(record.lastModified),
-    metadata: { ...record.metadata },
-    ...(record.contentType ? { contentType: record.contentType } : {}),
-  };
-}

@@ -26,11 +26,11 @@ import {
   type ObjectRecord,
   readRecordNow,
   type StoredRecord,
-  toInfo,
   writeRecordNow,
 } from './file-record.js';
 import { applyListing } from './listing.js';
 import { writeToken } from './md5.js';
+import { objectInfoOf } from './object-info.js';
 import type {
   Abortable,
   Body,
@@ -243,7 +243,7 @@ class FileStorage implements StoragePort {
       const { record, inline } = this.mustReadRecord(key, at);
       checkPreconditions(key, record.etag, { ifMatch: options.ifMatch });
       const range = options.range ? resolveRange(options.range, record.size, key) : undefined;
-      const info = toInfo(record);
+      const info = objectInfoOf(record);
       const start = range?.start ?? 0;
       const length = record.size === 0 ? 0 : (range ? range.end + 1 : record.size) - start;
       let bytes: Uint8Array | undefined;
@@ -285,7 +285,7 @@ class FileStorage implements StoragePort {
 
   async head(key: string, options: Abortable = {}): Promise<ObjectInfo> {
     throwIfAborted(options.signal);
-    return toInfo(this.mustReadRecord(key, this.locate(key)).record);
+    return objectInfoOf(this.mustReadRecord(key, this.locate(key)).record);
   }
 
   async *list(options: ListOptions = {}): AsyncGenerator<ListEntry> {
