@@ -14,7 +14,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createGateway, folderBuckets } from '../src/gateway/index.js';
+import { createGateway, folderBuckets, staticBuckets } from '../src/gateway/index.js';
+import { memoryStorage } from '../src/storage/index.js';
 import { type S3Server, startS3rver } from '../test/support/servers.js';
 
 async function startBucketkit(durable: boolean): Promise<S3Server> {
@@ -32,6 +33,20 @@ async function startBucketkit(durable: boolean): Promise<S3Server> {
       await listening.close();
       await rm(root, { recursive: true, force: true });
     },
+  };
+}
+
+/** The gateway over the memory port: what the gateway itself costs, with no storage work. */
+async function startBucketkitMemory(): Promise<S3Server> {
+  const credentials = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
+  const buckets = staticBuckets({ bench: memoryStorage() });
+  const listening = await createGateway({ buckets, credentials: [credentials] }).listen(0);
+  return {
+    name: 'gateway (memory)',
+    endpoint: listening.endpoint,
+    ...credentials,
+    bucket: 'bench',
+    stop: () => listening.close(),
   };
 }
 
@@ -75,7 +90,9 @@ const server =
       ? await startBare()
       : kind === 'gateway' || kind === 'gateway-durable'
         ? await startBucketkit(kind === 'gateway-durable')
-        : undefined;
+        : kind === 'gateway-memory'
+          ? await startBucketkitMemory()
+          : undefined;
 if (!server) throw new Error(`unknown server "${kind}": use gateway, gateway-durable, s3rver or bare`);
 const { stop, ...shown } = server;
 process.stdout.write(`${JSON.stringify(shown)}\n`);

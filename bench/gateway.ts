@@ -8,7 +8,7 @@
  *   BENCH_CLIENTS=light BENCH_SERVERS=gateway,s3rver BENCH_REPEAT=3 npx tsx bench/gateway.ts
  *   BENCH_PROFILE=/tmp/prof npx tsx bench/gateway.ts   # gateway processes write .cpuprofile files there
  *
- * BENCH_CLIENTS: sdk,light (default both); BENCH_SERVERS: gateway,gateway-durable,s3rver,ceph,bare
+ * BENCH_CLIENTS: sdk,light (default both); BENCH_SERVERS: gateway,gateway-durable,gateway-memory,s3rver,ceph,bare
  * (default all); BENCH_REPEAT: runs per measurement, the median is shown (default 1); BENCH_MEASURES:
  * putSeq,getSeq,putPar,getPar,putLarge,getLarge (default all).
  *
@@ -256,7 +256,9 @@ function tables(kind: ClientKind, rows: Row[]): string[] {
 async function main(): Promise<void> {
   const loadBefore = loads();
   const clients = (process.env.BENCH_CLIENTS ?? 'sdk,light').split(',') as ClientKind[];
-  const wanted = (process.env.BENCH_SERVERS ?? 'gateway,gateway-durable,s3rver,ceph,bare').split(',');
+  const wanted = (
+    process.env.BENCH_SERVERS ?? 'gateway,gateway-durable,gateway-memory,s3rver,ceph,bare'
+  ).split(',');
   const servers = wanted.filter((s) => !(s === 'ceph' && process.env.BENCH_SKIP_CEPH));
   const rows = new Map<ClientKind, Row[]>(clients.map((c) => [c, []]));
   for (const label of servers) {
