@@ -1,17 +1,19 @@
 /**
- * The record file that commits an object in the file adapter: one line of JSON, and for a small
- * object its bytes right after that line. Keeping small objects inline saves a file creation and a
- * deletion per write and an open per read (as MinIO keeps small objects in `xl.meta`). JSON never
- * holds a raw newline, so the first `\n` ends it.
+ * The record that commits an object in the file adapter: one line of JSON, and for a small object
+ * its bytes right after that line. Keeping small objects inline saves a file creation and a deletion
+ * per write and an open per read (as MinIO keeps small objects in `xl.meta`). JSON never holds a raw
+ * newline, so the first `\n` ends it. A record file holds the record in one of two slots
+ * (file-record-slots.ts); files of format 1 were the record alone.
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { bkError } from '../errors.js';
-import { isMissing, writeChunksNow } from './file-io.js';
-import type { Metadata, ObjectInfo } from './port.js';
+import { isMissing } from './file-io.js';
+import { readRecordFileNow, type SlotPlace } from './file-record-slots.js';
+import type { Metadata } from './port.js';
 
 /** Objects up to this size live inside their record. */
 export const INLINE_MAX = 16 * 1024;
-/** One read takes a whole record with inline data and S3's 2 KiB of metadata; a larger one reads on. */
+/** A record with inline data and S3's 2 KiB of metadata fits; a larger one gets a buffer of its own. */
 const RECORD_GUESS = INLINE_MAX + 4 * 1024;
 const NEWLINE = 0x0a;
 
@@ -28,36 +30,37 @@ export interface ObjectRecord {
   metadata: Metadata;
 }
 
-/** A record as read: the inline bytes too, when it has them. */
+/** A record as read: the inline bytes too, when it has them, and where in its file it lies. */
 export interface StoredRecord {
   record: ObjectRecord;
   inline: Uint8Array | undefined;
+  /** Absent for a file of format 1. */
+  place?: SlotPlace | undefined;
 }
 
-// Records are read and written with synchronous syscalls, so one buffer each way serves every call
-// without a new allocation per request (a 20 KiB one apiece would keep the garbage collector busy).
-const readScratch = Buffer.allocUnsafe(RECORD_GUESS);
-const writeScratch = Buffer.allocUnsafe(RECORD_GUESS);
+// one buffer serves every encoding (the caller copies the bytes out before the next)
+const encodeScratch = Buffer.allocUnsafe(RECORD_GUESS);
 
 /**
- * Writes a record's file content at the descriptor's position: the JSON line, then `inline` when given.
+ * A record's bytes: the JSON line, then `inline` when given. A view into a reused buffer: write it
+ * out before the next call.
  *
  * @example
  * ```ts
- * writeRecordNow(lock.fd, record, bytes);
+ * writeOtherSlotNow(fd, place, encodeRecord(record, bytes));
  * ```
  */
-export function writeRecordNow(fd: number, record: ObjectRecord, inline?: Uint8Array): void {
+export function encodeRecord(record: ObjectRecord, inline?: Uint8Array): Buffer {
   const json = JSON.stringify(record);
   const room = json.length * 3 + 1 + (inline?.byteLength ?? 0);
-  const out = room <= writeScratch.byteLength ? writeScratch : Buffer.allocUnsafe(room);
+  const out = room <= encodeScratch.byteLength ? encodeScratch : Buffer.allocUnsafe(room);
   let size = out.write(json, 0, 'utf8');
   if (inline) {
     out[size++] = NEWLINE;
     out.set(inline, size);
     size += inline.byteLength;
   }
-  writeChunksNow(fd, [out.subarray(0, size)]);
+  return out.subarray(0, size);
 }
 
 /** Parses a record file's content (copying the inline bytes out); text that is not a record is `Corrupt`. */
@@ -85,30 +88,46 @@ const corrupt = (path: string, cause?: unknown) =>
 
 /** One record read with synchronous syscalls (see file-io.ts); undefined when there is none. */
 export function readRecordNow(path: string): StoredRecord | undefined {
-  let fd: number;
+  const fd = openRecordNow(path, 'r');
+  if (fd === undefined) return undefined;
   try {
-    fd = openSync(path, 'r');
-  } catch (err) {
-    if (isMissing(err)) return undefined;
-    throw err;
-  }
-  try {
-    let bytes: Buffer = readScratch;
-    let size = 0;
-    for (;;) {
-      const n = readSync(fd, bytes, size, bytes.byteLength - size, size);
-      size += n;
-      if (n === 0 || size < bytes.byteLength) break;
-      bytes = grow(bytes, size);
-    }
-    return decodeRecord(path, bytes.subarray(0, size));
+    return readOpenRecordNow(path, fd);
   } finally {
     closeSync(fd);
   }
 }
 
-function grow(bytes: Buffer, size: number): Buffer {
-  const larger = Buffer.allocUnsafe(bytes.byteLength * 4);
-  bytes.copy(larger, 0, 0, size);
-  return larger;
+/**
+ * The record file opened for reading and writing, with its record, for a writer holding the key's
+ * lock; undefined when there is none. The caller closes `fd`.
+ *
+ * @example
+ * ```ts
+ * const current = openRecordForWriteNow(at.record);
+ * ```
+ */
+export function openRecordForWriteNow(path: string): { fd: number; stored: StoredRecord } | undefined {
+  const fd = openRecordNow(path, 'r+');
+  if (fd === undefined) return undefined;
+  try {
+    return { fd, stored: readOpenRecordNow(path, fd) };
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+}
+
+function readOpenRecordNow(path: string, fd: number): StoredRecord {
+  const content = readRecordFileNow(fd);
+  if (!content) throw corrupt(path);
+  return { ...decodeRecord(path, content.payload), place: content.place };
+}
+
+function openRecordNow(path: string, flags: 'r' | 'r+'): number | undefined {
+  try {
+    return openSync(path, flags);
+  } catch (err) {
+    if (isMissing(err)) return undefined;
+    throw err;
+  }
 }

@@ -22,12 +22,14 @@ import { collectObjects } from './file-list.js';
 import { withFileLock } from './file-lock.js';
 import { keyToPath, listingRoot } from './file-paths.js';
 import {
+  encodeRecord,
   INLINE_MAX,
   type ObjectRecord,
+  openRecordForWriteNow,
   readRecordNow,
   type StoredRecord,
-  writeRecordNow,
 } from './file-record.js';
+import { newRecordFile, writeOtherSlotNow } from './file-record-slots.js';
 import { applyListing } from './listing.js';
 import { writeToken } from './md5.js';
 import { objectInfoOf } from './object-info.js';
@@ -204,9 +206,10 @@ class FileStorage implements StoragePort {
   }
 
   /**
-   * Writes the record into the key's lock file and, if the preconditions hold against the current
-   * record, renames it into place: one file and one rename per commit. `inline` bytes go inside the
-   * record (and are synced with it when durable).
+   * Under the key's lock, checks the preconditions against the current record and writes the new
+   * one: in place, into the slot the current record is not in (file-record-slots.ts), or for a new
+   * key (or a record that outgrew its slot) into the lock file, renamed into place. `inline` bytes go
+   * inside the record; a durable port syncs the record before the old data file goes.
    */
   private async commit(
     at: Location,
@@ -217,13 +220,25 @@ class FileStorage implements StoragePort {
     await withFileLock(
       at.lock,
       async (lock) => {
-        const current = readRecordNow(at.record)?.record;
-        checkPreconditions(record.key, current?.etag, conditions);
-        writeRecordNow(lock.fd, record, inline);
-        if (inline && this.durable) await fsync(lock.fd);
-        await lock.commit(at.record);
+        const open = openRecordForWriteNow(at.record);
+        let old: ObjectRecord | undefined;
+        try {
+          old = open?.stored.record;
+          checkPreconditions(record.key, old?.etag, conditions);
+          const payload = encodeRecord(record, inline);
+          const place = open?.stored.place;
+          if (open && place && writeOtherSlotNow(open.fd, place, payload)) {
+            if (this.durable) await fsync(open.fd);
+          } else {
+            writeChunksNow(lock.fd, [newRecordFile(payload)]);
+            if (inline && this.durable) await fsync(lock.fd);
+            await lock.commit(at.record);
+          }
+        } finally {
+          if (open) closeSync(open.fd);
+        }
         // the old data is unreachable now
-        if (current?.data !== undefined) unlinkQuietly(join(at.dir, current.data));
+        if (old?.data !== undefined) unlinkQuietly(join(at.dir, old.data));
       },
       { signal: conditions.signal, makeDir: true },
     );
