@@ -1,21 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, unlinkSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync } from 'node:fs';
 import { link, mkdir, unlink } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { BucketkitError, bkError, throwIfAborted } from '../errors.js';
 import { chunksOf, concatBytes, getResult, readUpTo, streamOf } from './body.js';
+import { dataFileSuffix, unlinkQuietly, writeDataFile } from './file-data.js';
 import {
   closeFd,
   fsync,
   isMissing,
-  openCreating,
-  openCreatingNow,
   openFile,
   readSmallNow,
   readStream,
   readWhole,
   SMALL_FILE,
-  writeBytes,
   writeChunksNow,
 } from './file-io.js';
 import { collectObjects } from './file-list.js';
@@ -142,11 +140,14 @@ class FileStorage implements StoragePort {
       await this.commit(at, record(etag, head.size), options, bytes);
       return { etag, size: head.size };
     }
-    const dataName = `${at.base}~d${uniqueSuffix()}`;
+    const dataName = `${at.base}~d${dataFileSuffix()}`;
     const dataPath = join(at.dir, dataName);
     let committed = false;
     try {
-      const { etag, size } = await this.writeData(at.dir, dataPath, head, chunks, options);
+      const { etag, size } = await writeDataFile(at.dir, dataPath, head, chunks, {
+        ...options,
+        durable: this.durable,
+      });
       await this.commit(at, record(etag, size, dataName), options);
       committed = true;
       return { etag, size };
@@ -157,52 +158,6 @@ class FileStorage implements StoragePort {
         await chunks.return(undefined).catch(() => {});
       }
     }
-  }
-
-  /** Writes a data file: the chunks read so far, then the rest of the body. */
-  private async writeData(
-    dir: string,
-    path: string,
-    head: { chunks: Uint8Array[]; size: number },
-    rest: AsyncIterator<Uint8Array>,
-    options: PutOptions,
-  ): Promise<PutResult> {
-    // `etag: 'any'`: no hash at all (the caller, e.g. an erasure wrapper, keeps its own checksums)
-    const hash = options.etag === 'any' ? undefined : createHash('md5');
-    const etag = () => hash?.digest('hex') ?? writeToken();
-    for (const chunk of head.chunks) hash?.update(chunk);
-    let size = head.size;
-    const more = await readUpTo(rest, SMALL_FILE - size);
-    for (const chunk of more.chunks) hash?.update(chunk);
-    size += more.size;
-    if (more.done) {
-      // a small file: synchronous syscalls (see file-io.ts)
-      throwIfAborted(options.signal);
-      const fd = openCreatingNow(dir, path);
-      try {
-        writeChunksNow(fd, head.chunks);
-        writeChunksNow(fd, more.chunks);
-        if (this.durable) await fsync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      return { etag: etag(), size };
-    }
-    const fd = await openCreating(dir, path);
-    try {
-      for (const chunk of [...head.chunks, ...more.chunks]) await writeBytes(fd, chunk);
-      // one write per chunk as it comes: measured faster than gathering chunks into larger writes
-      for (let next = await rest.next(); !next.done; next = await rest.next()) {
-        hash?.update(next.value);
-        size += next.value.byteLength;
-        await writeBytes(fd, next.value);
-      }
-      throwIfAborted(options.signal);
-      if (this.durable) await fsync(fd);
-    } finally {
-      await closeFd(fd);
-    }
-    return { etag: etag(), size };
   }
 
   /**
@@ -351,7 +306,7 @@ class FileStorage implements StoragePort {
     const { record: original, inline } = this.mustReadRecord(source, from);
     checkPreconditions(source, original.etag, { ifMatch: options.ifSourceMatch });
     await mkdir(to.dir, { recursive: true });
-    const dataName = inline ? undefined : `${to.base}~d${uniqueSuffix()}`;
+    const dataName = inline ? undefined : `${to.base}~d${dataFileSuffix()}`;
     if (dataName !== undefined) {
       // data files are never modified once written, so a hard link is a safe, instant copy
       await link(join(from.dir, original.data!), join(to.dir, dataName)).catch((err) => {
@@ -388,19 +343,3 @@ class FileStorage implements StoragePort {
 const SMALL_READ = 256 * 1024;
 /** How many keys' paths a port remembers. */
 const LOCATED_MAX = 4096;
-
-// Names of data files: unique across processes (a random prefix) and cheap per write (a counter).
-const processTag = randomBytes(6).toString('hex');
-let written = 0;
-function uniqueSuffix(): string {
-  written++;
-  return `${processTag}${written.toString(16)}`;
-}
-
-function unlinkQuietly(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // already gone, or never made
-  }
-}
