@@ -1,18 +1,11 @@
 /** Generated test data for the delta tests: seeded random bytes and typical edits of them. */
 
-/** A seeded xorshift byte generator, so failures reproduce. */
 import { concatBytes } from '../../src/storage/index.js';
+import { pseudoRandomBytes } from '../../src/testing/index.js';
 
+/** Seeded random bytes (the seed spread over 32 bits first), so failures reproduce. */
 export function randomBytes(length: number, seed: number): Uint8Array {
-  let x = Math.imul(seed, 0x9e3779b1) ^ 0x2545f491 || 1;
-  const out = new Uint8Array(length);
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    out[i] = x & 0xff;
-  }
-  return out;
+  return pseudoRandomBytes(length, Math.imul(seed, 0x9e3779b1) ^ 0x2545f491);
 }
 
 const WORDS = 'const let return function if else for while import export from class new this true false null'
