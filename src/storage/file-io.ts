@@ -37,6 +37,32 @@ export const readAt = (fd: number, into: Uint8Array, offset: number, length: num
     read(fd, into, offset, length, position, (err, n) => (err ? fail(err) : done(n))),
   );
 
+/**
+ * Makes a folder's entries durable (a rename or a new file in it), where the platform can: Windows
+ * cannot open a folder for syncing, and some filesystems refuse, which is left as it was.
+ *
+ * @example
+ * ```ts
+ * await rename(lockPath, recordPath);
+ * await syncFolder(dirname(recordPath));
+ * ```
+ */
+export async function syncFolder(dir: string): Promise<void> {
+  let fd: number;
+  try {
+    fd = await openFile(dir, 'r');
+  } catch {
+    return;
+  }
+  try {
+    await fsync(fd).catch((err: NodeJS.ErrnoException) => {
+      if (!['EINVAL', 'EISDIR', 'EPERM', 'ENOTSUP', 'EBADF'].includes(err.code ?? '')) throw err;
+    });
+  } finally {
+    await closeFd(fd);
+  }
+}
+
 /** Objects up to this size are written and read with synchronous syscalls (see above). */
 export const SMALL_FILE = 64 * 1024;
 

@@ -14,6 +14,7 @@ import {
   readStream,
   readWhole,
   SMALL_FILE,
+  syncFolder,
   writeChunksNow,
 } from './file-io.js';
 import { collectObjects } from './file-list.js';
@@ -57,8 +58,9 @@ import {
 
 export interface FileStorageOptions {
   /**
-   * fsync each object's data before it becomes visible, so a power cut never leaves a committed
-   * object with missing bytes. Default `true`; turn off for scratch data to write faster.
+   * fsync each object's data before it becomes visible, and its record (and, after a rename, the
+   * folder) before the write returns, so a power cut never loses a write that returned or leaves a
+   * committed object with missing bytes. Default `true`; turn off for scratch data to write faster.
    */
   durable?: boolean;
 }
@@ -164,7 +166,8 @@ class FileStorage implements StoragePort {
    * Under the key's lock, checks the preconditions against the current record and writes the new
    * one: in place, into the slot the current record is not in (file-record-slots.ts), or for a new
    * key (or a record that outgrew its slot) into the lock file, renamed into place. `inline` bytes go
-   * inside the record; a durable port syncs the record before the old data file goes.
+   * inside the record. A durable port syncs the record (and after a rename, its folder) before the
+   * write returns and the old data file goes.
    */
   private async commit(
     at: Location,
@@ -186,8 +189,10 @@ class FileStorage implements StoragePort {
             if (this.durable) await fsync(open.fd);
           } else {
             writeChunksNow(lock.fd, [newRecordFile(payload)]);
-            if (inline && this.durable) await fsync(lock.fd);
+            if (this.durable) await fsync(lock.fd);
             await lock.commit(at.record);
+            // the rename itself survives a power cut only once the folder is synced
+            if (this.durable) await syncFolder(at.dir);
           }
         } finally {
           if (open) closeSync(open.fd);

@@ -6,6 +6,7 @@ import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BucketkitError, fileStorage } from '../../src/index.js';
+import { syncFolder } from '../../src/storage/file-io.js';
 import { md5Hex } from '../../src/testing/index.js';
 import { sequenceNumber } from './fixtures/sequence-value.js';
 
@@ -115,6 +116,16 @@ describe('file adapter record files', () => {
       expect(await got.text()).toBe(body);
       expect(got.metadata).toEqual(metadata);
     }
+  });
+
+  it('durable writes sync folders; a folder that cannot be opened is passed over, not an error', async () => {
+    const root = await sandbox();
+    await expect(syncFolder(root)).resolves.toBeUndefined();
+    await expect(syncFolder(join(root, 'missing'))).resolves.toBeUndefined();
+    const port = fileStorage(root, { durable: true });
+    await port.put('deep/er/key', 'x'.repeat(40_000));
+    await port.put('deep/er/key', 'y');
+    expect(await text(port, 'deep/er/key')).toBe('y');
   });
 
   it('a sequence number that wraps past 2^32 still orders the slots', async () => {
