@@ -87,17 +87,20 @@ export function dataFileSuffix(): string {
 }
 
 /**
- * Removes a file that may already be gone (an old data file, a record being deleted).
+ * Removes a file that may already be gone (an old data file, a record being deleted): true when
+ * this call removed it.
  *
  * @example
  * ```ts
  * unlinkQuietly(join(dir, old.data));
  * ```
  */
-export function unlinkQuietly(path: string): void {
+export function unlinkQuietly(path: string): boolean {
   try {
     unlinkSync(path);
+    return true;
   } catch {
     // already gone, or never made
+    return false;
   }
 }

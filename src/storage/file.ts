@@ -278,7 +278,7 @@ class FileStorage implements StoragePort {
     throwIfAborted(options.signal);
     await withFileLock(
       at.lock,
-      () => {
+      async () => {
         let removed: ObjectRecord | undefined;
         try {
           removed = readRecordNow(at.record)?.record;
@@ -286,8 +286,10 @@ class FileStorage implements StoragePort {
           // a damaged record is deleted too: that is the way out the Corrupt error points to
           if (!BucketkitError.is(err, 'Corrupt')) throw err;
         }
-        unlinkQuietly(at.record);
+        const existed = unlinkQuietly(at.record);
         if (removed?.data !== undefined) unlinkQuietly(join(at.dir, removed.data));
+        // else a power cut could bring the object back after the delete returned
+        if (existed && this.durable) await syncFolder(at.dir);
       },
       { signal: options.signal },
     ).catch((err) => {
