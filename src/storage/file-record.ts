@@ -120,7 +120,9 @@ export function openRecordForWriteNow(path: string): { fd: number; stored: Store
 function readOpenRecordNow(path: string, fd: number): StoredRecord {
   const content = readRecordFileNow(fd);
   if (!content) throw corrupt(path);
-  return { ...decodeRecord(path, content.payload), place: content.place };
+  const stored = decodeRecord(path, content.payload);
+  stored.place = content.place;
+  return stored;
 }
 
 function openRecordNow(path: string, flags: 'r' | 'r+'): number | undefined {

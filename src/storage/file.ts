@@ -179,13 +179,11 @@ class FileStorage implements StoragePort {
       at.lock,
       async (lock) => {
         const open = openRecordForWriteNow(at.record);
-        let old: ObjectRecord | undefined;
+        const old = open?.stored.record;
         try {
-          old = open?.stored.record;
           checkPreconditions(record.key, old?.etag, conditions);
           const payload = encodeRecord(record, inline);
-          const place = open?.stored.place;
-          if (open && place && writeOtherSlotNow(open.fd, place, payload)) {
+          if (open?.stored.place && writeOtherSlotNow(open.fd, open.stored.place, payload)) {
             if (this.durable) await fsync(open.fd);
           } else {
             writeChunksNow(lock.fd, [newRecordFile(payload)]);
