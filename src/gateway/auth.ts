@@ -1,5 +1,5 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import { type Authenticated, authenticate } from './sigv4/index.js';
+import { type Authenticated, authenticate, type RoutedResource } from './sigv4/index.js';
 
 export type { Authenticated };
 
@@ -38,6 +38,7 @@ function secretLookup(credentials: Credentials): (accessKeyId: string) => string
 
 /**
  * Checks a request's SigV4 signature (header or presigned URL) and returns how to read its body.
+ * `routed` is the bucket and key the gateway chose: a SigV2 presigned URL is checked against it only.
  * Throws a `BucketkitError` carrying the S3 error (`SignatureDoesNotMatch`, `AccessDenied`, ...).
  *
  * @example
@@ -49,9 +50,15 @@ function secretLookup(credentials: Credentials): (accessKeyId: string) => string
 export function authenticateRequest(
   request: { method?: string | undefined; url?: string | undefined; headers: IncomingHttpHeaders },
   options: AuthOptions,
+  routed?: RoutedResource,
 ): Promise<Authenticated> {
   return authenticate(
-    { method: request.method ?? 'GET', url: request.url ?? '/', headers: request.headers },
+    {
+      method: request.method ?? 'GET',
+      url: request.url ?? '/',
+      headers: request.headers,
+      ...(routed ? { routed } : {}),
+    },
     {
       region: options.region,
       secretFor: secretLookup(options.credentials),

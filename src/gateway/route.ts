@@ -4,6 +4,8 @@ import { s3Error } from './s3-errors.js';
 export interface Target {
   bucket: string | undefined;
   key: string | undefined;
+  /** The key as it appears in the path, still %-encoded (what a SigV2 signature covers). */
+  rawKey: string | undefined;
   query: Map<string, string>;
 }
 
@@ -56,12 +58,17 @@ export function resolveTarget(
   const suffix = hostSuffixes.find((s) => hostname.endsWith(`.${s.toLowerCase()}`));
   if (suffix) {
     const bucket = hostname.slice(0, -suffix.length - 1);
-    const key = rawPath.length > 1 ? decode(rawPath.slice(1)) : undefined;
-    return { bucket, key, query };
+    const rawKey = rawPath.length > 1 ? rawPath.slice(1) : undefined;
+    return { bucket, key: rawKey === undefined ? undefined : decode(rawKey), rawKey, query };
   }
   const slash = rawPath.indexOf('/', 1);
   const bucketPart = slash < 0 ? rawPath.slice(1) : rawPath.slice(1, slash);
   const bucket = bucketPart ? decode(bucketPart) : undefined;
   const keyPart = slash < 0 ? '' : rawPath.slice(slash + 1);
-  return { bucket, key: keyPart ? decode(keyPart) : undefined, query };
+  return {
+    bucket,
+    key: keyPart ? decode(keyPart) : undefined,
+    rawKey: keyPart || undefined,
+    query,
+  };
 }

@@ -123,7 +123,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     corsHeaders(options.cors, req, res);
     if (req.method === 'OPTIONS') return preflight(options.cors, req, res);
     const target = resolveTarget(req.url ?? '/', req.headers.host, hostSuffixes);
-    const auth = await authenticateRequest(req, authOptions);
+    const auth = await authenticateRequest(req, authOptions, target);
     const controller = new AbortController();
     const onClose = () => {
       if (!res.writableFinished) controller.abort(new Error('the client closed the connection'));

@@ -4,6 +4,7 @@ import {
   canonicalRequest,
   canonicalUris,
   parseQuery,
+  type QueryParam,
   splitTarget,
 } from './canonical.js';
 import { isPresigned, parseAuthorization, parsePresigned, type SignatureClaims } from './credential.js';
@@ -81,6 +82,28 @@ function checkSignedHeaders(claims: SignatureClaims, headers: Headers): void {
   }
 }
 
+/** SigV2's query auth parameters; every `X-Amz-*` parameter counts as an auth parameter too. */
+const V2_AUTH_PARAMS = new Set(['awsaccesskeyid', 'signature', 'expires']);
+
+/**
+ * Refuses a query that names an auth parameter twice (in any letter case): the signature check and the
+ * code after it could otherwise read different copies, e.g. a valid signature followed by `&X-Amz-Signature=00`.
+ */
+function assertSingleAuthParams(params: readonly QueryParam[]): void {
+  const seen = new Set<string>();
+  for (const { name } of params) {
+    const lower = name.toLowerCase();
+    if (!lower.startsWith('x-amz-') && !V2_AUTH_PARAMS.has(lower)) continue;
+    if (seen.has(lower)) {
+      throw s3Error(
+        'AuthorizationQueryParametersError',
+        `the query names ${name.slice(0, 64)} more than once`,
+      );
+    }
+    seen.add(lower);
+  }
+}
+
 /**
  * Verifies a request's SigV4 signature (Authorization header or presigned query) and returns who sent
  * it and how to read its body. See {@link SigV4Options} and {@link Authenticated}. Every failure is a
@@ -101,6 +124,7 @@ export async function authenticate(head: RequestHead, options: SigV4Options): Pr
   const { headers } = head;
   const { path, query } = splitTarget(head.url);
   const params = parseQuery(query);
+  assertSingleAuthParams(params);
   const authorization = single(headers, 'authorization');
   const presigned = isPresigned(params);
   // CompleteMultipartUpload's x-amz-checksum-* is the whole object's checksum, not its XML body's

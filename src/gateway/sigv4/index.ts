@@ -50,6 +50,26 @@ export interface RequestHead {
   url: string;
   /** node's IncomingHttpHeaders (lower-case names). */
   headers: Record<string, string | string[] | undefined>;
+  /**
+   * Where the server routed the request. Signature Version 2 signs `/bucket/key`, so its signature is
+   * checked against this resource only. Default: path style, the first path segment is the bucket.
+   */
+  routed?: RoutedResource;
+}
+
+/**
+ * The bucket and key a server chose for a request: `rawKey` is the key as it appears in the path,
+ * still %-encoded.
+ *
+ * @example
+ * ```ts
+ * const routed: RoutedResource = { bucket: 'photos', key: 'a b.jpg', rawKey: 'a%20b.jpg' };
+ * ```
+ */
+export interface RoutedResource {
+  bucket: string | undefined;
+  key: string | undefined;
+  rawKey: string | undefined;
 }
 
 /**

@@ -4,9 +4,9 @@
  * Only GET and HEAD are accepted this way; everything else needs SigV4.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { QueryParam } from './canonical.js';
+import { percentDecode, type QueryParam } from './canonical.js';
 import { MAX_PRESIGN_SECONDS } from './credential.js';
-import type { RequestHead, SigV4Options } from './index.js';
+import type { RequestHead, RoutedResource, SigV4Options } from './index.js';
 import { s3Error } from './s3-error.js';
 
 /** Sub-resources that S3 signs as part of the resource (SigV2's CanonicalizedResource). */
@@ -75,22 +75,49 @@ function subResources(params: readonly QueryParam[]): string {
   return signed.length === 0 ? '' : `?${signed.join('&')}`;
 }
 
-/** The resource spellings a client may have signed: the path as sent, decoded, and with a virtual-host bucket. */
-function resources(path: string, host: string): string[] {
-  const decoded = (() => {
-    try {
-      return decodeURIComponent(path);
-    } catch {
-      return path;
-    }
-  })();
-  const out = new Set([path, decoded]);
-  const bucket = host.split(':')[0]?.split('.')[0];
-  if (bucket && host.includes('.')) {
-    out.add(`/${bucket}${path}`);
-    out.add(`/${bucket}${decoded}`);
+/** The query parameters that carry a SigV2 signature (never part of the signed text). */
+const AUTH_PARAMS = new Set(['AWSAccessKeyId', 'Expires', 'Signature']);
+
+/** Path style: the first segment names the bucket, the rest is the key as sent. */
+function pathStyle(path: string): RoutedResource {
+  const slash = path.indexOf('/', 1);
+  const bucket = percentDecode(slash < 0 ? path.slice(1) : path.slice(1, slash));
+  const rawKey = slash < 0 ? '' : path.slice(slash + 1);
+  return {
+    bucket: bucket || undefined,
+    key: rawKey ? percentDecode(rawKey) : undefined,
+    rawKey: rawKey || undefined,
+  };
+}
+
+/**
+ * The resource spellings a client may have signed for the object the request was routed to: the key
+ * as sent and decoded, under the routed bucket. Nothing else, whatever the Host or path say, so a
+ * signature for one bucket or key never opens another.
+ */
+function signedResources(routed: RoutedResource): string[] {
+  const { bucket, key, rawKey } = routed;
+  if (bucket === undefined || key === undefined) {
+    throw s3Error(
+      'AccessDenied',
+      'Signature Version 2 presigned URLs may only read one object (GET or HEAD); presign other requests with SigV4',
+    );
   }
-  return [...out];
+  return [...new Set([`/${bucket}/${rawKey ?? key}`, `/${bucket}/${key}`])];
+}
+
+/**
+ * SigV2 leaves every parameter but its sub-resources out of the signature: any other parameter could
+ * turn the signed read into another operation (a listing, a select), so it is refused.
+ */
+function assertAllSigned(params: readonly QueryParam[]): void {
+  const unsigned = params.find((p) => !AUTH_PARAMS.has(p.name) && !SUB_RESOURCES.has(p.name));
+  if (unsigned) {
+    throw s3Error(
+      'AccessDenied',
+      `the query parameter "${unsigned.name.slice(0, 64)}" is not covered by a Signature Version 2 signature; presign with SigV4`,
+    );
+  }
 }
 
 /**
@@ -139,8 +166,9 @@ export function verifySigV2Query(
   }
   const given = Buffer.from(signature, 'base64');
   const prefix = `${head.method}\n${header(head.headers, 'content-md5')}\n${header(head.headers, 'content-type')}\n${expiresText}\n${canonicalAmzHeaders(head.headers)}`;
+  assertAllSigned(params);
   const tail = subResources(params);
-  for (const resource of resources(path, header(head.headers, 'host'))) {
+  for (const resource of signedResources(head.routed ?? pathStyle(path))) {
     const expected = createHmac('sha1', secret).update(`${prefix}${resource}${tail}`).digest();
     if (expected.length === given.length && timingSafeEqual(expected, given)) return accessKeyId;
   }

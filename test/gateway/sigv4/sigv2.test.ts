@@ -58,4 +58,43 @@ describe('Signature Version 2 presigned URLs (GET and HEAD only)', () => {
       ),
     ).toBe('AuthorizationQueryParametersError');
   });
+
+  it('checks the signature against the routed bucket and key only, never one taken from the Host', async () => {
+    const url = presignV2('GET', '/bkt/private/secret.txt', NOW + 60_000);
+    const moved = url.replace('/bkt/private/secret.txt', '/private/secret.txt');
+    const tricked = { method: 'GET', url: moved, headers: { host: 'bkt.example' } };
+    expect(await s3CodeOf(authenticate(tricked, options))).toBe('SignatureDoesNotMatch');
+    // a gateway that routed by Host (virtual-hosted style) says so, and then the signature holds
+    const routed = { bucket: 'bkt', key: 'private/secret.txt', rawKey: 'private/secret.txt' };
+    expect((await authenticate({ ...tricked, routed }, options)).accessKeyId).toBe('AKV2');
+    const other = { bucket: 'private', key: 'secret.txt', rawKey: 'secret.txt' };
+    expect(await s3CodeOf(authenticate({ ...tricked, routed: other }, options))).toBe(
+      'SignatureDoesNotMatch',
+    );
+  });
+
+  it('authorises reading one object only: no bucket-level request, no unsigned parameter', async () => {
+    const bucketUrl = presignV2('GET', '/bkt/', NOW + 60_000);
+    expect(await s3CodeOf(authenticate(head('GET', bucketUrl), options))).toBe('AccessDenied');
+    const url = presignV2('GET', '/bkt/key', NOW + 60_000);
+    for (const extra of ['&prefix=', '&list-type=2', '&attributes', '&select']) {
+      expect(await s3CodeOf(authenticate(head('GET', url + extra), options))).toBe('AccessDenied');
+    }
+    // sub-resources are signed: the one signed is accepted
+    const expires = String(Math.floor((NOW + 60_000) / 1000));
+    const signed = createHmac('sha1', SECRET)
+      .update(`GET\n\n\n${expires}\n/bkt/key?versionId=null`)
+      .digest('base64');
+    const versioned = `/bkt/key?versionId=null&AWSAccessKeyId=AKV2&Expires=${expires}&Signature=${encodeURIComponent(signed)}`;
+    expect((await authenticate(head('GET', versioned), options)).accessKeyId).toBe('AKV2');
+  });
+
+  it('refuses a query naming an auth parameter twice', async () => {
+    const url = presignV2('GET', '/bkt/key', NOW + 60_000);
+    for (const extra of ['&Signature=AAAA', '&Expires=1', '&AWSAccessKeyId=AKV2', '&signature=x']) {
+      expect(await s3CodeOf(authenticate(head('GET', url + extra), options))).toBe(
+        'AuthorizationQueryParametersError',
+      );
+    }
+  });
 });
