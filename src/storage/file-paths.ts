@@ -6,6 +6,9 @@
  * escaped, which frees it as a marker: `NAME~` is an object's record, `NAME~d…` its data, `NAME~t…`
  * a temp file, `NAME~l` its lock, and a directory `PART~+` continues a segment too long for one name.
  * Thanks to the markers a key `a` and a key `a/b` live side by side (`a~` and `a/b~`).
+ *
+ * The mapping is injective because every name is a plain name — never empty, `.` or `..`, never a
+ * separator — so `path.join` keeps each one, and `pathToKey` inverts the encoding exactly.
  */
 
 const SAFE = /^[A-Za-z0-9_.-]$/;
@@ -37,6 +40,13 @@ function encodeSegment(segment: string): string[] {
 }
 
 /**
+ * A folder name for the last name of a segment. The rest of a long segment keeps a leading dot, as it
+ * always has, unless the name is `.` or `..`, which path.join collapses (two keys would then share a
+ * file). As the last name of a key it is safe: the record is `..~`.
+ */
+const folderName = (name: string) => (name === '.' || name === '..' ? `%2E${name.slice(1)}` : name);
+
+/**
  * The relative directory parts and the base name (before its `~` marker) for a key.
  *
  * @example
@@ -53,7 +63,7 @@ export function keyToPath(key: string): { dirs: string[]; base: string } {
     for (let i = 0; i < names.length; i++) {
       const isLastName = i === names.length - 1;
       if (last && isLastName) return;
-      dirs.push(isLastName ? names[i]! : `${names[i]}~+`);
+      dirs.push(isLastName ? folderName(names[i]!) : `${names[i]}~+`);
     }
   });
   const lastNames = encodeSegment(segments[segments.length - 1]!);

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileStorage } from '../../src/index.js';
 import { errorCode, signedRequest } from './raw.js';
 import { MIB, sdkClient, startGateway, type TestGateway } from './support.js';
 
@@ -233,6 +234,25 @@ describe('hostile input', () => {
       body: '{}',
     });
     expect([res.status, errorCode(res)]).toEqual([400, 'InvalidArgument']);
+  });
+
+  it('a key that climbs out of a long segment cannot write under the reserved prefix (issue 14)', async () => {
+    // 200 bytes, then `..`: the rest of the segment once named the folder `..` on the file port
+    const climb = `${'A'.repeat(200)}../.bucketkit-gateway/uploads/x/upload`;
+    const res = await signedRequest(gw.endpoint, {
+      method: 'PUT',
+      path: `/${bucket}/${climb.split('/').map(encodeURIComponent).join('/')}`,
+      body: '{"key":"forged"}',
+    });
+    expect(res.status).toBe(200);
+    const files = await stored();
+    expect(files.filter((f) => f.startsWith('%2Ebucketkit-gateway'))).toEqual([]);
+    const port = fileStorage(join(gw.root, bucket));
+    await expect(port.head('.bucketkit-gateway/uploads/x/upload')).rejects.toMatchObject({
+      code: 'NotFound',
+    });
+    expect(await (await port.get(climb)).text()).toBe('{"key":"forged"}');
+    await port.delete(climb);
   });
 
   it('a malformed %-escape in the path → 400 InvalidURI', async () => {
