@@ -1,13 +1,11 @@
-import { closeSync, mkdirSync, rmdirSync, unlinkSync } from 'node:fs';
-import { rename, stat } from 'node:fs/promises';
+import { closeSync, fstatSync, futimesSync, statSync, unlinkSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bkError, throwIfAborted } from '../errors.js';
-import { log } from '../logger.js';
 import { isMissing, openFile } from './file-io.js';
+import { breakIfStale, STALE_AFTER_MS } from './file-lock-takeover.js';
 
-/** A lock older than this is taken to belong to a crashed process and is broken. */
-const STALE_AFTER_MS = 30_000;
 const GIVE_UP_AFTER_MS = 60_000;
 
 /**
@@ -34,7 +32,11 @@ export interface HeldLock {
  * ext4 spends a tenth of a millisecond or more inside each, time in which the event loop serves other
  * requests (gateway, 4 KiB PUTs with 32 in flight: ~5,900–6,600 per second against ~4,300–4,600 with
  * the create made on the event loop, which is faster only one write at a time).
- * (A lock left as a directory by an older version is honoured and broken the same way.)
+ *
+ * A holder touches its lock every 10 s; a lock untouched for 30 s belongs to a crashed process and is
+ * taken over by exactly one waiter (file-lock-takeover.ts). A holder only ever removes or commits the
+ * lock file it created: if it stalled so long that its lock was taken over, it gets a `Timeout` and
+ * its write is not made.
  *
  * @example
  * ```ts
@@ -59,11 +61,7 @@ export async function withFileLock<T>(
       fd = taken;
       break;
     }
-    if (await isStale(path)) {
-      log('warn', 'storage.file', 'broke a stale lock (a writer crashed while holding it)', { path });
-      release(path);
-      continue;
-    }
+    if (await breakIfStale(path)) continue;
     if (Date.now() - started > GIVE_UP_AFTER_MS) {
       throw bkError(
         'Timeout',
@@ -74,24 +72,37 @@ export async function withFileLock<T>(
     await sleep(Math.random() * delay);
     delay = Math.min(delay * 2, 20);
   }
+  held.add(fd);
+  startHeartbeat();
   let open = true;
-  let held = true;
+  let committed = false;
   const lock: HeldLock = {
     fd,
     async commit(to) {
-      if (!held) throw bkError('InvalidArgument', `the lock ${path} was already committed`);
+      if (committed || !open) throw bkError('InvalidArgument', `the lock ${path} was already committed`);
+      assertStillOurs(path, fd);
+      held.delete(fd);
       closeSync(fd);
       open = false;
-      await rename(path, to);
-      held = false;
+      try {
+        await rename(path, to);
+      } catch (err) {
+        if (isMissing(err)) throw lostLock(path);
+        unlinkQuietly(path); // still ours (checked just before): let the next writer in
+        throw err;
+      }
+      committed = true;
     },
   };
   try {
     return await work(lock);
   } finally {
-    if (open) closeSync(fd);
-    // after a commit another writer may hold a new lock of this name: never remove it
-    if (held) release(path);
+    if (open) {
+      held.delete(fd);
+      // after a commit another writer may hold a new lock of this name: only ever remove our own
+      if (!committed && isOurs(path, fd)) unlinkQuietly(path);
+      closeSync(fd);
+    }
   }
 }
 
@@ -104,27 +115,58 @@ async function take(path: string, makeDir: boolean): Promise<number | undefined>
     if (code === 'EEXIST') return undefined;
     if (!makeDir || !isMissing(err)) throw err;
   }
-  mkdirSync(dirname(path), { recursive: true });
+  await mkdir(dirname(path), { recursive: true });
   return take(path, false);
 }
 
-/** Removes a lock: a file, or a directory left by an older version. */
-function release(path: string): void {
+/** Whether the file at `path` is still the one open as `fd` (it always is unless we stalled 30 s). */
+function isOurs(path: string, fd: number): boolean {
   try {
-    unlinkSync(path);
-  } catch {
-    try {
-      rmdirSync(path);
-    } catch {
-      // already gone
-    }
-  }
-}
-
-async function isStale(path: string): Promise<boolean> {
-  try {
-    return Date.now() - (await stat(path)).mtimeMs > STALE_AFTER_MS;
+    return statSync(path).ino === fstatSync(fd).ino;
   } catch {
     return false;
   }
+}
+
+function assertStillOurs(path: string, fd: number): void {
+  if (!isOurs(path, fd)) throw lostLock(path);
+}
+
+const lostLock = (path: string) =>
+  bkError(
+    'Timeout',
+    `the write stalled for over ${STALE_AFTER_MS / 1000}s and its lock ${path} was taken over; it was not made: retry it`,
+  );
+
+function unlinkQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone
+  }
+}
+
+// Held locks are touched every third of the stale age, so a live holder's lock never looks stale
+// however long its work takes (a slow fsync, a stalled disk).
+const held = new Set<number>();
+let heartbeat: NodeJS.Timeout | undefined;
+
+function startHeartbeat(): void {
+  if (heartbeat) return;
+  heartbeat = setInterval(() => {
+    if (held.size === 0) {
+      clearInterval(heartbeat);
+      heartbeat = undefined;
+      return;
+    }
+    const now = new Date();
+    for (const fd of held) {
+      try {
+        futimesSync(fd, now, now);
+      } catch {
+        // closed meanwhile
+      }
+    }
+  }, STALE_AFTER_MS / 3);
+  heartbeat.unref();
 }

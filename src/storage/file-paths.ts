@@ -4,7 +4,8 @@
  * A key is split at `/`; each segment becomes a directory or file name made only of `[A-Za-z0-9._-]`
  * and `%XX` escapes, so no key can name `..`, an absolute path, a NUL or a separator. `~` is always
  * escaped, which frees it as a marker: `NAME~` is an object's record, `NAME~d…` its data, `NAME~t…`
- * a temp file, `NAME~l` its lock, and a directory `PART~+` continues a segment too long for one name.
+ * a temp file, `NAME~l` its lock, `NAME~c…` a claim on a stale lock being taken over (file-lock-takeover.ts),
+ * and a directory `PART~+` continues a segment too long for one name.
  * Thanks to the markers a key `a` and a key `a/b` live side by side (`a~` and `a/b~`).
  *
  * The mapping is injective because every name is a plain name — never empty, `.` or `..`, never a
@@ -100,7 +101,15 @@ export function listingRoot(prefix: string): string[] {
   return dirs;
 }
 
-export type NameKind = 'record' | 'data' | 'temp' | 'lock' | 'continuation' | 'directory' | 'foreign';
+export type NameKind =
+  | 'record'
+  | 'data'
+  | 'temp'
+  | 'lock'
+  | 'claim'
+  | 'continuation'
+  | 'directory'
+  | 'foreign';
 
 /** What a directory entry is, from its name. */
 export function kindOfName(name: string): NameKind {
@@ -112,5 +121,6 @@ export function kindOfName(name: string): NameKind {
   if (marker === 'l') return 'lock';
   if (marker.startsWith('d')) return 'data';
   if (marker.startsWith('t')) return 'temp';
+  if (marker.startsWith('c')) return 'claim';
   return 'foreign';
 }
