@@ -15,6 +15,7 @@ export default defineConfig([
       'db/index': 'src/db/index.ts',
       'db/browser': 'src/db/browser.ts',
       'gateway/index': 'src/gateway/index.ts',
+      'lake/index': 'src/lake/index.ts',
       'testing/index': 'src/testing/index.ts',
     },
     format: ['esm', 'cjs'],
@@ -24,6 +25,9 @@ export default defineConfig([
     target: 'node20',
     splitting: true,
     treeshake: true,
+    // hyparquet and hyparquet-writer ship ESM only; bundling them keeps the lake's CommonJS entry loadable
+    // with require() on every Node the package supports (require(esm) needs Node 20.19+).
+    noExternal: ['hyparquet', 'hyparquet-writer'],
   },
   {
     entry: { 'cli/index': 'src/cli/index.ts' },
@@ -31,5 +35,6 @@ export default defineConfig([
     sourcemap: true,
     target: 'node20',
     banner: { js: '#!/usr/bin/env node' },
+    noExternal: ['hyparquet', 'hyparquet-writer'],
   },
 ]);

@@ -1,11 +1,14 @@
 /**
- * bucketkit/lake — LakeRunner's log lake, embedded (being built; this file grows with it).
+ * bucketkit/lake — LakeRunner's log lake, embedded: raw telemetry files in a bucket become sorted ZSTD
+ * Parquet segments with a segment index kept in the same bucket, coordinated by conditional writes.
  *
  * @example
  * ```ts
- * import { createLogFingerprinter } from 'bucketkit/lake';
+ * import { cookLog, createLogFingerprinter, decodeObject, fileColumns } from 'bucketkit/lake';
  * const fingerprint = await createLogFingerprinter();
  * fingerprint('user 42 logged in'); // the same bigint for 'user 7 logged in'
+ * const file = { bucket: 'raw', key: 'logs-raw/app.json.gz', org: 'acme' };
+ * for await (const log of decodeObject(port, file.key, size)) cookLog(log, file, fileColumns(file), { fingerprint });
  * ```
  */
 
@@ -16,3 +19,9 @@ export {
   MAX_TOKENS,
 } from './fingerprint/index.js';
 export type { DecodedLog, DecodedValue } from './ingest/decoded.js';
+export type { DecoderInput, FormatMatch, LogFormat } from './ingest/formats.js';
+export { matchFormat, pickBySniff } from './ingest/formats.js';
+export { type CookedLog, type CookOptions, cookLog, fileColumns, type RawFile } from './ingest/normalise.js';
+export { type DecodeObjectOptions, decodeObject, LOG_FORMATS } from './ingest/registry.js';
+export { parseTimestampNs } from './ingest/timestamp.js';
+export { dateintOf, indexKey, normaliseName, segmentKeys } from './names.js';

@@ -1,0 +1,75 @@
+/**
+ * Turns the timestamp values found in CSV, JSON lines and Parquet inputs into nanoseconds since the epoch,
+ * with LakeRunner's heuristics: a bare number is seconds, milliseconds, microseconds or nanoseconds by its
+ * size; a string is such a number or an RFC 3339 / ISO 8601 date (fractions kept to the nanosecond).
+ */
+
+const MS = 1_000_000n;
+
+/**
+ * Nanoseconds since the epoch for `value`, or `undefined` when it is not a timestamp.
+ *
+ * @example
+ * ```ts
+ * parseTimestampNs('2026-01-02T03:04:05.123456789Z'); // 1767323045123456789n
+ * parseTimestampNs(1767323045); // seconds → 1767323045000000000n
+ * ```
+ */
+export function parseTimestampNs(value: unknown): bigint | undefined {
+  if (typeof value === 'bigint') return scaleEpoch(value);
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value <= 0) return undefined;
+    if (Number.isInteger(value)) return scaleEpoch(BigInt(value));
+    // fractional seconds (e.g. 1767323045.25) or fractional milliseconds
+    return value < 1e11 ? BigInt(Math.round(value * 1e6)) * 1000n : BigInt(Math.round(value * 1e3)) * 1000n;
+  }
+  if (typeof value !== 'string') return undefined;
+  const text = value.trim();
+  if (text === '') return undefined;
+  if (/^\d+$/.test(text)) return scaleEpoch(BigInt(text));
+  if (/^\d+\.\d+$/.test(text)) return parseTimestampNs(Number(text));
+  return parseDateText(text);
+}
+
+/** Seconds below 1e11, milliseconds below 1e14, microseconds below 1e17, else nanoseconds. */
+function scaleEpoch(n: bigint): bigint | undefined {
+  if (n <= 0n) return undefined;
+  if (n < 100_000_000_000n) return n * 1_000_000_000n;
+  if (n < 100_000_000_000_000n) return n * MS;
+  if (n < 100_000_000_000_000_000n) return n * 1000n;
+  return n;
+}
+
+const ISO =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?$/;
+
+function parseDateText(text: string): bigint | undefined {
+  const iso = ISO.exec(text);
+  if (iso) {
+    const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', zone] = iso;
+    const wholeMs = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+    if (Number.isNaN(wholeMs) || Number(mo) > 12 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59) {
+      return undefined;
+    }
+    const offsetMs = zoneOffsetMs(zone);
+    const nanos = BigInt(fraction.padEnd(9, '0') || '0');
+    const ns = BigInt(wholeMs - offsetMs) * MS + nanos;
+    return ns > 0n ? ns : undefined;
+  }
+  // other common forms (RFC 2822, "Jan 2 2026 03:04:05 GMT"): milliseconds are enough there
+  if (!/[a-z]{3}/i.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) || ms <= 0 ? undefined : BigInt(ms) * MS;
+}
+
+function zoneOffsetMs(zone: string | undefined): number {
+  if (zone === undefined || /^(z|utc|gmt)$/i.test(zone)) return 0;
+  const match = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+  const minutes = Number(match[2]) * 60 + Number(match[3]);
+  return (match[1] === '-' ? -1 : 1) * minutes * 60_000;
+}
+
+/** Milliseconds for nanoseconds (floor), as LakeRunner's `chq_timestamp`. */
+export function nsToMs(ns: bigint): number {
+  return Number(ns / MS);
+}
