@@ -39,7 +39,7 @@ usage: bucketkit datasets COMMAND URL [args] [--progress]
   aggregate URL NAME FROM TO            merge the dataranges covering FROM..TO into one
   optimize URL NAME [--dry-run]         aggregate small dataranges by size tiers
   import URL [NAME]                     adopt dataranges found in the bucket
-  gc URL NAME [--grace SECONDS]         remove expired uploads and unreferenced objects
+  gc URL NAME [--grace SECONDS]         remove abandoned or expired uploads and unreferenced objects
   rm URL NAME                           delete an empty dataset`;
 
 type Values = { progress?: boolean; 'dry-run'?: boolean; last?: string; grace?: string; help?: boolean };

@@ -11,10 +11,11 @@ import { chunksOf, type PartRef } from '../storage/browser.js';
 import { requireConditionalWrites, updateManifest } from './catalog.js';
 import { MIN_PART, type PlannedPart, planParts, type Segment } from './copy-plan.js';
 import { type Dataset, notFound } from './datasets.js';
+import { heartbeat } from './heartbeat.js';
 import { type Datarange, indexKeyOf, type Manifest } from './manifest.js';
 import { datarangeKeys } from './names.js';
 import { entryEnd, loadIndex } from './read.js';
-import { casOf, noteUploadId, release, reserve, sortRanges, withPending } from './reserve.js';
+import { assertHeld, casOf, noteUploadId, release, reserve, sortRanges, withPending } from './reserve.js';
 import { encodeIndex, type IndexEntry } from './tar-index.js';
 
 /** What an aggregation reports as it goes (for progress, and for fault injection in tests). */
@@ -27,8 +28,13 @@ export type AggregateStep =
 
 /** Options of `aggregate()`. */
 export interface AggregateOptions {
-  /** How long the range stays reserved if this process dies mid-way (default one hour). */
+  /** The longest the range stays reserved, even while this process keeps renewing it (default one hour). */
   ttlMs?: number;
+  /**
+   * How long the range stays reserved after this process's last heartbeat, so after it died mid-way
+   * (default one minute; renewed every third of it while the aggregation runs).
+   */
+  leaseMs?: number;
   /** Smallest copied part (default 5 MiB, S3's minimum); spans below it go through the client. */
   minPartBytes?: number;
   /** Called after each step; an exception aborts the aggregation at that point. */
@@ -84,9 +90,16 @@ export async function aggregate(
 
   const counter = await reserve(
     dataset,
-    { first: lo, last: hi, kind: 'aggregate', ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}) },
+    {
+      first: lo,
+      last: hi,
+      kind: 'aggregate',
+      ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}),
+      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}),
+    },
     { signal },
   );
+  const beat = heartbeat(dataset, counter, options.leaseMs);
   const keys = datarangeKeys(name, lo, hi, counter);
   const range: Datarange = { first: lo, last: hi, counter, key: keys.data, size: total };
   const step = async (s: AggregateStep) => {
@@ -148,6 +161,7 @@ export async function aggregate(
       signal,
     });
     await step({ step: 'uploaded', key: keys.data, bytes: total });
+    await beat.stop();
 
     const { state } = await updateManifest(
       port,
@@ -163,6 +177,7 @@ export async function aggregate(
     await step({ step: 'deleted', keys: old });
     return { datarange: range, sources, copiedBytes: moved.copied, uploadedBytes: moved.uploaded };
   } catch (err) {
+    await beat.stop();
     if (!switched) {
       if (uploadId) await port.multipart?.abort(keys.data, uploadId).catch(() => {});
       await Promise.allSettled([port.delete(keys.data), port.delete(keys.index)]);
@@ -216,6 +231,7 @@ export function selectSources(manifest: Manifest, name: string, lo: bigint, hi: 
 /** The manifest after the switch: the sources (all still committed) replaced by `range`. */
 function switchTo(current: Manifest | undefined, name: string, sources: Datarange[], range: Datarange) {
   if (!current) throw notFound(name);
+  assertHeld(current, range.counter);
   const keys = new Set(sources.map((r) => r.key));
   const still = current.dataranges.filter((r) => keys.has(r.key));
   if (still.length !== sources.length) {

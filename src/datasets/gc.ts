@@ -1,6 +1,6 @@
 /**
- * Garbage collection of one dataset: expired reservations (abandoned uploads and aggregations) are
- * dropped from the manifest, their multipart uploads aborted and their objects deleted; datarange
+ * Garbage collection of one dataset: reservations that no longer hold (past their deadline, or
+ * abandoned: their writer stopped renewing them) are dropped from the manifest, their multipart uploads aborted and their objects deleted; datarange
  * objects that no manifest entry names (a crashed upload's, an aggregation's old sources) are
  * deleted once older than a grace period, which protects readers still holding an old manifest.
  */
@@ -9,7 +9,7 @@ import { requireConditionalWrites, updateManifest } from './catalog.js';
 import { type Dataset, notFound } from './datasets.js';
 import { indexKeyOf, type Reservation } from './manifest.js';
 import { datarangeKeys, datarangePrefix, parseDatarangeKey } from './names.js';
-import { withPending } from './reserve.js';
+import { holds, liveReservations, withPending } from './reserve.js';
 
 /** Options of `gc()`. */
 export interface GcOptions {
@@ -24,7 +24,7 @@ export interface GcOptions {
 export interface GcResult {
   /** Object keys deleted. */
   deleted: string[];
-  /** Expired reservations dropped from the manifest. */
+  /** Reservations dropped from the manifest: past their deadline, or abandoned by their writer. */
   expired: Reservation[];
   /** Multipart uploads aborted. */
   aborted: number;
@@ -45,13 +45,15 @@ export async function gc(dataset: Dataset, options: GcOptions = {}): Promise<GcR
   await requireConditionalWrites(port);
   const graceMs = options.graceMs ?? 60 * 60 * 1000;
   const now = Date.now();
-  const manifest = await dataset.manifest({ fresh: true, signal });
-  const expired = (manifest.pending ?? []).filter((p) => p.expires <= now);
-  const live = new Set((manifest.pending ?? []).filter((p) => p.expires > now).map((p) => p.counter));
-  const dead = new Set(expired.map((p) => p.counter));
+  let manifest = await dataset.manifest({ fresh: true, signal });
+  const expired = (manifest.pending ?? []).filter((p) => !holds(p, now));
+  const live = new Set(liveReservations(manifest, now).map((p) => p.counter));
+  // Only reservations this run drops from the manifest have their objects deleted: a writer can no
+  // longer commit those (its commit needs its reservation), while one whose commit won the race did.
+  let dead = new Set<number>();
   const result: GcResult = { deleted: [], expired, aborted: 0 };
 
-  if (!options.dryRun) {
+  if (!options.dryRun && expired.length > 0) {
     for (const p of expired) {
       if (!p.uploadId || !port.multipart) continue;
       const key = datarangeKeys(name, p.first, p.last, p.counter).data;
@@ -62,19 +64,32 @@ export async function gc(dataset: Dataset, options: GcOptions = {}): Promise<GcR
         if (!BucketkitError.is(err, 'NotFound')) throw err;
       }
     }
-    if (expired.length > 0) {
-      const { state } = await updateManifest(
-        port,
-        name,
-        (current) => {
-          if (!current) throw notFound(name);
-          const pending = (current.pending ?? []).filter((p) => !dead.has(p.counter));
-          return { manifest: withPending(current, pending), result: undefined };
-        },
-        { ...cas, signal: signal ?? cas.signal },
-      );
-      dataset.remember(state);
-    }
+    const stale = new Set(expired.map((p) => p.counter));
+    const { state, result: dropped } = await updateManifest(
+      port,
+      name,
+      (current) => {
+        if (!current) throw notFound(name);
+        // re-judged on the manifest being replaced: a late heartbeat may have renewed one meanwhile
+        const drop = (p: Reservation) => stale.has(p.counter) && !holds(p, now);
+        const pending = current.pending ?? [];
+        return {
+          manifest: withPending(
+            current,
+            pending.filter((p) => !drop(p)),
+          ),
+          result: new Set(pending.filter(drop).map((p) => p.counter)),
+        };
+      },
+      { ...cas, signal: signal ?? cas.signal },
+    );
+    dataset.remember(state);
+    manifest = state.manifest;
+    dead = dropped;
+    // work that reserved since our read is live too (the counters it took are below `next` now)
+    for (const p of liveReservations(manifest, now)) live.add(p.counter);
+  } else if (options.dryRun) {
+    dead = new Set(expired.map((p) => p.counter));
   }
 
   const referenced = new Set(manifest.dataranges.flatMap((r) => [r.key, indexKeyOf(r)]));

@@ -22,7 +22,8 @@ export interface Datarange {
 
 /**
  * An in-flight upload or aggregation: it holds its counter (so its object keys) and its datapoint
- * range until `expires`; after that the range is free again and `gc()` removes its leftovers.
+ * range until `expires`, or until `renewBy` passes without its writer renewing it (a writer that
+ * died); after that the range is free again and `gc()` removes its leftovers.
  */
 export interface Reservation {
   counter: number;
@@ -31,6 +32,11 @@ export interface Reservation {
   kind: 'upload' | 'aggregate';
   /** Epoch milliseconds after which the reservation no longer holds. */
   expires: number;
+  /**
+   * Epoch milliseconds by which the writer must renew its heartbeat, else the reservation is
+   * abandoned and no longer holds (absent in reservations written before heartbeats: `expires` alone).
+   */
+  renewBy?: number;
   /** The multipart upload writing the `.tar`, once started (so `gc()` can abort it). */
   uploadId?: string;
   /**
@@ -93,6 +99,7 @@ export function encodeManifest(manifest: Manifest): Uint8Array {
             last: p.last.toString(),
             kind: p.kind,
             expires: p.expires,
+            ...(p.renewBy === undefined ? {} : { renewBy: p.renewBy }),
             ...(p.uploadId ? { uploadId: p.uploadId } : {}),
             ...(p.plain ? { plain: true } : {}),
           })),
@@ -146,11 +153,12 @@ export function decodeManifest(bytes: Uint8Array, dataset: string): Manifest {
     if (!isRecord(item)) throw fail(`pending ${i} is not an object`);
     const first = toKey(item.first);
     const last = toKey(item.last);
-    const { counter, kind, expires, uploadId, plain } = item;
+    const { counter, kind, expires, renewBy, uploadId, plain } = item;
     if (first === undefined || last === undefined || first > last) throw fail(`pending ${i} bounds`);
     if (!isCounter(counter) || counter >= next) throw fail(`pending ${i} counter`);
     if (kind !== 'upload' && kind !== 'aggregate') throw fail(`pending ${i} kind`);
     if (!Number.isSafeInteger(expires)) throw fail(`pending ${i} expires`);
+    if (renewBy !== undefined && !Number.isSafeInteger(renewBy)) throw fail(`pending ${i} renewBy`);
     if (uploadId !== undefined && typeof uploadId !== 'string') throw fail(`pending ${i} uploadId`);
     if (plain !== undefined && plain !== true) throw fail(`pending ${i} plain`);
     return {
@@ -159,6 +167,7 @@ export function decodeManifest(bytes: Uint8Array, dataset: string): Manifest {
       last,
       kind,
       expires: expires as number,
+      ...(renewBy === undefined ? {} : { renewBy: renewBy as number }),
       ...(uploadId ? { uploadId } : {}),
       ...(plain ? { plain } : {}),
     };

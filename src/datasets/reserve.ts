@@ -1,7 +1,8 @@
 /**
  * In-flight reservations in the manifest: an upload or aggregation first reserves its counter and
- * its datapoint range with a deadline, so overlapping work is refused before any byte moves, and a
- * writer that dies only holds the range until the deadline. Every change is a manifest CAS.
+ * its datapoint range with a deadline and a lease its writer renews (`heartbeat.ts`), so overlapping
+ * work is refused before any byte moves, and a writer that dies only holds the range until its lease
+ * runs out. Every change is a manifest CAS.
  */
 import { bkError } from '../errors.js';
 import { type ManifestState, updateManifest } from './catalog.js';
@@ -9,12 +10,36 @@ import type { Dataset } from './datasets.js';
 import { notFound } from './datasets.js';
 import { type Datarange, findOverlap, type Manifest, type Reservation } from './manifest.js';
 
-/** How long a reservation holds by default: one hour. */
+/** How long a reservation holds at most by default: one hour. */
 export const DEFAULT_RESERVATION_MS = 60 * 60 * 1000;
+
+/**
+ * How long a reservation outlives its writer's last heartbeat by default: one minute (the writer
+ * renews it every third of that). Clocks of the machines sharing a dataset must agree far better.
+ */
+export const DEFAULT_LEASE_MS = 60 * 1000;
+
+/** Whether a reservation still holds at `now`: before its deadline and its writer's lease. */
+export function holds(reservation: Reservation, now = Date.now()): boolean {
+  return reservation.expires > now && (reservation.renewBy === undefined || reservation.renewBy > now);
+}
 
 /** Reservations still holding at `now`. */
 export function liveReservations(manifest: Manifest, now = Date.now()): Reservation[] {
-  return (manifest.pending ?? []).filter((p) => p.expires > now);
+  return (manifest.pending ?? []).filter((p) => holds(p, now));
+}
+
+/**
+ * Throws `PreconditionFailed` unless the reservation `counter` is still in `manifest`: a commit or
+ * switch made without it could name objects `gc()` deletes, once it dropped an abandoned reservation.
+ */
+export function assertHeld(manifest: Manifest, counter: number): void {
+  if ((manifest.pending ?? []).some((p) => p.counter === counter)) return;
+  throw bkError(
+    'PreconditionFailed',
+    `the reservation of ${manifest.dataset} counter ${counter} was released (its writer stopped renewing it, or its deadline passed): run the upload or aggregation again`,
+    { details: { dataset: manifest.dataset, counter, retryable: false } },
+  );
 }
 
 /**
@@ -89,6 +114,8 @@ export async function reserve(
     last: bigint;
     kind: Reservation['kind'];
     ttlMs?: number;
+    /** How long the reservation outlives the writer's last heartbeat (default `DEFAULT_LEASE_MS`). */
+    leaseMs?: number;
     counter?: number;
     /** The writer may write its keys without a create-only condition (see `Reservation.plain`). */
     plain?: boolean;
@@ -96,12 +123,8 @@ export async function reserve(
   options: { signal?: AbortSignal; check?: (manifest: Manifest) => void } = {},
 ): Promise<number> {
   const { port, name } = dataset;
-  const ttl = claim.ttlMs ?? DEFAULT_RESERVATION_MS;
-  if (!Number.isSafeInteger(ttl) || ttl < 1) {
-    throw bkError('InvalidArgument', `reservation ttlMs ${ttl} must be a positive integer of milliseconds`, {
-      details: { ttlMs: ttl },
-    });
-  }
+  const ttl = positiveMs('ttlMs', claim.ttlMs ?? DEFAULT_RESERVATION_MS);
+  const lease = positiveMs('leaseMs', claim.leaseMs ?? DEFAULT_LEASE_MS);
   const reserved = await updateManifest(
     port,
     name,
@@ -117,6 +140,7 @@ export async function reserve(
         last: claim.last,
         kind: claim.kind,
         expires: now + ttl,
+        renewBy: now + lease,
         ...(claim.plain ? { plain: true as const } : {}),
       };
       return {
@@ -128,6 +152,15 @@ export async function reserve(
   );
   dataset.remember(reserved.state);
   return reserved.result;
+}
+
+function positiveMs(name: string, ms: number): number {
+  if (!Number.isSafeInteger(ms) || ms < 1) {
+    throw bkError('InvalidArgument', `reservation ${name} ${ms} must be a positive integer of milliseconds`, {
+      details: { [name]: ms },
+    });
+  }
+  return ms;
 }
 
 /** Records the multipart upload of a reservation (so `gc()` can abort it); no-op once it is gone. */
@@ -145,7 +178,7 @@ export async function release(dataset: Dataset, counter: number): Promise<void> 
   await changePending(dataset, counter, () => undefined).catch(() => {});
 }
 
-async function changePending(
+export async function changePending(
   dataset: Dataset,
   counter: number,
   change: (p: Reservation) => Reservation | undefined,

@@ -4,6 +4,7 @@
  */
 import { BucketkitError } from '../errors.js';
 import type { Dataset } from './datasets.js';
+import { heartbeat } from './heartbeat.js';
 import type { Datarange } from './manifest.js';
 import { datarangeKeys } from './names.js';
 import { CounterTaken, checkFree, release, reserve } from './reserve.js';
@@ -11,7 +12,7 @@ import type { UploadOptions } from './upload.js';
 import { commitOrUndo, writeCreateOnly } from './upload-writes.js';
 
 /** What an upload claims in the manifest. */
-export type Claim = { first: bigint; last: bigint; kind: 'upload'; ttlMs?: number };
+export type Claim = { first: bigint; last: bigint; kind: 'upload'; ttlMs?: number; leaseMs?: number };
 
 /**
  * The fast path, one manifest write shorter: the archive goes up under the counter the cached
@@ -50,14 +51,16 @@ export async function uploadSpeculatively(
   // its transfer (on Ceph RGW this starts the archive ~2 ms sooner than sending it a turn after them).
   const archiveWrite = write(data[0]);
   const reservation = reserve(dataset, { ...claim, counter }, options);
+  const beating = reservation.then((held) => heartbeat(dataset, held, claim.leaseMs));
   const indexWrite = write(data[1]);
   // settled below, not unhandled
-  for (const early of [archiveWrite, reservation, indexWrite]) early.catch(() => {});
+  for (const early of [archiveWrite, reservation, indexWrite, beating]) early.catch(() => {});
   const writes = [archiveWrite, indexWrite];
   // Everything settles before any cleanup, so a write still in flight cannot land after its delete.
   // The writes are not cut short when the reservation fails: only a settled create-only write says
   // whose object the key holds (a rival that predicted this counter for this range writes the same key).
   const [reserved, ...settled] = await Promise.allSettled([reservation, ...writes]);
+  if (reserved.status === 'fulfilled') await (await beating).stop();
   const failed = settled.find((s) => s.status === 'rejected')?.reason as unknown;
   if (reserved.status === 'fulfilled' && failed === undefined) {
     const range = { first: claim.first, last: claim.last, counter, key: keys.data, size: bytes.length };

@@ -7,12 +7,13 @@ import { BucketkitError, bkError } from '../errors.js';
 import { chunksOf } from '../storage/browser.js';
 import { requireConditionalWrites } from './catalog.js';
 import type { Dataset } from './datasets.js';
+import { heartbeat } from './heartbeat.js';
 import type { Datarange } from './manifest.js';
 import { datarangeKeys } from './names.js';
 import { release, reserve } from './reserve.js';
 import { buildIndex, validateDatarange } from './tar-index.js';
 import { type TarEntry, TarParser } from './tar-reader.js';
-import { claimedRange, type UploadOptions } from './upload.js';
+import { claimedRange, terms, type UploadOptions } from './upload.js';
 import { commit } from './upload-writes.js';
 
 /** Options of `uploadTarStream`. */
@@ -67,10 +68,11 @@ export async function uploadTarStream(
       kind: 'upload',
       // the stream goes up without a create-only condition (multipart), so rivals must know
       plain: true,
-      ...(options.ttlMs ? { ttlMs: options.ttlMs } : {}),
+      ...terms(options),
     },
     options,
   );
+  const beat = heartbeat(dataset, counter, options.leaseMs);
   // The `.tar` key names the last datapoint; unless the caller said it, it is known only at the end,
   // so the stream goes to a provisional key of this counter and is copied server-side after.
   const target = datarangeKeys(dataset.name, first, claimedLast, counter).data;
@@ -146,8 +148,10 @@ export async function uploadTarStream(
       contentType: 'application/octet-stream',
       signal: options.signal,
     });
+    await beat.stop();
     return await commit(dataset, { first, last, counter, key: keys.data, size }, options);
   } catch (err) {
+    await beat.stop();
     await chunks.return?.(undefined);
     await Promise.allSettled(written.map((key) => dataset.port.delete(key)));
     await release(dataset, counter);

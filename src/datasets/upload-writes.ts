@@ -3,12 +3,13 @@ import { BucketkitError } from '../errors.js';
 import { updateManifest } from './catalog.js';
 import type { Dataset } from './datasets.js';
 import type { Datarange } from './manifest.js';
-import { casOf, checkFree, release, sortRanges, withPending } from './reserve.js';
+import { assertHeld, casOf, checkFree, release, sortRanges, withPending } from './reserve.js';
 import type { UploadOptions } from './upload.js';
 
 /**
  * Commits a written datarange: its own reservation gives way to it, after re-checking overlap with
- * what is committed and reserved by others at this moment.
+ * what is committed and reserved by others at this moment. Refused (`PreconditionFailed`) once the
+ * reservation was released as abandoned: `gc()` may have deleted the objects by then.
  */
 export async function commit(
   dataset: Dataset,
@@ -21,6 +22,7 @@ export async function commit(
     name,
     (current) => {
       const manifest = checkFree(current, name, range.first, range.last, range.counter);
+      assertHeld(manifest, range.counter);
       const pending = (manifest.pending ?? []).filter((p) => p.counter !== range.counter);
       const dataranges = sortRanges([...manifest.dataranges, range]);
       return { manifest: withPending({ ...manifest, dataranges }, pending), result: undefined };

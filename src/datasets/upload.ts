@@ -7,6 +7,7 @@
 import { BucketkitError, bkError } from '../errors.js';
 import { requireConditionalWrites } from './catalog.js';
 import type { Dataset } from './datasets.js';
+import { heartbeat } from './heartbeat.js';
 import type { Datarange } from './manifest.js';
 import { datarangeKeys, formatDatapointName, MAX_DATAPOINT_KEY, parseDatapointName } from './names.js';
 import { release, reserve } from './reserve.js';
@@ -52,7 +53,7 @@ export async function uploadDatarange(
   const { first, last } = claimedRange(entries);
   validateDatarange(entries, { first, last });
   const index = buildIndex(entries);
-  const claim = { first, last, kind: 'upload' as const, ...ttl(options) };
+  const claim = { first, last, kind: 'upload' as const, ...terms(options) };
   const early = await uploadSpeculatively(dataset, claim, bytes, index, options);
   if (early) return early;
   for (let attempt = 1; ; attempt++) {
@@ -84,6 +85,7 @@ async function writeAndCommit(
 ): Promise<Datarange> {
   const keys = datarangeKeys(dataset.name, range.first, range.last, range.counter);
   const written: string[] = [];
+  const beat = heartbeat(dataset, range.counter, options.leaseMs);
   try {
     const writes = [
       writeCreateOnly(dataset, keys.data, bytes, 'application/x-tar', written, options, 'prefer'),
@@ -92,7 +94,9 @@ async function writeAndCommit(
     // Both settle before any cleanup, so a write still in flight cannot land after its delete.
     const settled = await Promise.allSettled(writes);
     for (const s of settled) if (s.status === 'rejected') throw s.reason;
+    await beat.stop();
   } catch (err) {
+    await beat.stop();
     await Promise.allSettled(written.map((key) => dataset.port.delete(key)));
     await release(dataset, range.counter);
     throw BucketkitError.is(err, 'PreconditionFailed') ? new KeyTaken(err) : err;
@@ -102,14 +106,23 @@ async function writeAndCommit(
 
 /** Options of `uploadDatarange` and `uploadTarStream`. */
 export interface UploadOptions {
-  /** How long the range stays reserved if this process dies mid-upload (default one hour). */
+  /** The longest the range stays reserved, even while this process keeps renewing it (default one hour). */
   ttlMs?: number;
+  /**
+   * How long the range stays reserved after this process's last heartbeat, so after it died
+   * mid-upload (default one minute; renewed every third of it while the upload runs).
+   */
+  leaseMs?: number;
   /** Bytes of the TAR sent so far. */
   onProgress?: (progress: { loaded: number; total?: number }) => void;
   signal?: AbortSignal;
 }
 
-const ttl = (options: UploadOptions) => (options.ttlMs === undefined ? {} : { ttlMs: options.ttlMs });
+/** The reservation terms an upload asked for (`ttlMs`, `leaseMs`), to pass on to `reserve`. */
+export const terms = (options: UploadOptions) => ({
+  ...(options.ttlMs === undefined ? {} : { ttlMs: options.ttlMs }),
+  ...(options.leaseMs === undefined ? {} : { leaseMs: options.leaseMs }),
+});
 
 /** The datarange an archive claims: its first entry's key and its entry count. */
 export function claimedRange(entries: readonly TarEntry[]): { first: bigint; last: bigint } {
