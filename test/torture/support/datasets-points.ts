@@ -23,3 +23,9 @@ export function isDatapoint(n: number, body: Uint8Array): boolean {
   const want = datapoint(n).body as Uint8Array;
   return body.length === want.length && Buffer.compare(Buffer.from(body), Buffer.from(want)) === 0;
 }
+
+/** The datapoints of writer `id`'s `j`-th upload in the CAS histories (distinct for every writer and upload). */
+export function pointsOf(id: number, j: number): number[] {
+  const first = id * 10_000 + j * 3 + 1;
+  return [first, first + 1, first + 2];
+}
