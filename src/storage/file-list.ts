@@ -48,8 +48,10 @@ export async function collectObjects(
         await new Promise<void>((resolve) => setImmediate(resolve));
         throwIfAborted(signal);
       }
-      const record = readRecordNow(join(dir, entry.name))?.record;
-      if (!record || safeKey(dirs, entry.name.slice(0, -1)) !== record.key) continue;
+      const key = safeKey(dirs, entry.name.slice(0, -1));
+      if (key === undefined) continue;
+      const record = readRecordNow(join(dir, entry.name), key)?.record;
+      if (!record || key !== record.key) continue;
       into.push(listedObjectOf(record));
     }
   }

@@ -5,14 +5,21 @@
  * against ~25 µs for a rename to a new name and ~3 µs for a write in place (4 KiB, measured here).
  *
  * Layout (integers are big-endian u32):
- * - at 0, the prelude: the magic `bkr2`, slot B's offset, 8 zero bytes;
+ * - at 0, the prelude: the magic `bkr2`, slot B's offset, then the done-mark: the sequence of the last
+ *   write that finished and a CRC-32 of bytes 4–12 (8 zero bytes in files of earlier builds);
  * - at 16, slot A; at slot B's offset, slot B once the record has been replaced in place. A slot is
  *   its payload's length, a sequence number and the CRC-32 of those 8 bytes and the payload, then
  *   the payload: a format-1 record file's content (file-record.ts).
  *
  * The record is the valid slot with the later sequence. A writer (holding the key's lock) always
  * writes the other slot, so a crash or a reader in the middle of a write sees a torn slot, fails its
- * CRC, and still has the previous record whole in the slot that was not touched. A new file gets
+ * CRC, and still has the previous record whole in the slot that was not touched. Once the slot is
+ * written (and synced, for a durable port) the writer sets the done-mark to its sequence. A reader
+ * takes the newest valid slot whose sequence is not before the mark: a torn slot newer than the mark
+ * is a write in flight (the record before it stands), but a slot at the mark that fails its CRC was
+ * finished and has rotted since, which is damage — never a reason to go back to the older record.
+ * (The mark is not synced: after a power cut it may lag one write, whose slot then still counts as it
+ * is newer.) A file whose mark is all zeros (an earlier build's) reads the newest valid slot. A new file gets
  * slot A only and is renamed into place (to a new name: no flush); a record too large for slot A's
  * room also starts a new file. Format-1 files (one JSON line first, so `{`) are still read, and are
  * replaced by a format-2 file on their next write.
@@ -26,6 +33,8 @@ const SLOT_HEADER = 12;
 const SLOT_A = PRELUDE;
 /** Reads whose slot A changed under them start again; past this many, the newest slot read wins. */
 const MAX_ATTEMPTS = 1000;
+/** Reads of a file that looks damaged: a reader that met a writer's mark half set reads it whole next. */
+const DAMAGE_REREADS = 3;
 /** No record file is near this large (a record is at most ~40 KiB, and a file holds two): a damaged one. */
 const MAX_FILE = 4 * 1024 * 1024;
 
@@ -63,7 +72,7 @@ const writeScratch = Buffer.allocUnsafe(64 * 1024);
  * @example
  * ```ts
  * const content = readRecordFileNow(fd);
- * if (content) decodeRecord(path, content.payload);
+ * if (content) decodeRecord(key, content.payload);
  * ```
  */
 export function readRecordFileNow(fd: number): RecordFileContent | undefined {
@@ -78,8 +87,12 @@ export function readRecordFileNow(fd: number): RecordFileContent | undefined {
     // Slot B was read after slot A: if A changed meanwhile, a writer finished A and may have begun B,
     // so what we hold of A may predate a record B had before. Read again.
     if (b.state !== 'absent' && attempt < MAX_ATTEMPTS && slotAChanged(fd, bytes)) continue;
-    const newest = newer(a, b);
-    if (!newest) return undefined;
+    const newest = current(a, b, markOf(bytes));
+    if (!newest) {
+      // damage, or (rarely) a mark read while a writer set it: damage stays, a write moves on
+      if (attempt < DAMAGE_REREADS) continue;
+      return undefined;
+    }
     return {
       payload: bytes.subarray(newest.start, newest.end),
       place: { slot: newest === a ? 'A' : 'B', seq: newest.seq, end: newest.end, slotB },
@@ -96,16 +109,50 @@ export function readRecordFileNow(fd: number): RecordFileContent | undefined {
  * if (!writeOtherSlotNow(fd, content.place, payload)) startNewFile();
  * ```
  */
-export function writeOtherSlotNow(fd: number, place: SlotPlace, payload: Uint8Array): boolean {
+export function writeOtherSlotNow(fd: number, place: SlotPlace, payload: Uint8Array): number | undefined {
   const offset = place.slot === 'A' ? place.slotB : SLOT_A;
   if (offset === SLOT_A ? SLOT_A + SLOT_HEADER + payload.byteLength > place.slotB : place.slotB < place.end) {
-    return false;
+    return undefined;
   }
-  const slot = encodeSlot((place.seq + 1) >>> 0, payload, 0);
+  const seq = (place.seq + 1) >>> 0;
+  const slot = encodeSlot(seq, payload, 0);
   for (let done = 0; done < slot.byteLength; ) {
     done += writeSync(fd, slot, done, slot.byteLength - done, offset + done);
   }
-  return true;
+  return seq;
+}
+
+/**
+ * Sets the done-mark: the write of sequence `seq` has finished (its slot is written, and synced when
+ * the port is durable). From now on a damaged slot at `seq` is `Corrupt`, not a reason to read the
+ * older record.
+ *
+ * @example
+ * ```ts
+ * const seq = writeOtherSlotNow(fd, place, payload);
+ * if (seq !== undefined) { await fsync(fd); markDoneNow(fd, place.slotB, seq); }
+ * ```
+ */
+export function markDoneNow(fd: number, slotB: number, seq: number): void {
+  encodeMark(markScratch, slotB, seq);
+  for (let done = 0; done < 8; ) done += writeSync(fd, markScratch, 8 + done, 8 - done, 8 + done);
+}
+
+const markScratch = Buffer.alloc(PRELUDE);
+
+/** Writes the prelude's slot B offset and done-mark into `out` at 4–16. */
+function encodeMark(out: Buffer, slotB: number, seq: number): void {
+  out.writeUInt32BE(slotB, 4);
+  out.writeUInt32BE(seq, 8);
+  out.writeUInt32BE(crc32(out.subarray(4, 12)), 12);
+}
+
+type Mark = { state: 'none' } | { state: 'valid'; seq: number } | { state: 'damaged' };
+
+function markOf(bytes: Buffer): Mark {
+  if (bytes.readUInt32BE(8) === 0 && bytes.readUInt32BE(12) === 0) return { state: 'none' };
+  if (crc32(bytes.subarray(4, 12)) !== bytes.readUInt32BE(12)) return { state: 'damaged' };
+  return { state: 'valid', seq: bytes.readUInt32BE(8) };
 }
 
 /**
@@ -122,8 +169,7 @@ export function newRecordFile(payload: Uint8Array): Buffer {
   const slotB = Math.ceil(room / 4096) * 4096;
   const out = encodeSlot(1, payload, PRELUDE);
   out.writeUInt32BE(MAGIC, 0);
-  out.writeUInt32BE(slotB, 4);
-  out.fill(0, 8, PRELUDE);
+  encodeMark(out, slotB, 1);
   return out;
 }
 
@@ -149,8 +195,22 @@ function slotAt(bytes: Buffer, at: number): Slot {
   return { state: 'valid', seq: bytes.readUInt32BE(at + 4), start, end };
 }
 
+type ValidSlot = Extract<Slot, { state: 'valid' }>;
+
+/**
+ * The record: the newest valid slot not before the done-mark; undefined when there is none (a
+ * finished record was damaged). Without a mark (an earlier build's file), the newest valid slot; with
+ * a damaged mark, the newest only when both slots are whole (otherwise which one finished is unknown).
+ */
+function current(a: Slot, b: Slot, mark: Mark): ValidSlot | undefined {
+  const newest = newer(a, b);
+  if (!newest || mark.state === 'none') return newest;
+  if (mark.state === 'damaged') return a.state === 'valid' && b.state === 'valid' ? newest : undefined;
+  return ((newest.seq - mark.seq) | 0) >= 0 ? newest : undefined;
+}
+
 /** The valid slot with the later sequence (sequences wrap around at 2^32). */
-function newer(a: Slot, b: Slot): Extract<Slot, { state: 'valid' }> | undefined {
+function newer(a: Slot, b: Slot): ValidSlot | undefined {
   if (a.state !== 'valid') return b.state === 'valid' ? b : undefined;
   if (b.state !== 'valid') return a;
   return ((b.seq - a.seq) | 0) > 0 ? b : a;

@@ -47,7 +47,7 @@ const encodeScratch = Buffer.allocUnsafe(RECORD_GUESS);
  *
  * @example
  * ```ts
- * writeOtherSlotNow(fd, place, encodeRecord(record, bytes));
+ * const seq = writeOtherSlotNow(fd, place, encodeRecord(record, bytes));
  * ```
  */
 export function encodeRecord(record: ObjectRecord, inline?: Uint8Array): Buffer {
@@ -63,35 +63,41 @@ export function encodeRecord(record: ObjectRecord, inline?: Uint8Array): Buffer 
   return out.subarray(0, size);
 }
 
-/** Parses a record file's content (copying the inline bytes out); text that is not a record is `Corrupt`. */
-export function decodeRecord(path: string, bytes: Buffer): StoredRecord {
+/**
+ * Parses a record file's content (copying the inline bytes out); text that is not a record is
+ * `Corrupt`, naming `key` (the key the record's path stands for).
+ */
+export function decodeRecord(key: string, bytes: Buffer): StoredRecord {
   const end = bytes.indexOf(NEWLINE);
   let record: ObjectRecord;
   try {
     record = JSON.parse(bytes.toString('utf8', 0, end < 0 ? bytes.byteLength : end)) as ObjectRecord;
   } catch (cause) {
-    throw corrupt(path, cause);
+    throw corrupt(key, cause);
   }
-  if (typeof record !== 'object' || record === null) throw corrupt(path);
+  if (typeof record !== 'object' || record === null) throw corrupt(key);
   if (record.data !== undefined) return { record, inline: undefined };
   // a copy (the read buffer is reused) and a plain Uint8Array, as every port returns, not a Buffer
   const inline = end < 0 ? new Uint8Array(0) : new Uint8Array(bytes.subarray(end + 1));
-  if (inline.byteLength !== record.size) throw corrupt(path);
+  if (inline.byteLength !== record.size) throw corrupt(key);
   return { record, inline };
 }
 
-const corrupt = (path: string, cause?: unknown) =>
-  bkError('Corrupt', `object record ${path} is damaged; restore it or delete the key`, {
+const corrupt = (key: string, cause?: unknown) =>
+  bkError('Corrupt', `the record of "${key}" is damaged; restore it or delete the key`, {
     ...(cause === undefined ? {} : { cause }),
-    details: { path },
+    details: { key },
   });
 
-/** One record read with synchronous syscalls (see file-io.ts); undefined when there is none. */
-export function readRecordNow(path: string): StoredRecord | undefined {
+/**
+ * One record read with synchronous syscalls (see file-io.ts); undefined when there is none. A damaged
+ * one is `Corrupt` naming `key`.
+ */
+export function readRecordNow(path: string, key: string): StoredRecord | undefined {
   const fd = openRecordNow(path, 'r');
   if (fd === undefined) return undefined;
   try {
-    return readOpenRecordNow(path, fd);
+    return readOpenRecordNow(key, fd);
   } finally {
     closeSync(fd);
   }
@@ -103,24 +109,27 @@ export function readRecordNow(path: string): StoredRecord | undefined {
  *
  * @example
  * ```ts
- * const current = openRecordForWriteNow(at.record);
+ * const current = openRecordForWriteNow(at.record, key);
  * ```
  */
-export function openRecordForWriteNow(path: string): { fd: number; stored: StoredRecord } | undefined {
+export function openRecordForWriteNow(
+  path: string,
+  key: string,
+): { fd: number; stored: StoredRecord } | undefined {
   const fd = openRecordNow(path, 'r+');
   if (fd === undefined) return undefined;
   try {
-    return { fd, stored: readOpenRecordNow(path, fd) };
+    return { fd, stored: readOpenRecordNow(key, fd) };
   } catch (err) {
     closeSync(fd);
     throw err;
   }
 }
 
-function readOpenRecordNow(path: string, fd: number): StoredRecord {
+function readOpenRecordNow(key: string, fd: number): StoredRecord {
   const content = readRecordFileNow(fd);
-  if (!content) throw corrupt(path);
-  const stored = decodeRecord(path, content.payload);
+  if (!content) throw corrupt(key);
+  const stored = decodeRecord(key, content.payload);
   stored.place = content.place;
   return stored;
 }

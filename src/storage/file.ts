@@ -28,7 +28,7 @@ import {
   readRecordNow,
   type StoredRecord,
 } from './file-record.js';
-import { newRecordFile, writeOtherSlotNow } from './file-record-slots.js';
+import { markDoneNow, newRecordFile, writeOtherSlotNow } from './file-record-slots.js';
 import { applyListing } from './listing.js';
 import { writeToken } from './md5.js';
 import { objectInfoOf } from './object-info.js';
@@ -178,13 +178,17 @@ class FileStorage implements StoragePort {
     await withFileLock(
       at.lock,
       async (lock) => {
-        const open = openRecordForWriteNow(at.record);
+        const open = openRecordForWriteNow(at.record, record.key);
         const old = open?.stored.record;
         try {
           checkPreconditions(record.key, old?.etag, conditions);
           const payload = encodeRecord(record, inline);
-          if (open?.stored.place && writeOtherSlotNow(open.fd, open.stored.place, payload)) {
-            if (this.durable) await fsync(open.fd);
+          const place = open?.stored.place;
+          const seq = place ? writeOtherSlotNow(open.fd, place, payload) : undefined;
+          if (seq !== undefined) {
+            if (this.durable) await fsync(open!.fd);
+            // from here a damaged slot is Corrupt, never a reason to read the record before it
+            markDoneNow(open!.fd, place!.slotB, seq);
           } else {
             writeChunksNow(lock.fd, [newRecordFile(payload)]);
             if (this.durable) await fsync(lock.fd);
@@ -203,7 +207,7 @@ class FileStorage implements StoragePort {
   }
 
   private mustReadRecord(key: string, at: Location): StoredRecord {
-    const stored = readRecordNow(at.record);
+    const stored = readRecordNow(at.record, key);
     if (!stored) throw bkError('NotFound', `no object "${key}" in ${this.name}`, { details: { key } });
     return stored;
   }
@@ -226,8 +230,12 @@ class FileStorage implements StoragePort {
         else if (length <= SMALL_FILE) bytes = readSmallNow(join(at.dir, record.data!), start, length, key);
         else fd = await openFile(join(at.dir, record.data!), 'r');
       } catch (err) {
-        if (isMissing(err) && attempt < 20) continue;
-        throw err;
+        if (!isMissing(err)) throw err;
+        if (attempt < 20) continue;
+        throw bkError('Corrupt', `the data file of "${key}" is missing; restore it or delete the key`, {
+          cause: err,
+          details: { key },
+        });
       }
       if (bytes) {
         const whole = bytes;
@@ -279,7 +287,7 @@ class FileStorage implements StoragePort {
       async () => {
         let removed: ObjectRecord | undefined;
         try {
-          removed = readRecordNow(at.record)?.record;
+          removed = readRecordNow(at.record, key)?.record;
         } catch (err) {
           // a damaged record is deleted too: that is the way out the Corrupt error points to
           if (!BucketkitError.is(err, 'Corrupt')) throw err;
