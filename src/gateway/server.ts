@@ -5,12 +5,13 @@ import type { AddressInfo } from 'node:net';
 import { log } from '../logger.js';
 import { authenticateRequest, type Credentials } from './auth.js';
 import type { BucketProvider } from './buckets.js';
+import { answerClientError, answerConnect } from './client-error.js';
 import type { GatewayLimits, RequestContext, ResolvedLimits } from './context.js';
 import { type CorsOptions, corsHeaders, preflight } from './cors.js';
 import { send } from './http.js';
 import { resolveTarget } from './route.js';
 import { route } from './router.js';
-import { toS3Error } from './s3-errors.js';
+import { s3Error, toS3Error } from './s3-errors.js';
 import { toXml } from './xml.js';
 
 /**
@@ -122,6 +123,9 @@ export function createGateway(options: GatewayOptions): Gateway {
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     corsHeaders(options.cors, req, res);
     if (req.method === 'OPTIONS') return preflight(options.cors, req, res);
+    if (req.headers.host === undefined && req.httpVersionMinor >= 1) {
+      throw s3Error('InvalidRequest', 400, 'an HTTP/1.1 request needs a Host header');
+    }
     const target = resolveTarget(req.url ?? '/', req.headers.host, hostSuffixes);
     const auth = await authenticateRequest(req, authOptions, target);
     const controller = new AbortController();
@@ -143,9 +147,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     await route(ctx);
   }
 
+  const nextRequestId = () =>
+    idPrefix + (requests++ % 0x100000000).toString(16).toUpperCase().padStart(8, '0');
+
   function handler(req: IncomingMessage, res: ServerResponse): void {
     const started = options.logger ? performance.now() : 0;
-    const requestId = idPrefix + (requests++ % 0x100000000).toString(16).toUpperCase().padStart(8, '0');
+    const requestId = nextRequestId();
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('server', 'bucketkit');
     let code: string | undefined;
@@ -199,11 +206,15 @@ export function createGateway(options: GatewayOptions): Gateway {
         requestTimeout: limits.requestTimeoutMs,
         headersTimeout: limits.headersTimeoutMs,
         keepAliveTimeout: 5_000,
+        // the handler answers a missing Host with an S3 error rather than node's bare 400
+        requireHostHeader: false,
       };
       const server: Server = options.tls
         ? createTlsServer({ ...serverOptions, cert: options.tls.cert, key: options.tls.key }, handler)
         : createServer(serverOptions, handler);
       server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
+      server.on('clientError', (err, socket) => answerClientError(err, socket, nextRequestId()));
+      server.on('connect', (req, socket) => answerConnect(req, socket, nextRequestId()));
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
