@@ -6,7 +6,7 @@
  * the child wrote before its SIGKILL is a line the parent gets.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -22,15 +22,16 @@ export function byMode<T>(short: T, long: T): T {
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repo = resolve(here, '../../..');
 const bundles = new Map<string, Promise<string>>();
+const bundleDir = join(repo, '.tmp', 'torture', String(process.pid));
+process.once('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
 
 /** The bundled form of a script in this folder (built once per test process). */
 export function bundled(script: string): Promise<string> {
   let out = bundles.get(script);
   if (!out) {
     // inside the repository, so the bundle's bare imports resolve to node_modules
-    const dir = join(repo, '.tmp', 'torture', String(process.pid));
-    mkdirSync(dir, { recursive: true });
-    const outfile = join(dir, script.replace(/\.ts$/, '.mjs'));
+    mkdirSync(bundleDir, { recursive: true });
+    const outfile = join(bundleDir, script.replace(/\.ts$/, '.mjs'));
     out = build({
       entryPoints: [join(here, script)],
       bundle: true,
