@@ -70,24 +70,58 @@ const FROM_CODE: Partial<Record<ErrorCode, [string, number]>> = {
 };
 
 /**
- * Turns any thrown value into the S3 error the client receives. Errors from outside bucketkit are
- * `InternalError` with a generic message: their text may hold paths or other internals.
+ * What a client reads for an error a port raised: S3's own wording. A port's message is written for the
+ * server's operator (it may name the folder, the upstream URL or a lock file), so it stays in the log.
+ */
+const PUBLIC_MESSAGES: Record<string, string> = {
+  NoSuchKey: 'The specified key does not exist.',
+  NoSuchBucket: 'The specified bucket does not exist',
+  PreconditionFailed: 'At least one of the pre-conditions you specified did not hold',
+  InvalidRange: 'The requested range is not satisfiable',
+  KeyTooLongError: 'Your key is too long',
+  MetadataTooLarge: 'Your metadata headers exceed the maximum allowed metadata size.',
+  AccessDenied: 'Access Denied',
+  BadDigest: 'The object failed an integrity check (Content-MD5 or stored checksum).',
+  NotImplemented: 'This bucket’s storage does not implement the requested functionality.',
+  RequestTimeout: 'The request was aborted or timed out before it completed; retry it.',
+  InternalError: 'We encountered an internal error. Please try again.',
+};
+
+/** Codes whose port message is about the client's own input (a key, metadata): kept, with internals hidden. */
+const INPUT_ERRORS = new Set<ErrorCode>(['InvalidKey', 'InvalidMetadata', 'InvalidArgument', 'InvalidUrl']);
+
+// URLs (any scheme, file: included) and absolute paths (POSIX or Windows) after a space, quote or start
+const INTERNALS =
+  /(?:\b[a-z][a-z0-9+.-]*:\/\/|\bfile:)[^\s"'<>]*|(?:^|(?<=[\s"'(=]))(?:\/|[A-Za-z]:\\)[^\s"'<>)]*/g;
+
+/**
+ * A message with every URL and absolute path replaced by `…`, so no answer shows the server's layout.
  *
  * @example
  * ```ts
- * const reply = toS3Error(err); // { code: 'NoSuchKey', status: 404, message: '...' }
+ * scrubInternals('the lock /srv/data/a~ was already committed'); // 'the lock … was already committed'
+ * ```
+ */
+export function scrubInternals(message: string): string {
+  return message.replace(INTERNALS, '…');
+}
+
+/**
+ * Turns any thrown value into the S3 error the client receives. Errors from outside bucketkit are
+ * `InternalError` with a generic message; errors from ports get S3's wording for their code (input
+ * errors keep their explanation with paths and URLs hidden), so no answer reveals paths or internals.
+ *
+ * @example
+ * ```ts
+ * const reply = toS3Error(err); // { code: 'NoSuchKey', status: 404, message: 'The specified key does not exist.' }
  * ```
  */
 export function toS3Error(err: unknown): S3ErrorReply {
   if (!BucketkitError.is(err)) {
-    return {
-      code: 'InternalError',
-      status: 500,
-      message: 'We encountered an internal error. Please try again.',
-    };
+    return { code: 'InternalError', status: 500, message: PUBLIC_MESSAGES.InternalError! };
   }
   const { s3Code, status, key, bucket } = err.details;
-  const message = err.message.replace(/^\w+: /, '');
+  const message = scrubInternals(err.message.replace(/^\w+: /, ''));
   const where = {
     ...(typeof key === 'string' ? { key } : {}),
     ...(typeof bucket === 'string' ? { bucket } : {}),
@@ -99,5 +133,8 @@ export function toS3Error(err: unknown): S3ErrorReply {
     return { code: 'InvalidArgument', status: 400, message, ...where };
   }
   const [code, httpStatus] = FROM_CODE[err.code] ?? ['InternalError', 500];
-  return { code, status: httpStatus, message, ...where };
+  const shown = INPUT_ERRORS.has(err.code)
+    ? message
+    : (PUBLIC_MESSAGES[code] ?? PUBLIC_MESSAGES.InternalError!);
+  return { code, status: httpStatus, message: shown, ...where };
 }
