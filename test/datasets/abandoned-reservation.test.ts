@@ -63,7 +63,8 @@ describe('abandoned reservations', () => {
     roots.push(root);
     const port = fileStorage(root);
     const ds = await threeRanges(port, 'agg');
-    const leaseMs = 1500;
+    // long enough that the refusal right after the kill is made within it on a loaded machine
+    const leaseMs = 4000;
     const child = await startChild('datasets-child.ts', {
       root,
       name: 'agg',
@@ -98,13 +99,14 @@ describe('abandoned reservations', () => {
   it('a live aggregation renews its lease: slower than the lease, it keeps its range and commits', async () => {
     const port = memoryStorage();
     const ds = await threeRanges(port, 'slow');
+    // beats every 500 ms: a stall of the event loop under 1 s keeps the lease
     const work = aggregate(ds, 1, 9, {
-      leaseMs: 300,
+      leaseMs: 1500,
       onStep: async (s) => {
-        if (s.step === 'reserved') await sleep(1200);
+        if (s.step === 'reserved') await sleep(4000);
       },
     });
-    await sleep(700);
+    await sleep(2500);
     const rival = datasets(port).open('slow');
     expect(isHeld(await aggregate(rival, 1, 9).catch((e: unknown) => e))).toBe(true);
     expect((await gc(rival, { graceMs: 0 })).expired).toEqual([]);
