@@ -66,14 +66,21 @@ export async function syncFolder(dir: string): Promise<void> {
 /** Objects up to this size are written and read with synchronous syscalls (see above). */
 export const SMALL_FILE = 64 * 1024;
 
+/**
+ * How often a new file's folder is made again when it keeps vanishing (a sweep removes empty folders
+ * while writers create them).
+ */
+const FOLDER_ATTEMPTS = 8;
+
 /** {@link openCreating} with synchronous syscalls, for small files. */
 export function openCreatingNow(dir: string, path: string): number {
-  try {
-    return openSync(path, 'wx');
-  } catch (err) {
-    if (!isMissing(err)) throw err;
-    mkdirSync(dir, { recursive: true });
-    return openSync(path, 'wx');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return openSync(path, 'wx');
+    } catch (err) {
+      if (!isMissing(err) || attempt === FOLDER_ATTEMPTS) throw err;
+      mkdirSync(dir, { recursive: true });
+    }
   }
 }
 
@@ -105,14 +112,38 @@ const shortData = (key: string) =>
     details: { key },
   });
 
-/** Opens a new file for writing; the folder is made only when missing (a syscall saved per write). */
+/**
+ * Opens a new file for writing; the folder is made only when missing (a syscall saved per write), and
+ * again if a sweep removed it meanwhile.
+ */
 export async function openCreating(dir: string, path: string): Promise<number> {
-  try {
-    return await openFile(path, 'wx');
-  } catch (err) {
-    if (!isMissing(err)) throw err;
-    await mkdir(dir, { recursive: true });
-    return openFile(path, 'wx');
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await openFile(path, 'wx');
+    } catch (err) {
+      if (!isMissing(err) || attempt === FOLDER_ATTEMPTS) throw err;
+      await makeFolder(dir);
+    }
+  }
+}
+
+/**
+ * Makes a folder and those above it; a sweep removing an empty parent in the middle is met by trying
+ * again.
+ *
+ * @example
+ * ```ts
+ * await makeFolder('/data/logs/2026');
+ * ```
+ */
+export async function makeFolder(dir: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await mkdir(dir, { recursive: true });
+      return;
+    } catch (err) {
+      if (!isMissing(err) || attempt === FOLDER_ATTEMPTS) throw err;
+    }
   }
 }
 

@@ -1,9 +1,9 @@
 import { closeSync, fstatSync, futimesSync, statSync, unlinkSync } from 'node:fs';
-import { mkdir, rename } from 'node:fs/promises';
+import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { bkError, throwIfAborted } from '../errors.js';
-import { isMissing, openFile } from './file-io.js';
+import { isMissing, openCreating, openFile } from './file-io.js';
 import { breakIfStale, STALE_AFTER_MS } from './file-lock-takeover.js';
 
 const GIVE_UP_AFTER_MS = 60_000;
@@ -109,14 +109,11 @@ export async function withFileLock<T>(
 /** The lock's descriptor, or undefined when another writer holds it. */
 async function take(path: string, makeDir: boolean): Promise<number | undefined> {
   try {
-    return await openFile(path, 'wx');
+    return await (makeDir ? openCreating(dirname(path), path) : openFile(path, 'wx'));
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return undefined;
-    if (!makeDir || !isMissing(err)) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw err;
   }
-  await mkdir(dirname(path), { recursive: true });
-  return take(path, false);
 }
 
 /** Whether the file at `path` is still the one open as `fd` (it always is unless we stalled 30 s). */

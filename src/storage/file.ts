@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { closeSync } from 'node:fs';
-import { link, mkdir, unlink } from 'node:fs/promises';
+import { closeSync, existsSync } from 'node:fs';
+import { link, unlink, utimes } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { BucketkitError, bkError, throwIfAborted } from '../errors.js';
 import { chunksOf, concatBytes, getResult, readUpTo, streamOf } from './body.js';
@@ -9,6 +9,7 @@ import {
   closeFd,
   fsync,
   isMissing,
+  makeFolder,
   openFile,
   readSmallNow,
   readStream,
@@ -29,6 +30,7 @@ import {
   type StoredRecord,
 } from './file-record.js';
 import { markDoneNow, newRecordFile, writeOtherSlotNow } from './file-record-slots.js';
+import { type SweepOptions, type SweepReport, sweepFolder } from './file-sweep.js';
 import { applyListing } from './listing.js';
 import { writeToken } from './md5.js';
 import { objectInfoOf } from './object-info.js';
@@ -72,6 +74,22 @@ interface Location {
   lock: string;
 }
 
+/** A folder port: a `StoragePort`, and `sweep` to reclaim what crashed writers left behind. */
+export interface FileStoragePort extends StoragePort {
+  /**
+   * Removes what crashes leave in the folder — data files no record points to, temp files, locks of
+   * crashed writers (taken over as a waiting writer would), claims of crashed takers, empty folders —
+   * once untouched for `olderThan` ms (default one hour), and reports what went. Live objects, writes
+   * in flight and held locks are never touched, so it can run while other processes write.
+   *
+   * @example
+   * ```ts
+   * const { dataFiles, bytes } = await fileStorage('./data').sweep({ olderThan: 60 * 60 * 1000 });
+   * ```
+   */
+  sweep(options?: SweepOptions): Promise<SweepReport>;
+}
+
 /**
  * The embedded default: objects in a local folder. Writes are atomic (a data file, then a record
  * renamed into place; objects up to 16 KiB live inside the record), conditional writes hold across
@@ -83,11 +101,11 @@ interface Location {
  * await port.put('reports/2026.csv', csvText, { contentType: 'text/csv' });
  * ```
  */
-export function fileStorage(root: string, options: FileStorageOptions = {}): StoragePort {
+export function fileStorage(root: string, options: FileStorageOptions = {}): FileStoragePort {
   return new FileStorage(resolve(root), options.durable ?? true);
 }
 
-class FileStorage implements StoragePort {
+class FileStorage implements FileStoragePort {
   readonly name: string;
 
   constructor(
@@ -95,6 +113,10 @@ class FileStorage implements StoragePort {
     private readonly durable: boolean,
   ) {
     this.name = `file:${root}`;
+  }
+
+  sweep(options: SweepOptions = {}): Promise<SweepReport> {
+    return sweepFolder(this.root, options);
   }
 
   async capabilities(): Promise<StorageCapabilities> {
@@ -318,16 +340,8 @@ class FileStorage implements StoragePort {
     throwIfAborted(options.signal);
     const { record: original, inline } = this.mustReadRecord(source, from);
     checkPreconditions(source, original.etag, { ifMatch: options.ifSourceMatch });
-    await mkdir(to.dir, { recursive: true });
     const dataName = inline ? undefined : `${to.base}~d${dataFileSuffix()}`;
-    if (dataName !== undefined) {
-      // data files are never modified once written, so a hard link is a safe, instant copy
-      await link(join(from.dir, original.data!), join(to.dir, dataName)).catch((err) => {
-        if (isMissing(err))
-          throw bkError('NotFound', `"${source}" was deleted during the copy`, { details: { key: source } });
-        throw err;
-      });
-    }
+    if (dataName !== undefined) await linkData(join(from.dir, original.data!), to.dir, dataName, source);
     const contentType = options.metadata
       ? options.contentType
       : (options.contentType ?? original.contentType);
@@ -350,6 +364,29 @@ class FileStorage implements StoragePort {
     }
     return { etag: record.etag, size: record.size };
   }
+}
+
+/**
+ * Hard-links a data file as the copy's data (data files are never modified once written, so this is a
+ * safe, instant copy), making the folder again if a sweep removed it meanwhile. The link is touched:
+ * it shares the source's modification time, and a sweep takes a file older than its grace period and
+ * named by no record for a crash's leftover.
+ */
+async function linkData(from: string, dir: string, name: string, source: string): Promise<void> {
+  const to = join(dir, name);
+  for (let attempt = 1; ; attempt++) {
+    await makeFolder(dir);
+    try {
+      await link(from, to);
+      break;
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      if (attempt === 8 || !existsSync(from))
+        throw bkError('NotFound', `"${source}" was deleted during the copy`, { details: { key: source } });
+    }
+  }
+  const now = new Date();
+  await utimes(to, now, now);
 }
 
 /** Objects up to this size are read with one call instead of a stream. */
