@@ -22,6 +22,11 @@ export type { DecodedLog, DecodedValue } from './ingest/decoded.js';
 export type { DecoderInput, FormatMatch, LogFormat } from './ingest/formats.js';
 export { matchFormat, pickBySniff } from './ingest/formats.js';
 export { type CookedLog, type CookOptions, cookLog, fileColumns, type RawFile } from './ingest/normalise.js';
+export {
+  decodeOtlpLogsProtobuf,
+  decodeOtlpLogsRequest,
+  type OtlpProtobufOptions,
+} from './ingest/otlp-logs-protobuf.js';
 export { type DecodeObjectOptions, decodeObject, LOG_FORMATS } from './ingest/registry.js';
 export { parseTimestampNs } from './ingest/timestamp.js';
 export { dateintOf, indexKey, normaliseName, segmentKeys } from './names.js';
