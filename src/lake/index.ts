@@ -26,6 +26,7 @@ export {
   decodeOtlpLogsProtobuf,
   decodeOtlpLogsRequest,
   type OtlpProtobufOptions,
+  otlpLogsProtobufFormat,
 } from './ingest/otlp-logs-protobuf.js';
 export { type DecodeObjectOptions, decodeObject, LOG_FORMATS } from './ingest/registry.js';
 export { parseTimestampNs } from './ingest/timestamp.js';

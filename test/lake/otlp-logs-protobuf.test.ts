@@ -7,7 +7,14 @@ import { Readable } from 'node:stream';
 import { createGunzip, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DecodedLog, decodeOtlpLogsProtobuf, decodeOtlpLogsRequest } from '../../src/lake/index.js';
+import { BucketkitError } from '../../src/errors.js';
+import {
+  type DecodedLog,
+  decodeObject,
+  decodeOtlpLogsProtobuf,
+  decodeOtlpLogsRequest,
+} from '../../src/lake/index.js';
+import { memoryStorage } from '../../src/storage/index.js';
 import { encodeRequest, manyRecords, SAMPLE_LOGS, SAMPLE_REQUEST } from './otlp-fixtures.js';
 
 async function collect(logs: AsyncIterable<DecodedLog>): Promise<DecodedLog[]> {
@@ -92,5 +99,23 @@ describe('OTLP logs protobuf decoder', () => {
     ]);
     const request = Buffer.concat([unknown, bytes]);
     expect([...decodeOtlpLogsRequest(request)]).toEqual(SAMPLE_LOGS);
+  });
+
+  it('is picked by the dispatcher for .binpb and .binpb.gz keys of a port', async () => {
+    const port = memoryStorage();
+    const key = 'otel-raw/acme/collector-1/2026/01/01/logs_1767225600_abc.binpb';
+    for (const [name, body] of [
+      [key, bytes],
+      [`${key}.gz`, gzipSync(bytes)],
+    ] as const) {
+      const info = await port.put(name, body);
+      expect(await collect(decodeObject(port, name, info.size))).toEqual(SAMPLE_LOGS);
+    }
+    const damaged = gzipSync(bytes.subarray(0, bytes.length - 3));
+    const info = await port.put(`${key}.bad.binpb.gz`, damaged);
+    const error = await collect(decodeObject(port, `${key}.bad.binpb.gz`, info.size)).catch(
+      (err: unknown) => err,
+    );
+    expect(BucketkitError.is(error, 'Corrupt')).toBe(true);
   });
 });

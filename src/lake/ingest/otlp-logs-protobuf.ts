@@ -17,6 +17,7 @@ import {
 import { DEFAULT_MAX_FRAME_BYTES, protobufFrames } from '../otlp/frames.js';
 import { ProtoReader, WIRE } from '../otlp/wire.js';
 import type { DecodedLog, DecodedValue } from './decoded.js';
+import type { LogFormat } from './formats.js';
 import { levelOfSeverityNumber, type OtlpRecordParts, toDecodedLog } from './otlp-logs-record.js';
 
 export interface OtlpProtobufOptions {
@@ -26,6 +27,14 @@ export interface OtlpProtobufOptions {
   maxResourceLogsBytes?: number;
   signal?: AbortSignal;
 }
+
+/** The OTLP protobuf format entry for the dispatcher (`.binpb`, `.binpb.gz`). */
+export const otlpLogsProtobufFormat: LogFormat = {
+  name: 'otlp-proto',
+  suffixes: ['.binpb'],
+  gzip: true,
+  decode: (input) => decodeOtlpLogsProtobuf(input.chunks(), { source: input.key, signal: input.signal }),
+};
 
 /**
  * The log records of an `ExportLogsServiceRequest` read from a stream of (already gunzipped) chunks.
