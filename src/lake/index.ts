@@ -12,6 +12,8 @@
  * ```
  */
 
+export { readDayIndex } from './catalog/cas.js';
+export type { DayIndex, IndexedSegment } from './catalog/day-index.js';
 export {
   createLogFingerprinter,
   type LogFingerprinter,
@@ -21,6 +23,7 @@ export {
 export type { DecodedLog, DecodedValue } from './ingest/decoded.js';
 export type { DecoderInput, FormatMatch, LogFormat } from './ingest/formats.js';
 export { matchFormat, pickBySniff } from './ingest/formats.js';
+export type { IngestOptions, IngestProgress, IngestResult } from './ingest/ingest.js';
 export { type CookedLog, type CookOptions, cookLog, fileColumns, type RawFile } from './ingest/normalise.js';
 export {
   decodeOtlpLogsProtobuf,
@@ -29,5 +32,12 @@ export {
   otlpLogsProtobufFormat,
 } from './ingest/otlp-logs-protobuf.js';
 export { type DecodeObjectOptions, decodeObject, LOG_FORMATS } from './ingest/registry.js';
+export type { PrefixRoute, RawRoute } from './ingest/route.js';
+export { routeRawKey } from './ingest/route.js';
 export { parseTimestampNs } from './ingest/timestamp.js';
+export { type Lake, type LakeOptions, openLake } from './lake.js';
 export { dateintOf, indexKey, normaliseName, segmentKeys } from './names.js';
+export type { CountQuery, CountResult, CountSeries } from './query/count.js';
+export type { LogRow, LogsQuery, LogsResult } from './query/logs.js';
+export type { Where } from './query/plan.js';
+export type { QueryStats } from './query/stats.js';

@@ -1,0 +1,91 @@
+/**
+ * `openLake(port, options)`: the log lake over any StoragePort. Raw files, cooked segments and the
+ * segment index all live in the port; several processes may open the same lake and ingest at once.
+ */
+import { bkError } from '../errors.js';
+import type { StoragePort } from '../storage/index.js';
+import type { LakeContext } from './context.js';
+import { createLogFingerprinter } from './fingerprint/index.js';
+import type { LogFormat } from './ingest/formats.js';
+import { type IngestOptions, type IngestResult, ingestObject } from './ingest/ingest.js';
+import { LOG_FORMATS } from './ingest/registry.js';
+import type { PrefixRoute } from './ingest/route.js';
+import { loadZstd } from './parquet/zstd.js';
+import { type CountQuery, type CountResult, countLogs } from './query/count.js';
+import { type LogsQuery, type LogsResult, queryLogs } from './query/logs.js';
+
+export interface LakeOptions {
+  /** Raw key prefix → org (or `{ org, collector }`); the longest matching prefix wins. Keys under
+   * `otel-raw/{org}/{collector}/` need no mapping. */
+  orgs?: Readonly<Record<string, string | PrefixRoute>>;
+  /** `resource_bucket_name` of ingested rows (default: the port's name). */
+  bucket?: string;
+  /** The column segments are sorted and counted by first (default `resource_service_name`). */
+  streamField?: string;
+  /** Rows buffered before a segment is written (default 50,000): bounds ingest memory. */
+  segmentRows?: number;
+  /**
+   * Allow writes on a port without conditional writes. Only safe when this process is the lake's only
+   * writer; otherwise concurrent index updates could lose segments. Default false (`Unsupported`).
+   */
+  singleWriter?: boolean;
+  /** The input formats (default `LOG_FORMATS`: JSON lines, CSV, and the decoders registered there). */
+  formats?: readonly LogFormat[];
+  /** The message fingerprinter, or `false` to leave `chq_fingerprint` null (default: the built-in one). */
+  fingerprint?: ((message: string) => bigint) | false;
+}
+
+/** An open lake. */
+export interface Lake {
+  /** Ingests one raw object of the port; idempotent (see `IngestResult.alreadyIngested`). */
+  ingest(key: string, options?: IngestOptions): Promise<IngestResult>;
+  /** Log rows of an org in a time range; the result's `stats` tell what the query read. */
+  logs(query: LogsQuery): LogsResult;
+  /** Log counts per step, split by labels. */
+  count(query: CountQuery): Promise<CountResult>;
+}
+
+/**
+ * Opens the log lake stored in `port`.
+ *
+ * @example
+ * ```ts
+ * const lake = openLake(connect('file://./lake'), { orgs: { 'logs-raw/': 'acme' } });
+ * await lake.ingest('logs-raw/app.json.gz');
+ * for await (const row of lake.logs({ org: 'acme', from: Date.now() - 3_600_000, to: Date.now() })) {
+ *   console.log(row.log_level, row.log_message);
+ * }
+ * ```
+ */
+export function openLake(port: StoragePort, options: LakeOptions = {}): Lake {
+  const segmentRows = options.segmentRows ?? 50_000;
+  if (!Number.isInteger(segmentRows) || segmentRows < 1) {
+    throw bkError('InvalidArgument', 'segmentRows must be a whole number ≥ 1');
+  }
+  const custom = options.fingerprint;
+  let fingerprinter: Promise<((message: string) => bigint) | undefined> | undefined;
+  const ctx: LakeContext = {
+    port,
+    bucket: options.bucket ?? port.name,
+    orgs: options.orgs ?? {},
+    streamField: options.streamField ?? 'resource_service_name',
+    segmentRows,
+    singleWriter: options.singleWriter ?? false,
+    formats: options.formats ?? LOG_FORMATS,
+    fingerprint: () => {
+      fingerprinter ??=
+        custom === false
+          ? Promise.resolve(undefined)
+          : custom
+            ? Promise.resolve(custom)
+            : createLogFingerprinter();
+      return fingerprinter;
+    },
+    zstd: loadZstd,
+  };
+  return {
+    ingest: (key, ingestOptions) => ingestObject(ctx, key, ingestOptions),
+    logs: (query) => queryLogs(ctx, query),
+    count: (query) => countLogs(ctx, query),
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * `lake.count(...)`: log counts per time step, split by labels. Read from the 10 s agg files when the query
+ * only filters and groups by `log_level` and the stream field and its times fall on 10 s boundaries
+ * (LakeRunner's `agg_*.parquet` use); otherwise from the tables.
+ */
+import { bkError } from '../../errors.js';
+import type { IndexedSegment } from '../catalog/day-index.js';
+import type { LakeContext } from '../context.js';
+import { AGG_BUCKET_MS } from '../segments/write.js';
+import {
+  columnOf,
+  daySegments,
+  parquetFilter,
+  queryDays,
+  resolveWhere,
+  timeRange,
+  type Where,
+} from './plan.js';
+import { readParquetRows } from './read-parquet.js';
+import { newStats, type QueryStats } from './stats.js';
+
+export interface CountQuery {
+  org: string;
+  from: Date | number;
+  to: Date | number;
+  /** Step between points in milliseconds (default: the whole range, one point). */
+  step?: number;
+  /** Labels to split by (column names or aliases, e.g. `['level']`). */
+  by?: readonly string[];
+  where?: Where;
+  contains?: string;
+  regex?: RegExp | string;
+  signal?: AbortSignal;
+}
+
+/** One series: its labels and `[step start ms, count]` points with a count above zero, in time order. */
+export interface CountSeries {
+  labels: Record<string, string>;
+  points: [number, number][];
+}
+
+export interface CountResult {
+  series: CountSeries[];
+  stats: QueryStats;
+}
+
+/**
+ * Counts log rows.
+ *
+ * @example
+ * ```ts
+ * const { series } = await countLogs(ctx, { org: 'acme', from, to, step: 300_000, by: ['level'] });
+ * ```
+ */
+export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<CountResult> {
+  const stats = newStats();
+  const range = timeRange(query.from, query.to);
+  const step = query.step ?? range.toMs - range.fromMs;
+  if (!Number.isInteger(step) || step <= 0)
+    throw bkError('InvalidArgument', 'step must be a whole number of ms > 0');
+  if ((range.toMs - range.fromMs) / step > 1_000_000)
+    throw bkError('InvalidArgument', 'too many steps (> 1,000,000)');
+  const by = (query.by ?? []).map(columnOf);
+  const where = resolveWhere(query.where);
+  const regex = typeof query.regex === 'string' ? new RegExp(query.regex) : query.regex;
+  const textFilter = query.contains !== undefined || regex !== undefined;
+  const aligned = [range.fromMs, range.toMs, step].every((t) => t % AGG_BUCKET_MS === 0);
+  const zstd = await ctx.zstd();
+  const series = new Map<string, { labels: Record<string, string>; counts: Map<number, number> }>();
+  const add = (labels: Record<string, string>, ms: number, n: number) => {
+    const key = JSON.stringify(labels);
+    let entry = series.get(key);
+    if (!entry) {
+      entry = { labels, counts: new Map() };
+      series.set(key, entry);
+    }
+    const at = range.fromMs + Math.floor((ms - range.fromMs) / step) * step;
+    entry.counts.set(at, (entry.counts.get(at) ?? 0) + n);
+  };
+  for (const dateint of queryDays(range, false)) {
+    const segments = await daySegments(ctx.port, query.org, dateint, range, where, stats, query.signal);
+    for (const segment of segments) {
+      const aggColumns = ['log_level', segment.streamField];
+      const useAgg =
+        aligned &&
+        !textFilter &&
+        [...where.keys(), ...by].every((c) => aggColumns.includes(c)) &&
+        segment.aggBytes > 0;
+      if (useAgg) {
+        stats.usedAggFiles = true;
+        await countFromAgg(ctx, segment, { range, where, by, add, zstd, stats, signal: query.signal });
+        continue;
+      }
+      const columns = [
+        ...new Set(['chq_timestamp', ...by, ...where.keys(), ...(textFilter ? ['log_message'] : [])]),
+      ];
+      const rows = await readParquetRows(ctx.port, segment.table, segment.tableBytes, {
+        zstd,
+        stats,
+        columns: columns.filter((c) => segment.columns.includes(c) || c === 'chq_timestamp'),
+        filter: parquetFilter(range, where),
+        signal: query.signal,
+      });
+      for (const row of rows) {
+        const message = (row.log_message as string | undefined) ?? '';
+        if (query.contains !== undefined && !message.includes(query.contains)) continue;
+        if (regex !== undefined && !regex.test(message)) continue;
+        add(labelsOf(row, by), Number(row.chq_timestamp), 1);
+      }
+    }
+  }
+  const out = [...series.values()].map(({ labels, counts }) => ({
+    labels,
+    points: [...counts].sort((a, b) => a[0] - b[0]) as [number, number][],
+  }));
+  out.sort((a, b) => (JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1));
+  return { series: out, stats };
+}
+
+async function countFromAgg(
+  ctx: LakeContext,
+  segment: IndexedSegment,
+  run: {
+    range: { fromMs: number; toMs: number };
+    where: Map<string, string[]>;
+    by: string[];
+    add: (labels: Record<string, string>, ms: number, n: number) => void;
+    zstd: Awaited<ReturnType<LakeContext['zstd']>>;
+    stats: QueryStats;
+    signal?: AbortSignal;
+  },
+) {
+  const rows = await readParquetRows(ctx.port, segment.agg, segment.aggBytes, {
+    zstd: run.zstd,
+    stats: run.stats,
+    filter: parquetFilter(run.range, run.where, 'bucket_ts'),
+    signal: run.signal,
+  });
+  for (const row of rows) run.add(labelsOf(row, run.by), Number(row.bucket_ts), Number(row.count));
+}
+
+function labelsOf(row: Record<string, unknown>, by: readonly string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const name of by) {
+    const value = row[name];
+    if (value !== null && value !== undefined && value !== '') labels[name] = String(value);
+  }
+  return labels;
+}

@@ -1,0 +1,32 @@
+/** What a query cost: how many segments it looked at, and the requests and bytes it read. */
+export interface QueryStats {
+  /** Day indexes read (one GET each). */
+  indexReads: number;
+  /** Published segments in the days and time range of the query. */
+  segmentsConsidered: number;
+  /** Of those, the ones the index ruled out (time, exists, exact values). */
+  segmentsPruned: number;
+  /** Segment files opened (table or agg files). */
+  segmentsRead: number;
+  /** True when counts came from the 10 s agg files instead of the tables. */
+  usedAggFiles: boolean;
+  /** Storage requests made, index reads included. */
+  requests: number;
+  /** Bytes read from storage, index reads included. */
+  bytesRead: number;
+  /** Rows that segment files returned after Parquet-level filtering (time, where), before text filters. */
+  rowsScanned: number;
+}
+
+export function newStats(): QueryStats {
+  return {
+    indexReads: 0,
+    segmentsConsidered: 0,
+    segmentsPruned: 0,
+    segmentsRead: 0,
+    usedAggFiles: false,
+    requests: 0,
+    bytesRead: 0,
+    rowsScanned: 0,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * Writes cooked log rows as LakeRunner-shaped ZSTD Parquet with hyparquet-writer: the table file
+ * (`tbl_*.parquet`, sorted) and the 10-second count file (`agg_*.parquet`).
+ */
+import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer';
+import type { CookedLog } from '../ingest/normalise.js';
+import type { ZstdCodec } from '../parquet/zstd.js';
+import { sortLogRows, streamValue } from './sort.js';
+
+/** Rows per row group: small enough that stream/fingerprint statistics prune, large enough to compress. */
+export const ROW_GROUP_ROWS = 20_000;
+/** The agg file's bucket width (LakeRunner's `frequency`). */
+export const AGG_BUCKET_MS = 10_000;
+
+const FIXED_STRINGS = ['chq_customer_id', 'chq_telemetry_type', 'log_level', 'log_message'] as const;
+
+/** The names of a table file's columns, in file order: LakeRunner's fixed columns, then the rest sorted. */
+export function tableColumnNames(rows: readonly CookedLog[]): string[] {
+  const dynamic = new Set<string>();
+  for (const row of rows) for (const name in row.fields) dynamic.add(name);
+  return ['chq_timestamp', 'chq_tsns', 'chq_fingerprint', ...FIXED_STRINGS, ...[...dynamic].sort()];
+}
+
+/**
+ * The table file: rows sorted by `[stream field, chq_fingerprint, chq_tsns]` (in place), ZSTD, statistics
+ * on the columns queries filter on (not on `log_message` or `attr_*`, where they only cost bytes).
+ *
+ * @example
+ * ```ts
+ * const bytes = writeTableFile(rows, 'resource_service_name', await loadZstd());
+ * ```
+ */
+export function writeTableFile(rows: CookedLog[], streamField: string, zstd: ZstdCodec): Uint8Array {
+  sortLogRows(rows, streamField);
+  const n = rows.length;
+  const ts = new Array<bigint>(n);
+  const tsns = new Array<bigint>(n);
+  const fingerprint = new Array<bigint | null>(n);
+  for (let i = 0; i < n; i++) {
+    const row = rows[i]!;
+    ts[i] = BigInt(row.chq_timestamp);
+    tsns[i] = row.chq_tsns;
+    fingerprint[i] = row.chq_fingerprint;
+  }
+  const columns: ColumnSource[] = [
+    { name: 'chq_timestamp', data: ts, type: 'INT64', nullable: false },
+    { name: 'chq_tsns', data: tsns, type: 'INT64', nullable: false },
+    { name: 'chq_fingerprint', data: fingerprint, type: 'INT64' },
+  ];
+  for (const name of FIXED_STRINGS) {
+    columns.push({
+      name,
+      data: rows.map((r) => r[name]),
+      type: 'STRING',
+      statistics: name !== 'log_message',
+    });
+  }
+  for (const name of tableColumnNames(rows).slice(3 + FIXED_STRINGS.length)) {
+    const data = rows.map((r) => r.fields[name] ?? null);
+    columns.push({ name, data, type: 'STRING', statistics: !name.startsWith('attr_') });
+  }
+  return write(columns, zstd, [{ key: 'bucketkit.lake.stream_field', value: streamField }]);
+}
+
+/**
+ * The agg file: counts per (10 s bucket, level, stream value), with LakeRunner's columns
+ * `bucket_ts`, `log_level`, `<stream field>`, `frequency`, `count`, sorted by bucket.
+ */
+export function writeAggFile(rows: readonly CookedLog[], streamField: string, zstd: ZstdCodec): Uint8Array {
+  const counts = new Map<string, { bucket: number; level: string | null; stream: string; count: number }>();
+  for (const row of rows) {
+    const bucket = row.chq_timestamp - (row.chq_timestamp % AGG_BUCKET_MS);
+    const stream = streamValue(row, streamField);
+    const key = `${bucket}\u0000${row.log_level ?? '\u0001'}\u0000${stream}`;
+    const entry = counts.get(key);
+    if (entry) entry.count++;
+    else counts.set(key, { bucket, level: row.log_level, stream, count: 1 });
+  }
+  const entries = [...counts.values()].sort((a, b) => a.bucket - b.bucket);
+  return write(
+    [
+      { name: 'bucket_ts', data: entries.map((e) => BigInt(e.bucket)), type: 'INT64', nullable: false },
+      { name: 'log_level', data: entries.map((e) => e.level), type: 'STRING' },
+      { name: streamField, data: entries.map((e) => e.stream), type: 'STRING' },
+      { name: 'frequency', data: entries.map(() => BigInt(AGG_BUCKET_MS)), type: 'INT64', nullable: false },
+      { name: 'count', data: entries.map((e) => BigInt(e.count)), type: 'INT64', nullable: false },
+    ],
+    zstd,
+    [],
+  );
+}
+
+function write(columnData: ColumnSource[], zstd: ZstdCodec, kvMetadata: { key: string; value: string }[]) {
+  const buffer = parquetWriteBuffer({
+    columnData,
+    codec: 'ZSTD',
+    compressors: { ZSTD: (input: Uint8Array) => zstd.compress(input) },
+    rowGroupSize: ROW_GROUP_ROWS,
+    statisticsTruncateLength: 256,
+    kvMetadata,
+    createdBy: 'bucketkit lake',
+  });
+  return new Uint8Array(buffer);
+}
