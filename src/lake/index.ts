@@ -26,6 +26,13 @@ export { matchFormat, pickBySniff } from './ingest/formats.js';
 export type { IngestOptions, IngestProgress, IngestResult } from './ingest/ingest.js';
 export { type CookedLog, type CookOptions, cookLog, fileColumns, type RawFile } from './ingest/normalise.js';
 export {
+  decodeOtlpLogsJson,
+  decodeOtlpLogsJsonRequest,
+  looksLikeOtlpLogsJson,
+  type OtlpJsonOptions,
+  otlpLogsJsonFormat,
+} from './ingest/otlp-logs-json.js';
+export {
   decodeOtlpLogsProtobuf,
   decodeOtlpLogsRequest,
   type OtlpProtobufOptions,

@@ -9,10 +9,16 @@ import type { DecodedLog } from './decoded.js';
 import { type DecoderInput, type LogFormat, matchFormat, pickBySniff } from './formats.js';
 import { gunzipChunks } from './gzip.js';
 import { ndjsonFormat } from './ndjson.js';
+import { otlpLogsJsonFormat } from './otlp-logs-json.js';
 import { otlpLogsProtobufFormat } from './otlp-logs-protobuf.js';
 
 /** Every input format, in sniffing order (a format with `sniff` before a catch-all of the same suffix). */
-export const LOG_FORMATS: readonly LogFormat[] = [ndjsonFormat, csvFormat, otlpLogsProtobufFormat];
+export const LOG_FORMATS: readonly LogFormat[] = [
+  otlpLogsJsonFormat,
+  ndjsonFormat,
+  csvFormat,
+  otlpLogsProtobufFormat,
+];
 
 export interface DecodeObjectOptions {
   /** The formats to choose from (default `LOG_FORMATS`). */
