@@ -8,7 +8,7 @@ import {
   headBucket,
   listBuckets,
 } from './bucket-ops.js';
-import { type RequestContext, servedBucket } from './context.js';
+import { type RequestContext, type ServedBucket, servedBucket } from './context.js';
 import { header } from './http.js';
 import { listObjects, listObjectVersions } from './listing.js';
 import {
@@ -22,31 +22,122 @@ import {
 import { copyObject, deleteObject, getObject, putObject } from './objects.js';
 import { s3Error } from './s3-errors.js';
 
-/** Bucket sub-resources this gateway does not keep: a clear 501 rather than a wrong answer. */
-const UNSUPPORTED = [
-  'policy',
-  'lifecycle',
-  'tagging',
-  'cors',
-  'website',
-  'encryption',
-  'replication',
-  'object-lock',
-  'notification',
-  'logging',
-  'retention',
-  'legal-hold',
-  'torrent',
-  'restore',
-  'select',
-  'attributes',
-];
+/**
+ * Every S3 sub-resource: a query parameter that names an operation rather than an argument (from the S3
+ * API reference's actions). A request carrying one runs only if the gateway implements that operation.
+ */
+const SUB_RESOURCES = new Map(
+  [
+    'abac',
+    'accelerate',
+    'acl',
+    'analytics',
+    'attributes',
+    'cors',
+    'delete',
+    'encryption',
+    'intelligent-tiering',
+    'inventory',
+    'legal-hold',
+    'lifecycle',
+    'location',
+    'logging',
+    'metadataConfiguration',
+    'metadataInventoryTable',
+    'metadataJournalTable',
+    'metadataTable',
+    'metrics',
+    'mfa',
+    'notification',
+    'object-lock',
+    'ownershipControls',
+    'partNumber',
+    'policy',
+    'policyStatus',
+    'publicAccessBlock',
+    'renameObject',
+    'replication',
+    'requestPayment',
+    'restore',
+    'retention',
+    'select',
+    'session',
+    'tagging',
+    'torrent',
+    'uploadId',
+    'uploads',
+    'versioning',
+    'versions',
+    'website',
+    'writeGetObjectResponse',
+  ].map((name) => [name.toLowerCase(), name]),
+);
 
-const notImplemented = (what: string) =>
-  s3Error('NotImplemented', 501, `${what} is not implemented by the bucketkit gateway`);
+type Handler = (ctx: RequestContext, name: string) => Promise<void>;
+
+const resolve = (ctx: RequestContext, name: string) => servedBucket(ctx.buckets, name);
+
+/** Bucket-level operations by `METHOD sub-resource` ('' when none): the whole allow-list. */
+const BUCKET_OPS: Record<string, Handler> = {
+  'PUT ': (ctx, name) => createBucket(ctx, name),
+  'HEAD ': (ctx, name) => headBucket(ctx, name),
+  'DELETE ': (ctx, name) => deleteBucket(ctx, name),
+  'GET ': async (ctx, name) => listObjects(ctx, await resolve(ctx, name)),
+  'GET location': (ctx, name) => bucketLocation(ctx, name),
+  'GET versioning': (ctx, name) => bucketVersioning(ctx, name),
+  'GET acl': (ctx, name) => acl(ctx, name),
+  'GET uploads': async (ctx, name) => listUploads(ctx, await resolve(ctx, name)),
+  'GET versions': async (ctx, name) => listObjectVersions(ctx, await resolve(ctx, name)),
+  'POST delete': async (ctx, name) => deleteObjects(ctx, await resolve(ctx, name)),
+};
+
+const objectOp =
+  (run: (ctx: RequestContext, bucket: ServedBucket) => Promise<void>): Handler =>
+  async (ctx, name) =>
+    run(ctx, await resolve(ctx, name));
+const partUpload = objectOp((ctx, bucket) => uploadPart(ctx, bucket, (n) => resolve(ctx, n)));
+
+/** Object-level operations by `METHOD sub-resource[&sub-resource]`: the whole allow-list. */
+const OBJECT_OPS: Record<string, Handler> = {
+  'GET ': objectOp((ctx, bucket) => getObject(ctx, bucket, false)),
+  'GET partNumber': objectOp((ctx, bucket) => getObject(ctx, bucket, false)),
+  'HEAD ': objectOp((ctx, bucket) => getObject(ctx, bucket, true)),
+  'HEAD partNumber': objectOp((ctx, bucket) => getObject(ctx, bucket, true)),
+  'GET uploadId': objectOp(listUploadParts),
+  'GET acl': (ctx, name) => acl(ctx, name),
+  'PUT ': objectOp((ctx, bucket) =>
+    header(ctx.req.headers, 'x-amz-copy-source')
+      ? copyObject(ctx, bucket, (n) => resolve(ctx, n))
+      : putObject(ctx, bucket),
+  ),
+  'PUT partNumber&uploadId': partUpload,
+  'PUT uploadId': partUpload,
+  'PUT partNumber': partUpload,
+  'POST uploads': objectOp(createUpload),
+  'POST uploadId': objectOp(completeUpload),
+  'DELETE ': objectOp(deleteObject),
+  'DELETE uploadId': objectOp(abortUpload),
+};
+
+const METHODS = new Set(['GET', 'HEAD', 'PUT', 'POST', 'DELETE']);
+
+const methodNotAllowed = () =>
+  s3Error('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
+
+/** The sub-resources a query names, in canonical spelling, sorted and joined with `&`. */
+function subResourcesOf(query: Map<string, string>): string {
+  const found: string[] = [];
+  for (const name of query.keys()) {
+    const canonical = SUB_RESOURCES.get(name.toLowerCase());
+    if (canonical !== undefined && !found.includes(canonical)) found.push(canonical);
+  }
+  return found.sort().join('&');
+}
 
 /**
- * Sends a request to its S3 operation by method, bucket, key and query sub-resource.
+ * Sends a request to its S3 operation by an allow-list of (method, level, sub-resources): a pair the
+ * gateway does not implement is a 501 NotImplemented, never another operation (a `DELETE ?cors` must
+ * not delete the bucket); a method S3 does not have is a 405.
  *
  * @example
  * ```ts
@@ -56,59 +147,26 @@ const notImplemented = (what: string) =>
 export async function route(ctx: RequestContext): Promise<void> {
   const { bucket: name, key, query } = ctx.target;
   const method = ctx.req.method ?? 'GET';
+  if (!METHODS.has(method)) throw methodNotAllowed();
+  const subs = subResourcesOf(query);
+  const operation = `${method} ${subs}`;
   if (name === undefined) {
-    if (method === 'GET') return listBuckets(ctx);
-    throw s3Error('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
+    if (operation === 'GET ') return listBuckets(ctx);
+    throw subs ? notImplemented(operation, 'the service') : methodNotAllowed();
   }
-  const sub = UNSUPPORTED.find((s) => query.has(s));
-  if (sub) throw notImplemented(`the "${sub}" sub-resource`);
-  const resolve = (bucketName: string) => servedBucket(ctx.buckets, bucketName);
-  if (key === undefined) {
-    switch (method) {
-      case 'PUT':
-        if (query.has('versioning') || query.has('acl')) throw notImplemented('changing versioning or ACLs');
-        return createBucket(ctx, name);
-      case 'HEAD':
-        return headBucket(ctx, name);
-      case 'DELETE':
-        return deleteBucket(ctx, name);
-      case 'GET':
-        if (query.has('location')) return bucketLocation(ctx, name);
-        if (query.has('versioning')) return bucketVersioning(ctx, name);
-        if (query.has('acl')) return acl(ctx, name);
-        if (query.has('uploads')) return listUploads(ctx, await resolve(name));
-        if (query.has('versions')) return listObjectVersions(ctx, await resolve(name));
-        return listObjects(ctx, await resolve(name));
-      case 'POST':
-        if (query.has('delete')) return deleteObjects(ctx, await resolve(name));
-        break;
+  const handler = key === undefined ? BUCKET_OPS[operation] : OBJECT_OPS[operation];
+  if (!handler) throw notImplemented(operation, key === undefined ? 'a bucket' : 'an object');
+  if (key !== undefined) {
+    const version = query.get('versionId');
+    if (version !== undefined && version !== 'null') {
+      throw s3Error('NoSuchVersion', 404, 'this gateway keeps one version per key (versionId "null")');
     }
-    throw s3Error('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
   }
-  const bucket = await resolve(name);
-  const version = query.get('versionId');
-  if (version !== undefined && version !== 'null') {
-    throw s3Error('NoSuchVersion', 404, 'this gateway keeps one version per key (versionId "null")');
-  }
-  switch (method) {
-    case 'GET':
-      if (query.has('uploadId')) return listUploadParts(ctx, bucket);
-      if (query.has('acl')) return acl(ctx, name);
-      return getObject(ctx, bucket, false);
-    case 'HEAD':
-      return getObject(ctx, bucket, true);
-    case 'PUT':
-      if (query.has('acl')) throw notImplemented('changing ACLs');
-      if (query.has('partNumber') || query.has('uploadId')) return uploadPart(ctx, bucket, resolve);
-      if (header(ctx.req.headers, 'x-amz-copy-source')) return copyObject(ctx, bucket, resolve);
-      return putObject(ctx, bucket);
-    case 'POST':
-      if (query.has('uploads')) return createUpload(ctx, bucket);
-      if (query.has('uploadId')) return completeUpload(ctx, bucket);
-      break;
-    case 'DELETE':
-      if (query.has('uploadId')) return abortUpload(ctx, bucket);
-      return deleteObject(ctx, bucket);
-  }
-  throw s3Error('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
+  return handler(ctx, name);
+}
+
+function notImplemented(operation: string, level: string) {
+  const [method, subs] = operation.split(' ');
+  const what = subs ? `${method} with ?${subs.replace(/&/g, '&?')}` : `${method}`;
+  return s3Error('NotImplemented', 501, `${what} on ${level} is not implemented by the bucketkit gateway`);
 }
