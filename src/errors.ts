@@ -20,6 +20,7 @@ export const ERROR_CODES = [
   'Aborted',
   'Timeout',
   'Backend',
+  'Unavailable',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -28,7 +28,7 @@ describe('bucketkit CLI', () => {
     expect(await readFile(join(dir, 'out.txt'), 'utf8')).toBe('hello cli');
     expect((await bucketkit('rm', url, 'docs/in.txt')).stdout).toMatch(/deleted 1/);
     expect((await bucketkit('ls', url)).stdout).toBe('');
-  }, 60_000);
+  }, 180_000);
 
   it('exits 1 with the typed error message, and 2 on bad usage', async () => {
     const missing = await bucketkit('get', `file://${dir}`, 'nope').catch((e) => e);
@@ -40,5 +40,5 @@ describe('bucketkit CLI', () => {
     const usage = await bucketkit('put').catch((e) => e);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toMatch(/usage: bucketkit put URL KEY/);
-  }, 60_000);
+  }, 180_000);
 });

@@ -3,12 +3,11 @@
  * FILE), diagnostics and progress to stderr; progress only on a TTY or with `--progress`.
  */
 import { createReadStream, createWriteStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { parseArgs } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import {
+  type AggregateStep,
   aggregate,
   coverage,
   type Dataset,
@@ -19,16 +18,19 @@ import {
   importDataset,
   optimize,
   range,
+  removeDataranges,
   uploadTarStream,
   writeTar,
 } from '../datasets/index.js';
 import { BucketkitError } from '../errors.js';
 import { chunksOf, connect, type StoragePort } from '../storage/index.js';
-import { err, humanBytes, out } from './output.js';
+import { readableFile } from './local-files.js';
+import { err, humanBytes, out, PROGRESS_OPTIONS, parseOptions, UsageError } from './output.js';
+import { type Progress, progressMeter } from './progress.js';
 
 const HELP = `bucketkit datasets — numbered datapoints in TAR dataranges (datas3t's format)
 
-usage: bucketkit datasets COMMAND URL [args] [--progress]
+usage: bucketkit datasets COMMAND URL [args] [--progress | --no-progress]
 
   create URL NAME                       create an empty dataset
   ls URL [NAME]                         list datasets, or one dataset's dataranges and gaps
@@ -40,9 +42,17 @@ usage: bucketkit datasets COMMAND URL [args] [--progress]
   optimize URL NAME [--dry-run]         aggregate small dataranges by size tiers
   import URL [NAME]                     adopt dataranges found in the bucket
   gc URL NAME [--grace SECONDS]         remove abandoned or expired uploads and unreferenced objects
+  rm-range URL NAME FROM TO             remove the dataranges within FROM..TO (whole dataranges)
   rm URL NAME                           delete an empty dataset`;
 
-type Values = { progress?: boolean; 'dry-run'?: boolean; last?: string; grace?: string; help?: boolean };
+type Values = {
+  progress?: boolean;
+  'no-progress'?: boolean;
+  'dry-run'?: boolean;
+  last?: string;
+  grace?: string;
+  help?: boolean;
+};
 type Run = (port: StoragePort, args: string[], values: Values) => Promise<void>;
 
 class Usage extends Error {}
@@ -80,9 +90,9 @@ const COMMANDS: Record<string, { usage: string; min: number; run: Run }> = {
     usage: 'upload URL NAME [FILE] [--last N]',
     min: 1,
     run: async (port, [name, file], values) => {
-      const fromFile = file && file !== '-';
-      const total = fromFile ? (await stat(file)).size : undefined;
-      const show = progress('upload', values);
+      const fromFile = file !== undefined && file !== '-';
+      const total = fromFile ? await readableFile(file) : undefined;
+      const show = progressMeter('upload', values);
       const source = fromFile ? createReadStream(file) : process.stdin;
       let loaded = 0;
       async function* counted() {
@@ -118,7 +128,7 @@ const COMMANDS: Record<string, { usage: string; min: number; run: Run }> = {
     run: async (port, [name, from, to, file], values) => {
       const ds = datasets(port).open(name!);
       await reportGaps(ds, number(from!, 'FROM'), number(to!, 'TO'));
-      const show = progress('download', values);
+      const show = progressMeter('download', values);
       let loaded = 0;
       async function* counted() {
         for await (const chunk of writeTar(range(ds, number(from!, 'FROM'), number(to!, 'TO')))) {
@@ -149,12 +159,9 @@ const COMMANDS: Record<string, { usage: string; min: number; run: Run }> = {
     usage: 'aggregate URL NAME FROM TO',
     min: 3,
     run: async (port, [name, from, to], values) => {
-      const show = progress('aggregate', values);
+      const show = progressMeter('aggregate', values);
       const result = await aggregate(datasets(port).open(name!), number(from!, 'FROM'), number(to!, 'TO'), {
-        onStep: (s) => {
-          if (s.step === 'part') show(s.done, s.total);
-          if (s.step === 'uploaded') show(s.bytes, s.bytes);
-        },
+        onStep: aggregateSteps(show),
       });
       show.end();
       const { datarange: r, copiedBytes, uploadedBytes } = result;
@@ -168,13 +175,13 @@ const COMMANDS: Record<string, { usage: string; min: number; run: Run }> = {
     usage: 'optimize URL NAME [--dry-run]',
     min: 1,
     run: async (port, [name], values) => {
-      const show = progress('aggregate', values);
+      const show = progressMeter('aggregate', values);
       const { plan } = await optimize(datasets(port).open(name!), {
         dryRun: values['dry-run'] === true,
-        onStep: (_op, s) => {
-          if (s.step === 'part') show(s.done, s.total);
-          if (s.step === 'uploaded') show(s.bytes, s.bytes);
-        },
+        onStep: (
+          (steps) => (_op: unknown, s: AggregateStep) =>
+            steps(s)
+        )(aggregateSteps(show)),
       });
       show.end();
       if (plan.length === 0) out('nothing to aggregate');
@@ -207,6 +214,22 @@ const COMMANDS: Record<string, { usage: string; min: number; run: Run }> = {
       out(`${result.expired.length} expired reservations, ${result.aborted} multipart uploads aborted`);
     },
   },
+  'rm-range': {
+    usage: 'rm-range URL NAME FROM TO',
+    min: 3,
+    run: async (port, [name, from, to]) => {
+      const { removed, leftovers } = await removeDataranges(
+        datasets(port).open(name!),
+        number(from!, 'FROM'),
+        number(to!, 'TO'),
+      );
+      for (const r of removed) out(`removed ${r.first}..${r.last}\t${humanBytes(r.size)}\t${r.key}`);
+      const points = removed.reduce((sum, r) => sum + (r.last - r.first + 1n), 0n);
+      out(`removed ${removed.length} dataranges, ${points} datapoints`);
+      if (leftovers.length > 0)
+        err(`${leftovers.length} objects were not deleted now; datasets gc deletes them later`);
+    },
+  },
   rm: {
     usage: 'rm URL NAME',
     min: 1,
@@ -226,29 +249,26 @@ const COMMANDS: Record<string, { usage: string; min: number; run: Run }> = {
  * ```
  */
 export async function datasetsCommand(argv: string[]): Promise<number> {
-  let values: Values;
-  let positionals: string[];
-  try {
-    ({ values, positionals } = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        progress: { type: 'boolean' },
-        'dry-run': { type: 'boolean' },
-        last: { type: 'string' },
-        grace: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
-  } catch (error) {
-    err(`${error instanceof Error ? error.message : String(error)}\n\n${HELP}`);
-    return 2;
-  }
+  const { values, positionals } = parseOptions(
+    argv,
+    {
+      ...PROGRESS_OPTIONS,
+      'dry-run': { type: 'boolean' },
+      last: { type: 'string' },
+      grace: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    'datasets ',
+  );
   const [name, url, ...rest] = positionals;
-  const command = name === undefined ? undefined : COMMANDS[name];
+  const command = name === undefined || !Object.hasOwn(COMMANDS, name) ? undefined : COMMANDS[name];
+  if (name !== undefined && !command) {
+    throw new UsageError(
+      `bucketkit: unknown datasets command "${name}"; the commands are ${Object.keys(COMMANDS).join(', ')} (bucketkit datasets --help)`,
+    );
+  }
   if (!command || values.help) {
-    if (name && !command) err(`unknown datasets command "${name}"\n`);
-    (command || values.help ? out : err)(HELP);
+    (values.help ? out : err)(HELP);
     return values.help ? 0 : 2;
   }
   if (!url || rest.length < command.min) {
@@ -272,6 +292,26 @@ export async function datasetsCommand(argv: string[]): Promise<number> {
   }
 }
 
+/** Bytes aggregated so far, from aggregate()'s steps, into a progress display. */
+function aggregateSteps(show: Progress): (step: AggregateStep) => void {
+  let total = 0;
+  let done = 0;
+  return (step) => {
+    if (step.step === 'reserved') {
+      total += step.bytes;
+      show(done, total);
+    }
+    if (step.step === 'part') {
+      done += step.bytes;
+      show(done, total);
+    }
+    if (step.step === 'uploaded') {
+      done = total; // every aggregation reserved so far is written
+      show(done, total);
+    }
+  };
+}
+
 function number(text: string, what: string): bigint {
   if (!/^\d{1,20}$/.test(text)) throw new Usage(`${what} must be a datapoint number, got "${text}"`);
   return BigInt(text);
@@ -293,28 +333,4 @@ async function reportGaps(ds: Dataset, from: bigint, to: bigint): Promise<void> 
 async function write(file: string | undefined, chunks: AsyncIterable<Uint8Array>): Promise<void> {
   const target = file && file !== '-' ? createWriteStream(file) : process.stdout;
   await pipeline(Readable.from(chunks), target as Writable);
-}
-
-/** A one-line progress meter on stderr: only on a TTY or with --progress. */
-function progress(label: string, values: Values) {
-  const on = values.progress === true || process.stderr.isTTY === true;
-  let shown: number | undefined;
-  let last = 0;
-  const started = Date.now();
-  const show = (done: number, total?: number) => {
-    if (!on) return;
-    const percent = total ? Math.floor((done / total) * 100) : -1;
-    // Redraw on a new percentage, or every 100 ms when the total is unknown.
-    if (percent === shown && (percent >= 0 || Date.now() - last < 100)) return;
-    shown = percent;
-    last = Date.now();
-    const seconds = Math.max((Date.now() - started) / 1000, 0.001);
-    const rate = `${humanBytes(Math.round(done / seconds))}/s`;
-    const of = total ? ` / ${humanBytes(total)} ${percent}%` : '';
-    process.stderr.write(`\r${label} ${humanBytes(done)}${of} ${rate}\u001b[K`);
-  };
-  show.end = () => {
-    if (on && shown !== undefined) process.stderr.write('\n');
-  };
-  return show;
 }

@@ -3,15 +3,16 @@
  * `<prefix>/<file name>`; the prefix (up to the last `/`) is the DeltaSpace holding `reference.bin`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { DeltaSpace, syncDirectory } from '../delta/index.js';
-import { connect, type StoragePort } from '../storage/index.js';
-import { err, humanBytes, out, pickCommand } from './output.js';
-import { UsageError } from './storage-commands.js';
+import { bkError } from '../errors.js';
+import { connect, redactUrl, type StoragePort } from '../storage/index.js';
+import { localError, readableFile } from './local-files.js';
+import { err, humanBytes, out, PROGRESS_OPTIONS, parseOptions, pickCommand, UsageError } from './output.js';
+import { progressMeter } from './progress.js';
 
 const HELP = `bucketkit delta — DeltaGlider-compatible delta storage (KEY = prefix/name)
 
-usage: bucketkit delta COMMAND URL [args] [--max-ratio R]
+usage: bucketkit delta COMMAND URL [args] [--max-ratio R] [--progress | --no-progress]
 
   cp FILE URL/PREFIX/NAME                       upload, aws-cli style (the URL's folder is the DeltaSpace)
   cp URL/PREFIX/NAME FILE                       download (FILE - for stdout)
@@ -25,6 +26,8 @@ usage: bucketkit delta COMMAND URL [args] [--max-ratio R]
   verify URL KEY                                full re-read and SHA-256 check (exit 1 if corrupt)`;
 
 type Values = {
+  progress?: boolean;
+  'no-progress'?: boolean;
   'max-ratio'?: string;
   download?: boolean;
   delete?: boolean;
@@ -60,18 +63,21 @@ async function withSpace<T>(url: string, prefix: string, values: Values, run: (s
  */
 function remotePath(path: string): { url: string; name: string } | undefined {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return undefined;
-  const parsed = new URL(path);
+  let parsed: URL;
+  try {
+    parsed = new URL(path);
+  } catch {
+    throw bkError(
+      'InvalidUrl',
+      `"${redactUrl(path)}" is not a valid URL (percent-encode special characters in the secret)`,
+      { cause: new Error('not a valid URL') },
+    );
+  }
   const slash = parsed.pathname.lastIndexOf('/');
   const name = decodeURIComponent(parsed.pathname.slice(slash + 1));
   if (!name) throw new UsageError(`delta cp: "${path}" must end with a file name`);
   parsed.pathname = parsed.pathname.slice(0, slash) || '/';
   return { url: parsed.toString(), name };
-}
-
-/** `[#####.....]  5/10` — how far a sync has got, in files checked. */
-function progressBar(done: number, total: number, width = 20): string {
-  const filled = total === 0 ? width : Math.round((done / total) * width);
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(done).padStart(String(total).length)}/${total}`;
 }
 
 const percent = (part: number, whole: number) =>
@@ -93,8 +99,13 @@ const COMMANDS: Record<string, (positionals: string[], values: Values) => Promis
   async put(positionals, values) {
     const [url, key, file] = need(positionals, 3, 'put URL KEY FILE');
     const { prefix, name } = split(key as string);
+    const size = await readableFile(file as string);
+    const show = progressMeter('upload', values);
+    show(0, size);
     const bytes = new Uint8Array(await readFile(file as string));
     const r = await withSpace(url as string, prefix, values, (s) => s.put(name, bytes));
+    show(size, size);
+    show.end();
     const how = r.storedAs === 'delta' ? `delta: ${percent(r.storedSize, r.size)} of original` : 'direct';
     out(
       `upload: ${file} to ${r.key}  ${humanBytes(r.size)} (${how}${r.createdReference ? ', new reference' : ''})`,
@@ -104,9 +115,14 @@ const COMMANDS: Record<string, (positionals: string[], values: Values) => Promis
   async get(positionals, values) {
     const [url, key, file] = need(positionals, 2, 'get URL KEY [FILE]');
     const { prefix, name } = split(key as string);
+    const show = progressMeter('download', values);
     const bytes = await withSpace(url as string, prefix, values, (s) => s.get(name));
+    show(bytes.length, bytes.length);
+    show.end();
     if (file && file !== '-') {
-      await writeFile(file, bytes);
+      await writeFile(file, bytes).catch((error: unknown) => {
+        throw localError(error, file) ?? error;
+      });
       out(`download: ${key} to ${file}  ${humanBytes(bytes.length)}`);
     } else process.stdout.write(bytes);
     return 0;
@@ -134,17 +150,16 @@ const COMMANDS: Record<string, (positionals: string[], values: Values) => Promis
   },
   async sync(positionals, values) {
     const [url, prefix, dir] = need(positionals, 3, 'sync URL PREFIX DIR [--download] [--delete] [--dryrun]');
+    const show = progressMeter('sync', values, 'files');
     const result = await withSpace(url as string, (prefix as string).replace(/\/$/, ''), values, (s) =>
       syncDirectory(s, dir as string, {
         direction: values.download ? 'download' : 'upload',
         ...(values.delete ? { delete: true } : {}),
         ...(values.dryrun ? { dryRun: true } : {}),
-        onFile: ({ action, name, size, done, total }) =>
-          err(
-            `${progressBar(done, total)} ${action === 'copy' ? 'copied' : 'deleted'} ${name} ${humanBytes(size)}`,
-          ),
+        onFile: ({ done, total }) => show(done, total),
       }),
     );
+    show.end();
     const dry = values.dryrun ? '(dryrun) ' : '';
     for (const name of result.copied) out(`${dry}${values.download ? 'download' : 'upload'}: ${name}`);
     for (const name of result.deleted) out(`${dry}delete: ${name}`);
@@ -188,18 +203,19 @@ const COMMANDS: Record<string, (positionals: string[], values: Values) => Promis
  * ```
  */
 export async function deltaCommand(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
+  const { positionals, values } = parseOptions(
+    argv,
+    {
       'max-ratio': { type: 'string' },
       download: { type: 'boolean' },
       delete: { type: 'boolean' },
       dryrun: { type: 'boolean' },
       json: { type: 'boolean' },
+      ...PROGRESS_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
-  });
+    'delta ',
+  );
   const [name, ...rest] = positionals;
   const command = pickCommand('delta ', name, values.help, COMMANDS, HELP);
   return typeof command === 'number' ? command : command(rest, values);

@@ -1,10 +1,15 @@
-import { parseArgs } from 'node:util';
 import { BucketkitError } from '../errors.js';
 import { datasetsCommand } from './datasets-commands.js';
 import { deltaCommand } from './delta-commands.js';
-import { err, pickCommand } from './output.js';
+import { erasureCommand } from './erasure-commands.js';
+import { localError } from './local-files.js';
+import { err, PROGRESS_OPTIONS, parseOptions, pickCommand, UsageError } from './output.js';
 import { serveCommand } from './serve-commands.js';
-import { type CommandArgs, caps, get, ls, put, rm, stat, UsageError } from './storage-commands.js';
+import { type CommandArgs, caps, get, ls, put, rm, stat } from './storage-commands.js';
+
+// The AWS SDK prints a 9-line NodeVersionSupportWarning on Node 20 before every http/s3 command; the
+// CLI's own output is the place for such news (package.json's engines say which Node lines we test).
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 const COMMANDS: Record<string, (args: CommandArgs) => Promise<void>> = { ls, put, get, stat, rm, caps };
 
@@ -15,6 +20,7 @@ const COMMANDS: Record<string, (args: CommandArgs) => Promise<void>> = { ls, put
 const GROUPS: Record<string, (argv: string[]) => Promise<number>> = {
   datasets: datasetsCommand,
   delta: deltaCommand,
+  erasure: erasureCommand,
   serve: serveCommand,
 };
 
@@ -26,28 +32,35 @@ usage: bucketkit COMMAND URL [args]
   put URL KEY [FILE] [--if-none-match]  upload FILE (or stdin)
   get URL KEY [FILE]                    download to FILE (or stdout)
   stat URL KEY                          show an object's info
-  rm URL KEY...                         delete keys
+  rm URL KEY...                         delete keys (says which were absent)
   caps URL                              what the storage supports
 
   datasets COMMAND ...                  numbered datapoints in TAR dataranges (bucketkit datasets --help)
   delta COMMAND ...                     delta-compressed artifacts (bucketkit delta --help)
+  erasure COMMAND ...                   objects striped over several folders or buckets (bucketkit erasure --help)
   serve --storage URL [--port N]        an S3-compatible gateway over the storage (bucketkit serve --help)
+
+--progress / --no-progress: a progress line on stderr (default: on a terminal, for moves over 8 MiB or
+100 objects). Exit codes: 0 done, 1 failed (one line: the error's code and what to do), 2 wrong usage.
 
 URL: memory://name · file://./dir · s3://KEY:SECRET@bucket/prefix?region=R · http://KEY:SECRET@host:port/bucket/prefix`;
 
 async function main(argv: string[]): Promise<number> {
   const group = argv[0] === undefined ? undefined : GROUPS[argv[0]];
   if (group) return group(argv.slice(1));
-  const { positionals, values } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      prefix: { type: 'string' },
-      delimiter: { type: 'string' },
-      'content-type': { type: 'string' },
-      'if-none-match': { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
+  const first = argv[0];
+  if (first !== undefined && !first.startsWith('-') && !Object.hasOwn(COMMANDS, first)) {
+    throw new UsageError(
+      `bucketkit: unknown command "${first}"; the commands are ${Object.keys(COMMANDS).join(', ')} and the groups ${Object.keys(GROUPS).join(', ')} (bucketkit --help)`,
+    );
+  }
+  const { positionals, values } = parseOptions(argv, {
+    prefix: { type: 'string' },
+    delimiter: { type: 'string' },
+    'content-type': { type: 'string' },
+    'if-none-match': { type: 'boolean' },
+    ...PROGRESS_OPTIONS,
+    help: { type: 'boolean', short: 'h' },
   });
   const [name, ...rest] = positionals;
   const command = pickCommand('', name, values.help, COMMANDS, HELP);
@@ -59,14 +72,33 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
+/**
+ * One line on stderr for every failure, never a stack: usage errors (exit 2), bucketkit errors and
+ * local file errors (exit 1). A stack only for a bug, and only with BUCKETKIT_DEBUG=1.
+ */
+function report(error: unknown): number {
+  if (error instanceof UsageError) {
+    err(error.message.startsWith('bucketkit') ? error.message : `usage: bucketkit ${error.message}`);
+    return 2;
+  }
+  const known = BucketkitError.is(error) ? error : localError(error);
+  if (known) {
+    err(`bucketkit: ${known.message.split('\n')[0]}`);
+    return 1;
+  }
+  const debug = process.env.BUCKETKIT_DEBUG === '1';
+  const text = error instanceof Error ? (debug ? error.stack : error.message) : String(error);
+  err(
+    `bucketkit: unexpected error: ${text}${debug ? '' : ' (BUCKETKIT_DEBUG=1 shows the stack; please report it)'}`,
+  );
+  return 1;
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof UsageError) err(`usage: bucketkit ${error.message}`);
-    else if (BucketkitError.is(error)) err(`bucketkit: ${error.message}`);
-    else err(`bucketkit: unexpected error: ${error instanceof Error ? error.stack : String(error)}`);
-    process.exitCode = error instanceof UsageError ? 2 : 1;
+    process.exitCode = report(error);
   },
 );

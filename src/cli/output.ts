@@ -1,3 +1,5 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+
 /** The CLI's one output layer: data to stdout, diagnostics to stderr. */
 export const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -35,13 +37,52 @@ export function pickCommand<C>(
   commands: Record<string, C>,
   usage: string,
 ): C | number {
-  if (!name || help) {
-    out(usage);
-    return name || help ? 0 : 2;
-  }
-  if (!Object.hasOwn(commands, name)) {
-    err(`unknown ${group}command "${name}"\n\n${usage}`);
+  if (name && !Object.hasOwn(commands, name)) {
+    err(
+      `bucketkit: unknown ${group}command "${name}"; the commands are ${Object.keys(commands).join(', ')} (bucketkit ${group}--help)`,
+    );
     return 2;
+  }
+  if (!name || help) {
+    (help ? out : err)(usage);
+    return help ? 0 : 2;
   }
   return commands[name] as C;
 }
+
+/**
+ * Wrong usage: the CLI prints `usage: bucketkit <message>` (or the message alone when it starts with
+ * `bucketkit`) as one line and exits 2.
+ */
+export class UsageError extends Error {}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * `parseArgs` with positionals allowed, whose complaints (an unknown option, a missing value) are one-line
+ * `UsageError`s naming the group's help instead of `TypeError [ERR_PARSE_ARGS_...]` stacks.
+ *
+ * @example
+ * ```ts
+ * const { values, positionals } = parseOptions(argv, { json: { type: 'boolean' } }, 'delta ');
+ * ```
+ */
+export function parseOptions<T extends Options>(argv: string[], options: T, group = '') {
+  try {
+    return parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // "Unknown option '--x'. To specify a positional argument starting with a '-', place it ..." → the first sentence
+    const first = message.split(/\.\s/)[0]!.replace(/^Unknown option/, 'unknown option');
+    throw new UsageError(`bucketkit: ${first} (bucketkit ${group}--help lists the options)`);
+  }
+}
+
+/**
+ * `--progress` / `--no-progress`, for every command that moves data: both flags are accepted everywhere;
+ * without either, progress shows when stderr is a terminal.
+ */
+export const PROGRESS_OPTIONS = {
+  progress: { type: 'boolean' },
+  'no-progress': { type: 'boolean' },
+} as const;

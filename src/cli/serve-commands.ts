@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { bkError } from '../errors.js';
 import { type BucketProvider, createGateway, folderBuckets, staticBuckets } from '../gateway/index.js';
 import { connect } from '../storage/index.js';
-import { err, out } from './output.js';
+import { err, out, parseOptions, UsageError } from './output.js';
 
 const HELP = `usage: bucketkit serve --storage URL [options]
 
@@ -26,9 +25,9 @@ URL (s3://, http://, memory://) that one port is served as the bucket named by -
 
 /** `bucketkit serve`: runs the S3 gateway until SIGINT or SIGTERM. */
 export async function serveCommand(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
+  const { values, positionals } = parseOptions(
+    argv,
+    {
       storage: { type: 'string', default: 'file://./data' },
       bucket: { type: 'string', default: 'data' },
       port: { type: 'string', default: '9000' },
@@ -43,7 +42,13 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'virtual-host': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
-  });
+    'serve ',
+  );
+  if (positionals.length > 0) {
+    throw new UsageError(
+      `bucketkit: serve takes options only, not "${positionals[0]}" (bucketkit serve --help)`,
+    );
+  }
   if (values.help) {
     out(HELP);
     return 0;

@@ -1,9 +1,12 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { Readable, type Writable } from 'node:stream';
+import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { BucketkitError } from '../errors.js';
 import type { StoragePort } from '../storage/index.js';
 import { connect } from '../storage/index.js';
-import { humanBytes, out } from './output.js';
+import { readableFile, requireFolder } from './local-files.js';
+import { humanBytes, out, UsageError } from './output.js';
+import { type Progress, progressMeter } from './progress.js';
 
 export type CommandArgs = { positionals: string[]; values: Record<string, string | boolean | undefined> };
 
@@ -12,9 +15,7 @@ function need(args: CommandArgs, count: number, usage: string): string[] {
   return args.positionals;
 }
 
-export class UsageError extends Error {}
-
-async function withPort<T>(url: string, run: (port: StoragePort) => Promise<T>): Promise<T> {
+export async function withPort<T>(url: string, run: (port: StoragePort) => Promise<T>): Promise<T> {
   const port = connect(url);
   try {
     return await run(port);
@@ -23,9 +24,22 @@ async function withPort<T>(url: string, run: (port: StoragePort) => Promise<T>):
   }
 }
 
+/** Counts the bytes going through into a progress display. */
+export function counting(show: Progress, total?: number): Transform {
+  let done = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      done += chunk.byteLength;
+      show(done, total);
+      callback(null, chunk);
+    },
+  });
+}
+
 /** `bucketkit ls URL [--prefix P] [--delimiter D]` */
 export async function ls(args: CommandArgs): Promise<void> {
   const [url] = need(args, 1, 'ls URL [--prefix P] [--delimiter /]');
+  await requireFolder(url!);
   await withPort(url!, async (port) => {
     const prefix = args.values.prefix as string | undefined;
     const delimiter = args.values.delimiter as string | undefined;
@@ -42,12 +56,18 @@ export async function ls(args: CommandArgs): Promise<void> {
 /** `bucketkit put URL KEY [FILE]` (stdin without FILE) */
 export async function put(args: CommandArgs): Promise<void> {
   const [url, key, file] = need(args, 2, 'put URL KEY [FILE]  (reads stdin without FILE)');
-  const source = file && file !== '-' ? createReadStream(file) : process.stdin;
+  const fromFile = file !== undefined && file !== '-';
+  const total = fromFile ? await readableFile(file) : undefined;
+  const show = progressMeter('upload', args.values);
+  const source = fromFile ? createReadStream(file) : process.stdin;
+  const counted = counting(show, total);
+  source.once('error', (error: Error) => counted.destroy(error));
   await withPort(url!, async (port) => {
-    const result = await port.put(key!, Readable.toWeb(source) as ReadableStream<Uint8Array>, {
+    const result = await port.put(key!, Readable.toWeb(source.pipe(counted)) as ReadableStream<Uint8Array>, {
       ...(args.values.ifNoneMatch ? { ifNoneMatch: '*' as const } : {}),
       ...(typeof args.values.contentType === 'string' ? { contentType: args.values.contentType } : {}),
     });
+    show.end();
     out(`${key}  ${humanBytes(result.size)}  etag ${result.etag}`);
   });
 }
@@ -57,11 +77,14 @@ export async function get(args: CommandArgs): Promise<void> {
   const [url, key, file] = need(args, 2, 'get URL KEY [FILE]  (writes stdout without FILE)');
   await withPort(url!, async (port) => {
     const object = await port.get(key!);
+    const show = progressMeter('download', args.values);
     const target = file && file !== '-' ? createWriteStream(file) : process.stdout;
     await pipeline(
       Readable.fromWeb(object.body as import('node:stream/web').ReadableStream),
+      counting(show, object.size),
       target as Writable,
     );
+    show.end();
   });
 }
 
@@ -73,12 +96,29 @@ export async function stat(args: CommandArgs): Promise<void> {
   });
 }
 
-/** `bucketkit rm URL KEY...` */
+/**
+ * `bucketkit rm URL KEY...`: says which keys it deleted and which were absent (a delete of a missing
+ * key succeeds on S3, so each key is looked up first).
+ */
 export async function rm(args: CommandArgs): Promise<void> {
   const [url, ...keys] = need(args, 2, 'rm URL KEY...');
   await withPort(url!, async (port) => {
-    const { deleted } = await port.deleteMany(keys);
-    out(`deleted ${deleted}`);
+    const present: string[] = [];
+    const absent: string[] = [];
+    for (const key of new Set(keys)) {
+      const found = await port.head(key).then(
+        () => true,
+        (error: unknown) => {
+          if (BucketkitError.is(error, 'NotFound')) return false;
+          throw error;
+        },
+      );
+      (found ? present : absent).push(key);
+    }
+    if (present.length > 0) await port.deleteMany(present);
+    for (const key of present) out(`deleted ${key}`);
+    for (const key of absent) out(`absent  ${key} (nothing to delete)`);
+    out(`deleted ${present.length}, absent ${absent.length}`);
   });
 }
 

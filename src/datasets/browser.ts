@@ -67,6 +67,7 @@ export {
   presignRange,
 } from './present.js';
 export { coverage, type Datapoint, get, type RangeOptions, range, type Span } from './read.js';
+export { type RemoveResult, removeDataranges } from './remove.js';
 export {
   buildIndex,
   decodeIndex,

@@ -145,9 +145,10 @@ export function datasets(port: StoragePort, options: DatasetsOptions = {}): Data
         (current) => {
           if (!current) throw notFound(name);
           if (current.dataranges.length > 0) {
+            const span = `${current.dataranges[0]!.first} ${current.dataranges.at(-1)!.last}`;
             throw bkError(
               'PreconditionFailed',
-              `dataset ${name} still has ${current.dataranges.length} dataranges; delete them first`,
+              `dataset ${name} still has ${current.dataranges.length} dataranges; remove them first (bucketkit datasets rm-range URL ${name} ${span}, or removeDataranges())`,
               { details: { dataset: name, dataranges: current.dataranges.length, retryable: false } },
             );
           }

@@ -91,7 +91,7 @@ export class TarParser {
     this.maxExtension = options.maxExtensionBytes ?? DEFAULT_MAX_EXTENSION;
   }
 
-  /** Consumes a chunk; returns the entries completed by it. Throws `Corrupt` on malformed input. */
+  /** Consumes a chunk; returns the entries completed by it. Throws `Corrupt` on malformed input (`InvalidArgument` on a compressed archive). */
   push(chunk: Uint8Array): TarEntry[] {
     if (this.failure) throw this.failure;
     if (this.finished) throw bkError('InvalidArgument', 'TarParser.push() after end()');
@@ -155,6 +155,8 @@ export class TarParser {
   }
 
   private checkEnd(): void {
+    if (this.state === 'header' && this.offset === this.filled)
+      notCompressed(this.block.subarray(0, this.filled));
     if (this.state === 'header' && this.filled > 0) {
       throw this.corrupt(`truncated header: ${this.filled} of 512 bytes`, this.offset - this.filled);
     }
@@ -187,6 +189,7 @@ export class TarParser {
 
   private header(at: number): void {
     const block = this.block;
+    if (at === 0) notCompressed(block);
     if (isZero(block)) {
       if (this.chainStart >= 0) {
         throw this.corrupt('an extension header is followed by a zero block', this.chainStart);
@@ -337,6 +340,29 @@ export class TarParser {
     return bkError('Corrupt', `TAR entry ${this.entryIndex} at offset ${offset}: ${message}`, {
       details: { entry: this.entryIndex, offset },
     });
+  }
+}
+
+/**
+ * Magic numbers of what people compress TAR files with, and how to undo each (bzip2's "BZh" is left out:
+ * it could be the start of a file name).
+ */
+const COMPRESSED: Array<{ magic: number[]; kind: string; undo: string }> = [
+  { magic: [0x1f, 0x8b], kind: 'gzip (.tgz, .tar.gz)', undo: 'gunzip' },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], kind: 'zstd (.tar.zst)', undo: 'zstd -d' },
+  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], kind: 'xz (.tar.xz)', undo: 'unxz' },
+];
+
+/** A compressed archive is not a TAR: say so, instead of a checksum complaint about its first bytes. */
+function notCompressed(start: Uint8Array): void {
+  for (const { magic, kind, undo } of COMPRESSED) {
+    if (start.length >= magic.length && magic.every((b, i) => start[i] === b)) {
+      throw bkError(
+        'InvalidArgument',
+        `the archive is ${kind}-compressed, not a TAR; decompress it first (${undo}) and give the .tar`,
+        { details: { entry: 0, offset: 0, compression: kind.split(' ')[0] } },
+      );
+    }
   }
 }
 

@@ -89,7 +89,9 @@ export async function uploadTarStream(
         } catch (err) {
           if (!BucketkitError.is(err)) throw err;
           // Entries are checked one at a time: report the position in the whole stream.
-          throw bkError('InvalidArgument', err.message.replace(/^entry 0\b/, `entry ${checked}`), {
+          // (err.message starts with its code, which bkError adds again)
+          const said = err.message.slice(`${err.code}: `.length);
+          throw bkError(err.code, said.replace(/^entry 0\b/, `entry ${checked}`), {
             cause: err,
             details: { ...err.details, entry: checked },
           });

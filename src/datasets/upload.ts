@@ -159,7 +159,7 @@ async function packInput(input: Iterable<DatapointInput> | AsyncIterable<Datapoi
       });
     } catch (err) {
       if (!BucketkitError.is(err)) throw err;
-      throw bkError('InvalidArgument', `datapoint ${i}: ${err.message}`, {
+      throw bkError('InvalidArgument', `datapoint ${i}: ${err.message.slice(`${err.code}: `.length)}`, {
         cause: err,
         details: { ...err.details, entry: i },
       });

@@ -4,9 +4,9 @@
  * file is not sent again and a changed file of the same size is.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import { readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { throwIfAborted } from '../errors.js';
+import { bkError, throwIfAborted } from '../errors.js';
 import type { Abortable } from '../storage/index.js';
 import { isValidName } from './names.js';
 import type { DeltaListEntry, DeltaSpace } from './space.js';
@@ -53,7 +53,18 @@ const sha256Of = async (path: string) =>
 
 async function localFiles(dir: string, skipped: string[]): Promise<Map<string, LocalFile>> {
   const files = new Map<string, LocalFile>();
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
+  const entries = await readdir(dir, { withFileTypes: true }).catch((cause: NodeJS.ErrnoException) => {
+    if (cause.code === 'ENOENT') {
+      throw bkError('NotFound', `the folder "${dir}" does not exist; create it or fix the path`, { cause });
+    }
+    if (cause.code === 'ENOTDIR') {
+      throw bkError('InvalidArgument', `"${dir}" is a file; sync needs a folder`, { cause });
+    }
+    throw bkError('AccessDenied', `cannot read the folder "${dir}" (${cause.code}); check its permissions`, {
+      cause,
+    });
+  });
+  for (const entry of entries) {
     if (entry.name.endsWith('.bk-sync.tmp')) continue;
     if (!entry.isFile() || !isValidName(entry.name)) {
       skipped.push(entry.name);
@@ -87,6 +98,8 @@ export async function syncDirectory(
   options: SyncOptions,
 ): Promise<SyncResult> {
   const result: SyncResult = { copied: [], deleted: [], unchanged: [], skipped: [] };
+  // a download may create the folder it mirrors into
+  if (options.direction === 'download' && !options.dryRun) await mkdir(dir, { recursive: true });
   const local = await localFiles(dir, result.skipped);
   const remote = new Map<string, DeltaListEntry>();
   for await (const file of space.list(options)) remote.set(file.name, file);

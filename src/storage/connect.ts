@@ -5,6 +5,7 @@ import { memoryStorage } from './memory.js';
 import type { StoragePort } from './port.js';
 import { prefixed } from './prefixed.js';
 import { s3Storage } from './s3.js';
+import { redactUrl } from './uri.js';
 
 const memoryPorts = new Map<string, StoragePort>();
 
@@ -120,6 +121,8 @@ function decode(url: string, text: string, part: string): string {
 }
 
 function invalid(url: string, why: string, cause?: unknown) {
-  const shown = String(url).replace(/\/\/([^:/@]*):[^@]*@/, '//$1:***@');
-  return bkError('InvalidUrl', `cannot connect to "${shown}": ${why}`, cause === undefined ? {} : { cause });
+  // the cause (a TypeError from new URL) quotes the whole string, secret included: keep only its kind
+  const safe =
+    cause === undefined ? {} : { cause: new Error(`${(cause as Error).name ?? 'Error'}: not a valid URL`) };
+  return bkError('InvalidUrl', `cannot connect to "${redactUrl(url)}": ${why}`, safe);
 }

@@ -232,10 +232,13 @@ class HttpStorage implements StoragePort {
       });
     } catch (cause) {
       throwIfAborted(signal);
-      throw bkError('Backend', `${operation} ${url.href} failed: ${String(cause)}`, {
-        cause,
-        details: { ...(key === undefined ? {} : { key }), retryable: true },
-      });
+      // fetch says only "fetch failed" (Node: the reason is in its cause) or "Failed to fetch" (browsers, CORS)
+      const reason = (cause as { cause?: { code?: unknown } })?.cause?.code;
+      throw bkError(
+        'Unavailable',
+        `${operation} ${url.origin}${url.pathname} failed: cannot reach the server (${typeof reason === 'string' ? reason : String(cause)}); check that it is running, the URL's host and port, and (in a browser) that it allows this page's origin (CORS)`,
+        { cause, details: { ...(key === undefined ? {} : { key }), retryable: true } },
+      );
     }
     if (res.ok) return res;
     const text = method === 'HEAD' ? '' : await res.text().catch(() => '');

@@ -15,3 +15,4 @@ export { type FileStorageOptions, type FileStoragePort, fileStorage } from './fi
 export type { SweepOptions, SweepReport } from './file-sweep.js';
 export { multipartEtag } from './md5.js';
 export { type S3StorageOptions, s3Storage } from './s3.js';
+export { redactUrl } from './uri.js';

@@ -19,6 +19,7 @@ const BY_NAME: Record<string, ErrorCode> = {
   InvalidRange: 'InvalidRange',
   AccessDenied: 'AccessDenied',
   InvalidAccessKeyId: 'AccessDenied',
+  CredentialsProviderError: 'AccessDenied',
   SignatureDoesNotMatch: 'AccessDenied',
   AbortError: 'Aborted',
   KeyTooLongError: 'InvalidKey',
@@ -36,50 +37,126 @@ const BY_STATUS: Record<number, ErrorCode> = {
   416: 'InvalidRange',
 };
 
+/** Where the failed call went: the operation, the bucket and key, and the endpoint it was sent to. */
+export interface S3ErrorContext {
+  key?: string;
+  bucket: string;
+  operation: string;
+  /** The server's base URL, named in "cannot reach" messages (never with credentials). */
+  endpoint?: string;
+}
+
 /**
- * Maps an `@aws-sdk/client-s3` error to the bucketkit family, by S3 error code and then by HTTP status
- * (some servers, Ceph among them, send error bodies with no message).
+ * Maps an `@aws-sdk/client-s3` error, a lean-path error or a Node/undici network error to the bucketkit
+ * family: by S3 error code, then by HTTP status (some servers, Ceph among them, send error bodies with no
+ * message); a refused, reset or unresolvable connection is `Unavailable`. The one place where errors
+ * from S3 become bucketkit errors: every S3 path (SDK, lean, probe, multipart, listing) goes through it.
  *
  * @example
  * ```ts
- * try { await client.send(cmd); } catch (err) { throw fromS3Error(err, { key, bucket }); }
+ * try { await client.send(cmd); } catch (err) { throw fromS3Error(err, { key, bucket, operation: 'GetObject' }); }
  * ```
  */
-export function fromS3Error(
-  err: unknown,
-  context: { key?: string; bucket: string; operation: string },
-): BucketkitError {
+export function fromS3Error(err: unknown, context: S3ErrorContext): BucketkitError {
   if (BucketkitError.is(err)) return err;
+  const where =
+    context.key === undefined
+      ? `on bucket "${context.bucket}"`
+      : `"${context.key}" in bucket "${context.bucket}"`;
+  const details = {
+    bucket: context.bucket,
+    ...(context.key === undefined ? {} : { key: context.key }),
+  };
+  const network = networkCode(err);
+  if (network !== undefined)
+    return unreachable(err, network, `${context.operation} ${where}`, context, details);
   const sdk = (err ?? {}) as SdkError;
   const status = sdk.$metadata?.httpStatusCode;
   const name = sdk.name ?? sdk.Code ?? 'Error';
+  if (name === 'AbortError') {
+    return bkError('Aborted', 'the operation was aborted by its AbortSignal', {
+      cause: trimmed(err, name, status),
+    });
+  }
   const code: ErrorCode = BY_NAME[name] ?? (status ? BY_STATUS[status] : undefined) ?? 'Backend';
-  const where =
-    context.key === undefined
-      ? `bucket "${context.bucket}"`
-      : `"${context.key}" in bucket "${context.bucket}"`;
-  const detail = sdk.message && sdk.message !== 'UnknownError' ? `: ${sdk.message}` : '';
+  const said = sdk.message?.trim().replace(/\.+$/, '');
+  const detail =
+    said && said !== 'UnknownError' && said !== name && said !== String(status) ? `: ${said}` : '';
   const hint = HINTS[code] ?? '';
   const retryable = code === 'Backend' && (status === undefined || status >= 500 || status === 429);
-  return bkError(
-    code,
-    `${context.operation} ${where} failed (${name}${status ? ` ${status}` : ''})${detail}${hint}`,
-    {
-      cause: trimmed(err, name, status),
-      details: {
-        bucket: context.bucket,
-        ...(context.key === undefined ? {} : { key: context.key }),
-        ...(status ? { status } : {}),
-        retryable,
-      },
-    },
-  );
+  const answer = status && String(status) !== name ? `${name} ${status}` : name;
+  return bkError(code, `${context.operation} ${where} failed (${answer})${detail}${hint}`, {
+    cause: trimmed(err, name, status),
+    details: { ...details, ...(status ? { status } : {}), retryable },
+  });
 }
 
 const HINTS: Partial<Record<ErrorCode, string>> = {
   AccessDenied: '. Check the access key, secret and the bucket policy',
   BucketNotFound: '. Create the bucket first or fix the bucket name in the connection string',
 };
+
+/** Node's and undici's codes for a connection that could not be made or broke: the server is out of reach. */
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'EPIPE',
+  'EPROTO',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
+const TLS_CODE = /^(ERR_TLS_|CERT_|DEPTH_ZERO_|SELF_SIGNED_|UNABLE_TO_)/;
+
+/** The network or TLS error code somewhere in `err` (its own, its cause's, an AggregateError's first). */
+function networkCode(err: unknown, depth = 0): string | undefined {
+  if (typeof err !== 'object' || err === null || depth > 3) return undefined;
+  const { code, cause, errors, name } = err as {
+    code?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+    name?: unknown;
+  };
+  if (typeof code === 'string' && (NETWORK_CODES.has(code) || TLS_CODE.test(code))) return code;
+  if (name === 'TimeoutError' && (err as SdkError).$metadata?.httpStatusCode === undefined)
+    return 'ETIMEDOUT';
+  if (Array.isArray(errors)) {
+    for (const inner of errors) {
+      const found = networkCode(inner, depth + 1);
+      if (found) return found;
+    }
+  }
+  return networkCode(cause, depth + 1);
+}
+
+function unreachable(
+  err: unknown,
+  code: string,
+  what: string,
+  context: S3ErrorContext,
+  details: Record<string, unknown>,
+): BucketkitError {
+  const server = context.endpoint ? `the S3 server at ${context.endpoint}` : 'the S3 server';
+  const tls = TLS_CODE.test(code);
+  const why = tls
+    ? `its TLS certificate was refused (${code}); give the server a certificate this machine trusts (NODE_EXTRA_CA_CERTS) or use its right host name`
+    : `cannot reach ${server} (${code}); check that it is running and that the host and port in the connection string are right`;
+  return bkError('Unavailable', `${what} failed: ${why}`, {
+    cause: err,
+    details: {
+      ...details,
+      ...(context.endpoint ? { endpoint: context.endpoint } : {}),
+      errno: code,
+      retryable: !tls,
+    },
+  });
+}
 
 /** The SDK error without its raw HTTP response, which would drag sockets and buffers into every log line. */
 function trimmed(err: unknown, name: string, status: number | undefined): unknown {
@@ -100,6 +177,15 @@ export class LeanS3Error extends Error {
     this.$metadata = status === undefined ? {} : { httpStatusCode: status };
   }
 }
+
+/** How the SDK names an error answer without a body (every HEAD error, Ceph's terse answers). */
+const BODILESS: Record<number, string> = {
+  400: 'BadRequest',
+  403: 'Forbidden',
+  404: 'NotFound',
+  412: 'PreconditionFailed',
+  416: 'InvalidRange',
+};
 
 /**
  * Parses an S3 error body leniently: what cannot be read as `<Error>` XML leaves only the status.
@@ -123,6 +209,6 @@ export function errorFromBody(status: number | undefined, text: string): LeanS3E
       // not XML (a proxy's HTML page, a truncated body): the status still tells what happened
     }
   }
-  const name = code ?? (status === 404 ? 'NotFound' : String(status ?? 'UnknownError'));
+  const name = code ?? (status === undefined ? 'UnknownError' : (BODILESS[status] ?? String(status)));
   return new LeanS3Error(name, message ?? name, status);
 }

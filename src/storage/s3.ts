@@ -115,8 +115,14 @@ class S3Storage implements StoragePort {
     );
   }
 
+  /** Every S3 error, from every path (SDK, lean, probes, multipart, listing), leaves through here. */
   private fail(err: unknown, key: string | undefined, operation: string): never {
-    throw fromS3Error(err, { bucket: this.bucket, operation, ...(key === undefined ? {} : { key }) });
+    throw fromS3Error(err, {
+      bucket: this.bucket,
+      operation,
+      endpoint: this.options.endpoint ?? `https://s3.${this.options.region ?? 'us-east-1'}.amazonaws.com`,
+      ...(key === undefined ? {} : { key }),
+    });
   }
 
   private conditional(signal?: AbortSignal): Promise<ConditionalSupport> {
@@ -131,7 +137,7 @@ class S3Storage implements StoragePort {
       })
       .catch((err) => {
         this.support = undefined;
-        throw err;
+        return this.fail(err, undefined, 'PutObject (the conditional-write probe)');
       });
     return this.support;
   }
@@ -200,7 +206,10 @@ class S3Storage implements StoragePort {
       this.bucket,
       this.options.probePrefix,
       options.signal,
-    );
+    ).catch((err) => {
+      this.multipartSupport = undefined;
+      return this.fail(err, undefined, 'CompleteMultipartUpload (the conditional-write probe)');
+    });
     if (!(await this.multipartSupport)) {
       await chunks.return(undefined);
       throw bkError(
@@ -366,7 +375,8 @@ class S3Storage implements StoragePort {
       method === 'GET'
         ? new GetObjectCommand({ Bucket: this.bucket, Key: key })
         : new PutObjectCommand({ Bucket: this.bucket, Key: key });
-    return getSignedUrl(this.client, command, { expiresIn });
+    // signing is local, but a credential provider (profiles, SSO, IMDS) may fail
+    return getSignedUrl(this.client, command, { expiresIn }).catch((err) => this.fail(err, key, 'presign'));
   }
 
   async close(): Promise<void> {

@@ -24,3 +24,22 @@ export function uriEscape(text: string): string {
 export function escapeKey(key: string): string {
   return key.split('/').map(uriEscape).join('/');
 }
+
+/**
+ * A connection string safe to print: the secret (everything between the access key's `:` and the last
+ * `@` of the authority, which may itself hold `@`) becomes `***`.
+ *
+ * @example
+ * ```ts
+ * redactUrl('http://KEY:se@cret@127.0.0.1:9000/b'); // 'http://KEY:***@127.0.0.1:9000/b'
+ * ```
+ */
+export function redactUrl(url: string): string {
+  const text = String(url);
+  const start = text.indexOf('//');
+  const at = text.lastIndexOf('@');
+  if (start === -1 || at < start) return text;
+  const colon = text.indexOf(':', start + 2);
+  if (colon === -1 || colon > at) return text;
+  return `${text.slice(0, colon)}:***${text.slice(at)}`;
+}

@@ -29,7 +29,7 @@ describe('bucketkit datasets CLI: aggregate, optimize, gc, import, rm', () => {
     const refused = await bucketkit('datasets', 'rm', url, 'frames').catch((e) => e);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/still has 1 dataranges/);
-  }, 60_000);
+  }, 180_000);
 
   it('imports dataranges whose manifest was lost', async () => {
     const url = `file://${join(dir, 'other')}`;
@@ -40,5 +40,5 @@ describe('bucketkit datasets CLI: aggregate, optimize, gc, import, rm', () => {
       /^old\timported 1\talready known 0$/m,
     );
     expect((await bucketkit('datasets', 'get', url, 'old', '5')).stdout).toBe('datapoint 5\n');
-  }, 60_000);
+  }, 180_000);
 });

@@ -41,5 +41,5 @@ describe('bucketkit datasets CLI: create, upload, ls, get, cat, range', () => {
     const missing = await bucketkit('datasets', 'get', url, 'frames', '99').catch((e) => e);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/has no datapoint 99/);
-  }, 60_000);
+  }, 180_000);
 });

@@ -46,7 +46,7 @@ describe('bucketkit delta CLI: put, ls, get, stats, verify, rm', () => {
       /delete: rel\/app-2.zip/,
     );
     expect((await bucketkit('ls', url, 'rel')).stdout).toBe('');
-  }, 60_000);
+  }, 180_000);
 
   it('cp uploads and downloads with aws-cli-style paths (the folder of the URL is the DeltaSpace)', async () => {
     const remote = (name: string) => `file://${join(dir, 'cp-store', 'releases', name)}`;
@@ -61,5 +61,5 @@ describe('bucketkit delta CLI: put, ls, get, stats, verify, rm', () => {
     await expect(bucketkit('cp', join(dir, 'app-1.zip'), join(dir, 'x.zip'))).rejects.toMatchObject({
       code: 2,
     });
-  }, 60_000);
+  }, 180_000);
 });
