@@ -3,12 +3,14 @@
  *
  * On every port: `m/<key>` holds the object's manifest (JSON, the same on all ports) and
  * `d/<sha256(key)>/<version>/<shard index>` that port's shard of that version. A shard object is, for
- * each block of the object, the shard's slice of the block followed by its checksum (see checksum.ts), so a flipped bit is
- * caught per block and only that block is rebuilt. Versions never share shard objects, so an overwrite
+ * each block of the object, the shard's slice of the block followed by its checksum (see checksum.ts),
+ * bound to the key, version, shard and block, so a flipped bit or a block in the wrong place is caught
+ * per block and only that block is rebuilt. Versions never share shard objects, so an overwrite
  * cannot mix old and new shards: the manifest names the version to read.
  */
 import { createHash } from 'node:crypto';
 import type { Metadata } from '../storage/index.js';
+import type { BlockChecksum } from './checksum.js';
 
 export const MANIFEST_PREFIX = 'm/';
 export const DATA_PREFIX = 'd/';
@@ -29,7 +31,7 @@ export interface Manifest {
   parityShards: number;
   blockSize: number;
   /** The checksum after each shard block (checksum.ts); absent in manifests written before it: `crc32`. */
-  checksum?: 'xxh64';
+  checksum?: BlockChecksum;
   /** Which shard indexes were written; the others are for `heal()` to rebuild. */
   written: boolean[];
 }
@@ -40,13 +42,16 @@ export function shardKey(key: string, version: string, index: number): string {
   return `${DATA_PREFIX}${createHash('sha256').update(key).digest('hex')}/${version}/${index}`;
 }
 
+const LAST_TIME = 36 ** 10 - 1;
+
 /**
  * A new version id: milliseconds, then randomness, so concurrent writers never collide and order by
  * time. Given the version it replaces, the new one is always greater, even within one millisecond.
  */
 export function newVersion(replaces?: string): string {
   const previous = replaces ? Number.parseInt(replaces.slice(0, 10), 36) : 0;
-  const time = Math.max(Date.now(), Number.isFinite(previous) ? previous + 1 : 0);
+  // 10 base-36 digits hold times to the year 117 000; a larger "previous" is damage, not a time
+  const time = Math.min(Math.max(Date.now(), Number.isFinite(previous) ? previous + 1 : 0), LAST_TIME);
   const random = Array.from(crypto.getRandomValues(new Uint8Array(6)), (b) =>
     b.toString(16).padStart(2, '0'),
   ).join('');
@@ -82,11 +87,47 @@ export function geometry(size: number, blockSize: number, dataShards: number): G
   return { blocks, shardSize, blockLength, shardLength, shardOffset, shardObjectSize };
 }
 
-export function parseManifest(text: string): Manifest | undefined {
+const VERSION = /^[0-9a-z]{10}-[0-9a-f]{12}$/;
+
+const isCount = (value: unknown, min: number): value is number =>
+  typeof value === 'number' && Number.isSafeInteger(value) && value >= min;
+
+/**
+ * The manifest in `text` if it is one of `key` whose every field is well formed, else undefined: a
+ * damaged manifest is one vote that counts for nothing, never a description to read by.
+ *
+ * @example
+ * ```ts
+ * const manifest = parseManifest(await got.text(), 'a.txt');
+ * ```
+ */
+export function parseManifest(text: string, key?: string): Manifest | undefined {
+  let value: Partial<Manifest>;
   try {
-    const value = JSON.parse(text) as Manifest;
-    return value && value.v === 1 && typeof value.version === 'string' ? value : undefined;
+    value = JSON.parse(text) as Partial<Manifest>;
   } catch {
     return undefined;
   }
+  return isManifest(value, key) ? value : undefined;
+}
+
+function isManifest(m: Partial<Manifest> | null, key: string | undefined): m is Manifest {
+  if (typeof m !== 'object' || m === null || m.v !== 1) return false;
+  if (typeof m.key !== 'string' || (key !== undefined && m.key !== key)) return false;
+  if (typeof m.version !== 'string' || !VERSION.test(m.version)) return false;
+  if (m.deleted !== undefined && m.deleted !== true) return false;
+  if (!isCount(m.size, 0) || (m.deleted && m.size !== 0)) return false;
+  if (typeof m.etag !== 'string' || m.etag === '') return false;
+  if (typeof m.lastModified !== 'number' || !Number.isFinite(m.lastModified)) return false;
+  if (m.contentType !== undefined && typeof m.contentType !== 'string') return false;
+  if (typeof m.metadata !== 'object' || m.metadata === null || Array.isArray(m.metadata)) return false;
+  if (!Object.values(m.metadata).every((v) => typeof v === 'string')) return false;
+  if (!isCount(m.dataShards, 1) || !isCount(m.parityShards, 0)) return false;
+  if (m.dataShards + m.parityShards > 256 || !isCount(m.blockSize, 1)) return false;
+  if (m.checksum !== undefined && typeof m.checksum !== 'string') return false;
+  return (
+    Array.isArray(m.written) &&
+    m.written.length === m.dataShards + m.parityShards &&
+    m.written.every((w) => typeof w === 'boolean')
+  );
 }

@@ -7,12 +7,14 @@ import {
   type StoragePort,
 } from '../storage/index.js';
 import { MANIFEST_PREFIX } from './layout.js';
-import { newestManifest, readManifests } from './manifests.js';
+import { chooseManifest, type ManifestVotes } from './manifest-quorum.js';
+import { readManifests } from './manifests.js';
 
 /**
  * Merges the manifest listings of every port into one listing of live objects, in UTF-8 order. A key
- * is read from the ports that list it, so a tombstone on any of them hides an older copy elsewhere;
- * delimiters are applied after that, so a folder of deleted objects does not show.
+ * is read from the ports that list it and chosen as get() chooses it (manifest-quorum.ts), so a
+ * tombstone hides older copies elsewhere and a listing agrees with reads; delimiters are applied after
+ * that, so a folder of deleted objects does not show.
  */
 export async function* listErasure(
   ports: StoragePort[],
@@ -35,7 +37,7 @@ export async function* listErasure(
   const listings = ports.map((port) => port.list(inner));
   for await (const { key, holders } of mergeKeys(listings, MANIFEST_PREFIX.length, tolerance.timeoutMs)) {
     throwIfAborted(options.signal);
-    const votes = await readManifests(
+    const held = await readManifests(
       holders.map((i) => ports[i]!),
       key,
       {
@@ -44,7 +46,13 @@ export async function* listErasure(
         graceMs: tolerance.graceMs,
       },
     );
-    const manifest = newestManifest(votes);
+    // a port that does not list the key has no manifest of it: the same votes get() counts
+    const votes: ManifestVotes = ports.map(() => undefined);
+    holders.forEach((port, i) => {
+      votes[port] = held[i];
+    });
+    // keys whose manifests agree on nothing are left out: get() says Corrupt, heal() names them
+    const manifest = chooseManifest(votes, tolerance.parity + 1)?.manifest;
     if (!manifest || manifest.deleted) continue;
     if (options.delimiter) {
       const at = key.indexOf(options.delimiter, prefix.length);

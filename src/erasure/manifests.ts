@@ -1,16 +1,14 @@
 import { BucketkitError, throwIfAborted } from '../errors.js';
 import type { Abortable, StoragePort } from '../storage/index.js';
 import { type Manifest, manifestKey, parseManifest } from './layout.js';
-
-/** What each port says about a key: its manifest, `undefined` when it has none, or the error it gave. */
-export type ManifestVotes = (Manifest | undefined | Error)[];
+import { DamagedManifest, type ManifestVotes } from './manifest-quorum.js';
 
 /**
  * Reads a key's manifest from every port at once.
  *
  * @example
  * ```ts
- * const newest = newestManifest(await readManifests(ports, 'a.txt'));
+ * const choice = chooseManifest(await readManifests(ports, 'a.txt'), parity + 1);
  * ```
  */
 export async function readManifests(
@@ -66,22 +64,13 @@ async function vote(
 ): Promise<Manifest | undefined | Error> {
   try {
     const got = await port.get(manifestKey(key), { signal });
-    return parseManifest(await got.text()) ?? new Error('damaged manifest');
+    return parseManifest(await got.text(), key) ?? new DamagedManifest();
   } catch (err) {
     if (BucketkitError.is(err, 'NotFound')) return undefined;
     if (signal.aborted) return new Error('no answer');
     if (BucketkitError.is(err, 'Aborted')) throw err;
     return err instanceof Error ? err : new Error(String(err));
   }
-}
-
-/** The newest manifest any port holds (a tombstone included), or undefined. */
-export function newestManifest(votes: ManifestVotes): Manifest | undefined {
-  let newest: Manifest | undefined;
-  for (const vote of votes) {
-    if (vote && !(vote instanceof Error) && (!newest || vote.version > newest.version)) newest = vote;
-  }
-  return newest;
 }
 
 /**

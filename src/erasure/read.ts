@@ -1,6 +1,6 @@
 import { bkError, throwIfAborted } from '../errors.js';
 import { concatBytes, type StoragePort } from '../storage/index.js';
-import { blockChecksum } from './checksum.js';
+import { shardChecksum } from './checksum.js';
 import type { ErasureCodec } from './codec.js';
 import { CHECKSUM_BYTES, geometry, type Manifest, shardKey } from './layout.js';
 import type { WorkerPool } from './pool.js';
@@ -18,8 +18,8 @@ export interface ReadContext {
 
 /**
  * Reads blocks `first..last` of an object and returns their bytes. Data shards are read first; parity
- * is read when a data shard fails, is slow, or has a block whose checksum does not match, and the
- * missing data is rebuilt. Throws `Corrupt` when fewer than k good shards remain for some block.
+ * is read when a data shard fails, is slow, or has a block whose checksum does not match (damaged, or
+ * not this block of this shard of this version), and the missing data is rebuilt. Throws `Corrupt` when fewer than k good shards remain for some block.
  */
 export async function readBlocks(
   context: ReadContext,
@@ -48,7 +48,7 @@ export async function readBlockChunks(
   const g = geometry(manifest.size, manifest.blockSize, k);
   const start = g.shardOffset(first);
   const end = g.shardOffset(last) + g.shardLength(last) + CHECKSUM_BYTES - 1;
-  const checksumOf = await blockChecksum(manifest.checksum);
+  const checksumOf = await shardChecksum(manifest);
   const good: (Uint8Array | undefined)[][] = Array.from({ length: n }, () => []);
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal?.reason);
@@ -71,7 +71,7 @@ export async function readBlockChunks(
         const length = g.shardLength(b);
         if (offset + length + CHECKSUM_BYTES > bytes.byteLength) break;
         const slice = bytes.subarray(offset, offset + length);
-        if (checksumOf(slice) === view.getUint32(offset + length)) good[i]![b] = slice;
+        if (checksumOf(slice, i, b) === view.getUint32(offset + length)) good[i]![b] = slice;
       }
     } catch {
       // a failed, hanging or lying port is one of the m the code tolerates

@@ -19,16 +19,16 @@ import {
   checkPreconditions,
   chunksOf,
   deleteEach,
-  getResult,
   objectInfoOf,
-  resolveRange,
 } from '../storage/index.js';
 import { createCodec, type ErasureCodec } from './codec.js';
 import { type Manifest, newVersion } from './layout.js';
 import { listErasure } from './list.js';
-import { newestManifest, readManifests, writeManifests } from './manifests.js';
+import { chooseManifest, type ManifestChoice, newestVote, throwUndecided } from './manifest-quorum.js';
+import { readManifests, writeManifests } from './manifests.js';
 import { createWorkerPool, type WorkerPool } from './pool.js';
-import { type ReadContext, readBlockChunks } from './read.js';
+import type { ReadContext } from './read.js';
+import { readObject } from './read-object.js';
 import { removeShards, type WriteContext, writeShards } from './write.js';
 
 export interface ErasureOptions {
@@ -136,6 +136,11 @@ class ErasureStorage implements ErasurePort {
     });
   }
 
+  /** The manifest the ports agree on (chooseManifest), or undefined when they agree on none. */
+  private async agreed(key: string, options: Abortable): Promise<ManifestChoice | undefined> {
+    return chooseManifest(await this.votes(key, options), this.codec.parityShards + 1);
+  }
+
   private manifestWrite(options: Abortable) {
     return { ...(options.signal ? { signal: options.signal } : {}), timeoutMs: this.write.writeTimeoutMs };
   }
@@ -163,7 +168,8 @@ class ErasureStorage implements ErasurePort {
     this.refuseConditions(key, options);
     checkKey(key);
     assertValidMetadata(options.metadata);
-    const before = newestManifest(await this.votes(key, options));
+    // a key whose manifests agree on nothing is overwritten all the same; heal() collects what it held
+    const before = (await this.agreed(key, options))?.manifest;
     const manifest = await writeShards(this.write, key, chunksOf(body, options), options, before?.version);
     const committed = await writeManifests(this.ports, manifest, this.manifestWrite(options));
     if (committed < this.write.writeQuorum) {
@@ -175,80 +181,30 @@ class ErasureStorage implements ErasurePort {
     return { etag: manifest.etag, size: manifest.size };
   }
 
-  /** The newest manifest among the first n - m ports to answer (a write reached at least k > m of them). */
+  /**
+   * The manifest at least m + 1 ports agree on (see manifest-quorum.ts), read from the first n − m ports
+   * to answer and any others within `hedgeAfterMs`.
+   */
   private async current(key: string, options: Abortable): Promise<Manifest> {
     checkKey(key);
-    const manifest = newestManifest(await this.votes(key, options));
+    const votes = await this.votes(key, options);
+    const agree = this.codec.parityShards + 1;
+    const { manifest } = chooseManifest(votes, agree) ?? throwUndecided(key, votes, agree);
     if (!manifest || manifest.deleted) {
       throw bkError('NotFound', `no object "${key}" in ${this.name}`, { details: { key } });
+    }
+    if (manifest.dataShards !== this.codec.dataShards || manifest.parityShards !== this.codec.parityShards) {
+      throw bkError(
+        'InvalidArgument',
+        `"${key}" was written as ${manifest.dataShards}+${manifest.parityShards} shards; ${this.name} reads ${this.codec.dataShards}+${this.codec.parityShards}`,
+        { details: { key } },
+      );
     }
     return manifest;
   }
 
   async get(key: string, options: GetOptions = {}): Promise<GetResult> {
-    return this.readObject(await this.current(key, options), options);
-  }
-
-  /** Streams the object a manifest describes (get and copy share it, so copy reads manifests once). */
-  private async readObject(manifest: Manifest, options: GetOptions): Promise<GetResult> {
-    const key = manifest.key;
-    const info = objectInfoOf(manifest);
-    checkPreconditions(key, manifest.etag, { ifMatch: options.ifMatch });
-    const range = options.range ? resolveRange(options.range, manifest.size, key) : undefined;
-    const from = range?.start ?? 0;
-    const to = range?.end ?? manifest.size - 1;
-    const firstBlock = Math.floor(from / manifest.blockSize);
-    const lastBlock = manifest.size === 0 ? -1 : Math.floor(to / manifest.blockSize);
-    // Read the first batch now, so a missing or unrecoverable object fails get() itself; then keep
-    // the next batch in flight while the consumer takes this one (one batch of read-ahead).
-    const batch = (b: number) => Math.min(b + this.blocksPerRead - 1, lastBlock);
-    const read = this.read;
-    const stop = new AbortController();
-    const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
-    const fetchBatch = (b: number) => {
-      const fetched = readBlockChunks(read, manifest, b, batch(b), signal);
-      fetched.catch(() => {}); // awaited in pull(); an abandoned read-ahead is not an unhandled error
-      return { start: b * manifest.blockSize, chunks: fetched };
-    };
-    let next = lastBlock < 0 ? 0 : firstBlock;
-    let ahead: { start: number; chunks: Promise<Uint8Array[]> } | undefined;
-    if (lastBlock >= 0) {
-      ahead = fetchBatch(next);
-      await ahead.chunks;
-      next = batch(next) + 1;
-    }
-    const stream = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        try {
-          if (!ahead) {
-            controller.close();
-            return;
-          }
-          throwIfAborted(options.signal);
-          const { start, chunks } = ahead;
-          // the batch after this one starts before this one is awaited: reads overlap the consumer
-          ahead = next <= lastBlock ? fetchBatch(next) : undefined;
-          if (ahead) next = batch(next) + 1;
-          const got = await chunks;
-          let offset = start;
-          for (const chunk of got) {
-            const lo = Math.max(from - offset, 0);
-            const hi = Math.min(to + 1 - offset, chunk.byteLength);
-            if (hi > lo)
-              controller.enqueue(lo === 0 && hi === chunk.byteLength ? chunk : chunk.subarray(lo, hi));
-            offset += chunk.byteLength;
-          }
-          if (!ahead) controller.close();
-        } catch (err) {
-          stop.abort();
-          controller.error(err);
-        }
-      },
-      cancel() {
-        stop.abort();
-      },
-    });
-    return getResult(info, stream, range);
+    return readObject(this.read, this.blocksPerRead, await this.current(key, options), options);
   }
 
   async head(key: string, options: Abortable = {}): Promise<ObjectInfo> {
@@ -266,7 +222,10 @@ class ErasureStorage implements ErasurePort {
   async delete(key: string, options: Abortable = {}): Promise<void> {
     checkKey(key);
     throwIfAborted(options.signal);
-    const before = newestManifest(await this.votes(key, options));
+    const votes = await this.votes(key, options);
+    const choice = chooseManifest(votes, this.codec.parityShards + 1);
+    // manifests that agree on nothing are deleted too: the tombstone is newer than any of them
+    const before = choice ? choice.manifest : newestVote(votes);
     if (!before || before.deleted) return;
     // a tombstone, not a removal: a port that misses the delete must not bring the object back
     const tombstone: Manifest = {
@@ -282,7 +241,7 @@ class ErasureStorage implements ErasurePort {
         details: { key, retryable: true },
       });
     }
-    await removeShards(this.ports, key, before.version);
+    if (choice) await removeShards(this.ports, key, before.version);
   }
 
   deleteMany(
@@ -296,7 +255,12 @@ class ErasureStorage implements ErasurePort {
     this.refuseConditions(destination, options);
     const original = await this.current(source, options);
     checkPreconditions(source, original.etag, { ifMatch: options.ifSourceMatch });
-    const got = await this.readObject(original, options.signal ? { signal: options.signal } : {});
+    const got = await readObject(
+      this.read,
+      this.blocksPerRead,
+      original,
+      options.signal ? { signal: options.signal } : {},
+    );
     const contentType = options.metadata
       ? options.contentType
       : (options.contentType ?? original.contentType);

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { bkError, throwIfAborted } from '../errors.js';
 import { log } from '../logger.js';
 import type { PutOptions, StoragePort } from '../storage/index.js';
-import { blockChecksum, WRITE_CHECKSUM } from './checksum.js';
+import { shardChecksum, WRITE_CHECKSUM } from './checksum.js';
 import type { ErasureCodec } from './codec.js';
 import { CHECKSUM_BYTES, type Manifest, newVersion, shardKey } from './layout.js';
 import type { WorkerPool } from './pool.js';
@@ -33,8 +33,15 @@ export async function writeShards(
 ): Promise<Manifest> {
   const { ports, codec, blockSize } = context;
   const k = codec.dataShards;
-  const checksumOf = await blockChecksum(WRITE_CHECKSUM);
   const version = newVersion(replaces);
+  const checksumOf = await shardChecksum({
+    key,
+    version,
+    blockSize,
+    dataShards: k,
+    parityShards: codec.parityShards,
+    checksum: WRITE_CHECKSUM,
+  });
   const sinks = ports.map(() => new ShardStream());
   const failures: unknown[] = ports.map(() => undefined);
   const cancels = ports.map(() => new AbortController());
@@ -67,6 +74,7 @@ export async function writeShards(
   const md5 = context.pool?.md5();
   const local = md5 ? undefined : createHash('md5');
   let slot = 0;
+  let blockNumber = 0;
   let size = 0;
   let filled = 0;
   const emit = async (length: number) => {
@@ -88,7 +96,7 @@ export async function writeShards(
         if (failures[i]) return undefined;
         const out = new Uint8Array(shardLength + CHECKSUM_BYTES);
         out.set(shard);
-        new DataView(out.buffer).setUint32(shardLength, checksumOf(shard));
+        new DataView(out.buffer).setUint32(shardLength, checksumOf(shard, i, blockNumber));
         return sinks[i]!.push(out, context.writeTimeoutMs).then((taken) => {
           if (taken) return;
           // a hung port must not hold the write: it becomes one of the shards heal() rebuilds
@@ -98,6 +106,7 @@ export async function writeShards(
       }),
     );
     slot ^= 1;
+    blockNumber++;
     filled = 0;
     await hashed[slot]; // the next slot is free once its bytes are hashed
   };

@@ -2,9 +2,12 @@
  * Shard blocks carry the low 32 bits of XXH64 since the manifest names its checksum; objects whose
  * manifest names none carry CRC-32 (written before), and must read, survive a flipped bit and heal.
  */
+
+import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { blockChecksum } from '../../src/erasure/checksum.js';
+import xxhash from 'xxhash-wasm';
+import { blockChecksum, shardChecksum } from '../../src/erasure/checksum.js';
 import { erasure, heal } from '../../src/erasure/index.js';
 import { BucketkitError, memoryStorage, type StoragePort } from '../../src/index.js';
 import { pseudoRandomBytes } from '../../src/testing/index.js';
@@ -53,23 +56,66 @@ describe('block checksums', () => {
     expect(await blockChecksum(undefined)).toBe(crc32);
   });
 
-  it('new objects name xxh64 in their manifest; objects without the field (CRC-32) read, repair and heal', async () => {
+  it('xxh64-bound seeds XXH64 with what a block belongs to (the format, pinned)', async () => {
+    const scope = {
+      key: 'a/b.txt',
+      version: '0mabcdefgh-0123456789ab',
+      blockSize: 1 << 20,
+      dataShards: 4,
+      parityShards: 2,
+      checksum: 'xxh64-bound' as const,
+    };
+    const bound = await shardChecksum(scope);
+    const api = await xxhash();
+    const bytes = text('bucketkit');
+    for (const [shard, block] of [
+      [0, 0],
+      [5, 0],
+      [2, 7],
+      [3, 100_000],
+    ] as const) {
+      const header = JSON.stringify([
+        'bucketkit/erasure block',
+        scope.key,
+        scope.version,
+        scope.blockSize,
+        4,
+        2,
+        shard,
+      ]);
+      const base = createHash('sha256').update(header).digest().readBigUInt64BE(0);
+      const seed = (base + BigInt(block) * 0x9e3779b97f4a7c15n) & 0xffffffffffffffffn;
+      expect(bound(bytes, shard, block)).toBe(Number(api.h64Raw(bytes, seed) & 0xffffffffn));
+    }
+    // the same bytes in another place: another shard, block, version or key each give another checksum
+    const seen = new Set([
+      bound(bytes, 0, 0),
+      bound(bytes, 1, 0),
+      bound(bytes, 0, 1),
+      (await shardChecksum({ ...scope, version: '0mabcdefgh-0123456789ac' }))(bytes, 0, 0),
+      (await shardChecksum({ ...scope, key: 'a/b.txu' }))(bytes, 0, 0),
+      (await blockChecksum('xxh64'))(bytes),
+    ]);
+    expect(seen.size).toBe(6);
+  });
+
+  it('new objects name xxh64-bound in their manifest; objects without the field (CRC-32) read, repair and heal', async () => {
     const disks = Array.from({ length: 6 }, () => memoryStorage());
     const port = erasure(disks, { parity: 2, blockSize: BLOCK });
     const bytes = pseudoRandomBytes(5 * BLOCK + 777, 9);
     await port.put('obj', bytes);
-    expect(JSON.parse(await (await disks[0]!.get('m/obj')).text()).checksum).toBe('xxh64');
+    expect(JSON.parse(await (await disks[0]!.get('m/obj')).text()).checksum).toBe('xxh64-bound');
 
     // the same object as an earlier version wrote it: CRC-32 trailers, no checksum field
     await rewrite(disks, crc32, (manifest) => delete manifest.checksum);
-    expect(await (await port.get('obj')).bytes()).toEqual(bytes);
+    expect(Buffer.from(await (await port.get('obj')).bytes()).equals(bytes)).toBe(true);
 
     // a flipped bit in block 2 of data shard 0 is caught by its CRC-32 and rebuilt from the others
     const [damaged] = await shardKeys(disks[0]!);
     const stored = (await (await disks[0]!.get(damaged!)).bytes()).slice();
     stored[2 * SHARD_BLOCK + 10]! ^= 0x01;
     await disks[0]!.put(damaged!, stored);
-    expect(await (await port.get('obj')).bytes()).toEqual(bytes);
+    expect(Buffer.from(await (await port.get('obj')).bytes()).equals(bytes)).toBe(true);
 
     const report = await heal(port);
     expect(report.corruptBlocks).toBe(1);
