@@ -4,10 +4,11 @@ import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { throwIfAborted } from '../errors.js';
 import { isMissing } from './file-io.js';
-import { kindOfName, pathToKey } from './file-paths.js';
+import { keyToPath, kindOfName, pathToKey } from './file-paths.js';
 import { readRecordNow } from './file-record.js';
 import { listedObjectOf } from './object-info.js';
 import type { ListedObject } from './port.js';
+import { assertValidKey } from './validate.js';
 
 /** Records a listing reads between two turns of the event loop. */
 const LIST_READS_PER_TURN = 128;
@@ -48,20 +49,31 @@ export async function collectObjects(
         await new Promise<void>((resolve) => setImmediate(resolve));
         throwIfAborted(signal);
       }
+      // the key is what the path says, relative to this root (the record's own key field is where
+      // it was written from, which may be another root)
       const key = safeKey(dirs, entry.name.slice(0, -1));
       if (key === undefined) continue;
       const record = readRecordNow(join(dir, entry.name), key)?.record;
-      if (!record || key !== record.key) continue;
-      into.push(listedObjectOf(record));
+      if (record) into.push(listedObjectOf(record, key));
     }
   }
 }
 
-/** The key a record's path decodes to, or undefined for names that are not ours. */
+/**
+ * The key a record's path decodes to, or undefined for a path this port would not make for it (a
+ * folder named by someone else, such as `my data`, which the key `my data` would map to `my%20data`),
+ * or a key too long to be one.
+ */
 function safeKey(dirs: string[], base: string): string | undefined {
+  let key: string;
   try {
-    return pathToKey(dirs, base);
+    key = pathToKey(dirs, base);
+    assertValidKey(key);
   } catch {
     return undefined;
   }
+  const canonical = keyToPath(key);
+  if (canonical.base !== base || canonical.dirs.length !== dirs.length) return undefined;
+  for (let i = 0; i < dirs.length; i++) if (canonical.dirs[i] !== dirs[i]) return undefined;
+  return key;
 }

@@ -242,7 +242,8 @@ class FileStorage implements FileStoragePort {
       const { record, inline } = this.mustReadRecord(key, at);
       checkPreconditions(key, record.etag, { ifMatch: options.ifMatch });
       const range = options.range ? resolveRange(options.range, record.size, key) : undefined;
-      const info = objectInfoOf(record);
+      // the key asked for, not the record's: the folder may have been written from another root
+      const info = { ...objectInfoOf(record), key };
       const start = range?.start ?? 0;
       const length = record.size === 0 ? 0 : (range ? range.end + 1 : record.size) - start;
       let bytes: Uint8Array | undefined;
@@ -288,7 +289,7 @@ class FileStorage implements FileStoragePort {
 
   async head(key: string, options: Abortable = {}): Promise<ObjectInfo> {
     throwIfAborted(options.signal);
-    return objectInfoOf(this.mustReadRecord(key, this.locate(key)).record);
+    return { ...objectInfoOf(this.mustReadRecord(key, this.locate(key)).record), key };
   }
 
   async *list(options: ListOptions = {}): AsyncGenerator<ListEntry> {
