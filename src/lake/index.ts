@@ -38,6 +38,7 @@ export {
   type OtlpProtobufOptions,
   otlpLogsProtobufFormat,
 } from './ingest/otlp-logs-protobuf.js';
+export { detectParquetLogColumns, type ParquetLogColumns, parquetLogFormat } from './ingest/parquet-input.js';
 export { type DecodeObjectOptions, decodeObject, LOG_FORMATS } from './ingest/registry.js';
 export type { PrefixRoute, RawRoute } from './ingest/route.js';
 export { routeRawKey } from './ingest/route.js';

@@ -11,6 +11,7 @@ import { gunzipChunks } from './gzip.js';
 import { ndjsonFormat } from './ndjson.js';
 import { otlpLogsJsonFormat } from './otlp-logs-json.js';
 import { otlpLogsProtobufFormat } from './otlp-logs-protobuf.js';
+import { parquetLogFormat } from './parquet-input.js';
 
 /** Every input format, in sniffing order (a format with `sniff` before a catch-all of the same suffix). */
 export const LOG_FORMATS: readonly LogFormat[] = [
@@ -18,6 +19,7 @@ export const LOG_FORMATS: readonly LogFormat[] = [
   ndjsonFormat,
   csvFormat,
   otlpLogsProtobufFormat,
+  parquetLogFormat,
 ];
 
 export interface DecodeObjectOptions {
