@@ -348,9 +348,9 @@ export class TarParser {
  * it could be the start of a file name).
  */
 const COMPRESSED: Array<{ magic: number[]; kind: string; undo: string }> = [
-  { magic: [0x1f, 0x8b], kind: 'gzip (.tgz, .tar.gz)', undo: 'gunzip' },
-  { magic: [0x28, 0xb5, 0x2f, 0xfd], kind: 'zstd (.tar.zst)', undo: 'zstd -d' },
-  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], kind: 'xz (.tar.xz)', undo: 'unxz' },
+  { magic: [0x1f, 0x8b], kind: 'gzip (a .tgz or .tar.gz)', undo: 'gunzip' },
+  { magic: [0x28, 0xb5, 0x2f, 0xfd], kind: 'zstd (a .tar.zst)', undo: 'zstd -d' },
+  { magic: [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00], kind: 'xz (a .tar.xz)', undo: 'unxz' },
 ];
 
 /** A compressed archive is not a TAR: say so, instead of a checksum complaint about its first bytes. */
@@ -359,7 +359,7 @@ function notCompressed(start: Uint8Array): void {
     if (start.length >= magic.length && magic.every((b, i) => start[i] === b)) {
       throw bkError(
         'InvalidArgument',
-        `the archive is ${kind}-compressed, not a TAR; decompress it first (${undo}) and give the .tar`,
+        `the archive is compressed with ${kind}, not a TAR; decompress it first (${undo}) and give the .tar`,
         { details: { entry: 0, offset: 0, compression: kind.split(' ')[0] } },
       );
     }

@@ -71,7 +71,9 @@ export async function uploadTarStream(
       ...terms(options),
     },
     options,
-  );
+  ).catch((err: unknown) => {
+    throw options.last === undefined ? openEnded(err, first, dataset.name) : err;
+  });
   const beat = heartbeat(dataset, counter, options.leaseMs);
   // The `.tar` key names the last datapoint; unless the caller said it, it is known only at the end,
   // so the stream goes to a provisional key of this counter and is copied server-side after.
@@ -159,4 +161,21 @@ export async function uploadTarStream(
     await release(dataset, counter);
     throw err;
   }
+}
+
+/**
+ * Without `last` only the first datapoint is reserved before the stream is read, so a clash there is
+ * about the archive from `first` on, not about a datarange `first..first`.
+ */
+function openEnded(err: unknown, first: bigint, dataset: string): unknown {
+  const clash = BucketkitError.is(err, 'InvalidArgument')
+    ? (err.details.overlaps as { first?: string; last?: string; pending?: boolean } | undefined)
+    : undefined;
+  if (!clash?.first || !BucketkitError.is(err)) return err;
+  const what = clash.pending ? 'an in-flight upload of' : 'committed datarange';
+  return bkError(
+    'InvalidArgument',
+    `the archive starts at datapoint ${first}, inside ${what} ${clash.first}..${clash.last} of ${dataset}; a datapoint is stored once: upload from ${BigInt(clash.last ?? first) + 1n} on, or remove that datarange first`,
+    { cause: err, details: err.details },
+  );
 }
