@@ -17,10 +17,12 @@ import { fileStorage } from '../../src/storage/index.js';
 import { isDatapoint, pointsOf } from './support/datasets-points.js';
 import { byMode, MODE, startChild } from './support/file-children.js';
 import { between, sleep } from './support/file-protocol.js';
-import { plantStaleLock } from './support/file-versions.js';
+import { age, lockFiles, plantStaleLock } from './support/file-versions.js';
 
 const WRITERS = 6;
 const N = { file: byMode(40, 300), db: byMode(15, 100), datasets: byMode(8, 50) };
+/** Rounds of the killed histories: all writers SIGKILLed together at a random moment each round. */
+const ROUNDS = byMode(10, 45);
 const roots: string[] = [];
 afterAll(() => {
   for (const root of roots) rmSync(root, { recursive: true, force: true });
@@ -44,7 +46,9 @@ function lockOf(root: string, key: string): string {
  */
 async function histories(family: string, root: string, target: string, n: number, lock: string) {
   const writers = await Promise.all(
-    Array.from({ length: WRITERS }, (_, id) => startChild('cas-child.ts', { family, root, target, id, n })),
+    Array.from({ length: WRITERS }, (_, id) =>
+      startChild(family === 'file' ? 'cas-file-child.ts' : 'cas-child.ts', { family, root, target, id, n }),
+    ),
   );
   let planted = 0;
   let running = true;
@@ -119,6 +123,68 @@ describe(`compare-and-swap histories across processes, stale locks planted (${MO
       expect(tags).toHaveLength(WRITERS * N.file);
     },
     byMode(120_000, 1_200_000),
+  );
+
+  it(
+    `file port: ${ROUNDS} rounds of ${WRITERS} writers SIGKILLed mid-history, every acknowledged update exactly once`,
+    async () => {
+      const root = folder();
+      const port = fileStorage(root);
+      await port.put('counter', '[]');
+      const acked = new Set<string>();
+      const damage: string[] = [];
+      let kills = 0;
+      let locks = 0;
+      let counts = new Map<string, number>();
+      for (let round = 0; round < ROUNDS; round++) {
+        const writers = await Promise.all(
+          Array.from({ length: WRITERS }, (_, w) =>
+            startChild('cas-file-child.ts', {
+              family: 'file',
+              root,
+              target: 'counter',
+              id: round * WRITERS + w,
+              n: 1e9,
+            }),
+          ),
+        );
+        await Promise.all(writers.map((w) => w.waitFor((m) => m.t === 'ready')));
+        await sleep(between(100, 600));
+        await Promise.all(writers.map((w) => w.kill()));
+        kills += writers.length;
+        for (const [w, writer] of writers.entries()) {
+          for (const m of writer.messages) {
+            if (m.t === 'ack') acked.add(`${round * WRITERS + w}:${m.j}`);
+            if (m.t === 'error') damage.push(`round ${round}: ${m.code} ${m.message}`);
+          }
+        }
+        // every holder was killed and seen to exit: the locks they left are provably stale
+        for (const lock of lockFiles(root)) {
+          age(lock);
+          locks++;
+        }
+        const tags = JSON.parse(await (await port.get('counter')).text()) as string[];
+        counts = new Map<string, number>();
+        for (const tag of tags) counts.set(tag, (counts.get(tag) ?? 0) + 1);
+        for (const tag of acked)
+          if (counts.get(tag) !== 1)
+            damage.push(`round ${round}: acknowledged ${tag} is there ${counts.get(tag) ?? 0} times`);
+        for (const [tag, times] of counts) {
+          const id = Number(tag.split(':')[0]);
+          if (times > 1 && !acked.has(tag)) damage.push(`round ${round}: ${tag} is there ${times} times`);
+          if (!(id < (round + 1) * WRITERS)) damage.push(`round ${round}: ${tag} was never written`);
+        }
+      }
+      const lost = damage.filter((d) => / 0 times/.test(d)).length;
+      console.log(
+        `torture cas-histories file-killed (${MODE}): ${kills} kills of ${WRITERS} concurrent writers in ${ROUNDS} rounds, ` +
+          `${acked.size} acknowledged updates, ${counts.size} in the value (${counts.size - acked.size} unacknowledged ones landed), ` +
+          `${locks} locks left by the kills taken over, lost=${lost} duplicated+wrong=${damage.length - lost}`,
+      );
+      expect(damage).toEqual([]);
+      expect(acked.size).toBeGreaterThan(ROUNDS);
+    },
+    byMode(150_000, 1_200_000),
   );
 
   it(

@@ -1,8 +1,7 @@
 /**
  * Child of cas-histories.test.ts: one writer's history of `n` compare-and-swap updates, each tagged
- * `<id>:<j>`, on a folder shared with other writers (and stale locks the parent plants).
- * - `file`: appends its tag to a JSON list held by one key (get, then put with `ifMatch`, retried),
- *   four updates in flight at a time.
+ * `<id>:<j>`, on a folder shared with other writers (and stale locks the parent plants). The file
+ * family runs in `cas-file-child.ts`, which loads only the file port (so it starts fast).
  * - `db`: `update` of one record, incrementing `count` and appending the tag to `log`.
  * - `datasets`: uploads its own `n` dataranges into one dataset (each a manifest CAS, twice).
  * Reports `ack` after each update and `done` with its retry count; any other error is reported.
@@ -15,7 +14,7 @@ import { datapoint, pointsOf } from './datasets-points.js';
 import { childArgument, report } from './file-protocol.js';
 
 interface CasArg {
-  family: 'file' | 'db' | 'datasets';
+  family: 'db' | 'datasets';
   root: string;
   /** The key (file), record id (db) or dataset name (datasets). */
   target: string;
@@ -25,41 +24,10 @@ interface CasArg {
 
 const arg = childArgument<CasArg>();
 const port = fileStorage(arg.root);
-let retries = 0;
 
-async function fileIncrement(tag: string): Promise<void> {
-  for (;;) {
-    const current = await port.get(arg.target).catch((err: unknown) => {
-      if (BucketkitError.is(err, 'NotFound')) return undefined;
-      throw err;
-    });
-    const list = current ? (JSON.parse(await current.text()) as string[]) : [];
-    try {
-      await port.put(
-        arg.target,
-        JSON.stringify([...list, tag]),
-        current ? { ifMatch: current.etag } : { ifNoneMatch: '*' },
-      );
-      return;
-    } catch (err) {
-      if (!BucketkitError.is(err, 'PreconditionFailed')) throw err;
-      retries++;
-    }
-  }
-}
-
+report({ t: 'ready' });
 try {
-  if (arg.family === 'file') {
-    // several updates in flight per process: more writers meet at a planted lock
-    let next = 1;
-    const lane = async () => {
-      for (let j = next++; j <= arg.n; j = next++) {
-        await fileIncrement(`${arg.id}:${j}`);
-        report({ t: 'ack', j });
-      }
-    };
-    await Promise.all([lane(), lane(), lane(), lane()]);
-  } else if (arg.family === 'db') {
+  if (arg.family === 'db') {
     const db = await new Database({ storage: port }).connect();
     const counters = await db.createResource({
       name: 'counters',
@@ -80,7 +48,7 @@ try {
       report({ t: 'ack', j });
     }
   }
-  report({ t: 'done', retries });
+  report({ t: 'done' });
 } catch (err) {
   report({ t: 'error', code: BucketkitError.is(err) ? err.code : 'untyped', message: String(err) });
   process.exit(1);
