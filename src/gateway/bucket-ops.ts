@@ -6,14 +6,38 @@ import { listPage } from './listing.js';
 import { s3Error, toS3Error } from './s3-errors.js';
 import { childrenNamed, childText, parseXml, toXml } from './xml.js';
 
-/** ListBuckets. */
+const BUCKET_TOKEN = 'bkb1:';
+
+/** ListBuckets, with `prefix`, `max-buckets` (1 to 10000) and an opaque `continuation-token`. */
 export async function listBuckets(ctx: RequestContext): Promise<void> {
-  const buckets = await ctx.buckets.list();
+  const q = ctx.target.query;
+  const prefix = q.get('prefix') ?? '';
+  const maxText = q.get('max-buckets');
+  if (maxText !== undefined && !/^(?:[1-9]\d{0,3}|10000)$/.test(maxText)) {
+    throw s3Error('InvalidArgument', 400, 'max-buckets must be an integer from 1 to 10000');
+  }
+  const token = q.get('continuation-token') ?? '';
+  let after = '';
+  if (token) {
+    const text = Buffer.from(token, 'base64url').toString('utf8');
+    if (!text.startsWith(BUCKET_TOKEN)) {
+      throw s3Error('InvalidArgument', 400, 'The continuation token provided is incorrect');
+    }
+    after = text.slice(BUCKET_TOKEN.length);
+  }
+  const matching = (await ctx.buckets.list()).filter((b) => b.name.startsWith(prefix) && b.name > after);
+  const limit = maxText === undefined ? matching.length : Number(maxText);
+  const page = matching.slice(0, limit);
+  const next = matching.length > page.length ? page.at(-1)!.name : undefined;
   sendXml(
     ctx.res,
     toXml('ListAllMyBucketsResult', {
       Owner: { ID: ctx.owner, DisplayName: ctx.owner },
-      Buckets: { Bucket: buckets.map((b) => ({ Name: b.name, CreationDate: b.created })) },
+      Buckets: { Bucket: page.map((b) => ({ Name: b.name, CreationDate: b.created })) },
+      ...(q.has('prefix') ? { Prefix: prefix } : {}),
+      ...(next !== undefined
+        ? { ContinuationToken: Buffer.from(BUCKET_TOKEN + next, 'utf8').toString('base64url') }
+        : {}),
     }),
   );
 }

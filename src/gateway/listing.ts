@@ -75,6 +75,8 @@ export async function listPage(
 ): Promise<Page> {
   const page: Page = { objects: [], prefixes: [], truncated: false, last: undefined };
   const { prefix, delimiter, after, maxKeys } = options;
+  // S3 answers max-keys=0 with an empty page that is not truncated
+  if (maxKeys === 0) return page;
   const cursorId = (from: string) => JSON.stringify([prefix, delimiter, from]);
   const resumed = after ? takeCursor(port, cursorId(after)) : undefined;
   const iterator =
@@ -173,7 +175,8 @@ export async function listObjects(ctx: RequestContext, bucket: ServedBucket): Pr
   const token = q.get('continuation-token');
   const startAfter = q.get('start-after') ?? '';
   const marker = q.get('marker') ?? '';
-  const after = v2 ? (token !== undefined ? decodeToken(token) : startAfter) : marker;
+  // an empty continuation-token is no token
+  const after = v2 ? (token ? decodeToken(token) : startAfter) : marker;
   const page = await listPage(bucket.port, { prefix, delimiter, after, maxKeys: limit, signal: ctx.signal });
   const owner = { ID: ctx.owner, DisplayName: ctx.owner };
   const encodingType = q.has('encoding-type') ? 'url' : undefined;

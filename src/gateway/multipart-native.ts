@@ -89,7 +89,10 @@ export function completeNative(
     if (conditions.ifMatch !== undefined || conditions.ifNoneMatch) {
       const current = await headOrUndefined(bucket.port, record.key, signal);
       const failed =
-        (conditions.ifNoneMatch && current) ||
+        (conditions.ifNoneMatch &&
+          current &&
+          (etagListMatches(conditions.ifNoneMatch, visibleEtag(current)) ||
+            etagListMatches(conditions.ifNoneMatch, current.etag))) ||
         (conditions.ifMatch !== undefined &&
           (!current ||
             !(

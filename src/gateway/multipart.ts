@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { assertValidMetadata, multipartEtag, type StoragePort } from '../storage/index.js';
 import { objectBody, smallBody } from './body.js';
-import { assertClientKey, type RequestContext, type ServedBucket } from './context.js';
-import { ETAG_META, header, metadataFrom, quoted, send, sendXml } from './http.js';
+import { assertClientKey, headOrUndefined, type RequestContext, type ServedBucket } from './context.js';
+import { ETAG_META, header, metadataFrom, quoted, send, sendXml, visibleEtag } from './http.js';
 import { maxKeys } from './listing.js';
 import {
   abortNative,
@@ -11,15 +11,7 @@ import {
   createNative,
   uploadNativePart,
 } from './multipart-native.js';
-import {
-  dirOf,
-  listParts,
-  partKey,
-  readUpload,
-  removeUpload,
-  UPLOADS,
-  type UploadRecord,
-} from './multipart-state.js';
+import { dirOf, listParts, partKey, readUpload, removeUpload, type UploadRecord } from './multipart-state.js';
 import { conditionalPut, copySource, openCopySource, writeConditions } from './objects.js';
 import { s3Error } from './s3-errors.js';
 import { childrenNamed, childText, parseXml, toXml } from './xml.js';
@@ -170,30 +162,20 @@ async function* concatenate(
 export async function completeUpload(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
   const key = assertClientKey(ctx.target.key);
   const id = ctx.target.query.get('uploadId') ?? '';
-  const record = await readUpload(bucket.port, id, key, ctx.signal);
-  const root = parseXml(await smallBody(ctx));
-  if (root.name !== 'CompleteMultipartUpload') {
-    throw s3Error('MalformedXML', 400, 'the body must be a CompleteMultipartUpload document');
+  const found = await readUpload(bucket.port, id, key, ctx.signal).then(
+    (record) => ({ record }),
+    (error: unknown) => ({ error }),
+  );
+  const requested = requestedParts(await smallBody(ctx));
+  if ('error' in found) {
+    // a repeated Complete (a retry after a lost answer): the same 200 while the object is the one it made
+    const etag = multipartEtag(requested.map((p) => p.etag));
+    const current = await headOrUndefined(bucket.port, key, ctx.signal);
+    if (current && visibleEtag(current) === etag) return sendCompleted(ctx, bucket, key, etag);
+    throw found.error;
   }
-  const requested = childrenNamed(root, 'Part').map((p) => ({
-    n: Number(childText(p, 'PartNumber')),
-    etag: (childText(p, 'ETag') ?? '').trim().replace(/^"|"$/g, ''),
-  }));
-  if (requested.length === 0) {
-    throw s3Error('MalformedXML', 400, 'You must specify at least one part');
-  }
+  const { record } = found;
   const stored = await listParts(bucket.port, id, record, ctx.signal);
-  let previous = 0;
-  for (const { n } of requested) {
-    if (!Number.isInteger(n) || n <= previous) {
-      throw s3Error(
-        'InvalidPartOrder',
-        400,
-        'The list of parts was not in ascending order. Parts must be ordered by part number.',
-      );
-    }
-    previous = n;
-  }
   requested.forEach(({ n, etag }, index) => {
     const part = stored.get(n);
     if (!part || part.etag !== etag) {
@@ -235,6 +217,40 @@ export async function completeUpload(ctx: RequestContext, bucket: ServedBucket):
     );
   }
   await removeUpload(bucket.port, id);
+  sendCompleted(ctx, bucket, key, etag);
+}
+
+/**
+ * The parts a CompleteMultipartUpload document lists: ascending part numbers, and a number listed again
+ * replaces its earlier entry.
+ */
+function requestedParts(xml: string): Array<{ n: number; etag: string }> {
+  const root = parseXml(xml);
+  if (root.name !== 'CompleteMultipartUpload') {
+    throw s3Error('MalformedXML', 400, 'the body must be a CompleteMultipartUpload document');
+  }
+  const listed = childrenNamed(root, 'Part').map((p) => ({
+    n: Number(childText(p, 'PartNumber')),
+    etag: (childText(p, 'ETag') ?? '').trim().replace(/^"|"$/g, ''),
+  }));
+  if (listed.length === 0) throw s3Error('MalformedXML', 400, 'You must specify at least one part');
+  const requested: typeof listed = [];
+  for (const part of listed) {
+    const previous = requested.at(-1)?.n ?? 0;
+    if (!Number.isInteger(part.n) || part.n < previous) {
+      throw s3Error(
+        'InvalidPartOrder',
+        400,
+        'The list of parts was not in ascending order. Parts must be ordered by part number.',
+      );
+    }
+    if (part.n === previous) requested.pop();
+    requested.push(part);
+  }
+  return requested;
+}
+
+function sendCompleted(ctx: RequestContext, bucket: ServedBucket, key: string, etag: string): void {
   sendXml(
     ctx.res,
     toXml('CompleteMultipartUploadResult', {
@@ -254,52 +270,4 @@ export async function abortUpload(ctx: RequestContext, bucket: ServedBucket): Pr
   if (record.native) await abortNative(bucket, record, ctx.signal);
   await removeUpload(bucket.port, id);
   send(ctx.res, 204);
-}
-
-/** ListMultipartUploads, filtered by prefix and paged by key-marker / upload-id-marker. */
-export async function listUploads(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
-  const q = ctx.target.query;
-  const prefix = q.get('prefix') ?? '';
-  const keyMarker = q.get('key-marker') ?? '';
-  const idMarker = q.get('upload-id-marker') ?? '';
-  const limit = maxKeys(ctx, 'max-uploads');
-  const uploads: { key: string; id: string; initiated: string }[] = [];
-  for await (const entry of bucket.port.list({ prefix: UPLOADS, signal: ctx.signal })) {
-    if (entry.type !== 'object' || !entry.key.endsWith('/upload')) continue;
-    const id = entry.key.slice(UPLOADS.length, -'/upload'.length);
-    const text = await (await bucket.port.get(entry.key, { signal: ctx.signal })).text().catch(() => '');
-    let parsed: UploadRecord | undefined;
-    try {
-      parsed = JSON.parse(text) as UploadRecord;
-    } catch {
-      continue;
-    }
-    if (!parsed.key.startsWith(prefix)) continue;
-    if (parsed.key < keyMarker || (parsed.key === keyMarker && (!idMarker || id <= idMarker))) continue;
-    uploads.push({ key: parsed.key, id, initiated: parsed.initiated });
-  }
-  uploads.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.id < b.id ? -1 : 1));
-  const page = uploads.slice(0, limit);
-  const truncated = uploads.length > page.length;
-  const owner = { ID: ctx.owner, DisplayName: ctx.owner };
-  sendXml(
-    ctx.res,
-    toXml('ListMultipartUploadsResult', {
-      Bucket: bucket.name,
-      KeyMarker: keyMarker,
-      UploadIdMarker: idMarker,
-      ...(truncated ? { NextKeyMarker: page.at(-1)!.key, NextUploadIdMarker: page.at(-1)!.id } : {}),
-      Prefix: prefix,
-      MaxUploads: limit,
-      IsTruncated: truncated,
-      Upload: page.map((u) => ({
-        Key: u.key,
-        UploadId: u.id,
-        Initiator: owner,
-        Owner: owner,
-        StorageClass: 'STANDARD',
-        Initiated: new Date(u.initiated),
-      })),
-    }),
-  );
 }

@@ -38,9 +38,6 @@ export interface WriteConditions {
 export function writeConditions(ctx: RequestContext): WriteConditions {
   const ifNoneMatch = header(ctx.req.headers, 'if-none-match');
   const ifMatch = header(ctx.req.headers, 'if-match');
-  if (ifNoneMatch && ifNoneMatch.trim() !== '*') {
-    throw s3Error('NotImplemented', 501, 'If-None-Match on writes supports only "*" (create only)');
-  }
   return { ...(ifNoneMatch ? { ifNoneMatch } : {}), ...(ifMatch ? { ifMatch } : {}) };
 }
 
@@ -66,9 +63,21 @@ export function conditionalPut(
         key,
       });
     let ifMatch: string | undefined;
-    if (conditions.ifMatch !== undefined || (conditions.ifNoneMatch && !bucket.conditional)) {
+    let ifNoneMatch = conditions.ifNoneMatch?.trim() === '*';
+    const listed = conditions.ifNoneMatch !== undefined && !ifNoneMatch;
+    if (conditions.ifMatch !== undefined || listed || (ifNoneMatch && !bucket.conditional)) {
       const current = await headOrUndefined(bucket.port, key, options.signal);
-      if (conditions.ifNoneMatch && current) throw failed();
+      if (ifNoneMatch && current) throw failed();
+      if (listed && current) {
+        const matches =
+          etagListMatches(conditions.ifNoneMatch!, visibleEtag(current)) ||
+          etagListMatches(conditions.ifNoneMatch!, current.etag);
+        if (matches) throw failed();
+        // written only over the version just checked
+        ifMatch = current.etag;
+      } else if (listed) {
+        ifNoneMatch = true;
+      }
       if (conditions.ifMatch !== undefined) {
         if (!current) throw s3Error('NoSuchKey', 404, 'The specified key does not exist.', { key });
         const matches =
@@ -79,7 +88,7 @@ export function conditionalPut(
       }
     }
     const atomic = bucket.conditional
-      ? { ...(ifMatch ? { ifMatch } : {}), ...(conditions.ifNoneMatch ? { ifNoneMatch: '*' as const } : {}) }
+      ? { ...(ifMatch ? { ifMatch } : {}), ...(ifNoneMatch ? { ifNoneMatch: '*' as const } : {}) }
       : {};
     return bucket.port.put(key, body, { ...options, ...atomic });
   });

@@ -11,14 +11,8 @@ import {
 import { type RequestContext, type ServedBucket, servedBucket } from './context.js';
 import { header } from './http.js';
 import { listObjects, listObjectVersions } from './listing.js';
-import {
-  abortUpload,
-  completeUpload,
-  createUpload,
-  listUploadParts,
-  listUploads,
-  uploadPart,
-} from './multipart.js';
+import { abortUpload, completeUpload, createUpload, listUploadParts, uploadPart } from './multipart.js';
+import { listUploads } from './multipart-list.js';
 import { copyObject, deleteObject, getObject, putObject } from './objects.js';
 import { s3Error } from './s3-errors.js';
 
