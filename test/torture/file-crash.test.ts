@@ -124,11 +124,22 @@ describe(`file port under SIGKILL (${MODE} mode)`, () => {
         }
       }
       const leftovers = dataAndTempFiles(root);
+      // what the kills left is reclaimed, without touching a live object (no writer runs now)
+      const swept = await port.sweep({ olderThan: 0 });
+      const after = dataAndTempFiles(root);
+      if (after.files > KEYS.length) damage.push(`${after.files} data files remain after sweep()`);
+      for (const key of KEYS) {
+        const read = await readVersion(port, key);
+        if ('wrong' in read || read.version !== acked.get(key)) {
+          damage.push(`${key} after sweep(): ${JSON.stringify(read)}, acknowledged ${acked.get(key)}`);
+        }
+      }
       console.log(
         `torture file-crash (${MODE}): ${tally.kills} kills, ${tally.acks} acknowledged writes, ` +
           `${tally.checks} key checks (${tally.inFlight} in flight at a kill, ${tally.newer} of them landed), ` +
           `${tally.locks} stale locks left by a kill, lost=${tally.lost} wrong=${tally.wrong}; ` +
-          `data files on disk at the end: ${leftovers.files} (${(leftovers.bytes / 1e6).toFixed(1)} MB, ${KEYS.length} live at most)`,
+          `data files on disk at the end: ${leftovers.files} (${(leftovers.bytes / 1e6).toFixed(1)} MB, ${KEYS.length} live at most), ` +
+          `${after.files} after sweep() removed ${swept.dataFiles}`,
       );
       expect(damage).toEqual([]);
       expect(tally).toMatchObject({ kills: KILLS, lost: 0, wrong: 0 });
