@@ -116,6 +116,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.allowAnonymous ? { allowAnonymous: true } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
+  const expectsContinue = new WeakSet<IncomingMessage>();
   // request ids: unique per gateway (random prefix) and cheap per request (a counter)
   const idPrefix = randomBytes(4).toString('hex').toUpperCase();
   let requests = 0;
@@ -128,6 +129,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     const target = resolveTarget(req.url ?? '/', req.headers.host, hostSuffixes);
     const auth = await authenticateRequest(req, authOptions, target);
+    // `Expect: 100-continue`: the client sends its body only after this, so only an authenticated one
+    if (expectsContinue.has(req)) res.writeContinue();
     const controller = new AbortController();
     const onClose = () => {
       if (!res.writableFinished) controller.abort(new Error('the client closed the connection'));
@@ -215,6 +218,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       server.setTimeout(limits.idleTimeoutMs, (socket) => socket.destroy());
       server.on('clientError', (err, socket) => answerClientError(err, socket, nextRequestId()));
       server.on('connect', (req, socket) => answerConnect(req, socket, nextRequestId()));
+      // node would send 100 Continue before the handler runs, and 417 for any other Expect value
+      server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+        expectsContinue.add(req);
+        handler(req, res);
+      });
+      server.on('checkExpectation', handler);
       return new Promise((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, host, () => {
