@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // installs the Debian tools the tests use, once, before any test starts (or names them)
+    globalSetup: ['test/support/provision.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',

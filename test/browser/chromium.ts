@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { requireDebian } from '../support/debian.js';
 
 /** The Chromium binary, or a clear error: browser tests must fail, not skip, when it is missing. */
 export function chromiumPath(): string {
@@ -15,7 +16,8 @@ export function chromiumPath(): string {
       // try the next name
     }
   }
-  throw new Error('Chromium is not installed: run `apt-get install chromium` (.ci/run installs it)');
+  requireDebian('chromium');
+  throw new Error('Chromium is on no known name: chromium, chromium-browser, google-chrome');
 }
 
 /**

@@ -1,25 +1,16 @@
 /** Runs the real xdelta3 binary in a temporary directory, for the interop tests. */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-
-let installed: boolean | undefined;
+import { requireDebian } from '../support/debian.js';
 
 /**
- * Throws a clear error when xdelta3 is not installed: the interop tests must fail, not skip. Every
- * helper below calls it, so each interop test fails on its own with this message.
+ * Throws one line naming the package when xdelta3 is not installed: the interop tests must fail, not
+ * skip. Every helper below calls it, so each interop test fails on its own with this message.
  */
 export function requireXdelta3(): void {
-  if (installed === undefined) {
-    const probe = spawnSync('xdelta3', ['-V'], { encoding: 'utf8' });
-    installed = probe.error === undefined && probe.status === 0;
-  }
-  if (!installed) {
-    throw new Error(
-      'xdelta3 is not installed (or not on PATH); the VCDIFF interop tests need it: apt-get install -y xdelta3',
-    );
-  }
+  requireDebian('xdelta3');
 }
 
 function inTempDir<T>(work: (dir: string) => T): T {

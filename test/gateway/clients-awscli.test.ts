@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { md5Hex } from '../../src/testing/index.js';
+import { requireDebian } from '../support/debian.js';
 import { cleanEnv, clientFixture, run } from './clients-fixture.js';
 import { ACCESS_KEY, MIB, SECRET_KEY } from './support.js';
 
@@ -14,6 +15,7 @@ describe('The Debian awscli v2 against the gateway', () => {
   const f = clientFixture();
 
   it('awscli v2: mb, cp (small and multipart), ls, cp down, sync, presign, s3api, rm, rb', async () => {
+    requireDebian('awscli');
     const config = join(f.work, 'aws-config');
     await writeFile(
       config,

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { md5Hex } from '../../src/testing/index.js';
+import { requireDebian } from '../support/debian.js';
 import { cleanEnv, clientFixture, run } from './clients-fixture.js';
 import { ACCESS_KEY, SECRET_KEY } from './support.js';
 
@@ -14,6 +15,7 @@ describe('s3cmd and rclone against the gateway', () => {
   const f = clientFixture();
 
   it('s3cmd: mb, put (small and multipart), ls, get, sync, signurl, del, rb', async () => {
+    requireDebian('s3cmd');
     const host = new URL(f.gw.endpoint).host;
     const config = join(f.work, 's3cfg');
     await writeFile(
@@ -60,6 +62,7 @@ describe('s3cmd and rclone against the gateway', () => {
   }, 120_000);
 
   it('rclone: mkdir, copyto (small and multipart), lsf, copy down, sync, link (presign), purge', async () => {
+    requireDebian('rclone');
     const config = join(f.work, 'rclone.conf');
     await writeFile(
       config,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireDebian } from '../support/debian.js';
 import { cleanEnv, run } from './clients-fixture.js';
 import { signedRequest } from './raw.js';
 import { ACCESS_KEY, SECRET_KEY, sdkClient, startGateway, type TestGateway } from './support.js';
@@ -51,16 +52,19 @@ describe('presigned URLs are scoped to the routed bucket, key and operation', ()
   const OWN = 'bucket bkt, key private/secret.txt';
 
   /** `aws s3 presign` of the Debian awscli v2 (Signature Version 4). */
-  const awsPresign = async (s3Url: string, endpoint = gw.endpoint) =>
-    (
+  const awsPresign = async (s3Url: string, endpoint = gw.endpoint) => {
+    requireDebian('awscli');
+    return (
       await run('/usr/bin/aws', ['--endpoint-url', endpoint, 's3', 'presign', s3Url, '--expires-in', '600'], {
         env: awsEnv,
         timeout: 60_000,
       })
     ).stdout.trim();
+  };
 
   /** `s3cmd signurl` (always Signature Version 2), path style or virtual-hosted under `hostBucket`. */
   const s3cmdSignurl = async (s3Url: string, hostBucket?: string) => {
+    requireDebian('s3cmd');
     const host = new URL(gw.endpoint).host;
     const config = join(work, `s3cfg-${hostBucket ? 'vhost' : 'path'}`);
     await writeFile(

@@ -34,6 +34,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartEtag } from '../../src/storage/index.js';
 import { md5Hex, pseudoRandomBytes } from '../../src/testing/index.js';
+import { requireDebian } from '../support/debian.js';
 import { MIB, sdkClient, startGateway, type TestGateway } from './support.js';
 
 const run = promisify(execFile);
@@ -502,6 +503,7 @@ describe('gateway with @aws-sdk/client-s3', () => {
   });
 
   it('serves HTTPS when given a certificate and key', async () => {
+    requireDebian('openssl');
     const dir = await mkdtemp(join(tmpdir(), 'bk-gw-tls-'));
     const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
     await run('openssl', [

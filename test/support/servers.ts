@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
+import { requireDebian } from './debian.js';
 
 const run = promisify(execFile);
 const here = dirname(fileURLToPath(import.meta.url));
@@ -67,8 +68,9 @@ export async function startS3rver(buckets: string | string[] = 'test'): Promise<
   };
 }
 
-/** A throwaway single-node Ceph RGW (1-2 s to start; installs its Debian packages on first use). */
+/** A throwaway single-node Ceph RGW (1-2 s to start); one line naming the packages when Ceph is missing. */
 export async function startCephRgw(bucket = 'test'): Promise<S3Server> {
+  requireDebian('ceph');
   const dir = await mkdtemp(join(tmpdir(), 'bk-rgw-'));
   const script = join(here, 'ceph-rgw.sh');
   const { stdout } = await run('bash', [script, 'start', dir], {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { authenticate } from '../../../src/gateway/sigv4/index.js';
+import { requireDebian } from '../../support/debian.js';
 import { ACCESS_KEY, failure, OPTIONS, REGION, replay, SECRET, startRecorder } from './support.js';
 
 const run = promisify(execFile);
@@ -24,6 +25,7 @@ afterAll(async () => {
 });
 
 async function aws(...args: string[]): Promise<string> {
+  requireDebian('awscli');
   const env = {
     ...process.env,
     AWS_ACCESS_KEY_ID: ACCESS_KEY,
@@ -83,6 +85,7 @@ describe('requests from the Debian awscli v2', () => {
 
 describe('requests from the Debian s3cmd and rclone', () => {
   test('s3cmd put is accepted with its exact body', async () => {
+    requireDebian('s3cmd');
     const before = recorder.requests.length;
     const host = new URL(recorder.endpoint).host;
     await tool('/usr/bin/s3cmd', [
@@ -104,6 +107,7 @@ describe('requests from the Debian s3cmd and rclone', () => {
   });
 
   test('rclone copyto (UNSIGNED-PAYLOAD) is accepted with its exact body', async () => {
+    requireDebian('rclone');
     const before = recorder.requests.length;
     await tool(
       '/usr/bin/rclone',
