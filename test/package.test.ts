@@ -56,6 +56,7 @@ describe('the packed package', () => {
       'README.md',
       'CHANGELOG.md',
       'src',
+      'scripts',
     ]) {
       await cp(join(root, entry), join(source, entry), { recursive: true });
     }
