@@ -65,7 +65,8 @@ describe('the packed package', () => {
       cwd: source,
       maxBuffer: 64 * 1024 * 1024,
     });
-    const [info] = JSON.parse(stdout.slice(stdout.indexOf('['))) as {
+    // the prepack build may print lines with brackets ("[info] ...") before npm's JSON array
+    const [info] = JSON.parse(stdout.slice(stdout.search(/^\[\s*(\{|\])/m))) as {
       filename: string;
       files: { path: string }[];
     }[];
