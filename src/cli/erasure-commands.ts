@@ -2,16 +2,13 @@
  * `bucketkit erasure ...`: objects striped with Reed-Solomon coding over a set of folders or buckets,
  * given as one comma-separated argument (`./d0,./d1,./d2,./d3` or storage URLs).
  */
-import { createReadStream, createWriteStream } from 'node:fs';
-import { Readable, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { type ErasurePort, erasure, heal } from '../erasure/index.js';
 import { BucketkitError } from '../errors.js';
 import { connect, type StoragePort } from '../storage/index.js';
-import { readableFile, requireFolder } from './local-files.js';
+import { requireFolder } from './local-files.js';
 import { err, humanBytes, out, PROGRESS_OPTIONS, parseOptions, pickCommand, UsageError } from './output.js';
 import { progressMeter } from './progress.js';
-import { counting } from './storage-commands.js';
+import { downloadTo, uploadFrom } from './storage-commands.js';
 
 const HELP = `bucketkit erasure — objects striped over several folders or buckets (Reed-Solomon)
 
@@ -52,16 +49,9 @@ function need(args: string[], count: number, usage: string): string[] {
 const COMMANDS: Record<string, Command> = {
   async put(set, _urls, args, values) {
     const [key, file] = need(args, 1, 'put SET KEY [FILE]');
-    const fromFile = file !== undefined && file !== '-';
-    const total = fromFile ? await readableFile(file) : undefined;
     const port = open(set, values);
-    const show = progressMeter('upload', values);
-    const source = fromFile ? createReadStream(file) : process.stdin;
-    const counted = counting(show, total);
-    source.once('error', (error: Error) => counted.destroy(error));
     try {
-      const result = await port.put(key!, Readable.toWeb(source.pipe(counted)) as ReadableStream<Uint8Array>);
-      show.end();
+      const result = await uploadFrom(port, key!, file, values);
       out(`${key}  ${humanBytes(result.size)}  etag ${result.etag}  ${port.name.split(':')[0]}`);
     } finally {
       await port.close();
@@ -72,15 +62,7 @@ const COMMANDS: Record<string, Command> = {
     const [key, file] = need(args, 1, 'get SET KEY [FILE]');
     const port = open(set, values);
     try {
-      const object = await port.get(key!);
-      const show = progressMeter('download', values);
-      const target = file && file !== '-' ? createWriteStream(file) : process.stdout;
-      await pipeline(
-        Readable.fromWeb(object.body as import('node:stream/web').ReadableStream),
-        counting(show, object.size),
-        target as Writable,
-      );
-      show.end();
+      await downloadTo(port, key!, file, values);
     } finally {
       await port.close();
     }

@@ -2,11 +2,11 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { BucketkitError } from '../errors.js';
-import type { StoragePort } from '../storage/index.js';
+import type { PutOptions, PutResult, StoragePort } from '../storage/index.js';
 import { connect } from '../storage/index.js';
 import { readableFile, requireFolder } from './local-files.js';
 import { humanBytes, out, UsageError } from './output.js';
-import { type Progress, progressMeter } from './progress.js';
+import { type Progress, type ProgressFlags, progressMeter } from './progress.js';
 
 export type CommandArgs = { positionals: string[]; values: Record<string, string | boolean | undefined> };
 
@@ -53,21 +53,71 @@ export async function ls(args: CommandArgs): Promise<void> {
   });
 }
 
-/** `bucketkit put URL KEY [FILE]` (stdin without FILE) */
-export async function put(args: CommandArgs): Promise<void> {
-  const [url, key, file] = need(args, 2, 'put URL KEY [FILE]  (reads stdin without FILE)');
+/**
+ * Uploads FILE (stdin when absent or `-`) to `key` on `port`, showing progress; the one upload path of the CLI's
+ * groups.
+ *
+ * @example
+ * ```ts
+ * const result = await uploadFrom(port, 'a.txt', './a.txt', args.values);
+ * ```
+ */
+export async function uploadFrom(
+  port: StoragePort,
+  key: string,
+  file: string | undefined,
+  flags: ProgressFlags,
+  options: PutOptions = {},
+): Promise<PutResult> {
   const fromFile = file !== undefined && file !== '-';
   const total = fromFile ? await readableFile(file) : undefined;
-  const show = progressMeter('upload', args.values);
+  const show = progressMeter('upload', flags);
   const source = fromFile ? createReadStream(file) : process.stdin;
   const counted = counting(show, total);
   source.once('error', (error: Error) => counted.destroy(error));
+  const result = await port.put(
+    key,
+    Readable.toWeb(source.pipe(counted)) as ReadableStream<Uint8Array>,
+    options,
+  );
+  show.end();
+  return result;
+}
+
+/**
+ * Downloads `key` from `port` to FILE (stdout when absent or `-`), showing progress; the one download path of the
+ * CLI's groups.
+ *
+ * @example
+ * ```ts
+ * await downloadTo(port, 'a.txt', './a.txt', args.values);
+ * ```
+ */
+export async function downloadTo(
+  port: StoragePort,
+  key: string,
+  file: string | undefined,
+  flags: ProgressFlags,
+): Promise<void> {
+  const object = await port.get(key);
+  const show = progressMeter('download', flags);
+  const target = file && file !== '-' ? createWriteStream(file) : process.stdout;
+  await pipeline(
+    Readable.fromWeb(object.body as import('node:stream/web').ReadableStream),
+    counting(show, object.size),
+    target as Writable,
+  );
+  show.end();
+}
+
+/** `bucketkit put URL KEY [FILE]` (stdin without FILE) */
+export async function put(args: CommandArgs): Promise<void> {
+  const [url, key, file] = need(args, 2, 'put URL KEY [FILE]  (reads stdin without FILE)');
   await withPort(url!, async (port) => {
-    const result = await port.put(key!, Readable.toWeb(source.pipe(counted)) as ReadableStream<Uint8Array>, {
+    const result = await uploadFrom(port, key!, file, args.values, {
       ...(args.values.ifNoneMatch ? { ifNoneMatch: '*' as const } : {}),
       ...(typeof args.values.contentType === 'string' ? { contentType: args.values.contentType } : {}),
     });
-    show.end();
     out(`${key}  ${humanBytes(result.size)}  etag ${result.etag}`);
   });
 }
@@ -75,17 +125,7 @@ export async function put(args: CommandArgs): Promise<void> {
 /** `bucketkit get URL KEY [FILE]` (stdout without FILE) */
 export async function get(args: CommandArgs): Promise<void> {
   const [url, key, file] = need(args, 2, 'get URL KEY [FILE]  (writes stdout without FILE)');
-  await withPort(url!, async (port) => {
-    const object = await port.get(key!);
-    const show = progressMeter('download', args.values);
-    const target = file && file !== '-' ? createWriteStream(file) : process.stdout;
-    await pipeline(
-      Readable.fromWeb(object.body as import('node:stream/web').ReadableStream),
-      counting(show, object.size),
-      target as Writable,
-    );
-    show.end();
-  });
+  await withPort(url!, (port) => downloadTo(port, key!, file, args.values));
 }
 
 /** `bucketkit stat URL KEY` */

@@ -133,11 +133,7 @@ export function toDecodedValue(value: OtlpValue): DecodedValue {
 
 /** The log body as text: strings as they are, other values as `AsString()` renders them, unset as ''. */
 export function toBodyText(value: OtlpValue): string {
-  if (value === null) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value !== 'object') return String(value);
-  if (value instanceof Uint8Array) return base64(value);
-  return toJsonText(value);
+  return value === null ? '' : String(toDecodedValue(value));
 }
 
 /** Attributes as the record's name → value object (null prototype: a `__proto__` key is just a key). */
