@@ -15,6 +15,7 @@ export const entries = {
   'db/browser': 'src/db/browser.ts',
   'gateway/index': 'src/gateway/index.ts',
   'lake/index': 'src/lake/index.ts',
+  'lake/http/index': 'src/lake/http/index.ts',
 };
 
 /** Entries built as ESM only. */

@@ -1,0 +1,29 @@
+/**
+ * bucketkit/lake/http — the lake's HTTP endpoints (node only): the storage event endpoint that turns
+ * bucket notifications into ingests, and the small server the lake's endpoints mount on.
+ *
+ * @example
+ * ```ts
+ * import { openLake } from 'bucketkit/lake';
+ * import { createLakeEventHandler, createLakeServer } from 'bucketkit/lake/http';
+ * const lake = openLake(port, { orgs: { 'logs-raw/': 'acme' } });
+ * const server = createLakeServer([{ path: '/events', handler: createLakeEventHandler(lake) }]);
+ * await server.listen(8080);
+ * ```
+ */
+export { readBody } from './body.js';
+export {
+  createLakeEventHandler,
+  type EventOutcome,
+  type LakeEventHandlerOptions,
+} from './event-handler.js';
+export { type ParsedEventBody, parseStorageEvents, type StorageObjectEvent } from './events.js';
+export {
+  createLakeServer,
+  errorBody,
+  type LakeRequestHandler,
+  type LakeRoute,
+  type LakeServer,
+  type ListeningLakeServer,
+  sendJson,
+} from './server.js';
