@@ -44,8 +44,20 @@ export type { PrefixRoute, RawRoute } from './ingest/route.js';
 export { routeRawKey } from './ingest/route.js';
 export { parseTimestampNs } from './ingest/timestamp.js';
 export { type Lake, type LakeOptions, openLake } from './lake.js';
+export type * from './logql/ast.js';
+export {
+  evaluateLogQL,
+  type LogQLQuery,
+  type LogQLResult,
+  type LogStream,
+  type MetricSeries,
+  parseDurationMs,
+  parseLogQL,
+  type Sample,
+} from './logql/index.js';
 export { dateintOf, indexKey, normaliseName, segmentKeys } from './names.js';
 export type { CountQuery, CountResult, CountSeries } from './query/count.js';
 export type { LogRow, LogsQuery, LogsResult } from './query/logs.js';
+export type { LabelMatch } from './query/match.js';
 export type { Where } from './query/plan.js';
 export type { QueryStats } from './query/stats.js';

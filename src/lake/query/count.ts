@@ -7,6 +7,7 @@ import { bkError } from '../../errors.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
 import { AGG_BUCKET_MS } from '../segments/write.js';
+import { type CompiledMatch, compileMatches, type LabelMatch, rowMatches } from './match.js';
 import {
   columnOf,
   daySegments,
@@ -28,6 +29,8 @@ export interface CountQuery {
   /** Labels to split by (column names or aliases, e.g. `['level']`). */
   by?: readonly string[];
   where?: Where;
+  /** Label matchers beyond equality (`!=`, `=~`, `!~`), as LogQL selectors use them. */
+  match?: readonly LabelMatch[];
   contains?: string;
   regex?: RegExp | string;
   signal?: AbortSignal;
@@ -62,6 +65,8 @@ export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<Co
     throw bkError('InvalidArgument', 'too many steps (> 1,000,000)');
   const by = (query.by ?? []).map(columnOf);
   const where = resolveWhere(query.where);
+  const matches = compileMatches(query.match);
+  const matchColumns = matches.map((m) => m.column);
   const regex = typeof query.regex === 'string' ? new RegExp(query.regex) : query.regex;
   const textFilter = query.contains !== undefined || regex !== undefined;
   const aligned = [range.fromMs, range.toMs, step].every((t) => t % AGG_BUCKET_MS === 0);
@@ -78,21 +83,45 @@ export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<Co
     entry.counts.set(at, (entry.counts.get(at) ?? 0) + n);
   };
   for (const dateint of queryDays(range, false)) {
-    const segments = await daySegments(ctx.port, query.org, dateint, range, where, stats, query.signal);
+    const segments = await daySegments(
+      ctx.port,
+      query.org,
+      dateint,
+      range,
+      where,
+      stats,
+      query.signal,
+      matches,
+    );
     for (const segment of segments) {
       const aggColumns = ['log_level', segment.streamField];
       const useAgg =
         aligned &&
         !textFilter &&
-        [...where.keys(), ...by].every((c) => aggColumns.includes(c)) &&
+        [...where.keys(), ...by, ...matchColumns].every((c) => aggColumns.includes(c)) &&
         segment.aggBytes > 0;
       if (useAgg) {
         stats.usedAggFiles = true;
-        await countFromAgg(ctx, segment, { range, where, by, add, zstd, stats, signal: query.signal });
+        await countFromAgg(ctx, segment, {
+          range,
+          where,
+          matches,
+          by,
+          add,
+          zstd,
+          stats,
+          signal: query.signal,
+        });
         continue;
       }
       const columns = [
-        ...new Set(['chq_timestamp', ...by, ...where.keys(), ...(textFilter ? ['log_message'] : [])]),
+        ...new Set([
+          'chq_timestamp',
+          ...by,
+          ...where.keys(),
+          ...matchColumns,
+          ...(textFilter ? ['log_message'] : []),
+        ]),
       ];
       const rows = await readParquetRows(ctx.port, segment.table, segment.tableBytes, {
         zstd,
@@ -105,6 +134,7 @@ export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<Co
         const message = (row.log_message as string | undefined) ?? '';
         if (query.contains !== undefined && !message.includes(query.contains)) continue;
         if (regex !== undefined && !regex.test(message)) continue;
+        if (!rowMatches(row, matches)) continue;
         add(labelsOf(row, by), Number(row.chq_timestamp), 1);
       }
     }
@@ -123,6 +153,7 @@ async function countFromAgg(
   run: {
     range: { fromMs: number; toMs: number };
     where: Map<string, string[]>;
+    matches: readonly CompiledMatch[];
     by: string[];
     add: (labels: Record<string, string>, ms: number, n: number) => void;
     zstd: Awaited<ReturnType<LakeContext['zstd']>>;
@@ -136,7 +167,10 @@ async function countFromAgg(
     filter: parquetFilter(run.range, run.where, 'bucket_ts'),
     signal: run.signal,
   });
-  for (const row of rows) run.add(labelsOf(row, run.by), Number(row.bucket_ts), Number(row.count));
+  for (const row of rows) {
+    if (rowMatches(row, run.matches))
+      run.add(labelsOf(row, run.by), Number(row.bucket_ts), Number(row.count));
+  }
 }
 
 function labelsOf(row: Record<string, unknown>, by: readonly string[]): Record<string, string> {

@@ -7,6 +7,7 @@
 import { bkError } from '../../errors.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
+import { type CompiledMatch, compileMatches, type LabelMatch, rowMatches } from './match.js';
 import {
   daySegments,
   parquetFilter,
@@ -34,6 +35,8 @@ export interface LogsQuery {
   to: Date | number;
   /** Equality conditions on columns (aliases: level, service, namespace, cluster, pod, fingerprint). */
   where?: Where;
+  /** Label matchers beyond equality (`!=`, `=~`, `!~`), as LogQL selectors use them. */
+  match?: readonly LabelMatch[];
   /** Keeps rows whose message contains this text (case-sensitive). */
   contains?: string;
   /** Keeps rows whose message matches. */
@@ -70,9 +73,10 @@ export function queryLogs(ctx: LakeContext, query: LogsQuery): LogsResult {
   const keep = (message: string) =>
     (query.contains === undefined || message.includes(query.contains)) &&
     (regex === undefined || regex.test(message));
+  const matches = compileMatches(query.match);
   return {
     stats,
-    [Symbol.asyncIterator]: () => run(ctx, query, range, limit, keep, stats)[Symbol.asyncIterator](),
+    [Symbol.asyncIterator]: () => run(ctx, query, range, limit, keep, matches, stats)[Symbol.asyncIterator](),
   };
 }
 
@@ -92,6 +96,7 @@ async function* run(
   range: TimeRange,
   limit: number,
   keep: (message: string) => boolean,
+  matches: readonly CompiledMatch[],
   stats: QueryStats,
 ): AsyncGenerator<LogRow> {
   if (limit === 0) return;
@@ -101,7 +106,16 @@ async function* run(
   const zstd = await ctx.zstd();
   let sent = 0;
   for (const dateint of queryDays(range, backward)) {
-    const segments = await daySegments(ctx.port, query.org, dateint, range, where, stats, query.signal);
+    const segments = await daySegments(
+      ctx.port,
+      query.org,
+      dateint,
+      range,
+      where,
+      stats,
+      query.signal,
+      matches,
+    );
     for (const window of overlapWindows(segments, backward)) {
       const rows: LogRow[] = [];
       for (const segment of window) {
@@ -113,7 +127,7 @@ async function* run(
         });
         for (const raw of read) {
           const row = toLogRow(raw);
-          if (keep(row.log_message)) rows.push(row);
+          if (keep(row.log_message) && rowMatches(row, matches)) rows.push(row);
         }
       }
       rows.sort((a, b) => (a.chq_tsns === b.chq_tsns ? 0 : a.chq_tsns < b.chq_tsns !== backward ? -1 : 1));

@@ -7,6 +7,7 @@ import type { StoragePort } from '../../storage/index.js';
 import { readDayIndex } from '../catalog/cas.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import { dateintsBetween } from '../names.js';
+import { type CompiledMatch, segmentMayMatchAll } from './match.js';
 import type { ParquetFilter } from './read-parquet.js';
 import type { QueryStats } from './stats.js';
 
@@ -84,13 +85,14 @@ export async function daySegments(
   where: Map<string, string[]>,
   stats: QueryStats,
   signal?: AbortSignal,
+  matches: readonly CompiledMatch[] = [],
 ): Promise<IndexedSegment[]> {
   const { index, bytes } = await readDayIndex(port, org, dateint, signal);
   stats.indexReads++;
   stats.requests++;
   stats.bytesRead += bytes;
   const live = index.segments.filter((s) => s.published && s.endMs > range.fromMs && s.startMs < range.toMs);
-  const kept = live.filter((s) => segmentMayMatch(s, range, where));
+  const kept = live.filter((s) => segmentMayMatch(s, range, where) && segmentMayMatchAll(s, matches));
   stats.segmentsConsidered += live.length;
   stats.segmentsPruned += live.length - kept.length;
   return kept;

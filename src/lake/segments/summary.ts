@@ -3,6 +3,7 @@
  * dimension facts queries prune with (LakeRunner's "exists" and "exact" index fingerprints, kept here as
  * column names and literal values, which are readable and as selective).
  */
+import { encodeTrigrams, MAX_TRIGRAM_VALUES, TRIGRAM_FIELDS } from '../catalog/trigrams.js';
 import type { CookedLog } from '../ingest/normalise.js';
 import { streamValue } from './sort.js';
 
@@ -31,6 +32,9 @@ export interface SegmentSummary {
   columns: string[];
   /** For indexed fields: every distinct value, or null when there were too many to list. */
   exact: Record<string, string[] | null>;
+  /** For trigram fields whose exact values overflowed: their values' trigrams (see `catalog/trigrams.ts`).
+   * Absent in indexes written before trigrams existed. */
+  trigrams?: Record<string, string>;
 }
 
 /**
@@ -53,6 +57,8 @@ export function summariseRows(rows: readonly CookedLog[], streamField: string): 
   ]);
   const exactFields = [...new Set([...EXACT_FIELDS, streamField])];
   const values = new Map<string, Set<string> | null>(exactFields.map((f) => [f, new Set<string>()]));
+  const trigramFields = new Set([...TRIGRAM_FIELDS, streamField]);
+  const cap = (field: string) => (trigramFields.has(field) ? MAX_TRIGRAM_VALUES : MAX_EXACT_VALUES);
   const streams = new Set<string>();
   for (const row of rows) {
     startMs = Math.min(startMs, row.chq_timestamp);
@@ -67,11 +73,17 @@ export function summariseRows(rows: readonly CookedLog[], streamField: string): 
       const value = field === 'log_level' ? row.log_level : row.fields[field];
       if (value === null || value === undefined) continue;
       set.add(value);
-      if (set.size > MAX_EXACT_VALUES) values.set(field, null);
+      if (set.size > cap(field)) values.set(field, null);
     }
   }
   const exact: Record<string, string[] | null> = {};
-  for (const [field, set] of values) if (set === null || set.size > 0) exact[field] = set && [...set].sort();
+  const trigrams: Record<string, string> = {};
+  for (const [field, set] of values) {
+    if (set === null || set.size > 0)
+      exact[field] = set && set.size <= MAX_EXACT_VALUES ? [...set].sort() : null;
+    const grams = set && set.size > MAX_EXACT_VALUES && trigramFields.has(field) ? encodeTrigrams(set) : null;
+    if (grams !== null) trigrams[field] = grams;
+  }
   return {
     rows: rows.length,
     startMs,
@@ -79,5 +91,6 @@ export function summariseRows(rows: readonly CookedLog[], streamField: string): 
     streamIds: [...streams].sort(),
     columns: [...columns].sort(),
     exact,
+    ...(Object.keys(trigrams).length > 0 ? { trigrams } : {}),
   };
 }
