@@ -88,6 +88,7 @@ class Parser {
   parseQuery(): LogQLExpr {
     const expr = this.peek().text === '{' ? this.logExpr() : this.metricExpr();
     const next = this.peek();
+    if (expr.kind !== 'log' && next.kind === 'op') this.fail(next, 'binary operations are not supported');
     if (next.kind !== 'eof') this.unexpected(next, 'end of query');
     return expr;
   }
