@@ -20,7 +20,9 @@ function refusal(query: string): { message: string; position: number } {
 describe('parseLogQL', () => {
   it('builds typed trees for selectors, line filters, parsers and label filters', () => {
     expect(
-      parseLogQL('{service="api", level=~"ERROR|WARN", pod!="p1"} |= "timeout" != `retry` |~ "\\\\d+ms" | json | status >= 500 | user!~"bot.*" | took > 1.5s'),
+      parseLogQL(
+        '{service="api", level=~"ERROR|WARN", pod!="p1"} |= "timeout" != `retry` |~ "\\\\d+ms" | json | status >= 500 | user!~"bot.*" | took > 1.5s',
+      ),
     ).toEqual({
       kind: 'log',
       matchers: [
@@ -64,7 +66,10 @@ describe('parseLogQL', () => {
   });
 
   it('reads Go string escapes and raw strings', () => {
-    const expr = parseLogQL('{a="q\\"uote\\\\ \\u00e9\\x41"} |= `raw\\n`') as Extract<LogQLExpr, { kind: 'log' }>;
+    const expr = parseLogQL('{a="q\\"uote\\\\ \\u00e9\\x41"} |= `raw\\n`') as Extract<
+      LogQLExpr,
+      { kind: 'log' }
+    >;
     expect(expr.matchers[0]!.value).toBe('q"uote\\ éA');
     expect(expr.pipeline[0]).toEqual({ kind: 'line', op: '|=', value: 'raw\\n' });
   });
@@ -118,7 +123,13 @@ const SEEDS = [
   '{service="api"} | logfmt | took > 250ms | user!~`bot-\\d+`',
   'bytes_over_time({pod!="x", service="b"}[1h])',
 ];
-const ALPHABET = fc.constantFrom(...'{}()[],|=!~"`\\<>.*+-? abcz09_5mhs#\n'.split(''), 'by', 'sum', 'json', '[5m]');
+const ALPHABET = fc.constantFrom(
+  ...'{}()[],|=!~"`\\<>.*+-? abcz09_5mhs#\n'.split(''),
+  'by',
+  'sum',
+  'json',
+  '[5m]',
+);
 
 describe('parseLogQL fuzzing', () => {
   it('random text parses or is refused with a position', () => {
