@@ -18,6 +18,8 @@ export {
   type LakeEventHandlerOptions,
 } from './event-handler.js';
 export { type ParsedEventBody, parseStorageEvents, type StorageObjectEvent } from './events.js';
+export { type LokiApiOptions, lokiRoutes } from './loki.js';
+export { defaultStep, parseLokiStep, parseLokiTime } from './loki-params.js';
 export {
   createLakeServer,
   errorBody,
