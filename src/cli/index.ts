@@ -2,6 +2,7 @@ import { BucketkitError } from '../errors.js';
 import { datasetsCommand } from './datasets-commands.js';
 import { deltaCommand } from './delta-commands.js';
 import { erasureCommand } from './erasure-commands.js';
+import { lakeCommand } from './lake-commands.js';
 import { localError } from './local-files.js';
 import { err, PROGRESS_OPTIONS, parseOptions, pickCommand, UsageError } from './output.js';
 import { serveCommand } from './serve-commands.js';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, (args: CommandArgs) => Promise<void>> = { ls, put
 const GROUPS: Record<string, (argv: string[]) => Promise<number>> = {
   datasets: datasetsCommand,
   delta: deltaCommand,
+  lake: lakeCommand,
   erasure: erasureCommand,
   serve: serveCommand,
 };
@@ -37,6 +39,7 @@ usage: bucketkit COMMAND URL [args]
 
   datasets COMMAND ...                  numbered datapoints in TAR dataranges (bucketkit datasets --help)
   delta COMMAND ...                     delta-compressed artifacts (bucketkit delta --help)
+  lake COMMAND ...                      ingest and query logs in a bucket (bucketkit lake --help)
   erasure COMMAND ...                   objects striped over several folders or buckets (bucketkit erasure --help)
   serve --storage URL [--port N]        an S3-compatible gateway over the storage (bucketkit serve --help)
 
