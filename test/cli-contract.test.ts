@@ -72,7 +72,7 @@ describe('the bucketkit CLI as docs/cli.md promises', () => {
       code: 2,
       stdout: '',
       stderr:
-        'bucketkit: unknown command "db"; the commands are ls, put, get, stat, rm, caps and the groups datasets, delta, erasure, serve (bucketkit --help)\n',
+        'bucketkit: unknown command "db"; the commands are ls, put, get, stat, rm, caps and the groups datasets, delta, erasure, lake, serve (bucketkit --help)\n',
     });
     expect(await bucketkit('delta', 'frob')).toMatchObject({
       code: 2,
