@@ -21,8 +21,8 @@ const COMMANDS: Record<string, (args: CommandArgs) => Promise<void>> = { ls, put
 const GROUPS: Record<string, (argv: string[]) => Promise<number>> = {
   datasets: datasetsCommand,
   delta: deltaCommand,
-  lake: lakeCommand,
   erasure: erasureCommand,
+  lake: lakeCommand,
   serve: serveCommand,
 };
 

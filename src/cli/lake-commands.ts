@@ -69,7 +69,9 @@ function pairs(list: string[] | undefined, what: string): Record<string, string[
 async function withLake(url: string | undefined, values: Values, run: (lake: Lake) => Promise<number>) {
   if (!url) throw new UsageError('lake: a storage URL is needed (bucketkit lake --help)');
   const port = connect(url);
-  const orgs = Object.fromEntries(Object.entries(pairs(values['prefix-org'], '--prefix-org')).map(([p, o]) => [p, o.at(-1)!]));
+  const orgs = Object.fromEntries(
+    Object.entries(pairs(values['prefix-org'], '--prefix-org')).map(([p, o]) => [p, o.at(-1)!]),
+  );
   try {
     return await run(openLake(port, { orgs, singleWriter: values['single-writer'] ?? false }));
   } finally {

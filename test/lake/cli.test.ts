@@ -24,9 +24,23 @@ describe('bucketkit lake', () => {
   });
 
   it('ingests once, then queries and counts what it ingested', async () => {
-    const first = await bucketkit('lake', 'ingest', url, 'logs-raw/app.json.gz', '--prefix-org', 'logs-raw/=acme');
+    const first = await bucketkit(
+      'lake',
+      'ingest',
+      url,
+      'logs-raw/app.json.gz',
+      '--prefix-org',
+      'logs-raw/=acme',
+    );
     expect(first.stdout).toBe('logs-raw/app.json.gz: 90 rows, 1 segments\n');
-    const again = await bucketkit('lake', 'ingest', url, 'logs-raw/app.json.gz', '--prefix-org', 'logs-raw/=acme');
+    const again = await bucketkit(
+      'lake',
+      'ingest',
+      url,
+      'logs-raw/app.json.gz',
+      '--prefix-org',
+      'logs-raw/=acme',
+    );
     expect(again.stdout).toBe('logs-raw/app.json.gz: already ingested\n');
 
     const from = new Date(T0).toISOString();
