@@ -159,7 +159,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     res.setHeader('x-amz-request-id', requestId);
     res.setHeader('server', 'bucketkit');
     let code: string | undefined;
-    const handled = handle(req, res).catch((err: unknown) => {
+    const handled = handle(req, res).catch(async (err: unknown) => {
       const reply = toS3Error(err);
       code = reply.code;
       if (reply.status >= 500) log('error', 'gateway', `${req.method} ${req.url} failed`, { error: err });
@@ -167,8 +167,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         res.destroy();
         return;
       }
-      // an unread body of any size: close the connection rather than read it all
-      if (!req.complete) res.setHeader('connection', 'close');
+      // A small unread body is read first, so the client is not reset while it still sends (it would see
+      // ECONNRESET instead of our answer); a large one closes the connection rather than being read.
+      if (!req.complete && (await drainSmallBody(req))) res.setHeader('connection', 'close');
       const body =
         req.method === 'HEAD'
           ? undefined
@@ -243,4 +244,29 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
     },
   };
+}
+
+/** Bodies up to this size are read and dropped before an error answer, to keep the connection usable. */
+const DRAIN_LIMIT = 64 * 1024;
+
+/**
+ * Reads and drops a request body the handler left unread when it declares at most `DRAIN_LIMIT` bytes.
+ * Resolves true when the body is still unread (too large, or not done within a second): close the connection.
+ */
+function drainSmallBody(req: IncomingMessage): Promise<boolean> {
+  const declared = Number(req.headers['content-length']);
+  if (!Number.isFinite(declared) || declared > DRAIN_LIMIT || req.destroyed) return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (unread: boolean) => {
+      clearTimeout(timer);
+      req.off('end', onEnd).off('error', onError).off('close', onClose);
+      resolve(unread);
+    };
+    const onEnd = () => done(false);
+    const onError = () => done(true);
+    const onClose = () => done(!req.complete);
+    const timer = setTimeout(() => done(true), 1_000);
+    req.on('end', onEnd).on('error', onError).on('close', onClose);
+    req.resume();
+  });
 }

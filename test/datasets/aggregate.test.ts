@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   aggregate,
   datasets,
@@ -104,7 +104,7 @@ describe('aggregate (streaming through the client: memoryStorage)', () => {
         if (crash) throw new Error('process died');
       },
     });
-    const err = await uploadDatarange(datasets(dying).open('exp'), sized(1, 5, 50), { ttlMs: 150 }).catch(
+    const err = await uploadDatarange(datasets(dying).open('exp'), sized(1, 5, 50), { ttlMs: 60_000 }).catch(
       (e: unknown) => e,
     );
     expect(String(err)).toMatch(/process died/);
@@ -112,9 +112,13 @@ describe('aggregate (streaming through the client: memoryStorage)', () => {
     expect((await keysOf(base, 'datas3t/exp/dataranges/')).length).toBe(1);
     const held = await fail(uploadDatarange(ds, sized(3, 4, 50)));
     expect(held.details.overlaps).toMatchObject({ first: '1', last: '5', pending: true });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const mine = await uploadDatarange(ds, sized(3, 4, 50));
-    const { deleted, expired } = await gc(ds, { graceMs: 60_000 });
+    // the reservation's minute passes (the clock alone moves, so a loaded machine cannot expire it early)
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 61_000);
+    const [mine, { deleted, expired }] = await (async () => {
+      const uploaded = await uploadDatarange(ds, sized(3, 4, 50));
+      return [uploaded, await gc(ds, { graceMs: 60_000 })] as const;
+    })().finally(() => vi.useRealTimers());
     expect(expired.map((p) => [p.first, p.last])).toEqual([[1n, 5n]]);
     expect(deleted).toHaveLength(1);
     expect((await ds.manifest({ fresh: true })).dataranges).toEqual([mine]);

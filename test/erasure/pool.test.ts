@@ -177,10 +177,10 @@ describe('worker pool', () => {
       );
       const started = Date.now();
       const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', script], {
-        timeout: 20_000,
+        timeout: 60_000, // a hung pool never exits; a loaded machine can take long to start tsx
       });
       expect(stdout.trim()).toBe('encoded');
-      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(Date.now() - started).toBeLessThan(60_000);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
