@@ -13,6 +13,7 @@ import type { PrefixRoute } from './ingest/route.js';
 import { loadZstd } from './parquet/zstd.js';
 import { type CountQuery, type CountResult, countLogs } from './query/count.js';
 import { type LogsQuery, type LogsResult, queryLogs } from './query/logs.js';
+import { type WatchOptions, type WatchSummary, watchPrefix } from './watch/watch.js';
 
 export interface LakeOptions {
   /** Raw key prefix → org (or `{ org, collector }`); the longest matching prefix wins. Keys under
@@ -43,6 +44,12 @@ export interface Lake {
   logs(query: LogsQuery): LogsResult;
   /** Log counts per step, split by labels. */
   count(query: CountQuery): Promise<CountResult>;
+  /**
+   * Polls the raw objects under `prefix` and ingests new and changed ones until `options.signal` aborts
+   * (or after one pass with `once`); resumes from a checkpoint in the bucket, shares work with other
+   * watchers of the same prefix.
+   */
+  watch(prefix: string, options?: WatchOptions): Promise<WatchSummary>;
 }
 
 /**
@@ -83,9 +90,11 @@ export function openLake(port: StoragePort, options: LakeOptions = {}): Lake {
     },
     zstd: loadZstd,
   };
+  const ingest = (key: string, ingestOptions?: IngestOptions) => ingestObject(ctx, key, ingestOptions);
   return {
-    ingest: (key, ingestOptions) => ingestObject(ctx, key, ingestOptions),
+    ingest,
     logs: (query) => queryLogs(ctx, query),
     count: (query) => countLogs(ctx, query),
+    watch: (prefix, watchOptions) => watchPrefix(ctx, ingest, prefix, watchOptions),
   };
 }
