@@ -233,7 +233,7 @@ describe('one error family at every public entry', () => {
           expect(lines[0]).toMatch(new RegExp(`^bucketkit: ${code}: `));
           expect(lines[0]).toMatch(ADVICE[code]);
         }
-      }, 360_000);
+      }, 180_000);
     }
   });
 });

@@ -15,6 +15,20 @@
 export { readDayIndex } from './catalog/cas.js';
 export type { DayIndex, IndexedSegment } from './catalog/day-index.js';
 export {
+  type CompactOptions,
+  type CompactProgress,
+  type CompactResult,
+  DEFAULT_MAX_ROWS,
+  DEFAULT_TARGET_BYTES,
+} from './compact/compact.js';
+export { type CompactionGroup, type CompactionTarget, planCompaction } from './compact/plan.js';
+export {
+  DEFAULT_GRACE_MS,
+  type SweepOptions,
+  type SweepProgress,
+  type SweepResult,
+} from './compact/sweep.js';
+export {
   createLogFingerprinter,
   type LogFingerprinter,
   logFingerprintTokens,
@@ -61,5 +75,3 @@ export type { LogRow, LogsQuery, LogsResult } from './query/logs.js';
 export type { LabelMatch } from './query/match.js';
 export type { Where } from './query/plan.js';
 export type { QueryStats } from './query/stats.js';
-export { type Checkpoint, checkpointKey } from './watch/checkpoint.js';
-export type { WatchOptions, WatchSummary } from './watch/watch.js';

@@ -26,6 +26,12 @@ export interface IndexedSegment extends SegmentSummary {
   createdAt: string;
   /** The raw objects the rows came from, as `key@etag`: how a repeated ingest is recognised. */
   sources: string[];
+  /** When a compaction replaced this segment (then `published` is false); a sweep deletes it after a grace period. */
+  replacedAt?: string;
+  /** The id of the segment that holds this one's rows now. */
+  replacedBy?: string;
+  /** For a compaction output: the ids of the segments it merged. */
+  replaces?: string[];
 }
 
 /** The index of one (org, signal, day). */

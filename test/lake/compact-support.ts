@@ -1,0 +1,61 @@
+/** Shared steps of the compaction tests: seed raw files, read every row back, list segment objects. */
+import { type Lake, type LogRow, readDayIndex } from '../../src/lake/index.js';
+import type { StoragePort } from '../../src/storage/index.js';
+import { ndjsonGz, rawLines, T0 } from './support.js';
+
+export const ORGS = { 'logs-raw/': 'acme' };
+export const DAY = 20260102;
+/** The lines of file `f`: `rows` lines, 1 s apart, each file 10 minutes after the previous one. */
+export function fileLines(f: number, rows: number) {
+  return rawLines(rows, T0 + f * 600_000, 1000, f * rows);
+}
+
+export async function seedFiles(
+  port: StoragePort,
+  files: number,
+  rows: number,
+  first = 0,
+): Promise<string[]> {
+  const keys: string[] = [];
+  for (let f = first; f < first + files; f++) {
+    const key = `logs-raw/${String(f).padStart(3, '0')}.json.gz`;
+    await port.put(key, ndjsonGz(fileLines(f, rows)));
+    keys.push(key);
+  }
+  return keys;
+}
+
+/** The request numbers (`id=req-N`) of every row a forward query over the day returns, in order. */
+export async function requestIds(lake: Lake, iterate?: (row: LogRow, i: number) => Promise<void>) {
+  const ids: number[] = [];
+  const result = lake.logs({
+    org: 'acme',
+    from: T0,
+    to: T0 + 86_400_000,
+    limit: 10_000_000,
+    order: 'forward',
+  });
+  for await (const row of result) {
+    ids.push(Number(/id=req-(\d+)/.exec(row.log_message)![1]));
+    await iterate?.(row, ids.length - 1);
+  }
+  return ids;
+}
+
+export function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+/** Segment objects (tbl_/agg_) in the bucket for the org. */
+export async function segmentObjects(port: StoragePort): Promise<string[]> {
+  const keys: string[] = [];
+  for await (const e of port.list({ prefix: 'db/acme/' }))
+    if (e.type === 'object' && /\/(tbl|agg)_\d+\.parquet$/.test(e.key)) keys.push(e.key);
+  return keys.sort();
+}
+
+/** Objects the day's index lists (live and replaced). */
+export async function indexedObjects(port: StoragePort, dateint = DAY): Promise<string[]> {
+  const { index } = await readDayIndex(port, 'acme', dateint);
+  return index.segments.flatMap((s) => [s.table, s.agg]).sort();
+}
