@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // installs the Debian tools the tests use, once, before any test starts (or names them)
     globalSetup: ['test/support/provision.ts'],
-    testTimeout: 60_000,
+    testTimeout: 120_000, // generous: CI machines are shared and tests that spawn CLIs slow down most
     hookTimeout: 120_000,
     pool: 'forks',
     maxWorkers: 2,

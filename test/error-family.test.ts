@@ -233,7 +233,7 @@ describe('one error family at every public entry', () => {
           expect(lines[0]).toMatch(new RegExp(`^bucketkit: ${code}: `));
           expect(lines[0]).toMatch(ADVICE[code]);
         }
-      }, 180_000);
+      }, 360_000);
     }
   });
 });

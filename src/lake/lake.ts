@@ -15,6 +15,7 @@ import type { PrefixRoute } from './ingest/route.js';
 import { loadZstd } from './parquet/zstd.js';
 import { type CountQuery, type CountResult, countLogs } from './query/count.js';
 import { type LogsQuery, type LogsResult, queryLogs } from './query/logs.js';
+import { type WatchOptions, type WatchSummary, watchPrefix } from './watch/watch.js';
 
 export interface LakeOptions {
   /** Raw key prefix → org (or `{ org, collector }`); the longest matching prefix wins. Keys under
@@ -45,6 +46,12 @@ export interface Lake {
   logs(query: LogsQuery): LogsResult;
   /** Log counts per step, split by labels. */
   count(query: CountQuery): Promise<CountResult>;
+  /**
+   * Polls the raw objects under `prefix` and ingests new and changed ones until `options.signal` aborts
+   * (or after one pass with `once`); resumes from a checkpoint in the bucket, shares work with other
+   * watchers of the same prefix.
+   */
+  watch(prefix: string, options?: WatchOptions): Promise<WatchSummary>;
   /** Merges a day's (or every day's) small segments toward a target size, swapped in by one compare-and-swap per day. */
   compact(options: CompactOptions): Promise<CompactResult>;
   /** Drops days past a retention and deletes replaced or unreferenced segment objects older than a grace period. */
@@ -89,10 +96,12 @@ export function openLake(port: StoragePort, options: LakeOptions = {}): Lake {
     },
     zstd: loadZstd,
   };
+  const ingest = (key: string, ingestOptions?: IngestOptions) => ingestObject(ctx, key, ingestOptions);
   return {
-    ingest: (key, ingestOptions) => ingestObject(ctx, key, ingestOptions),
+    ingest,
     logs: (query) => queryLogs(ctx, query),
     count: (query) => countLogs(ctx, query),
+    watch: (prefix, watchOptions) => watchPrefix(ctx, ingest, prefix, watchOptions),
     compact: (compactOptions) => compactLake(ctx, compactOptions),
     sweep: (sweepOptions) => sweepLake(ctx, sweepOptions),
   };

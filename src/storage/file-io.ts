@@ -10,21 +10,15 @@
  */
 import {
   close,
-  closeSync,
   fsync as fsyncFd,
   mkdirSync,
   open as openFd,
   openSync,
   read,
-  readSync,
   write,
   writeSync,
 } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { bkError } from '../errors.js';
-
-/** Read size of a streamed GET: large reads keep the per-chunk overhead small. */
-const STREAM_CHUNK = 1024 * 1024;
 
 export const openFile = (path: string, flags: string) =>
   new Promise<number>((done, fail) => openFd(path, flags, (err, fd) => (err ? fail(err) : done(fd))));
@@ -91,27 +85,6 @@ export function writeChunksNow(fd: number, chunks: readonly Uint8Array[]): void 
   }
 }
 
-/** `length` (≤ {@link SMALL_FILE}) bytes at `position` of `path`, synchronously. */
-export function readSmallNow(path: string, position: number, length: number, key: string): Uint8Array {
-  const fd = openSync(path, 'r');
-  try {
-    const bytes = Buffer.allocUnsafe(length);
-    for (let done = 0; done < length; ) {
-      const n = readSync(fd, bytes, done, length - done, position + done);
-      if (n === 0) throw shortData(key);
-      done += n;
-    }
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-const shortData = (key: string) =>
-  bkError('Corrupt', `the data of "${key}" is shorter than its record; delete and rewrite the key`, {
-    details: { key },
-  });
-
 /**
  * Opens a new file for writing; the folder is made only when missing (a syscall saved per write), and
  * again if a sweep removed it meanwhile.
@@ -153,83 +126,6 @@ export async function writeBytes(fd: number, bytes: Uint8Array): Promise<void> {
     done += await new Promise<number>((resolve, fail) =>
       write(fd, bytes, done, bytes.byteLength - done, null, (err, n) => (err ? fail(err) : resolve(n))),
     );
-  }
-}
-
-/**
- * `length` bytes from `position` as a web stream read straight from the descriptor, which it closes
- * at the end, on cancel and on abort. (Node 20's `Readable.toWeb` copies every chunk.)
- */
-export function readStream(
-  fd: number,
-  position: number,
-  length: number,
-  signal: AbortSignal | undefined,
-): ReadableStream<Uint8Array> {
-  let offset = 0;
-  let closed = false;
-  const finish = async () => {
-    signal?.removeEventListener('abort', onAbort);
-    if (closed) return;
-    closed = true;
-    await closeFd(fd);
-  };
-  let fail: ((reason: unknown) => void) | undefined;
-  const onAbort = () => {
-    fail?.(signal?.reason);
-    void finish().catch(() => {});
-  };
-  return new ReadableStream<Uint8Array>(
-    {
-      start(controller) {
-        fail = (reason) => controller.error(reason);
-        if (signal?.aborted) onAbort();
-        else signal?.addEventListener('abort', onAbort, { once: true });
-      },
-      async pull(controller) {
-        try {
-          const want = Math.min(STREAM_CHUNK, length - offset);
-          const chunk = Buffer.allocUnsafe(want);
-          const n = await readAt(fd, chunk, 0, want, position + offset);
-          if (closed) return;
-          if (n === 0)
-            throw bkError('Corrupt', 'an object file is shorter than its record; delete and rewrite the key');
-          offset += n;
-          // plain Uint8Arrays, as every port returns: a Buffer compares unequal to one in deep-equality checks
-          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, n));
-          if (offset >= length) {
-            await finish();
-            controller.close();
-          }
-        } catch (err) {
-          await finish().catch(() => {});
-          controller.error(err); // a no-op when an abort already errored the stream
-        }
-      },
-      cancel: () => finish(),
-    },
-    // one chunk read ahead: the disk read overlaps the socket write of the chunk before
-    { highWaterMark: 1 },
-  );
-}
-
-/** Reads `length` bytes at `position` whole, closing the descriptor. */
-export async function readWhole(
-  fd: number,
-  position: number,
-  length: number,
-  key: string,
-): Promise<Uint8Array> {
-  try {
-    const bytes = Buffer.allocUnsafe(length);
-    for (let done = 0; done < length; ) {
-      const n = await readAt(fd, bytes, done, length - done, position + done);
-      if (n === 0) throw shortData(key);
-      done += n;
-    }
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  } finally {
-    await closeFd(fd);
   }
 }
 

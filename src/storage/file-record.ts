@@ -24,6 +24,11 @@ export interface ObjectRecord {
   /** The data file's name next to the record; absent when the bytes are inline. */
   data?: string;
   etag: string;
+  /**
+   * `'md5'`: the ETag is the MD5 of the data file's bytes, which a whole read checks. Absent for
+   * inline bytes (their record's CRC covers them), writes with `etag: 'any'` and earlier builds.
+   */
+  sum?: 'md5';
   size: number;
   lastModified: number;
   contentType?: string;

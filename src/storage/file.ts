@@ -5,19 +5,8 @@ import { join, resolve, sep } from 'node:path';
 import { BucketkitError, bkError, throwIfAborted } from '../errors.js';
 import { chunksOf, concatBytes, getResult, readUpTo, streamOf } from './body.js';
 import { dataFileSuffix, unlinkQuietly, writeDataFile } from './file-data.js';
-import {
-  closeFd,
-  fsync,
-  isMissing,
-  makeFolder,
-  openFile,
-  readSmallNow,
-  readStream,
-  readWhole,
-  SMALL_FILE,
-  syncFolder,
-  writeChunksNow,
-} from './file-io.js';
+import { dataCheckOf, readDataFile } from './file-data-read.js';
+import { fsync, isMissing, makeFolder, syncFolder, writeChunksNow } from './file-io.js';
 import { collectObjects } from './file-list.js';
 import { withFileLock } from './file-lock.js';
 import { keyToPath, listingRoot } from './file-paths.js';
@@ -151,6 +140,8 @@ class FileStorage implements FileStoragePort {
       key,
       ...(data === undefined ? {} : { data }),
       etag,
+      // a data file's MD5, which whole reads check (inline bytes are covered by the record's CRC)
+      ...(data !== undefined && options.etag !== 'any' ? { sum: 'md5' as const } : {}),
       size,
       lastModified: Date.now(),
       metadata: { ...options.metadata },
@@ -246,12 +237,14 @@ class FileStorage implements FileStoragePort {
       const info = { ...objectInfoOf(record), key };
       const start = range?.start ?? 0;
       const length = record.size === 0 ? 0 : (range ? range.end + 1 : record.size) - start;
-      let bytes: Uint8Array | undefined;
-      let fd: number | undefined;
+      if (inline) {
+        const bytes = inline.subarray(start, start + length);
+        return getResult(info, { stream: () => streamOf(bytes), bytes: async () => bytes }, range);
+      }
       try {
-        if (inline) bytes = inline.subarray(start, start + length);
-        else if (length <= SMALL_FILE) bytes = readSmallNow(join(at.dir, record.data!), start, length, key);
-        else fd = await openFile(join(at.dir, record.data!), 'r');
+        const path = join(at.dir, record.data!);
+        const check = dataCheckOf(record, key, start, length);
+        return getResult(info, await readDataFile(path, start, length, check, options.signal), range);
       } catch (err) {
         if (!isMissing(err)) throw err;
         if (attempt < 20) continue;
@@ -260,30 +253,6 @@ class FileStorage implements FileStoragePort {
           details: { key },
         });
       }
-      if (bytes) {
-        const whole = bytes;
-        return getResult(info, { stream: () => streamOf(whole), bytes: async () => whole }, range);
-      }
-      if (length <= SMALL_READ) {
-        return getResult(info, streamOf(await readWhole(fd!, start, length, key)), range);
-      }
-      // Streamed when the body is read as a stream; bytes() reads straight into one buffer instead
-      // (no chunks to join: erasure reads whole shard ranges this way).
-      const handle = fd!;
-      return getResult(
-        info,
-        {
-          stream: () => readStream(handle, start, length, options.signal),
-          bytes: async () => {
-            if (options.signal?.aborted) {
-              await closeFd(handle);
-              throwIfAborted(options.signal);
-            }
-            return readWhole(handle, start, length, key);
-          },
-        },
-        range,
-      );
     }
   }
 
@@ -390,7 +359,5 @@ async function linkData(from: string, dir: string, name: string, source: string)
   await utimes(to, now, now);
 }
 
-/** Objects up to this size are read with one call instead of a stream. */
-const SMALL_READ = 256 * 1024;
 /** How many keys' paths a port remembers. */
 const LOCATED_MAX = 4096;

@@ -162,7 +162,7 @@ describe('gateway errors reveal no server paths or internals', () => {
           key,
           join(root, 'out'),
         ],
-        { env, timeout: 60_000 },
+        { env, timeout: 120_000 },
       ).then(
         () => 'succeeded',
         (e: { stderr: string }) => e.stderr,

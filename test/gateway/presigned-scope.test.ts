@@ -57,7 +57,7 @@ describe('presigned URLs are scoped to the routed bucket, key and operation', ()
     return (
       await run('/usr/bin/aws', ['--endpoint-url', endpoint, 's3', 'presign', s3Url, '--expires-in', '600'], {
         env: awsEnv,
-        timeout: 60_000,
+        timeout: 120_000,
       })
     ).stdout.trim();
   };
@@ -80,7 +80,7 @@ describe('presigned URLs are scoped to the routed bucket, key and operation', ()
       ].join('\n'),
     );
     return (
-      await run('s3cmd', ['-c', config, 'signurl', s3Url, '+600'], { env: cleanEnv, timeout: 60_000 })
+      await run('s3cmd', ['-c', config, 'signurl', s3Url, '+600'], { env: cleanEnv, timeout: 120_000 })
     ).stdout.trim();
   };
 

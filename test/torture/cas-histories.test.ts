@@ -119,6 +119,7 @@ describe(`compare-and-swap histories across processes, stale locks planted (${MO
       const t = tally(tags, N.file);
       summary('file', N.file, run, t);
       expect(run.errors).toEqual([]);
+      expect(run.planted, 'no stale lock was planted').toBeGreaterThan(0);
       expect(t).toEqual({ lost: 0, duplicated: 0, foreign: 0 });
       expect(tags).toHaveLength(WRITERS * N.file);
     },
@@ -202,6 +203,7 @@ describe(`compare-and-swap histories across processes, stale locks planted (${MO
       const t = tally(record.log ?? [], N.db);
       summary('db', N.db, run, t);
       expect(run.errors).toEqual([]);
+      expect(run.planted, 'no stale lock was planted').toBeGreaterThan(0);
       expect(t).toEqual({ lost: 0, duplicated: 0, foreign: 0 });
       expect(record.count).toBe(WRITERS * N.db);
     },
@@ -229,6 +231,7 @@ describe(`compare-and-swap histories across processes, stale locks planted (${MO
       const t = tally(tags, N.datasets);
       summary('datasets', N.datasets, run, t);
       expect(run.errors).toEqual([]);
+      expect(run.planted, 'no stale lock was planted').toBeGreaterThan(0);
       expect(t).toEqual({ lost: 0, duplicated: 0, foreign: 0 });
       expect(manifest.pending).toBeUndefined();
       // and every datapoint reads back exactly once, whole

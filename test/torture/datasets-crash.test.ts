@@ -37,7 +37,16 @@ describe(`datasets under SIGKILL (${MODE} mode)`, () => {
       let present = new Set<number>();
       let next = 1;
       const damage: string[] = [];
-      const tally = { kills: 0, uploads: 0, aggregations: 0, refused: 0, inFlight: 0, landed: 0, reads: 0 };
+      const tally = {
+        kills: 0,
+        midAggregation: 0,
+        uploads: 0,
+        aggregations: 0,
+        refused: 0,
+        inFlight: 0,
+        landed: 0,
+        reads: 0,
+      };
       const settled = { rounds: 0, aggregated: 0, expired: 0, deleted: 0, deferred: 0 };
       for (let i = 1; i <= KILLS; i++) {
         const child = await startChild('datasets-child.ts', {
@@ -51,6 +60,9 @@ describe(`datasets under SIGKILL (${MODE} mode)`, () => {
         await sleep(between(20, 400));
         await child.kill();
         tally.kills++;
+        // the child's last word was an aggregation's intent: the kill landed inside aggregate()
+        const last = child.messages.findLast((m) => m.t === 'intent' || m.t === 'ack' || m.t === 'refused');
+        if (last?.t === 'intent' && last.op === 'aggregate') tally.midAggregation++;
         // what the child acknowledged must be there; what it was doing may be
         const acked = new Set(present);
         const possible = new Set<number>();
@@ -92,7 +104,8 @@ describe(`datasets under SIGKILL (${MODE} mode)`, () => {
         }
       }
       console.log(
-        `torture datasets-crash (${MODE}): ${tally.kills} kills, ${tally.uploads} acknowledged uploads and ` +
+        `torture datasets-crash (${MODE}): ${tally.kills} kills (${tally.midAggregation} inside an aggregation), ` +
+          `${tally.uploads} acknowledged uploads and ` +
           `${tally.aggregations} aggregations by the killed writers (${tally.refused} refused, as a dead ` +
           `writer's reservation held), ${tally.inFlight} datapoints in flight at a kill (${tally.landed} landed), ` +
           `${tally.reads} datapoint reads; ${settled.rounds} settle rounds: ${settled.aggregated} aggregations ` +
@@ -101,6 +114,8 @@ describe(`datasets under SIGKILL (${MODE} mode)`, () => {
       );
       expect(damage).toEqual([]);
       expect(tally.kills).toBe(KILLS);
+      // the family is aggregation: a run where no kill hit one would not have tested it
+      expect(tally.midAggregation).toBeGreaterThan(0);
     },
     byMode(240_000, 2_400_000),
   );
