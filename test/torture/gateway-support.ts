@@ -4,7 +4,7 @@
  * snapshot of every file under the gateway's root to prove that a refused request changed nothing.
  */
 import { createHash, createHmac } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, rmdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 
@@ -238,6 +238,17 @@ export async function snapshot(root: string): Promise<string[]> {
     }
   }
   return out.sort();
+}
+
+/**
+ * Removes the empty folders below `dir` (not `dir` itself), deepest first: what a deleted key's path
+ * left. Without this every snapshot walks every folder all earlier keys made (thousands in long mode).
+ */
+export async function pruneEmptyFolders(dir: string): Promise<void> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => []);
+  const folders = entries.filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name));
+  folders.sort((a, b) => b.length - a.length);
+  for (const folder of folders) await rmdir(folder).catch(() => {});
 }
 
 /** `<Code>` and `<Message>` of an S3 error document, or undefined when the body is not one. */
