@@ -16,9 +16,8 @@ import { type CompactionGroup, planCompaction } from './plan.js';
 import { type Replacement, type SwapOutcome, swapSegments } from './swap.js';
 
 /**
- * Default table bytes a merged segment aims at. Chosen from `bench/lake-compact.ts` (see
- * src/lake/README.md): past ~4 MiB, fewer segments no longer make a day's queries faster, while merging
- * memory keeps growing with the group.
+ * Default table bytes a merged segment aims at: 4 MiB, twice LakeRunner's 2 MiB target. Provisional: not
+ * yet chosen from a benchmark (bench/lake.ts is to measure query cost against segment size).
  */
 export const DEFAULT_TARGET_BYTES = 4 * 1024 * 1024;
 /** Default row cap of a merged segment: bounds the rows one merge holds in memory. */
