@@ -3,6 +3,7 @@ import { assertBucketName } from './buckets.js';
 import { RESERVED_PREFIX, type RequestContext, type ServedBucket, servedBucket } from './context.js';
 import { send, sendXml } from './http.js';
 import { listPage } from './listing.js';
+import { notify } from './notifier.js';
 import { s3Error, toS3Error } from './s3-errors.js';
 import { childrenNamed, childText, parseXml, toXml } from './xml.js';
 
@@ -129,6 +130,7 @@ export async function deleteObjects(ctx: RequestContext, bucket: ServedBucket): 
   }
   const deleted: { Key: string }[] = [];
   const errors: { Key: string; Code: string; Message: string }[] = [];
+  const removed: string[] = [];
   for (const object of objects) {
     const key = childText(object, 'Key');
     if (key === undefined) throw s3Error('MalformedXML', 400, 'every Object needs a Key');
@@ -141,10 +143,12 @@ export async function deleteObjects(ctx: RequestContext, bucket: ServedBucket): 
         throw s3Error('AccessDenied', 403, 'the key is reserved by the gateway');
       await bucket.exclusive(key, () => bucket.port.delete(key, { signal: ctx.signal }));
       if (!quiet) deleted.push({ Key: key });
+      removed.push(key);
     } catch (err) {
       const reply = toS3Error(err);
       errors.push({ Key: key, Code: reply.code, Message: reply.message });
     }
   }
   sendXml(ctx.res, toXml('DeleteResult', { Deleted: deleted, Error: errors }));
+  for (const key of removed) notify(ctx, bucket, 'ObjectRemoved:Delete', { key });
 }

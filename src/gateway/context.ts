@@ -3,6 +3,7 @@ import { BucketkitError } from '../errors.js';
 import type { ObjectInfo, StoragePort } from '../storage/index.js';
 import type { Authenticated } from './auth.js';
 import type { BucketProvider } from './buckets.js';
+import type { Notifier } from './notifier.js';
 import type { Target } from './route.js';
 import { s3Error } from './s3-errors.js';
 
@@ -46,6 +47,10 @@ export interface RequestContext {
   signal: AbortSignal;
   /** Shown as the owner of buckets and objects. */
   owner: string;
+  /** ARN → HTTP endpoint of bucket notifications (empty when none are configured). */
+  notificationTargets: Readonly<Record<string, string>>;
+  /** Sends bucket notifications; undefined when the gateway has no notification targets. */
+  notifier: Notifier | undefined;
 }
 
 /** A bucket's port with what the gateway knows about it. */

@@ -12,6 +12,7 @@ import {
   uploadNativePart,
 } from './multipart-native.js';
 import { dirOf, listParts, partKey, readUpload, removeUpload, type UploadRecord } from './multipart-state.js';
+import { notify } from './notifier.js';
 import { conditionalPut, copySource, openCopySource, writeConditions } from './objects.js';
 import { s3Error } from './s3-errors.js';
 import { childrenNamed, childText, parseXml, toXml } from './xml.js';
@@ -218,6 +219,8 @@ export async function completeUpload(ctx: RequestContext, bucket: ServedBucket):
   }
   await removeUpload(bucket.port, id);
   sendCompleted(ctx, bucket, key, etag);
+  const size = requested.reduce((n, p) => n + stored.get(p.n)!.size, 0);
+  notify(ctx, bucket, 'ObjectCreated:CompleteMultipartUpload', { key, size, etag });
 }
 
 /**

@@ -16,6 +16,7 @@ import {
   sendXml,
   visibleEtag,
 } from './http.js';
+import { notify } from './notifier.js';
 import { s3Error } from './s3-errors.js';
 import { toXml } from './xml.js';
 
@@ -208,6 +209,7 @@ export async function putObject(ctx: RequestContext, bucket: ServedBucket): Prom
     conditions,
   );
   send(ctx.res, 200, { etag: quoted(result.etag), ...ctx.auth.checksums() });
+  notify(ctx, bucket, 'ObjectCreated:Put', { key, size: result.size, etag: result.etag });
 }
 
 /** DeleteObject: idempotent, 204 whether or not the key existed. */
@@ -215,6 +217,7 @@ export async function deleteObject(ctx: RequestContext, bucket: ServedBucket): P
   const key = assertClientKey(ctx.target.key);
   await bucket.exclusive(key, () => bucket.port.delete(key, { signal: ctx.signal }));
   send(ctx.res, 204);
+  notify(ctx, bucket, 'ObjectRemoved:Delete', { key });
 }
 
 /** Parses `x-amz-copy-source` (`[/]bucket/key[?versionId=null]`, %-encoded). */
@@ -294,4 +297,5 @@ export async function copyObject(
   );
   const etag = metadata[ETAG_META] ?? result.etag;
   sendXml(ctx.res, toXml('CopyObjectResult', { LastModified: new Date(), ETag: quoted(etag) }));
+  notify(ctx, bucket, 'ObjectCreated:Copy', { key, size: result.size, etag });
 }

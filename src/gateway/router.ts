@@ -13,6 +13,7 @@ import { header } from './http.js';
 import { listObjects, listObjectVersions } from './listing.js';
 import { abortUpload, completeUpload, createUpload, listUploadParts, uploadPart } from './multipart.js';
 import { listUploads } from './multipart-list.js';
+import { getBucketNotification, putBucketNotification } from './notification-config.js';
 import { copyObject, deleteObject, getObject, putObject } from './objects.js';
 import { s3Error } from './s3-errors.js';
 
@@ -83,6 +84,11 @@ const BUCKET_OPS: Record<string, Handler> = {
   'GET uploads': async (ctx, name) => listUploads(ctx, await resolve(ctx, name)),
   'GET versions': async (ctx, name) => listObjectVersions(ctx, await resolve(ctx, name)),
   'POST delete': async (ctx, name) => deleteObjects(ctx, await resolve(ctx, name)),
+  'GET notification': (ctx, name) => getBucketNotification(ctx, name),
+  'PUT notification': (ctx, name) =>
+    putBucketNotification(ctx, name, ctx.notificationTargets, (bucket, rules) =>
+      ctx.notifier?.configured(bucket, rules),
+    ),
 };
 
 const objectOp =

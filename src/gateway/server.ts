@@ -9,6 +9,7 @@ import { answerClientError, answerConnect } from './client-error.js';
 import type { GatewayLimits, RequestContext, ResolvedLimits } from './context.js';
 import { type CorsOptions, corsHeaders, preflight } from './cors.js';
 import { send } from './http.js';
+import { createNotifier } from './notifier.js';
 import { resolveTarget } from './route.js';
 import { route } from './router.js';
 import { s3Error, toS3Error } from './s3-errors.js';
@@ -46,6 +47,12 @@ export interface GatewayOptions {
   logger?: (entry: { method: string; url: string; status: number; ms: number; code?: string }) => void;
   /** Clock for signature checks (tests). */
   now?: () => number;
+  /**
+   * Where bucket notifications go: the SNS topic, SQS queue or Lambda ARNs clients may name in
+   * `PutBucketNotificationConfiguration`, each mapped to an HTTP endpoint that receives the S3 event JSON
+   * by POST (e.g. the lake's event endpoint). A configuration naming another ARN is refused.
+   */
+  notificationTargets?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -116,6 +123,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.allowAnonymous ? { allowAnonymous: true } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
+  const notificationTargets = options.notificationTargets ?? {};
+  const notifier =
+    Object.keys(notificationTargets).length > 0
+      ? createNotifier({ targets: notificationTargets, region })
+      : undefined;
   const expectsContinue = new WeakSet<IncomingMessage>();
   // request ids: unique per gateway (random prefix) and cheap per request (a counter)
   const idPrefix = randomBytes(4).toString('hex').toUpperCase();
@@ -146,6 +158,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       region,
       signal: controller.signal,
       owner: auth.accessKeyId ?? 'anonymous',
+      notificationTargets,
+      notifier,
     };
     await route(ctx);
   }
@@ -236,6 +250,7 @@ export function createGateway(options: GatewayOptions): Gateway {
             server,
             close: () =>
               new Promise<void>((done) => {
+                notifier?.close();
                 server.close(() => done());
                 server.closeIdleConnections();
               }),

@@ -62,6 +62,8 @@ const SUPPORTED = new Set([
   'bucket GET uploads',
   'bucket GET versions',
   'bucket POST delete',
+  'bucket GET notification',
+  'bucket PUT notification',
   'object GET acl',
   'object GET uploadId',
   'object GET partNumber',
