@@ -4,6 +4,7 @@
 import { bkError } from '../errors.js';
 import { type Lake, openLake, parseTimestampNs } from '../lake/index.js';
 import { connect } from '../storage/index.js';
+import { runLogQLCommand } from './lake-logql.js';
 import { err, out, parseOptions, pickCommand, UsageError } from './output.js';
 
 const HELP = `bucketkit lake — LakeRunner's log lake in a bucket
@@ -14,6 +15,8 @@ usage: bucketkit lake COMMAND URL [args]
         cook raw log files (JSON lines, CSV, OTLP; optionally .gz) into segments; idempotent
   query URL --org ORG [--from T] [--to T] [--where COL=V]... [--contains S] [--regex R]
         [--limit N] [--forward] [--json]     log rows, newest first (--forward: oldest first)
+  query URL --org ORG --logql QUERY [--from T] [--to T] [--step D] [--limit N] [--forward] [--json]
+        a LogQL query (docs/lake.md lists the subset): log lines, or samples per step
   count URL --org ORG [--from T] [--to T] [--step D] [--by COL]... [--where COL=V]... [--json]
         counts per step
 
@@ -35,6 +38,7 @@ type Values = {
   forward?: boolean;
   step?: string;
   by?: string[];
+  logql?: string;
 };
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -119,6 +123,18 @@ const COMMANDS: Record<string, (rest: string[], values: Values) => Promise<numbe
     withLake(url, values, async (lake) => {
       const base = queryBase(values);
       const limit = values.limit === undefined ? 100 : Number(values.limit);
+      if (values.logql !== undefined) {
+        return runLogQLCommand(lake, {
+          org: base.org,
+          query: values.logql,
+          from: base.from,
+          to: base.to,
+          ...(values.step === undefined ? {} : { step: durationMs(values.step) }),
+          limit,
+          forward: values.forward ?? false,
+          json: values.json ?? false,
+        });
+      }
       const result = lake.logs({
         ...base,
         limit,
@@ -181,6 +197,7 @@ export async function lakeCommand(argv: string[]): Promise<number> {
       forward: { type: 'boolean' },
       step: { type: 'string' },
       by: { type: 'string', multiple: true },
+      logql: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     'lake ',
