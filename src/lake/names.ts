@@ -13,19 +13,32 @@
  * ```
  */
 export function normaliseName(name: string): string {
-  let out = '';
+  let out = normalised.get(name);
+  if (out !== undefined) return out;
+  out = '';
   for (const byte of new TextEncoder().encode(name)) {
     const lower = byte >= 65 && byte <= 90 ? byte + 32 : byte;
     const keep = (lower >= 97 && lower <= 122) || (lower >= 48 && lower <= 57);
     out += keep ? String.fromCharCode(lower) : '_';
   }
+  // every row of a file repeats the same few names: remember them (bounded, for files with odd keys)
+  if (normalised.size >= 4096) normalised.clear();
+  normalised.set(name, out);
   return out;
 }
 
+const normalised = new Map<string, string>();
+
+let lastDay = { startMs: 0, dateint: 19700101 };
+
 /** The UTC day of a time in milliseconds, as the integer YYYYMMDD. */
 export function dateintOf(ms: number): number {
+  const startMs = ms - (((ms % 86_400_000) + 86_400_000) % 86_400_000);
+  if (startMs === lastDay.startMs) return lastDay.dateint;
   const date = new Date(ms);
-  return date.getUTCFullYear() * 10000 + (date.getUTCMonth() + 1) * 100 + date.getUTCDate();
+  const dateint = date.getUTCFullYear() * 10000 + (date.getUTCMonth() + 1) * 100 + date.getUTCDate();
+  if (!Number.isNaN(dateint)) lastDay = { startMs, dateint };
+  return dateint;
 }
 
 /** The first millisecond of a dateint's UTC day. */

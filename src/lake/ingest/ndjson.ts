@@ -44,6 +44,50 @@ async function* decodeJsonLines(input: DecoderInput): AsyncGenerator<DecodedLog>
 }
 
 /**
+ * How the records of one key list (in order) are read: which keys may hold the time, message and level,
+ * and which of the others are cooked columns. Lines of one file nearly always share their keys, so the
+ * plan is worked out once per key list instead of once per line.
+ */
+interface Shape {
+  /** Candidate time keys, in LakeRunner's priority order; the first that parses wins. */
+  readonly timestampKeys: readonly string[];
+  /** `log_message` when present (taken even when null), else candidates that must hold a value. */
+  readonly messageFixed: string | undefined;
+  readonly messageKeys: readonly string[];
+  readonly levelFixed: string | undefined;
+  readonly levelKeys: readonly string[];
+  /** Per key (in the record's order): true for a cooked column, false for an attribute. */
+  readonly cooked: ReadonlyMap<string, boolean>;
+}
+
+const MAX_SHAPES = 256;
+const shapes = new Map<string, Shape>();
+
+function shapeOf(keys: readonly string[]): Shape {
+  const id = keys.join('\u0000');
+  let shape = shapes.get(id);
+  if (shape === undefined) {
+    const lower = new Map<string, string>();
+    for (const name of keys) if (!lower.has(name.toLowerCase())) lower.set(name.toLowerCase(), name);
+    const present = (names: readonly string[]) =>
+      names.map((name) => lower.get(name)).filter((key): key is string => key !== undefined);
+    shape = {
+      timestampKeys: present(['chq_tsns', 'chq_timestamp', ...TIMESTAMP_NAMES]),
+      messageFixed: lower.get('log_message'),
+      messageKeys: present(MESSAGE_NAMES),
+      levelFixed: lower.get('log_level'),
+      levelKeys: present(LEVEL_NAMES),
+      cooked: new Map(keys.map((name) => [name, COOKED_PREFIX.test(name)])),
+    };
+    if (shapes.size >= MAX_SHAPES) shapes.clear();
+    shapes.set(id, shape);
+  }
+  return shape;
+}
+
+const NONE: Readonly<Record<string, DecodedValue>> = Object.freeze({});
+
+/**
  * One JSON object as a decoded log, or `undefined` when it has no timestamp.
  *
  * @example
@@ -52,53 +96,41 @@ async function* decodeJsonLines(input: DecoderInput): AsyncGenerator<DecodedLog>
  * ```
  */
 export function jsonRecordToLog(record: Record<string, unknown>): DecodedLog | undefined {
-  const lower = new Map<string, string>();
-  for (const name of Object.keys(record))
-    if (!lower.has(name.toLowerCase())) lower.set(name.toLowerCase(), name);
-  const used = new Set<string>();
-  const timestampNs = findTimestamp(record, lower, used);
+  const shape = shapeOf(Object.keys(record));
+  let timestampKey: string | undefined;
+  let timestampNs: bigint | undefined;
+  for (const key of shape.timestampKeys) {
+    timestampNs = parseTimestampNs(record[key]);
+    if (timestampNs !== undefined) {
+      timestampKey = key;
+      break;
+    }
+  }
   if (timestampNs === undefined) return undefined;
-  const messageKey = lower.get('log_message') ?? firstWith(record, lower, MESSAGE_NAMES);
-  const levelKey = lower.get('log_level') ?? firstWith(record, lower, LEVEL_NAMES);
-  if (messageKey !== undefined) used.add(messageKey);
-  if (levelKey !== undefined) used.add(levelKey);
+  const messageKey = shape.messageFixed ?? withValue(record, shape.messageKeys);
+  const levelKey = shape.levelFixed ?? withValue(record, shape.levelKeys);
   const columns: Record<string, DecodedValue> = {};
   const attributes: Record<string, DecodedValue> = {};
-  for (const [name, value] of Object.entries(record)) {
-    if (used.has(name)) continue;
-    if (COOKED_PREFIX.test(name)) columns[name] = toValue(value);
-    else attributes[name] = toValue(value);
+  for (const [name, isColumn] of shape.cooked) {
+    if (name === timestampKey || name === messageKey || name === levelKey) continue;
+    if (isColumn) columns[name] = toValue(record[name]);
+    else attributes[name] = toValue(record[name]);
   }
   const level = levelKey === undefined ? undefined : textOf(record[levelKey]);
   return {
     timestampNs,
     message: messageKey === undefined ? '' : (textOf(record[messageKey]) ?? ''),
     ...(level === undefined ? {} : { level }),
-    resource: {},
-    scope: {},
+    resource: NONE,
+    scope: NONE,
     attributes,
     columns,
   };
 }
 
-function findTimestamp(record: Record<string, unknown>, lower: Map<string, string>, used: Set<string>) {
-  for (const name of ['chq_tsns', 'chq_timestamp', ...TIMESTAMP_NAMES]) {
-    const key = lower.get(name);
-    if (key === undefined) continue;
-    const ns = parseTimestampNs(record[key]);
-    if (ns !== undefined) {
-      used.add(key);
-      return ns;
-    }
-  }
-  return undefined;
-}
-
-function firstWith(record: Record<string, unknown>, lower: Map<string, string>, names: readonly string[]) {
-  for (const name of names) {
-    const key = lower.get(name);
-    if (key !== undefined && record[key] !== null && record[key] !== undefined) return key;
-  }
+/** The first key whose value is neither null nor missing. */
+function withValue(record: Record<string, unknown>, keys: readonly string[]) {
+  for (const key of keys) if (record[key] !== null && record[key] !== undefined) return key;
   return undefined;
 }
 

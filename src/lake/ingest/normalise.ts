@@ -60,6 +60,8 @@ export function stringifyValue(value: DecodedValue): string | undefined {
   return typeof value === 'string' ? value : String(value);
 }
 
+const NO_COLUMNS: Readonly<Record<string, DecodedValue>> = Object.freeze({});
+
 const FIXED = new Set([
   'chq_timestamp',
   'chq_tsns',
@@ -88,15 +90,15 @@ export function cookLog(
   addPrefixed(fields, 'resource_', log.resource);
   addPrefixed(fields, 'scope_', log.scope);
   addPrefixed(fields, 'attr_', log.attributes);
-  const columns = log.columns ?? {};
-  for (const [name, value] of Object.entries(columns)) {
+  const columns = log.columns ?? NO_COLUMNS;
+  for (const name in columns) {
     const column = normaliseName(name);
-    const text = stringifyValue(value);
+    const text = stringifyValue(columns[name]!);
     if (text !== undefined && !FIXED.has(column) && column !== 'log_message' && column !== 'log_level') {
       fields[column] = text;
     }
   }
-  Object.assign(fields, perFile);
+  for (const name in perFile) fields[name] = perFile[name]!;
   const tsns = timestampOf(log, columns, options.nowMs);
   const message = log.message;
   const level = log.level ?? stringifyValue(columns.log_level ?? null) ?? null;
@@ -117,8 +119,8 @@ function addPrefixed(
   prefix: string,
   values: Readonly<Record<string, DecodedValue>>,
 ) {
-  for (const [name, value] of Object.entries(values)) {
-    const text = stringifyValue(value);
+  for (const name in values) {
+    const text = stringifyValue(values[name]!);
     if (text !== undefined) into[prefix + normaliseName(name)] = text;
   }
 }

@@ -44,6 +44,8 @@ const ISO =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*(Z|z|[+-]\d{2}:?\d{2}|UTC|GMT)?)?$/;
 
 function parseDateText(text: string): bigint | undefined {
+  const utc = parseUtcIso(text);
+  if (utc !== undefined) return utc;
   const iso = ISO.exec(text);
   if (iso) {
     const [, y, mo, d, h = '0', mi = '0', s = '0', fraction = '', zone] = iso;
@@ -60,6 +62,56 @@ function parseDateText(text: string): bigint | undefined {
   if (!/[a-z]{3}/i.test(text)) return undefined;
   const ms = Date.parse(text);
   return Number.isNaN(ms) || ms <= 0 ? undefined : BigInt(ms) * MS;
+}
+
+/**
+ * The common form `YYYY-MM-DDTHH:MM:SS[.fraction]Z` without a regex (it is most of what JSON lines hold);
+ * anything else, or anything out of range, is left to the general parser.
+ */
+function parseUtcIso(text: string): bigint | undefined {
+  const n = text.length;
+  if (n < 20 || n > 30 || text.charCodeAt(n - 1) !== 90) return undefined; // 'Z'
+  const sep = text.charCodeAt(10);
+  if (
+    text.charCodeAt(4) !== 45 ||
+    text.charCodeAt(7) !== 45 ||
+    (sep !== 84 && sep !== 32) ||
+    text.charCodeAt(13) !== 58 ||
+    text.charCodeAt(16) !== 58
+  ) {
+    return undefined;
+  }
+  const year = digitsAt(text, 0, 4);
+  if (year < 0) return undefined;
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hour = digitsAt(text, 11, 2);
+  const minute = digitsAt(text, 14, 2);
+  const second = digitsAt(text, 17, 2);
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second < 0)
+    return undefined;
+  let nanos = 0;
+  if (n > 20) {
+    const digits = n - 21;
+    if (text.charCodeAt(19) !== 46 || digits < 1 || digits > 9) return undefined;
+    nanos = digitsAt(text, 20, digits);
+    if (nanos < 0) return undefined;
+    for (let k = digits; k < 9; k++) nanos *= 10;
+  }
+  const seconds = Date.UTC(year, month - 1, day, hour, minute, second) / 1000;
+  const ns = BigInt(seconds) * 1_000_000_000n + BigInt(nanos);
+  return ns > 0n ? ns : undefined;
+}
+
+/** The decimal number of `count` ASCII digits at `at`, or -1 when one is not a digit. */
+function digitsAt(text: string, at: number, count: number): number {
+  let value = 0;
+  for (let i = at; i < at + count; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }
 
 function zoneOffsetMs(zone: string | undefined): number {

@@ -6,7 +6,7 @@
 import { bkError } from '../../errors.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
-import { AGG_BUCKET_MS } from '../segments/write.js';
+import { AGG_BUCKET_MS } from '../segments/agg-bucket.js';
 import { type CompiledMatch, compileMatches, type LabelMatch, rowMatches } from './match.js';
 import {
   columnOf,
