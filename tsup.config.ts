@@ -16,6 +16,7 @@ export const entries = {
   'gateway/index': 'src/gateway/index.ts',
   'lake/index': 'src/lake/index.ts',
   'lake/http/index': 'src/lake/http/index.ts',
+  'lake/browser': 'src/lake/browser.ts',
 };
 
 /** Entries built as ESM only. */

@@ -75,5 +75,6 @@ export type { LogRow, LogsQuery, LogsResult } from './query/logs.js';
 export type { LabelMatch } from './query/match.js';
 export type { Where } from './query/plan.js';
 export type { QueryStats } from './query/stats.js';
+export { type LakeReader, openLakeReader } from './reader.js';
 export { type Checkpoint, checkpointKey } from './watch/checkpoint.js';
 export type { WatchOptions, WatchSummary } from './watch/watch.js';

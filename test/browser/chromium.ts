@@ -98,6 +98,8 @@ export async function runInChromium(
 export async function runPage(
   page: URL,
   define: Record<string, unknown> = {},
+  /** Extra files served next to the page (e.g. a `.wasm` the bundle fetches relative to itself). */
+  assets: Record<string, { type: string; body: string | Uint8Array }> = {},
 ): Promise<Record<string, unknown>> {
   const bundle = await build({
     entryPoints: [page.pathname],
@@ -111,5 +113,6 @@ export async function runPage(
   return (await runInChromium({
     '/': { type: 'text/html', body: '<!doctype html><script type="module" src="/page.js"></script>' },
     '/page.js': { type: 'text/javascript', body: bundle.outputFiles[0]!.contents },
+    ...assets,
   })) as Record<string, unknown>;
 }

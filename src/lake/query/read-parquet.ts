@@ -2,7 +2,13 @@
  * Reads rows of a segment file through hyparquet, with ranged GETs on the port (the footer, then only
  * the column chunks of row groups whose statistics may match), counting requests and bytes.
  */
-import { type AsyncBuffer, parquetMetadataAsync, type parquetQuery, parquetReadObjects } from 'hyparquet';
+// hyparquet's own browser build (its default entry adds a Node file reader this code never uses)
+import {
+  type AsyncBuffer,
+  parquetMetadataAsync,
+  type parquetQuery,
+  parquetReadObjects,
+} from 'hyparquet/src/index.js';
 import { BucketkitError, bkError } from '../../errors.js';
 import type { StoragePort } from '../../storage/index.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
