@@ -28,7 +28,7 @@ import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { EMPTY_SHA256, escapeKey, LeanSigner, sha256Hex } from '../src/storage/s3-lean-sign.js';
+import { EMPTY_SHA256, escapeKey, LeanSigner, sha256Hex } from '../src/storage/s3/lean/sign.js';
 import { rawClient, type S3Server, startCephRgw } from '../test/support/servers.js';
 import { type BenchServer, startChild } from './child-server.js';
 

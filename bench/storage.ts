@@ -115,7 +115,7 @@ async function rawListV1(client: S3Client, bucket: string, prefix: string): Prom
   return count;
 }
 
-/** A raw client built exactly as src/storage/s3.ts `createClient` builds the adapter's. */
+/** A raw client built exactly as src/storage/s3/client.ts `createClient` builds the adapter's. */
 function rawS3Client(server: S3Server): S3Client {
   const maxSockets = 64;
   return new S3Client({

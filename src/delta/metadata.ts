@@ -3,7 +3,7 @@
  * direct objects, and how fields are read back from any writer (Python ≥ 6 `dg-` keys, older
  * underscored keys, the Rust proxy's dashed keys). All keys fit the StoragePort rule `[a-z0-9._-]`.
  */
-import type { Metadata } from '../storage/port.js';
+import type { Metadata } from '../storage/index.js';
 
 /** The fields we read; each is looked up as `dg-<dashed>`, `dg_<underscored>`, `<underscored>`, `<dashed>`. */
 export type DgField =

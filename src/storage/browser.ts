@@ -12,8 +12,21 @@
  * ```
  */
 export { BucketkitError, type ErrorCode, type ErrorDetails } from '../errors.js';
-export { chunksOf, concatBytes, getResult, readAll, streamOf } from './body.js';
-export { type HttpStorageOptions, httpStorage } from './http.js';
+export { chunksOf, concatBytes, getResult, readAll, streamOf } from './contract/body.js';
+export { compareUtf8 } from './contract/listing.js';
+export { listedObjectOf, objectInfoOf, type StoredObject } from './contract/object-info.js';
+export type * from './contract/port.js';
+export {
+  assertValidKey,
+  assertValidMetadata,
+  checkPreconditions,
+  deleteEach,
+  MAX_KEY_BYTES,
+  METADATA_LIMIT_BYTES,
+  resolveRange,
+} from './contract/validate.js';
+export { type HttpStorageOptions, httpStorage } from './http/http.js';
+export { memoryStorage } from './memory/memory.js';
 export {
   AWS_S3_STANDARD,
   type InstrumentedOptions,
@@ -23,18 +36,5 @@ export {
   type OperationStats,
   type PriceTable,
   type UsageReport,
-} from './instrumented.js';
-export { compareUtf8 } from './listing.js';
-export { memoryStorage } from './memory.js';
-export { listedObjectOf, objectInfoOf, type StoredObject } from './object-info.js';
-export type * from './port.js';
-export { prefixed } from './prefixed.js';
-export {
-  assertValidKey,
-  assertValidMetadata,
-  checkPreconditions,
-  deleteEach,
-  MAX_KEY_BYTES,
-  METADATA_LIMIT_BYTES,
-  resolveRange,
-} from './validate.js';
+} from './wrappers/instrumented.js';
+export { prefixed } from './wrappers/prefixed.js';

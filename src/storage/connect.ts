@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { bkError } from '../errors.js';
-import { fileStorage } from './file.js';
-import { memoryStorage } from './memory.js';
-import type { StoragePort } from './port.js';
-import { prefixed } from './prefixed.js';
-import { s3Storage } from './s3.js';
-import { redactUrl } from './uri.js';
+import type { StoragePort } from './contract/port.js';
+import { fileStorage } from './file/file.js';
+import { memoryStorage } from './memory/memory.js';
+import { s3Storage } from './s3/s3.js';
+import { redactUrl } from './wire/uri.js';
+import { prefixed } from './wrappers/prefixed.js';
 
 const memoryPorts = new Map<string, StoragePort>();
 

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeltaSpace, isDeltaCandidate, readField } from '../../src/delta/index.js';
 import { BucketkitError } from '../../src/errors.js';
-import { fileStorage } from '../../src/storage/file.js';
-import { memoryStorage } from '../../src/storage/memory.js';
-import type { StoragePort } from '../../src/storage/port.js';
-import { assertValidMetadata } from '../../src/storage/validate.js';
+import type { StoragePort } from '../../src/storage/contract/port.js';
+import { assertValidMetadata } from '../../src/storage/contract/validate.js';
+import { fileStorage } from '../../src/storage/file/file.js';
+import { memoryStorage } from '../../src/storage/memory/memory.js';
 import { randomBytes, versionPair } from './edits.js';
 import { xdelta3Decode, xdelta3Encode } from './xdelta3.js';
 

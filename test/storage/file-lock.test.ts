@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BucketkitError, fileStorage } from '../../src/index.js';
-import { claimPrefix } from '../../src/storage/file-lock-takeover.js';
+import { claimPrefix } from '../../src/storage/file/lock-takeover.js';
 
 const worker = join(import.meta.dirname, 'fixtures', 'file-worker.ts');
 const dirs: string[] = [];

@@ -1,7 +1,7 @@
 import { join, normalize } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { keyToPath, kindOfName, pathToKey } from '../../src/storage/file-paths.js';
+import { keyToPath, kindOfName, pathToKey } from '../../src/storage/file/paths.js';
 
 // Pieces a key is built from: runs that end at and around the 200-byte name limit (the limit counts
 // escaped bytes, so 'A' counts 1 and '%' counts 3), dots, `..`, empty segments, every escaped

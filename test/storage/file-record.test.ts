@@ -6,11 +6,11 @@ import { crc32 } from 'node:zlib';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BucketkitError, fileStorage } from '../../src/index.js';
-import { syncFolder } from '../../src/storage/file-io.js';
+import { syncFolder } from '../../src/storage/file/io.js';
 import { md5Hex } from '../../src/testing/index.js';
 import { sequenceNumber } from './fixtures/sequence-value.js';
 
-// Record files of format 2 (src/storage/file-record-slots.ts): "bkr2", slot B's offset, the done-mark
+// Record files of format 2 (src/storage/file/record-slots.ts): "bkr2", slot B's offset, the done-mark
 // (sequence, CRC-32), then slot A at 16; a slot is length, sequence, CRC-32, payload.
 const SLOT_A = 16;
 const dirs: string[] = [];

@@ -5,7 +5,7 @@ import { crc32 } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { BucketkitError, fileStorage } from '../../src/index.js';
 
-// Record files of format 2 (src/storage/file-record-slots.ts): "bkr2", slot B's offset, the sequence
+// Record files of format 2 (src/storage/file/record-slots.ts): "bkr2", slot B's offset, the sequence
 // of the last finished write and a CRC-32 of bytes 4–12, then slot A at 16; a slot is length,
 // sequence, CRC-32, payload.
 const SLOT_A = 16;

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { keyToPath, kindOfName, pathToKey } from '../../src/storage/file-paths.js';
-import { applyListing, compareUtf8 } from '../../src/storage/listing.js';
-import { createMd5, multipartEtag } from '../../src/storage/md5.js';
-import type { ListedObject } from '../../src/storage/port.js';
+import { applyListing, compareUtf8 } from '../../src/storage/contract/listing.js';
+import { createMd5, multipartEtag } from '../../src/storage/contract/md5.js';
+import type { ListedObject } from '../../src/storage/contract/port.js';
+import { keyToPath, kindOfName, pathToKey } from '../../src/storage/file/paths.js';
 
 const keyArb = fc
   .array(

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BucketkitError } from '../../src/errors.js';
-import { parseListPage, parseListPageByTree } from '../../src/storage/list-page-xml.js';
-import { scanListPage } from '../../src/storage/s3-lean-list-scan.js';
-import { normalizeEtag } from '../../src/storage/validate.js';
+import { normalizeEtag } from '../../src/storage/contract/validate.js';
+import { parseListPage, parseListPageByTree } from '../../src/storage/wire/list-page-xml.js';
+import { scanListPage } from '../../src/storage/wire/list-scan.js';
 
 const xmlEscape = (text: string) =>
   text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

@@ -3,11 +3,11 @@ import { SignatureV4 } from '@smithy/signature-v4';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BucketkitError } from '../../src/index.js';
-import { parseListPage } from '../../src/storage/list-page-xml.js';
-import { errorFromBody, fromS3Error } from '../../src/storage/s3-errors.js';
-import { leanConfig } from '../../src/storage/s3-lean.js';
-import { EMPTY_SHA256, escapeKey, LeanSigner, sha256Hex } from '../../src/storage/s3-lean-sign.js';
-import { decodeEntities, parseXml } from '../../src/storage/s3-lean-xml.js';
+import { leanConfig } from '../../src/storage/s3/lean/lean.js';
+import { EMPTY_SHA256, escapeKey, LeanSigner, sha256Hex } from '../../src/storage/s3/lean/sign.js';
+import { errorFromBody, fromS3Error } from '../../src/storage/wire/errors.js';
+import { parseListPage } from '../../src/storage/wire/list-page-xml.js';
+import { decodeEntities, parseXml } from '../../src/storage/wire/xml.js';
 
 /** node:crypto as the `Checksum` smithy's signer wants. */
 class Sha256 {

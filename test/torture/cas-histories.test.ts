@@ -12,7 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { datasets, range } from '../../src/datasets/index.js';
 import { Database } from '../../src/db/index.js';
 import { recordKey } from '../../src/db/keys.js';
-import { keyToPath } from '../../src/storage/file-paths.js';
+import { keyToPath } from '../../src/storage/file/paths.js';
 import { fileStorage } from '../../src/storage/index.js';
 import { isDatapoint, pointsOf } from './support/datasets-points.js';
 import { byMode, MODE, startChild } from './support/file-children.js';

@@ -5,7 +5,7 @@
  * with its retry count; any other error is reported. Only the file port is loaded (a fast start).
  */
 import { BucketkitError } from '../../../src/errors.js';
-import { fileStorage } from '../../../src/storage/file.js';
+import { fileStorage } from '../../../src/storage/file/file.js';
 import { childArgument, report } from './file-protocol.js';
 
 const arg = childArgument<{ root: string; target: string; id: number; n: number }>();

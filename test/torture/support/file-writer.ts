@@ -3,7 +3,7 @@
  * on the file port until it is killed, `lanes` operations at a time (never two on one key). Before
  * each operation it reports its intent, after it the acknowledgement.
  */
-import { fileStorage } from '../../../src/storage/file.js';
+import { fileStorage } from '../../../src/storage/file/file.js';
 import { childArgument, report } from './file-protocol.js';
 import { randomSize, versionBody } from './file-versions.js';
 

@@ -1,0 +1,363 @@
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync } from 'node:fs';
+import { link, unlink, utimes } from 'node:fs/promises';
+import { join, resolve, sep } from 'node:path';
+import { BucketkitError, bkError, throwIfAborted } from '../../errors.js';
+import { chunksOf, concatBytes, getResult, readUpTo, streamOf } from '../contract/body.js';
+import { applyListing } from '../contract/listing.js';
+import { writeToken } from '../contract/md5.js';
+import { objectInfoOf } from '../contract/object-info.js';
+import type {
+  Abortable,
+  Body,
+  CopyOptions,
+  DeleteManyResult,
+  GetOptions,
+  GetResult,
+  ListEntry,
+  ListedObject,
+  ListOptions,
+  ObjectInfo,
+  PutOptions,
+  PutResult,
+  StorageCapabilities,
+  StoragePort,
+} from '../contract/port.js';
+import {
+  assertValidKey,
+  assertValidMetadata,
+  checkPreconditions,
+  deleteEach,
+  resolveRange,
+} from '../contract/validate.js';
+import { dataFileSuffix, unlinkQuietly, writeDataFile } from './data.js';
+import { dataCheckOf, readDataFile } from './data-read.js';
+import { fsync, isMissing, makeFolder, syncFolder, writeChunksNow } from './io.js';
+import { collectObjects } from './list.js';
+import { withFileLock } from './lock.js';
+import { keyToPath, listingRoot } from './paths.js';
+import {
+  encodeRecord,
+  INLINE_MAX,
+  type ObjectRecord,
+  openRecordForWriteNow,
+  readRecordNow,
+  type StoredRecord,
+} from './record.js';
+import { markDoneNow, newRecordFile, writeOtherSlotNow } from './record-slots.js';
+import { type SweepOptions, type SweepReport, sweepFolder } from './sweep.js';
+
+export interface FileStorageOptions {
+  /**
+   * fsync each object's data before it becomes visible, and its record (and, after a rename, the
+   * folder) before the write returns, so a power cut never loses a write that returned or leaves a
+   * committed object with missing bytes. Default `true`; turn off for scratch data to write faster.
+   */
+  durable?: boolean;
+}
+
+interface Location {
+  dir: string;
+  base: string;
+  record: string;
+  lock: string;
+}
+
+/** A folder port: a `StoragePort`, and `sweep` to reclaim what crashed writers left behind. */
+export interface FileStoragePort extends StoragePort {
+  /**
+   * Removes what crashes leave in the folder — data files no record points to, temp files, locks of
+   * crashed writers (taken over as a waiting writer would), claims of crashed takers, empty folders —
+   * once untouched for `olderThan` ms (default one hour), and reports what went. Live objects, writes
+   * in flight and held locks are never touched, so it can run while other processes write.
+   *
+   * @example
+   * ```ts
+   * const { dataFiles, bytes } = await fileStorage('./data').sweep({ olderThan: 60 * 60 * 1000 });
+   * ```
+   */
+  sweep(options?: SweepOptions): Promise<SweepReport>;
+}
+
+/**
+ * The embedded default: objects in a local folder. Writes are atomic (a data file, then a record
+ * renamed into place; objects up to 16 KiB live inside the record), conditional writes hold across
+ * processes sharing the folder, and no key can reach outside `root`.
+ *
+ * @example
+ * ```ts
+ * const port = fileStorage('./data');
+ * await port.put('reports/2026.csv', csvText, { contentType: 'text/csv' });
+ * ```
+ */
+export function fileStorage(root: string, options: FileStorageOptions = {}): FileStoragePort {
+  return new FileStorage(resolve(root), options.durable ?? true);
+}
+
+class FileStorage implements FileStoragePort {
+  readonly name: string;
+
+  constructor(
+    private readonly root: string,
+    private readonly durable: boolean,
+  ) {
+    this.name = `file:${root}`;
+  }
+
+  sweep(options: SweepOptions = {}): Promise<SweepReport> {
+    return sweepFolder(this.root, options);
+  }
+
+  async capabilities(): Promise<StorageCapabilities> {
+    return { conditionalWrites: true, multipart: false, presign: false };
+  }
+
+  // paths of recently used keys: mapping a key costs more than the record read of a small GET
+  private readonly located = new Map<string, Location>();
+
+  private locate(key: string): Location {
+    const known = this.located.get(key);
+    if (known) return known;
+    assertValidKey(key);
+    const { dirs, base } = keyToPath(key);
+    const dir = join(this.root, ...dirs);
+    if (dir !== this.root && !dir.startsWith(this.root + sep)) {
+      throw bkError('InvalidKey', `key "${key}" maps outside the storage root`, { details: { key } });
+    }
+    const at = { dir, base, record: join(dir, `${base}~`), lock: join(dir, `${base}~l`) };
+    if (this.located.size >= LOCATED_MAX) this.located.delete(this.located.keys().next().value as string);
+    this.located.set(key, at);
+    return at;
+  }
+
+  async put(key: string, body: Body, options: PutOptions = {}): Promise<PutResult> {
+    const at = this.locate(key);
+    assertValidMetadata(options.metadata);
+    const chunks = chunksOf(body, options);
+    const head = await readUpTo(chunks, INLINE_MAX);
+    const record = (etag: string, size: number, data?: string): ObjectRecord => ({
+      v: 1,
+      key,
+      ...(data === undefined ? {} : { data }),
+      etag,
+      // a data file's MD5, which whole reads check (inline bytes are covered by the record's CRC)
+      ...(data !== undefined && options.etag !== 'any' ? { sum: 'md5' as const } : {}),
+      size,
+      lastModified: Date.now(),
+      metadata: { ...options.metadata },
+      ...(options.contentType ? { contentType: options.contentType } : {}),
+    });
+    if (head.done) {
+      // small: the bytes go inside the record, one file for the whole write
+      throwIfAborted(options.signal);
+      const bytes = concatBytes(head.chunks, head.size);
+      const etag = options.etag === 'any' ? writeToken() : createHash('md5').update(bytes).digest('hex');
+      await this.commit(at, record(etag, head.size), options, bytes);
+      return { etag, size: head.size };
+    }
+    const dataName = `${at.base}~d${dataFileSuffix()}`;
+    const dataPath = join(at.dir, dataName);
+    let committed = false;
+    try {
+      const { etag, size } = await writeDataFile(at.dir, dataPath, head, chunks, {
+        ...options,
+        durable: this.durable,
+      });
+      await this.commit(at, record(etag, size, dataName), options);
+      committed = true;
+      return { etag, size };
+    } finally {
+      if (!committed) {
+        unlinkQuietly(dataPath);
+        // stopped early (a disk error, an abort): tell the body's producer nobody reads any more
+        await chunks.return(undefined).catch(() => {});
+      }
+    }
+  }
+
+  /**
+   * Under the key's lock, checks the preconditions against the current record and writes the new
+   * one: in place, into the slot the current record is not in (record-slots.ts), or for a new
+   * key (or a record that outgrew its slot) into the lock file, renamed into place. `inline` bytes go
+   * inside the record. A durable port syncs the record (and after a rename, its folder) before the
+   * write returns and the old data file goes.
+   */
+  private async commit(
+    at: Location,
+    record: ObjectRecord,
+    conditions: { ifNoneMatch?: '*'; ifMatch?: string; signal?: AbortSignal },
+    inline?: Uint8Array,
+  ): Promise<void> {
+    await withFileLock(
+      at.lock,
+      async (lock) => {
+        const open = openRecordForWriteNow(at.record, record.key);
+        const old = open?.stored.record;
+        try {
+          checkPreconditions(record.key, old?.etag, conditions);
+          const payload = encodeRecord(record, inline);
+          const place = open?.stored.place;
+          const seq = place ? writeOtherSlotNow(open.fd, place, payload) : undefined;
+          if (seq !== undefined) {
+            if (this.durable) await fsync(open!.fd);
+            // from here a damaged slot is Corrupt, never a reason to read the record before it
+            markDoneNow(open!.fd, place!.slotB, seq);
+          } else {
+            writeChunksNow(lock.fd, [newRecordFile(payload)]);
+            if (this.durable) await fsync(lock.fd);
+            await lock.commit(at.record);
+            // the rename itself survives a power cut only once the folder is synced
+            if (this.durable) await syncFolder(at.dir);
+          }
+        } finally {
+          if (open) closeSync(open.fd);
+        }
+        // the old data is unreachable now
+        if (old?.data !== undefined) unlinkQuietly(join(at.dir, old.data));
+      },
+      { signal: conditions.signal, makeDir: true },
+    );
+  }
+
+  private mustReadRecord(key: string, at: Location): StoredRecord {
+    const stored = readRecordNow(at.record, key);
+    if (!stored) throw bkError('NotFound', `no object "${key}" in ${this.name}`, { details: { key } });
+    return stored;
+  }
+
+  async get(key: string, options: GetOptions = {}): Promise<GetResult> {
+    const at = this.locate(key);
+    // A writer may replace the record and delete the old data between our two reads: retry.
+    for (let attempt = 0; ; attempt++) {
+      throwIfAborted(options.signal);
+      const { record, inline } = this.mustReadRecord(key, at);
+      checkPreconditions(key, record.etag, { ifMatch: options.ifMatch });
+      const range = options.range ? resolveRange(options.range, record.size, key) : undefined;
+      // the key asked for, not the record's: the folder may have been written from another root
+      const info = { ...objectInfoOf(record), key };
+      const start = range?.start ?? 0;
+      const length = record.size === 0 ? 0 : (range ? range.end + 1 : record.size) - start;
+      if (inline) {
+        const bytes = inline.subarray(start, start + length);
+        return getResult(info, { stream: () => streamOf(bytes), bytes: async () => bytes }, range);
+      }
+      try {
+        const path = join(at.dir, record.data!);
+        const check = dataCheckOf(record, key, start, length);
+        return getResult(info, await readDataFile(path, start, length, check, options.signal), range);
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+        if (attempt < 20) continue;
+        throw bkError('Corrupt', `the data file of "${key}" is missing; restore it or delete the key`, {
+          cause: err,
+          details: { key },
+        });
+      }
+    }
+  }
+
+  async head(key: string, options: Abortable = {}): Promise<ObjectInfo> {
+    throwIfAborted(options.signal);
+    return { ...objectInfoOf(this.mustReadRecord(key, this.locate(key)).record), key };
+  }
+
+  async *list(options: ListOptions = {}): AsyncGenerator<ListEntry> {
+    const dirs = listingRoot(options.prefix ?? '');
+    const objects: ListedObject[] = [];
+    await collectObjects(this.root, dirs, objects, options.signal);
+    for (const entry of applyListing(objects, options)) {
+      throwIfAborted(options.signal);
+      yield entry;
+    }
+  }
+
+  async delete(key: string, options: Abortable = {}): Promise<void> {
+    const at = this.locate(key);
+    throwIfAborted(options.signal);
+    await withFileLock(
+      at.lock,
+      async () => {
+        let removed: ObjectRecord | undefined;
+        try {
+          removed = readRecordNow(at.record, key)?.record;
+        } catch (err) {
+          // a damaged record is deleted too: that is the way out the Corrupt error points to
+          if (!BucketkitError.is(err, 'Corrupt')) throw err;
+        }
+        const existed = unlinkQuietly(at.record);
+        if (removed?.data !== undefined) unlinkQuietly(join(at.dir, removed.data));
+        // else a power cut could bring the object back after the delete returned
+        if (existed && this.durable) await syncFolder(at.dir);
+      },
+      { signal: options.signal },
+    ).catch((err) => {
+      // deleting under a folder that does not exist: nothing to delete
+      if (!isMissing(err)) throw err;
+    });
+  }
+
+  deleteMany(
+    keys: Iterable<string> | AsyncIterable<string>,
+    options: Abortable = {},
+  ): Promise<DeleteManyResult> {
+    return deleteEach((key) => this.delete(key, options), keys);
+  }
+
+  async copy(source: string, destination: string, options: CopyOptions = {}): Promise<PutResult> {
+    const from = this.locate(source);
+    const to = this.locate(destination);
+    assertValidMetadata(options.metadata);
+    throwIfAborted(options.signal);
+    const { record: original, inline } = this.mustReadRecord(source, from);
+    checkPreconditions(source, original.etag, { ifMatch: options.ifSourceMatch });
+    const dataName = inline ? undefined : `${to.base}~d${dataFileSuffix()}`;
+    if (dataName !== undefined) await linkData(join(from.dir, original.data!), to.dir, dataName, source);
+    const contentType = options.metadata
+      ? options.contentType
+      : (options.contentType ?? original.contentType);
+    const record: ObjectRecord = {
+      ...original,
+      key: destination,
+      lastModified: Date.now(),
+      metadata: { ...(options.metadata ?? original.metadata) },
+      ...(contentType ? { contentType } : {}),
+    };
+    if (dataName === undefined) delete record.data;
+    else record.data = dataName;
+    if (!contentType) delete record.contentType;
+    let committed = false;
+    try {
+      await this.commit(to, record, options, inline);
+      committed = true;
+    } finally {
+      if (!committed && dataName !== undefined) await unlink(join(to.dir, dataName)).catch(() => {});
+    }
+    return { etag: record.etag, size: record.size };
+  }
+}
+
+/**
+ * Hard-links a data file as the copy's data (data files are never modified once written, so this is a
+ * safe, instant copy), making the folder again if a sweep removed it meanwhile. The link is touched:
+ * it shares the source's modification time, and a sweep takes a file older than its grace period and
+ * named by no record for a crash's leftover.
+ */
+async function linkData(from: string, dir: string, name: string, source: string): Promise<void> {
+  const to = join(dir, name);
+  for (let attempt = 1; ; attempt++) {
+    await makeFolder(dir);
+    try {
+      await link(from, to);
+      break;
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      if (attempt === 8 || !existsSync(from))
+        throw bkError('NotFound', `"${source}" was deleted during the copy`, { details: { key: source } });
+    }
+  }
+  const now = new Date();
+  await utimes(to, now, now);
+}
+
+/** How many keys' paths a port remembers. */
+const LOCATED_MAX = 4096;
