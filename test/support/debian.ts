@@ -66,9 +66,16 @@ function present(need: Need): boolean {
   return need.commands.every(onPath) && (need.pythonModule === undefined || pythonHas(need.pythonModule));
 }
 
+/** The needs of `needs` (default: all) whose tools are not there, each with its packages. */
+export function missingNeeds(
+  needs: readonly DebianNeed[] = Object.keys(NEEDS) as DebianNeed[],
+): { need: DebianNeed; packages: string[] }[] {
+  return needs.filter((n) => !present(NEEDS[n])).map((need) => ({ need, packages: NEEDS[need].packages }));
+}
+
 /** The packages of `needs` (default: all) whose tools are not there. */
 export function missingPackages(needs: readonly DebianNeed[] = Object.keys(NEEDS) as DebianNeed[]): string[] {
-  return [...new Set(needs.filter((n) => !present(NEEDS[n])).flatMap((n) => NEEDS[n].packages))];
+  return [...new Set(missingNeeds(needs).flatMap((n) => n.packages))];
 }
 
 /** The one-line advice for installing `packages`. */

@@ -1,13 +1,14 @@
 /**
  * vitest globalSetup: before any test starts, installs the Debian packages the tests use that are
  * missing, in one apt run (as root, on Debian). Otherwise, or with BUCKETKIT_TEST_APT=0, it prints one
- * line naming them and how to install them; the tests that need them then fail saying which package.
+ * line per missing tool naming its Debian packages and how to install them; the tests that need a
+ * missing tool then fail saying which package.
  * Concurrent test runs on one machine take turns through a lock file, so apt never runs twice at once.
  */
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { installAdvice, missingPackages } from './debian.js';
+import { installAdvice, missingNeeds, missingPackages } from './debian.js';
 
 // Installs the packages given as arguments that dpkg does not list as installed (another run may
 // have installed them while this one waited for the lock).
@@ -31,7 +32,9 @@ export default function provision(): void {
   const missing = missingPackages();
   if (missing.length === 0) return;
   if (!canInstall()) {
-    console.warn(`bucketkit tests: missing Debian packages ${missing.join(' ')}; ${installAdvice(missing)}`);
+    for (const { need, packages } of missingNeeds()) {
+      console.warn(`bucketkit tests: ${need} not installed: ${installAdvice(packages)}`);
+    }
     return;
   }
   console.warn(`bucketkit tests: installing Debian packages ${missing.join(' ')} (once; a few minutes)`);
