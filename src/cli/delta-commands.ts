@@ -103,8 +103,9 @@ const COMMANDS: Record<string, (positionals: string[], values: Values) => Promis
     const show = progressMeter('upload', values);
     show(0, size);
     const bytes = new Uint8Array(await readFile(file as string));
-    const r = await withSpace(url as string, prefix, values, (s) => s.put(name, bytes));
-    show(size, size);
+    const r = await withSpace(url as string, prefix, values, (s) =>
+      s.put(name, bytes, { onProgress: ({ loaded }) => show(loaded, size) }),
+    );
     show.end();
     const how = r.storedAs === 'delta' ? `delta: ${percent(r.storedSize, r.size)} of original` : 'direct';
     out(

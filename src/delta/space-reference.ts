@@ -1,6 +1,6 @@
 /** A DeltaSpace's `reference.bin`: created once, race-free, and read back verified (through a cache). */
 import { BucketkitError, bkError } from '../errors.js';
-import type { Abortable, Metadata, StoragePort } from '../storage/index.js';
+import type { Abortable, Metadata, PutOptions, StoragePort } from '../storage/index.js';
 import { type ReferenceCache, sha256Hex } from './cache.js';
 import { readField } from './metadata.js';
 
@@ -19,11 +19,12 @@ export async function createReference(
   refKey: string,
   bytes: Uint8Array,
   metadata: Metadata,
-  options: Abortable,
+  options: Abortable & Pick<PutOptions, 'onProgress'>,
 ): Promise<boolean> {
   try {
     await port.put(refKey, bytes, {
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
       ifNoneMatch: '*',
       contentType: 'application/octet-stream',
       metadata,

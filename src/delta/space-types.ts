@@ -1,5 +1,5 @@
 /** What a DeltaSpace takes and returns. */
-import type { Abortable, Metadata } from '../storage/index.js';
+import type { Abortable, Metadata, Progress } from '../storage/index.js';
 
 export interface DeltaPutOptions extends Abortable {
   /** The caller's metadata, stored as `user-<key>` next to the `dg-*` keys (the proxy's convention). */
@@ -12,6 +12,12 @@ export interface DeltaPutOptions extends Abortable {
   ifNoneMatch?: '*';
   /** Passed to the backend write of a `direct` file: compare-and-swap on the stored object's ETag. */
   ifMatch?: string;
+  /**
+   * How far the put has got, in bytes of the file (`total` is its size): a direct file reports its upload;
+   * a delta reports the create-only write of `reference.bin` as the first half and the encoding, window
+   * by window, as the second. It ends with `loaded === total` once the file is stored.
+   */
+  onProgress?: (progress: Progress) => void;
 }
 
 /** How a file is stored: as a delta against the reference, or as itself. */

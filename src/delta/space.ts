@@ -15,6 +15,7 @@ import { deltaMetadata, directMetadata, readField, referenceMetadata, withUserMe
 import { checkName, DELTA_SUFFIX, REFERENCE_NAME } from './names.js';
 import { DeltaPolicy, type DeltaPolicyOptions } from './policy.js';
 import { listSpace, spaceStats } from './space-list.js';
+import { encodeWithProgress, referenceProgress } from './space-progress.js';
 import { describe, verifySha256, writeOptions } from './space-read.js';
 import { createReference, loadReference } from './space-reference.js';
 import type {
@@ -27,7 +28,7 @@ import type {
 } from './space-types.js';
 import { ByteReader } from './vcdiff/bytes.js';
 import { DEFAULT_MAX_TARGET, readHeader } from './vcdiff/decoder.js';
-import { decodeVcdiffAsync, encodeDelta } from './vcdiff/index.js';
+import { decodeVcdiffAsync } from './vcdiff/index.js';
 
 export type * from './space-types.js';
 export { REFERENCE_NAME };
@@ -132,7 +133,11 @@ export class DeltaSpace {
 
     const refKey = this.key(REFERENCE_NAME);
     const referenceMeta = referenceMetadata({ ...common, sourceName: name });
-    const createdReference = await createReference(this.port, refKey, bytes, referenceMeta, options);
+    const { onProgress } = options;
+    const createdReference = await createReference(this.port, refKey, bytes, referenceMeta, {
+      ...options,
+      onProgress: referenceProgress(onProgress, size),
+    });
     let reference: { bytes: Uint8Array; sha256: string } | undefined;
     if (createdReference) {
       reference = { bytes, sha256: common.sha256 };
@@ -140,10 +145,11 @@ export class DeltaSpace {
     }
     reference ??= await loadReference(this.port, this.cache, refKey, undefined, options);
 
-    const delta = encodeDelta(reference.bytes, bytes);
+    const delta = encodeWithProgress(reference.bytes, bytes, onProgress);
     const zeroDiff = reference.sha256 === common.sha256;
     if (!zeroDiff && !this.policy.keeps(delta.length, bytes.length)) {
-      return this.putDirect(name, bytes, direct, createdReference, options);
+      // stored directly after all: progress stays near the end of the range until that write is done
+      return this.putDirect(name, bytes, direct, createdReference, options, false);
     }
     const metadata = withUserMetadata(
       deltaMetadata({
@@ -161,6 +167,7 @@ export class DeltaSpace {
     const key = this.key(name + DELTA_SUFFIX);
     await this.port.put(key, delta, { ...writeOptions(options), metadata });
     await this.port.delete(this.key(name), options);
+    onProgress?.({ loaded: size, total: size });
     const storedSize = delta.length;
     return {
       name,
@@ -179,17 +186,20 @@ export class DeltaSpace {
     metadata: Metadata,
     createdReference: boolean,
     options: DeltaPutOptions,
+    uploadProgress = true,
   ): Promise<DeltaPutResult> {
     const key = this.key(name);
-    const { ifMatch, ifNoneMatch } = options;
+    const { ifMatch, ifNoneMatch, onProgress } = options;
     await this.port.put(key, bytes, {
       ...writeOptions(options),
       metadata,
+      ...(onProgress && uploadProgress ? { onProgress } : {}),
       ...(ifMatch !== undefined ? { ifMatch } : {}),
       ...(ifNoneMatch !== undefined ? { ifNoneMatch } : {}),
     });
     await this.port.delete(this.key(name + DELTA_SUFFIX), options);
     const size = bytes.length;
+    onProgress?.({ loaded: size, total: size });
     return { name, key, storedAs: 'direct', size, storedSize: size, createdReference, etag: md5Hex(bytes) };
   }
 

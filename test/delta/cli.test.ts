@@ -62,4 +62,18 @@ describe('bucketkit delta CLI: put, ls, get, stats, verify, rm', () => {
       code: 2,
     });
   }, 180_000);
+
+  it('cp of a file over 8 MiB with --progress on a pipe: one line going 0 → 100 % as the delta is made', async () => {
+    const size = 9 * 1024 * 1024; // the encoder's windows are 8 MiB: two of them
+    await writeFile(join(dir, 'big.zip'), new Uint8Array(size).fill(7));
+    const remote = `file://${join(dir, 'progress-store', 'releases', 'big.zip')}`;
+    const { stdout, stderr } = await bucketkit('cp', join(dir, 'big.zip'), remote, '--progress');
+    expect(stdout).toMatch(/upload: .*big\.zip to big\.zip\.delta .*new reference/);
+    const percents = [...stderr.matchAll(/\rupload \[[#.]{20}\] (\d+)% /g)].map((m) => Number(m[1]));
+    expect(percents[0]).toBe(0);
+    expect(percents.at(-1)).toBe(100);
+    expect(percents.some((p) => p > 0 && p < 100)).toBe(true);
+    expect(percents.every((p, i) => i === 0 || p >= (percents[i - 1] as number))).toBe(true);
+    expect(stderr).toMatch(/\rupload \[#{20}\] 100% 9\.0 MiB \/ 9\.0 MiB [\d.]+ (B|KiB|MiB|GiB)\/s.*\n$/);
+  }, 180_000);
 });
