@@ -5,6 +5,7 @@ import { bkError } from '../errors.js';
 import { type Lake, openLake, parseTimestampNs } from '../lake/index.js';
 import { connect } from '../storage/index.js';
 import { runLogQLCommand } from './lake-logql.js';
+import { lakeServe, lakeWatch } from './lake-triggers.js';
 import { err, out, parseOptions, pickCommand, UsageError } from './output.js';
 
 const HELP = `bucketkit lake — LakeRunner's log lake in a bucket
@@ -19,6 +20,10 @@ usage: bucketkit lake COMMAND URL [args]
         a LogQL query (docs/lake.md lists the subset): log lines, or samples per step
   count URL --org ORG [--from T] [--to T] [--step D] [--by COL]... [--where COL=V]... [--json]
         counts per step
+  watch URL [--prefix P] [--interval D] [--once] [--prefix-org PREFIX=ORG]...
+        ingest new and changed raw objects under P as they appear (until Ctrl-C; resumes after a restart)
+  serve URL [--port N] [--host H] [--bucket NAME]...
+        the storage event endpoint (POST /events: S3/SQS/SNS, GCP Pub/Sub, Azure Event Grid bodies)
 
 T: an ISO 8601 time, epoch seconds/ms, "now" or "now-1h" (default --from now-1h, --to now).
 D: a duration such as 10s, 5m, 1h, 1d. COL: a column or an alias (level, service, namespace, cluster, pod).
@@ -39,6 +44,12 @@ type Values = {
   step?: string;
   by?: string[];
   logql?: string;
+  prefix?: string;
+  interval?: string;
+  once?: boolean;
+  port?: string;
+  host?: string;
+  bucket?: string[];
 };
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -98,6 +109,24 @@ const json = (value: unknown) =>
   JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 
 const COMMANDS: Record<string, (rest: string[], values: Values) => Promise<number>> = {
+  watch: ([url], values) =>
+    withLake(url, values, (lake) =>
+      lakeWatch(lake, values.prefix ?? '', {
+        intervalMs: durationMs(values.interval ?? '10s'),
+        once: values.once ?? false,
+      }),
+    ),
+  serve: ([url], values) =>
+    withLake(url, values, (lake) => {
+      const port = Number(values.port ?? '8080');
+      if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new UsageError(`lake serve: bad --port "${values.port}"`);
+      return lakeServe(lake, {
+        port,
+        host: values.host ?? '127.0.0.1',
+        ...(values.bucket ? { buckets: values.bucket } : {}),
+      });
+    }),
   ingest: ([url, ...keys], values) =>
     withLake(url, values, async (lake) => {
       if (keys.length === 0) throw new UsageError('lake ingest URL KEY... (at least one key)');
@@ -198,6 +227,12 @@ export async function lakeCommand(argv: string[]): Promise<number> {
       step: { type: 'string' },
       by: { type: 'string', multiple: true },
       logql: { type: 'string' },
+      prefix: { type: 'string' },
+      interval: { type: 'string' },
+      once: { type: 'boolean' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      bucket: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
     'lake ',
