@@ -4,9 +4,10 @@
 import { bkError } from '../errors.js';
 import { type Lake, openLake, parseTimestampNs } from '../lake/index.js';
 import { connect } from '../storage/index.js';
+import { compactCommand, sweepCommand } from './lake-compact-commands.js';
 import { runLogQLCommand } from './lake-logql.js';
 import { lakeServe, lakeWatch } from './lake-triggers.js';
-import { err, out, parseOptions, pickCommand, UsageError } from './output.js';
+import { err, out, PROGRESS_OPTIONS, parseOptions, pickCommand, UsageError } from './output.js';
 
 const HELP = `bucketkit lake — LakeRunner's log lake in a bucket
 
@@ -24,6 +25,10 @@ usage: bucketkit lake COMMAND URL [args]
         ingest new and changed raw objects under P as they appear (until Ctrl-C; resumes after a restart)
   serve URL [--port N] [--host H] [--bucket NAME]...
         the storage event endpoint (POST /events: S3/SQS/SNS, GCP Pub/Sub, Azure Event Grid bodies)
+  compact URL --org ORG [--day YYYYMMDD] [--target-bytes N] [--progress] [--json]
+        merge each day's small segments toward N table bytes (default 4 MiB), swapped in atomically
+  sweep URL [--org ORG] [--retention-days N] [--grace D] [--progress] [--json]
+        drop days past the retention, delete replaced and unreferenced segment objects older than D (6h)
 
 T: an ISO 8601 time, epoch seconds/ms, "now" or "now-1h" (default --from now-1h, --to now).
 D: a duration such as 10s, 5m, 1h, 1d. COL: a column or an alias (level, service, namespace, cluster, pod).
@@ -50,6 +55,12 @@ type Values = {
   port?: string;
   host?: string;
   bucket?: string[];
+  day?: string;
+  'target-bytes'?: string;
+  'retention-days'?: string;
+  grace?: string;
+  progress?: boolean;
+  'no-progress'?: boolean;
 };
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -201,6 +212,12 @@ const COMMANDS: Record<string, (rest: string[], values: Values) => Promise<numbe
     }),
 };
 
+COMMANDS.compact = ([url], values) => withLake(url, values, (lake) => compactCommand(lake, values));
+COMMANDS.sweep = ([url], values) =>
+  withLake(url, values, (lake) =>
+    sweepCommand(lake, values, values.grace === undefined ? undefined : durationMs(values.grace)),
+  );
+
 /**
  * Runs `bucketkit lake ARGS...` and returns the exit code.
  *
@@ -233,6 +250,11 @@ export async function lakeCommand(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       bucket: { type: 'string', multiple: true },
+      day: { type: 'string' },
+      'target-bytes': { type: 'string' },
+      'retention-days': { type: 'string' },
+      grace: { type: 'string' },
+      ...PROGRESS_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
     'lake ',
