@@ -51,11 +51,8 @@ export async function healShards(
         : `its bytes do not match its ETag ${manifest.etag} though every block passes its checksum (shards or blocks in the wrong place; written before checksums were bound to their place): restore it`;
     return result;
   }
+  // a rebuild goes block by block: shards bad in different blocks still leave k intact for each
   if (bad.size === 0) return result;
-  if (ports.length - bad.size < manifest.dataShards) {
-    result.unrepaired = `only ${ports.length - bad.size} of ${ports.length} shards are intact and ${manifest.dataShards} are needed: restore it`;
-    return result;
-  }
   try {
     result.rebuilt = await rebuild(ports, codec, manifest, g, checksumOf, [...bad], signal);
   } catch (err) {
