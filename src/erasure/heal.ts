@@ -124,11 +124,13 @@ async function healKey(
       await removeManifests(ports, key);
       report.tombstonesCleared++;
     } else {
-      report.manifestsRepaired += await writeManifests(
-        stale.map((i) => ports[i]!),
-        manifest,
-        at,
-      );
+      report.manifestsRepaired += (
+        await writeManifests(
+          stale.map((i) => ports[i]!),
+          manifest,
+          at,
+        )
+      ).written;
     }
     return true;
   }
@@ -157,7 +159,7 @@ async function healKey(
     // after a rebuild every port learns which shards exist, but a write in flight keeps its manifest
     const targets =
       shards.rebuilt.length > 0 ? ports.flatMap((_, i) => (pending.includes(i) ? [] : [i])) : stale;
-    const written = await writeManifests(
+    const { written } = await writeManifests(
       targets.map((i) => ports[i]!),
       fixed,
       at,

@@ -1,4 +1,4 @@
-import { BucketkitError, throwIfAborted } from '../errors.js';
+import { BucketkitError, bkError, throwIfAborted } from '../errors.js';
 import {
   compareUtf8,
   type ListEntry,
@@ -9,6 +9,7 @@ import {
 import { MANIFEST_PREFIX } from './layout.js';
 import { chooseManifest, type ManifestVotes } from './manifest-quorum.js';
 import { readManifests } from './manifests.js';
+import { sharedFailure } from './port-failures.js';
 
 /**
  * Merges the manifest listings of every port into one listing of live objects, in UTF-8 order. A key
@@ -72,15 +73,31 @@ export async function* listErasure(
   }
 }
 
-/** A k-way merge of sorted listings: each key once (without `prefixLength` leading chars), with the indexes of the listings that hold it. */
+/**
+ * A k-way merge of sorted listings: each key once (without `prefixLength` leading chars), with the
+ * indexes of the listings that hold it. A listing that fails counts as empty (one of the m ports the
+ * code tolerates); when every listing fails at once, so does the merge: with the code they share
+ * (a missing bucket, refused credentials) or `Backend`.
+ */
 export async function* mergeKeys(
   listings: AsyncIterable<ListEntry>[],
   prefixLength = MANIFEST_PREFIX.length,
   timeoutMs = 30_000,
 ): AsyncGenerator<{ key: string; holders: number[] }> {
   const iterators = listings.map((listing) => listing[Symbol.asyncIterator]());
-  const nextKey = (iterator: AsyncIterator<ListEntry>) => nextKeyWithin(iterator, timeoutMs);
+  const failures: unknown[] = [];
+  const nextKey = (iterator: AsyncIterator<ListEntry>) =>
+    nextKeyWithin(iterator, timeoutMs, (err) => failures.push(err));
   const heads: (string | undefined)[] = await Promise.all(iterators.map((it) => nextKey(it)));
+  if (failures.length > 0 && failures.length === iterators.length) {
+    throw (
+      sharedFailure(failures, 'listing') ??
+      bkError('Backend', `every one of the ${failures.length} ports failed to list; try again`, {
+        cause: failures[0],
+        details: { retryable: true },
+      })
+    );
+  }
   for (;;) {
     let smallest: string | undefined;
     for (const head of heads)
@@ -103,6 +120,7 @@ export async function* mergeKeys(
 async function nextKeyWithin(
   iterator: AsyncIterator<ListEntry>,
   timeoutMs: number,
+  failed: (err: unknown) => void,
 ): Promise<string | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const silent = new Promise<'silent'>((resolve) => {
@@ -120,6 +138,7 @@ async function nextKeyWithin(
     }
   } catch (err) {
     if (BucketkitError.is(err, 'Aborted')) throw err;
+    failed(err);
     return undefined;
   } finally {
     clearTimeout(timer);

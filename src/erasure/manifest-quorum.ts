@@ -11,11 +11,19 @@
  */
 import { bkError } from '../errors.js';
 import type { Manifest } from './layout.js';
+import { sharedFailure } from './port-failures.js';
 
 /** A manifest a port holds but that does not parse or has a malformed field: it counts for nothing. */
 export class DamagedManifest extends Error {
   constructor() {
     super('damaged manifest');
+  }
+}
+
+/** A port that had not answered when the votes were counted (or whose answer came after an abort). */
+export class NoAnswer extends Error {
+  constructor() {
+    super('no answer');
   }
 }
 
@@ -80,8 +88,9 @@ export function chooseManifest(votes: ManifestVotes, agree: number): ManifestCho
 }
 
 /**
- * The typed error for a key whose ports agree on nothing: `Backend` (retryable) when too few ports
- * answered to agree, `Corrupt` when enough answered but disagree.
+ * The typed error for a key whose ports agree on nothing: the code every port failed with when they
+ * all failed alike (port-failures.ts), else `Backend` (retryable) when too few ports answered to agree,
+ * `Corrupt` when enough answered but disagree.
  *
  * @example
  * ```ts
@@ -90,6 +99,12 @@ export function chooseManifest(votes: ManifestVotes, agree: number): ManifestCho
  */
 export function throwUndecided(key: string, votes: ManifestVotes, agree: number): never {
   const answered = votes.filter((v) => !(v instanceof Error) || v instanceof DamagedManifest).length;
+  if (answered === 0) {
+    // every port that answered failed, all with one code (the others have not answered yet)
+    const failed = votes.filter((v) => !(v instanceof NoAnswer));
+    const shared = sharedFailure(failed, `reading the manifest of "${key}"`, { key }, votes.length);
+    if (shared) throw shared;
+  }
   if (answered < agree) {
     throw bkError(
       'Backend',

@@ -1,7 +1,7 @@
 import { BucketkitError, throwIfAborted } from '../errors.js';
 import type { Abortable, StoragePort } from '../storage/index.js';
 import { type Manifest, manifestKey, parseManifest } from './layout.js';
-import { DamagedManifest, type ManifestVotes } from './manifest-quorum.js';
+import { DamagedManifest, type ManifestVotes, NoAnswer } from './manifest-quorum.js';
 
 /**
  * Reads a key's manifest from every port at once.
@@ -20,7 +20,7 @@ export async function readManifests(
   const controller = new AbortController();
   const onAbort = () => controller.abort(options.signal?.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });
-  const votes: ManifestVotes = ports.map(() => new Error('no answer'));
+  const votes: ManifestVotes = ports.map(() => new NoAnswer());
   let answered = 0;
   let aborted: unknown;
   try {
@@ -67,25 +67,31 @@ async function vote(
     return parseManifest(await got.text(), key) ?? new DamagedManifest();
   } catch (err) {
     if (BucketkitError.is(err, 'NotFound')) return undefined;
-    if (signal.aborted) return new Error('no answer');
+    if (signal.aborted) return new NoAnswer();
     if (BucketkitError.is(err, 'Aborted')) throw err;
     return err instanceof Error ? err : new Error(String(err));
   }
 }
 
+/** How a manifest write went: how many ports took it, and what the others threw. */
+export interface ManifestWrites {
+  written: number;
+  errors: unknown[];
+}
+
 /**
- * Writes a manifest to every port; returns how many took it.
+ * Writes a manifest to every port; returns how many took it (and the other ports' errors).
  *
  * @example
  * ```ts
- * if ((await writeManifests(ports, manifest)) < quorum) throw incomplete();
+ * if ((await writeManifests(ports, manifest)).written < quorum) throw incomplete();
  * ```
  */
 export async function writeManifests(
   ports: StoragePort[],
   manifest: Manifest,
   options: Abortable & { timeoutMs?: number } = {},
-): Promise<number> {
+): Promise<ManifestWrites> {
   const body = JSON.stringify(manifest);
   const results = await Promise.allSettled(
     ports.map((port) =>
@@ -95,7 +101,10 @@ export async function writeManifests(
       }),
     ),
   );
-  return results.filter((r) => r.status === 'fulfilled').length;
+  return {
+    written: results.filter((r) => r.status === 'fulfilled').length,
+    errors: results.flatMap((r) => (r.status === 'rejected' ? [r.reason] : [])),
+  };
 }
 
 function timeoutSignal(ms: number, outer: AbortSignal | undefined): AbortSignal {

@@ -1,9 +1,10 @@
-import { bkError, throwIfAborted } from '../errors.js';
+import { BucketkitError, bkError, throwIfAborted } from '../errors.js';
 import { concatBytes, type StoragePort } from '../storage/index.js';
 import { shardChecksum } from './checksum.js';
 import type { ErasureCodec } from './codec.js';
 import { CHECKSUM_BYTES, geometry, type Manifest, shardKey } from './layout.js';
 import type { WorkerPool } from './pool.js';
+import { sharedFailure } from './port-failures.js';
 
 export interface ReadContext {
   ports: StoragePort[];
@@ -55,6 +56,8 @@ export async function readBlockChunks(
   signal?.addEventListener('abort', onAbort, { once: true });
   const started = new Set<number>();
   const settled = new Set<number>();
+  /** What each port that failed to answer threw. */
+  const failures: unknown[] = [];
   let wake: () => void = () => {};
 
   const fetchShard = async (i: number) => {
@@ -73,8 +76,9 @@ export async function readBlockChunks(
         const slice = bytes.subarray(offset, offset + length);
         if (checksumOf(slice, i, b) === view.getUint32(offset + length)) good[i]![b] = slice;
       }
-    } catch {
+    } catch (err) {
       // a failed, hanging or lying port is one of the m the code tolerates
+      if (!controller.signal.aborted) failures[i] = err;
     } finally {
       settled.add(i);
       wake();
@@ -116,6 +120,12 @@ export async function readBlockChunks(
     await waitFor(() => allReady() || settled.size === started.size, context.readTimeoutMs);
     throwIfAborted(signal);
     if (!allReady()) {
+      // every port down alike (not a shard missing or cut short, which is damage): say so, not Corrupt
+      const shared =
+        failures.filter(Boolean).length === n
+          ? sharedFailure(failures, `reading the shards of "${manifest.key}"`, { key: manifest.key })
+          : undefined;
+      if (shared && !BucketkitError.is(shared, 'NotFound', 'InvalidRange')) throw shared;
       throw bkError(
         'Corrupt',
         `"${manifest.key}": fewer than ${k} intact shards remain for some block; run heal() or restore`,

@@ -27,6 +27,7 @@ import { listErasure } from './list.js';
 import { chooseManifest, type ManifestChoice, newestVote, throwUndecided } from './manifest-quorum.js';
 import { readManifests, writeManifests } from './manifests.js';
 import { createWorkerPool, type WorkerPool } from './pool.js';
+import { sharedFailure } from './port-failures.js';
 import type { ReadContext } from './read.js';
 import { readObject } from './read-object.js';
 import { removeShards, type WriteContext, writeShards } from './write.js';
@@ -171,11 +172,18 @@ class ErasureStorage implements ErasurePort {
     // a key whose manifests agree on nothing is overwritten all the same; heal() collects what it held
     const before = (await this.agreed(key, options))?.manifest;
     const manifest = await writeShards(this.write, key, chunksOf(body, options), options, before?.version);
-    const committed = await writeManifests(this.ports, manifest, this.manifestWrite(options));
+    const { written: committed, errors } = await writeManifests(
+      this.ports,
+      manifest,
+      this.manifestWrite(options),
+    );
     if (committed < this.write.writeQuorum) {
-      throw bkError('Backend', `"${key}" was written to only ${committed} ports' manifests; run heal()`, {
-        details: { key, retryable: true },
-      });
+      throw (
+        (committed === 0 && sharedFailure(errors, `writing the manifest of "${key}"`, { key })) ||
+        bkError('Backend', `"${key}" was written to only ${committed} ports' manifests; run heal()`, {
+          details: { key, retryable: true },
+        })
+      );
     }
     if (before && !before.deleted) await removeShards(this.ports, key, before.version);
     return { etag: manifest.etag, size: manifest.size };
@@ -223,9 +231,10 @@ class ErasureStorage implements ErasurePort {
     checkKey(key);
     throwIfAborted(options.signal);
     const votes = await this.votes(key, options);
-    const choice = chooseManifest(votes, this.codec.parityShards + 1);
+    const agree = this.codec.parityShards + 1;
+    const choice = chooseManifest(votes, agree);
     // manifests that agree on nothing are deleted too: the tombstone is newer than any of them
-    const before = choice ? choice.manifest : newestVote(votes);
+    const before = choice ? choice.manifest : (newestVote(votes) ?? throwUndecided(key, votes, agree));
     if (!before || before.deleted) return;
     // a tombstone, not a removal: a port that misses the delete must not bring the object back
     const tombstone: Manifest = {
@@ -235,11 +244,18 @@ class ErasureStorage implements ErasurePort {
       size: 0,
       metadata: {},
     };
-    const committed = await writeManifests(this.ports, tombstone, this.manifestWrite(options));
+    const { written: committed, errors } = await writeManifests(
+      this.ports,
+      tombstone,
+      this.manifestWrite(options),
+    );
     if (committed < this.write.writeQuorum) {
-      throw bkError('Backend', `delete of "${key}" reached only ${committed} ports; run heal()`, {
-        details: { key, retryable: true },
-      });
+      throw (
+        (committed === 0 && sharedFailure(errors, `deleting "${key}"`, { key })) ||
+        bkError('Backend', `delete of "${key}" reached only ${committed} ports; run heal()`, {
+          details: { key, retryable: true },
+        })
+      );
     }
     if (choice) await removeShards(this.ports, key, before.version);
   }

@@ -6,6 +6,7 @@ import { shardChecksum, WRITE_CHECKSUM } from './checksum.js';
 import type { ErasureCodec } from './codec.js';
 import { CHECKSUM_BYTES, type Manifest, newVersion, shardKey } from './layout.js';
 import type { WorkerPool } from './pool.js';
+import { sharedFailure } from './port-failures.js';
 import { ShardStream } from './shard-stream.js';
 
 export interface WriteContext {
@@ -141,6 +142,8 @@ export async function writeShards(
   const succeeded = written.filter(Boolean).length;
   if (succeeded < context.writeQuorum) {
     await removeShards(ports, key, version);
+    const shared = sharedFailure(failures, `writing a shard of "${key}"`, { key });
+    if (shared) throw shared;
     throw bkError(
       'Backend',
       `only ${succeeded} of ${ports.length} shard writes of "${key}" succeeded; ${context.writeQuorum} are needed`,
