@@ -1,8 +1,9 @@
 import { throwIfAborted } from '../errors.js';
-import type { Abortable, StoragePort } from '../storage/index.js';
+import type { Abortable, StoragePort, SweepReport } from '../storage/index.js';
 import { manifestRepairs } from './heal-manifests.js';
 import { removeOrphans, versionPrefix } from './heal-orphans.js';
 import { healShards } from './heal-shards.js';
+import { noSweep, sweepPorts } from './heal-sweep.js';
 import { MANIFEST_PREFIX, type Manifest, manifestKey } from './layout.js';
 import { mergeKeys } from './list.js';
 import { chooseManifest, type ManifestVotes } from './manifest-quorum.js';
@@ -12,8 +13,8 @@ import type { ErasurePort } from './storage.js';
 export interface HealOptions extends Abortable {
   /**
    * Writes younger than this are left alone (ms, default 1 h): shard objects of no current version
-   * are removed, and manifests newer than the agreed one replaced, only once older than this. Keep it
-   * above the time your longest write takes.
+   * are removed, manifests newer than the agreed one replaced, and what a crash left inside a folder
+   * port swept, only once older than this. Keep it above the time your longest write takes.
    */
   orphanGraceMs?: number;
   /** Called after each object, for progress. */
@@ -35,6 +36,11 @@ export interface HealReport {
   /** Blocks that failed their checksum (damaged, or not this block of this shard), across all shards. */
   corruptBlocks: number;
   orphansRemoved: number;
+  /**
+   * What the ports' own `sweep()` reclaimed (folder ports: data files no record points to, temp
+   * files, dead writers' locks, empty version folders), older than `orphanGraceMs`.
+   */
+  swept: SweepReport;
   tombstonesCleared: number;
   /** Keys heal() could not repair: they need a backup. */
   unrecoverable: string[];
@@ -62,6 +68,7 @@ export async function heal(port: ErasurePort, options: HealOptions = {}): Promis
     shardsRebuilt: 0,
     corruptBlocks: 0,
     orphansRemoved: 0,
+    swept: noSweep(),
     tombstonesCleared: 0,
     unrecoverable: [],
     unrepaired: [],
@@ -76,6 +83,9 @@ export async function heal(port: ErasurePort, options: HealOptions = {}): Promis
     if (counted) options.onObject?.(key, report.objects);
   }
   report.orphansRemoved = await removeOrphans(ports, live, graceMs, options.signal);
+  // below the objects: what crashed writes left in folder ports (the version folders emptied just
+  // now are touched, so they go at the next heal() after the grace period)
+  report.swept = await sweepPorts(ports, graceMs, options.signal);
   return report;
 }
 

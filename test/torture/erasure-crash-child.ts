@@ -10,7 +10,7 @@ import { versionBytes } from './erasure-crash-versions.js';
 
 const { roots, keys, gen } = JSON.parse(process.argv[2]!) as { roots: string[]; keys: string[]; gen: number };
 const port = erasure(
-  roots.map((root) => fileStorage(root)),
+  roots.map((root) => fileStorage(root, { durable: false })),
   { parity: 2, blockSize: 4096, hedgeAfterMs: 50 },
 );
 let generation = gen;
