@@ -1,5 +1,6 @@
 /** The settings every part of an open lake shares (built once by `openLake`). */
 import type { StoragePort } from '../storage/index.js';
+import type { LakeEngine } from './engines/engine.js';
 import type { LogFormat } from './ingest/formats.js';
 import type { PrefixRoute } from './ingest/route.js';
 import type { ZstdCodec } from './parquet/zstd.js';
@@ -15,4 +16,6 @@ export interface LakeContext {
   readonly formats: readonly LogFormat[];
   readonly fingerprint: () => Promise<((message: string) => bigint) | undefined>;
   readonly zstd: () => Promise<ZstdCodec>;
+  /** The engine that writes segments and answers queries; absent means the TypeScript engine. */
+  readonly engine?: () => Promise<LakeEngine>;
 }

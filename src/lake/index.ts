@@ -14,6 +14,7 @@
 
 export { readDayIndex } from './catalog/cas.js';
 export type { DayIndex, IndexedSegment } from './catalog/day-index.js';
+export type { EngineChoice, EngineName } from './engines/engine.js';
 export {
   type CompactOptions,
   type CompactProgress,

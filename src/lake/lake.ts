@@ -7,6 +7,8 @@ import type { StoragePort } from '../storage/index.js';
 import { type CompactOptions, type CompactResult, compactLake } from './compact/compact.js';
 import { type SweepOptions, type SweepResult, sweepLake } from './compact/sweep.js';
 import type { LakeContext } from './context.js';
+import type { EngineChoice, EngineName } from './engines/engine.js';
+import { engineHandle } from './engines/select.js';
 import { createLogFingerprinter } from './fingerprint/index.js';
 import type { LogFormat } from './ingest/formats.js';
 import { type IngestOptions, type IngestResult, ingestObject } from './ingest/ingest.js';
@@ -36,6 +38,12 @@ export interface LakeOptions {
   formats?: readonly LogFormat[];
   /** The message fingerprinter, or `false` to leave `chq_fingerprint` null (default: the built-in one). */
   fingerprint?: ((message: string) => bigint) | false;
+  /**
+   * Who writes segments and answers queries: `typescript` (hyparquet, also in browsers), `duckdb`
+   * (`@duckdb/node-api`, an optional peer dependency; `Unsupported` when it is not installed), or `auto`
+   * (the default: DuckDB when installed). Both write the same segments and give the same answers.
+   */
+  engine?: EngineChoice;
 }
 
 /** An open lake. */
@@ -56,6 +64,10 @@ export interface Lake {
   compact(options: CompactOptions): Promise<CompactResult>;
   /** Drops days past a retention and deletes replaced or unreferenced segment objects older than a grace period. */
   sweep(options?: SweepOptions): Promise<SweepResult>;
+  /** The engine in use (`auto` resolved; loads it on first call). */
+  engine(): Promise<EngineName>;
+  /** Releases the engine (DuckDB's database and temporary files); the lake reopens it when used again. */
+  close(): Promise<void>;
 }
 
 /**
@@ -76,6 +88,7 @@ export function openLake(port: StoragePort, options: LakeOptions = {}): Lake {
     throw bkError('InvalidArgument', 'segmentRows must be a whole number ≥ 1');
   }
   const custom = options.fingerprint;
+  const engine = engineHandle(options.engine ?? 'auto');
   let fingerprinter: Promise<((message: string) => bigint) | undefined> | undefined;
   const ctx: LakeContext = {
     port,
@@ -95,6 +108,7 @@ export function openLake(port: StoragePort, options: LakeOptions = {}): Lake {
       return fingerprinter;
     },
     zstd: loadZstd,
+    engine: engine.get,
   };
   const ingest = (key: string, ingestOptions?: IngestOptions) => ingestObject(ctx, key, ingestOptions);
   return {
@@ -104,5 +118,7 @@ export function openLake(port: StoragePort, options: LakeOptions = {}): Lake {
     watch: (prefix, watchOptions) => watchPrefix(ctx, ingest, prefix, watchOptions),
     compact: (compactOptions) => compactLake(ctx, compactOptions),
     sweep: (sweepOptions) => sweepLake(ctx, sweepOptions),
+    engine: async () => (await engine.get()).name,
+    close: engine.close,
   };
 }

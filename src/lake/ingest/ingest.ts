@@ -9,9 +9,9 @@ import { BucketkitError, throwIfAborted } from '../../errors.js';
 import { updateDayIndex } from '../catalog/cas.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
+import { writeSegmentFiles } from '../engines/engine.js';
 import { dateintOf, ingestedMarkerKey, newSegmentId, segmentKeys } from '../names.js';
 import { summariseRows } from '../segments/summary.js';
-import { writeAggFile, writeTableFile } from '../segments/write.js';
 import { type CookedLog, cookLog, fileColumns } from './normalise.js';
 import { decodeObject } from './registry.js';
 import { routeRawKey } from './route.js';
@@ -69,7 +69,8 @@ export async function ingestObject(
   if (await alreadyMarked(ctx, key, info.etag, signal)) {
     return { rows: 0, badRows: 0, badRowReasons: [], segments: [], alreadyIngested: true };
   }
-  const [fingerprint, zstd] = await Promise.all([ctx.fingerprint(), ctx.zstd()]);
+  // the engine loads before any decoding, so a missing one fails fast
+  const [fingerprint] = await Promise.all([ctx.fingerprint(), ctx.engine?.()]);
   const file = { bucket: ctx.bucket, key, org: route.org };
   const perFile = fileColumns(file);
   const nowMs = Date.now();
@@ -88,8 +89,7 @@ export async function ingestObject(
     const summary = summariseRows(rows, ctx.streamField);
     const id = newSegmentId();
     const keys = segmentKeys({ ...route, dateint, firstMs: summary.startMs, id });
-    const table = writeTableFile(rows, ctx.streamField, zstd);
-    const agg = writeAggFile(rows, ctx.streamField, zstd);
+    const { table, agg } = await writeSegmentFiles(ctx, rows);
     const list = written.get(dateint) ?? [];
     written.set(dateint, list);
     const segment: IndexedSegment = {

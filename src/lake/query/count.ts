@@ -47,16 +47,22 @@ export interface CountResult {
   stats: QueryStats;
 }
 
-/**
- * Counts log rows.
- *
- * @example
- * ```ts
- * const { series } = await countLogs(ctx, { org: 'acme', from, to, step: 300_000, by: ['level'] });
- * ```
- */
-export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<CountResult> {
-  const stats = newStats();
+/** A checked `count` query, as engines get it. */
+export interface PreparedCount {
+  range: { fromMs: number; toMs: number };
+  step: number;
+  /** Column names (aliases resolved). */
+  by: string[];
+  where: Map<string, string[]>;
+  regex: RegExp | undefined;
+  /** True when `contains` or `regex` is set (the agg files cannot answer). */
+  textFilter: boolean;
+  /** True when from, to and step fall on the agg files' 10 s buckets. */
+  aligned: boolean;
+}
+
+/** Checks a count query and resolves its names. */
+export function prepareCount(query: CountQuery): PreparedCount {
   const range = timeRange(query.from, query.to);
   const step = query.step ?? range.toMs - range.fromMs;
   if (!Number.isInteger(step) || step <= 0)
@@ -70,18 +76,25 @@ export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<Co
   const regex = typeof query.regex === 'string' ? new RegExp(query.regex) : query.regex;
   const textFilter = query.contains !== undefined || regex !== undefined;
   const aligned = [range.fromMs, range.toMs, step].every((t) => t % AGG_BUCKET_MS === 0);
+  return { range, step, by, where, regex, textFilter, aligned };
+}
+
+/**
+ * Counts log rows.
+ *
+ * @example
+ * ```ts
+ * const { series } = await countLogs(ctx, { org: 'acme', from, to, step: 300_000, by: ['level'] });
+ * ```
+ */
+export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<CountResult> {
+  const prepared = prepareCount(query);
+  const engine = await ctx.engine?.();
+  if (engine?.count) return engine.count(ctx, query, prepared);
+  const { range, step, by, where, regex, textFilter, aligned } = prepared;
+  const stats = newStats();
   const zstd = await ctx.zstd();
-  const series = new Map<string, { labels: Record<string, string>; counts: Map<number, number> }>();
-  const add = (labels: Record<string, string>, ms: number, n: number) => {
-    const key = JSON.stringify(labels);
-    let entry = series.get(key);
-    if (!entry) {
-      entry = { labels, counts: new Map() };
-      series.set(key, entry);
-    }
-    const at = range.fromMs + Math.floor((ms - range.fromMs) / step) * step;
-    entry.counts.set(at, (entry.counts.get(at) ?? 0) + n);
-  };
+  const { add, series } = seriesCollector(range, step);
   for (const dateint of queryDays(range, false)) {
     const segments = await daySegments(
       ctx.port,
@@ -139,12 +152,7 @@ export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<Co
       }
     }
   }
-  const out = [...series.values()].map(({ labels, counts }) => ({
-    labels,
-    points: [...counts].sort((a, b) => a[0] - b[0]) as [number, number][],
-  }));
-  out.sort((a, b) => (JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1));
-  return { series: out, stats };
+  return { series: series(), stats };
 }
 
 async function countFromAgg(
@@ -173,7 +181,35 @@ async function countFromAgg(
   }
 }
 
-function labelsOf(row: Record<string, unknown>, by: readonly string[]): Record<string, string> {
+/**
+ * Sums counts into series: `add(labels, ms, n)` puts `n` at the step holding `ms`; `series()` lists them
+ * sorted by labels, points in time order (what both engines return).
+ */
+export function seriesCollector(range: { fromMs: number; toMs: number }, step: number) {
+  const series = new Map<string, { labels: Record<string, string>; counts: Map<number, number> }>();
+  const add = (labels: Record<string, string>, ms: number, n: number) => {
+    const key = JSON.stringify(labels);
+    let entry = series.get(key);
+    if (!entry) {
+      entry = { labels, counts: new Map() };
+      series.set(key, entry);
+    }
+    const at = range.fromMs + Math.floor((ms - range.fromMs) / step) * step;
+    entry.counts.set(at, (entry.counts.get(at) ?? 0) + n);
+  };
+  const list = (): CountSeries[] => {
+    const out = [...series.values()].map(({ labels, counts }) => ({
+      labels,
+      points: [...counts].sort((a, b) => a[0] - b[0]) as [number, number][],
+    }));
+    out.sort((a, b) => (JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1));
+    return out;
+  };
+  return { add, series: list };
+}
+
+/** The labels of a row: the `by` columns that have a non-empty value, as text. */
+export function labelsOf(row: Record<string, unknown>, by: readonly string[]): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const name of by) {
     const value = row[name];

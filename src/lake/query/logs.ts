@@ -74,10 +74,34 @@ export function queryLogs(ctx: LakeContext, query: LogsQuery): LogsResult {
     (query.contains === undefined || message.includes(query.contains)) &&
     (regex === undefined || regex.test(message));
   const matches = compileMatches(query.match);
+  const prepared: PreparedLogs = { query, range, limit, regex, keep, matches };
   return {
     stats,
-    [Symbol.asyncIterator]: () => run(ctx, query, range, limit, keep, matches, stats)[Symbol.asyncIterator](),
+    [Symbol.asyncIterator]: () => withEngine(ctx, prepared, stats)[Symbol.asyncIterator](),
   };
+}
+
+/** A checked `logs` query, as engines get it. */
+export interface PreparedLogs {
+  query: LogsQuery;
+  range: TimeRange;
+  limit: number;
+  regex: RegExp | undefined;
+  /** The text filters (`contains`, `regex`) applied to a message. */
+  keep: (message: string) => boolean;
+  /** Label matchers, tested on each row (`rowMatches`). */
+  matches: readonly CompiledMatch[];
+}
+
+async function* withEngine(
+  ctx: LakeContext,
+  prepared: PreparedLogs,
+  stats: QueryStats,
+): AsyncGenerator<LogRow> {
+  const engine = await ctx.engine?.();
+  if (engine?.logs) yield* engine.logs(ctx, prepared, stats);
+  else
+    yield* run(ctx, prepared.query, prepared.range, prepared.limit, prepared.keep, prepared.matches, stats);
 }
 
 function compileRegex(source: string): RegExp {

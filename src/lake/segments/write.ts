@@ -90,7 +90,8 @@ export function writeAggFile(rows: readonly CookedLog[], streamField: string, zs
       for (const [bucket, count] of buckets) entries.push({ bucket, level, stream, count });
     }
   }
-  entries.sort((a, b) => a.bucket - b.bucket);
+  // a total order (bucket, level with null first, stream), so every engine writes the same file
+  entries.sort((a, b) => a.bucket - b.bucket || order(a.level, b.level) || order(a.stream, b.stream));
   return write(
     [
       { name: 'bucket_ts', data: entries.map((e) => BigInt(e.bucket)), type: 'INT64', nullable: false },
@@ -125,6 +126,11 @@ function utf8Views(rows: readonly CookedLog[]): Uint8Array[] {
     at += written;
   }
   return out;
+function order(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : 1;
 }
 
 function write(columnData: ColumnSource[], zstd: ZstdCodec, kvMetadata: { key: string; value: string }[]) {

@@ -77,6 +77,17 @@ export interface FileStoragePort extends StoragePort {
    * ```
    */
   sweep(options?: SweepOptions): Promise<SweepReport>;
+  /**
+   * The local file holding an object's bytes, for code that reads files itself (the lake's DuckDB
+   * engine), or undefined when the bytes live inside the record (objects up to 16 KiB). Valid until the
+   * object is overwritten or deleted; never write to it.
+   *
+   * @example
+   * ```ts
+   * const path = await fileStorage('./data').localPath('db/acme/x.parquet');
+   * ```
+   */
+  localPath(key: string): Promise<string | undefined>;
 }
 
 /**
@@ -110,6 +121,12 @@ class FileStorage implements FileStoragePort {
 
   async capabilities(): Promise<StorageCapabilities> {
     return { conditionalWrites: true, multipart: false, presign: false };
+  }
+
+  async localPath(key: string): Promise<string | undefined> {
+    const at = this.locate(key);
+    const { record } = this.mustReadRecord(key, at);
+    return record.data === undefined ? undefined : join(at.dir, record.data);
   }
 
   // paths of recently used keys: mapping a key costs more than the record read of a small GET

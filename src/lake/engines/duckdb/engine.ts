@@ -1,0 +1,87 @@
+/**
+ * The DuckDB engine (`@duckdb/node-api`, an optional peer dependency, Node only): one in-memory DuckDB
+ * per process, shared by the lakes that use it, with a temporary folder for the Parquet files it writes
+ * and the segments it fetches. The last `close()` releases both; a process that never closes its lakes
+ * still removes the folder when it exits. Loaded only by `engines/select.ts`'s dynamic import.
+ */
+import { rmSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LakeEngine } from '../engine.js';
+import { duckdbCount } from './count.js';
+import { type SegmentFileCache, segmentFileCache } from './files.js';
+import { type DuckdbInstance, duckdbCall, importDuckdb } from './load.js';
+import { duckdbLogs } from './logs.js';
+import { writeSegmentWithDuckdb } from './write.js';
+
+interface Shared {
+  db: DuckdbInstance;
+  dir: string;
+  files: SegmentFileCache;
+  removeOnExit: () => void;
+}
+
+let shared: Promise<Shared> | undefined;
+let users = 0;
+
+/**
+ * Opens a DuckDB engine; `Unsupported` when `@duckdb/node-api` is not installed.
+ *
+ * @example
+ * ```ts
+ * const engine = await openDuckdbEngine();
+ * await engine.close?.();
+ * ```
+ */
+export async function openDuckdbEngine(): Promise<LakeEngine> {
+  users++;
+  let current: Shared;
+  try {
+    shared ??= start();
+    current = await shared;
+  } catch (err) {
+    users--;
+    shared = undefined;
+    throw err;
+  }
+  const { db, dir, files } = current;
+  let closed = false;
+  return {
+    name: 'duckdb',
+    writeSegment: (rows, streamField) => writeSegmentWithDuckdb(db, dir, rows, streamField),
+    logs: (ctx, prepared, stats) => duckdbLogs(db, files, ctx, prepared, stats),
+    count: (ctx, query, prepared) => duckdbCount(db, files, ctx, query, prepared),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      if (--users > 0 || shared === undefined) return;
+      shared = undefined;
+      await stop(current);
+    },
+  };
+}
+
+async function start(): Promise<Shared> {
+  const duckdb = await importDuckdb();
+  const dir = await mkdtemp(join(tmpdir(), 'bucketkit-lake-duckdb-'));
+  const removeOnExit = () => rmSync(dir, { recursive: true, force: true });
+  process.once('exit', removeOnExit);
+  try {
+    const db = await duckdbCall('starting', () =>
+      duckdb.DuckDBInstance.create(':memory:', { temp_directory: join(dir, 'spill') }),
+    );
+    return { db, dir, files: segmentFileCache(dir), removeOnExit };
+  } catch (err) {
+    process.removeListener('exit', removeOnExit);
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+async function stop({ db, dir, files, removeOnExit }: Shared) {
+  await files.clear();
+  db.closeSync();
+  process.removeListener('exit', removeOnExit);
+  await rm(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,71 @@
+/**
+ * `lake.logs(...)` on DuckDB: the same plan as the TypeScript engine (day indexes, pruning, windows of
+ * overlapping segments), then one SQL query per window over the segments' local files. Rows come out in
+ * exactly the TypeScript engine's order: by `chq_tsns` in the query's direction, ties in window order
+ * and then file order. `contains` runs in SQL; a regex runs in JavaScript on the streamed rows, so
+ * both engines use the same regex semantics (DuckDB's RE2 differs from JavaScript's).
+ */
+import type { LakeContext } from '../../context.js';
+import type { LogRow, PreparedLogs } from '../../query/logs.js';
+import { overlapWindows } from '../../query/logs.js';
+import { daySegments, queryDays, resolveWhere } from '../../query/plan.js';
+import type { QueryStats } from '../../query/stats.js';
+import type { SegmentFileCache } from './files.js';
+import { type DuckdbInstance, sqlString } from './load.js';
+import { conditionSql, localPaths, readParquetSql, streamRows } from './run.js';
+
+/**
+ * The rows of a prepared query.
+ *
+ * @example
+ * ```ts
+ * for await (const row of duckdbLogs(db, files, ctx, prepared, stats)) console.log(row.log_message);
+ * ```
+ */
+export async function* duckdbLogs(
+  db: DuckdbInstance,
+  files: SegmentFileCache,
+  ctx: LakeContext,
+  prepared: PreparedLogs,
+  stats: QueryStats,
+): AsyncGenerator<LogRow> {
+  const { query, range, limit, regex } = prepared;
+  if (limit === 0) return;
+  const backward = (query.order ?? 'backward') === 'backward';
+  const where = resolveWhere(query.where);
+  let condition = conditionSql(range, where);
+  if (query.contains !== undefined)
+    condition += ` AND contains(coalesce(log_message, ''), ${sqlString(query.contains)})`;
+  let sent = 0;
+  for (const dateint of queryDays(range, backward)) {
+    const segments = await daySegments(ctx.port, query.org, dateint, range, where, stats, query.signal);
+    for (const window of overlapWindows(segments, backward)) {
+      const objects = window.map((s) => [s.table, s.tableBytes] as const);
+      const paths = await localPaths(files, ctx.port, objects, stats, query.signal);
+      const order = `chq_tsns ${backward ? 'DESC' : 'ASC'}, list_position([${paths.map(sqlString).join(', ')}], filename), file_row_number`;
+      const sql = `SELECT * EXCLUDE (filename, file_row_number)
+        FROM ${readParquetSql(paths, ', filename = true, file_row_number = true')}
+        WHERE ${condition} ORDER BY ${order}${regex ? '' : ` LIMIT ${limit - sent}`}`;
+      const rows = streamRows(db, sql, query.signal);
+      for await (const raw of rows) {
+        stats.rowsScanned++;
+        const row = toLogRow(raw);
+        if (regex !== undefined && !regex.test(row.log_message)) continue;
+        yield row;
+        if (++sent >= limit) return;
+      }
+    }
+  }
+}
+
+function toLogRow(raw: Record<string, unknown>): LogRow {
+  const row: Record<string, string | number | bigint> = {};
+  for (const name in raw) {
+    const value = raw[name];
+    if (value === null || value === undefined) continue;
+    if (name === 'chq_timestamp') row[name] = Number(value);
+    else row[name] = value as string | bigint;
+  }
+  row.log_message ??= '';
+  return row as LogRow;
+}

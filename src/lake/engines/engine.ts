@@ -1,0 +1,57 @@
+/**
+ * The engines of a lake. Every engine writes and reads the same segments (LakeRunner's schema, names,
+ * sort order and index entries); what differs is the code that turns rows into Parquet and answers
+ * queries. Planning, the index and its compare-and-swap are shared, so both engines publish through
+ * one code path. The TypeScript engine is the default of every hook; the DuckDB engine
+ * (`./duckdb/`) overrides them and is only ever loaded by a dynamic import.
+ */
+import type { LakeContext } from '../context.js';
+import type { CookedLog } from '../ingest/normalise.js';
+import type { CountQuery, CountResult, PreparedCount } from '../query/count.js';
+import type { LogRow, PreparedLogs } from '../query/logs.js';
+import type { QueryStats } from '../query/stats.js';
+import { writeAggFile, writeTableFile } from '../segments/write.js';
+
+/** An engine that exists. */
+export type EngineName = 'typescript' | 'duckdb';
+/** What `openLake(port, { engine })` takes: `auto` picks DuckDB when `@duckdb/node-api` is installed. */
+export type EngineChoice = 'auto' | EngineName;
+
+/** One segment's two files, ready to be put. */
+export interface SegmentFiles {
+  table: Uint8Array;
+  agg: Uint8Array;
+}
+
+/** The hooks an engine may override; a missing hook runs the TypeScript code. */
+export interface LakeEngine {
+  readonly name: EngineName;
+  /** Sorts `rows` and writes the table and agg files. */
+  writeSegment?(rows: CookedLog[], streamField: string): Promise<SegmentFiles>;
+  /** The rows of a prepared `logs` query, in the query's order, at most `limit`. */
+  logs?(ctx: LakeContext, prepared: PreparedLogs, stats: QueryStats): AsyncIterable<LogRow>;
+  count?(ctx: LakeContext, query: CountQuery, prepared: PreparedCount): Promise<CountResult>;
+  /** Releases what the engine holds (native database, temporary files). */
+  close?(): Promise<void>;
+}
+
+/** The TypeScript engine: hyparquet-writer and hyparquet, in Node and in browsers. */
+export const TYPESCRIPT_ENGINE: LakeEngine = { name: 'typescript' };
+
+/**
+ * Writes one segment's files with the lake's engine.
+ *
+ * @example
+ * ```ts
+ * const { table, agg } = await writeSegmentFiles(ctx, rows);
+ * ```
+ */
+export async function writeSegmentFiles(ctx: LakeContext, rows: CookedLog[]): Promise<SegmentFiles> {
+  const engine = await ctx.engine?.();
+  if (engine?.writeSegment) return engine.writeSegment(rows, ctx.streamField);
+  const zstd = await ctx.zstd();
+  return {
+    table: writeTableFile(rows, ctx.streamField, zstd),
+    agg: writeAggFile(rows, ctx.streamField, zstd),
+  };
+}
