@@ -140,6 +140,33 @@ describe('the packed package', () => {
     );
   });
 
+  it("bucketkit/lake without the optional @duckdb/node-api: auto is TypeScript, engine 'duckdb' says what to install", async () => {
+    const lakeCode = (load: (name: string) => string) => `
+      const { openLake } = ${load('bucketkit/lake')};
+      const { connect } = ${load('bucketkit')};
+      const port = connect('memory://lake-test');
+      await port.put('raw/a.json', JSON.stringify({ timestamp: 1767225600000, message: 'hello 1', level: 'INFO' }));
+      const auto = openLake(port, { orgs: { 'raw/': 'acme' } });
+      const { rows } = await auto.ingest('raw/a.json');
+      const error = await openLake(port, { engine: 'duckdb' }).engine().catch((e) => ({ code: e.code, message: e.message }));
+      let installed = true;
+      try { require.resolve('@duckdb/node-api'); } catch { installed = false; }
+      console.log(JSON.stringify({ installed, engine: await auto.engine(), rows, error }));`;
+    const want = {
+      installed: false,
+      engine: 'typescript',
+      rows: 1,
+      error: { code: 'Unsupported', message: expect.stringContaining('npm install @duckdb/node-api') },
+    };
+    const esm = lakeCode((name) => `await import('${name}')`).replace(
+      'let installed',
+      "const require = (await import('node:module')).createRequire(process.cwd() + '/');\n      let installed",
+    );
+    expect(await nodeIn('module', esm)).toEqual(want);
+    const cjs = lakeCode((name) => `require('${name}')`);
+    expect(await nodeIn('commonjs', `(async () => { ${cjs} })()`)).toEqual(want);
+  });
+
   it('bucketkit/testing is ESM only: require() says the subpath is not exported', async () => {
     const { stdout } = await run(
       process.execPath,

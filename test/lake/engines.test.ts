@@ -50,6 +50,10 @@ const FILES: Record<string, Uint8Array | string> = {
       }),
     )
     .join('\n'),
+  // no row has the stream field
+  'raw/e.json': rawLines(150, MIDNIGHT + 60_000, 9000, 8000)
+    .map((l) => JSON.stringify({ timestamp: l.ms, message: l.msg, level: l.level }))
+    .join('\n'),
 };
 
 let dir: string;
@@ -200,7 +204,7 @@ describe('two engines, one format', () => {
 
   it('the counts match the raw lines, from agg files and from tables alike', async () => {
     const query = { org: 'acme', from: DAY1, to: DAY1 + 2 * 86_400_000 };
-    const total = 1200 + 900 + 300 + 200;
+    const total = 1200 + 900 + 300 + 200 + 150;
     for (const engine of ENGINES) {
       const lake = open(ports.mixed, engine);
       const agg = await lake.count(query);

@@ -69,7 +69,7 @@ export async function writeSegmentWithDuckdb(
       // rowid keeps rows that tie on the sort key in arrival order, as the TypeScript (stable) sort does
       await con.run(
         `COPY (SELECT ${names.map(sqlName).join(', ')} FROM ${table}
-           ORDER BY ${stream}, chq_fingerprint NULLS FIRST, chq_tsns, rowid)
+           ORDER BY ${dynamic.includes(streamField) ? `${stream}, ` : ''}chq_fingerprint NULLS FIRST, chq_tsns, rowid)
          TO ${sqlString(tablePath)}
          (${options}, KV_METADATA {'bucketkit.lake.stream_field': ${sqlString(streamField)}})`,
       );
