@@ -126,6 +126,8 @@ function utf8Views(rows: readonly CookedLog[]): Uint8Array[] {
     at += written;
   }
   return out;
+}
+
 function order(a: string | null, b: string | null): number {
   if (a === b) return 0;
   if (a === null) return -1;

@@ -70,6 +70,7 @@ export function segmentFileCache(dir: string, maxBytes = 1024 ** 3): SegmentFile
       if (pending) {
         entries.delete(id); // most recently used goes last
         entries.set(id, pending);
+        stats.bytesRead += size; // read again, from the local copy: no request
       } else {
         pending = fetchTo(port, key, join(dir, `${hash(id)}.parquet`), stats, signal);
         entries.set(id, pending);
