@@ -111,6 +111,16 @@ const LOGS: LogsQuery[] = [
   { org: 'acme', from: DAY1, to: DAY1 + 2 * 86_400_000, where: { attr_http_status: '202' }, limit: 10_000 },
   { org: 'acme', from: DAY1, to: DAY1 + 2 * 86_400_000, contains: '', limit: 10_000, order: 'forward' },
   { org: 'acme', from: MIDNIGHT - 5000, to: MIDNIGHT + 5000, limit: 100 },
+  {
+    org: 'acme',
+    from: DAY1,
+    to: DAY1 + 2 * 86_400_000,
+    match: [
+      { name: 'service', op: '!=', value: 'api' },
+      { name: 'level', op: '=~', value: 'ERR.*|WARN' },
+    ],
+    limit: 57,
+  },
 ];
 
 const COUNTS: CountQuery[] = [
@@ -128,6 +138,21 @@ const COUNTS: CountQuery[] = [
   },
   { org: 'acme', from: MIDNIGHT - 1234, to: MIDNIGHT + 98_765, step: 7_000, by: ['level'] },
   { org: 'acme', from: DAY1, to: DAY1 + 2 * 86_400_000, by: ['attr_http_status', 'resource_file_type'] },
+  {
+    org: 'acme',
+    from: DAY1,
+    to: DAY1 + 2 * 86_400_000,
+    step: 600_000,
+    by: ['level'],
+    match: [{ name: 'service', op: '=~', value: 'bill.*|' }],
+  },
+  {
+    org: 'acme',
+    from: DAY1,
+    to: DAY1 + 2 * 86_400_000,
+    step: 600_000,
+    match: [{ name: 'attr_http_status', op: '!~', value: '20[01]' }],
+  },
 ];
 
 describe('two engines, one format', () => {

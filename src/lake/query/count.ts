@@ -54,6 +54,9 @@ export interface PreparedCount {
   /** Column names (aliases resolved). */
   by: string[];
   where: Map<string, string[]>;
+  /** Label matchers, tested on each row (`rowMatches`), and the columns they name. */
+  matches: CompiledMatch[];
+  matchColumns: string[];
   regex: RegExp | undefined;
   /** True when `contains` or `regex` is set (the agg files cannot answer). */
   textFilter: boolean;
@@ -76,7 +79,7 @@ export function prepareCount(query: CountQuery): PreparedCount {
   const regex = typeof query.regex === 'string' ? new RegExp(query.regex) : query.regex;
   const textFilter = query.contains !== undefined || regex !== undefined;
   const aligned = [range.fromMs, range.toMs, step].every((t) => t % AGG_BUCKET_MS === 0);
-  return { range, step, by, where, regex, textFilter, aligned };
+  return { range, step, by, where, matches, matchColumns, regex, textFilter, aligned };
 }
 
 /**
@@ -91,7 +94,7 @@ export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<Co
   const prepared = prepareCount(query);
   const engine = await ctx.engine?.();
   if (engine?.count) return engine.count(ctx, query, prepared);
-  const { range, step, by, where, regex, textFilter, aligned } = prepared;
+  const { range, step, by, where, matches, matchColumns, regex, textFilter, aligned } = prepared;
   const stats = newStats();
   const zstd = await ctx.zstd();
   const { add, series } = seriesCollector(range, step);

@@ -12,6 +12,7 @@ import {
   type PreparedCount,
   seriesCollector,
 } from '../../query/count.js';
+import { rowMatches } from '../../query/match.js';
 import { daySegments, queryDays } from '../../query/plan.js';
 import { newStats, type QueryStats } from '../../query/stats.js';
 import type { SegmentFileCache } from './files.js';
@@ -33,31 +34,52 @@ export async function duckdbCount(
   query: CountQuery,
   prepared: PreparedCount,
 ): Promise<CountResult> {
-  const { range, step, by, where, regex, textFilter, aligned } = prepared;
+  const { range, step, by, where, matches, matchColumns, regex, textFilter, aligned } = prepared;
+  // label matchers run in JavaScript on the grouped rows: their columns are grouped by too
+  const extra = matchColumns.filter((c) => !by.includes(c));
   const stats = newStats();
   const { add, series } = seriesCollector(range, step);
   const fromAgg: IndexedSegment[] = [];
   const fromTables: IndexedSegment[] = [];
   for (const dateint of queryDays(range, false)) {
-    const segments = await daySegments(ctx.port, query.org, dateint, range, where, stats, query.signal);
+    const segments = await daySegments(
+      ctx.port,
+      query.org,
+      dateint,
+      range,
+      where,
+      stats,
+      query.signal,
+      matches,
+    );
     for (const segment of segments) {
       const aggColumns = ['log_level', segment.streamField];
       const useAgg =
         aligned &&
         !textFilter &&
-        [...where.keys(), ...by].every((c) => aggColumns.includes(c)) &&
+        [...where.keys(), ...by, ...matchColumns].every((c) => aggColumns.includes(c)) &&
         segment.aggBytes > 0;
       (useAgg ? fromAgg : fromTables).push(segment);
     }
   }
-  const run = { db, files, ctx, query, stats, add, by };
+  const run = {
+    db,
+    files,
+    ctx,
+    query,
+    stats,
+    by,
+    add: (row: Record<string, unknown>, ms: number, n: number) => {
+      if (rowMatches(row, matches)) add(labelsOf(row, by), ms, n);
+    },
+  };
   if (fromAgg.length > 0) {
     stats.usedAggFiles = true;
     const has = (column: string) => column === 'log_level' || fromAgg.some((s) => s.streamField === column);
     const objects = fromAgg.map((s) => [s.agg, s.aggBytes] as const);
     await groupCounts(run, objects, {
       time: 'bucket_ts',
-      labels: labelColumns(by, has),
+      labels: labelColumns([...by, ...extra], has),
       condition: conditionSql(range, where, 'bucket_ts'),
       count: 'sum(count)',
       range,
@@ -70,7 +92,7 @@ export async function duckdbCount(
     if (query.contains !== undefined)
       condition += ` AND contains(coalesce(log_message, ''), ${sqlString(query.contains)})`;
     const objects = fromTables.map((s) => [s.table, s.tableBytes] as const);
-    const labels = labelColumns(by, has);
+    const labels = labelColumns([...by, ...extra], has);
     if (regex === undefined) {
       await groupCounts(run, objects, {
         time: 'chq_timestamp',
@@ -86,7 +108,7 @@ export async function duckdbCount(
         FROM ${readParquetSql(paths)} WHERE ${condition}`;
       for await (const row of streamRows(db, sql, query.signal)) {
         stats.rowsScanned++;
-        if (regex.test(row.log_message as string)) add(labelsOf(row, by), Number(row.chq_timestamp), 1);
+        if (regex.test(row.log_message as string)) run.add(row, Number(row.chq_timestamp), 1);
       }
     }
   }
@@ -105,7 +127,8 @@ async function groupCounts(
     ctx: LakeContext;
     query: CountQuery;
     stats: QueryStats;
-    add: (labels: Record<string, string>, ms: number, n: number) => void;
+    /** Counts a result row (label matchers tested first). */
+    add: (row: Record<string, unknown>, ms: number, n: number) => void;
     by: readonly string[];
   },
   objects: readonly (readonly [string, number])[],
@@ -118,7 +141,7 @@ async function groupCounts(
     step: number;
   },
 ) {
-  const { db, files, ctx, query, stats, add, by } = run;
+  const { db, files, ctx, query, stats, add } = run;
   const paths = await localPaths(files, ctx.port, objects, stats, query.signal);
   const { fromMs } = shape.range;
   const sql = `SELECT ${fromMs} + ((${sqlName(shape.time)} - ${fromMs}) // ${shape.step}) * ${shape.step} AS _at,
@@ -126,6 +149,6 @@ async function groupCounts(
     FROM ${readParquetSql(paths)} WHERE ${shape.condition} GROUP BY ALL`;
   for await (const row of streamRows(db, sql, query.signal)) {
     stats.rowsScanned++;
-    add(labelsOf(row, by), Number(row._at), Number(row._n));
+    add(row, Number(row._at), Number(row._n));
   }
 }

@@ -8,6 +8,7 @@
 import type { LakeContext } from '../../context.js';
 import type { LogRow, PreparedLogs } from '../../query/logs.js';
 import { overlapWindows } from '../../query/logs.js';
+import { rowMatches } from '../../query/match.js';
 import { daySegments, queryDays, resolveWhere } from '../../query/plan.js';
 import type { QueryStats } from '../../query/stats.js';
 import type { SegmentFileCache } from './files.js';
@@ -29,7 +30,9 @@ export async function* duckdbLogs(
   prepared: PreparedLogs,
   stats: QueryStats,
 ): AsyncGenerator<LogRow> {
-  const { query, range, limit, regex } = prepared;
+  const { query, range, limit, regex, matches } = prepared;
+  // rows filtered in JavaScript (regex, label matchers) keep the limit out of SQL
+  const inSqlOnly = regex === undefined && matches.length === 0;
   if (limit === 0) return;
   const backward = (query.order ?? 'backward') === 'backward';
   const where = resolveWhere(query.where);
@@ -38,19 +41,29 @@ export async function* duckdbLogs(
     condition += ` AND contains(coalesce(log_message, ''), ${sqlString(query.contains)})`;
   let sent = 0;
   for (const dateint of queryDays(range, backward)) {
-    const segments = await daySegments(ctx.port, query.org, dateint, range, where, stats, query.signal);
+    const segments = await daySegments(
+      ctx.port,
+      query.org,
+      dateint,
+      range,
+      where,
+      stats,
+      query.signal,
+      matches,
+    );
     for (const window of overlapWindows(segments, backward)) {
       const objects = window.map((s) => [s.table, s.tableBytes] as const);
       const paths = await localPaths(files, ctx.port, objects, stats, query.signal);
       const order = `chq_tsns ${backward ? 'DESC' : 'ASC'}, list_position([${paths.map(sqlString).join(', ')}], filename), file_row_number`;
       const sql = `SELECT * EXCLUDE (filename, file_row_number)
         FROM ${readParquetSql(paths, ', filename = true, file_row_number = true')}
-        WHERE ${condition} ORDER BY ${order}${regex ? '' : ` LIMIT ${limit - sent}`}`;
+        WHERE ${condition} ORDER BY ${order}${inSqlOnly ? ` LIMIT ${limit - sent}` : ''}`;
       const rows = streamRows(db, sql, query.signal);
       for await (const raw of rows) {
         stats.rowsScanned++;
         const row = toLogRow(raw);
         if (regex !== undefined && !regex.test(row.log_message)) continue;
+        if (!rowMatches(row, matches)) continue;
         yield row;
         if (++sent >= limit) return;
       }
