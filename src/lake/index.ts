@@ -14,7 +14,6 @@
 
 export { readDayIndex } from './catalog/cas.js';
 export type { DayIndex, IndexedSegment } from './catalog/day-index.js';
-export type { EngineChoice, EngineName } from './engines/engine.js';
 export {
   type CompactOptions,
   type CompactProgress,
@@ -29,6 +28,7 @@ export {
   type SweepProgress,
   type SweepResult,
 } from './compact/sweep.js';
+export type { EngineChoice, EngineName } from './engines/engine.js';
 export {
   createLogFingerprinter,
   type LogFingerprinter,
