@@ -2,8 +2,9 @@
  * `bucketkit lake ...`: ingest raw log files into the lake stored at a URL, and query it.
  */
 import { bkError } from '../errors.js';
+import { lokiRoutes } from '../lake/http/index.js';
 import { type Lake, openLake, parseTimestampNs } from '../lake/index.js';
-import { connect } from '../storage/index.js';
+import { connect, type StoragePort } from '../storage/index.js';
 import { compactCommand, sweepCommand } from './lake-compact-commands.js';
 import { runLogQLCommand } from './lake-logql.js';
 import { lakeServe, lakeWatch } from './lake-triggers.js';
@@ -25,6 +26,7 @@ usage: bucketkit lake COMMAND URL [args]
         ingest new and changed raw objects under P as they appear (until Ctrl-C; resumes after a restart)
   serve URL [--port N] [--host H] [--bucket NAME]...
         the storage event endpoint (POST /events: S3/SQS/SNS, GCP Pub/Sub, Azure Event Grid bodies)
+        and the Loki API (/loki/api/v1/...; --org ORG: the org when X-Scope-OrgID is absent)
   compact URL --org ORG [--day YYYYMMDD] [--target-bytes N] [--progress] [--json]
         merge each day's small segments toward N table bytes (default 4 MiB), swapped in atomically
   sweep URL [--org ORG] [--retention-days N] [--grace D] [--progress] [--json]
@@ -92,14 +94,18 @@ function pairs(list: string[] | undefined, what: string): Record<string, string[
   return outPairs;
 }
 
-async function withLake(url: string | undefined, values: Values, run: (lake: Lake) => Promise<number>) {
+async function withLake(
+  url: string | undefined,
+  values: Values,
+  run: (lake: Lake, storage: StoragePort) => Promise<number>,
+) {
   if (!url) throw new UsageError('lake: a storage URL is needed (bucketkit lake --help)');
   const port = connect(url);
   const orgs = Object.fromEntries(
     Object.entries(pairs(values['prefix-org'], '--prefix-org')).map(([p, o]) => [p, o.at(-1)!]),
   );
   try {
-    return await run(openLake(port, { orgs, singleWriter: values['single-writer'] ?? false }));
+    return await run(openLake(port, { orgs, singleWriter: values['single-writer'] ?? false }), port);
   } finally {
     await port.close?.();
   }
@@ -128,7 +134,7 @@ const COMMANDS: Record<string, (rest: string[], values: Values) => Promise<numbe
       }),
     ),
   serve: ([url], values) =>
-    withLake(url, values, (lake) => {
+    withLake(url, values, (lake, storage) => {
       const port = Number(values.port ?? '8080');
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`lake serve: bad --port "${values.port}"`);
@@ -136,6 +142,7 @@ const COMMANDS: Record<string, (rest: string[], values: Values) => Promise<numbe
         port,
         host: values.host ?? '127.0.0.1',
         ...(values.bucket ? { buckets: values.bucket } : {}),
+        extraRoutes: lokiRoutes(lake, { org: values.org ?? 'default', port: storage }),
       });
     }),
   ingest: ([url, ...keys], values) =>
