@@ -4,7 +4,7 @@
  */
 import { bkError } from '../../errors.js';
 import type { Lake } from '../lake.js';
-import type { QueryStats } from '../query/stats.js';
+import { newStats, type QueryStats } from '../query/stats.js';
 import type { LogExpr, LogQLExpr } from './ast.js';
 import { type Labels, labelsKey, streamLabels } from './labels.js';
 import { evaluateMetric, type Sample } from './metric.js';
@@ -65,7 +65,7 @@ export async function evaluateLogQL(lake: Lake, query: LogQLQuery): Promise<LogQ
   if (expr.kind === 'log') {
     return { type: 'streams', ...(await logStreams(lake, expr, query)) };
   }
-  const stats = emptyStats();
+  const stats = newStats();
   const instant = query.step === undefined;
   const step = query.step ?? 1;
   if (!Number.isInteger(step) || step < 1)
@@ -89,7 +89,7 @@ async function logStreams(lake: Lake, expr: LogExpr, query: LogQLQuery) {
   const plan = pushdown(expr);
   const run = compilePipeline(plan.residual);
   const streams = new Map<string, LogStream>();
-  const stats = emptyStats();
+  const stats = newStats();
   if (limit > 0 && query.end > query.start) {
     const rows = lake.logs({
       org: query.org,
@@ -122,19 +122,6 @@ async function logStreams(lake: Lake, expr: LogExpr, query: LogQLQuery) {
     }
   }
   return { streams: [...streams.values()], stats };
-}
-
-export function emptyStats(): QueryStats {
-  return {
-    indexReads: 0,
-    segmentsConsidered: 0,
-    segmentsPruned: 0,
-    segmentsRead: 0,
-    usedAggFiles: false,
-    requests: 0,
-    bytesRead: 0,
-    rowsScanned: 0,
-  };
 }
 
 /** Adds one lake call's stats to a running total. */

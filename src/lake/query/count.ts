@@ -8,15 +8,7 @@ import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
 import { AGG_BUCKET_MS } from '../segments/agg-bucket.js';
 import { type CompiledMatch, compileMatches, type LabelMatch, rowMatches } from './match.js';
-import {
-  columnOf,
-  daySegments,
-  parquetFilter,
-  queryDays,
-  resolveWhere,
-  timeRange,
-  type Where,
-} from './plan.js';
+import { columnOf, parquetFilter, querySegments, resolveWhere, timeRange, type Where } from './plan.js';
 import { readParquetRows } from './read-parquet.js';
 import { newStats, type QueryStats } from './stats.js';
 
@@ -83,6 +75,26 @@ export function prepareCount(query: CountQuery): PreparedCount {
 }
 
 /**
+ * True when a segment's agg file can answer a prepared count: times on its 10 s buckets, no text filter, and
+ * every condition, grouping and matcher on its level or stream field.
+ *
+ * @example
+ * ```ts
+ * const fromAgg = segments.filter((segment) => aggAnswers(prepareCount(query), segment));
+ * ```
+ */
+export function aggAnswers(prepared: PreparedCount, segment: IndexedSegment): boolean {
+  const aggColumns = ['log_level', segment.streamField];
+  const { aligned, textFilter, where, by, matchColumns } = prepared;
+  return (
+    aligned &&
+    !textFilter &&
+    segment.aggBytes > 0 &&
+    [...where.keys(), ...by, ...matchColumns].every((c) => aggColumns.includes(c))
+  );
+}
+
+/**
  * Counts log rows.
  *
  * @example
@@ -98,25 +110,12 @@ export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<Co
   const stats = newStats();
   const zstd = await ctx.zstd();
   const { add, series } = seriesCollector(range, step);
-  for (const dateint of queryDays(range, false)) {
-    const segments = await daySegments(
-      ctx.port,
-      query.org,
-      dateint,
-      range,
-      where,
-      stats,
-      query.signal,
-      matches,
-    );
+  for await (const segments of querySegments(ctx.port, query.org, range, where, stats, {
+    signal: query.signal,
+    matches,
+  })) {
     for (const segment of segments) {
-      const aggColumns = ['log_level', segment.streamField];
-      const useAgg =
-        aligned &&
-        !textFilter &&
-        [...where.keys(), ...by, ...matchColumns].every((c) => aggColumns.includes(c)) &&
-        segment.aggBytes > 0;
-      if (useAgg) {
+      if (aggAnswers(prepared, segment)) {
         stats.usedAggFiles = true;
         await countFromAgg(ctx, segment, {
           range,

@@ -8,15 +8,7 @@ import { bkError } from '../../errors.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
 import { type CompiledMatch, compileMatches, type LabelMatch, rowMatches } from './match.js';
-import {
-  daySegments,
-  parquetFilter,
-  queryDays,
-  resolveWhere,
-  type TimeRange,
-  timeRange,
-  type Where,
-} from './plan.js';
+import { parquetFilter, querySegments, resolveWhere, type TimeRange, timeRange, type Where } from './plan.js';
 import { type ParquetRow, readParquetRows } from './read-parquet.js';
 import { newStats, type QueryStats } from './stats.js';
 
@@ -129,17 +121,11 @@ async function* run(
   const filter = parquetFilter(range, where);
   const zstd = await ctx.zstd();
   let sent = 0;
-  for (const dateint of queryDays(range, backward)) {
-    const segments = await daySegments(
-      ctx.port,
-      query.org,
-      dateint,
-      range,
-      where,
-      stats,
-      query.signal,
-      matches,
-    );
+  for await (const segments of querySegments(ctx.port, query.org, range, where, stats, {
+    backward,
+    signal: query.signal,
+    matches,
+  })) {
     for (const window of overlapWindows(segments, backward)) {
       const rows: LogRow[] = [];
       for (const segment of window) {

@@ -98,6 +98,29 @@ export async function daySegments(
   return kept;
 }
 
+/**
+ * The candidate segments of every day a query touches, a day at a time in query order: one GET of each day's
+ * index, pruned by time, `where` and label matchers.
+ *
+ * @example
+ * ```ts
+ * for await (const segments of querySegments(port, 'acme', range, where, stats, { backward: true })) {
+ *   console.log(segments.length);
+ * }
+ * ```
+ */
+export async function* querySegments(
+  port: StoragePort,
+  org: string,
+  range: TimeRange,
+  where: Map<string, string[]>,
+  stats: QueryStats,
+  options: { backward?: boolean; signal?: AbortSignal | undefined; matches?: readonly CompiledMatch[] } = {},
+): AsyncGenerator<IndexedSegment[]> {
+  for (const dateint of queryDays(range, options.backward ?? false))
+    yield await daySegments(port, org, dateint, range, where, stats, options.signal, options.matches);
+}
+
 /** The days a range touches, in query order. */
 export function queryDays(range: TimeRange, backward: boolean): number[] {
   const days = dateintsBetween(range.fromMs, range.toMs);

@@ -6,6 +6,7 @@
 import type { IndexedSegment } from '../../catalog/day-index.js';
 import type { LakeContext } from '../../context.js';
 import {
+  aggAnswers,
   type CountQuery,
   type CountResult,
   labelsOf,
@@ -13,7 +14,7 @@ import {
   seriesCollector,
 } from '../../query/count.js';
 import { rowMatches } from '../../query/match.js';
-import { daySegments, queryDays } from '../../query/plan.js';
+import { querySegments } from '../../query/plan.js';
 import { newStats, type QueryStats } from '../../query/stats.js';
 import type { SegmentFileCache } from './files.js';
 import { type DuckdbInstance, sqlName, sqlString } from './load.js';
@@ -41,25 +42,12 @@ export async function duckdbCount(
   const { add, series } = seriesCollector(range, step);
   const fromAgg: IndexedSegment[] = [];
   const fromTables: IndexedSegment[] = [];
-  for (const dateint of queryDays(range, false)) {
-    const segments = await daySegments(
-      ctx.port,
-      query.org,
-      dateint,
-      range,
-      where,
-      stats,
-      query.signal,
-      matches,
-    );
+  for await (const segments of querySegments(ctx.port, query.org, range, where, stats, {
+    signal: query.signal,
+    matches,
+  })) {
     for (const segment of segments) {
-      const aggColumns = ['log_level', segment.streamField];
-      const useAgg =
-        aligned &&
-        !textFilter &&
-        [...where.keys(), ...by, ...matchColumns].every((c) => aggColumns.includes(c)) &&
-        segment.aggBytes > 0;
-      (useAgg ? fromAgg : fromTables).push(segment);
+      (aggAnswers(prepared, segment) ? fromAgg : fromTables).push(segment);
     }
   }
   const run = {

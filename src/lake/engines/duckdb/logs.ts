@@ -9,7 +9,7 @@ import type { LakeContext } from '../../context.js';
 import type { LogRow, PreparedLogs } from '../../query/logs.js';
 import { overlapWindows } from '../../query/logs.js';
 import { rowMatches } from '../../query/match.js';
-import { daySegments, queryDays, resolveWhere } from '../../query/plan.js';
+import { querySegments, resolveWhere } from '../../query/plan.js';
 import type { QueryStats } from '../../query/stats.js';
 import type { SegmentFileCache } from './files.js';
 import { type DuckdbInstance, sqlString } from './load.js';
@@ -40,17 +40,11 @@ export async function* duckdbLogs(
   if (query.contains !== undefined)
     condition += ` AND contains(coalesce(log_message, ''), ${sqlString(query.contains)})`;
   let sent = 0;
-  for (const dateint of queryDays(range, backward)) {
-    const segments = await daySegments(
-      ctx.port,
-      query.org,
-      dateint,
-      range,
-      where,
-      stats,
-      query.signal,
-      matches,
-    );
+  for await (const segments of querySegments(ctx.port, query.org, range, where, stats, {
+    backward,
+    signal: query.signal,
+    matches,
+  })) {
     for (const window of overlapWindows(segments, backward)) {
       const objects = window.map((s) => [s.table, s.tableBytes] as const);
       const paths = await localPaths(files, ctx.port, objects, stats, query.signal);
