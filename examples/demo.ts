@@ -10,6 +10,7 @@ import { dbTour } from './db.js';
 import { deltaTour } from './delta.js';
 import { erasureTour } from './erasure.js';
 import { gatewayTour } from './gateway.js';
+import { lakeTour } from './lake.js';
 import { storageTour } from './storage.js';
 
 const url = process.argv[2] ?? 'file://./.bucketkit-demo';
@@ -23,6 +24,7 @@ const stops: [string, () => Promise<void>][] = [
   ['db', () => dbTour(connect('file://./.bucketkit-demo/db'), indent)],
   ['datasets', () => datasetsTour(connect('file://./.bucketkit-demo/datasets'), indent)],
   ['delta', () => deltaTour(connect('file://./.bucketkit-demo/delta'), indent)],
+  ['lake', () => lakeTour(connect('file://./.bucketkit-demo/lake'), indent)],
   ['browser entries', () => browserTour('./.bucketkit-demo/browser', indent)],
 ];
 

@@ -8,8 +8,9 @@ import { dbTour } from '../examples/db.js';
 import { deltaTour } from '../examples/delta.js';
 import { erasureTour } from '../examples/erasure.js';
 import { gatewayTour } from '../examples/gateway.js';
+import { lakeTour } from '../examples/lake.js';
 import { storageTour } from '../examples/storage.js';
-import { memoryStorage } from '../src/index.js';
+import { connect, memoryStorage } from '../src/index.js';
 
 /** Runs a tour in a fresh temp folder and returns the lines it logged. */
 async function linesOf(
@@ -35,6 +36,21 @@ describe('examples', () => {
     expect(lines).toContain('folders under logs/: logs/2026-11-20/, logs/2026-11-21/, logs/2026-11-22/');
     expect(lines).toContain('typed error: NotFound');
     expect(lines.at(-1)).toMatch(/^requests: \d+, bytes in \d+, out \d+; on AWS S3 Standard/);
+  });
+
+  it('the lake tour ingests once, queries, counts, answers LogQL and compacts', async () => {
+    const lines = await linesOf((root, log) => lakeTour(connect(`file://${root}`), log));
+    expect(lines).toContain('ingested logs-raw/app-2026-01-02T10.json.gz: 2000 rows, 1 segment(s), 0 bad');
+    expect(lines).toContain('ingesting the same file again publishes nothing: true');
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^newest errors mentioning 10\.0\.3\.\*: 3 shown, e\.g\. "upstream timeout after \d+ ms calling 10\.0\.3\.\d+"$/,
+      ),
+    );
+    // a fifth of each hour's 2,000 lines is ERROR, a fifth WARN
+    expect(lines).toContain('rows per level over two hours: ERROR=800, INFO=2400, WARN=800');
+    expect(lines).toContainEqual(expect.stringMatching(/^LogQL matrix: 3 series of timeouts by service/));
+    expect(lines).toContain('compact(): 2 segments merged into 1');
   });
 
   it('the erasure tour loses two disks, reads byte-exact and heals', async () => {
