@@ -270,7 +270,10 @@ const DRAIN_LIMIT = 64 * 1024;
  */
 function drainSmallBody(req: IncomingMessage): Promise<boolean> {
   const declared = Number(req.headers['content-length']);
-  if (!Number.isFinite(declared) || declared > DRAIN_LIMIT || req.destroyed) return Promise.resolve(true);
+  // a client that sent `Expect: 100-continue` holds its body back until told to send it: never wait for it
+  const heldBack = req.headers.expect !== undefined;
+  if (heldBack || !Number.isFinite(declared) || declared > DRAIN_LIMIT || req.destroyed)
+    return Promise.resolve(true);
   return new Promise((resolve) => {
     const done = (unread: boolean) => {
       clearTimeout(timer);
