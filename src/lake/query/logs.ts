@@ -168,7 +168,15 @@ export function overlapWindows(segments: readonly IndexedSegment[], backward: bo
   return windows;
 }
 
-function toLogRow(raw: ParquetRow): LogRow {
+/**
+ * A segment row as `logs()` yields it: nulls dropped, `chq_timestamp` as a number, `log_message` always set.
+ *
+ * @example
+ * ```ts
+ * const row = toLogRow({ chq_timestamp: 1767312000000n, log_message: null, log_level: 'INFO' });
+ * ```
+ */
+export function toLogRow(raw: ParquetRow): LogRow {
   const row: Record<string, string | number | bigint> = {};
   for (const name in raw) {
     const value = raw[name];

@@ -7,7 +7,7 @@
  */
 import type { LakeContext } from '../../context.js';
 import type { LogRow, PreparedLogs } from '../../query/logs.js';
-import { overlapWindows } from '../../query/logs.js';
+import { overlapWindows, toLogRow } from '../../query/logs.js';
 import { rowMatches } from '../../query/match.js';
 import { querySegments, resolveWhere } from '../../query/plan.js';
 import type { QueryStats } from '../../query/stats.js';
@@ -63,16 +63,4 @@ export async function* duckdbLogs(
       }
     }
   }
-}
-
-function toLogRow(raw: Record<string, unknown>): LogRow {
-  const row: Record<string, string | number | bigint> = {};
-  for (const name in raw) {
-    const value = raw[name];
-    if (value === null || value === undefined) continue;
-    if (name === 'chq_timestamp') row[name] = Number(value);
-    else row[name] = value as string | bigint;
-  }
-  row.log_message ??= '';
-  return row as LogRow;
 }
