@@ -6,7 +6,6 @@
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -18,6 +17,7 @@ import { erasure } from '../src/erasure/index.js';
 import { BucketkitError, type ErrorCode } from '../src/errors.js';
 import { createGateway, type ListeningGateway, staticBuckets } from '../src/gateway/index.js';
 import { connect, httpStorage, memoryStorage, type StoragePort } from '../src/storage/index.js';
+import { closedPort } from './support/closed-port.js';
 import { type S3Server, startCephRgw } from './support/servers.js';
 
 const run = promisify(execFile);
@@ -45,14 +45,6 @@ const ADVICE = {
   AccessDenied: /Check the access key, secret and the bucket policy$/,
   Unavailable: /check that it is running and that the host and port in the connection string are right$/,
 };
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function failure(call: () => Promise<unknown>): Promise<unknown> {
   try {

@@ -4,20 +4,12 @@
  * message says what to fix), not a generic `Backend`. Real servers: our gateway on loopback (missing
  * bucket, wrong secret) and closed loopback ports (refused connections).
  */
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { erasure, heal } from '../../src/erasure/index.js';
 import { BucketkitError, type ErrorCode } from '../../src/errors.js';
 import { createGateway, type ListeningGateway, staticBuckets } from '../../src/gateway/index.js';
 import { connect, memoryStorage, type StoragePort } from '../../src/storage/index.js';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { closedPort } from '../support/closed-port.js';
 
 async function failure(call: () => Promise<unknown>): Promise<BucketkitError> {
   try {
