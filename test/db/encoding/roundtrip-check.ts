@@ -54,12 +54,27 @@ export async function expectRoundTrip(
     return;
   }
   expect(behavior).toBe('truncate-data');
+  expectKeptOrCut(got, record);
+}
+
+/**
+ * Every leaf of a truncated record is the original's, a prefix of an original string, or missing —
+ * at any depth: a nested field (`profile.nick`) can be the one cut or dropped.
+ */
+function expectKeptOrCut(got: Record<string, unknown>, original: Record<string, unknown>, path = ''): void {
   for (const [name, value] of Object.entries(got)) {
-    const original = record[name];
-    if (typeof value === 'string' && typeof original === 'string' && value !== original) {
-      expect(original.startsWith(value)).toBe(true);
+    const was = original[name];
+    const at = `${path}${name}`;
+    if (typeof value === 'string' && typeof was === 'string' && value !== was) {
+      expect(was.startsWith(value), `${at} is not a prefix of the original`).toBe(true);
+    } else if (isPlainObject(value) && isPlainObject(was)) {
+      expectKeptOrCut(value, was, `${at}.`);
     } else {
-      expect(value).toEqual(original);
+      expect(value, at).toEqual(was);
     }
   }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

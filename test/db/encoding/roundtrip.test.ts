@@ -19,6 +19,27 @@ describe('encode → decode', () => {
   });
 });
 
+test('truncate-data may cut or drop a nested field; what comes back is each leaf or a prefix of it', async () => {
+  // Regression: the CI run of 2026-12-05 failed "after 29 tests" when the field cut was profile.nick, because
+  // the check compared nested objects whole. The record below forces that case.
+  const record = schema.validate({
+    name: 'n'.repeat(300),
+    bio: 'b'.repeat(300),
+    tags: ['t'.repeat(300)],
+    token: 'x'.repeat(300),
+    data: 'd'.repeat(300),
+    loose: 'l'.repeat(300),
+    profile: { nick: 'k'.repeat(450), address: { city: 'c'.repeat(500) } },
+  });
+  const stored = await encodeOrRefuse(record, 'truncate-data');
+  const got = await decodeRecord(stored!, { schema, map, cipher });
+  const nick = (got.profile as { nick?: string } | undefined)?.nick ?? '';
+  expect(nick.length).toBeGreaterThan(0);
+  expect(nick.length).toBeLessThan(450);
+  expect('k'.repeat(450).startsWith(nick)).toBe(true);
+  await expectRoundTrip(record, 'truncate-data', stored!);
+});
+
 describe('secret fields', () => {
   const base = { name: 'Ada', token: 'hunter2' };
 
