@@ -62,7 +62,9 @@ const FROM_CODE: Partial<Record<ErrorCode, [string, number]>> = {
   InvalidArgument: ['InvalidArgument', 400],
   InvalidUrl: ['InvalidURI', 400],
   AccessDenied: ['AccessDenied', 403],
-  Corrupt: ['BadDigest', 400],
+  // stored bytes that fail their check are the server's fault, not the request's: 500, never a 400 that
+  // tells the client to fix its upload
+  Corrupt: ['InternalError', 500],
   Unsupported: ['NotImplemented', 501],
   Aborted: ['RequestTimeout', 400],
   Timeout: ['RequestTimeout', 400],

@@ -103,7 +103,7 @@ describe('gateway errors reveal no server paths or internals', () => {
       ['raw error from a port', { method: 'GET', path: '/shaky/raw-error' }, 500, 'InternalError'],
       ['backend error naming a URL', { method: 'GET', path: '/shaky/backend-error' }, 500, 'InternalError'],
       ['a port message naming a file', { method: 'GET', path: '/shaky/lock-error' }, 400, 'InvalidArgument'],
-      ['corrupt record', { method: 'GET', path: '/shaky/corrupt-error' }, 400, 'BadDigest'],
+      ['corrupt record', { method: 'GET', path: '/shaky/corrupt-error' }, 500, 'InternalError'],
       [
         'copy from a missing source',
         {
