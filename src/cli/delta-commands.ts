@@ -3,29 +3,33 @@
  * `<prefix>/<file name>`; the prefix (up to the last `/`) is the DeltaSpace holding `reference.bin`.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-import { DeltaSpace, syncDirectory } from '../delta/index.js';
-import { bkError } from '../errors.js';
-import { connect, redactUrl, type StoragePort } from '../storage/index.js';
+import { DeltaSpace, deltaTreeStats, listDeltaTree, syncDirectory } from '../delta/index.js';
+import { redactUrl, type StoragePort } from '../storage/index.js';
+import { isRemote, openRemote, type RemoteFlags, remoteFile } from './delta-paths.js';
 import { localError, readableFile } from './local-files.js';
 import { err, humanBytes, out, PROGRESS_OPTIONS, parseOptions, pickCommand, UsageError } from './output.js';
 import { progressMeter } from './progress.js';
 
 const HELP = `bucketkit delta — DeltaGlider-compatible delta storage (KEY = prefix/name)
 
-usage: bucketkit delta COMMAND URL [args] [--max-ratio R] [--progress | --no-progress]
+usage: bucketkit delta COMMAND ... [--endpoint-url URL] [--region R] [--max-ratio R] [--progress | --no-progress]
 
-  cp FILE URL/PREFIX/NAME                       upload, aws-cli style (the URL's folder is the DeltaSpace)
-  cp URL/PREFIX/NAME FILE                       download (FILE - for stdout)
+A remote path is a connection string (http://KEY:SECRET@host:9000/bucket/dir/x.zip, file://./store/dir/x.zip)
+or aws-cli style s3://bucket/dir/x.zip, with --endpoint-url/--region or AWS_ENDPOINT_URL, AWS_REGION,
+AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. The folder of a file is its DeltaSpace.
+
+  cp FILE REMOTE/DIR/NAME                       upload
+  cp REMOTE/DIR/NAME FILE                       download (FILE - for stdout)
   put URL KEY FILE                              store FILE as a delta (archives) or directly
   get URL KEY [FILE]                            rebuild, SHA-256-check and write FILE (or stdout)
-  ls URL [PREFIX]                               files with original and stored sizes
-  rm URL KEY...                                 delete files (reference.bin goes with the last delta)
-  sync URL PREFIX DIR [--download] [--delete] [--dryrun]
-                                                mirror DIR → PREFIX (or PREFIX → DIR with --download)
-  stats URL [PREFIX] [--json]                   original vs stored bytes
-  verify URL KEY                                full re-read and SHA-256 check (exit 1 if corrupt)`;
+  ls URL [PREFIX]                               files of every DeltaSpace below, original and stored sizes
+  rm REMOTE/DIR/NAME... | rm URL KEY...         delete files (reference.bin goes with the last delta)
+  sync DIR REMOTE/DIR | sync REMOTE/DIR DIR     mirror a folder up or down [--delete] [--dryrun]
+  sync URL PREFIX DIR [--download]              the same, prefix apart
+  stats URL [PREFIX] [--json]                   original vs stored bytes of every DeltaSpace below
+  verify REMOTE/DIR/NAME | verify URL KEY       full re-read and SHA-256 check (exit 1 if corrupt)`;
 
-type Values = {
+type Values = RemoteFlags & {
   progress?: boolean;
   'no-progress'?: boolean;
   'max-ratio'?: string;
@@ -47,37 +51,28 @@ function need(positionals: string[], count: number, usage: string): string[] {
   return positionals;
 }
 
-async function withSpace<T>(url: string, prefix: string, values: Values, run: (s: DeltaSpace) => Promise<T>) {
-  const port: StoragePort = connect(url);
+async function withPort<T>(url: string, values: Values, run: (port: StoragePort) => Promise<T>) {
+  const port = openRemote(url, values);
   try {
-    const maxRatio = values['max-ratio'];
-    return await run(new DeltaSpace(port, { prefix, ...(maxRatio ? { maxRatio: Number(maxRatio) } : {}) }));
+    return await run(port);
   } finally {
     await port.close?.();
   }
 }
 
-/**
- * An aws-cli-style remote path, `s3://KEY:SECRET@bucket/releases/app.zip`: the port is the URL of its
- * folder and the key is the file name. Local paths (no scheme) give `undefined`.
- */
-function remotePath(path: string): { url: string; name: string } | undefined {
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(path)) return undefined;
-  let parsed: URL;
-  try {
-    parsed = new URL(path);
-  } catch {
-    throw bkError(
-      'InvalidUrl',
-      `"${redactUrl(path)}" is not a valid URL (percent-encode special characters in the secret)`,
-      { cause: new Error('not a valid URL') },
-    );
-  }
-  const slash = parsed.pathname.lastIndexOf('/');
-  const name = decodeURIComponent(parsed.pathname.slice(slash + 1));
-  if (!name) throw new UsageError(`delta cp: "${path}" must end with a file name`);
-  parsed.pathname = parsed.pathname.slice(0, slash) || '/';
-  return { url: parsed.toString(), name };
+function withSpace<T>(url: string, prefix: string, values: Values, run: (s: DeltaSpace) => Promise<T>) {
+  const maxRatio = values['max-ratio'];
+  const options = { prefix, ...(maxRatio ? { maxRatio: Number(maxRatio) } : {}) };
+  return withPort(url, values, (port) => run(new DeltaSpace(port, options)));
+}
+
+/** `[URL, KEY]` from either `URL KEY` or one remote path `URL/KEY`. */
+function urlAndKey(positionals: string[], command: string): [string, string] {
+  const [first, second] = positionals;
+  if (second !== undefined) return [first as string, second];
+  if (first === undefined || !isRemote(first)) throw new UsageError(`delta ${command} REMOTE/DIR/NAME`);
+  const { url, name } = remoteFile(first, command);
+  return [url, name];
 }
 
 const percent = (part: number, whole: number) =>
@@ -86,8 +81,8 @@ const percent = (part: number, whole: number) =>
 const COMMANDS: Record<string, (positionals: string[], values: Values) => Promise<number>> = {
   async cp(positionals, values) {
     const [source, target] = need(positionals, 2, 'cp SOURCE TARGET');
-    const from = remotePath(source as string);
-    const to = remotePath(target as string);
+    const from = isRemote(source as string) ? remoteFile(source as string, 'cp') : undefined;
+    const to = isRemote(target as string) ? remoteFile(target as string, 'cp') : undefined;
     if (Boolean(from) === Boolean(to)) {
       throw new UsageError(
         'delta cp SOURCE TARGET: one side is a storage URL ending in a file name, the other a local file',
@@ -130,31 +125,45 @@ const COMMANDS: Record<string, (positionals: string[], values: Values) => Promis
   },
   async ls(positionals, values) {
     const [url, prefix = ''] = need(positionals, 1, 'ls URL [PREFIX]');
-    await withSpace(url as string, prefix.replace(/\/$/, ''), values, async (s) => {
-      for await (const f of s.list()) {
+    await withPort(url as string, values, async (port) => {
+      for await (const f of listDeltaTree(port, prefix)) {
         const stored = `${humanBytes(f.storedSize)} ${f.storedAs}`;
         out(
-          `${f.lastModified.toISOString()}  ${humanBytes(f.size).padStart(10)}  ${stored.padStart(18)}  ${f.name}`,
+          `${f.lastModified.toISOString()}  ${humanBytes(f.size).padStart(10)}  ${stored.padStart(18)}  ${f.path}`,
         );
       }
     });
     return 0;
   },
   async rm(positionals, values) {
-    const [url, ...keys] = need(positionals, 2, 'rm URL KEY...');
-    for (const key of keys) {
+    need(positionals, 1, 'rm REMOTE/DIR/NAME... | rm URL KEY...');
+    const targets = positionals.every(isRemote)
+      ? positionals.map((path) => ({ ...remoteFile(path, 'rm'), shown: redactUrl(path) }))
+      : positionals.slice(1).map((key) => ({ url: positionals[0] as string, name: key, shown: key }));
+    if (targets.length === 0) throw new UsageError('delta rm URL KEY...');
+    for (const { url, name: key, shown } of targets) {
       const { prefix, name } = split(key);
-      await withSpace(url as string, prefix, values, (s) => s.delete(name));
-      out(`delete: ${key}`);
+      await withSpace(url, prefix, values, (s) => s.delete(name));
+      out(`delete: ${shown}`);
     }
     return 0;
   },
   async sync(positionals, values) {
-    const [url, prefix, dir] = need(positionals, 3, 'sync URL PREFIX DIR [--download] [--delete] [--dryrun]');
+    const usage = 'sync DIR REMOTE/DIR | sync REMOTE/DIR DIR | sync URL PREFIX DIR [--download]';
+    const [first, second, third] = need(positionals, 2, usage);
+    const twoForm = third === undefined;
+    if (twoForm && isRemote(first as string) === isRemote(second as string))
+      throw new UsageError(`delta ${usage}`);
+    const download = twoForm ? isRemote(first as string) : Boolean(values.download);
+    const [url, prefix, dir] = twoForm
+      ? download
+        ? [first, '', second]
+        : [second, '', first]
+      : [first, second, third];
     const show = progressMeter('sync', values, 'files');
     const result = await withSpace(url as string, (prefix as string).replace(/\/$/, ''), values, (s) =>
       syncDirectory(s, dir as string, {
-        direction: values.download ? 'download' : 'upload',
+        direction: download ? 'download' : 'upload',
         ...(values.delete ? { delete: true } : {}),
         ...(values.dryrun ? { dryRun: true } : {}),
         onFile: ({ done, total }) => show(done, total),
@@ -162,7 +171,7 @@ const COMMANDS: Record<string, (positionals: string[], values: Values) => Promis
     );
     show.end();
     const dry = values.dryrun ? '(dryrun) ' : '';
-    for (const name of result.copied) out(`${dry}${values.download ? 'download' : 'upload'}: ${name}`);
+    for (const name of result.copied) out(`${dry}${download ? 'download' : 'upload'}: ${name}`);
     for (const name of result.deleted) out(`${dry}delete: ${name}`);
     for (const name of result.skipped) err(`skipped: ${name} (not a DeltaSpace file name, or a folder)`);
     out(
@@ -172,10 +181,11 @@ const COMMANDS: Record<string, (positionals: string[], values: Values) => Promis
   },
   async stats(positionals, values) {
     const [url, prefix = ''] = need(positionals, 1, 'stats URL [PREFIX] [--json]');
-    const stats = await withSpace(url as string, prefix.replace(/\/$/, ''), values, (s) => s.stats());
+    const stats = await withPort(url as string, values, (port) => deltaTreeStats(port, prefix));
     if (values.json) out(JSON.stringify(stats, null, 2));
     else {
       out(`Files:          ${stats.files} (${stats.deltas} deltas, ${stats.directs} direct)`);
+      out(`DeltaSpaces:    ${stats.spaces}`);
       out(`Original size:  ${humanBytes(stats.originalBytes)} (${stats.originalBytes} bytes)`);
       out(
         `Stored size:    ${humanBytes(stats.storedBytes)} (${stats.storedBytes} bytes, reference ${stats.referenceBytes})`,
@@ -187,7 +197,7 @@ const COMMANDS: Record<string, (positionals: string[], values: Values) => Promis
     return 0;
   },
   async verify(positionals, values) {
-    const [url, key] = need(positionals, 2, 'verify URL KEY');
+    const [url, key] = urlAndKey(positionals, 'verify');
     const { prefix, name } = split(key as string);
     const result = await withSpace(url as string, prefix, values, (s) => s.verify(name));
     out(JSON.stringify({ valid: true, ...result }, null, 2));
@@ -208,6 +218,8 @@ export async function deltaCommand(argv: string[]): Promise<number> {
     argv,
     {
       'max-ratio': { type: 'string' },
+      'endpoint-url': { type: 'string' },
+      region: { type: 'string' },
       download: { type: 'boolean' },
       delete: { type: 'boolean' },
       dryrun: { type: 'boolean' },

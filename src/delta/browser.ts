@@ -35,4 +35,5 @@ export {
   type StoredAs,
 } from './space.js';
 export { type DeltaStorageOptions, delta } from './storage.js';
+export { type DeltaTreeEntry, deltaTreeStats, listDeltaTree } from './tree.js';
 export * from './vcdiff/index.js';

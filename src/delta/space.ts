@@ -42,6 +42,12 @@ export interface DeltaSpaceOptions extends DeltaPolicyOptions {
   now?: () => Date;
   /** Keeps references between calls (default: none, every delta GETs its reference). */
   cache?: ReferenceCache;
+  /**
+   * Where the port's keys sit in the bucket (default `port.keyPrefix`, set by `prefixed` and by
+   * connection strings with a path after the bucket). `dg-ref-key` is written relative to the bucket, as
+   * DeltaGlider writes and reads it.
+   */
+  portPrefix?: string;
 }
 
 const isNotFound = (err: unknown) => BucketkitError.is(err, 'NotFound');
@@ -60,6 +66,7 @@ const md5Hex = (bytes: Uint8Array) => bytesToHex(md5(bytes));
  */
 export class DeltaSpace {
   readonly prefix: string;
+  readonly portPrefix: string;
   readonly policy: DeltaPolicy;
   private readonly tool: string;
   private readonly now: () => Date;
@@ -74,6 +81,7 @@ export class DeltaSpace {
       throw bkError('InvalidArgument', 'a DeltaSpace prefix has no trailing "/"', { details: { prefix } });
     }
     this.prefix = prefix;
+    this.portPrefix = options.portPrefix ?? port.keyPrefix ?? '';
     this.policy = new DeltaPolicy(options);
     this.tool = options.tool ?? 'bucketkit';
     this.now = options.now ?? (() => new Date());
@@ -119,7 +127,7 @@ export class DeltaSpace {
     }
     // The delta's keys must fit next to the caller's metadata before the reference is created.
     const longest = {
-      refKey: this.key(REFERENCE_NAME),
+      refKey: this.portPrefix + this.key(REFERENCE_NAME),
       refSha256: common.sha256,
       deltaSize: Number.MAX_SAFE_INTEGER,
     };
@@ -156,7 +164,7 @@ export class DeltaSpace {
         ...common,
         name,
         size: bytes.length,
-        refKey,
+        refKey: this.portPrefix + refKey,
         refSha256: reference.sha256,
         deltaSize: delta.length,
         zeroDiff,
@@ -244,15 +252,8 @@ export class DeltaSpace {
     const delta = await object.bytes();
     const size = Number(readField(metadata, 'file-size') ?? Number.NaN);
     const external = externalCompression(readHeader(new ByteReader(delta)).appHeader);
-    const refKey = this.referenceKeyOf(metadata);
-    const reference = await loadReference(
-      this.port,
-      this.cache,
-      refKey,
-      readField(metadata, 'ref-sha256'),
-      options,
-      options.fresh,
-    );
+    const expected = readField(metadata, 'ref-sha256');
+    const { refKey, reference } = await this.referenceOf(metadata, expected, options);
     const source = external.source
       ? inflateSource(reference.bytes, external.source, refKey, DEFAULT_MAX_TARGET)
       : reference.bytes;
@@ -265,12 +266,44 @@ export class DeltaSpace {
     return { bytes, info: describe(name, 'delta', object) };
   }
 
-  /** The reference a delta was made against: `dg-ref-key` (full key) or the proxy's relative `dg-ref-path`. */
-  private referenceKeyOf(metadata: Metadata): string {
-    const full = readField(metadata, 'ref-key');
-    if (full !== undefined) return full;
-    const relative = readField(metadata, 'ref-path');
-    return this.key(relative?.split('/').pop() || REFERENCE_NAME);
+  /**
+   * The reference a delta was made against, as a key of the port, with its bytes. `dg-ref-key` is
+   * relative to the bucket (DeltaGlider's convention, and ours since); bucketkit wrote it relative to
+   * the port before, so through a prefixed port both readings are tried, this DeltaSpace's own reference
+   * first. The proxy's `dg-ref-path` names a file of the delta's own folder.
+   */
+  private async referenceOf(
+    metadata: Metadata,
+    expected: string | undefined,
+    options: Abortable & { fresh?: boolean },
+  ): Promise<{ refKey: string; reference: { bytes: Uint8Array; sha256: string } }> {
+    const own = this.key(REFERENCE_NAME);
+    const written = readField(metadata, 'ref-key');
+    let candidates: string[];
+    if (written === undefined) {
+      const relative = readField(metadata, 'ref-path');
+      candidates = [this.key(relative?.split('/').pop() || REFERENCE_NAME)];
+    } else {
+      const inPort = written.startsWith(this.portPrefix) ? [written.slice(this.portPrefix.length)] : [];
+      candidates = [...new Set([...inPort, written])].filter((key) => key !== '');
+      candidates.sort((a, b) => Number(b === own) - Number(a === own));
+    }
+    for (const [i, refKey] of candidates.entries()) {
+      try {
+        const reference = await loadReference(
+          this.port,
+          this.cache,
+          refKey,
+          expected,
+          options,
+          options.fresh,
+        );
+        return { refKey, reference };
+      } catch (err) {
+        if (!isNotFound(err) || i === candidates.length - 1) throw err;
+      }
+    }
+    throw bkError('Corrupt', 'a delta without a reference key', { details: { prefix: this.prefix } });
   }
 
   /**

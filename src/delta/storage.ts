@@ -313,6 +313,7 @@ export function delta(port: StoragePort, options: DeltaStorageOptions = {}): Sto
 
   return {
     name: `delta(${port.name})`,
+    ...(port.keyPrefix ? { keyPrefix: port.keyPrefix } : {}),
     async capabilities(o) {
       const caps: StorageCapabilities = await port.capabilities(o);
       const notes = [

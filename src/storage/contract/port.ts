@@ -174,6 +174,12 @@ export interface PresignOptions {
 export interface StoragePort {
   /** A short human name for logs and errors, e.g. `file:/srv/data` or `s3:bucket/prefix`. */
   readonly name: string;
+  /**
+   * Where this port's keys sit inside its bucket or folder: the prefix a `prefixed` port (and so a
+   * connection string with a path after the bucket) adds to every key. Absent means none. Formats that
+   * store keys inside objects (DeltaGlider's `dg-ref-key`) write them relative to the bucket with it.
+   */
+  readonly keyPrefix?: string;
   capabilities(options?: Abortable): Promise<StorageCapabilities>;
   put(key: string, body: Body, options?: PutOptions): Promise<PutResult>;
   get(key: string, options?: GetOptions): Promise<GetResult>;

@@ -139,6 +139,7 @@ export function instrumented(port: StoragePort, options: InstrumentedOptions = {
   const presign = port.presign?.bind(port);
   return {
     name: port.name,
+    ...(port.keyPrefix ? { keyPrefix: port.keyPrefix } : {}),
     capabilities: (o) => track('capabilities', undefined, () => port.capabilities(o), 0),
     async put(key, body, o) {
       const result = await track('put', key, () => port.put(key, body, o));

@@ -3,7 +3,7 @@ import type { ListEntry, ListOptions, StoragePort } from '../contract/port.js';
 
 /**
  * A port that lives under `prefix` of another port: keys are stored as `prefix + key`, and listings
- * show them without it.
+ * show them without it. `keyPrefix` says where its keys sit in the bucket (nested prefixes add up).
  *
  * @example
  * ```ts
@@ -23,6 +23,7 @@ export function prefixed(port: StoragePort, prefix: string): StoragePort {
   const presign = port.presign?.bind(port);
   return {
     name: `${port.name}/${prefix}`,
+    keyPrefix: (port.keyPrefix ?? '') + prefix,
     capabilities: (options) => port.capabilities(options),
     put: async (key, body, options) => port.put(wrap(key), body, options),
     async get(key, options) {
