@@ -6,6 +6,7 @@ import type { BucketProvider } from './buckets.js';
 import type { Notifier } from './notifier.js';
 import type { Target } from './route.js';
 import { s3Error } from './s3-errors.js';
+import type { Keyring, SseScope } from './sse/index.js';
 
 /**
  * Limits the gateway enforces; every one has a default.
@@ -51,6 +52,10 @@ export interface RequestContext {
   notificationTargets: Readonly<Record<string, string>>;
   /** Sends bucket notifications; undefined when the gateway has no notification targets. */
   notifier: Notifier | undefined;
+  /** Master keys for SSE-S3 / SSE-KMS. */
+  keyring: Keyring;
+  /** This request's encryption parameters (set by the router); undefined for bucket operations. */
+  sse?: SseScope | undefined;
 }
 
 /** A bucket's port with what the gateway knows about it. */

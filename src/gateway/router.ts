@@ -16,6 +16,7 @@ import { listUploads } from './multipart-list.js';
 import { getBucketNotification, putBucketNotification } from './notification-config.js';
 import { copyObject, deleteObject, getObject, putObject } from './objects.js';
 import { s3Error } from './s3-errors.js';
+import { encryptionScope, withEncryption } from './sse/index.js';
 
 /**
  * Every S3 sub-resource: a query parameter that names an operation rather than an argument (from the S3
@@ -70,7 +71,8 @@ const SUB_RESOURCES = new Map(
 
 type Handler = (ctx: RequestContext, name: string) => Promise<void>;
 
-const resolve = (ctx: RequestContext, name: string) => servedBucket(ctx.buckets, name);
+const resolve = async (ctx: RequestContext, name: string) =>
+  withEncryption(ctx, await servedBucket(ctx.buckets, name));
 
 /** Bucket-level operations by `METHOD sub-resource` ('' when none): the whole allow-list. */
 const BUCKET_OPS: Record<string, Handler> = {
@@ -156,6 +158,7 @@ export async function route(ctx: RequestContext): Promise<void> {
   }
   const handler = key === undefined ? BUCKET_OPS[operation] : OBJECT_OPS[operation];
   if (!handler) throw notImplemented(operation, key === undefined ? 'a bucket' : 'an object');
+  ctx.sse = encryptionScope(ctx, operation, key !== undefined);
   if (key !== undefined) {
     const version = query.get('versionId');
     if (version !== undefined && version !== 'null') {

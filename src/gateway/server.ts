@@ -13,6 +13,7 @@ import { createNotifier } from './notifier.js';
 import { resolveTarget } from './route.js';
 import { route } from './router.js';
 import { s3Error, toS3Error } from './s3-errors.js';
+import { type EncryptionOptions, keyring } from './sse/index.js';
 import { toXml } from './xml.js';
 
 /**
@@ -53,6 +54,8 @@ export interface GatewayOptions {
    * by POST (e.g. the lake's event endpoint). A configuration naming another ARN is refused.
    */
   notificationTargets?: Readonly<Record<string, string>>;
+  /** Encryption at rest: master keys for SSE-S3 and SSE-KMS (SSE-C works without them). */
+  encryption?: EncryptionOptions;
 }
 
 /**
@@ -128,6 +131,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     Object.keys(notificationTargets).length > 0
       ? createNotifier({ targets: notificationTargets, region })
       : undefined;
+  const keys = keyring(options.encryption);
   const expectsContinue = new WeakSet<IncomingMessage>();
   // request ids: unique per gateway (random prefix) and cheap per request (a counter)
   const idPrefix = randomBytes(4).toString('hex').toUpperCase();
@@ -160,6 +164,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       owner: auth.accessKeyId ?? 'anonymous',
       notificationTargets,
       notifier,
+      keyring: keys,
     };
     await route(ctx);
   }

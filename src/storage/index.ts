@@ -12,6 +12,8 @@
 export * from './browser.js';
 export { type ConnectOptions, connect } from './connect.js';
 export { multipartEtag } from './contract/md5.js';
+// encryption at rest: sealed AES-256-GCM chunks and wrapped data keys (WebCrypto)
+export * from './crypto/index.js';
 export { type FileStorageOptions, type FileStoragePort, fileStorage } from './file/file.js';
 export type { SweepOptions, SweepReport } from './file/sweep.js';
 export { type S3StorageOptions, s3Storage } from './s3/s3.js';

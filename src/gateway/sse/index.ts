@@ -1,0 +1,105 @@
+/**
+ * Server-side encryption for the gateway (SSE-S3, SSE-KMS with local keys, SSE-C): which requests may
+ * carry encryption headers, and the port view that seals and opens objects for one request.
+ */
+import type { TLSSocket } from 'node:tls';
+import type { RequestContext, ServedBucket } from '../context.js';
+import { header } from '../http.js';
+import { s3Error } from '../s3-errors.js';
+import { copySourceKey, customerKey, hasEncryptionHeaders, writeEncryption } from './request.js';
+import { type SseScope, sseView } from './view.js';
+
+export { type EncryptionOptions, type Keyring, keyring } from './keyring.js';
+export type { SseScope };
+
+const READS = new Set(['GET ', 'GET partNumber', 'HEAD ', 'HEAD partNumber']);
+const PART_UPLOADS = new Set(['PUT partNumber&uploadId', 'PUT uploadId', 'PUT partNumber']);
+
+/**
+ * What encryption one request may use, by its operation (`METHOD sub-resources`, object level or not).
+ * Headers an operation does not implement are refused here, before anything is read or stored.
+ *
+ * @example
+ * ```ts
+ * ctx.sse = encryptionScope(ctx, 'PUT ', true);
+ * ```
+ */
+export function encryptionScope(
+  ctx: RequestContext,
+  operation: string,
+  object: boolean,
+): SseScope | undefined {
+  const headers = ctx.req.headers;
+  const secure = (ctx.req.socket as TLSSocket).encrypted === true;
+  const scope = (readKey: SseScope['readKey'], write: SseScope['write'], guardHead = false): SseScope => ({
+    keyring: ctx.keyring,
+    readKey,
+    write,
+    guardHead,
+    res: ctx.res,
+    secure,
+  });
+  const copying = header(headers, 'x-amz-copy-source') !== '';
+  if (!hasEncryptionHeaders(headers)) {
+    return object ? scope(undefined, undefined, operation.startsWith('HEAD')) : undefined;
+  }
+  if (object && READS.has(operation)) {
+    if (
+      header(headers, 'x-amz-server-side-encryption') ||
+      header(headers, 'x-amz-server-side-encryption-aws-kms-key-id')
+    ) {
+      throw s3Error(
+        'InvalidArgument',
+        400,
+        'x-amz-server-side-encryption is not supported on GET or HEAD; send it with the PUT',
+      );
+    }
+    return scope(customerKey(headers), undefined, operation.startsWith('HEAD'));
+  }
+  if (object && operation === 'PUT ') {
+    const readKey = copying ? copySourceKey(headers) : refuseCopyKey(headers);
+    return scope(readKey, writeEncryption(headers));
+  }
+  if (object && PART_UPLOADS.has(operation)) {
+    if (customerKey(headers) || header(headers, 'x-amz-server-side-encryption')) {
+      throw s3Error(
+        'NotImplemented',
+        501,
+        'multipart uploads with server-side encryption are not implemented by the gateway yet; upload in one PUT',
+      );
+    }
+    return scope(copying ? copySourceKey(headers) : refuseCopyKey(headers), undefined);
+  }
+  if (object && operation === 'POST uploads') {
+    writeEncryption(headers);
+    throw s3Error(
+      'NotImplemented',
+      501,
+      'multipart uploads with server-side encryption are not implemented by the gateway yet; upload in one PUT',
+    );
+  }
+  throw s3Error('InvalidArgument', 400, 'server-side encryption headers do not apply to this operation');
+}
+
+function refuseCopyKey(headers: RequestContext['req']['headers']): undefined {
+  if (copySourceKey(headers)) {
+    throw s3Error(
+      'InvalidArgument',
+      400,
+      'x-amz-copy-source-server-side-encryption-customer-* headers need x-amz-copy-source',
+    );
+  }
+  return undefined;
+}
+
+/**
+ * The bucket as this request sees it: through its encryption scope when it has one.
+ *
+ * @example
+ * ```ts
+ * const bucket = withEncryption(ctx, await servedBucket(ctx.buckets, name));
+ * ```
+ */
+export function withEncryption(ctx: RequestContext, bucket: ServedBucket): ServedBucket {
+  return ctx.sse ? { ...bucket, port: sseView(bucket.port, ctx.sse) } : bucket;
+}

@@ -1,0 +1,288 @@
+import type { ServerResponse } from 'node:http';
+import {
+  CHUNK,
+  chunksOf,
+  type GetOptions,
+  type GetResult,
+  getResult,
+  importDataKey,
+  importWrappingKey,
+  type Metadata,
+  newDataKey,
+  type ObjectInfo,
+  openChunks,
+  openedSize,
+  type PutOptions,
+  resolveRange,
+  type StoragePort,
+  sealChunks,
+  sealedRange,
+  unwrapKey,
+  wrapKey,
+} from '../../storage/index.js';
+import { s3Error } from '../s3-errors.js';
+import type { Keyring } from './keyring.js';
+import type { CustomerKey, WriteEncryption } from './request.js';
+
+/** Hidden metadata of an encrypted object: its mode, the wrapped data key and the master key's id. */
+export const SSE_META = 'bucketkit.sse';
+const WRAPPED_META = 'bucketkit.sse-key';
+const KEY_ID_META = 'bucketkit.sse-kid';
+
+type Mode = 'AES256' | 'aws:kms' | 'SSE-C';
+
+/** What one request may do with encrypted objects. */
+export interface SseScope {
+  keyring: Keyring;
+  /** The customer key sent for reading (GET/HEAD headers, or a copy's source headers). */
+  readKey: CustomerKey | undefined;
+  /** `head` is the client's HeadObject (the key is checked) rather than an internal look. */
+  guardHead: boolean;
+  /** How a PutObject/CopyObject stores its object; undefined: as plaintext. */
+  write: WriteEncryption | undefined;
+  /** Where the SSE response headers go. */
+  res: ServerResponse;
+  /** The request came over TLS (customer keys are refused otherwise, as S3 does). */
+  secure: boolean;
+}
+
+const modeOf = (metadata: Metadata): Mode | undefined => metadata[SSE_META] as Mode | undefined;
+
+/** The object as a client sees it: plaintext size, no encryption metadata. */
+function plain<T extends ObjectInfo>(info: T): T {
+  const metadata: Metadata = {};
+  for (const [name, value] of Object.entries(info.metadata)) {
+    if (!name.startsWith(SSE_META)) metadata[name] = value;
+  }
+  return { ...info, size: openedSize(info.size), metadata };
+}
+
+const notApplicable = () =>
+  s3Error('InvalidRequest', 400, 'The encryption parameters are not applicable to this object.');
+
+/**
+ * A port seen through one request's encryption parameters: objects written with `write` are sealed
+ * (AES-256-GCM chunks under a fresh data key, wrapped by a master key or the customer's key); reads of
+ * sealed objects check the key, open only the chunks a range needs and show plaintext sizes.
+ *
+ * @example
+ * ```ts
+ * const bucket = { ...served, port: sseView(served.port, scope) };
+ * ```
+ */
+export function sseView(port: StoragePort, scope: SseScope): StoragePort {
+  async function dataKeyOf(info: ObjectInfo): Promise<CryptoKey> {
+    const mode = modeOf(info.metadata)!;
+    const wrapped = info.metadata[WRAPPED_META] ?? '';
+    if (mode === 'SSE-C') {
+      if (!scope.readKey) {
+        throw s3Error(
+          'InvalidRequest',
+          400,
+          'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.',
+          { key: info.key },
+        );
+      }
+      const raw = await unwrapKey(await importWrappingKey(scope.readKey.raw), wrapped, mode);
+      if (!raw)
+        throw s3Error(
+          'AccessDenied',
+          403,
+          'Access Denied: the customer key is not the key the object was stored with',
+          { key: info.key },
+        );
+      scope.res.setHeader('x-amz-server-side-encryption-customer-algorithm', 'AES256');
+      scope.res.setHeader('x-amz-server-side-encryption-customer-key-md5', scope.readKey.md5);
+      return importDataKey(raw);
+    }
+    if (scope.readKey) throw notApplicable();
+    const id = info.metadata[KEY_ID_META] ?? '';
+    const kek = await scope.keyring.get(id);
+    if (!kek) {
+      throw s3Error(
+        'InternalError',
+        500,
+        `the master key "${id}" that encrypted this object is not in the gateway's key ring; add it back`,
+        { key: info.key },
+      );
+    }
+    const raw = await unwrapKey(kek, wrapped, mode);
+    if (!raw)
+      throw s3Error(
+        'InternalError',
+        500,
+        `the data key of this object does not open with master key "${id}": its metadata was changed`,
+        { key: info.key },
+      );
+    announce(mode, id);
+    return importDataKey(raw);
+  }
+
+  function announce(mode: Mode, id: string) {
+    scope.res.setHeader('x-amz-server-side-encryption', mode);
+    if (mode === 'aws:kms') scope.res.setHeader('x-amz-server-side-encryption-aws-kms-key-id', id);
+  }
+
+  async function head(key: string, options?: { signal?: AbortSignal }): Promise<ObjectInfo> {
+    const info = await port.head(key, options);
+    if (!modeOf(info.metadata)) {
+      if (scope.guardHead && scope.readKey) throw notApplicable();
+      return info;
+    }
+    if (scope.guardHead) await dataKeyOf(info);
+    return plain(info);
+  }
+
+  async function get(key: string, options: GetOptions = {}): Promise<GetResult> {
+    const first = await port.get(key, options);
+    if (!modeOf(first.metadata)) {
+      if (scope.readKey) {
+        await first.body.cancel().catch(() => {});
+        throw notApplicable();
+      }
+      return first;
+    }
+    let stored = first;
+    const size = openedSize(first.size);
+    let dataKey: CryptoKey;
+    let want = { start: 0, end: size - 1 };
+    try {
+      dataKey = await dataKeyOf(first);
+      if (options.range) {
+        // the first read asked for plaintext offsets: read again where the chunks lie, same version only
+        await first.body.cancel().catch(() => {});
+        want = resolveRange(options.range, size, key);
+      }
+    } catch (err) {
+      await first.body.cancel().catch(() => {});
+      throw err;
+    }
+    const chunks = sealedRange(want.start, Math.max(want.end, 0), size);
+    if (options.range) {
+      stored = await port.get(key, {
+        ...(options.signal ? { signal: options.signal } : {}),
+        range: { start: chunks.start, end: chunks.end },
+        ifMatch: first.etag,
+      });
+    }
+    const opened = openChunks(chunksOf(stored.body), dataKey, {
+      ...chunks,
+      skip: want.start - chunks.first * CHUNK,
+      size,
+      name: key,
+    });
+    const body = streamFrom(limited(opened, want.end - want.start + 1));
+    return getResult(plain(first), body, options.range ? want : undefined);
+  }
+
+  async function put(key: string, body: Parameters<StoragePort['put']>[1], options: PutOptions = {}) {
+    const write = scope.write;
+    if (!write) return port.put(key, body, options);
+    const dataKey = newDataKey();
+    let kek: CryptoKey;
+    let id = '';
+    if (write.mode === 'SSE-C') {
+      if (!scope.secure && !scope.keyring.customerKeysOverHttp) {
+        throw s3Error(
+          'InvalidRequest',
+          400,
+          'Requests specifying Server Side Encryption with Customer provided keys must be made over a secure connection.',
+        );
+      }
+      kek = await importWrappingKey(write.key.raw);
+    } else {
+      id = write.mode === 'aws:kms' && write.keyId ? kmsKeyId(write.keyId) : scope.keyring.active();
+      const found = await scope.keyring.get(id);
+      if (!found)
+        throw s3Error('KMS.NotFoundException', 400, `Invalid keyId ${id}: the gateway has no such key`);
+      kek = found;
+    }
+    const metadata: Metadata = {
+      ...(options.metadata ?? {}),
+      [SSE_META]: write.mode,
+      [WRAPPED_META]: await wrapKey(kek, dataKey, write.mode),
+      ...(id ? { [KEY_ID_META]: id } : {}),
+    };
+    const sealed = sealChunks(chunksOf(body), await importDataKey(dataKey));
+    const result = await port.put(key, sealed, { ...options, metadata, etag: 'any' });
+    if (write.mode === 'SSE-C') {
+      scope.res.setHeader('x-amz-server-side-encryption-customer-algorithm', 'AES256');
+      scope.res.setHeader('x-amz-server-side-encryption-customer-key-md5', write.key.md5);
+    } else announce(write.mode, id);
+    return { etag: result.etag, size: openedSize(result.size) };
+  }
+
+  const multipart = port.multipart;
+  return {
+    name: port.name,
+    capabilities: (options) => port.capabilities(options),
+    head,
+    get,
+    put,
+    list: (options) => port.list(options),
+    delete: (key, options) => port.delete(key, options),
+    deleteMany: (keys, options) => port.deleteMany(keys, options),
+    async copy(source, destination, options) {
+      if (modeOf((await port.head(source, options)).metadata)) throw notCopied();
+      return port.copy(source, destination, options);
+    },
+    ...(multipart
+      ? {
+          multipart: {
+            create: (key, options) => multipart.create(key, options),
+            uploadPart: (key, id, n, body, options) => multipart.uploadPart(key, id, n, body, options),
+            async uploadPartCopy(key, id, n, source, options) {
+              if (modeOf((await port.head(source.key, options)).metadata)) throw notCopied();
+              return multipart.uploadPartCopy(key, id, n, source, options);
+            },
+            complete: (key, id, parts, options) => multipart.complete(key, id, parts, options),
+            abort: (key, id, options) => multipart.abort(key, id, options),
+          },
+        }
+      : {}),
+  };
+}
+
+// a server-side copy would carry ciphertext into an object that does not say it is encrypted
+const notCopied = () =>
+  s3Error(
+    'NotImplemented',
+    501,
+    'copying a part from an encrypted object on this backend is not implemented by the gateway',
+  );
+
+/** The SSE-KMS key id of a request: a bare id, or the id inside a key ARN. */
+function kmsKeyId(value: string): string {
+  const marker = value.indexOf(':key/');
+  return marker >= 0 ? value.slice(marker + ':key/'.length) : value;
+}
+
+/** The first `length` bytes of a source. */
+async function* limited(source: AsyncGenerator<Uint8Array>, length: number): AsyncGenerator<Uint8Array> {
+  let left = length;
+  try {
+    for await (const chunk of source) {
+      if (left <= 0) break;
+      const part = chunk.byteLength > left ? chunk.subarray(0, left) : chunk;
+      left -= part.byteLength;
+      yield part;
+      if (left <= 0) break;
+    }
+  } finally {
+    await source.return(undefined);
+  }
+}
+
+/** A web stream pulling from an async generator, which it closes when cancelled. */
+function streamFrom(source: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await source.next();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    async cancel() {
+      await source.return(undefined);
+    },
+  });
+}

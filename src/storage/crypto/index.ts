@@ -1,0 +1,11 @@
+export {
+  CHUNK,
+  importDataKey,
+  openChunks,
+  openedSize,
+  sealChunks,
+  sealedRange,
+  sealedSize,
+  TAG,
+} from './chunks.js';
+export { fromBase64, importWrappingKey, newDataKey, toBase64, unwrapKey, wrapKey } from './wrap.js';
