@@ -144,7 +144,7 @@ const SEVERITY_NAME = /^SEVERITY_NUMBER_(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)([234
 const SEVERITY_BASE: Record<string, number> = { TRACE: 1, DEBUG: 5, INFO: 9, WARN: 13, ERROR: 17, FATAL: 21 };
 
 /** Typed access to the request's JSON, each wrong shape a `Corrupt` error naming what was expected. */
-class JsonReader {
+export class JsonReader {
   constructor(private readonly source: string) {}
 
   fail(what: string): BucketkitError {

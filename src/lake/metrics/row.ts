@@ -1,0 +1,70 @@
+/**
+ * A cooked metric row: LakeRunner's metric columns, one row per (series, 10 s bucket), plus what bucketkit
+ * keeps so gauges and counters are exact rather than sketch-approximated.
+ */
+
+/** LakeRunner's `chq_metric_type`: OTLP sums are `count`; histograms, exponential histograms and summaries `histogram`. */
+export type ChqMetricType = 'gauge' | 'count' | 'histogram';
+
+/** The raw tier's width: `chq_timestamp` is truncated to 10 s. */
+export const METRIC_BUCKET_MS = 10_000;
+
+/** Resource attributes LakeRunner keeps on metric rows (after name normalisation, without `resource_`). */
+export const METRIC_RESOURCE_KEYS: ReadonlySet<string> = new Set([
+  'app',
+  'container_image_name',
+  'container_image_tag',
+  'k8s_cluster_name',
+  'k8s_daemonset_name',
+  'k8s_deployment_name',
+  'k8s_namespace_name',
+  'k8s_pod_ip',
+  'k8s_pod_name',
+  'k8s_statefulset_name',
+  'service_name',
+  'service_version',
+]);
+
+export interface MetricRow {
+  metric_name: string;
+  chq_tid: bigint;
+  /** Bucket start, ms (a multiple of the row's frequency). */
+  chq_timestamp: number;
+  /** Time of the bucket's last sample, ns. */
+  chq_tsns: bigint;
+  chq_metric_type: ChqMetricType;
+  chq_customer_id: string;
+  chq_telemetry_type: 'metrics';
+  chq_description: string;
+  chq_unit: string;
+  chq_scope_name: string;
+  /** LakeRunner's name; it holds the scope's version. */
+  chq_scope_url: string;
+  /** The DDSketch of the bucket's values, sketches-go encoding. */
+  chq_sketch: Uint8Array;
+  chq_rollup_count: number;
+  chq_rollup_sum: number;
+  chq_rollup_avg: number;
+  chq_rollup_min: number;
+  chq_rollup_max: number;
+  chq_rollup_p25: number;
+  chq_rollup_p50: number;
+  chq_rollup_p75: number;
+  chq_rollup_p90: number;
+  chq_rollup_p95: number;
+  chq_rollup_p99: number;
+  /**
+   * Exact value of gauges and sums (null for histograms): the last sample of the bucket, or for delta
+   * sums the total of the bucket's deltas.
+   */
+  chq_value: number | null;
+  /**
+   * For monotonic cumulative sums: the values counters had before each reset the ingest saw whose first
+   * post-reset sample is in this bucket (Prometheus adds them back when it computes rate/increase). 0 otherwise.
+   */
+  chq_reset_adjust: number;
+  /** OTLP temporality of sums and histograms ('delta' | 'cumulative'), null for gauges and summaries. */
+  chq_temporality: string | null;
+  /** `resource_*` (allow-listed) and `attr_*` columns, as text. */
+  fields: Record<string, string>;
+}
