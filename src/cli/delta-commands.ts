@@ -4,6 +4,7 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { DeltaSpace, deltaTreeStats, listDeltaTree, syncDirectory } from '../delta/index.js';
+import { setLogger } from '../logger.js';
 import { redactUrl, type StoragePort } from '../storage/index.js';
 import { isRemote, openRemote, type RemoteFlags, remoteFile } from './delta-paths.js';
 import { localError, readableFile } from './local-files.js';
@@ -27,7 +28,10 @@ AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY. The folder of a file is its DeltaSp
   sync DIR REMOTE/DIR | sync REMOTE/DIR DIR     mirror a folder up or down [--delete] [--dryrun]
   sync URL PREFIX DIR [--download]              the same, prefix apart
   stats URL [PREFIX] [--json]                   original vs stored bytes of every DeltaSpace below
-  verify REMOTE/DIR/NAME | verify URL KEY       full re-read and SHA-256 check (exit 1 if corrupt)`;
+  verify REMOTE/DIR/NAME | verify URL KEY       full re-read and SHA-256 check (exit 1 if corrupt)
+
+  --single-writer   on a server without conditional writes (s3rver, ...), create reference.bin anyway:
+                    only safe when nothing else writes the same folder (a warning says so once)`;
 
 type Values = RemoteFlags & {
   progress?: boolean;
@@ -37,6 +41,7 @@ type Values = RemoteFlags & {
   delete?: boolean;
   dryrun?: boolean;
   json?: boolean;
+  'single-writer'?: boolean;
 };
 
 function split(key: string): { prefix: string; name: string } {
@@ -62,7 +67,11 @@ async function withPort<T>(url: string, values: Values, run: (port: StoragePort)
 
 function withSpace<T>(url: string, prefix: string, values: Values, run: (s: DeltaSpace) => Promise<T>) {
   const maxRatio = values['max-ratio'];
-  const options = { prefix, ...(maxRatio ? { maxRatio: Number(maxRatio) } : {}) };
+  const options = {
+    prefix,
+    ...(maxRatio ? { maxRatio: Number(maxRatio) } : {}),
+    ...(values['single-writer'] ? { assumeSingleWriter: true } : {}),
+  };
   return withPort(url, values, (port) => run(new DeltaSpace(port, options)));
 }
 
@@ -224,6 +233,7 @@ export async function deltaCommand(argv: string[]): Promise<number> {
       delete: { type: 'boolean' },
       dryrun: { type: 'boolean' },
       json: { type: 'boolean' },
+      'single-writer': { type: 'boolean' },
       ...PROGRESS_OPTIONS,
       help: { type: 'boolean', short: 'h' },
     },
@@ -231,5 +241,13 @@ export async function deltaCommand(argv: string[]): Promise<number> {
   );
   const [name, ...rest] = positionals;
   const command = pickCommand('delta ', name, values.help, COMMANDS, HELP);
-  return typeof command === 'number' ? command : command(rest, values);
+  if (typeof command === 'number') return command;
+  setLogger((event) => {
+    if (event.level === 'warn' && event.scope === 'delta') err(`bucketkit: warning: ${event.message}`);
+  });
+  try {
+    return await command(rest, values);
+  } finally {
+    setLogger(undefined);
+  }
 }

@@ -1,13 +1,19 @@
 /** A DeltaSpace's `reference.bin`: created once, race-free, and read back verified (through a cache). */
 import { BucketkitError, bkError } from '../errors.js';
+import { log } from '../logger.js';
 import type { Abortable, Metadata, PutOptions, StoragePort } from '../storage/index.js';
 import { type ReferenceCache, sha256Hex } from './cache.js';
 import { readField } from './metadata.js';
 
+/** Ports already warned about (once each): references created there without a create-only write. */
+const warned = new WeakSet<StoragePort>();
+
 /**
  * Writes the reference create-only. True when this call created it, false when one was there already
  * (another writer's, which then serves as the reference). A port that cannot enforce create-only gets
- * `Unsupported`: two writers could otherwise both create it.
+ * `Unsupported`: two writers could otherwise both create it. With `assumeSingleWriter` the caller vouches
+ * that no one else writes the DeltaSpace: the reference is then created after a HEAD finds none, and a
+ * warning is logged once per port.
  *
  * @example
  * ```ts
@@ -19,29 +25,54 @@ export async function createReference(
   refKey: string,
   bytes: Uint8Array,
   metadata: Metadata,
-  options: Abortable & Pick<PutOptions, 'onProgress'>,
+  options: Abortable & Pick<PutOptions, 'onProgress'> & { assumeSingleWriter?: boolean },
 ): Promise<boolean> {
+  const write = {
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    contentType: 'application/octet-stream',
+    metadata,
+  };
   try {
-    await port.put(refKey, bytes, {
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      ifNoneMatch: '*',
-      contentType: 'application/octet-stream',
-      metadata,
-    });
+    await port.put(refKey, bytes, { ...write, ifNoneMatch: '*' });
     return true;
   } catch (err) {
     if (BucketkitError.is(err, 'Unsupported')) {
+      if (options.assumeSingleWriter) return createUnguarded(port, refKey, bytes, write);
       throw bkError(
         'Unsupported',
         `a DeltaSpace creates reference.bin with a create-only write, which ${port.name} does not ` +
-          'enforce; use a backend with conditional writes (AWS S3, Ceph RGW, MinIO, a file or memory port)',
+          'enforce; use a backend with conditional writes (AWS S3, Ceph RGW, MinIO, a file or memory port), ' +
+          'or pass assumeSingleWriter: true (CLI --single-writer) if only this process writes there',
         { cause: err, details: { key: refKey } },
       );
     }
     if (!BucketkitError.is(err, 'PreconditionFailed')) throw err;
     return false;
   }
+}
+
+async function createUnguarded(
+  port: StoragePort,
+  refKey: string,
+  bytes: Uint8Array,
+  write: PutOptions,
+): Promise<boolean> {
+  if (!warned.has(port)) {
+    warned.add(port);
+    log('warn', 'delta', 'creating reference.bin without a create-only write (assumeSingleWriter)', {
+      port: port.name,
+      why: 'the backend does not enforce conditional writes; a second writer could replace the reference',
+    });
+  }
+  try {
+    await port.head(refKey, write.signal ? { signal: write.signal } : {});
+    return false;
+  } catch (err) {
+    if (!BucketkitError.is(err, 'NotFound')) throw err;
+  }
+  await port.put(refKey, bytes, write);
+  return true;
 }
 
 /**

@@ -48,6 +48,12 @@ export interface DeltaSpaceOptions extends DeltaPolicyOptions {
    * DeltaGlider writes and reads it.
    */
   portPrefix?: string;
+  /**
+   * On a port without conditional writes (s3rver, some gateways), create `reference.bin` anyway, after a
+   * HEAD finds none: only safe when no other process writes this DeltaSpace. Logs a warning once per port.
+   * Default false: such ports get `Unsupported`.
+   */
+  assumeSingleWriter?: boolean;
 }
 
 const isNotFound = (err: unknown) => BucketkitError.is(err, 'NotFound');
@@ -71,6 +77,7 @@ export class DeltaSpace {
   private readonly tool: string;
   private readonly now: () => Date;
   private readonly cache: ReferenceCache | undefined;
+  private readonly assumeSingleWriter: boolean;
 
   constructor(
     readonly port: StoragePort,
@@ -86,6 +93,7 @@ export class DeltaSpace {
     this.tool = options.tool ?? 'bucketkit';
     this.now = options.now ?? (() => new Date());
     this.cache = options.cache;
+    this.assumeSingleWriter = options.assumeSingleWriter ?? false;
   }
 
   /** Deltas larger than this fraction of the file are stored directly. */
@@ -145,6 +153,7 @@ export class DeltaSpace {
     const createdReference = await createReference(this.port, refKey, bytes, referenceMeta, {
       ...options,
       onProgress: referenceProgress(onProgress, size),
+      assumeSingleWriter: this.assumeSingleWriter,
     });
     let reference: { bytes: Uint8Array; sha256: string } | undefined;
     if (createdReference) {

@@ -44,6 +44,8 @@ export interface DeltaStorageOptions extends DeltaPolicyOptions {
   maxDeltaSize?: number;
   /** Written as `dg-tool` (default `bucketkit`). */
   tool?: string;
+  /** See `DeltaSpaceOptions.assumeSingleWriter`: references on ports without conditional writes. */
+  assumeSingleWriter?: boolean;
 }
 
 interface Managed {
@@ -86,6 +88,7 @@ export function delta(port: StoragePort, options: DeltaStorageOptions = {}): Sto
         prefix: dir,
         ...(cache ? { cache } : {}),
         ...(options.tool ? { tool: options.tool } : {}),
+        ...(options.assumeSingleWriter ? { assumeSingleWriter: true } : {}),
       });
       spaces.set(dir, space);
     }
