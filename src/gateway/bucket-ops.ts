@@ -5,6 +5,7 @@ import { send, sendXml } from './http.js';
 import { listPage } from './listing.js';
 import { notify } from './notifier.js';
 import { s3Error, toS3Error } from './s3-errors.js';
+import { deleteInBatch, hasVersions } from './versioning/index.js';
 import { childrenNamed, childText, parseXml, toXml } from './xml.js';
 
 const BUCKET_TOKEN = 'bkb1:';
@@ -82,7 +83,7 @@ export async function deleteBucket(ctx: RequestContext, name: string): Promise<v
     maxKeys: 1,
     signal: ctx.signal,
   });
-  if (page.objects.length > 0) {
+  if (page.objects.length > 0 || (await hasVersions(bucket.base, ctx.signal))) {
     throw s3Error('BucketNotEmpty', 409, 'The bucket you tried to delete is not empty', { bucket: name });
   }
   await ctx.buckets.delete(name);
@@ -97,12 +98,6 @@ export async function bucketLocation(ctx: RequestContext, name: string): Promise
     ctx.res,
     `<?xml version="1.0" encoding="UTF-8"?><LocationConstraint xmlns="http://s3.amazonaws.com/doc/2006-03-01/">${region}</LocationConstraint>`,
   );
-}
-
-/** GetBucketVersioning: never enabled (one `null` version per key). */
-export async function bucketVersioning(ctx: RequestContext, name: string): Promise<void> {
-  await servedBucket(ctx.buckets, name);
-  sendXml(ctx.res, toXml('VersioningConfiguration', {}));
 }
 
 /** GetBucketAcl / GetObjectAcl: the owner has full control; ACLs are not otherwise kept. */
@@ -128,7 +123,12 @@ export async function deleteObjects(ctx: RequestContext, bucket: ServedBucket): 
   if (objects.length === 0 || objects.length > MAX_DELETE) {
     throw s3Error('MalformedXML', 400, `a Delete document names 1 to ${MAX_DELETE} objects`);
   }
-  const deleted: { Key: string }[] = [];
+  const deleted: {
+    Key: string;
+    VersionId?: string;
+    DeleteMarker?: boolean;
+    DeleteMarkerVersionId?: string;
+  }[] = [];
   const errors: { Key: string; Code: string; Message: string }[] = [];
   const removed: string[] = [];
   for (const object of objects) {
@@ -136,13 +136,11 @@ export async function deleteObjects(ctx: RequestContext, bucket: ServedBucket): 
     if (key === undefined) throw s3Error('MalformedXML', 400, 'every Object needs a Key');
     const version = childText(object, 'VersionId');
     try {
-      if (version !== undefined && version !== 'null') {
-        throw s3Error('NoSuchVersion', 404, 'this gateway keeps one version per key (versionId "null")');
-      }
       if (key.startsWith(RESERVED_PREFIX))
         throw s3Error('AccessDenied', 403, 'the key is reserved by the gateway');
-      await bucket.exclusive(key, () => bucket.port.delete(key, { signal: ctx.signal }));
-      if (!quiet) deleted.push({ Key: key });
+      const versioned = await deleteInBatch(ctx, bucket, key, version, async () => {});
+      if (!versioned) await bucket.exclusive(key, () => bucket.port.delete(key, { signal: ctx.signal }));
+      if (!quiet) deleted.push({ Key: key, ...versioned });
       removed.push(key);
     } catch (err) {
       const reply = toS3Error(err);

@@ -61,7 +61,10 @@ export interface RequestContext {
 /** A bucket's port with what the gateway knows about it. */
 export interface ServedBucket {
   name: string;
+  /** The port this request reads and writes through (a per-request view when it uses encryption). */
   port: StoragePort;
+  /** The bucket's own port, the same for every request: what is kept per bucket is keyed by it. */
+  base: StoragePort;
   /** The port enforces ifMatch / ifNoneMatch itself; otherwise the gateway serialises writes per key. */
   conditional: boolean;
   /** The port has its own multipart API (`port.multipart`), which then holds the parts. */
@@ -99,6 +102,7 @@ async function wrap(name: string, port: StoragePort): Promise<ServedBucket> {
   return {
     name,
     port,
+    base: port,
     conditional: caps.conditionalWrites,
     multipart: caps.multipart && port.multipart !== undefined,
     async exclusive(key, fn) {

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { s3Error } from './s3-errors.js';
+import { clientVersionId, VERSION_META } from './versioning/layout.js';
 
 /** One header's value as a single string ('' when absent). */
 export function header(headers: IncomingHttpHeaders, name: string): string {
@@ -152,5 +153,7 @@ export function objectHeaders(info: {
   for (const [name, value] of Object.entries(info.metadata)) {
     if (!name.startsWith(HIDDEN_PREFIX)) headers[`x-amz-meta-${name}`] = value;
   }
+  const version = info.metadata[VERSION_META];
+  if (version) headers['x-amz-version-id'] = clientVersionId(version);
   return headers;
 }

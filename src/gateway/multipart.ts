@@ -15,6 +15,7 @@ import { dirOf, listParts, partKey, readUpload, removeUpload, type UploadRecord 
 import { notify } from './notifier.js';
 import { conditionalPut, copySource, openCopySource, writeConditions } from './objects.js';
 import { s3Error } from './s3-errors.js';
+import { bucketState } from './versioning/index.js';
 import { childrenNamed, childText, parseXml, toXml } from './xml.js';
 
 /*
@@ -51,7 +52,11 @@ export async function createUpload(ctx: RequestContext, bucket: ServedBucket): P
     metadata,
     ...(contentType ? { contentType } : {}),
   };
-  if (bucket.multipart) record.native = await createNative(bucket, record, ctx.signal);
+  // a versioned bucket keeps every version in its store, so the port's own multipart (which writes the
+  // key in place) is not used there
+  if (bucket.multipart && (await bucketState(bucket)).versioning === 'Unversioned') {
+    record.native = await createNative(bucket, record, ctx.signal);
+  }
   await bucket.port.put(`${dirOf(id)}upload`, JSON.stringify(record), { signal: ctx.signal });
   sendXml(ctx.res, toXml('InitiateMultipartUploadResult', { Bucket: bucket.name, Key: key, UploadId: id }));
 }
@@ -88,7 +93,7 @@ export async function uploadPart(
     }
     range = { start: Number(match[1]), end: Number(match[2]) };
   }
-  const original = await openCopySource(ctx, source, from.key, range);
+  const original = await openCopySource(ctx, source, from.key, range, from.versionId);
   let result: { etag: string };
   if (record.native && source === bucket) {
     await original.body.cancel();
@@ -197,11 +202,12 @@ export async function completeUpload(ctx: RequestContext, bucket: ServedBucket):
     }
   });
   let etag = multipartEtag(requested.map((p) => p.etag));
+  let versionId: string | undefined;
   if (record.native) {
     const parts = requested.map((p) => ({ partNumber: p.n, etag: p.etag }));
     etag = (await completeNative(bucket, record, parts, writeConditions(ctx), ctx.signal)).etag;
   } else {
-    await conditionalPut(
+    ({ versionId } = await conditionalPut(
       bucket,
       key,
       concatenate(
@@ -215,9 +221,10 @@ export async function completeUpload(ctx: RequestContext, bucket: ServedBucket):
         ...(record.contentType ? { contentType: record.contentType } : {}),
       },
       writeConditions(ctx),
-    );
+    ));
   }
   await removeUpload(bucket.port, id);
+  if (versionId !== undefined) ctx.res.setHeader('x-amz-version-id', versionId);
   sendCompleted(ctx, bucket, key, etag);
   const size = requested.reduce((n, p) => n + stored.get(p.n)!.size, 0);
   notify(ctx, bucket, 'ObjectCreated:CompleteMultipartUpload', { key, size, etag });

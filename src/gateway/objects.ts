@@ -18,6 +18,14 @@ import {
 } from './http.js';
 import { notify } from './notifier.js';
 import { s3Error } from './s3-errors.js';
+import {
+  bucketState,
+  carriedMetadata,
+  openVersion,
+  storedVersionId,
+  versionHeader,
+  writeVersion,
+} from './versioning/index.js';
 import { toXml } from './xml.js';
 
 const OVERRIDES = [
@@ -51,13 +59,16 @@ export function writeConditions(ctx: RequestContext): WriteConditions {
  * await conditionalPut(bucket, 'a.txt', body, { metadata: {} }, { ifNoneMatch: '*' });
  * ```
  */
-export function conditionalPut(
+export async function conditionalPut(
   bucket: ServedBucket,
   key: string,
   body: Body,
-  options: { metadata: Metadata; contentType?: string; signal?: AbortSignal },
+  written: { metadata: Metadata; contentType?: string; signal?: AbortSignal },
   conditions: WriteConditions,
-): Promise<PutResult> {
+): Promise<PutResult & { versionId?: string }> {
+  const options = { ...written, metadata: carriedMetadata(written.metadata) };
+  const state = await bucketState(bucket);
+  if (state.versioning !== 'Unversioned') return writeVersion(bucket, state, key, body, options, conditions);
   return bucket.exclusive(key, async () => {
     const failed = () =>
       s3Error('PreconditionFailed', 412, 'At least one of the pre-conditions you specified did not hold', {
@@ -95,9 +106,17 @@ export function conditionalPut(
   });
 }
 
-/** GetObject and HeadObject: conditions, ranges, `response-*` overrides, streamed with backpressure. */
-export async function getObject(ctx: RequestContext, bucket: ServedBucket, head: boolean): Promise<void> {
-  const key = assertClientKey(ctx.target.key);
+/**
+ * GetObject and HeadObject: conditions, ranges, `response-*` overrides, streamed with backpressure.
+ * `stored` is the object holding the version to read (default: the key itself).
+ */
+export async function getObject(
+  ctx: RequestContext,
+  bucket: ServedBucket,
+  head: boolean,
+  stored?: string,
+): Promise<void> {
+  const key = stored ?? assertClientKey(ctx.target.key);
   const { port } = bucket;
   const rangeHeader = header(ctx.req.headers, 'range');
   let result: GetResult | undefined;
@@ -208,7 +227,7 @@ export async function putObject(ctx: RequestContext, bucket: ServedBucket): Prom
     { metadata: metadataFrom(ctx.req.headers), signal: ctx.signal, ...(contentType ? { contentType } : {}) },
     conditions,
   );
-  send(ctx.res, 200, { etag: quoted(result.etag), ...ctx.auth.checksums() });
+  send(ctx.res, 200, { etag: quoted(result.etag), ...versionHeader(result), ...ctx.auth.checksums() });
   notify(ctx, bucket, 'ObjectCreated:Put', { key, size: result.size, etag: result.etag });
 }
 
@@ -220,15 +239,16 @@ export async function deleteObject(ctx: RequestContext, bucket: ServedBucket): P
   notify(ctx, bucket, 'ObjectRemoved:Delete', { key });
 }
 
-/** Parses `x-amz-copy-source` (`[/]bucket/key[?versionId=null]`, %-encoded). */
-export function copySource(ctx: RequestContext, name = 'x-amz-copy-source'): { bucket: string; key: string } {
+/** Parses `x-amz-copy-source` (`[/]bucket/key[?versionId=...]`, %-encoded). */
+export function copySource(
+  ctx: RequestContext,
+  name = 'x-amz-copy-source',
+): { bucket: string; key: string; versionId?: string } {
   let raw = header(ctx.req.headers, name);
   const version = raw.indexOf('?');
+  let versionId: string | undefined;
   if (version >= 0) {
-    const id = /(?:^|&)versionId=([^&]*)/.exec(raw.slice(version + 1))?.[1];
-    if (id !== undefined && id !== 'null') {
-      throw s3Error('NoSuchVersion', 404, 'this gateway keeps one version per key (versionId "null")');
-    }
+    versionId = /(?:^|&)versionId=([^&]*)/.exec(raw.slice(version + 1))?.[1];
     raw = raw.slice(0, version);
   }
   let decoded: string;
@@ -241,7 +261,11 @@ export function copySource(ctx: RequestContext, name = 'x-amz-copy-source'): { b
   if (slash <= 0 || slash === decoded.length - 1) {
     throw s3Error('InvalidArgument', 400, `${name} must be "bucket/key" (URL-encoded)`);
   }
-  return { bucket: decoded.slice(0, slash), key: assertClientKey(decoded.slice(slash + 1)) };
+  return {
+    bucket: decoded.slice(0, slash),
+    key: assertClientKey(decoded.slice(slash + 1)),
+    ...(versionId !== undefined ? { versionId: decodeURIComponent(versionId) } : {}),
+  };
 }
 
 /** Reads a copy source's object after checking the `x-amz-copy-source-if-*` conditions. */
@@ -250,8 +274,14 @@ export async function openCopySource(
   source: ServedBucket,
   key: string,
   range?: { start: number; end: number },
+  versionId?: string,
 ): Promise<GetResult> {
-  const result = await source.port.get(key, { signal: ctx.signal, ...(range ? { range } : {}) });
+  const options = { signal: ctx.signal, ...(range ? { range } : {}) };
+  const result = versionId
+    ? await openVersion(source, key, versionId, options)
+    : await source.port.get(key, options);
+  const sourceVersion = storedVersionId(result.metadata);
+  if (sourceVersion) ctx.res.setHeader('x-amz-copy-source-version-id', sourceVersion);
   try {
     checkConditions(ctx.req.headers, visibleEtag(result), result.lastModified, 'x-amz-copy-source-');
   } catch (err) {
@@ -277,14 +307,14 @@ export async function copyObject(
   if (directive !== 'COPY' && directive !== 'REPLACE') {
     throw s3Error('InvalidArgument', 400, 'x-amz-metadata-directive must be COPY or REPLACE');
   }
-  if (source === bucket && from.key === key && directive === 'COPY') {
+  if (source === bucket && from.key === key && directive === 'COPY' && from.versionId === undefined) {
     throw s3Error(
       'InvalidRequest',
       400,
       "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.",
     );
   }
-  const original = await openCopySource(ctx, source, from.key);
+  const original = await openCopySource(ctx, source, from.key, undefined, from.versionId);
   const contentType = header(ctx.req.headers, 'content-type');
   const metadata = directive === 'REPLACE' ? metadataFrom(ctx.req.headers) : original.metadata;
   const type = directive === 'REPLACE' ? contentType : original.contentType;
@@ -296,6 +326,11 @@ export async function copyObject(
     writeConditions(ctx),
   );
   const etag = metadata[ETAG_META] ?? result.etag;
-  sendXml(ctx.res, toXml('CopyObjectResult', { LastModified: new Date(), ETag: quoted(etag) }));
+  sendXml(
+    ctx.res,
+    toXml('CopyObjectResult', { LastModified: new Date(), ETag: quoted(etag) }),
+    200,
+    versionHeader(result),
+  );
   notify(ctx, bucket, 'ObjectCreated:Copy', { key, size: result.size, etag });
 }

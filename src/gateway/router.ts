@@ -1,7 +1,6 @@
 import {
   acl,
   bucketLocation,
-  bucketVersioning,
   createBucket,
   deleteBucket,
   deleteObjects,
@@ -10,13 +9,20 @@ import {
 } from './bucket-ops.js';
 import { type RequestContext, type ServedBucket, servedBucket } from './context.js';
 import { header } from './http.js';
-import { listObjects, listObjectVersions } from './listing.js';
+import { listObjects } from './listing.js';
 import { abortUpload, completeUpload, createUpload, listUploadParts, uploadPart } from './multipart.js';
 import { listUploads } from './multipart-list.js';
 import { getBucketNotification, putBucketNotification } from './notification-config.js';
 import { copyObject, deleteObject, getObject, putObject } from './objects.js';
 import { s3Error } from './s3-errors.js';
 import { encryptionScope, withEncryption } from './sse/index.js';
+import {
+  deleteObjectVersion,
+  getBucketVersioning,
+  listVersions,
+  putBucketVersioning,
+  readObject,
+} from './versioning/index.js';
 
 /**
  * Every S3 sub-resource: a query parameter that names an operation rather than an argument (from the S3
@@ -81,10 +87,11 @@ const BUCKET_OPS: Record<string, Handler> = {
   'DELETE ': (ctx, name) => deleteBucket(ctx, name),
   'GET ': async (ctx, name) => listObjects(ctx, await resolve(ctx, name)),
   'GET location': (ctx, name) => bucketLocation(ctx, name),
-  'GET versioning': (ctx, name) => bucketVersioning(ctx, name),
+  'GET versioning': (ctx, name) => getBucketVersioning(ctx, name),
+  'PUT versioning': (ctx, name) => putBucketVersioning(ctx, name),
   'GET acl': (ctx, name) => acl(ctx, name),
   'GET uploads': async (ctx, name) => listUploads(ctx, await resolve(ctx, name)),
-  'GET versions': async (ctx, name) => listObjectVersions(ctx, await resolve(ctx, name)),
+  'GET versions': async (ctx, name) => listVersions(ctx, await resolve(ctx, name)),
   'POST delete': async (ctx, name) => deleteObjects(ctx, await resolve(ctx, name)),
   'GET notification': (ctx, name) => getBucketNotification(ctx, name),
   'PUT notification': (ctx, name) =>
@@ -98,13 +105,18 @@ const objectOp =
   async (ctx, name) =>
     run(ctx, await resolve(ctx, name));
 const partUpload = objectOp((ctx, bucket) => uploadPart(ctx, bucket, (n) => resolve(ctx, n)));
+const read = (head: boolean) =>
+  objectOp((ctx, bucket) => readObject(ctx, bucket, (object) => getObject(ctx, bucket, head, object)));
+
+/** Object operations that take `versionId`; any other answers NoSuchVersion for a version but `null`. */
+const VERSIONED = new Set(['GET ', 'GET partNumber', 'HEAD ', 'HEAD partNumber', 'DELETE ']);
 
 /** Object-level operations by `METHOD sub-resource[&sub-resource]`: the whole allow-list. */
 const OBJECT_OPS: Record<string, Handler> = {
-  'GET ': objectOp((ctx, bucket) => getObject(ctx, bucket, false)),
-  'GET partNumber': objectOp((ctx, bucket) => getObject(ctx, bucket, false)),
-  'HEAD ': objectOp((ctx, bucket) => getObject(ctx, bucket, true)),
-  'HEAD partNumber': objectOp((ctx, bucket) => getObject(ctx, bucket, true)),
+  'GET ': read(false),
+  'GET partNumber': read(false),
+  'HEAD ': read(true),
+  'HEAD partNumber': read(true),
   'GET uploadId': objectOp(listUploadParts),
   'GET acl': (ctx, name) => acl(ctx, name),
   'PUT ': objectOp((ctx, bucket) =>
@@ -117,7 +129,14 @@ const OBJECT_OPS: Record<string, Handler> = {
   'PUT partNumber': partUpload,
   'POST uploads': objectOp(createUpload),
   'POST uploadId': objectOp(completeUpload),
-  'DELETE ': objectOp(deleteObject),
+  'DELETE ': objectOp((ctx, bucket) =>
+    deleteObjectVersion(
+      ctx,
+      bucket,
+      () => deleteObject(ctx, bucket),
+      async () => {},
+    ),
+  ),
   'DELETE uploadId': objectOp(abortUpload),
 };
 
@@ -159,10 +178,14 @@ export async function route(ctx: RequestContext): Promise<void> {
   const handler = key === undefined ? BUCKET_OPS[operation] : OBJECT_OPS[operation];
   if (!handler) throw notImplemented(operation, key === undefined ? 'a bucket' : 'an object');
   ctx.sse = encryptionScope(ctx, operation, key !== undefined);
-  if (key !== undefined) {
+  if (key !== undefined && !VERSIONED.has(operation)) {
     const version = query.get('versionId');
     if (version !== undefined && version !== 'null') {
-      throw s3Error('NoSuchVersion', 404, 'this gateway keeps one version per key (versionId "null")');
+      throw s3Error(
+        'NoSuchVersion',
+        404,
+        `${operation.trim()} of one version is not implemented; leave out versionId`,
+      );
     }
   }
   return handler(ctx, name);

@@ -58,6 +58,7 @@ const METHODS = ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'];
 const SUPPORTED = new Set([
   'bucket GET location',
   'bucket GET versioning',
+  'bucket PUT versioning',
   'bucket GET acl',
   'bucket GET uploads',
   'bucket GET versions',

@@ -1,0 +1,105 @@
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGateway, staticBuckets } from '../../src/gateway/index.js';
+import { memoryStorage, type StoragePort } from '../../src/index.js';
+import { ACCESS_KEY, SECRET_KEY, sdkClient } from './support.js';
+
+/**
+ * Versioning costs an unversioned bucket nothing (issue #18): every call the gateway makes to the
+ * bucket's port is recorded, and a PUT, GET, HEAD, listing and DELETE of an unversioned bucket make
+ * exactly the calls they made before versioning existed — the bucket's state is read once per 5 s.
+ */
+
+/** A port that records `op key` of every call made to it. */
+function recording(port: StoragePort, calls: string[]): StoragePort {
+  return new Proxy(port, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== 'function' || name === 'capabilities') return value;
+      return (...args: unknown[]) => {
+        const first = args[0];
+        calls.push(
+          `${String(name)} ${typeof first === 'string' ? first : ((first as { prefix?: string })?.prefix ?? '')}`,
+        );
+        return value.apply(target, args);
+      };
+    },
+  });
+}
+
+describe('versioning costs unversioned buckets nothing', () => {
+  const calls: string[] = [];
+  let s3: S3Client;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    const gateway = createGateway({
+      buckets: staticBuckets({
+        plain: recording(memoryStorage(), calls),
+        versioned: recording(memoryStorage(), calls),
+      }),
+      credentials: [{ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }],
+    });
+    const listening = await gateway.listen(0, '127.0.0.1');
+    close = listening.close;
+    s3 = sdkClient(listening.endpoint);
+  });
+  afterAll(async () => {
+    s3?.destroy();
+    await close?.();
+  });
+
+  async function run(Bucket: string): Promise<string[]> {
+    calls.length = 0;
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'body' }));
+    await (await s3.send(new GetObjectCommand({ Bucket, Key: 'k' }))).Body!.transformToString();
+    await s3.send(new HeadObjectCommand({ Bucket, Key: 'k' }));
+    await s3.send(new ListObjectsV2Command({ Bucket }));
+    await s3.send(new DeleteObjectCommand({ Bucket, Key: 'k' }));
+    return [...calls];
+  }
+
+  it('PUT, GET, HEAD, list and DELETE make one port call each', async () => {
+    const started = Date.now();
+    await run('plain'); // the first request reads the bucket's state
+    const warm = await run('plain');
+    const stateReads = warm.filter((c) => c === 'get .bucketkit-gateway/versioning.json').length;
+    // another read only when the 5 s cache ran out between the runs
+    expect(stateReads).toBeLessThanOrEqual(Math.floor((Date.now() - started) / 5_000));
+    expect(warm.filter((c) => !c.includes('versioning.json'))).toEqual([
+      'put k',
+      'get k',
+      'head k',
+      'list ',
+      'delete k',
+    ]);
+  });
+
+  it('the same requests on a versioned bucket: the writes keep versions, the reads stay one call', async () => {
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: 'versioned', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    const made = (await run('versioned')).filter((c) => !c.includes('versioning.json'));
+    expect(made.map((c) => c.replace(/[0-9a-f]{20}[vm]$/, 'ID'))).toEqual([
+      // PUT: is there a current object, the version written create-only, its copy at the key
+      'head k',
+      'put .bucketkit-gateway/versions/k/ID',
+      'copy .bucketkit-gateway/versions/k/ID',
+      'get k',
+      'head k',
+      'list ',
+      // DELETE: the current object (kept as it is), a delete marker, the key's copy removed
+      'head k',
+      'put .bucketkit-gateway/versions/k/ID',
+      'delete k',
+    ]);
+  });
+});
