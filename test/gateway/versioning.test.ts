@@ -1,3 +1,6 @@
+import { randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
@@ -390,3 +393,49 @@ describe('versioning with the AWS SDK v3', () => {
     }
   });
 });
+
+describe('versioning with server-side encryption', () => {
+  it('every version of an SSE-S3 object is stored sealed and reads back by id', async () => {
+    const sealed = await startGateway({ encryption: { keys: { k1: randomBytes(32) }, activeKey: 'k1' } });
+    const client = sdkClient(sealed.endpoint);
+    try {
+      await client.send(new CreateBucketCommand({ Bucket: 'vault' }));
+      await client.send(
+        new PutBucketVersioningCommand({ Bucket: 'vault', VersioningConfiguration: { Status: 'Enabled' } }),
+      );
+      const bodies = ['secret-version-one-4f1c', 'secret-version-two-9a2e'];
+      const ids: string[] = [];
+      for (const Body of bodies) {
+        const out = await client.send(
+          new PutObjectCommand({ Bucket: 'vault', Key: 's', Body, ServerSideEncryption: 'AES256' }),
+        );
+        ids.push(out.VersionId!);
+      }
+      const got = await Promise.all(
+        ids.map(async (VersionId) =>
+          (
+            await client.send(new GetObjectCommand({ Bucket: 'vault', Key: 's', VersionId }))
+          ).Body!.transformToString(),
+        ),
+      );
+      expect(got).toEqual(bodies);
+      const current = await client.send(new GetObjectCommand({ Bucket: 'vault', Key: 's' }));
+      expect([await current.Body!.transformToString(), current.ServerSideEncryption]).toEqual([
+        bodies[1],
+        'AES256',
+      ]);
+      for (const file of await filesUnder(sealed.root)) {
+        const bytes = await readFile(file);
+        for (const body of bodies) expect(bytes.includes(Buffer.from(body)), file).toBe(false);
+      }
+    } finally {
+      client.destroy();
+      await sealed.stop();
+    }
+  });
+});
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
