@@ -228,7 +228,7 @@ async function open(key: CryptoKey, sealed: string, name: string): Promise<strin
       key,
       bytes.subarray(12),
     );
-    return new TextDecoder().decode(plain);
+    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(plain);
   } catch (err) {
     throw bkError(
       'AccessDenied',

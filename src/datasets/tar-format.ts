@@ -48,4 +48,5 @@ export function headerChecksums(block: Uint8Array): { unsigned: number; signed: 
 }
 
 export const utf8 = new TextEncoder();
-export const fromUtf8 = new TextDecoder('utf-8');
+// ignoreBOM: a name or PAX value that starts with U+FEFF keeps it (it is part of the name)
+export const fromUtf8 = new TextDecoder('utf-8', { ignoreBOM: true });

@@ -17,8 +17,10 @@ type Json = Record<string, unknown>;
 const isObject = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Parses catalog text, repairing what can be repaired. Throws `Corrupt` for the rest. */
-export function parseCatalog(text: string): ParsedCatalog {
+export function parseCatalog(stored: string): ParsedCatalog {
   const healed: string[] = [];
+  // a byte order mark in front of a whole JSON file (an editor's) marks the encoding; it is not content
+  const text = stored.startsWith('\uFEFF') ? stored.slice(1) : stored;
   let raw: unknown;
   try {
     raw = JSON.parse(text);

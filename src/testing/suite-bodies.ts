@@ -55,6 +55,8 @@ export function bodyTests({ port, options, timeout }: SuiteContext): void {
       async () => {
         await port().put('bodies/string.txt', 'héllo');
         expect(await (await port().get('bodies/string.txt')).text()).toBe('héllo');
+        await port().put('bodies/bom.txt', '\uFEFFhéllo');
+        expect(await (await port().get('bodies/bom.txt')).text()).toBe('\uFEFFhéllo');
         await port().put('bodies/blob.bin', new Blob([new Uint8Array([1, 2, 3])]));
         expect([...(await (await port().get('bodies/blob.bin')).bytes())]).toEqual([1, 2, 3]);
         async function* parts() {

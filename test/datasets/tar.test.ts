@@ -134,6 +134,12 @@ describe('writer → reader round trip', () => {
     expect(readTar(tarBytes([{ name: multibyte, body: new Uint8Array() }]))[0]!.name).toBe(multibyte);
   });
 
+  it('keeps a leading U+FEFF in a name, in the header and in a PAX record (pinned: a decoder dropped it)', () => {
+    const names = ['\uFEFFa.txt', `\uFEFF${'b'.repeat(120)}`, '\uFEFF'];
+    const entries = names.map((name) => ({ name, body: new Uint8Array([1]) }));
+    expect(readTar(tarBytes(entries)).map((e) => e.name)).toEqual(names);
+  });
+
   it('rejects names the format cannot carry', () => {
     for (const name of ['', 'a\0b']) {
       expect(() => tarBytes([{ name, body: new Uint8Array() }])).toThrow(/InvalidArgument/);

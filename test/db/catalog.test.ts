@@ -77,6 +77,13 @@ describe('catalog', () => {
     expect(sink.events.some((e) => e.level === 'warn' && /healed/.test(e.message))).toBe(true);
   });
 
+  test('reads a catalog saved by an editor with a byte order mark in front', async () => {
+    const { port, id } = await seeded();
+    await port.put(CATALOG_KEY, `\uFEFF${await catalogText(port)}`);
+    const { db } = await reopen(port);
+    expect((await db.resource('users').get(id)).name).toBe('Ada');
+  });
+
   test('heals a truncated catalog when the lost part held no records', async () => {
     const { port, id } = await seeded();
     const text = await catalogText(port);

@@ -242,3 +242,22 @@ describe('queries', () => {
     expect(() => lake().logs({ org: 'acme', from: T0, to: T0 + 1, regex: '(' })).toThrow(/InvalidArgument/);
   });
 });
+
+describe('text', () => {
+  it.each(['typescript', 'duckdb'] as const)(
+    'a message that starts with U+FEFF comes back whole from the %s engine (pinned: a decoder dropped it)',
+    async (engine) => {
+      const bucket = memoryStorage();
+      const text = lines
+        .slice(0, 2)
+        .map((l, i) =>
+          JSON.stringify({ timestamp: new Date(l.ms).toISOString(), message: i ? '\uFEFF' : '\uFEFFhello' }),
+        );
+      await bucket.put('logs-raw/bom.ndjson', `\uFEFF${text.join('\n')}\n`);
+      const lake = openLake(bucket, { orgs, engine });
+      expect((await lake.ingest('logs-raw/bom.ndjson')).rows).toBe(2);
+      const rows = await all(lake.logs({ org: 'acme', from: T0, to: T0 + HOUR, order: 'forward' }));
+      expect(rows.map((r) => r.log_message)).toEqual(['\uFEFFhello', '\uFEFF']);
+    },
+  );
+});

@@ -69,6 +69,27 @@ describe('OTLP logs protobuf decoder', () => {
     });
   });
 
+  it('keeps a leading U+FEFF in bodies and attribute values, short or long (pinned: a decoder dropped it)', () => {
+    const long = `\uFEFF${'é'.repeat(40)}`;
+    const request = {
+      resourceLogs: [
+        {
+          scopeLogs: [
+            {
+              logRecords: [
+                { body: { stringValue: '\uFEFFé' }, attributes: [{ key: 'k', value: { stringValue: long } }] },
+                { body: { stringValue: long } },
+              ],
+            },
+          ],
+        },
+      ],
+    };
+    const logs = [...decodeOtlpLogsRequest(encodeRequest(request))];
+    expect(logs.map((log) => log.message)).toEqual(['\uFEFFé', long]);
+    expect(logs[0]!.attributes.k).toBe(long);
+  });
+
   it('reads the deprecated instrumentation_library_logs (field 1000) like scope_logs', () => {
     // ResourceLogs { 1000: { 1: { 1: "old-lib", 2: "0.1" }, 2: LogRecord { 3: "INFO", 5: { 1: "legacy" } } } }
     const scope = Buffer.from([0x0a, 0x07, ...Buffer.from('old-lib'), 0x12, 0x03, ...Buffer.from('0.1')]);

@@ -92,6 +92,16 @@ describe('Parquet log input', () => {
     });
   });
 
+  it('keeps a leading U+FEFF in string columns (pinned: the default hyparquet decoder dropped it)', async () => {
+    const logs = await decode(
+      await duckdbParquet(
+        `SELECT 1767225600000000000 AS ts_ns, chr(65279) || 'hello' AS msg, chr(65279) AS service`,
+      ),
+    );
+    expect(logs[0]!.message).toBe('\uFEFFhello');
+    expect(logs[0]!.columns).toMatchObject({ resource_service: '\uFEFF' });
+  });
+
   it('reads µs, ms and generic (ISO text, TIMESTAMP) timestamp columns', async () => {
     const at = 1767225600123n;
     const cases: [string, bigint][] = [

@@ -24,4 +24,12 @@ describe('GetResult', () => {
     expect(new TextDecoder().decode(new Uint8Array(chunks))).toBe('hello');
     expect(port.usage().operations.get?.bytesOut).toBe(10);
   });
+
+  it('text() is the stored text exactly: a leading U+FEFF (byte order mark) is data, kept', async () => {
+    const port = memoryStorage();
+    for (const text of ['\uFEFF', '\uFEFFb', '\uFEFF\uFEFFé']) {
+      await port.put('bom', text);
+      expect(await (await port.get('bom')).text()).toBe(text);
+    }
+  });
 });

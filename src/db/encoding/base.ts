@@ -2,7 +2,8 @@
 import { bkError } from '../../errors.js';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+// ignoreBOM: a leading U+FEFF in a stored value is the user's data, not a byte order mark to drop
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
 const LOOKUP = new Map([...ALPHABET].map((char, index) => [char, index]));
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;

@@ -8,6 +8,7 @@
 import { type AsyncBuffer, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { BucketkitError, bkError, throwIfAborted } from '../../errors.js';
 import { normaliseName } from '../names.js';
+import { EXACT_TEXT_PARSERS, exactText } from '../parquet/exact-text.js';
 import { loadZstd } from '../parquet/zstd.js';
 import type { DecodedLog, DecodedValue } from './decoded.js';
 import { LEVEL_NAMES, MESSAGE_NAMES } from './detect.js';
@@ -105,7 +106,7 @@ async function* decodeParquetLogs(input: DecoderInput): AsyncGenerator<DecodedLo
     throwIfAborted(input.signal);
     const rowEnd = rowStart + Number(group.num_rows);
     const rows = await parquet(input.key, () =>
-      parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors }),
+      parquetReadObjects({ file, metadata, rowStart, rowEnd, compressors, parsers: EXACT_TEXT_PARSERS }),
     );
     for (const row of rows) yield rowToLog(row, roles);
     rowStart = rowEnd;
@@ -238,7 +239,7 @@ function decodedValueOf(value: unknown): DecodedValue {
 function textOf(value: unknown): string {
   if (typeof value === 'string') return value;
   if (value instanceof Date) return value.toISOString();
-  if (value instanceof Uint8Array) return new TextDecoder().decode(value);
+  if (value instanceof Uint8Array) return exactText(value);
   if (typeof value === 'object' && value !== null) {
     return JSON.stringify(value, (_key, item) => (typeof item === 'bigint' ? item.toString() : item));
   }

@@ -3,7 +3,8 @@ import { type BucketkitError, bkError } from '../../errors.js';
 /** Protobuf wire types this reader accepts (groups, 3 and 4, are not used by proto3 and are refused). */
 export const WIRE = { varint: 0, fixed64: 1, bytes: 2, fixed32: 5 } as const;
 
-const utf8 = new TextDecoder('utf-8');
+// ignoreBOM: a string field (a log body, an attribute) that starts with U+FEFF keeps it: it is data
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const MAX_FIELD = 2 ** 29 - 1;
 const DOUBLE = new Float64Array(1);
 const DOUBLE_BYTES = new Uint8Array(DOUBLE.buffer);

@@ -10,6 +10,7 @@ import {
   parquetReadObjects,
 } from 'hyparquet/src/index.js';
 import { BucketkitError, bkError } from '../../errors.js';
+import { EXACT_TEXT_PARSERS } from '../parquet/exact-text.js';
 import type { StoragePort } from '../../storage/index.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
 import type { QueryStats } from './stats.js';
@@ -64,6 +65,7 @@ export async function readParquetRows(
     const rows = await parquetReadObjects({
       file,
       metadata,
+      parsers: EXACT_TEXT_PARSERS,
       ...(options.columns ? { columns: options.columns } : {}),
       ...(options.filter ? { filter: options.filter } : {}),
       compressors: {

@@ -2,7 +2,8 @@ import { bkError, throwIfAborted } from '../../errors.js';
 import type { Body, GetResult, ObjectInfo, Progress } from './port.js';
 
 const encoder = new TextEncoder();
-const decoder = new TextDecoder();
+// ignoreBOM: `text()` is the stored text exactly; a leading U+FEFF is kept, as `put(key, text)` wrote it
+const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 
 /** The length of a body when it is known without reading it. */
 export function knownLength(body: Body): number | undefined {

@@ -76,6 +76,7 @@ export interface GetResult extends ObjectInfo {
   /** The byte range actually returned (inclusive), when the read was ranged. */
   range?: { start: number; end: number };
   bytes(): Promise<Uint8Array>;
+  /** The body as UTF-8 text, exactly: a leading U+FEFF (byte order mark) is kept, not dropped. */
   text(): Promise<string>;
 }
 

@@ -25,6 +25,11 @@ export const text = fc
       'u:x',
       'b:eA',
       '%41',
+      // a leading U+FEFF is data, not a byte order mark to drop (a decoder once did)
+      '\uFEFF',
+      '\uFEFFb',
+      '\uFEFF\uFEFF~',
+      '\uFEFFcafé',
     ),
     fc.constantFrom(
       '2024-05-01T12:00:00.000Z',

@@ -62,6 +62,17 @@ describe('value codec', () => {
     );
   });
 
+  test('a leading U+FEFF is data: every string form keeps it (pinned: a TextDecoder dropped it)', () => {
+    for (const value of ['\uFEFF', '\uFEFFb', '\uFEFF\uFEFF', '\uFEFFcafé', '\uFEFF日本', '\uFEFF😀']) {
+      const token = encodeValue(value);
+      expectHeaderSafe(token);
+      expect(decodeValue(token)).toBe(value);
+    }
+    for (const value of [['\uFEFFa', '\uFEFF'], { '\uFEFFk': '\uFEFFv' }]) {
+      expect(decodeValue(encodeValue(value))).toEqual(value);
+    }
+  });
+
   test('plain printable strings are stored as they are', () => {
     for (const value of ['Ada Lovelace', 'a  b', 'x=1;y="2"', 'd:abc', '{"a":1}'])
       expect(encodeValue(value)).toBe(value);

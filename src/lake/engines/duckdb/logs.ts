@@ -6,6 +6,7 @@
  * both engines use the same regex semantics (DuckDB's RE2 differs from JavaScript's).
  */
 import type { LakeContext } from '../../context.js';
+import { exactText } from '../../parquet/exact-text.js';
 import type { LogRow, PreparedLogs } from '../../query/logs.js';
 import { overlapWindows, toLogRow } from '../../query/logs.js';
 import { rowMatches } from '../../query/match.js';
@@ -14,6 +15,9 @@ import type { QueryStats } from '../../query/stats.js';
 import type { SegmentFileCache } from './files.js';
 import { type DuckdbInstance, sqlString } from './load.js';
 import { conditionSql, localPaths, readParquetSql, streamRows } from './run.js';
+
+/** The segments' integer columns; every other column is text. */
+const NUMBERS = ['chq_timestamp', 'chq_tsns', 'chq_fingerprint'];
 
 /**
  * The rows of a prepared query.
@@ -49,13 +53,15 @@ export async function* duckdbLogs(
       const objects = window.map((s) => [s.table, s.tableBytes] as const);
       const paths = await localPaths(files, ctx.port, objects, stats, query.signal);
       const order = `chq_tsns ${backward ? 'DESC' : 'ASC'}, list_position([${paths.map(sqlString).join(', ')}], filename), file_row_number`;
-      const sql = `SELECT * EXCLUDE (filename, file_row_number)
+      // text columns come out as bytes and are decoded here: the DuckDB client's own decoder drops a
+      // leading U+FEFF, which in a log message is data
+      const sql = `SELECT ${NUMBERS.join(', ')}, encode(COLUMNS(c -> c NOT IN (${[...NUMBERS, 'filename', 'file_row_number'].map(sqlString).join(', ')})))
         FROM ${readParquetSql(paths, ', filename = true, file_row_number = true')}
         WHERE ${condition} ORDER BY ${order}${inSqlOnly ? ` LIMIT ${limit - sent}` : ''}`;
       const rows = streamRows(db, sql, query.signal);
       for await (const raw of rows) {
         stats.rowsScanned++;
-        const row = toLogRow(raw);
+        const row = toLogRow(textColumns(raw));
         if (regex !== undefined && !regex.test(row.log_message)) continue;
         if (!rowMatches(row, matches)) continue;
         yield row;
@@ -63,4 +69,13 @@ export async function* duckdbLogs(
       }
     }
   }
+}
+
+/** The row with its text columns (bytes from SQL) decoded exactly. */
+function textColumns(raw: Record<string, unknown>): Record<string, unknown> {
+  for (const name in raw) {
+    const value = raw[name];
+    if (value instanceof Uint8Array) raw[name] = exactText(value);
+  }
+  return raw;
 }
