@@ -3,14 +3,18 @@
  * implementation) through ceph-rgw.sh. Each start returns what a client needs and a stop function.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { Readable, Transform, type Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import S3rver from 's3rver';
+import S3rver, { type S3rverStore } from 's3rver';
 import { requireDebian } from './debian.js';
 
 const run = promisify(execFile);
@@ -54,6 +58,7 @@ export async function startS3rver(buckets: string | string[] = 'test'): Promise<
     configureBuckets: names.map((name) => ({ name, configs: [] })),
     vhostBuckets: false,
   });
+  writeBeforeAnswering(server.store);
   const address = (await server.run()) as AddressInfo;
   return {
     name: 's3rver',
@@ -65,6 +70,38 @@ export async function startS3rver(buckets: string | string[] = 'test'): Promise<
       await server.close();
       await rm(directory, { recursive: true, force: true });
     },
+  };
+}
+
+/** The file system module s3rver writes objects through (tests may slow it down to show races). */
+export const s3rverFs = createRequire(createRequire(import.meta.url).resolve('s3rver'))('fs-extra') as {
+  createWriteStream(path: string): Writable;
+};
+
+/**
+ * s3rver 3.7 answers a PUT once it has read the request body, not once the object's file is written (it
+ * waits on its hashing Transform, not on the file stream): a GET right after can then find no object, or
+ * a short one, on a loaded machine (a CI failure of test/db/encoding/ports.test.ts). This replaces its
+ * store's `putObject` with one that answers after the file is written, then its metadata, as s3rver does.
+ */
+function writeBeforeAnswering(store: S3rverStore): void {
+  store.putObject = async (object) => {
+    const path = store.getResourcePath(object.bucket, object.key, 'object');
+    await mkdir(dirname(path), { recursive: true });
+    const md5 = createHash('md5');
+    let size = 0;
+    const hash = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        md5.update(chunk);
+        size += chunk.byteLength;
+        done(null, chunk);
+      },
+    });
+    const content = Buffer.isBuffer(object.content) ? Readable.from([object.content]) : object.content;
+    await pipeline(content, hash, s3rverFs.createWriteStream(path));
+    const digest = md5.digest('hex');
+    await store.putMetadata(object.bucket, object.key, object.metadata, digest);
+    return { size, md5: digest };
   };
 }
 
