@@ -77,7 +77,10 @@ describe('OTLP logs protobuf decoder', () => {
           scopeLogs: [
             {
               logRecords: [
-                { body: { stringValue: '\uFEFFé' }, attributes: [{ key: 'k', value: { stringValue: long } }] },
+                {
+                  body: { stringValue: '\uFEFFé' },
+                  attributes: [{ key: 'k', value: { stringValue: long } }],
+                },
                 { body: { stringValue: long } },
               ],
             },

@@ -10,8 +10,8 @@ import {
   parquetReadObjects,
 } from 'hyparquet/src/index.js';
 import { BucketkitError, bkError } from '../../errors.js';
-import { EXACT_TEXT_PARSERS } from '../parquet/exact-text.js';
 import type { StoragePort } from '../../storage/index.js';
+import { EXACT_TEXT_PARSERS } from '../parquet/exact-text.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
 import type { QueryStats } from './stats.js';
 

@@ -84,22 +84,25 @@ describe.each(cases)('through $name', ({ runs, open }) => {
     },
   );
 
-  test.each(ALL_BEHAVIORS)('a leading U+FEFF survives %s in every kind of field (pinned)', async (behavior) => {
-    const bom = '\uFEFF';
-    const records = [
-      { name: `${bom}b`, bio: `${bom}${'日本'.repeat(700)}`, token: `${bom}s`, tags: [`${bom}t`] },
-      { name: bom, profile: { nick: `${bom}n`, address: { city: `${bom}é` } }, data: { [bom]: bom } },
-    ];
-    for (const input of records) {
-      const record = schema.validate(input);
-      const stored = await encodeOrRefuse(record, behavior);
-      if (!stored) continue;
-      const key = `resource=t/data/id=bom-${n++}`;
-      await port.put(key, stored.body ?? new Uint8Array(), { metadata: stored.metadata });
-      const got = await port.get(key);
-      await expectRoundTrip(record, behavior, { metadata: got.metadata, body: await got.bytes() });
-    }
-  });
+  test.each(ALL_BEHAVIORS)(
+    'a leading U+FEFF survives %s in every kind of field (pinned)',
+    async (behavior) => {
+      const bom = '\uFEFF';
+      const records = [
+        { name: `${bom}b`, bio: `${bom}${'日本'.repeat(700)}`, token: `${bom}s`, tags: [`${bom}t`] },
+        { name: bom, profile: { nick: `${bom}n`, address: { city: `${bom}é` } }, data: { [bom]: bom } },
+      ];
+      for (const input of records) {
+        const record = schema.validate(input);
+        const stored = await encodeOrRefuse(record, behavior);
+        if (!stored) continue;
+        const key = `resource=t/data/id=bom-${n++}`;
+        await port.put(key, stored.body ?? new Uint8Array(), { metadata: stored.metadata });
+        const got = await port.get(key);
+        await expectRoundTrip(record, behavior, { metadata: got.metadata, body: await got.bytes() });
+      }
+    },
+  );
 
   test('metadataBytes is what the port counts: it accepts up to its limit and refuses one byte more', async () => {
     const record = { name: 'é日本😀'.repeat(40), bio: 'x'.repeat(1500) };
