@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { bkError } from '../errors.js';
-import { type BucketProvider, createGateway, folderBuckets, staticBuckets } from '../gateway/index.js';
+import {
+  type BucketProvider,
+  createGateway,
+  folderBuckets,
+  loadEncryptionKeys,
+  staticBuckets,
+} from '../gateway/index.js';
 import { connect } from '../storage/index.js';
 import { err, out, parseOptions, UsageError } from './output.js';
 
@@ -21,7 +27,9 @@ URL (s3://, http://, memory://) that one port is served as the bucket named by -
   --tls-key FILE       ... and key
   --allow-anonymous    accept unsigned requests
   --cors ORIGIN        allow browser calls from ORIGIN ("*" for any); repeatable
-  --virtual-host NAME  also address buckets as <bucket>.NAME (virtual-hosted style); repeatable`;
+  --virtual-host NAME  also address buckets as <bucket>.NAME (virtual-hosted style); repeatable
+  --encryption-keys FILE  master keys for SSE-S3 / SSE-KMS (JSON; created with a fresh key if missing)
+  --customer-keys-over-http  accept SSE-C customer keys without TLS (S3 refuses them)`;
 
 /** `bucketkit serve`: runs the S3 gateway until SIGINT or SIGTERM. */
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -40,6 +48,8 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'allow-anonymous': { type: 'boolean' },
       cors: { type: 'string', multiple: true },
       'virtual-host': { type: 'string', multiple: true },
+      'encryption-keys': { type: 'string' },
+      'customer-keys-over-http': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     'serve ',
@@ -69,7 +79,12 @@ export async function serveCommand(argv: string[]): Promise<number> {
   const secretAccessKey =
     values['secret-key'] ?? process.env.BUCKETKIT_SECRET_ACCESS_KEY ?? randomBytes(30).toString('base64url');
   const buckets = bucketsFor(values.storage, values.bucket);
+  const encryption = {
+    ...(values['encryption-keys'] ? await loadEncryptionKeys(values['encryption-keys']) : {}),
+    ...(values['customer-keys-over-http'] ? { customerKeysOverHttp: true } : {}),
+  };
   const gateway = createGateway({
+    encryption,
     buckets,
     credentials: [{ accessKeyId, secretAccessKey }],
     region: values.region,

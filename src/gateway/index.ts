@@ -24,4 +24,4 @@ export type { GatewayLimits } from './context.js';
 export type { CorsOptions } from './cors.js';
 export { type S3ErrorReply, s3Error, toS3Error } from './s3-errors.js';
 export { createGateway, type Gateway, type GatewayOptions, type ListeningGateway } from './server.js';
-export type { EncryptionOptions } from './sse/index.js';
+export { type EncryptionOptions, loadEncryptionKeys } from './sse/index.js';

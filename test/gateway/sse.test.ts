@@ -7,6 +7,7 @@ import {
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -201,6 +202,9 @@ describe('server-side encryption', () => {
     expect(await status(s3.send(new GetObjectCommand({ Bucket: 'sse', Key: 's3.bin', ...withKey })))).toBe(
       400,
     );
+    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'sse' }));
+    const sizes = Object.fromEntries((listed.Contents ?? []).map((o) => [o.Key, o.Size]));
+    expect([sizes['s3.bin'], sizes['kms.bin'], sizes['c.txt']]).toEqual([200_000, 200_000, 1000]);
   });
 
   it('an empty object and one of exactly one chunk round-trip', async () => {

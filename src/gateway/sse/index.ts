@@ -9,6 +9,7 @@ import { s3Error } from '../s3-errors.js';
 import { copySourceKey, customerKey, hasEncryptionHeaders, writeEncryption } from './request.js';
 import { type SseScope, sseView } from './view.js';
 
+export { loadEncryptionKeys } from './key-file.js';
 export { type EncryptionOptions, type Keyring, keyring } from './keyring.js';
 export type { SseScope };
 
@@ -41,7 +42,7 @@ export function encryptionScope(
   });
   const copying = header(headers, 'x-amz-copy-source') !== '';
   if (!hasEncryptionHeaders(headers)) {
-    return object ? scope(undefined, undefined, operation.startsWith('HEAD')) : undefined;
+    return scope(undefined, undefined, object && operation.startsWith('HEAD'));
   }
   if (object && READS.has(operation)) {
     if (

@@ -22,6 +22,7 @@ import {
 } from '../../storage/index.js';
 import { s3Error } from '../s3-errors.js';
 import type { Keyring } from './keyring.js';
+import { markSealed, plaintextListing } from './listing.js';
 import type { CustomerKey, WriteEncryption } from './request.js';
 
 /** Hidden metadata of an encrypted object: its mode, the wrapped data key and the master key's id. */
@@ -203,6 +204,7 @@ export function sseView(port: StoragePort, scope: SseScope): StoragePort {
       [WRAPPED_META]: await wrapKey(kek, dataKey, write.mode),
       ...(id ? { [KEY_ID_META]: id } : {}),
     };
+    await markSealed(port);
     const sealed = sealChunks(chunksOf(body), await importDataKey(dataKey));
     const result = await port.put(key, sealed, { ...options, metadata, etag: 'any' });
     if (write.mode === 'SSE-C') {
@@ -219,7 +221,7 @@ export function sseView(port: StoragePort, scope: SseScope): StoragePort {
     head,
     get,
     put,
-    list: (options) => port.list(options),
+    list: (options) => plaintextListing(port, options, (metadata) => modeOf(metadata) !== undefined),
     delete: (key, options) => port.delete(key, options),
     deleteMany: (keys, options) => port.deleteMany(keys, options),
     async copy(source, destination, options) {
