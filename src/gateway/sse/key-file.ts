@@ -39,7 +39,7 @@ export async function loadEncryptionKeys(path: string): Promise<EncryptionOption
   const decoded: Record<string, Uint8Array> = {};
   for (const [id, value] of Object.entries(keys)) {
     const raw = typeof value === 'string' ? Buffer.from(value, 'base64') : undefined;
-    if (!raw || raw.byteLength !== 32) throw bad(`key "${id}" is not base64 of 32 bytes`);
+    if (raw?.byteLength !== 32) throw bad(`key "${id}" is not base64 of 32 bytes`);
     decoded[id] = new Uint8Array(raw);
   }
   if (active !== undefined && (typeof active !== 'string' || !(active in decoded))) {
