@@ -169,9 +169,15 @@ describe('two engines, one format', () => {
       for (const dateint of [20260309, 20260310]) {
         const { index } = await readDayIndex(ports[engine], 'acme', dateint);
         for (const s of index.segments) {
-          const { id, table, agg, tableBytes, aggBytes, createdAt, ...summary } = s;
+          const { id, table, agg, tableBytes, aggBytes, createdAt, messageIndex, ...summary } = s;
           expect(table).toMatch(new RegExp(`^db/acme/default/${dateint}/logs/\\d\\d/tbl_${id}\\.parquet$`));
-          summaries[engine]!.push(summary);
+          // the message filter sits before each writer's footer (offsets differ); its bytes are the same
+          const { offset, ...filterShape } = messageIndex!;
+          const size = filterShape.partitions * filterShape.partitionBytes;
+          const filter = await (
+            await ports[engine].get(table, { range: { start: offset, end: offset + size - 1 } })
+          ).bytes();
+          summaries[engine]!.push({ ...summary, filterShape, filter: [...filter] });
           for (const key of [table, agg]) {
             const bytes = await (await ports[engine].get(key)).bytes();
             const file = bytes.buffer.slice(

@@ -3,6 +3,7 @@
  * of that day, LakeRunner's `log_seg` rows without PostgreSQL. Finding a day's segments is one GET.
  */
 import { bkError } from '../../errors.js';
+import type { MessageIndexRef } from '../segments/message-index.js';
 import type { SegmentSummary } from '../segments/summary.js';
 
 export const INDEX_FORMAT = 'bucketkit.lake.index/1';
@@ -18,6 +19,8 @@ export interface IndexedSegment extends SegmentSummary {
   /** Key of the 10 s count file (`agg_*.parquet`). */
   agg: string;
   aggBytes: number;
+  /** Where the bloom filter of the messages' grams sits in the table object (absent in older segments). */
+  messageIndex?: MessageIndexRef;
   streamField: string;
   /** Queries see only published segments. */
   published: boolean;

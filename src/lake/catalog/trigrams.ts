@@ -77,6 +77,26 @@ export function regexTrigrams(regexBody: string): string[][] | null {
   return out;
 }
 
+/**
+ * The literal runs a match of `regexBody` contains: for one of the returned branches, every run of it
+ * (an OR of ANDs), or null when some branch needs no literal (the same conservative reading as
+ * `regexTrigrams`).
+ *
+ * @example
+ * ```ts
+ * regexLiterals('order ord-[0-9a-f]+ failed|refund'); // [['order ord-', ' failed'], ['refund']]
+ * ```
+ */
+export function regexLiterals(regexBody: string): string[][] | null {
+  const out: string[][] = [];
+  for (const branch of splitTopLevel(Array.from(regexBody))) {
+    const runs = literalRuns(branch);
+    if (runs.length === 0) return null;
+    out.push(runs);
+  }
+  return out;
+}
+
 /** Whether a segment's stored trigrams can hold a value the query needs. */
 export function trigramsMayMatch(stored: Set<string>, query: readonly (readonly string[])[]): boolean {
   return query.some((all) => all.every((t) => stored.has(t)));

@@ -201,6 +201,7 @@ async function writeMerged(
     tableBytes: merged.table.byteLength,
     agg: keys.agg,
     aggBytes: merged.agg.byteLength,
+    messageIndex: merged.messageIndex,
     streamField: group.streamField,
     published: true,
     compacted: true,

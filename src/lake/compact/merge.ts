@@ -10,6 +10,7 @@ import type { CookedLog } from '../ingest/normalise.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
 import { type ParquetRow, readParquetRows } from '../query/read-parquet.js';
 import { newStats } from '../query/stats.js';
+import { type MessageIndexRef, withMessageIndex } from '../segments/message-index.js';
 import { summariseRows } from '../segments/summary.js';
 import { writeAggFile, writeTableFile } from '../segments/write.js';
 import type { CompactionGroup } from './plan.js';
@@ -49,6 +50,7 @@ export function cookedFromParquet(row: ParquetRow): CookedLog {
 export interface MergedSegment {
   table: Uint8Array;
   agg: Uint8Array;
+  messageIndex: MessageIndexRef;
   summary: ReturnType<typeof summariseRows>;
   /** Bytes read from the inputs. */
   bytesRead: number;
@@ -76,9 +78,9 @@ export async function mergeGroup(
     for (const row of read) rows.push(cookedFromParquet(row));
   }
   const summary = summariseRows(rows, group.streamField);
-  const table = writeTableFile(rows, group.streamField, zstd);
+  const { table, messageIndex } = withMessageIndex(writeTableFile(rows, group.streamField, zstd), rows);
   const agg = writeAggFile(rows, group.streamField, zstd);
-  return { table, agg, summary, bytesRead: stats.bytesRead };
+  return { table, agg, messageIndex, summary, bytesRead: stats.bytesRead };
 }
 
 function rowCountMismatch(input: IndexedSegment, got: number): Error {

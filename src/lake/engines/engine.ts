@@ -10,6 +10,7 @@ import type { CookedLog } from '../ingest/normalise.js';
 import type { CountQuery, CountResult, PreparedCount } from '../query/count.js';
 import type { LogRow, PreparedLogs } from '../query/logs.js';
 import type { QueryStats } from '../query/stats.js';
+import { type MessageIndexRef, withMessageIndex } from '../segments/message-index.js';
 import { writeAggFile, writeTableFile } from '../segments/write.js';
 
 /** An engine that exists. */
@@ -21,6 +22,11 @@ export type EngineChoice = 'auto' | EngineName;
 export interface SegmentFiles {
   table: Uint8Array;
   agg: Uint8Array;
+}
+
+/** A segment's files as published: the table carries the message index (`segments/message-index.ts`). */
+export interface IndexedSegmentFiles extends SegmentFiles {
+  messageIndex: MessageIndexRef;
 }
 
 /** The hooks an engine may override; a missing hook runs the TypeScript code. */
@@ -39,19 +45,23 @@ export interface LakeEngine {
 export const TYPESCRIPT_ENGINE: LakeEngine = { name: 'typescript' };
 
 /**
- * Writes one segment's files with the lake's engine.
+ * Writes one segment's files with the lake's engine, the message index spliced into the table.
  *
  * @example
  * ```ts
  * const { table, agg } = await writeSegmentFiles(ctx, rows);
  * ```
  */
-export async function writeSegmentFiles(ctx: LakeContext, rows: CookedLog[]): Promise<SegmentFiles> {
+export async function writeSegmentFiles(ctx: LakeContext, rows: CookedLog[]): Promise<IndexedSegmentFiles> {
   const engine = await ctx.engine?.();
-  if (engine?.writeSegment) return engine.writeSegment(rows, ctx.streamField);
-  const zstd = await ctx.zstd();
-  return {
-    table: writeTableFile(rows, ctx.streamField, zstd),
-    agg: writeAggFile(rows, ctx.streamField, zstd),
-  };
+  let files: SegmentFiles;
+  if (engine?.writeSegment) files = await engine.writeSegment(rows, ctx.streamField);
+  else {
+    const zstd = await ctx.zstd();
+    files = {
+      table: writeTableFile(rows, ctx.streamField, zstd),
+      agg: writeAggFile(rows, ctx.streamField, zstd),
+    };
+  }
+  return { ...withMessageIndex(files.table, rows), agg: files.agg };
 }

@@ -89,7 +89,7 @@ export async function ingestObject(
     const summary = summariseRows(rows, ctx.streamField);
     const id = newSegmentId();
     const keys = segmentKeys({ ...route, dateint, firstMs: summary.startMs, id });
-    const { table, agg } = await writeSegmentFiles(ctx, rows);
+    const { table, agg, messageIndex } = await writeSegmentFiles(ctx, rows);
     const list = written.get(dateint) ?? [];
     written.set(dateint, list);
     const segment: IndexedSegment = {
@@ -100,6 +100,7 @@ export async function ingestObject(
       tableBytes: table.byteLength,
       agg: keys.agg,
       aggBytes: agg.byteLength,
+      messageIndex,
       streamField: ctx.streamField,
       published: true,
       compacted: false,

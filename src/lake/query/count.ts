@@ -7,7 +7,9 @@ import { bkError } from '../../errors.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
 import { AGG_BUCKET_MS } from '../segments/agg-bucket.js';
+import { countFromAggFiles } from './agg-read.js';
 import { type CompiledMatch, compileMatches, type LabelMatch, rowMatches } from './match.js';
+import { type TextRequirement, textRequirements } from './message-filter.js';
 import { columnOf, parquetFilter, querySegments, resolveWhere, timeRange, type Where } from './plan.js';
 import { readParquetRows } from './read-parquet.js';
 import { newStats, type QueryStats } from './stats.js';
@@ -52,6 +54,8 @@ export interface PreparedCount {
   regex: RegExp | undefined;
   /** True when `contains` or `regex` is set (the agg files cannot answer). */
   textFilter: boolean;
+  /** What the messages must hold, for the message index (`textRequirements`). */
+  text: readonly TextRequirement[];
   /** True when from, to and step fall on the agg files' 10 s buckets. */
   aligned: boolean;
 }
@@ -71,7 +75,8 @@ export function prepareCount(query: CountQuery): PreparedCount {
   const regex = typeof query.regex === 'string' ? new RegExp(query.regex) : query.regex;
   const textFilter = query.contains !== undefined || regex !== undefined;
   const aligned = [range.fromMs, range.toMs, step].every((t) => t % AGG_BUCKET_MS === 0);
-  return { range, step, by, where, matches, matchColumns, regex, textFilter, aligned };
+  const text = textRequirements(query.contains, regex);
+  return { range, step, by, where, matches, matchColumns, regex, textFilter, text, aligned };
 }
 
 /**
@@ -106,27 +111,19 @@ export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<Co
   const prepared = prepareCount(query);
   const engine = await ctx.engine?.();
   if (engine?.count) return engine.count(ctx, query, prepared);
-  const { range, step, by, where, matches, matchColumns, regex, textFilter, aligned } = prepared;
+  const { range, step, by, where, matches, matchColumns, regex, textFilter } = prepared;
   const stats = newStats();
   const zstd = await ctx.zstd();
-  const { add, series } = seriesCollector(range, step);
+  const { add, addKey, series } = seriesCollector(range, step, by);
+  const fromAgg: IndexedSegment[] = [];
   for await (const segments of querySegments(ctx.port, query.org, range, where, stats, {
     signal: query.signal,
     matches,
+    text: prepared.text,
   })) {
     for (const segment of segments) {
       if (aggAnswers(prepared, segment)) {
-        stats.usedAggFiles = true;
-        await countFromAgg(ctx, segment, {
-          range,
-          where,
-          matches,
-          by,
-          add,
-          zstd,
-          stats,
-          signal: query.signal,
-        });
+        fromAgg.push(segment);
         continue;
       }
       const columns = [
@@ -154,60 +151,50 @@ export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<Co
       }
     }
   }
+  if (fromAgg.length > 0) {
+    stats.usedAggFiles = true;
+    await countFromAggFiles(ctx.port, fromAgg, prepared, zstd, addKey, stats, query.signal);
+  }
   return { series: series(), stats };
 }
 
-async function countFromAgg(
-  ctx: LakeContext,
-  segment: IndexedSegment,
-  run: {
-    range: { fromMs: number; toMs: number };
-    where: Map<string, string[]>;
-    matches: readonly CompiledMatch[];
-    by: string[];
-    add: (labels: Record<string, string>, ms: number, n: number) => void;
-    zstd: Awaited<ReturnType<LakeContext['zstd']>>;
-    stats: QueryStats;
-    signal?: AbortSignal;
-  },
-) {
-  const rows = await readParquetRows(ctx.port, segment.agg, segment.aggBytes, {
-    zstd: run.zstd,
-    stats: run.stats,
-    filter: parquetFilter(run.range, run.where, 'bucket_ts'),
-    signal: run.signal,
-  });
-  for (const row of rows) {
-    if (rowMatches(row, run.matches))
-      run.add(labelsOf(row, run.by), Number(row.bucket_ts), Number(row.count));
-  }
-}
-
 /**
- * Sums counts into series: `add(labels, ms, n)` puts `n` at the step holding `ms`; `series()` lists them
- * sorted by labels, points in time order (what both engines return).
+ * Sums counts into series: `add(labels, ms, n)` puts `n` at the step holding `ms` (`addKey` does the same
+ * for a series key and step index already known); `series()` lists them sorted by labels, points in time
+ * order (what both engines return). A series key is its `by` values joined, so both calls meet.
  */
-export function seriesCollector(range: { fromMs: number; toMs: number }, step: number) {
+export function seriesCollector(
+  range: { fromMs: number; toMs: number },
+  step: number,
+  by: readonly string[],
+) {
   const series = new Map<string, { labels: Record<string, string>; counts: Map<number, number> }>();
-  const add = (labels: Record<string, string>, ms: number, n: number) => {
-    const key = JSON.stringify(labels);
+  const addKey = (key: string, labels: () => Record<string, string>, stepIndex: number, n: number) => {
     let entry = series.get(key);
     if (!entry) {
-      entry = { labels, counts: new Map() };
+      entry = { labels: labels(), counts: new Map() };
       series.set(key, entry);
     }
-    const at = range.fromMs + Math.floor((ms - range.fromMs) / step) * step;
-    entry.counts.set(at, (entry.counts.get(at) ?? 0) + n);
+    entry.counts.set(stepIndex, (entry.counts.get(stepIndex) ?? 0) + n);
   };
+  const add = (labels: Record<string, string>, ms: number, n: number) =>
+    addKey(
+      by.map((c) => labels[c] ?? '').join('\u0000'),
+      () => labels,
+      Math.floor((ms - range.fromMs) / step),
+      n,
+    );
   const list = (): CountSeries[] => {
     const out = [...series.values()].map(({ labels, counts }) => ({
       labels,
-      points: [...counts].sort((a, b) => a[0] - b[0]) as [number, number][],
+      points: [...counts]
+        .sort((a, b) => a[0] - b[0])
+        .map(([index, n]) => [range.fromMs + index * step, n] as [number, number]),
     }));
     out.sort((a, b) => (JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1));
     return out;
   };
-  return { add, series: list };
+  return { add, addKey, series: list };
 }
 
 /** The labels of a row: the `by` columns that have a non-empty value, as text. */

@@ -8,6 +8,7 @@ import { bkError } from '../../errors.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
 import { type CompiledMatch, compileMatches, type LabelMatch, rowMatches } from './match.js';
+import { type TextRequirement, textRequirements } from './message-filter.js';
 import { parquetFilter, querySegments, resolveWhere, type TimeRange, timeRange, type Where } from './plan.js';
 import { type ParquetRow, readParquetRows } from './read-parquet.js';
 import { newStats, type QueryStats } from './stats.js';
@@ -66,7 +67,8 @@ export function queryLogs(ctx: LakeContext, query: LogsQuery): LogsResult {
     (query.contains === undefined || message.includes(query.contains)) &&
     (regex === undefined || regex.test(message));
   const matches = compileMatches(query.match);
-  const prepared: PreparedLogs = { query, range, limit, regex, keep, matches };
+  const text = textRequirements(query.contains, regex);
+  const prepared: PreparedLogs = { query, range, limit, regex, keep, matches, text };
   return {
     stats,
     [Symbol.asyncIterator]: () => withEngine(ctx, prepared, stats)[Symbol.asyncIterator](),
@@ -83,6 +85,8 @@ export interface PreparedLogs {
   keep: (message: string) => boolean;
   /** Label matchers, tested on each row (`rowMatches`). */
   matches: readonly CompiledMatch[];
+  /** What the messages must hold, for the message index (`textRequirements`). */
+  text: readonly TextRequirement[];
 }
 
 async function* withEngine(
@@ -92,8 +96,7 @@ async function* withEngine(
 ): AsyncGenerator<LogRow> {
   const engine = await ctx.engine?.();
   if (engine?.logs) yield* engine.logs(ctx, prepared, stats);
-  else
-    yield* run(ctx, prepared.query, prepared.range, prepared.limit, prepared.keep, prepared.matches, stats);
+  else yield* run(ctx, prepared, stats);
 }
 
 function compileRegex(source: string): RegExp {
@@ -106,15 +109,8 @@ function compileRegex(source: string): RegExp {
   }
 }
 
-async function* run(
-  ctx: LakeContext,
-  query: LogsQuery,
-  range: TimeRange,
-  limit: number,
-  keep: (message: string) => boolean,
-  matches: readonly CompiledMatch[],
-  stats: QueryStats,
-): AsyncGenerator<LogRow> {
+async function* run(ctx: LakeContext, prepared: PreparedLogs, stats: QueryStats): AsyncGenerator<LogRow> {
+  const { query, range, limit, keep, matches, text } = prepared;
   if (limit === 0) return;
   const backward = (query.order ?? 'backward') === 'backward';
   const where = resolveWhere(query.where);
@@ -125,6 +121,7 @@ async function* run(
     backward,
     signal: query.signal,
     matches,
+    text,
   })) {
     for (const window of overlapWindows(segments, backward)) {
       const rows: LogRow[] = [];

@@ -8,6 +8,7 @@ import { readDayIndex } from '../catalog/cas.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import { dateintsBetween } from '../names.js';
 import { type CompiledMatch, segmentMayMatchAll } from './match.js';
+import { pruneByMessageIndex, type TextRequirement } from './message-filter.js';
 import type { ParquetFilter } from './read-parquet.js';
 import type { QueryStats } from './stats.js';
 
@@ -86,6 +87,7 @@ export async function daySegments(
   stats: QueryStats,
   signal?: AbortSignal,
   matches: readonly CompiledMatch[] = [],
+  text: readonly TextRequirement[] = [],
 ): Promise<IndexedSegment[]> {
   const { index, bytes } = await readDayIndex(port, org, dateint, signal);
   stats.indexReads++;
@@ -95,12 +97,12 @@ export async function daySegments(
   const kept = live.filter((s) => segmentMayMatch(s, range, where) && segmentMayMatchAll(s, matches));
   stats.segmentsConsidered += live.length;
   stats.segmentsPruned += live.length - kept.length;
-  return kept;
+  return pruneByMessageIndex(port, kept, text, stats, signal);
 }
 
 /**
  * The candidate segments of every day a query touches, a day at a time in query order: one GET of each day's
- * index, pruned by time, `where` and label matchers.
+ * index, pruned by time, `where`, label matchers and the message index.
  *
  * @example
  * ```ts
@@ -115,10 +117,26 @@ export async function* querySegments(
   range: TimeRange,
   where: Map<string, string[]>,
   stats: QueryStats,
-  options: { backward?: boolean; signal?: AbortSignal | undefined; matches?: readonly CompiledMatch[] } = {},
+  options: {
+    backward?: boolean;
+    signal?: AbortSignal | undefined;
+    matches?: readonly CompiledMatch[];
+    /** What the messages must hold (`textRequirements`): segments the message index rules out are dropped. */
+    text?: readonly TextRequirement[];
+  } = {},
 ): AsyncGenerator<IndexedSegment[]> {
   for (const dateint of queryDays(range, options.backward ?? false))
-    yield await daySegments(port, org, dateint, range, where, stats, options.signal, options.matches);
+    yield await daySegments(
+      port,
+      org,
+      dateint,
+      range,
+      where,
+      stats,
+      options.signal,
+      options.matches,
+      options.text,
+    );
 }
 
 /** The days a range touches, in query order. */

@@ -6,6 +6,8 @@ export interface QueryStats {
   segmentsConsidered: number;
   /** Of those, the ones the index ruled out (time, exists, exact values). */
   segmentsPruned: number;
+  /** Of the pruned segments, those the message index ruled out (`contains`, regex literals). */
+  segmentsPrunedByText: number;
   /** Segment files opened (table or agg files). */
   segmentsRead: number;
   /** True when counts came from the 10 s agg files instead of the tables. */
@@ -14,6 +16,8 @@ export interface QueryStats {
   requests: number;
   /** Bytes read from storage, index reads included. */
   bytesRead: number;
+  /** Bytes of immutable files served from memory instead of storage (agg files a query read before). */
+  cachedBytes: number;
   /** Rows that segment files returned after Parquet-level filtering (time, where), before text filters. */
   rowsScanned: number;
 }
@@ -23,10 +27,12 @@ export function newStats(): QueryStats {
     indexReads: 0,
     segmentsConsidered: 0,
     segmentsPruned: 0,
+    segmentsPrunedByText: 0,
     segmentsRead: 0,
     usedAggFiles: false,
     requests: 0,
     bytesRead: 0,
+    cachedBytes: 0,
     rowsScanned: 0,
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { IndexedSegment } from '../../catalog/day-index.js';
 import type { LakeContext } from '../../context.js';
+import { countFromAggFiles } from '../../query/agg-read.js';
 import {
   aggAnswers,
   type CountQuery,
@@ -35,16 +36,17 @@ export async function duckdbCount(
   query: CountQuery,
   prepared: PreparedCount,
 ): Promise<CountResult> {
-  const { range, step, by, where, matches, matchColumns, regex, textFilter, aligned } = prepared;
+  const { range, step, by, where, matches, matchColumns, regex } = prepared;
   // label matchers run in JavaScript on the grouped rows: their columns are grouped by too
   const extra = matchColumns.filter((c) => !by.includes(c));
   const stats = newStats();
-  const { add, series } = seriesCollector(range, step);
+  const { add, addKey, series } = seriesCollector(range, step, by);
   const fromAgg: IndexedSegment[] = [];
   const fromTables: IndexedSegment[] = [];
   for await (const segments of querySegments(ctx.port, query.org, range, where, stats, {
     signal: query.signal,
     matches,
+    text: prepared.text,
   })) {
     for (const segment of segments) {
       (aggAnswers(prepared, segment) ? fromAgg : fromTables).push(segment);
@@ -62,17 +64,9 @@ export async function duckdbCount(
     },
   };
   if (fromAgg.length > 0) {
+    // the agg files are small and many: the shared reader (whole-file GETs, a cache, no SQL) is faster
     stats.usedAggFiles = true;
-    const has = (column: string) => column === 'log_level' || fromAgg.some((s) => s.streamField === column);
-    const objects = fromAgg.map((s) => [s.agg, s.aggBytes] as const);
-    await groupCounts(run, objects, {
-      time: 'bucket_ts',
-      labels: labelColumns([...by, ...extra], has),
-      condition: conditionSql(range, where, 'bucket_ts'),
-      count: 'sum(count)',
-      range,
-      step,
-    });
+    await countFromAggFiles(ctx.port, fromAgg, prepared, await ctx.zstd(), addKey, stats, query.signal);
   }
   if (fromTables.length > 0) {
     const has = (column: string) => fromTables.some((s) => s.columns.includes(column));

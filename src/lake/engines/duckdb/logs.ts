@@ -34,7 +34,7 @@ export async function* duckdbLogs(
   prepared: PreparedLogs,
   stats: QueryStats,
 ): AsyncGenerator<LogRow> {
-  const { query, range, limit, regex, matches } = prepared;
+  const { query, range, limit, regex, matches, text } = prepared;
   // rows filtered in JavaScript (regex, label matchers) keep the limit out of SQL
   const inSqlOnly = regex === undefined && matches.length === 0;
   if (limit === 0) return;
@@ -48,6 +48,7 @@ export async function* duckdbLogs(
     backward,
     signal: query.signal,
     matches,
+    text,
   })) {
     for (const window of overlapWindows(segments, backward)) {
       const objects = window.map((s) => [s.table, s.tableBytes] as const);
