@@ -2,8 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { assertValidMetadata, multipartEtag, type StoragePort } from '../storage/index.js';
 import { objectBody, smallBody } from './body.js';
 import { assertClientKey, headOrUndefined, type RequestContext, type ServedBucket } from './context.js';
-import { ETAG_META, header, metadataFrom, quoted, send, sendXml, visibleEtag } from './http.js';
+import { ETAG_META, header, quoted, send, sendXml, visibleEtag } from './http.js';
 import { maxKeys } from './listing.js';
+import {
+  CHECKSUM_META,
+  checksumElement,
+  multipartChecksum,
+  partsMetadata,
+  requestMetadata,
+  type StoredChecksum,
+} from './meta/index.js';
+import { completion } from './multipart-checksum.js';
 import {
   abortNative,
   completeNative,
@@ -42,7 +51,11 @@ function partNumber(ctx: RequestContext): number {
 /** CreateMultipartUpload. */
 export async function createUpload(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
   const key = assertClientKey(ctx.target.key);
-  const metadata = metadataFrom(ctx.req.headers);
+  const checksum = multipartChecksum(ctx.req.headers);
+  const metadata = {
+    ...(await requestMetadata(ctx, bucket)),
+    ...(checksum ? { [CHECKSUM_META]: `${checksum.algorithm}:${checksum.type}:` } : {}),
+  };
   assertValidMetadata(metadata);
   const contentType = header(ctx.req.headers, 'content-type');
   const id = randomBytes(16).toString('hex');
@@ -58,7 +71,15 @@ export async function createUpload(ctx: RequestContext, bucket: ServedBucket): P
     record.native = await createNative(bucket, record, ctx.signal);
   }
   await bucket.port.put(`${dirOf(id)}upload`, JSON.stringify(record), { signal: ctx.signal });
-  sendXml(ctx.res, toXml('InitiateMultipartUploadResult', { Bucket: bucket.name, Key: key, UploadId: id }));
+  const checksumHeaders: Record<string, string> = checksum
+    ? { 'x-amz-checksum-algorithm': checksum.algorithm.toUpperCase(), 'x-amz-checksum-type': checksum.type }
+    : {};
+  sendXml(
+    ctx.res,
+    toXml('InitiateMultipartUploadResult', { Bucket: bucket.name, Key: key, UploadId: id }),
+    200,
+    checksumHeaders,
+  );
 }
 
 /** UploadPart and UploadPartCopy (`x-amz-copy-source`, optional `x-amz-copy-source-range`). */
@@ -172,7 +193,8 @@ export async function completeUpload(ctx: RequestContext, bucket: ServedBucket):
     (record) => ({ record }),
     (error: unknown) => ({ error }),
   );
-  const requested = requestedParts(await smallBody(ctx));
+  const xml = await smallBody(ctx);
+  const requested = requestedParts(xml);
   if ('error' in found) {
     // a repeated Complete (a retry after a lost answer): the same 200 while the object is the one it made
     const etag = multipartEtag(requested.map((p) => p.etag));
@@ -202,31 +224,40 @@ export async function completeUpload(ctx: RequestContext, bucket: ServedBucket):
     }
   });
   let etag = multipartEtag(requested.map((p) => p.etag));
+  const finish = completion(ctx, record.metadata, xml, requested, record.native === undefined);
+  const sizes = requested.map((p) => stored.get(p.n)!.size);
+  let written: string;
   let versionId: string | undefined;
   if (record.native) {
     const parts = requested.map((p) => ({ partNumber: p.n, etag: p.etag }));
     etag = (await completeNative(bucket, record, parts, writeConditions(ctx), ctx.signal)).etag;
+    written = etag;
   } else {
-    ({ versionId } = await conditionalPut(
+    const put = await conditionalPut(
       bucket,
       key,
-      concatenate(
-        bucket.port,
-        requested.map((p) => partKey(id, p.n)),
-        ctx.signal,
+      finish.tap(
+        concatenate(
+          bucket.port,
+          requested.map((p) => partKey(id, p.n)),
+          ctx.signal,
+        ),
       ),
       {
-        metadata: { ...record.metadata, [ETAG_META]: etag },
+        metadata: { ...record.metadata, ...partsMetadata(sizes), ...finish.metadata, [ETAG_META]: etag },
         signal: ctx.signal,
         ...(record.contentType ? { contentType: record.contentType } : {}),
       },
       writeConditions(ctx),
-    ));
+    );
+    written = put.etag;
+    versionId = put.versionId;
   }
+  const checksum = await finish.finish(bucket.base, written);
   await removeUpload(bucket.port, id);
   if (versionId !== undefined) ctx.res.setHeader('x-amz-version-id', versionId);
-  sendCompleted(ctx, bucket, key, etag);
-  const size = requested.reduce((n, p) => n + stored.get(p.n)!.size, 0);
+  sendCompleted(ctx, bucket, key, etag, checksum);
+  const size = sizes.reduce((n, s) => n + s, 0);
   notify(ctx, bucket, 'ObjectCreated:CompleteMultipartUpload', { key, size, etag });
 }
 
@@ -260,7 +291,13 @@ function requestedParts(xml: string): Array<{ n: number; etag: string }> {
   return requested;
 }
 
-function sendCompleted(ctx: RequestContext, bucket: ServedBucket, key: string, etag: string): void {
+function sendCompleted(
+  ctx: RequestContext,
+  bucket: ServedBucket,
+  key: string,
+  etag: string,
+  checksum?: StoredChecksum,
+): void {
   sendXml(
     ctx.res,
     toXml('CompleteMultipartUploadResult', {
@@ -268,6 +305,9 @@ function sendCompleted(ctx: RequestContext, bucket: ServedBucket, key: string, e
       Bucket: bucket.name,
       Key: key,
       ETag: quoted(etag),
+      ...(checksum
+        ? { [checksumElement(checksum.algorithm)]: checksum.value, ChecksumType: checksum.type }
+        : {}),
     }),
   );
 }

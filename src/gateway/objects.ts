@@ -8,7 +8,6 @@ import {
   ETAG_META,
   etagListMatches,
   header,
-  metadataFrom,
   objectHeaders,
   parseRange,
   quoted,
@@ -16,6 +15,14 @@ import {
   sendXml,
   visibleEtag,
 } from './http.js';
+import {
+  copyMetadata,
+  keepLateChecksum,
+  objectExtraHeaders,
+  partRange,
+  putMetadata,
+  requestedPart,
+} from './meta/index.js';
 import { notify } from './notifier.js';
 import { s3Error } from './s3-errors.js';
 import {
@@ -107,7 +114,7 @@ export async function conditionalPut(
 }
 
 /**
- * GetObject and HeadObject: conditions, ranges, `response-*` overrides, streamed with backpressure.
+ * GetObject and HeadObject: conditions, ranges or `partNumber`, `response-*` overrides, streamed with backpressure.
  * `stored` is the object holding the version to read (default: the key itself).
  */
 export async function getObject(
@@ -119,15 +126,27 @@ export async function getObject(
   const key = stored ?? assertClientKey(ctx.target.key);
   const { port } = bucket;
   const rangeHeader = header(ctx.req.headers, 'range');
+  const part = requestedPart(ctx.target.query);
+  if (part !== undefined && rangeHeader) {
+    throw s3Error('InvalidRequest', 400, 'Cannot specify both Range header and partNumber query parameter');
+  }
   let result: GetResult | undefined;
-  let info = head || rangeHeader ? await port.head(key, { signal: ctx.signal }) : undefined;
-  let range: { start: number; end: number } | undefined;
+  let info = head || rangeHeader || part ? await port.head(key, { signal: ctx.signal }) : undefined;
+  let range: { start: number; end: number; count?: number } | undefined;
+  if (info)
+    range =
+      part !== undefined
+        ? partRange(info, part)
+        : rangeHeader
+          ? parseRange(rangeHeader, info.size)
+          : undefined;
   if (!head) {
-    range = info && rangeHeader ? parseRange(rangeHeader, info.size) : undefined;
     try {
       result = await port.get(key, {
         signal: ctx.signal,
-        ...(range ? { range, ...(info ? { ifMatch: info.etag } : {}) } : {}),
+        ...(range
+          ? { range: { start: range.start, end: range.end }, ...(info ? { ifMatch: info.etag } : {}) }
+          : {}),
       });
     } catch (err) {
       // replaced between head and get: the client retries and gets a consistent answer
@@ -140,7 +159,7 @@ export async function getObject(
   }
   const object = info!;
   try {
-    const headers = objectHeaders(object);
+    const headers = { ...objectHeaders(object), ...(await objectExtraHeaders(ctx, bucket, object, !range)) };
     if (checkConditions(ctx.req.headers, visibleEtag(object), object.lastModified) === 'not-modified') {
       await result?.body.cancel().catch(() => {});
       ctx.res.writeHead(304, { etag: headers.etag!, 'last-modified': headers['last-modified']! });
@@ -151,14 +170,15 @@ export async function getObject(
       const value = ctx.target.query.get(`response-${name}`);
       if (value !== undefined) headers[name] = value;
     }
-    if (head) {
-      ctx.res.writeHead(200, { ...headers, 'content-length': object.size });
-      ctx.res.end();
-      return;
-    }
     const status = range ? 206 : 200;
     const length = range ? range.end - range.start + 1 : object.size;
     if (range) headers['content-range'] = `bytes ${range.start}-${range.end}/${object.size}`;
+    if (range?.count !== undefined) headers['x-amz-mp-parts-count'] = String(range.count);
+    if (head) {
+      ctx.res.writeHead(status, { ...headers, 'content-length': length });
+      ctx.res.end();
+      return;
+    }
     // a small body is read whole before the head goes out: no stream to set up, one write, and a
     // failed read still gets an S3 error answer
     if (length <= WHOLE_BODY) {
@@ -220,13 +240,15 @@ export async function putObject(ctx: RequestContext, bucket: ServedBucket): Prom
   const key = assertClientKey(ctx.target.key);
   const conditions = writeConditions(ctx);
   const contentType = header(ctx.req.headers, 'content-type');
+  const metadata = await putMetadata(ctx, bucket);
   const result = await conditionalPut(
     bucket,
     key,
     objectBody(ctx),
-    { metadata: metadataFrom(ctx.req.headers), signal: ctx.signal, ...(contentType ? { contentType } : {}) },
+    { metadata, signal: ctx.signal, ...(contentType ? { contentType } : {}) },
     conditions,
   );
+  await keepLateChecksum(bucket.base, metadata, result.etag, ctx.auth.checksums(), ctx.signal);
   send(ctx.res, 200, { etag: quoted(result.etag), ...versionHeader(result), ...ctx.auth.checksums() });
   notify(ctx, bucket, 'ObjectCreated:Put', { key, size: result.size, etag: result.etag });
 }
@@ -316,7 +338,7 @@ export async function copyObject(
   }
   const original = await openCopySource(ctx, source, from.key, undefined, from.versionId);
   const contentType = header(ctx.req.headers, 'content-type');
-  const metadata = directive === 'REPLACE' ? metadataFrom(ctx.req.headers) : original.metadata;
+  const metadata = await copyMetadata(ctx, bucket, source, original.metadata, directive);
   const type = directive === 'REPLACE' ? contentType : original.contentType;
   const result = await conditionalPut(
     bucket,

@@ -1,3 +1,4 @@
+import { deleteBucketCors, getBucketCors, putBucketCors } from './bucket-cors.js';
 import {
   acl,
   bucketLocation,
@@ -7,15 +8,31 @@ import {
   headBucket,
   listBuckets,
 } from './bucket-ops.js';
+import {
+  deleteBucketEncryption,
+  getAccelerate,
+  getBucketEncryption,
+  getRequestPayment,
+  putBucketEncryption,
+} from './bucket-settings.js';
 import { type RequestContext, type ServedBucket, servedBucket } from './context.js';
 import { header } from './http.js';
 import { listObjects } from './listing.js';
 import { abortUpload, completeUpload, createUpload, listUploadParts, uploadPart } from './multipart.js';
 import { listUploads } from './multipart-list.js';
 import { getBucketNotification, putBucketNotification } from './notification-config.js';
+import { getObjectAttributes } from './object-attributes.js';
 import { copyObject, deleteObject, getObject, putObject } from './objects.js';
 import { s3Error } from './s3-errors.js';
 import { encryptionScope, withEncryption } from './sse/index.js';
+import {
+  deleteBucketTagging,
+  deleteObjectTagging,
+  getBucketTagging,
+  getObjectTagging,
+  putBucketTagging,
+  putObjectTagging,
+} from './tagging.js';
 import {
   deleteObjectVersion,
   getBucketVersioning,
@@ -80,6 +97,11 @@ type Handler = (ctx: RequestContext, name: string) => Promise<void>;
 const resolve = async (ctx: RequestContext, name: string) =>
   withEncryption(ctx, await servedBucket(ctx.buckets, name));
 
+const bucketOp =
+  (run: (ctx: RequestContext, bucket: ServedBucket) => Promise<void>): Handler =>
+  async (ctx, name) =>
+    run(ctx, await resolve(ctx, name));
+
 /** Bucket-level operations by `METHOD sub-resource` ('' when none): the whole allow-list. */
 const BUCKET_OPS: Record<string, Handler> = {
   'PUT ': (ctx, name) => createBucket(ctx, name),
@@ -93,6 +115,17 @@ const BUCKET_OPS: Record<string, Handler> = {
   'GET uploads': async (ctx, name) => listUploads(ctx, await resolve(ctx, name)),
   'GET versions': async (ctx, name) => listVersions(ctx, await resolve(ctx, name)),
   'POST delete': async (ctx, name) => deleteObjects(ctx, await resolve(ctx, name)),
+  'GET cors': bucketOp(getBucketCors),
+  'PUT cors': bucketOp(putBucketCors),
+  'DELETE cors': bucketOp(deleteBucketCors),
+  'GET tagging': bucketOp(getBucketTagging),
+  'PUT tagging': bucketOp(putBucketTagging),
+  'DELETE tagging': bucketOp(deleteBucketTagging),
+  'GET encryption': bucketOp(getBucketEncryption),
+  'PUT encryption': bucketOp(putBucketEncryption),
+  'DELETE encryption': bucketOp(deleteBucketEncryption),
+  'GET requestPayment': bucketOp(getRequestPayment),
+  'GET accelerate': bucketOp(getAccelerate),
   'GET notification': (ctx, name) => getBucketNotification(ctx, name),
   'PUT notification': (ctx, name) =>
     putBucketNotification(ctx, name, ctx.notificationTargets, (bucket, rules) =>
@@ -100,10 +133,7 @@ const BUCKET_OPS: Record<string, Handler> = {
     ),
 };
 
-const objectOp =
-  (run: (ctx: RequestContext, bucket: ServedBucket) => Promise<void>): Handler =>
-  async (ctx, name) =>
-    run(ctx, await resolve(ctx, name));
+const objectOp = bucketOp;
 const partUpload = objectOp((ctx, bucket) => uploadPart(ctx, bucket, (n) => resolve(ctx, n)));
 const read = (head: boolean) =>
   objectOp((ctx, bucket) => readObject(ctx, bucket, (object) => getObject(ctx, bucket, head, object)));
@@ -118,6 +148,10 @@ const OBJECT_OPS: Record<string, Handler> = {
   'HEAD ': read(true),
   'HEAD partNumber': read(true),
   'GET uploadId': objectOp(listUploadParts),
+  'GET tagging': objectOp(getObjectTagging),
+  'PUT tagging': objectOp(putObjectTagging),
+  'DELETE tagging': objectOp(deleteObjectTagging),
+  'GET attributes': objectOp(getObjectAttributes),
   'GET acl': (ctx, name) => acl(ctx, name),
   'PUT ': objectOp((ctx, bucket) =>
     header(ctx.req.headers, 'x-amz-copy-source')

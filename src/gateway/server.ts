@@ -4,10 +4,11 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { log } from '../logger.js';
 import { authenticateRequest, type Credentials } from './auth.js';
+import { applyCors } from './bucket-cors.js';
 import type { BucketProvider } from './buckets.js';
 import { answerClientError, answerConnect } from './client-error.js';
 import type { GatewayLimits, RequestContext, ResolvedLimits } from './context.js';
-import { type CorsOptions, corsHeaders, preflight } from './cors.js';
+import type { CorsOptions } from './cors.js';
 import { send } from './http.js';
 import { createNotifier } from './notifier.js';
 import { resolveTarget } from './route.js';
@@ -138,12 +139,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   let requests = 0;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    corsHeaders(options.cors, req, res);
-    if (req.method === 'OPTIONS') return preflight(options.cors, req, res);
     if (req.headers.host === undefined && req.httpVersionMinor >= 1) {
       throw s3Error('InvalidRequest', 400, 'an HTTP/1.1 request needs a Host header');
     }
     const target = resolveTarget(req.url ?? '/', req.headers.host, hostSuffixes);
+    if (await applyCors(options.cors, options.buckets, req, res, target)) return;
     const auth = await authenticateRequest(req, authOptions, target);
     // `Expect: 100-continue`: the client sends its body only after this, so only an authenticated one
     if (expectsContinue.has(req)) res.writeContinue();

@@ -1,0 +1,193 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketTaggingCommand,
+  DeleteObjectTaggingCommand,
+  GetBucketTaggingCommand,
+  GetObjectCommand,
+  GetObjectTaggingCommand,
+  HeadObjectCommand,
+  PutBucketTaggingCommand,
+  PutObjectCommand,
+  PutObjectTaggingCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requireDebian } from '../support/debian.js';
+import { signedRequest } from './raw.js';
+import { ACCESS_KEY, SECRET_KEY, sdkClient, startGateway, type TestGateway } from './support.js';
+
+const run = promisify(execFile);
+
+/** Issue #18 item 4: object tagging (Put/Get/Delete, x-amz-tagging on PUT, Copy, Create) and bucket tagging. */
+describe('tagging', () => {
+  let gw: TestGateway;
+  let s3: S3Client;
+  const Bucket = 'tags';
+  const tagsOf = async (Key: string) =>
+    ((await s3.send(new GetObjectTaggingCommand({ Bucket, Key }))).TagSet ?? []).map((t) => [t.Key, t.Value]);
+  const codeOf = (p: Promise<unknown>) =>
+    p.then(
+      () => 'ok',
+      (e: { name: string }) => e.name,
+    );
+
+  beforeAll(async () => {
+    gw = await startGateway({ limits: { minPartSize: 1 } });
+    s3 = sdkClient(gw.endpoint);
+    expect((await signedRequest(gw.endpoint, { method: 'PUT', path: `/${Bucket}` })).status).toBe(200);
+  });
+  afterAll(async () => {
+    s3?.destroy();
+    await gw?.stop();
+  });
+
+  it('x-amz-tagging on PUT is kept; GET and HEAD count the tags; PutObjectTagging replaces, Delete removes', async () => {
+    await s3.send(
+      new PutObjectCommand({ Bucket, Key: 'a', Body: 'body a', Tagging: 'team=ml&tier=hot+cold' }),
+    );
+    expect(await tagsOf('a')).toEqual([
+      ['team', 'ml'],
+      ['tier', 'hot cold'],
+    ]);
+    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'a' }))).TagCount).toBe(2);
+    await s3.send(
+      new PutObjectTaggingCommand({ Bucket, Key: 'a', Tagging: { TagSet: [{ Key: 'only', Value: 'één' }] } }),
+    );
+    expect(await tagsOf('a')).toEqual([['only', 'één']]);
+    const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'a' }));
+    expect([got.TagCount, await got.Body!.transformToString()]).toEqual([1, 'body a']);
+    await s3.send(new DeleteObjectTaggingCommand({ Bucket, Key: 'a' }));
+    expect(await tagsOf('a')).toEqual([]);
+    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'a' }))).TagCount).toBeUndefined();
+  });
+
+  it('a PUT without tags replaces a tagged object untagged', async () => {
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'b', Body: 'same', Tagging: 'x=1' }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'b', Body: 'same' }));
+    expect(await tagsOf('b')).toEqual([]);
+  });
+
+  it('limits: 10 tags of 128-character keys and 256-character values are kept; 11 tags, longer keys or values, duplicates are InvalidTag', async () => {
+    const TagSet = Array.from({ length: 10 }, (_, i) => ({
+      Key: `${i}`.padEnd(128, 'k'),
+      Value: `${i}`.padEnd(256, 'v'),
+    }));
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'max', Body: 'm' }));
+    await s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'max', Tagging: { TagSet } }));
+    expect(await tagsOf('max')).toEqual(TagSet.map((t) => [t.Key, t.Value]));
+    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'max' }))).TagCount).toBe(10);
+    for (const bad of [
+      [...TagSet, { Key: 'eleven', Value: '' }],
+      [{ Key: 'k'.repeat(129), Value: '' }],
+      [{ Key: 'k', Value: 'v'.repeat(257) }],
+      [
+        { Key: 'k', Value: '1' },
+        { Key: 'k', Value: '2' },
+      ],
+    ]) {
+      expect(
+        await codeOf(s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'max', Tagging: { TagSet: bad } }))),
+      ).toBe('InvalidTag');
+    }
+    expect(
+      await codeOf(s3.send(new PutObjectCommand({ Bucket, Key: 'c', Body: 'c', Tagging: 'a=1&a=2' }))),
+    ).toBe('InvalidTag');
+    expect(await tagsOf('max')).toHaveLength(10);
+  });
+
+  it('CopyObject copies the tags, or with tagging-directive REPLACE takes x-amz-tagging; multipart create keeps them', async () => {
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'src', Body: 's', Tagging: 'from=src' }));
+    await s3.send(new CopyObjectCommand({ Bucket, Key: 'copied', CopySource: `${Bucket}/src` }));
+    expect(await tagsOf('copied')).toEqual([['from', 'src']]);
+    await s3.send(
+      new CopyObjectCommand({
+        Bucket,
+        Key: 'replaced',
+        CopySource: `${Bucket}/src`,
+        TaggingDirective: 'REPLACE',
+        Tagging: 'new=1',
+      }),
+    );
+    expect(await tagsOf('replaced')).toEqual([['new', '1']]);
+    await s3.send(new CopyObjectCommand({ Bucket, Key: 'bigcopy', CopySource: `${Bucket}/max` }));
+    expect(await tagsOf('bigcopy')).toHaveLength(10);
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket, Key: 'mp', Tagging: 'mp=yes' }),
+    );
+    const { ETag } = await s3.send(
+      new UploadPartCommand({ Bucket, Key: 'mp', UploadId, PartNumber: 1, Body: 'p' }),
+    );
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket,
+        Key: 'mp',
+        UploadId,
+        MultipartUpload: { Parts: [{ ETag, PartNumber: 1 }] },
+      }),
+    );
+    expect(await tagsOf('mp')).toEqual([['mp', 'yes']]);
+  });
+
+  it('tagging a missing key is NoSuchKey', async () => {
+    expect(await codeOf(s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'nope' })))).toBe('NoSuchKey');
+    expect(
+      await codeOf(
+        s3.send(
+          new PutObjectTaggingCommand({
+            Bucket,
+            Key: 'nope',
+            Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] },
+          }),
+        ),
+      ),
+    ).toBe('NoSuchKey');
+  });
+
+  it('bucket tagging: NoSuchTagSet, then set, read, deleted', async () => {
+    expect(await codeOf(s3.send(new GetBucketTaggingCommand({ Bucket })))).toBe('NoSuchTagSet');
+    await s3.send(
+      new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet: [{ Key: 'cost', Value: 'lab' }] } }),
+    );
+    expect((await s3.send(new GetBucketTaggingCommand({ Bucket }))).TagSet).toEqual([
+      { Key: 'cost', Value: 'lab' },
+    ]);
+    await s3.send(new DeleteBucketTaggingCommand({ Bucket }));
+    expect(await codeOf(s3.send(new GetBucketTaggingCommand({ Bucket })))).toBe('NoSuchTagSet');
+  });
+
+  it('aws-cli s3api put-object-tagging / get-object-tagging', async () => {
+    requireDebian('awscli');
+    const env = {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/tmp',
+      AWS_ACCESS_KEY_ID: ACCESS_KEY,
+      AWS_SECRET_ACCESS_KEY: SECRET_KEY,
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+      AWS_CONFIG_FILE: '/dev/null',
+      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+      AWS_PAGER: '',
+    };
+    const aws = async (...args: string[]) =>
+      (await run('/usr/bin/aws', ['--endpoint-url', gw.endpoint, 's3api', ...args], { env, timeout: 60_000 }))
+        .stdout;
+    await aws('put-object', '--bucket', Bucket, '--key', 'cli', '--tagging', 'by=cli');
+    await aws(
+      'put-object-tagging',
+      '--bucket',
+      Bucket,
+      '--key',
+      'cli',
+      '--tagging',
+      'TagSet=[{Key=by,Value=cli2}]',
+    );
+    expect(JSON.parse(await aws('get-object-tagging', '--bucket', Bucket, '--key', 'cli')).TagSet).toEqual([
+      { Key: 'by', Value: 'cli2' },
+    ]);
+  }, 60_000);
+});
