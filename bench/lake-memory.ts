@@ -1,58 +1,111 @@
 /**
  * Bounded memory of lake ingest (issue 16, item 1): one large NDJSON.gz file (default 3.4 M lines, about
- * 1 GiB uncompressed) ingested into a lake on the file port while RSS is sampled every 100 ms.
+ * 1 GiB uncompressed) ingested into a lake on the file port, in a fresh child process whose peak RSS
+ * (the kernel's `maxRSS`) and CPU time are reported.
  *
  *   npx tsx bench/lake-memory.ts                 # 3.4 M lines (~1 GiB of JSON, ~125 MB gzipped)
- *   npx tsx bench/lake-memory.ts --lines 500000
+ *   npx tsx bench/lake-memory.ts --lines 500000 --engine duckdb
  *
- * The file is cached under .tmp/lake-bench/raw-{lines}-1/; the port reads it as a stream, so RSS counts
- * the decoder, the cooked rows waiting for a segment and the Parquet writer, not the input file.
+ * The file is generated under --dir (default /tmp/bucketkit-lake-memory) and deleted afterwards unless
+ * --keep. The child starts after generation, so its RSS counts the modules, the decoder, the cooked
+ * rows waiting for a segment and the Parquet writer; the port reads the file as a stream.
  */
+import { fork } from 'node:child_process';
 import { createReadStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { openLake } from '../src/lake/index.js';
+import { type EngineName, openLake } from '../src/lake/index.js';
 import { fileStorage } from '../src/storage/index.js';
 import { dayDataSet } from './lake-data.js';
 
-const { values: args } = parseArgs({ options: { lines: { type: 'string', default: '3400000' } } });
-const root = resolve('.tmp/lake-bench');
-const log = (text: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
-
-const data = await dayDataSet(root, Number(args.lines), 1, log);
-const rawPath = join(data.dir, data.files[0]!);
-const lakeDir = join(root, 'lake-memory');
-await rm(lakeDir, { recursive: true, force: true });
-await mkdir(lakeDir, { recursive: true });
-const port = fileStorage(lakeDir, { durable: false });
-await port.put('raw/big.ndjson.gz', Readable.toWeb(createReadStream(rawPath)) as ReadableStream<Uint8Array>);
-if (global.gc) global.gc();
-const before = process.memoryUsage().rss;
-let peak = before;
-const sampler = setInterval(() => {
-  peak = Math.max(peak, process.memoryUsage().rss);
-}, 100);
-const since = process.cpuUsage();
-const started = performance.now();
-const lake = openLake(port, { orgs: { 'raw/': 'bench' } });
-const result = await lake.ingest('raw/big.ndjson.gz', {
-  onProgress: ({ rows, segments }) => {
-    if (segments % 10 === 0)
-      log(
-        `${rows.toLocaleString('en')} rows, ${segments} segments, rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`,
-      );
+const { values: args } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '3400000' },
+    engine: { type: 'string', default: 'typescript' },
+    dir: { type: 'string', default: '/tmp/bucketkit-lake-memory' },
+    keep: { type: 'boolean', default: false },
+    'segment-rows': { type: 'string' },
+    child: { type: 'string' },
   },
 });
-clearInterval(sampler);
-const used = process.cpuUsage(since);
-const cpu = (used.user + used.system) / 1e6;
+const log = (text: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${text}\n`);
 const mib = (n: number) => `${(n / 2 ** 20).toFixed(0)} MiB`;
-console.log(
-  `ingested ${result.rows.toLocaleString('en')} rows (${(data.rawBytes / 1e6).toFixed(0)} MB gzipped) into ${result.segments.length} segments: ` +
-    `peak RSS ${mib(peak)} (${mib(before)} before the ingest), ${cpu.toFixed(0)} CPU-s = ${Math.round(result.rows / cpu).toLocaleString('en')} rows/CPU-s, ` +
-    `${((performance.now() - started) / 1000).toFixed(0)} s wall, Node ${process.version}`,
-);
-await port.close?.();
-await rm(lakeDir, { recursive: true, force: true });
+
+interface ChildReport {
+  rows: number;
+  segments: number;
+  cpu: number;
+  wall: number;
+  startRss: number;
+  peakRss: number;
+  engine: string;
+}
+
+if (args.child !== undefined) {
+  const port = fileStorage(args.child, { durable: false });
+  const startRss = process.memoryUsage().rss;
+  const since = process.cpuUsage();
+  const started = performance.now();
+  const segmentRows = args['segment-rows'] === undefined ? {} : { segmentRows: Number(args['segment-rows']) };
+  const lake = openLake(port, {
+    orgs: { 'raw/': 'bench' },
+    engine: args.engine as EngineName,
+    ...segmentRows,
+  });
+  let top = process.memoryUsage();
+  const tick = setInterval(() => { const m = process.memoryUsage(); if (m.rss > top.rss) top = m; }, 20);
+  const result = await lake.ingest('raw/big.ndjson.gz', {
+    onProgress: ({ rows, segments }) => {
+      if (segments % 10 === 0)
+        log(`${rows.toLocaleString('en')} rows, ${segments} segments, rss ${mib(process.memoryUsage().rss)}`);
+    },
+  });
+  clearInterval(tick); log(JSON.stringify(Object.fromEntries(Object.entries(top).map(([k, v]) => [k, Math.round(v / 2 ** 20)]))));
+  const used = process.cpuUsage(since);
+  const report: ChildReport = {
+    rows: result.rows,
+    segments: result.segments.length,
+    cpu: (used.user + used.system) / 1e6,
+    wall: (performance.now() - started) / 1000,
+    startRss,
+    peakRss: process.resourceUsage().maxRSS * 1024,
+    engine: await lake.engine(),
+  };
+  await lake.close();
+  process.send!(report, () => process.exit(0));
+} else {
+  const root = resolve(args.dir);
+  try {
+    const data = await dayDataSet(root, Number(args.lines), 1, log);
+    const lakeDir = join(root, 'lake-memory');
+    await rm(lakeDir, { recursive: true, force: true });
+    await mkdir(lakeDir, { recursive: true });
+    const port = fileStorage(lakeDir, { durable: false });
+    const file = createReadStream(join(data.dir, data.files[0]!));
+    await port.put('raw/big.ndjson.gz', Readable.toWeb(file) as ReadableStream<Uint8Array>);
+    const passOn = [
+      '--engine',
+      args.engine,
+      ...(args['segment-rows'] ? ['--segment-rows', args['segment-rows']] : []),
+    ];
+    const child = fork(fileURLToPath(import.meta.url), ['--child', lakeDir, ...passOn], {
+      execArgv: process.execArgv,
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    const report = await new Promise<ChildReport>((done, fail) => {
+      child.once('message', (m) => done(m as ChildReport));
+      child.once('exit', (code) => fail(new Error(`the ingest process exited with ${code}`)));
+    });
+    console.log(
+      `ingested ${report.rows.toLocaleString('en')} rows (${(data.rawBytes / 1e6).toFixed(0)} MB gzipped) ` +
+        `into ${report.segments} segments: peak RSS ${mib(report.peakRss)} (${mib(report.startRss)} at start), ` +
+        `${report.cpu.toFixed(0)} CPU-s = ${Math.round(report.rows / report.cpu).toLocaleString('en')} rows/CPU-s, ` +
+        `${report.wall.toFixed(0)} s wall, ${report.engine} engine, Node ${process.version}`,
+    );
+  } finally {
+    if (!args.keep) await rm(root, { recursive: true, force: true });
+  }
+}

@@ -65,7 +65,7 @@ export async function writeSegmentWithDuckdb(
       appender.flushSync();
       appender.closeSync();
       const stream = dynamic.includes(streamField) ? `coalesce(${sqlName(streamField)}, '')` : `''`;
-      const options = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}`;
+      const options = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}, PARQUET_VERSION V2`;
       // rowid keeps rows that tie on the sort key in arrival order, as the TypeScript (stable) sort does
       await con.run(
         `COPY (SELECT ${names.map(sqlName).join(', ')} FROM ${table}

@@ -1,0 +1,72 @@
+/**
+ * The TypeScript writer puts a segment into Parquet one row group at a time: a table of several row
+ * groups and an agg file of more entries than one row group must read back whole and in order.
+ */
+import { parquetMetadata, parquetReadObjects } from 'hyparquet';
+import { describe, expect, it } from 'vitest';
+import type { CookedLog } from '../../src/lake/ingest/normalise.js';
+import { loadZstd } from '../../src/lake/parquet/zstd.js';
+import { ROW_GROUP_ROWS, writeAggFile, writeTableFile } from '../../src/lake/segments/write.js';
+
+const STREAMS = ['api', 'billing', 'search'];
+
+/** `count` rows, each in a 10 s bucket of its own, so the agg file has one entry per row. */
+function rows(count: number): CookedLog[] {
+  return Array.from({ length: count }, (_, i) => {
+    const ms = 1_767_312_000_000 + i * 10_000;
+    return {
+      chq_timestamp: ms,
+      chq_tsns: BigInt(ms) * 1_000_000n + BigInt(i % 997),
+      chq_fingerprint: BigInt(i % 7) - 3n,
+      chq_telemetry_type: 'logs',
+      chq_customer_id: 'acme',
+      log_message: `request ${i} took ${i % 313}ms`,
+      log_level: i % 11 === 0 ? null : 'INFO',
+      fields: { resource_service_name: STREAMS[i % 3]!, ...(i % 5 === 0 ? { attr_user: `u${i}` } : {}) },
+    };
+  });
+}
+
+function buffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+}
+
+describe('segment files of more than one row group', () => {
+  const count = ROW_GROUP_ROWS * 2 + 1234;
+
+  it('a table file holds every row once, sorted by stream, fingerprint and time', async () => {
+    const zstd = await loadZstd();
+    const input = rows(count);
+    const file = buffer(writeTableFile([...input], 'resource_service_name', zstd));
+    expect(parquetMetadata(file).row_groups.map((g) => Number(g.num_rows))).toEqual([
+      ROW_GROUP_ROWS,
+      ROW_GROUP_ROWS,
+      1234,
+    ]);
+    const read = await parquetReadObjects({ file, compressors: { ZSTD: (b, n) => zstd.decompress(b, n) } });
+    expect(read).toHaveLength(count);
+    const key = (r: Record<string, unknown>) =>
+      [r.resource_service_name, r.chq_fingerprint, r.chq_tsns] as [string, bigint, bigint];
+    for (let i = 1; i < read.length; i++) {
+      const [s0, f0, t0] = key(read[i - 1]!);
+      const [s1, f1, t1] = key(read[i]!);
+      expect(s0 < s1 || (s0 === s1 && (f0 < f1 || (f0 === f1 && t0 <= t1)))).toBe(true);
+    }
+    const messages = read.map((r) => r.log_message as string).sort();
+    expect(messages).toEqual(input.map((r) => r.log_message).sort());
+    const users = read.filter((r) => r.attr_user !== null).map((r) => r.attr_user);
+    expect(users).toHaveLength(input.filter((r) => r.fields.attr_user !== undefined).length);
+    for (const r of read) expect(r.chq_timestamp).toBe((r.chq_tsns as bigint) / 1_000_000n);
+  });
+
+  it('an agg file of more entries than a row group counts every row once, in bucket order', async () => {
+    const zstd = await loadZstd();
+    const file = buffer(writeAggFile(rows(count), 'resource_service_name', zstd));
+    const read = await parquetReadObjects({ file, compressors: { ZSTD: (b, n) => zstd.decompress(b, n) } });
+    expect(read).toHaveLength(count);
+    expect(read.reduce((n, r) => n + Number(r.count), 0)).toBe(count);
+    const buckets = read.map((r) => Number(r.bucket_ts));
+    expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
+    expect(new Set(buckets).size).toBe(count);
+  });
+});
