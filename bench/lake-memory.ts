@@ -41,6 +41,8 @@ interface ChildReport {
   wall: number;
   startRss: number;
   peakRss: number;
+  peakHeap: number;
+  peakArrayBuffers: number;
   engine: string;
 }
 
@@ -55,15 +57,18 @@ if (args.child !== undefined) {
     engine: args.engine as EngineName,
     ...segmentRows,
   });
-  let top = process.memoryUsage();
-  const tick = setInterval(() => { const m = process.memoryUsage(); if (m.rss > top.rss) top = m; }, 20);
+  let top = process.memoryUsage(); // sampled: where the memory was when RSS was highest
+  const sampler = setInterval(() => {
+    const now = process.memoryUsage();
+    if (now.rss > top.rss) top = now;
+  }, 20);
   const result = await lake.ingest('raw/big.ndjson.gz', {
     onProgress: ({ rows, segments }) => {
       if (segments % 10 === 0)
         log(`${rows.toLocaleString('en')} rows, ${segments} segments, rss ${mib(process.memoryUsage().rss)}`);
     },
   });
-  clearInterval(tick); log(JSON.stringify(Object.fromEntries(Object.entries(top).map(([k, v]) => [k, Math.round(v / 2 ** 20)]))));
+  clearInterval(sampler);
   const used = process.cpuUsage(since);
   const report: ChildReport = {
     rows: result.rows,
@@ -72,6 +77,8 @@ if (args.child !== undefined) {
     wall: (performance.now() - started) / 1000,
     startRss,
     peakRss: process.resourceUsage().maxRSS * 1024,
+    peakHeap: top.heapUsed,
+    peakArrayBuffers: top.arrayBuffers,
     engine: await lake.engine(),
   };
   await lake.close();
@@ -101,7 +108,8 @@ if (args.child !== undefined) {
     });
     console.log(
       `ingested ${report.rows.toLocaleString('en')} rows (${(data.rawBytes / 1e6).toFixed(0)} MB gzipped) ` +
-        `into ${report.segments} segments: peak RSS ${mib(report.peakRss)} (${mib(report.startRss)} at start), ` +
+        `into ${report.segments} segments: peak RSS ${mib(report.peakRss)} (${mib(report.startRss)} at start; ` +
+        `at the peak ${mib(report.peakHeap)} JS heap, ${mib(report.peakArrayBuffers)} array buffers), ` +
         `${report.cpu.toFixed(0)} CPU-s = ${Math.round(report.rows / report.cpu).toLocaleString('en')} rows/CPU-s, ` +
         `${report.wall.toFixed(0)} s wall, ${report.engine} engine, Node ${process.version}`,
     );
