@@ -33,6 +33,14 @@ export type { RebuildReport } from './partition-sync.js';
 export type { PartitionDefinitions } from './partitions.js';
 export type { Plugin } from './plugin.js';
 export { type AuditEntry, type AuditOptions, auditLog } from './plugins/audit.js';
+export { type CostsPlugin, type CostsReport, costs, DATABASE_SCOPE } from './plugins/costs.js';
+export {
+  DEFAULT_LATENCY_BUCKETS,
+  type MetricsOptions,
+  type MetricsPlugin,
+  metrics,
+  type OperationMetrics,
+} from './plugins/metrics.js';
 export { type Patch, Resource } from './resource.js';
 export {
   type AttributeDefinition,
