@@ -59,7 +59,7 @@ function partsPage(ctx: RequestContext, sizes: number[]): XmlNode {
     .map((size, i) => ({ PartNumber: marker + i + 1, Size: size }));
   const truncated = marker + page.length < sizes.length;
   return {
-    TotalPartsCount: sizes.length,
+    PartsCount: sizes.length,
     PartNumberMarker: marker,
     ...(page.length ? { NextPartNumberMarker: page.at(-1)!.PartNumber } : {}),
     MaxParts: max,
