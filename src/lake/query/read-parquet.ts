@@ -56,6 +56,8 @@ export async function readParquetRows(
     filter?: ParquetFilter;
     columns?: string[];
     signal?: AbortSignal;
+    /** False: plain BYTE_ARRAY columns (no STRING annotation) come back as bytes, not text. */
+    utf8?: boolean;
   },
 ): Promise<ParquetRow[]> {
   const file = portBuffer(port, key, size, options.stats, options.signal);
@@ -68,6 +70,7 @@ export async function readParquetRows(
       parsers: EXACT_TEXT_PARSERS,
       ...(options.columns ? { columns: options.columns } : {}),
       ...(options.filter ? { filter: options.filter } : {}),
+      ...(options.utf8 === false ? { utf8: false } : {}),
       compressors: {
         ZSTD: (input: Uint8Array, outputLength: number) => options.zstd.decompress(input, outputLength),
       },

@@ -1,0 +1,143 @@
+/**
+ * The metric segment index: one JSON object per (org, UTC day) at `db/{org}/_index/metrics/{dateint}.json`,
+ * LakeRunner's `metric_seg` rows without PostgreSQL (frequency, metric names, rolled-up flag), changed only
+ * by compare-and-swap like the log index.
+ */
+import { BucketkitError, bkError } from '../../errors.js';
+import type { StoragePort } from '../../storage/index.js';
+import { requireSafeWrites, type UpdateOptions } from '../catalog/cas.js';
+import { indexKey } from '../names.js';
+
+export const METRIC_INDEX_FORMAT = 'bucketkit.lake.metric-index/1';
+
+/** One metric segment (LakeRunner's `metric_seg` row). */
+export interface MetricSegment {
+  id: string;
+  collector: string;
+  /** Key of the table file. */
+  table: string;
+  bytes: number;
+  /** The tier: 10 000, 60 000, 300 000, 1 200 000 or 3 600 000 ms. */
+  frequencyMs: number;
+  /** First bucket start, ms. */
+  startMs: number;
+  /** End of the last bucket, ms (exclusive). */
+  endMs: number;
+  rows: number;
+  /** Distinct `metric_name`s (LakeRunner indexes them exactly). */
+  metricNames: string[];
+  /** Every column present. */
+  columns: string[];
+  published: boolean;
+  /** True once a rollup to the next tier has read this segment. */
+  rolledup: boolean;
+  createdAt: string;
+  /** Raw objects the rows came from (`key@etag`), for once-only ingest. */
+  sources: string[];
+  /** For a rollup output: the ids of the segments it read. */
+  rolledFrom?: string[];
+}
+
+export interface MetricDayIndex {
+  format: typeof METRIC_INDEX_FORMAT;
+  org: string;
+  signal: 'metrics';
+  dateint: number;
+  segments: MetricSegment[];
+}
+
+export function metricIndexKey(org: string, dateint: number): string {
+  return indexKey(org, dateint, 'metrics');
+}
+
+/**
+ * Reads a day's metric index (missing = empty) with its ETag.
+ *
+ * @example
+ * ```ts
+ * const { index } = await readMetricDayIndex(port, 'acme', 20260102);
+ * ```
+ */
+export async function readMetricDayIndex(
+  port: StoragePort,
+  org: string,
+  dateint: number,
+  signal?: AbortSignal,
+): Promise<{ index: MetricDayIndex; etag: string | undefined; bytes: number }> {
+  const key = metricIndexKey(org, dateint);
+  try {
+    const got = await port.get(key, { signal });
+    const text = await got.text();
+    return { index: decode(text, key), etag: got.etag, bytes: got.size };
+  } catch (err) {
+    if (BucketkitError.is(err, 'NotFound')) {
+      return {
+        index: { format: METRIC_INDEX_FORMAT, org, signal: 'metrics', dateint, segments: [] },
+        etag: undefined,
+        bytes: 0,
+      };
+    }
+    throw err;
+  }
+}
+
+function decode(text: string, key: string): MetricDayIndex {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw bkError('Corrupt', `the metric index ${key} is not JSON; restore it from a backup`, {
+      cause: err,
+      details: { key },
+    });
+  }
+  const index = value as Partial<MetricDayIndex> | null;
+  if (index?.format !== METRIC_INDEX_FORMAT || !Array.isArray(index.segments)) {
+    throw bkError('Corrupt', `${key} is not a ${METRIC_INDEX_FORMAT} index`, { details: { key } });
+  }
+  return index as MetricDayIndex;
+}
+
+/**
+ * Changes a day's metric index by compare-and-swap; `change` may run once per lost race and returns the
+ * new index, or undefined to leave it.
+ *
+ * @example
+ * ```ts
+ * await updateMetricDayIndex(port, 'acme', 20260102, (i) => ({ ...i, segments: [...i.segments, seg] }));
+ * ```
+ */
+export async function updateMetricDayIndex(
+  port: StoragePort,
+  org: string,
+  dateint: number,
+  change: (index: MetricDayIndex) => MetricDayIndex | undefined,
+  options: UpdateOptions = {},
+): Promise<MetricDayIndex> {
+  await requireSafeWrites(port, options.singleWriter);
+  const key = metricIndexKey(org, dateint);
+  const attempts = options.maxAttempts ?? 100;
+  for (let attempt = 1; ; attempt++) {
+    const state = await readMetricDayIndex(port, org, dateint, options.signal);
+    const next = change(structuredClone(state.index));
+    if (next === undefined) return state.index;
+    const conditions = options.singleWriter
+      ? {}
+      : state.etag === undefined
+        ? { ifNoneMatch: '*' as const }
+        : { ifMatch: state.etag };
+    try {
+      await port.put(key, JSON.stringify(next), {
+        ...conditions,
+        contentType: 'application/json',
+        signal: options.signal,
+      });
+      return next;
+    } catch (err) {
+      if (!BucketkitError.is(err, 'PreconditionFailed') || attempt >= attempts) throw err;
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.random() * Math.min(250, 5 * 2 ** Math.min(attempt, 6))),
+      );
+    }
+  }
+}

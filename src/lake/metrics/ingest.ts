@@ -1,0 +1,186 @@
+/**
+ * Ingest of one raw OTLP metrics object (`.binpb`, `.binpb.gz`, `.json`, `.json.gz`): decode, cook into
+ * 10 s rows, write one table per UTC day under `db/{org}/{collector}/{dateint}/metrics/{HH}/`, then add
+ * each day's segment to that day's metric index by compare-and-swap, only if no segment there already
+ * names the same `key@etag` (so a repeated ingest adds nothing; the loser of a race deletes its file).
+ */
+import { bkError } from '../../errors.js';
+import { chunksOf, type StoragePort } from '../../storage/index.js';
+import { gunzipChunks } from '../ingest/gzip.js';
+import { dateintOf, newSegmentId } from '../names.js';
+import type { ZstdCodec } from '../parquet/zstd.js';
+import { type MetricSegment, updateMetricDayIndex } from './catalog.js';
+import { MetricRowBuilder } from './cook.js';
+import type { DecodedMetricPoint } from './decoded.js';
+import { decodeOtlpMetricsJson } from './otlp-json.js';
+import { decodeOtlpMetricsProtobuf } from './otlp-protobuf.js';
+import type { MetricRow } from './row.js';
+import { writeMetricTable } from './table.js';
+
+export interface MetricIngestOptions {
+  org: string;
+  /** Second path element of the cooked keys (default `default`). */
+  collector?: string;
+  zstd: ZstdCodec;
+  /** Write the index without conditions (only when this process is the only writer). */
+  singleWriter?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface MetricIngestResult {
+  points: number;
+  /** Points without a usable value (NaN/Inf, empty, staleness markers, no time). */
+  dropped: number;
+  rows: number;
+  segments: MetricSegment[];
+  /** True when every day already held a segment of this object at this ETag. */
+  alreadyIngested: boolean;
+}
+
+/** A metric segment's table key. */
+export function metricTableKey(
+  org: string,
+  collector: string,
+  dateint: number,
+  firstMs: number,
+  id: string,
+): string {
+  const hour = String(new Date(firstMs).getUTCHours()).padStart(2, '0');
+  return `db/${org}/${collector}/${dateint}/metrics/${hour}/tbl_${id}.parquet`;
+}
+
+/**
+ * Decodes a raw metrics object by its suffix.
+ *
+ * @example
+ * ```ts
+ * for await (const point of decodeMetricsObject(port, 'otel-raw/acme/c1/metrics_1.binpb.gz')) use(point);
+ * ```
+ */
+export async function* decodeMetricsObject(
+  port: StoragePort,
+  key: string,
+  signal?: AbortSignal,
+): AsyncGenerator<DecodedMetricPoint> {
+  const gzipped = key.endsWith('.gz');
+  const name = gzipped ? key.slice(0, -3) : key;
+  const decoder = name.endsWith('.binpb')
+    ? decodeOtlpMetricsProtobuf
+    : name.endsWith('.json')
+      ? decodeOtlpMetricsJson
+      : undefined;
+  if (decoder === undefined) {
+    throw bkError(
+      'Unsupported',
+      `${key}: metrics are read from OTLP .binpb or .json files (optionally .gz)`,
+      {
+        details: { key },
+      },
+    );
+  }
+  const got = await port.get(key, { signal });
+  const raw = chunksOf(got.body, { signal });
+  yield* decoder(gzipped ? gunzipChunks(raw, key) : raw, { source: key, signal });
+}
+
+/**
+ * Ingests one raw OTLP metrics object into the lake.
+ *
+ * @example
+ * ```ts
+ * const result = await ingestMetricsObject(port, 'otel-raw/acme/c1/metrics_1.binpb', { org: 'acme', zstd });
+ * ```
+ */
+export async function ingestMetricsObject(
+  port: StoragePort,
+  key: string,
+  options: MetricIngestOptions,
+): Promise<MetricIngestResult> {
+  const { signal } = options;
+  const collector = options.collector ?? 'default';
+  const info = await port.head(key, { signal });
+  const source = `${key}@${info.etag}`;
+  const builder = new MetricRowBuilder(options.org);
+  for await (const point of decodeMetricsObject(port, key, signal)) builder.add(point);
+  const byDay = new Map<number, MetricRow[]>();
+  const rows = builder.rows();
+  for (const row of rows) {
+    const day = dateintOf(row.chq_timestamp);
+    const list = byDay.get(day);
+    if (list) list.push(row);
+    else byDay.set(day, [row]);
+  }
+  const segments: MetricSegment[] = [];
+  let alreadyIngested = byDay.size > 0;
+  for (const [dateint, dayRows] of byDay) {
+    const segment = await writeMetricSegment(port, options, {
+      collector,
+      dateint,
+      rows: dayRows,
+      frequencyMs: 10_000,
+    });
+    segment.sources = [source];
+    let added = false;
+    await updateMetricDayIndex(
+      port,
+      options.org,
+      dateint,
+      (index) => {
+        added = false;
+        if (index.segments.some((s) => s.sources.includes(source))) return undefined;
+        added = true;
+        index.segments.push(segment);
+        return index;
+      },
+      options,
+    );
+    if (added) {
+      segments.push(segment);
+      alreadyIngested = false;
+    } else await port.delete(segment.table, { signal }).catch(() => undefined);
+  }
+  return { points: builder.points, dropped: builder.dropped, rows: rows.length, segments, alreadyIngested };
+}
+
+/** Writes sorted rows of one day and tier as a table and returns its (not yet published) index entry. */
+export async function writeMetricSegment(
+  port: StoragePort,
+  options: { org: string; zstd: ZstdCodec; signal?: AbortSignal },
+  at: { collector: string; dateint: number; rows: MetricRow[]; frequencyMs: number },
+): Promise<MetricSegment> {
+  const { rows, frequencyMs } = at;
+  const id = newSegmentId();
+  let startMs = Number.POSITIVE_INFINITY;
+  let endMs = Number.NEGATIVE_INFINITY;
+  const names = new Set<string>();
+  const columns = new Set<string>(['metric_name', 'chq_tid', 'chq_timestamp', 'chq_sketch']);
+  for (const row of rows) {
+    startMs = Math.min(startMs, row.chq_timestamp);
+    endMs = Math.max(endMs, row.chq_timestamp + frequencyMs);
+    names.add(row.metric_name);
+    for (const name in row.fields) columns.add(name);
+  }
+  const table = writeMetricTable(rows, options.zstd);
+  const key = metricTableKey(options.org, at.collector, at.dateint, startMs, id);
+  await port.put(key, table, {
+    contentType: 'application/vnd.apache.parquet',
+    signal: options.signal,
+    etag: 'any',
+  });
+  return {
+    id,
+    collector: at.collector,
+    table: key,
+    bytes: table.byteLength,
+    frequencyMs,
+    startMs,
+    endMs,
+    rows: rows.length,
+    metricNames: [...names].sort(),
+    columns: [...columns].sort(),
+    published: true,
+    rolledup: false,
+    createdAt: new Date().toISOString(),
+    sources: [],
+  };
+}

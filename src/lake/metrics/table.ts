@@ -1,0 +1,145 @@
+/**
+ * Metric table files: cooked metric rows as ZSTD Parquet (LakeRunner's columns, sorted by
+ * `[metric_name, chq_tid, chq_timestamp]`), and reading them back into rows.
+ */
+import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer';
+import type { StoragePort } from '../../storage/index.js';
+import type { ZstdCodec } from '../parquet/zstd.js';
+import { type ParquetFilter, readParquetRows } from '../query/read-parquet.js';
+import type { QueryStats } from '../query/stats.js';
+import type { ChqMetricType, MetricRow } from './row.js';
+
+const ROW_GROUP_ROWS = 20_000;
+
+const STRINGS = [
+  'chq_metric_type',
+  'chq_customer_id',
+  'chq_telemetry_type',
+  'chq_description',
+  'chq_unit',
+  'chq_scope_name',
+  'chq_scope_url',
+] as const;
+
+export const ROLLUP_COLUMNS = [
+  'chq_rollup_count',
+  'chq_rollup_sum',
+  'chq_rollup_avg',
+  'chq_rollup_min',
+  'chq_rollup_max',
+  'chq_rollup_p25',
+  'chq_rollup_p50',
+  'chq_rollup_p75',
+  'chq_rollup_p90',
+  'chq_rollup_p95',
+  'chq_rollup_p99',
+] as const;
+
+/**
+ * The table file of sorted metric rows.
+ *
+ * @example
+ * ```ts
+ * const bytes = writeMetricTable(rows, await loadZstd());
+ * ```
+ */
+export function writeMetricTable(rows: readonly MetricRow[], zstd: ZstdCodec): Uint8Array {
+  const dynamic = new Set<string>();
+  for (const row of rows) for (const name in row.fields) dynamic.add(name);
+  const columns: ColumnSource[] = [
+    { name: 'metric_name', data: rows.map((r) => r.metric_name), type: 'STRING', nullable: false },
+    { name: 'chq_tid', data: rows.map((r) => r.chq_tid), type: 'INT64', nullable: false },
+    { name: 'chq_timestamp', data: rows.map((r) => BigInt(r.chq_timestamp)), type: 'INT64', nullable: false },
+    { name: 'chq_tsns', data: rows.map((r) => r.chq_tsns), type: 'INT64', nullable: false },
+  ];
+  for (const name of STRINGS) columns.push({ name, data: rows.map((r) => r[name]), type: 'STRING' });
+  columns.push({
+    name: 'chq_sketch',
+    data: rows.map((r) => r.chq_sketch),
+    type: 'BYTE_ARRAY',
+    statistics: false,
+  });
+  for (const name of ROLLUP_COLUMNS) columns.push({ name, data: rows.map((r) => r[name]), type: 'DOUBLE' });
+  columns.push({ name: 'chq_value', data: rows.map((r) => r.chq_value), type: 'DOUBLE' });
+  columns.push({ name: 'chq_reset_adjust', data: rows.map((r) => r.chq_reset_adjust), type: 'DOUBLE' });
+  columns.push({ name: 'chq_temporality', data: rows.map((r) => r.chq_temporality), type: 'STRING' });
+  for (const name of [...dynamic].sort()) {
+    columns.push({ name, data: rows.map((r) => r.fields[name] ?? null), type: 'STRING' });
+  }
+  const buffer = parquetWriteBuffer({
+    columnData: columns,
+    codec: 'ZSTD',
+    compressors: { ZSTD: (input: Uint8Array) => zstd.compress(input) },
+    rowGroupSize: ROW_GROUP_ROWS,
+    statisticsTruncateLength: 256,
+    createdBy: 'bucketkit lake',
+  });
+  return new Uint8Array(buffer);
+}
+
+const FIXED = new Set<string>([
+  'metric_name',
+  'chq_tid',
+  'chq_timestamp',
+  'chq_tsns',
+  ...STRINGS,
+  'chq_sketch',
+  ...ROLLUP_COLUMNS,
+  'chq_value',
+  'chq_reset_adjust',
+  'chq_temporality',
+]);
+
+/**
+ * The rows of a metric table that pass `filter` (hyparquet's operator form), as `MetricRow`s.
+ *
+ * @example
+ * ```ts
+ * const rows = await readMetricTable(port, seg.table, seg.bytes, { zstd, stats, filter: { metric_name: 'up' } });
+ * ```
+ */
+export async function readMetricTable(
+  port: StoragePort,
+  key: string,
+  size: number,
+  options: { zstd: ZstdCodec; stats: QueryStats; filter?: ParquetFilter; signal?: AbortSignal },
+): Promise<MetricRow[]> {
+  const raw = await readParquetRows(port, key, size, { ...options, utf8: false });
+  return raw.map((r) => {
+    const fields: Record<string, string> = {};
+    for (const name in r) {
+      const value = r[name];
+      if (!FIXED.has(name) && typeof value === 'string') fields[name] = value;
+    }
+    const num = (name: string) => Number(r[name]);
+    return {
+      metric_name: String(r.metric_name),
+      chq_tid: BigInt(r.chq_tid as bigint),
+      chq_timestamp: num('chq_timestamp'),
+      chq_tsns: BigInt(r.chq_tsns as bigint),
+      chq_metric_type: r.chq_metric_type as ChqMetricType,
+      chq_customer_id: String(r.chq_customer_id ?? ''),
+      chq_telemetry_type: 'metrics',
+      chq_description: String(r.chq_description ?? ''),
+      chq_unit: String(r.chq_unit ?? ''),
+      chq_scope_name: String(r.chq_scope_name ?? ''),
+      chq_scope_url: String(r.chq_scope_url ?? ''),
+      chq_sketch: r.chq_sketch as Uint8Array,
+      chq_rollup_count: num('chq_rollup_count'),
+      chq_rollup_sum: num('chq_rollup_sum'),
+      chq_rollup_avg: num('chq_rollup_avg'),
+      chq_rollup_min: num('chq_rollup_min'),
+      chq_rollup_max: num('chq_rollup_max'),
+      chq_rollup_p25: num('chq_rollup_p25'),
+      chq_rollup_p50: num('chq_rollup_p50'),
+      chq_rollup_p75: num('chq_rollup_p75'),
+      chq_rollup_p90: num('chq_rollup_p90'),
+      chq_rollup_p95: num('chq_rollup_p95'),
+      chq_rollup_p99: num('chq_rollup_p99'),
+      chq_value: r.chq_value === null || r.chq_value === undefined ? null : num('chq_value'),
+      chq_reset_adjust: num('chq_reset_adjust'),
+      chq_temporality: (r.chq_temporality as string | null | undefined) ?? null,
+      fields,
+    };
+  });
+}
