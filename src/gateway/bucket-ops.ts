@@ -5,7 +5,7 @@ import { send, sendXml } from './http.js';
 import { listPage } from './listing.js';
 import { notify } from './notifier.js';
 import { s3Error, toS3Error } from './s3-errors.js';
-import { deleteInBatch, hasVersions } from './versioning/index.js';
+import { deleteInBatch, enableLockOnCreate, guardDelete, hasVersions } from './versioning/index.js';
 import { childrenNamed, childText, parseXml, toXml } from './xml.js';
 
 const BUCKET_TOKEN = 'bkb1:';
@@ -64,6 +64,7 @@ export async function createBucket(ctx: RequestContext, name: string): Promise<v
     }
   }
   await ctx.buckets.create(name);
+  await enableLockOnCreate(ctx, name);
   send(ctx.res, 200, { location: `/${name}` });
 }
 
@@ -138,7 +139,9 @@ export async function deleteObjects(ctx: RequestContext, bucket: ServedBucket): 
     try {
       if (key.startsWith(RESERVED_PREFIX))
         throw s3Error('AccessDenied', 403, 'the key is reserved by the gateway');
-      const versioned = await deleteInBatch(ctx, bucket, key, version, async () => {});
+      const versioned = await deleteInBatch(ctx, bucket, key, version, (_, object) =>
+        guardDelete(ctx, bucket, object),
+      );
       if (!versioned) await bucket.exclusive(key, () => bucket.port.delete(key, { signal: ctx.signal }));
       if (!quiet) deleted.push({ Key: key, ...versioned });
       removed.push(key);

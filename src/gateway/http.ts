@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { s3Error } from './s3-errors.js';
-import { clientVersionId, VERSION_META } from './versioning/layout.js';
+import { clientVersionId, lockHeaders, VERSION_META } from './versioning/layout.js';
 
 /** One header's value as a single string ('' when absent). */
 export function header(headers: IncomingHttpHeaders, name: string): string {
@@ -155,5 +155,5 @@ export function objectHeaders(info: {
   }
   const version = info.metadata[VERSION_META];
   if (version) headers['x-amz-version-id'] = clientVersionId(version);
-  return headers;
+  return { ...headers, ...lockHeaders(info.metadata) };
 }

@@ -24,7 +24,7 @@ import { dirOf, listParts, partKey, readUpload, removeUpload, type UploadRecord 
 import { notify } from './notifier.js';
 import { conditionalPut, copySource, openCopySource, writeConditions } from './objects.js';
 import { s3Error } from './s3-errors.js';
-import { bucketState } from './versioning/index.js';
+import { bucketState, requestLock } from './versioning/index.js';
 import { childrenNamed, childText, parseXml, toXml } from './xml.js';
 
 /*
@@ -54,6 +54,7 @@ export async function createUpload(ctx: RequestContext, bucket: ServedBucket): P
   const checksum = multipartChecksum(ctx.req.headers);
   const metadata = {
     ...(await requestMetadata(ctx, bucket)),
+    ...(await requestLock(ctx, bucket)),
     ...(checksum ? { [CHECKSUM_META]: `${checksum.algorithm}:${checksum.type}:` } : {}),
   };
   assertValidMetadata(metadata);

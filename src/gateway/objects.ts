@@ -29,8 +29,10 @@ import {
   bucketState,
   carriedMetadata,
   openVersion,
+  requestLock,
   storedVersionId,
   versionHeader,
+  withoutVersionId,
   writeVersion,
 } from './versioning/index.js';
 import { toXml } from './xml.js';
@@ -73,7 +75,7 @@ export async function conditionalPut(
   written: { metadata: Metadata; contentType?: string; signal?: AbortSignal },
   conditions: WriteConditions,
 ): Promise<PutResult & { versionId?: string }> {
-  const options = { ...written, metadata: carriedMetadata(written.metadata) };
+  const options = { ...written, metadata: withoutVersionId(written.metadata) };
   const state = await bucketState(bucket);
   if (state.versioning !== 'Unversioned') return writeVersion(bucket, state, key, body, options, conditions);
   return bucket.exclusive(key, async () => {
@@ -240,7 +242,7 @@ export async function putObject(ctx: RequestContext, bucket: ServedBucket): Prom
   const key = assertClientKey(ctx.target.key);
   const conditions = writeConditions(ctx);
   const contentType = header(ctx.req.headers, 'content-type');
-  const metadata = await putMetadata(ctx, bucket);
+  const metadata = { ...(await putMetadata(ctx, bucket)), ...(await requestLock(ctx, bucket)) };
   const result = await conditionalPut(
     bucket,
     key,
@@ -338,7 +340,10 @@ export async function copyObject(
   }
   const original = await openCopySource(ctx, source, from.key, undefined, from.versionId);
   const contentType = header(ctx.req.headers, 'content-type');
-  const metadata = await copyMetadata(ctx, bucket, source, original.metadata, directive);
+  const metadata = {
+    ...carriedMetadata(await copyMetadata(ctx, bucket, source, original.metadata, directive)),
+    ...(await requestLock(ctx, bucket)),
+  };
   const type = directive === 'REPLACE' ? contentType : original.contentType;
   const result = await conditionalPut(
     bucket,

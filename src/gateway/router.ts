@@ -36,8 +36,15 @@ import {
 import {
   deleteObjectVersion,
   getBucketVersioning,
+  getObjectLegalHold,
+  getObjectLockConfiguration,
+  getObjectRetention,
+  guardDelete,
   listVersions,
   putBucketVersioning,
+  putObjectLegalHold,
+  putObjectLockConfiguration,
+  putObjectRetention,
   readObject,
 } from './versioning/index.js';
 
@@ -111,6 +118,8 @@ const BUCKET_OPS: Record<string, Handler> = {
   'GET location': (ctx, name) => bucketLocation(ctx, name),
   'GET versioning': (ctx, name) => getBucketVersioning(ctx, name),
   'PUT versioning': (ctx, name) => putBucketVersioning(ctx, name),
+  'GET object-lock': (ctx, name) => getObjectLockConfiguration(ctx, name),
+  'PUT object-lock': (ctx, name) => putObjectLockConfiguration(ctx, name),
   'GET acl': (ctx, name) => acl(ctx, name),
   'GET uploads': async (ctx, name) => listUploads(ctx, await resolve(ctx, name)),
   'GET versions': async (ctx, name) => listVersions(ctx, await resolve(ctx, name)),
@@ -139,7 +148,17 @@ const read = (head: boolean) =>
   objectOp((ctx, bucket) => readObject(ctx, bucket, (object) => getObject(ctx, bucket, head, object)));
 
 /** Object operations that take `versionId`; any other answers NoSuchVersion for a version but `null`. */
-const VERSIONED = new Set(['GET ', 'GET partNumber', 'HEAD ', 'HEAD partNumber', 'DELETE ']);
+const VERSIONED = new Set([
+  'GET ',
+  'GET partNumber',
+  'HEAD ',
+  'HEAD partNumber',
+  'DELETE ',
+  'GET retention',
+  'PUT retention',
+  'GET legal-hold',
+  'PUT legal-hold',
+]);
 
 /** Object-level operations by `METHOD sub-resource[&sub-resource]`: the whole allow-list. */
 const OBJECT_OPS: Record<string, Handler> = {
@@ -168,9 +187,13 @@ const OBJECT_OPS: Record<string, Handler> = {
       ctx,
       bucket,
       () => deleteObject(ctx, bucket),
-      async () => {},
+      (_, object) => guardDelete(ctx, bucket, object),
     ),
   ),
+  'GET retention': objectOp(getObjectRetention),
+  'PUT retention': objectOp(putObjectRetention),
+  'GET legal-hold': objectOp(getObjectLegalHold),
+  'PUT legal-hold': objectOp(putObjectLegalHold),
   'DELETE uploadId': objectOp(abortUpload),
 };
 

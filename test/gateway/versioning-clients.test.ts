@@ -93,6 +93,67 @@ describe('versioning through awscli, rclone and s3cmd', () => {
     expect([head.VersionId, head.ContentLength]).toEqual([v2, 11]);
   }, 120_000);
 
+  it('awscli s3api: object lock — a locked bucket, retention, a refused delete, the bypass', async () => {
+    requireDebian('awscli');
+    await aws('s3api', 'create-bucket', '--bucket', 'cli-lock', '--object-lock-enabled-for-bucket');
+    const lock = await aws('s3api', 'get-object-lock-configuration', '--bucket', 'cli-lock');
+    expect(lock.ObjectLockConfiguration.ObjectLockEnabled).toBe('Enabled');
+    const body = join(f.work, 'locked.txt');
+    await writeFile(body, 'keep me');
+    const until = new Date(Date.now() + 86_400_000).toISOString().replace(/\.\d+Z$/, 'Z');
+    const { VersionId } = await aws(
+      's3api',
+      'put-object',
+      '--bucket',
+      'cli-lock',
+      '--key',
+      'k',
+      '--body',
+      body,
+      '--object-lock-mode',
+      'GOVERNANCE',
+      '--object-lock-retain-until-date',
+      until,
+    );
+    const retention = await aws(
+      's3api',
+      'get-object-retention',
+      '--bucket',
+      'cli-lock',
+      '--key',
+      'k',
+      '--version-id',
+      VersionId,
+    );
+    expect(retention.Retention.Mode).toBe('GOVERNANCE');
+    const refused = await aws(
+      's3api',
+      'delete-object',
+      '--bucket',
+      'cli-lock',
+      '--key',
+      'k',
+      '--version-id',
+      VersionId,
+    ).then(
+      () => 'deleted',
+      (err: { stderr?: string }) => err.stderr ?? '',
+    );
+    expect(refused).toMatch(/AccessDenied/);
+    await aws(
+      's3api',
+      'delete-object',
+      '--bucket',
+      'cli-lock',
+      '--key',
+      'k',
+      '--version-id',
+      VersionId,
+      '--bypass-governance-retention',
+    );
+    expect((await aws('s3api', 'list-object-versions', '--bucket', 'cli-lock')).Versions).toBeUndefined();
+  }, 120_000);
+
   it('rclone: backend versioning, --s3-versions lists and reads old versions', async () => {
     requireDebian('rclone');
     const config = join(f.work, 'rclone-versions.conf');

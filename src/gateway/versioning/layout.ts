@@ -19,6 +19,20 @@ export const VERSIONS_PREFIX = `${RESERVED_PREFIX}versions/`;
 /** Metadata key (hidden from clients) holding the version name of the object at the plain key. */
 export const VERSION_META = 'bucketkit.vid';
 
+/** Hidden metadata of a version under object lock: retention mode and date, legal hold (ON/OFF). */
+export const LOCK_MODE_META = 'bucketkit.lock-mode';
+export const LOCK_UNTIL_META = 'bucketkit.lock-until';
+export const LOCK_HOLD_META = 'bucketkit.lock-hold';
+
+/** The `x-amz-object-lock-*` response headers of a stored version. */
+export function lockHeaders(metadata: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (metadata[LOCK_MODE_META]) headers['x-amz-object-lock-mode'] = metadata[LOCK_MODE_META];
+  if (metadata[LOCK_UNTIL_META]) headers['x-amz-object-lock-retain-until-date'] = metadata[LOCK_UNTIL_META];
+  if (metadata[LOCK_HOLD_META]) headers['x-amz-object-lock-legal-hold'] = metadata[LOCK_HOLD_META];
+  return headers;
+}
+
 /** v: a version; m: a delete marker; n: the null version; x: a null delete marker. */
 export type VersionKind = 'v' | 'm' | 'n' | 'x';
 

@@ -9,6 +9,7 @@ import { HIDDEN_PREFIX, send } from '../http.js';
 import { notify } from '../notifier.js';
 import { s3Error } from '../s3-errors.js';
 import { clientVersionId, isMarker, VERSION_META } from './layout.js';
+import { lockMetadata } from './lock.js';
 import { bucketState } from './state.js';
 import { isNotFound, locateVersion, newestVersion, removeVersion, writeDeleteMarker } from './store.js';
 
@@ -146,6 +147,21 @@ export function carriedMetadata(metadata: Metadata): Metadata {
     kept[name] = value;
   }
   return kept;
+}
+
+/** Metadata without a version id (a write makes its own). */
+export function withoutVersionId(metadata: Metadata): Metadata {
+  if (!(VERSION_META in metadata)) return metadata;
+  const { [VERSION_META]: _, ...rest } = metadata;
+  return rest;
+}
+
+/**
+ * The object-lock metadata a write request gets (its `x-amz-object-lock-*` headers or the bucket's
+ * default retention); nothing in a bucket without object lock, where those headers are refused.
+ */
+export async function requestLock(ctx: RequestContext, bucket: ServedBucket): Promise<Metadata> {
+  return lockMetadata(ctx, await bucketState(bucket));
 }
 
 /** What one deletion of a DeleteObjects request did, as its `Deleted` entry shows it. */
