@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { DeltaPolicy, type DeltaStorageOptions, delta } from '../delta/index.js';
 import { bkError } from '../errors.js';
 import {
   type BucketProvider,
@@ -8,7 +9,8 @@ import {
   loadEncryptionKeys,
   staticBuckets,
 } from '../gateway/index.js';
-import { connect } from '../storage/index.js';
+import { setLogger } from '../logger.js';
+import { connect, redactUrl, type StoragePort } from '../storage/index.js';
 import { err, out, parseOptions, UsageError } from './output.js';
 
 const HELP = `usage: bucketkit serve --storage URL [options]
@@ -29,7 +31,12 @@ URL (s3://, http://, memory://) that one port is served as the bucket named by -
   --cors ORIGIN        allow browser calls from ORIGIN ("*" for any); repeatable
   --virtual-host NAME  also address buckets as <bucket>.NAME (virtual-hosted style); repeatable
   --encryption-keys FILE  master keys for SSE-S3 / SSE-KMS (JSON; created with a fresh key if missing)
-  --customer-keys-over-http  accept SSE-C customer keys without TLS (S3 refuses them)`;
+  --customer-keys-over-http  accept SSE-C customer keys without TLS (S3 refuses them)
+  --delta              store archives as DeltaGlider deltas (reference.bin + <name>.delta per folder);
+                       clients see their own files, DeltaGlider reads the bucket
+  --max-ratio R        with --delta: deltas above R of the file are stored whole (default 0.5)
+  --single-writer      with --delta, on storage without conditional writes: create reference.bin anyway
+                       (only this gateway may write there)`;
 
 /** `bucketkit serve`: runs the S3 gateway until SIGINT or SIGTERM. */
 export async function serveCommand(argv: string[]): Promise<number> {
@@ -50,6 +57,9 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'virtual-host': { type: 'string', multiple: true },
       'encryption-keys': { type: 'string' },
       'customer-keys-over-http': { type: 'boolean' },
+      delta: { type: 'boolean' },
+      'max-ratio': { type: 'string' },
+      'single-writer': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
     'serve ',
@@ -78,7 +88,22 @@ export async function serveCommand(argv: string[]): Promise<number> {
     `BK${randomBytes(9).toString('hex').toUpperCase()}`;
   const secretAccessKey =
     values['secret-key'] ?? process.env.BUCKETKIT_SECRET_ACCESS_KEY ?? randomBytes(30).toString('base64url');
-  const buckets = bucketsFor(values.storage, values.bucket);
+  if (!values.delta && (values['single-writer'] || values['max-ratio'] !== undefined)) {
+    err(`--single-writer and --max-ratio go with --delta\n\n${HELP}`);
+    return 2;
+  }
+  const plain = bucketsFor(values.storage, values.bucket);
+  const buckets = values.delta
+    ? deltaBuckets(plain, {
+        ...(values['single-writer'] ? { assumeSingleWriter: true } : {}),
+        ...(values['max-ratio'] !== undefined ? { maxRatio: Number(values['max-ratio']) } : {}),
+      })
+    : plain;
+  if (values.delta) {
+    setLogger((event) => {
+      if (event.level === 'warn' && event.scope === 'delta') err(`bucketkit: warning: ${event.message}`);
+    });
+  }
   const encryption = {
     ...(values['encryption-keys'] ? await loadEncryptionKeys(values['encryption-keys']) : {}),
     ...(values['customer-keys-over-http'] ? { customerKeysOverHttp: true } : {}),
@@ -96,7 +121,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       : {}),
   });
   const listening = await gateway.listen(port, values.host);
-  out(`bucketkit gateway serving ${values.storage}`);
+  out(`bucketkit gateway serving ${redactUrl(values.storage)}${values.delta ? ' (DeltaGlider deltas)' : ''}`);
   out(`endpoint    ${listening.endpoint}`);
   out(`region      ${values.region}`);
   out(`access key  ${accessKeyId}`);
@@ -118,4 +143,26 @@ function bucketsFor(storage: string, bucket: string): BucketProvider {
     return folderBuckets(path);
   }
   return staticBuckets({ [bucket]: connect(storage) });
+}
+
+/** Every bucket of `provider` behind `delta()`: one wrapper (and reference cache) per bucket port. */
+function deltaBuckets(provider: BucketProvider, options: DeltaStorageOptions): BucketProvider {
+  new DeltaPolicy(options); // a bad --max-ratio is a usage error now, not on every request
+  const wrapped = new WeakMap<StoragePort, StoragePort>();
+  return {
+    list: () => provider.list(),
+    async get(name) {
+      const port = await provider.get(name);
+      if (!port) return undefined;
+      let out = wrapped.get(port);
+      if (!out) {
+        out = delta(port, options);
+        wrapped.set(port, out);
+      }
+      return out;
+    },
+    create: (name) => provider.create(name),
+    delete: (name) => provider.delete(name),
+    ...(provider.close ? { close: () => provider.close!() } : {}),
+  };
 }
