@@ -158,6 +158,9 @@ const VERSIONED = new Set([
   'PUT retention',
   'GET legal-hold',
   'PUT legal-hold',
+  'GET tagging',
+  'PUT tagging',
+  'DELETE tagging',
 ]);
 
 /** Object-level operations by `METHOD sub-resource[&sub-resource]`: the whole allow-list. */

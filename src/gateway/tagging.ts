@@ -1,7 +1,9 @@
 /** Object and bucket tagging: `?tagging` GET, PUT and DELETE. */
+
+import type { Metadata } from '../storage/index.js';
 import { smallBody } from './body.js';
 import { readBucketConfig, writeBucketConfig } from './bucket-config.js';
-import { assertClientKey, type RequestContext, type ServedBucket } from './context.js';
+import { assertClientKey, headOrUndefined, type RequestContext, type ServedBucket } from './context.js';
 import { send, sendXml } from './http.js';
 import {
   readTags,
@@ -13,52 +15,94 @@ import {
   withoutTags,
 } from './meta/index.js';
 import { s3Error } from './s3-errors.js';
-import { bucketState } from './versioning/index.js';
+import {
+  bucketState,
+  clientVersionId,
+  isMarker,
+  keyTurn,
+  locateVersion,
+  VERSION_META,
+  versionObject,
+} from './versioning/index.js';
 import { toXml } from './xml.js';
 
 const taggingXml = (tags: readonly Tag[]) =>
   toXml('Tagging', { TagSet: { Tag: tags.map((t) => ({ Key: t.key, Value: t.value })) } });
 
-/** GetObjectTagging: the object's tag set (empty when it has none). */
-export async function getObjectTagging(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
+/** The object a tagging request addresses: the key's, or with `versionId` that version's object. */
+async function taggedObject(ctx: RequestContext, bucket: ServedBucket) {
   const key = assertClientKey(ctx.target.key);
-  const info = await bucket.base.head(key, { signal: ctx.signal });
-  sendXml(ctx.res, taggingXml(await readTags(bucket.base, info.metadata, ctx.signal)), 200, {
-    'x-amz-version-id': 'null',
+  const versionId = ctx.target.query.get('versionId');
+  const place =
+    versionId === undefined ? undefined : await locateVersion(bucket.base, key, versionId, ctx.signal);
+  const info =
+    versionId !== undefined && !place
+      ? undefined
+      : await headOrUndefined(bucket.base, place?.object ?? key, ctx.signal);
+  if (!info) {
+    throw versionId === undefined
+      ? s3Error('NoSuchKey', 404, 'The specified key does not exist.', { key })
+      : s3Error('NoSuchVersion', 404, 'The specified version does not exist.', { key, versionId });
+  }
+  const name = info.metadata[VERSION_META];
+  if (name && isMarker(name)) {
+    throw s3Error('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
+  }
+  return { key, info, name, header: { 'x-amz-version-id': name ? clientVersionId(name) : 'null' } };
+}
+
+/**
+ * Changes the tag entry of an object's metadata. Unversioned: the key's object is rewritten over
+ * exactly the version read. Versioned: the version's object and, when it is the current version, the
+ * key's copy of it are rewritten in place (a copy onto itself), as object lock rewrites its metadata.
+ */
+async function changeTags(
+  ctx: RequestContext,
+  bucket: ServedBucket,
+  target: { key: string; name: string | undefined },
+  change: (metadata: Metadata) => Metadata,
+): Promise<void> {
+  const { key, name } = target;
+  if ((await bucketState(bucket)).versioning === 'Unversioned' && !name) {
+    await rewriteMetadata(bucket, key, change, ctx.signal);
+    return;
+  }
+  await keyTurn(bucket, key, async () => {
+    const objects = name ? [versionObject(key, name), key] : [key];
+    for (const object of objects) {
+      const info = await headOrUndefined(bucket.base, object, ctx.signal);
+      if (!info || (object === key && info.metadata[VERSION_META] !== name)) continue;
+      await bucket.base.copy(object, object, {
+        metadata: change(info.metadata),
+        ...(info.contentType ? { contentType: info.contentType } : {}),
+        ifSourceMatch: info.etag,
+        signal: ctx.signal,
+      });
+    }
   });
 }
 
-/** Tag changes rewrite the key's object; in a versioned bucket that would leave its stored version behind. */
-async function assertUnversioned(bucket: ServedBucket): Promise<void> {
-  if ((await bucketState(bucket)).versioning !== 'Unversioned') {
-    throw s3Error(
-      'NotImplemented',
-      501,
-      'changing the tags of an object in a versioned bucket is not implemented yet; send x-amz-tagging with the PUT',
-    );
-  }
+/** GetObjectTagging: the object's (or version's) tag set, empty when it has none. */
+export async function getObjectTagging(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
+  const target = await taggedObject(ctx, bucket);
+  const tags = await readTags(bucket.base, target.info.metadata, ctx.signal);
+  sendXml(ctx.res, taggingXml(tags), 200, target.header);
 }
 
-/** PutObjectTagging: replaces the object's tag set (10 tags at most). */
+/** PutObjectTagging: replaces the tag set (10 tags at most). */
 export async function putObjectTagging(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
-  const key = assertClientKey(ctx.target.key);
-  await assertUnversioned(bucket);
   const tags = tagsFromXml(await smallBody(ctx), 10);
-  await bucket.base.head(key, { signal: ctx.signal });
+  const target = await taggedObject(ctx, bucket);
   const entry = await tagsMetadata(bucket.base, tags, ctx.signal);
-  await rewriteMetadata(bucket, key, (m) => ({ ...withoutTags(m), ...entry }), ctx.signal);
-  send(ctx.res, 200, { 'x-amz-version-id': 'null' });
+  await changeTags(ctx, bucket, target, (m) => ({ ...withoutTags(m), ...entry }));
+  send(ctx.res, 200, target.header);
 }
 
-/** DeleteObjectTagging: removes the object's tags; 204. */
+/** DeleteObjectTagging: removes the tags; 204. */
 export async function deleteObjectTagging(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
-  const key = assertClientKey(ctx.target.key);
-  const info = await bucket.base.head(key, { signal: ctx.signal });
-  if (info.metadata[TAGS_META] !== undefined) {
-    await assertUnversioned(bucket);
-    await rewriteMetadata(bucket, key, withoutTags, ctx.signal);
-  }
-  send(ctx.res, 204, { 'x-amz-version-id': 'null' });
+  const target = await taggedObject(ctx, bucket);
+  if (target.info.metadata[TAGS_META] !== undefined) await changeTags(ctx, bucket, target, withoutTags);
+  send(ctx.res, 204, target.header);
 }
 
 /** GetBucketTagging: the bucket's tag set, or `NoSuchTagSet` when it has none. */

@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import {
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
+  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketTaggingCommand,
   DeleteObjectTaggingCommand,
@@ -11,6 +12,7 @@ import {
   GetObjectTaggingCommand,
   HeadObjectCommand,
   PutBucketTaggingCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
   type S3Client,
@@ -146,6 +148,49 @@ describe('tagging', () => {
         ),
       ),
     ).toBe('NoSuchKey');
+  });
+
+  it('versioned bucket: tags per version, by versionId; the current version’s tags are the key’s', async () => {
+    const Bucket = 'tags-versioned';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    const v1 = await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'one', Tagging: 'v=1' }));
+    const v2 = await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'two', Tagging: 'v=2' }));
+    const tagsAt = async (VersionId?: string) =>
+      (
+        (
+          await s3.send(
+            new GetObjectTaggingCommand({ Bucket, Key: 'k', ...(VersionId ? { VersionId } : {}) }),
+          )
+        ).TagSet ?? []
+      ).map((t) => `${t.Key}=${t.Value}`);
+    expect([await tagsAt(v1.VersionId), await tagsAt(v2.VersionId), await tagsAt()]).toEqual([
+      ['v=1'],
+      ['v=2'],
+      ['v=2'],
+    ]);
+    const put = await s3.send(
+      new PutObjectTaggingCommand({
+        Bucket,
+        Key: 'k',
+        VersionId: v1.VersionId,
+        Tagging: { TagSet: [{ Key: 'old', Value: 'yes' }] },
+      }),
+    );
+    expect(put.VersionId).toBe(v1.VersionId);
+    expect([await tagsAt(v1.VersionId), await tagsAt()]).toEqual([['old=yes'], ['v=2']]);
+    await s3.send(
+      new PutObjectTaggingCommand({ Bucket, Key: 'k', Tagging: { TagSet: [{ Key: 'new', Value: 'yes' }] } }),
+    );
+    expect([await tagsAt(v2.VersionId), await tagsAt()]).toEqual([['new=yes'], ['new=yes']]);
+    await s3.send(new DeleteObjectTaggingCommand({ Bucket, Key: 'k', VersionId: v2.VersionId }));
+    expect([await tagsAt(v2.VersionId), await tagsAt(), await tagsAt(v1.VersionId)]).toEqual([
+      [],
+      [],
+      ['old=yes'],
+    ]);
+    const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'k', VersionId: v1.VersionId }));
+    expect([await got.Body!.transformToString(), got.TagCount]).toEqual(['one', 1]);
   });
 
   it('bucket tagging: NoSuchTagSet, then set, read, deleted', async () => {

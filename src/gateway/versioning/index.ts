@@ -1,6 +1,6 @@
 /** Versioning for the gateway over any port: layout.ts tells where versions live. */
 export { getBucketVersioning, putBucketVersioning } from './bucket.js';
-export { clientVersionId, VERSION_META } from './layout.js';
+export { clientVersionId, isMarker, VERSION_META, versionObject } from './layout.js';
 export { listVersions } from './list-versions.js';
 export {
   enableLockOnCreate,
@@ -24,4 +24,4 @@ export {
   withoutVersionId,
 } from './objects.js';
 export { type BucketState, bucketState, saveState } from './state.js';
-export { hasVersions, locateVersion, type VersionWritten, writeVersion } from './store.js';
+export { hasVersions, keyTurn, locateVersion, type VersionWritten, writeVersion } from './store.js';
