@@ -70,6 +70,26 @@ export {
   parseLogQL,
   type Sample,
 } from './logql/index.js';
+export {
+  type DecodedMetricPoint,
+  decodeOtlpMetricsJson,
+  decodeOtlpMetricsProtobuf,
+  decodeOtlpMetricsRequest,
+  ingestMetricsObject,
+  METRIC_FREQUENCIES,
+  type MetricIngestOptions,
+  type MetricIngestResult,
+  type MetricRow,
+  MetricRowBuilder,
+  type MetricRowsQuery,
+  type MetricSegment,
+  pickFrequency,
+  type RollupOptions,
+  type RollupResult,
+  readMetricDayIndex,
+  readMetricRows,
+  rollupMetrics,
+} from './metrics/index.js';
 export { dateintOf, indexKey, normaliseName, segmentKeys } from './names.js';
 export type { CountQuery, CountResult, CountSeries } from './query/count.js';
 export type { LogRow, LogsQuery, LogsResult } from './query/logs.js';
@@ -77,5 +97,14 @@ export type { LabelMatch } from './query/match.js';
 export type { Where } from './query/plan.js';
 export type { QueryStats } from './query/stats.js';
 export { type LakeReader, openLakeReader } from './reader.js';
+export {
+  DDSketch,
+  decodeSketch,
+  encodeSketch,
+  LAKE_SKETCH_ACCURACY,
+  LogarithmicMapping,
+  type Rollup,
+  rollupOf,
+} from './sketch/index.js';
 export { type Checkpoint, checkpointKey } from './watch/checkpoint.js';
 export type { WatchOptions, WatchSummary } from './watch/watch.js';

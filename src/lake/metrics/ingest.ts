@@ -8,7 +8,7 @@ import { bkError } from '../../errors.js';
 import { chunksOf, type StoragePort } from '../../storage/index.js';
 import { gunzipChunks } from '../ingest/gzip.js';
 import { dateintOf, newSegmentId } from '../names.js';
-import type { ZstdCodec } from '../parquet/zstd.js';
+import { loadZstd, type ZstdCodec } from '../parquet/zstd.js';
 import { type MetricSegment, updateMetricDayIndex } from './catalog.js';
 import { MetricRowBuilder } from './cook.js';
 import type { DecodedMetricPoint } from './decoded.js';
@@ -21,7 +21,8 @@ export interface MetricIngestOptions {
   org: string;
   /** Second path element of the cooked keys (default `default`). */
   collector?: string;
-  zstd: ZstdCodec;
+  /** The ZSTD codec (default: `loadZstd()`). */
+  zstd?: ZstdCodec;
   /** Write the index without conditions (only when this process is the only writer). */
   singleWriter?: boolean;
   signal?: AbortSignal;
@@ -97,6 +98,7 @@ export async function ingestMetricsObject(
   options: MetricIngestOptions,
 ): Promise<MetricIngestResult> {
   const { signal } = options;
+  const zstd = options.zstd ?? (await loadZstd());
   const collector = options.collector ?? 'default';
   const info = await port.head(key, { signal });
   const source = `${key}@${info.etag}`;
@@ -113,12 +115,16 @@ export async function ingestMetricsObject(
   const segments: MetricSegment[] = [];
   let alreadyIngested = byDay.size > 0;
   for (const [dateint, dayRows] of byDay) {
-    const segment = await writeMetricSegment(port, options, {
-      collector,
-      dateint,
-      rows: dayRows,
-      frequencyMs: 10_000,
-    });
+    const segment = await writeMetricSegment(
+      port,
+      { ...options, zstd },
+      {
+        collector,
+        dateint,
+        rows: dayRows,
+        frequencyMs: 10_000,
+      },
+    );
     segment.sources = [source];
     let added = false;
     await updateMetricDayIndex(
@@ -145,7 +151,7 @@ export async function ingestMetricsObject(
 /** Writes sorted rows of one day and tier as a table and returns its (not yet published) index entry. */
 export async function writeMetricSegment(
   port: StoragePort,
-  options: { org: string; zstd: ZstdCodec; signal?: AbortSignal },
+  options: { org: string; zstd?: ZstdCodec; signal?: AbortSignal },
   at: { collector: string; dateint: number; rows: MetricRow[]; frequencyMs: number },
 ): Promise<MetricSegment> {
   const { rows, frequencyMs } = at;
@@ -160,7 +166,7 @@ export async function writeMetricSegment(
     names.add(row.metric_name);
     for (const name in row.fields) columns.add(name);
   }
-  const table = writeMetricTable(rows, options.zstd);
+  const table = writeMetricTable(rows, options.zstd ?? (await loadZstd()));
   const key = metricTableKey(options.org, at.collector, at.dateint, startMs, id);
   await port.put(key, table, {
     contentType: 'application/vnd.apache.parquet',

@@ -5,7 +5,7 @@
  */
 import type { StoragePort } from '../../storage/index.js';
 import { dateintsBetween } from '../names.js';
-import type { ZstdCodec } from '../parquet/zstd.js';
+import { loadZstd, type ZstdCodec } from '../parquet/zstd.js';
 import type { ParquetFilter } from '../query/read-parquet.js';
 import { newStats, type QueryStats } from '../query/stats.js';
 import { readMetricDayIndex } from './catalog.js';
@@ -22,7 +22,8 @@ export interface MetricRowsQuery {
   /** The tier to read; default {@link pickFrequency} of the range and step. */
   frequencyMs?: number;
   stepMs?: number;
-  zstd: ZstdCodec;
+  /** The ZSTD codec (default: `loadZstd()`). */
+  zstd?: ZstdCodec;
   signal?: AbortSignal;
 }
 
@@ -40,6 +41,7 @@ export async function readMetricRows(
 ): Promise<{ rows: MetricRow[]; frequencyMs: number; stats: QueryStats }> {
   const frequencyMs = query.frequencyMs ?? pickFrequency(query.toMs - query.fromMs, query.stepMs);
   const stats = newStats();
+  const zstd = query.zstd ?? (await loadZstd());
   const rows: MetricRow[] = [];
   for (const dateint of dateintsBetween(query.fromMs, query.toMs)) {
     const { index, bytes } = await readMetricDayIndex(port, query.org, dateint, query.signal);
@@ -60,7 +62,7 @@ export async function readMetricRows(
       };
       rows.push(
         ...(await readMetricTable(port, segment.table, segment.bytes, {
-          zstd: query.zstd,
+          zstd,
           stats,
           filter,
           signal: query.signal,

@@ -6,7 +6,7 @@
  * leaves only an unreferenced file. Sources stay published: every tier stays queryable, as in LakeRunner.
  */
 import type { StoragePort } from '../../storage/index.js';
-import type { ZstdCodec } from '../parquet/zstd.js';
+import { loadZstd, type ZstdCodec } from '../parquet/zstd.js';
 import { newStats } from '../query/stats.js';
 import { type MetricSegment, readMetricDayIndex, updateMetricDayIndex } from './catalog.js';
 import { writeMetricSegment } from './ingest.js';
@@ -19,7 +19,8 @@ export interface RollupOptions {
   dateint: number;
   /** The tier to read (default 10 s). */
   fromFrequencyMs?: number;
-  zstd: ZstdCodec;
+  /** The ZSTD codec (default: `loadZstd()`). */
+  zstd?: ZstdCodec;
   singleWriter?: boolean;
   signal?: AbortSignal;
 }
@@ -49,20 +50,23 @@ export async function rollupMetrics(port: StoragePort, options: RollupOptions): 
   const sources = index.segments.filter((s) => s.published && !s.rolledup && s.frequencyMs === from);
   if (sources.length === 0) return { sourceIds: [], rowsRead: 0 };
   const stats = newStats();
+  const zstd = options.zstd ?? (await loadZstd());
   const rows = (
     await Promise.all(
-      sources.map((s) =>
-        readMetricTable(port, s.table, s.bytes, { zstd: options.zstd, stats, signal: options.signal }),
-      ),
+      sources.map((s) => readMetricTable(port, s.table, s.bytes, { zstd, stats, signal: options.signal })),
     )
   ).flat();
   const merged = mergeRows(rows, to);
-  const segment = await writeMetricSegment(port, options, {
-    collector: sources[0]!.collector,
-    dateint: options.dateint,
-    rows: merged,
-    frequencyMs: to,
-  });
+  const segment = await writeMetricSegment(
+    port,
+    { ...options, zstd },
+    {
+      collector: sources[0]!.collector,
+      dateint: options.dateint,
+      rows: merged,
+      frequencyMs: to,
+    },
+  );
   const sourceIds = sources.map((s) => s.id);
   segment.rolledFrom = sourceIds;
   segment.sources = [...new Set(sources.flatMap((s) => s.sources))];
