@@ -14,6 +14,7 @@ import {
   tagsMetadata,
   withoutTags,
 } from './meta/index.js';
+import { notify } from './notifier.js';
 import { s3Error } from './s3-errors.js';
 import {
   bucketState,
@@ -96,6 +97,7 @@ export async function putObjectTagging(ctx: RequestContext, bucket: ServedBucket
   const entry = await tagsMetadata(bucket.base, tags, ctx.signal);
   await changeTags(ctx, bucket, target, (m) => ({ ...withoutTags(m), ...entry }));
   send(ctx.res, 200, target.header);
+  notify(ctx, bucket, 'ObjectTagging:Put', { key: target.key });
 }
 
 /** DeleteObjectTagging: removes the tags; 204. */
@@ -103,6 +105,7 @@ export async function deleteObjectTagging(ctx: RequestContext, bucket: ServedBuc
   const target = await taggedObject(ctx, bucket);
   if (target.info.metadata[TAGS_META] !== undefined) await changeTags(ctx, bucket, target, withoutTags);
   send(ctx.res, 204, target.header);
+  notify(ctx, bucket, 'ObjectTagging:Delete', { key: target.key });
 }
 
 /** GetBucketTagging: the bucket's tag set, or `NoSuchTagSet` when it has none. */

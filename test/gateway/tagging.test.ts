@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import {
   CompleteMultipartUploadCommand,
@@ -11,6 +13,7 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  PutBucketNotificationConfigurationCommand,
   PutBucketTaggingCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
@@ -234,5 +237,57 @@ describe('tagging', () => {
     expect(JSON.parse(await aws('get-object-tagging', '--bucket', Bucket, '--key', 'cli')).TagSet).toEqual([
       { Key: 'by', Value: 'cli2' },
     ]);
+  }, 60_000);
+});
+
+describe('tagging notifications', () => {
+  it('PutObjectTagging and DeleteObjectTagging send ObjectTagging:Put and ObjectTagging:Delete', async () => {
+    const events: string[] = [];
+    const receiver = createServer((req, res) => {
+      let text = '';
+      req.on('data', (d) => {
+        text += d;
+      });
+      req.on('end', () => {
+        const body = JSON.parse(text) as {
+          Records?: { eventName: string; s3: { object: { key: string } } }[];
+        };
+        for (const r of body.Records ?? []) events.push(`${r.eventName} ${r.s3.object.key}`);
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const arn = 'arn:aws:sqs:us-east-1:123456789012:tag-events';
+    const gw = await startGateway({
+      notificationTargets: { [arn]: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/` },
+    });
+    const s3 = sdkClient(gw.endpoint);
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'tag-events' }));
+      await s3.send(new PutObjectCommand({ Bucket: 'tag-events', Key: 'k', Body: 'b' }));
+      await s3.send(
+        new PutBucketNotificationConfigurationCommand({
+          Bucket: 'tag-events',
+          NotificationConfiguration: {
+            QueueConfigurations: [{ QueueArn: arn, Events: ['s3:ObjectTagging:*'] }],
+          },
+        }),
+      );
+      await s3.send(
+        new PutObjectTaggingCommand({
+          Bucket: 'tag-events',
+          Key: 'k',
+          Tagging: { TagSet: [{ Key: 'a', Value: 'b' }] },
+        }),
+      );
+      await s3.send(new DeleteObjectTaggingCommand({ Bucket: 'tag-events', Key: 'k' }));
+      const deadline = Date.now() + 20_000;
+      while (events.length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(events.sort()).toEqual(['ObjectTagging:Delete k', 'ObjectTagging:Put k']);
+    } finally {
+      s3.destroy();
+      await gw.stop();
+      await new Promise<void>((r) => receiver.close(() => r()));
+    }
   }, 60_000);
 });
