@@ -7,6 +7,7 @@ import {
   createGateway,
   folderBuckets,
   loadEncryptionKeys,
+  loadUsers,
   staticBuckets,
 } from '../gateway/index.js';
 import { setLogger } from '../logger.js';
@@ -30,6 +31,8 @@ URL (s3://, http://, memory://) that one port is served as the bucket named by -
   --allow-anonymous    accept unsigned requests
   --cors ORIGIN        allow browser calls from ORIGIN ("*" for any); repeatable
   --virtual-host NAME  also address buckets as <bucket>.NAME (virtual-hosted style); repeatable
+  --users FILE         users with ids, display names, e-mails and keys (JSON); buckets and objects
+                       get owners and ACLs, enforced; --access-key then acts as the first user
   --encryption-keys FILE  master keys for SSE-S3 / SSE-KMS (JSON; created with a fresh key if missing)
   --customer-keys-over-http  accept SSE-C customer keys without TLS (S3 refuses them)
   --delta              store archives as DeltaGlider deltas (reference.bin + <name>.delta per folder);
@@ -56,6 +59,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       cors: { type: 'string', multiple: true },
       'virtual-host': { type: 'string', multiple: true },
       'encryption-keys': { type: 'string' },
+      users: { type: 'string' },
       'customer-keys-over-http': { type: 'boolean' },
       delta: { type: 'boolean' },
       'max-ratio': { type: 'string' },
@@ -110,6 +114,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
   };
   const gateway = createGateway({
     encryption,
+    ...(values.users ? { users: await loadUsers(values.users) } : {}),
     buckets,
     credentials: [{ accessKeyId, secretAccessKey }],
     region: values.region,

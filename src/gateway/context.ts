@@ -3,6 +3,7 @@ import { BucketkitError } from '../errors.js';
 import type { ObjectInfo, StoragePort } from '../storage/index.js';
 import type { Authenticated } from './auth.js';
 import type { BucketProvider } from './buckets.js';
+import type { Acl, Directory, GatewayUser } from './identity/index.js';
 import type { Notifier } from './notifier.js';
 import type { Target } from './route.js';
 import { s3Error } from './s3-errors.js';
@@ -54,8 +55,14 @@ export interface RequestContext {
   notifier: Notifier | undefined;
   /** Master keys for SSE-S3 / SSE-KMS. */
   keyring: Keyring;
-  /** This request's encryption parameters (set by the router); undefined for bucket operations. */
+  /** This request's encryption parameters (set by the router). */
   sse?: SseScope | undefined;
+  /** The gateway's users; undefined when it has only keys (one owner, no ACLs). */
+  users?: Directory | undefined;
+  /** Who made the request (undefined: anonymous, or a gateway without users). */
+  caller?: GatewayUser | undefined;
+  /** The ACL a write records on its object (set by authorization). */
+  objectAcl?: Acl | undefined;
 }
 
 /** A bucket's port with what the gateway knows about it. */

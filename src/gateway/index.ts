@@ -22,6 +22,7 @@ export {
 } from './buckets.js';
 export type { GatewayLimits } from './context.js';
 export type { CorsOptions } from './cors.js';
+export { type GatewayUser, loadUsers } from './identity/index.js';
 export { type S3ErrorReply, s3Error, toS3Error } from './s3-errors.js';
 export { createGateway, type Gateway, type GatewayOptions, type ListeningGateway } from './server.js';
 export { type EncryptionOptions, loadEncryptionKeys } from './sse/index.js';

@@ -1,6 +1,5 @@
 import { deleteBucketCors, getBucketCors, putBucketCors } from './bucket-cors.js';
 import {
-  acl,
   bucketLocation,
   createBucket,
   deleteBucket,
@@ -17,6 +16,7 @@ import {
 } from './bucket-settings.js';
 import { type RequestContext, type ServedBucket, servedBucket } from './context.js';
 import { header } from './http.js';
+import { authorize, getAcl, putAcl, withOwnership } from './identity/index.js';
 import { listObjects } from './listing.js';
 import { abortUpload, completeUpload, createUpload, listUploadParts, uploadPart } from './multipart.js';
 import { listUploads } from './multipart-list.js';
@@ -102,7 +102,7 @@ const SUB_RESOURCES = new Map(
 type Handler = (ctx: RequestContext, name: string) => Promise<void>;
 
 const resolve = async (ctx: RequestContext, name: string) =>
-  withEncryption(ctx, await servedBucket(ctx.buckets, name));
+  withEncryption(ctx, withOwnership(ctx, await servedBucket(ctx.buckets, name)));
 
 const bucketOp =
   (run: (ctx: RequestContext, bucket: ServedBucket) => Promise<void>): Handler =>
@@ -120,7 +120,8 @@ const BUCKET_OPS: Record<string, Handler> = {
   'PUT versioning': (ctx, name) => putBucketVersioning(ctx, name),
   'GET object-lock': (ctx, name) => getObjectLockConfiguration(ctx, name),
   'PUT object-lock': (ctx, name) => putObjectLockConfiguration(ctx, name),
-  'GET acl': (ctx, name) => acl(ctx, name),
+  'GET acl': getAcl,
+  'PUT acl': putAcl,
   'GET uploads': async (ctx, name) => listUploads(ctx, await resolve(ctx, name)),
   'GET versions': async (ctx, name) => listVersions(ctx, await resolve(ctx, name)),
   'POST delete': async (ctx, name) => deleteObjects(ctx, await resolve(ctx, name)),
@@ -174,7 +175,8 @@ const OBJECT_OPS: Record<string, Handler> = {
   'PUT tagging': objectOp(putObjectTagging),
   'DELETE tagging': objectOp(deleteObjectTagging),
   'GET attributes': objectOp(getObjectAttributes),
-  'GET acl': (ctx, name) => acl(ctx, name),
+  'GET acl': getAcl,
+  'PUT acl': putAcl,
   'PUT ': objectOp((ctx, bucket) =>
     header(ctx.req.headers, 'x-amz-copy-source')
       ? copyObject(ctx, bucket, (n) => resolve(ctx, n))
@@ -232,12 +234,16 @@ export async function route(ctx: RequestContext): Promise<void> {
   const subs = subResourcesOf(query);
   const operation = `${method} ${subs}`;
   if (name === undefined) {
-    if (operation === 'GET ') return listBuckets(ctx);
+    if (operation === 'GET ') {
+      await authorize(ctx, operation, name, key);
+      return listBuckets(ctx);
+    }
     throw subs ? notImplemented(operation, 'the service') : methodNotAllowed();
   }
   const handler = key === undefined ? BUCKET_OPS[operation] : OBJECT_OPS[operation];
   if (!handler) throw notImplemented(operation, key === undefined ? 'a bucket' : 'an object');
   ctx.sse = encryptionScope(ctx, operation, key !== undefined);
+  await authorize(ctx, operation, name, key);
   if (key !== undefined && !VERSIONED.has(operation)) {
     const version = query.get('versionId');
     if (version !== undefined && version !== 'null') {

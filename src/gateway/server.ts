@@ -10,6 +10,7 @@ import { answerClientError, answerConnect } from './client-error.js';
 import type { GatewayLimits, RequestContext, ResolvedLimits } from './context.js';
 import type { CorsOptions } from './cors.js';
 import { send } from './http.js';
+import { type Directory, directory, type GatewayUser } from './identity/index.js';
 import { createNotifier } from './notifier.js';
 import { resolveTarget } from './route.js';
 import { route } from './router.js';
@@ -55,6 +56,12 @@ export interface GatewayOptions {
    * by POST (e.g. the lake's event endpoint). A configuration naming another ARN is refused.
    */
   notificationTargets?: Readonly<Record<string, string>>;
+  /**
+   * Users with ids, display names and keys: buckets and objects get owners and ACLs, enforced on every
+   * request; unsigned requests are then allowed exactly where an ACL grants AllUsers. Keys in
+   * `credentials` act as the first user. Without users every key may do everything.
+   */
+  users?: readonly GatewayUser[];
   /** Encryption at rest: master keys for SSE-S3 and SSE-KMS (SSE-C works without them). */
   encryption?: EncryptionOptions;
 }
@@ -121,10 +128,11 @@ export function createGateway(options: GatewayOptions): Gateway {
   const limits = resolveLimits(options.limits);
   const region = options.region ?? 'us-east-1';
   const hostSuffixes = options.hostSuffixes ?? [];
+  const users = options.users ? directory(options.users) : undefined;
   const authOptions = {
     region,
-    credentials: options.credentials,
-    ...(options.allowAnonymous ? { allowAnonymous: true } : {}),
+    credentials: users ? withUserKeys(users, options.credentials) : options.credentials,
+    ...(options.allowAnonymous || users ? { allowAnonymous: true } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
   const notificationTargets = options.notificationTargets ?? {};
@@ -162,6 +170,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       region,
       signal: controller.signal,
       owner: auth.accessKeyId ?? 'anonymous',
+      ...(users ? callerOf(users, auth.accessKeyId) : {}),
       notificationTargets,
       notifier,
       keyring: keys,
@@ -264,6 +273,20 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
     },
   };
+}
+
+/** The secret lookup when there are users: their keys, then the plain `credentials` (the first user's). */
+function withUserKeys(users: Directory, credentials: Credentials): Credentials {
+  const plain =
+    typeof credentials === 'function'
+      ? credentials
+      : (id: string) => credentials.find((c) => c.accessKeyId === id)?.secretAccessKey;
+  return (id) => users.secretFor(id) ?? plain(id);
+}
+
+function callerOf(users: Directory, accessKeyId: string | undefined) {
+  const caller = accessKeyId === undefined ? undefined : (users.byKey(accessKeyId) ?? users.admin);
+  return { users, caller, owner: caller?.id ?? 'anonymous' };
 }
 
 /** Bodies up to this size are read and dropped before an error answer, to keep the connection usable. */

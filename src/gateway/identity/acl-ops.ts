@@ -1,0 +1,107 @@
+import { smallBody } from '../body.js';
+import { acl as singleOwnerAcl } from '../bucket-ops.js';
+import { assertClientKey, type RequestContext, servedBucket } from '../context.js';
+import { send, sendXml } from '../http.js';
+import { s3Error } from '../s3-errors.js';
+import { childrenNamed, childText, parseXml } from '../xml.js';
+import { type Acl, aclFromHeaders, aclXml, encodeAcl, parseAclXml } from './acl.js';
+import { ACL_META, bucketAcl, OWNER_META, objectAcl, writeBucketAcl } from './store.js';
+
+/**
+ * GetBucketAcl / GetObjectAcl: the recorded ACL (authorization already checked READ_ACP). Without
+ * users the one owner has full control.
+ *
+ * @example
+ * ```ts
+ * await getAcl(ctx, 'photos');
+ * ```
+ */
+export async function getAcl(ctx: RequestContext, name: string): Promise<void> {
+  const users = ctx.users;
+  if (!users) return singleOwnerAcl(ctx, name);
+  const bucket = await servedBucket(ctx.buckets, name);
+  const acl = await bucketAcl(bucket.port, users);
+  if (ctx.target.key === undefined) return sendXml(ctx.res, aclXml(acl, users));
+  const key = assertClientKey(ctx.target.key);
+  const info = await bucket.port.head(key, { signal: ctx.signal });
+  sendXml(ctx.res, aclXml(objectAcl(info, acl.owner), users));
+}
+
+/**
+ * PutBucketAcl / PutObjectAcl: a canned ACL or grant headers, or an AccessControlPolicy body (whose
+ * Owner must stay the owner). Without users only `private` is accepted (it is what holds).
+ *
+ * @example
+ * ```ts
+ * await putAcl(ctx, 'photos');
+ * ```
+ */
+export async function putAcl(ctx: RequestContext, name: string): Promise<void> {
+  const users = ctx.users;
+  const bucket = await servedBucket(ctx.buckets, name);
+  if (!users) {
+    singleOwnerPolicy((await smallBody(ctx)).trim());
+    return send(ctx.res, 200);
+  }
+  const current = await bucketAcl(bucket.port, users);
+  const key = ctx.target.key === undefined ? undefined : assertClientKey(ctx.target.key);
+  const info = key === undefined ? undefined : await bucket.port.head(key, { signal: ctx.signal });
+  const owner = info ? objectAcl(info, current.owner).owner : current.owner;
+  const body = (await smallBody(ctx)).trim();
+  const fromHeaders = aclFromHeaders(ctx.req.headers, owner, current.owner, users);
+  if (fromHeaders && body) {
+    throw s3Error(
+      'UnexpectedContent',
+      400,
+      'This request does not support content when ACL headers are given',
+    );
+  }
+  const next: Acl | undefined = fromHeaders ?? (body ? parseAclXml(body, owner, users) : undefined);
+  if (!next)
+    throw s3Error(
+      'MissingSecurityHeader',
+      400,
+      'Your request was missing a required header: x-amz-acl or an AccessControlPolicy body',
+    );
+  if (key === undefined || !info) {
+    await writeBucketAcl(bucket.port, next);
+    return send(ctx.res, 200);
+  }
+  // the object's bytes stay; its metadata is rewritten in place under the key's write lock
+  await bucket.exclusive(key, () =>
+    bucket.port.copy(key, key, {
+      metadata: { ...info.metadata, [OWNER_META]: next.owner, [ACL_META]: encodeAcl(next) },
+      ...(info.contentType ? { contentType: info.contentType } : {}),
+      ifSourceMatch: info.etag,
+      signal: ctx.signal,
+    }),
+  );
+  send(ctx.res, 200);
+}
+
+/**
+ * Without users there is one owner with full control, and that is the only ACL that can hold: a
+ * document granting anything else is refused (authorization already refused such headers).
+ */
+function singleOwnerPolicy(body: string): void {
+  if (!body) return;
+  const root = parseXml(body);
+  if (root.name !== 'AccessControlPolicy') {
+    throw s3Error('MalformedACLError', 400, 'the body must be an AccessControlPolicy');
+  }
+  const list = childrenNamed(root, 'AccessControlList')[0];
+  for (const grant of list ? childrenNamed(list, 'Grant') : []) {
+    const grantee = childrenNamed(grant, 'Grantee')[0];
+    if (
+      childText(grant, 'Permission')?.trim() !== 'FULL_CONTROL' ||
+      !grantee ||
+      childText(grantee, 'ID') === undefined
+    ) {
+      throw s3Error(
+        'NotImplemented',
+        501,
+        'ACLs other than private need gateway users (bucketkit serve --users users.json)',
+      );
+    }
+  }
+}

@@ -1,0 +1,222 @@
+import type { Metadata, StoragePort } from '../../storage/index.js';
+import type { BucketProvider } from '../buckets.js';
+import { headOrUndefined, type RequestContext, type ServedBucket } from '../context.js';
+import { header } from '../http.js';
+import { copySource } from '../objects.js';
+import { s3Error } from '../s3-errors.js';
+import {
+  type Acl,
+  aclFromHeaders,
+  allows,
+  cannedAcl,
+  encodeAcl,
+  hasAclHeaders,
+  type Permission,
+} from './acl.js';
+import { ACL_META, bucketAcl, OWNER_META, objectAcl, writeBucketAcl } from './store.js';
+
+/** What an operation needs: the bucket owner, a permission on the bucket, or one on the object. */
+type Need = 'owner' | { on: 'bucket' | 'object'; permission: Permission };
+
+const BUCKET_NEEDS: Record<string, Need> = {
+  'GET ': { on: 'bucket', permission: 'READ' },
+  'HEAD ': { on: 'bucket', permission: 'READ' },
+  'GET versions': { on: 'bucket', permission: 'READ' },
+  'GET uploads': { on: 'bucket', permission: 'READ' },
+  'POST delete': { on: 'bucket', permission: 'WRITE' },
+  'GET acl': { on: 'bucket', permission: 'READ_ACP' },
+  'PUT acl': { on: 'bucket', permission: 'WRITE_ACP' },
+};
+
+const WRITE: Need = { on: 'bucket', permission: 'WRITE' };
+const OBJECT_NEEDS: Record<string, Need> = {
+  'GET ': { on: 'object', permission: 'READ' },
+  'HEAD ': { on: 'object', permission: 'READ' },
+  'GET partNumber': { on: 'object', permission: 'READ' },
+  'GET attributes': { on: 'object', permission: 'READ' },
+  'HEAD partNumber': { on: 'object', permission: 'READ' },
+  'GET acl': { on: 'object', permission: 'READ_ACP' },
+  'PUT acl': { on: 'object', permission: 'WRITE_ACP' },
+  'PUT ': WRITE,
+  'DELETE ': WRITE,
+  'PUT partNumber&uploadId': WRITE,
+  'PUT uploadId': WRITE,
+  'PUT partNumber': WRITE,
+  'POST uploads': WRITE,
+  'POST uploadId': WRITE,
+  'DELETE uploadId': WRITE,
+  'GET uploadId': WRITE,
+};
+
+const denied = () => s3Error('AccessDenied', 403, 'Access Denied');
+
+/**
+ * Checks a request against the ACLs of its bucket and object before it runs (only when the gateway
+ * has users): anonymous callers are AllUsers, a bucket's owner may do everything in it, anything not
+ * granted is `403 AccessDenied`. A missing object is a 404 only for callers who may list the bucket.
+ * Writes get the object ACL their headers ask for (private by default), recorded when the object is put.
+ *
+ * @example
+ * ```ts
+ * await authorize(ctx, 'GET ', 'photos', 'a.jpg');
+ * ```
+ */
+export async function authorize(
+  ctx: RequestContext,
+  operation: string,
+  name: string | undefined,
+  key: string | undefined,
+): Promise<void> {
+  const users = ctx.users;
+  if (!users) return refuseAclHeaders(ctx);
+  const who = { id: ctx.caller?.id };
+  if (name === undefined) {
+    if (who.id === undefined) throw denied();
+    ctx.buckets = ownedOnly(ctx.buckets, (port) => bucketAcl(port, users), who.id);
+    return;
+  }
+  if (key === undefined && operation === 'PUT ') return beforeCreate(ctx, name, who.id);
+  const port = await ctx.buckets.get(name);
+  if (!port) return; // the handler answers NoSuchBucket
+  const acl = await bucketAcl(port, users);
+  ctx.owner = acl.owner; // listings and uploads show the bucket's owner
+  const need = (key === undefined ? BUCKET_NEEDS : OBJECT_NEEDS)[operation] ?? 'owner';
+  if (need === 'owner') {
+    if (who.id !== acl.owner) throw denied();
+  } else if (need.on === 'bucket') {
+    if (!allows(acl, who, need.permission)) throw denied();
+  } else {
+    await checkObject(port, acl, key!, who, need.permission);
+  }
+  if (key !== undefined && header(ctx.req.headers, 'x-amz-copy-source')) {
+    const from = copySource(ctx);
+    const source = await ctx.buckets.get(from.bucket);
+    if (source) await checkObject(source, await bucketAcl(source, users), from.key, who, 'READ');
+  }
+  if (key !== undefined && (operation === 'PUT ' || operation === 'POST uploadId')) {
+    const owner = who.id ?? acl.owner;
+    ctx.objectAcl = aclFromHeaders(ctx.req.headers, owner, acl.owner, users) ?? cannedAcl('private', owner);
+  } else if (operation === 'POST uploads' && hasAclHeaders(ctx.req.headers)) {
+    throw s3Error(
+      'NotImplemented',
+      501,
+      'ACL headers on CreateMultipartUpload are not implemented; set the ACL after Complete (PutObjectAcl)',
+    );
+  }
+}
+
+async function checkObject(
+  port: StoragePort,
+  bucket: Acl,
+  key: string,
+  who: { id: string | undefined },
+  permission: Permission,
+): Promise<void> {
+  if (who.id !== undefined && who.id === bucket.owner) return;
+  const info = await headOrUndefined(port, key);
+  if (!info) {
+    if (allows(bucket, who, 'READ')) return; // the handler answers NoSuchKey
+    throw denied();
+  }
+  if (!allows(objectAcl(info, bucket.owner), who, permission)) throw denied();
+}
+
+async function beforeCreate(ctx: RequestContext, name: string, caller: string | undefined): Promise<void> {
+  if (caller === undefined) throw denied();
+  const existing = await ctx.buckets.get(name);
+  if (existing) {
+    const owner = (await bucketAcl(existing, ctx.users!)).owner;
+    throw owner === caller
+      ? s3Error(
+          'BucketAlreadyOwnedByYou',
+          409,
+          'Your previous request to create the named bucket succeeded and you already own it.',
+          { bucket: name },
+        )
+      : s3Error(
+          'BucketAlreadyExists',
+          409,
+          'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
+          { bucket: name },
+        );
+  }
+  const acl = aclFromHeaders(ctx.req.headers, caller, caller, ctx.users!) ?? cannedAcl('private', caller);
+  const provider = ctx.buckets;
+  // the owner is recorded before CreateBucket answers, so the next request already sees it
+  ctx.buckets = {
+    list: () => provider.list(),
+    get: (n) => provider.get(n),
+    delete: (n) => provider.delete(n),
+    async create(n) {
+      await provider.create(n);
+      const port = await provider.get(n);
+      if (port) await writeBucketAcl(port, acl);
+    },
+  };
+}
+
+/** The bucket provider with `list` showing only the caller's buckets (ListBuckets). */
+function ownedOnly(
+  provider: BucketProvider,
+  aclOf: (port: StoragePort) => Promise<Acl>,
+  caller: string,
+): BucketProvider {
+  return {
+    get: (n) => provider.get(n),
+    create: (n) => provider.create(n),
+    delete: (n) => provider.delete(n),
+    async list() {
+      const all = await provider.list();
+      const owned = await Promise.all(
+        all.map(async (b) => {
+          const port = await provider.get(b.name);
+          return port !== undefined && (await aclOf(port)).owner === caller;
+        }),
+      );
+      return all.filter((_, i) => owned[i]);
+    },
+  };
+}
+
+/** Without users there is one owner: only private ACLs are true, any other is refused rather than ignored. */
+function refuseAclHeaders(ctx: RequestContext): void {
+  if (!hasAclHeaders(ctx.req.headers)) return;
+  const canned = header(ctx.req.headers, 'x-amz-acl').trim();
+  if (canned === 'private' || canned === 'bucket-owner-full-control') return;
+  throw s3Error(
+    'NotImplemented',
+    501,
+    'ACLs other than private need gateway users (bucketkit serve --users users.json)',
+  );
+}
+
+/**
+ * The bucket seen by a write that records its object's owner and ACL in hidden metadata.
+ *
+ * @example
+ * ```ts
+ * const bucket = withOwnership(ctx, served);
+ * ```
+ */
+export function withOwnership(ctx: RequestContext, bucket: ServedBucket): ServedBucket {
+  const acl = ctx.objectAcl;
+  if (!acl) return bucket;
+  const port = bucket.port;
+  const stamp = (metadata: Metadata | undefined): Metadata => ({
+    ...(metadata ?? {}),
+    [OWNER_META]: acl.owner,
+    [ACL_META]: encodeAcl(acl),
+  });
+  const put: StoragePort['put'] = (key, body, options = {}) =>
+    key === ctx.target.key
+      ? port.put(key, body, { ...options, metadata: stamp(options.metadata) })
+      : port.put(key, body, options);
+  const view = new Proxy(port, {
+    get(target, property) {
+      if (property === 'put') return put;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  return { ...bucket, port: view };
+}

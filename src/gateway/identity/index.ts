@@ -1,0 +1,5 @@
+/** Users, ownership and ACLs for the gateway. */
+export { type Acl, allows, cannedAcl, type Grant, type Permission } from './acl.js';
+export { getAcl, putAcl } from './acl-ops.js';
+export { authorize, withOwnership } from './authorize.js';
+export { type Caller, type Directory, directory, type GatewayUser, loadUsers } from './users.js';
