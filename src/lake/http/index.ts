@@ -11,6 +11,8 @@
  * await server.listen(8080);
  * ```
  */
+
+export { type OtlpMetricsReceiverOptions, otlpMetricsRoute } from '../metrics/receiver.js';
 export { readBody } from './body.js';
 export {
   createLakeEventHandler,
