@@ -70,6 +70,9 @@ export class Database {
   private readonly shared = new HookRegistry<Doc<Row>>('*');
   private readonly live = new Map<string, Resource<Row, unknown>>();
   private readonly plugins: Plugin[] = [];
+  /** Resources created by a plugin's `setup`, by the plugin's name (see `createdBy`). */
+  private readonly owners = new Map<string, string>();
+  private settingUp: string | undefined;
 
   constructor(options: DatabaseOptions) {
     if (!options || (!options.storage && !options.connectionString)) {
@@ -147,6 +150,7 @@ export class Database {
     if (!store) throw notConnected();
     const { name } = definition;
     assertValidName(name, 'resource');
+    if (this.settingUp !== undefined) this.owners.set(name, this.settingUp);
     const behavior: BehaviorName = definition.behavior ?? 'body-overflow';
     if (!BEHAVIORS.includes(behavior)) {
       throw bkError('InvalidArgument', `unknown behavior "${behavior}"; use one of ${BEHAVIORS.join(', ')}`);
@@ -290,8 +294,18 @@ export class Database {
   /** Sets up a plugin (after `connect()`); `disconnect()` tears it down. */
   async usePlugin(plugin: Plugin): Promise<void> {
     if (!this.catalog) throw notConnected();
-    await plugin.setup(this);
+    this.settingUp = plugin.name;
+    try {
+      await plugin.setup(this);
+    } finally {
+      this.settingUp = undefined;
+    }
     this.plugins.push(plugin);
+  }
+
+  /** The name of the plugin whose `setup` created `resource` in this process (e.g. `audit-log`), if any. */
+  createdBy(resource: string): string | undefined {
+    return this.owners.get(resource);
   }
 
   /** Tears the plugins down (last first) and closes a port the database opened itself. */
