@@ -162,6 +162,7 @@ const VERSIONED = new Set([
   'GET tagging',
   'PUT tagging',
   'DELETE tagging',
+  'GET attributes',
 ]);
 
 /** Object-level operations by `METHOD sub-resource[&sub-resource]`: the whole allow-list. */

@@ -4,10 +4,12 @@ import { promisify } from 'node:util';
 import {
   ChecksumAlgorithm,
   CompleteMultipartUploadCommand,
+  CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -196,6 +198,33 @@ describe('checksums kept with the object', () => {
         (e: { name: string }) => e.name,
       );
     expect(refused).toBe('InvalidRequest');
+  });
+
+  it('GetObjectAttributes of one version in a versioned bucket', async () => {
+    const Bucket = 'sums-versioned';
+    await s3.send(new CreateBucketCommand({ Bucket }));
+    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+    const v1 = await s3.send(
+      new PutObjectCommand({ Bucket, Key: 'k', Body: 'first', ChecksumAlgorithm: ChecksumAlgorithm.SHA256 }),
+    );
+    await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'second!' }));
+    const old = await s3.send(
+      new GetObjectAttributesCommand({
+        Bucket,
+        Key: 'k',
+        VersionId: v1.VersionId,
+        ObjectAttributes: ['Checksum', 'ObjectSize'],
+      }),
+    );
+    expect([old.VersionId, old.ObjectSize, old.Checksum?.ChecksumSHA256]).toEqual([
+      v1.VersionId,
+      5,
+      sum('sha256', 'first'),
+    ]);
+    const current = await s3.send(
+      new GetObjectAttributesCommand({ Bucket, Key: 'k', ObjectAttributes: ['ObjectSize'] }),
+    );
+    expect(current.ObjectSize).toBe(7);
   });
 
   it('boto3 (python3-boto3) reads the checksum and the attributes', async (context) => {
