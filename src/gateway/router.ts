@@ -17,6 +17,7 @@ import {
 import { type RequestContext, type ServedBucket, servedBucket } from './context.js';
 import { header } from './http.js';
 import { authorize, getAcl, putAcl, withOwnership } from './identity/index.js';
+import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './lifecycle/index.js';
 import { listObjects } from './listing.js';
 import { abortUpload, completeUpload, createUpload, listUploadParts, uploadPart } from './multipart.js';
 import { listUploads } from './multipart-list.js';
@@ -122,6 +123,9 @@ const BUCKET_OPS: Record<string, Handler> = {
   'PUT object-lock': (ctx, name) => putObjectLockConfiguration(ctx, name),
   'GET acl': getAcl,
   'PUT acl': putAcl,
+  'GET lifecycle': (ctx, name) => getBucketLifecycle(ctx, name),
+  'PUT lifecycle': (ctx, name) => putBucketLifecycle(ctx, name),
+  'DELETE lifecycle': (ctx, name) => deleteBucketLifecycle(ctx, name),
   'GET uploads': async (ctx, name) => listUploads(ctx, await resolve(ctx, name)),
   'GET versions': async (ctx, name) => listVersions(ctx, await resolve(ctx, name)),
   'POST delete': async (ctx, name) => deleteObjects(ctx, await resolve(ctx, name)),

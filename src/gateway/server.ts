@@ -11,6 +11,7 @@ import type { GatewayLimits, RequestContext, ResolvedLimits } from './context.js
 import type { CorsOptions } from './cors.js';
 import { send } from './http.js';
 import { type Directory, directory, type GatewayUser } from './identity/index.js';
+import { type LifecycleReport, lifecycleSweeper } from './lifecycle/index.js';
 import { createNotifier } from './notifier.js';
 import { resolveTarget } from './route.js';
 import { route } from './router.js';
@@ -64,6 +65,11 @@ export interface GatewayOptions {
   users?: readonly GatewayUser[];
   /** Encryption at rest: master keys for SSE-S3 and SSE-KMS (SSE-C works without them). */
   encryption?: EncryptionOptions;
+  /**
+   * The lifecycle sweeper, which applies buckets' lifecycle rules while the gateway listens: every
+   * `intervalMs` (default one hour), by `clock` (default `Date.now`).
+   */
+  lifecycle?: { intervalMs?: number; clock?: () => number };
 }
 
 /**
@@ -94,6 +100,8 @@ export interface ListeningGateway {
  */
 export interface Gateway {
   listen(port?: number, host?: string): Promise<ListeningGateway>;
+  /** Applies every bucket's lifecycle rules now (the sweeper does so every `lifecycle.intervalMs`). */
+  sweepLifecycle(): Promise<LifecycleReport>;
   /** The request handler, for mounting in a server of your own. */
   handler(req: IncomingMessage, res: ServerResponse): void;
 }
@@ -230,8 +238,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
 
+  const sweeper = lifecycleSweeper(options.buckets, options.lifecycle);
   return {
     handler,
+    sweepLifecycle: () => sweeper.runOnce(),
     listen(port = 0, host = '127.0.0.1') {
       const serverOptions = {
         maxHeaderSize: limits.maxHeaderSize,
@@ -258,6 +268,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         server.listen(port, host, () => {
           server.off('error', reject);
           const address = server.address() as AddressInfo;
+          sweeper.start();
           const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
           resolve({
             endpoint: `${options.tls ? 'https' : 'http'}://${shown}:${address.port}`,
@@ -265,6 +276,7 @@ export function createGateway(options: GatewayOptions): Gateway {
             close: () =>
               new Promise<void>((done) => {
                 notifier?.close();
+                sweeper.stop();
                 server.close(() => done());
                 server.closeIdleConnections();
               }),

@@ -1,6 +1,13 @@
 /** Versioning for the gateway over any port: layout.ts tells where versions live. */
 export { getBucketVersioning, putBucketVersioning } from './bucket.js';
-export { clientVersionId, isMarker, VERSION_META, versionObject } from './layout.js';
+export {
+  clientVersionId,
+  isMarker,
+  parseVersionObject,
+  VERSION_META,
+  VERSIONS_PREFIX,
+  versionObject,
+} from './layout.js';
 export { listVersions } from './list-versions.js';
 export {
   enableLockOnCreate,
@@ -8,6 +15,7 @@ export {
   getObjectLockConfiguration,
   getObjectRetention,
   guardDelete,
+  protection,
   putObjectLegalHold,
   putObjectLockConfiguration,
   putObjectRetention,
@@ -24,4 +32,12 @@ export {
   withoutVersionId,
 } from './objects.js';
 export { type BucketState, bucketState, saveState } from './state.js';
-export { hasVersions, keyTurn, locateVersion, type VersionWritten, writeVersion } from './store.js';
+export {
+  hasVersions,
+  keyTurn,
+  locateVersion,
+  removeVersion,
+  type VersionWritten,
+  writeDeleteMarker,
+  writeVersion,
+} from './store.js';
