@@ -4,7 +4,7 @@
  * target size, a copy of that lake is compacted and asked the lake benchmark's questions with each
  * engine: a needle (`contains` a rare id) over 1 h and over 24 h, and counts by level over 24 h in
  * 5-minute steps. Printed per target: segments, compaction CPU-s, and per query the CPU ms (p50 of
- * --runs; DuckDB's threads included), wall ms and MB read.
+ * --runs; DuckDB's threads included), wall ms, MB read and storage requests.
  *
  *   npx tsx bench/lake-compact-target.ts                       # 1 M lines in 96 files
  *   npx tsx bench/lake-compact-target.ts --lines 3000000 --targets 1,4,16
@@ -17,7 +17,7 @@ import { cp, mkdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { type EngineName, type Lake, openLake, readDayIndex } from '../src/lake/index.js';
+import { type EngineName, type Lake, openLake, type QueryStats, readDayIndex } from '../src/lake/index.js';
 import { fileStorage } from '../src/storage/index.js';
 import { DAY_MS, dayDataSet, NEEDLE_ID, NEEDLE_TIMES } from './lake-data.js';
 
@@ -48,29 +48,30 @@ interface Cost {
   cpu: number;
   wall: number;
   mb: number;
+  requests: number;
 }
 
-async function measure(run: () => Promise<number>): Promise<Cost> {
+async function measure(run: () => Promise<QueryStats>): Promise<Cost> {
   const cpu: number[] = [];
   const wall: number[] = [];
-  let bytes = 0;
+  let stats: QueryStats | undefined;
   for (let r = 0; r < RUNS; r++) {
     const since = process.cpuUsage();
     const start = performance.now();
-    bytes = await run();
+    stats = await run();
     wall.push(performance.now() - start);
     cpu.push(cpuMs(since));
   }
-  return { cpu: median(cpu), wall: median(wall), mb: bytes / 1e6 };
+  return { cpu: median(cpu), wall: median(wall), mb: stats!.bytesRead / 1e6, requests: stats!.requests };
 }
 
-async function needle(lake: Lake, from: number, to: number): Promise<number> {
+async function needle(lake: Lake, from: number, to: number): Promise<QueryStats> {
   const result = lake.logs({ org: ORG, from, to, contains: NEEDLE_ID, limit: 100 });
   let found = 0;
   for await (const _ of result) found++;
   const expected = NEEDLE_TIMES.filter((t) => t >= from && t < to).length;
   if (found !== expected) throw new Error(`needle found ${found} rows, not ${expected}`);
-  return result.stats.bytesRead;
+  return result.stats;
 }
 
 async function main() {
@@ -114,10 +115,11 @@ async function main() {
       const count = await measure(
         async () =>
           (await lake.count({ org: ORG, from: DAY_MS, to: DAY_MS + 24 * HOUR, step: 300_000, by: ['level'] }))
-            .stats.bytesRead,
+            .stats,
       );
       await lake.close();
-      const cell = (c: Cost) => `${c.cpu.toFixed(0)} (${c.wall.toFixed(0)}) ${c.mb.toFixed(1)}`;
+      const cell = (c: Cost) =>
+        `${c.cpu.toFixed(0)} (${c.wall.toFixed(0)}) ${c.mb.toFixed(1)} / ${c.requests}`;
       rows.push([
         mib === 0 ? 'none' : `${mib} MiB`,
         String(live.length),
@@ -134,7 +136,7 @@ async function main() {
   }
   await rm(work, { recursive: true, force: true });
   console.log(
-    `${data.lines.toLocaleString('en')} lines, ${data.files.length} files; cells: CPU ms p50 (wall ms p50) MB read`,
+    `${data.lines.toLocaleString('en')} lines, ${data.files.length} files; cells: CPU ms p50 (wall ms p50) MB read / requests`,
   );
   console.log(
     '| target | segments | MB per segment | compaction CPU-s | engine | needle 1 h | needle 24 h | count 24 h |',

@@ -17,7 +17,7 @@ import { join, resolve } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { type EngineName, openLake } from '../src/lake/index.js';
+import { type EngineName, openLake, readDayIndex } from '../src/lake/index.js';
 import { fileStorage } from '../src/storage/index.js';
 import { dayDataSet } from './lake-data.js';
 
@@ -44,6 +44,18 @@ interface ChildReport {
   peakHeap: number;
   peakArrayBuffers: number;
   engine: string;
+  storedBytes: number;
+}
+
+/** Table, agg and index bytes of the days the data set spans. */
+async function storedBytes(port: ReturnType<typeof fileStorage>): Promise<number> {
+  let bytes = 0;
+  for (const dateint of [20260102, 20260103]) {
+    const { index, bytes: indexBytes } = await readDayIndex(port, 'bench', dateint);
+    for (const s of index.segments) bytes += s.tableBytes + s.aggBytes;
+    bytes += indexBytes;
+  }
+  return bytes;
 }
 
 if (args.child !== undefined) {
@@ -80,6 +92,7 @@ if (args.child !== undefined) {
     peakHeap: top.heapUsed,
     peakArrayBuffers: top.arrayBuffers,
     engine: await lake.engine(),
+    storedBytes: await storedBytes(port),
   };
   await lake.close();
   process.send!(report, () => process.exit(0));
@@ -111,7 +124,8 @@ if (args.child !== undefined) {
         `into ${report.segments} segments: peak RSS ${mib(report.peakRss)} (${mib(report.startRss)} at start; ` +
         `at the peak ${mib(report.peakHeap)} JS heap, ${mib(report.peakArrayBuffers)} array buffers), ` +
         `${report.cpu.toFixed(0)} CPU-s = ${Math.round(report.rows / report.cpu).toLocaleString('en')} rows/CPU-s, ` +
-        `${report.wall.toFixed(0)} s wall, ${report.engine} engine, Node ${process.version}`,
+        `${report.wall.toFixed(0)} s wall, ${report.engine} engine, Node ${process.version}; ` +
+        `${(report.storedBytes / report.rows).toFixed(1)} MB stored per million lines`,
     );
   } finally {
     if (!args.keep) await rm(root, { recursive: true, force: true });

@@ -28,7 +28,7 @@ usage: bucketkit lake COMMAND URL [args]
         the storage event endpoint (POST /events: S3/SQS/SNS, GCP Pub/Sub, Azure Event Grid bodies)
         and the Loki API (/loki/api/v1/...; --org ORG: the org when X-Scope-OrgID is absent)
   compact URL --org ORG [--day YYYYMMDD] [--target-bytes N] [--progress] [--json]
-        merge each day's small segments toward N table bytes (default 4 MiB), swapped in atomically
+        merge each day's small segments toward N table bytes (default 2 MiB), swapped in atomically
   sweep URL [--org ORG] [--retention-days N] [--grace D] [--progress] [--json]
         drop days past the retention, delete replaced and unreferenced segment objects older than D (6h)
 

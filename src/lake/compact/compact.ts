@@ -16,10 +16,12 @@ import { type CompactionGroup, planCompaction } from './plan.js';
 import { type Replacement, type SwapOutcome, swapSegments } from './swap.js';
 
 /**
- * Default table bytes a merged segment aims at: 4 MiB, twice LakeRunner's 2 MiB target. Provisional: not
- * yet chosen from a benchmark (bench/lake.ts is to measure query cost against segment size).
+ * Default table bytes a merged segment aims at: 2 MiB, LakeRunner's own target, chosen with
+ * bench/lake-compact-target.ts (docs/benchmarks.md, lake): a needle query reads its matching segments'
+ * message chunks whole, so its CPU and bytes roughly double with each doubling of the target above 1–2 MiB,
+ * while its requests halve; 2 MiB halves 1 MiB's requests at about the same CPU, 4 MiB doubles the CPU again.
  */
-export const DEFAULT_TARGET_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_TARGET_BYTES = 2 * 1024 * 1024;
 /** Default row cap of a merged segment: bounds the rows one merge holds in memory. */
 export const DEFAULT_MAX_ROWS = 400_000;
 
