@@ -50,7 +50,12 @@ describe('s3cmd and rclone: stored headers, tagging, bucket CORS', () => {
         'attachment; filename="s.txt"',
       ]);
       // s3cmd 2.3 has no tagging commands (2.4 does); it sends x-amz-tagging as a header with the PUT
-      await s3cmd('put', '--add-header=x-amz-tagging: team=ml&tier=hot', f.files.small, 's3://extras/small.txt');
+      await s3cmd(
+        'put',
+        '--add-header=x-amz-tagging: team=ml&tier=hot',
+        f.files.small,
+        's3://extras/small.txt',
+      );
       const tags = await s3.send(new GetObjectTaggingCommand({ Bucket: 'extras', Key: 'small.txt' }));
       expect(tags.TagSet?.map((t) => `${t.Key}=${t.Value}`)).toEqual(['team=ml', 'tier=hot']);
     } finally {

@@ -237,7 +237,8 @@ describe('file port behind the gateway: a rotted data file never reaches a clien
           .catch((err: unknown) => err);
         expect(read, 'the damaged object was served whole').toBeInstanceOf(BucketkitError);
         // refused before the answer: a 500 (the server's fault, retryable), not a 400 blaming the request
-        if (size === 100_000) expect((read as BucketkitError).details).toMatchObject({ status: 500, retryable: true });
+        if (size === 100_000)
+          expect((read as BucketkitError).details).toMatchObject({ status: 500, retryable: true });
       } finally {
         await gw.stop();
       }
