@@ -9,7 +9,7 @@ import { BucketkitError, bkError } from '../../errors.js';
 import type { StoragePort } from '../../storage/index.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
-import type { PreparedCount } from './count.js';
+import type { AddAtStep, PreparedCount } from './count.js';
 import { rowMatches } from './match.js';
 import type { QueryStats } from './stats.js';
 
@@ -32,20 +32,15 @@ interface AggCache {
 }
 const caches = new WeakMap<StoragePort, AggCache>();
 
-/** Adds `n` to the series `key` (labels made by `labels()` when the series is new) at step `stepIndex`. */
-export type AddCount = (
-  key: string,
-  labels: () => Record<string, string>,
-  stepIndex: number,
-  n: number,
-) => void;
+/** The adder of one series, by its key (`by` values joined); `labels()` is called once for a new one. */
+export type SeriesCounter = (key: string, labels: () => Record<string, string>) => AddAtStep;
 
 /**
  * Counts the rows of `segments` from their agg files into `add`.
  *
  * @example
  * ```ts
- * await countFromAggFiles(port, segments, prepared, zstd, collector.addKey, stats);
+ * await countFromAggFiles(port, segments, prepared, zstd, collector.counter, stats);
  * ```
  */
 export async function countFromAggFiles(
@@ -53,7 +48,7 @@ export async function countFromAggFiles(
   segments: readonly IndexedSegment[],
   prepared: PreparedCount,
   zstd: ZstdCodec,
-  add: AddCount,
+  counter: SeriesCounter,
   stats: QueryStats,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -66,15 +61,16 @@ export async function countFromAggFiles(
     }
   };
   await Promise.all(Array.from({ length: Math.min(16, segments.length) }, worker));
-  for (const file of files) addFile(file, prepared, add, stats);
+  for (const file of files) addFile(file, prepared, counter, stats);
 }
 
-function addFile(file: AggColumns, prepared: PreparedCount, add: AddCount, stats: QueryStats) {
+function addFile(file: AggColumns, prepared: PreparedCount, counter: SeriesCounter, stats: QueryStats) {
   const { range, step, by, where, matches } = prepared;
   const { bucket, count, levelCode, streamCode, levels, streams, streamField } = file;
-  // the series of each (level, stream) pair: a key, or null when a condition or matcher rules it out
-  const pairs = new Map<number, { key: string; labels: () => Record<string, string> } | null>();
-  const pairOf = (level: number, stream: number) => {
+  // the series of each (level, stream) pair, or null when a condition or matcher rules it out
+  const nStreams = streams.length;
+  const pairs = new Array<AddAtStep | null | undefined>(levels.length * nStreams);
+  const pairOf = (level: number, stream: number): AddAtStep | null => {
     const row: Record<string, string | null> = { log_level: levels[level]!, [streamField]: streams[stream]! };
     for (const [column, values] of where) {
       const value = row[column];
@@ -82,29 +78,27 @@ function addFile(file: AggColumns, prepared: PreparedCount, add: AddCount, stats
     }
     if (!rowMatches(row, matches)) return null;
     const values = by.map((c) => row[c] ?? '');
-    return {
-      key: values.join('\u0000'),
-      labels: () => {
-        const labels: Record<string, string> = {};
-        by.forEach((c, i) => {
-          if (values[i] !== '') labels[c] = values[i]!;
-        });
-        return labels;
-      },
-    };
+    return counter(values.join('\u0000'), () => {
+      const labels: Record<string, string> = {};
+      by.forEach((c, i) => {
+        if (values[i] !== '') labels[c] = values[i]!;
+      });
+      return labels;
+    });
   };
-  const nStreams = streams.length;
-  let i = firstAtOrAfter(bucket, range.fromMs);
-  for (; i < bucket.length && bucket[i]! < range.toMs; i++) {
+  const { fromMs, toMs } = range;
+  const first = firstAtOrAfter(bucket, fromMs);
+  let i = first;
+  for (; i < bucket.length && bucket[i]! < toMs; i++) {
     const pair = levelCode[i]! * nStreams + streamCode[i]!;
-    let series = pairs.get(pair);
-    if (series === undefined) {
-      series = pairOf(levelCode[i]!, streamCode[i]!);
-      pairs.set(pair, series);
+    let add = pairs[pair];
+    if (add === undefined) {
+      add = pairOf(levelCode[i]!, streamCode[i]!);
+      pairs[pair] = add;
     }
-    stats.rowsScanned++;
-    if (series) add(series.key, series.labels, Math.floor((bucket[i]! - range.fromMs) / step), count[i]!);
+    if (add) add(Math.floor((bucket[i]! - fromMs) / step), count[i]!);
   }
+  stats.rowsScanned += i - first;
 }
 
 function firstAtOrAfter(sorted: Float64Array, value: number): number {

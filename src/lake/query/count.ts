@@ -114,7 +114,7 @@ export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<Co
   const { range, step, by, where, matches, matchColumns, regex, textFilter } = prepared;
   const stats = newStats();
   const zstd = await ctx.zstd();
-  const { add, addKey, series } = seriesCollector(range, step, by);
+  const { add, counter, series } = seriesCollector(range, step, by);
   const fromAgg: IndexedSegment[] = [];
   for await (const segments of querySegments(ctx.port, query.org, range, where, stats, {
     signal: query.signal,
@@ -153,49 +153,70 @@ export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<Co
   }
   if (fromAgg.length > 0) {
     stats.usedAggFiles = true;
-    await countFromAggFiles(ctx.port, fromAgg, prepared, zstd, addKey, stats, query.signal);
+    await countFromAggFiles(ctx.port, fromAgg, prepared, zstd, counter, stats, query.signal);
   }
   return { series: series(), stats };
 }
 
 /**
- * Sums counts into series: `add(labels, ms, n)` puts `n` at the step holding `ms` (`addKey` does the same
- * for a series key and step index already known); `series()` lists them sorted by labels, points in time
- * order (what both engines return). A series key is its `by` values joined, so both calls meet.
+ * Sums counts into series: `add(labels, ms, n)` puts `n` at the step holding `ms`; `counter(key, labels)`
+ * gives the adder of one series by its key (the `by` values joined), for callers that add many counts to
+ * few series; `series()` lists them sorted by labels, points in time order (what both engines return).
  */
 export function seriesCollector(
   range: { fromMs: number; toMs: number },
   step: number,
   by: readonly string[],
 ) {
-  const series = new Map<string, { labels: Record<string, string>; counts: Map<number, number> }>();
-  const addKey = (key: string, labels: () => Record<string, string>, stepIndex: number, n: number) => {
+  const steps = Math.ceil((range.toMs - range.fromMs) / step);
+  const dense = steps <= 100_000; // a typed array per series; sparse maps beyond
+  const series = new Map<
+    string,
+    { labels: Record<string, string>; counts: Float64Array | Map<number, number>; add: AddAtStep }
+  >();
+  const counter = (key: string, labels: () => Record<string, string>): AddAtStep => {
     let entry = series.get(key);
     if (!entry) {
-      entry = { labels: labels(), counts: new Map() };
+      const counts = dense ? new Float64Array(steps) : new Map<number, number>();
+      const add: AddAtStep =
+        counts instanceof Float64Array
+          ? (index, n) => {
+              counts[index]! += n;
+            }
+          : (index, n) => {
+              counts.set(index, (counts.get(index) ?? 0) + n);
+            };
+      entry = { labels: labels(), counts, add };
       series.set(key, entry);
     }
-    entry.counts.set(stepIndex, (entry.counts.get(stepIndex) ?? 0) + n);
+    return entry.add;
   };
   const add = (labels: Record<string, string>, ms: number, n: number) =>
-    addKey(
-      by.map((c) => labels[c] ?? '').join('\u0000'),
-      () => labels,
+    counter(by.map((c) => labels[c] ?? '').join('\u0000'), () => labels)(
       Math.floor((ms - range.fromMs) / step),
       n,
     );
   const list = (): CountSeries[] => {
-    const out = [...series.values()].map(({ labels, counts }) => ({
-      labels,
-      points: [...counts]
-        .sort((a, b) => a[0] - b[0])
-        .map(([index, n]) => [range.fromMs + index * step, n] as [number, number]),
-    }));
+    const out = [...series.values()].map(({ labels, counts }) => {
+      const points: [number, number][] = [];
+      if (counts instanceof Float64Array) {
+        counts.forEach((n, index) => {
+          if (n > 0) points.push([range.fromMs + index * step, n]);
+        });
+      } else {
+        for (const [index, n] of [...counts].sort((x, y) => x[0] - y[0]))
+          points.push([range.fromMs + index * step, n]);
+      }
+      return { labels, points };
+    });
     out.sort((a, b) => (JSON.stringify(a.labels) < JSON.stringify(b.labels) ? -1 : 1));
     return out;
   };
-  return { add, addKey, series: list };
+  return { add, counter, series: list };
 }
+
+/** Adds `n` at a step (by its index from the range's start). */
+export type AddAtStep = (stepIndex: number, n: number) => void;
 
 /** The labels of a row: the `by` columns that have a non-empty value, as text. */
 export function labelsOf(row: Record<string, unknown>, by: readonly string[]): Record<string, string> {

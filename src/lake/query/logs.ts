@@ -10,7 +10,7 @@ import type { LakeContext } from '../context.js';
 import { type CompiledMatch, compileMatches, type LabelMatch, rowMatches } from './match.js';
 import { type TextRequirement, textRequirements } from './message-filter.js';
 import { parquetFilter, querySegments, resolveWhere, type TimeRange, timeRange, type Where } from './plan.js';
-import { type ParquetRow, readParquetRows } from './read-parquet.js';
+import { type ParquetRow, readParquetRows, readRowsWithMessage } from './read-parquet.js';
 import { newStats, type QueryStats } from './stats.js';
 
 /** A log row as queries return it: the columns it has (nulls left out). */
@@ -111,6 +111,7 @@ function compileRegex(source: string): RegExp {
 
 async function* run(ctx: LakeContext, prepared: PreparedLogs, stats: QueryStats): AsyncGenerator<LogRow> {
   const { query, range, limit, keep, matches, text } = prepared;
+  const textFilter = query.contains !== undefined || prepared.regex !== undefined;
   if (limit === 0) return;
   const backward = (query.order ?? 'backward') === 'backward';
   const where = resolveWhere(query.where);
@@ -126,12 +127,10 @@ async function* run(ctx: LakeContext, prepared: PreparedLogs, stats: QueryStats)
     for (const window of overlapWindows(segments, backward)) {
       const rows: LogRow[] = [];
       for (const segment of window) {
-        const read = await readParquetRows(ctx.port, segment.table, segment.tableBytes, {
-          zstd,
-          stats,
-          filter,
-          signal: query.signal,
-        });
+        const options = { zstd, stats, filter, signal: query.signal };
+        const read = textFilter
+          ? await readRowsWithMessage(ctx.port, segment.table, segment.tableBytes, keep, options)
+          : await readParquetRows(ctx.port, segment.table, segment.tableBytes, options);
         for (const raw of read) {
           const row = toLogRow(raw);
           if (keep(row.log_message) && rowMatches(row, matches)) rows.push(row);

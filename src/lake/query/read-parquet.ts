@@ -5,9 +5,11 @@
 // hyparquet's own browser build (its default entry adds a Node file reader this code never uses)
 import {
   type AsyncBuffer,
+  cachedAsyncBuffer,
   parquetMetadataAsync,
   type parquetQuery,
   parquetReadObjects,
+  rowIndex,
 } from 'hyparquet/src/index.js';
 import { BucketkitError, bkError } from '../../errors.js';
 import type { StoragePort } from '../../storage/index.js';
@@ -77,6 +79,75 @@ export async function readParquetRows(
     });
     options.stats.rowsScanned += rows.length;
     return rows as ParquetRow[];
+  } catch (err) {
+    if (BucketkitError.is(err)) throw err;
+    throw bkError('Corrupt', `segment ${key} cannot be read as Parquet; re-ingest its sources`, {
+      cause: err,
+      details: { key },
+    });
+  }
+}
+
+/**
+ * The rows of a Parquet object that pass `filter` and whose message passes `keep`, read in two steps: the
+ * time and message columns of the row groups the filter allows, then whole rows only where a message
+ * passed. For selective text filters (a needle) this decodes two columns instead of all of them.
+ *
+ * @example
+ * ```ts
+ * const rows = await readRowsWithMessage(port, seg.table, seg.tableBytes, (m) => m.includes('ord-5e1f'), {
+ *   zstd, stats, filter,
+ * });
+ * ```
+ */
+export async function readRowsWithMessage(
+  port: StoragePort,
+  key: string,
+  size: number,
+  keep: (message: string) => boolean,
+  options: { zstd: ZstdCodec; stats: QueryStats; filter: ParquetFilter; signal?: AbortSignal },
+): Promise<ParquetRow[]> {
+  // the second step reads the same column chunks again for each hit: fetch each range once
+  const file = cachedAsyncBuffer(portBuffer(port, key, size, options.stats, options.signal), { minSize: 0 });
+  options.stats.segmentsRead++;
+  const compressors = {
+    ZSTD: (input: Uint8Array, outputLength: number) => options.zstd.decompress(input, outputLength),
+  };
+  try {
+    const metadata = await parquetMetadataAsync(file, { initialFetchSize: 64 * 1024 });
+    const messages = await parquetReadObjects({
+      file,
+      metadata,
+      columns: ['log_message'],
+      filter: options.filter,
+      includeRowIndex: true,
+      compressors,
+    });
+    options.stats.rowsScanned += messages.length;
+    const hits: number[] = [];
+    for (const row of messages) {
+      if (keep(String(row.log_message ?? ''))) hits.push((row as { [rowIndex]?: number })[rowIndex]!);
+    }
+    // per row group: a few hits are read row by row, more as the whole group
+    const rows: ParquetRow[] = [];
+    let start = 0;
+    let h = 0;
+    for (const group of metadata.row_groups) {
+      const end = start + Number(group.num_rows);
+      const inGroup: number[] = [];
+      while (h < hits.length && hits[h]! < end) inGroup.push(hits[h++]!);
+      if (inGroup.length > 8) {
+        const all = await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end, compressors });
+        for (const at of inGroup) rows.push(all[at - start] as ParquetRow);
+      } else {
+        for (const at of inGroup)
+          rows.push(
+            ...(await parquetReadObjects({ file, metadata, rowStart: at, rowEnd: at + 1, compressors })),
+          );
+      }
+      start = end;
+    }
+    return rows;
   } catch (err) {
     if (BucketkitError.is(err)) throw err;
     throw bkError('Corrupt', `segment ${key} cannot be read as Parquet; re-ingest its sources`, {

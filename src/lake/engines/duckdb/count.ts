@@ -40,7 +40,7 @@ export async function duckdbCount(
   // label matchers run in JavaScript on the grouped rows: their columns are grouped by too
   const extra = matchColumns.filter((c) => !by.includes(c));
   const stats = newStats();
-  const { add, addKey, series } = seriesCollector(range, step, by);
+  const { add, counter, series } = seriesCollector(range, step, by);
   const fromAgg: IndexedSegment[] = [];
   const fromTables: IndexedSegment[] = [];
   for await (const segments of querySegments(ctx.port, query.org, range, where, stats, {
@@ -66,7 +66,7 @@ export async function duckdbCount(
   if (fromAgg.length > 0) {
     // the agg files are small and many: the shared reader (whole-file GETs, a cache, no SQL) is faster
     stats.usedAggFiles = true;
-    await countFromAggFiles(ctx.port, fromAgg, prepared, await ctx.zstd(), addKey, stats, query.signal);
+    await countFromAggFiles(ctx.port, fromAgg, prepared, await ctx.zstd(), counter, stats, query.signal);
   }
   if (fromTables.length > 0) {
     const has = (column: string) => fromTables.some((s) => s.columns.includes(column));
