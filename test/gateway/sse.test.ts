@@ -2,14 +2,17 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutBucketEncryptionCommand,
   PutObjectCommand,
   type S3Client,
+  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, signedRequest } from './raw.js';
@@ -352,6 +355,65 @@ describe('server-side encryption, configuration', () => {
     } finally {
       keyless.client.destroy();
       await keyless.listening.close();
+      await gw.stop();
+    }
+  });
+});
+
+describe('bucket default encryption', () => {
+  it('PutBucketEncryption AES256 seals PutObject and multipart uploads (parts too) that name no encryption', async () => {
+    const gw = await startGateway({
+      encryption: { keys: { k1: randomBytes(32) } },
+      limits: { minPartSize: 1024 },
+    });
+    const s3 = sdkClient(gw.endpoint);
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'dflt' }));
+      await s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket: 'dflt',
+          ServerSideEncryptionConfiguration: {
+            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          },
+        }),
+      );
+      const body = secretBody(5000);
+      const put = await s3.send(new PutObjectCommand({ Bucket: 'dflt', Key: 'one', Body: body }));
+      expect(put.ServerSideEncryption).toBe('AES256');
+      const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'dflt', Key: 'multi' }));
+      const parts = [];
+      for (const n of [1, 2]) {
+        const part = await s3.send(
+          new UploadPartCommand({ Bucket: 'dflt', Key: 'multi', UploadId, PartNumber: n, Body: body }),
+        );
+        parts.push({ PartNumber: n, ETag: part.ETag! });
+      }
+      // the parts wait sealed, not only the finished object
+      expect(await plaintextOnDisk(gw.root, body.subarray(0, 32))).toBe(false);
+      await s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'dflt',
+          Key: 'multi',
+          UploadId,
+          MultipartUpload: { Parts: parts },
+        }),
+      );
+      expect(await plaintextOnDisk(gw.root, body.subarray(0, 32))).toBe(false);
+      const one = await s3.send(new GetObjectCommand({ Bucket: 'dflt', Key: 'one' }));
+      expect(one.ServerSideEncryption).toBe('AES256');
+      expect(Buffer.from(await one.Body!.transformToByteArray()).equals(body)).toBe(true);
+      const multi = await s3.send(new GetObjectCommand({ Bucket: 'dflt', Key: 'multi' }));
+      expect(multi.ContentLength).toBe(10_000);
+      expect(Buffer.from(await multi.Body!.transformToByteArray()).equals(Buffer.concat([body, body]))).toBe(
+        true,
+      );
+      const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'dflt' }));
+      expect(listed.Contents?.map((o) => [o.Key, o.Size])).toEqual([
+        ['multi', 10_000],
+        ['one', 5000],
+      ]);
+    } finally {
+      s3.destroy();
       await gw.stop();
     }
   });

@@ -3,10 +3,17 @@
  * carry encryption headers, and the port view that seals and opens objects for one request.
  */
 import type { TLSSocket } from 'node:tls';
+import { bucketEncryption } from '../bucket-settings.js';
 import type { RequestContext, ServedBucket } from '../context.js';
 import { header } from '../http.js';
 import { s3Error } from '../s3-errors.js';
-import { copySourceKey, customerKey, hasEncryptionHeaders, writeEncryption } from './request.js';
+import {
+  copySourceKey,
+  customerKey,
+  hasEncryptionHeaders,
+  type WriteEncryption,
+  writeEncryption,
+} from './request.js';
 import { type SseScope, sseView } from './view.js';
 
 export { loadEncryptionKeys } from './key-file.js';
@@ -15,6 +22,8 @@ export type { SseScope };
 
 const READS = new Set(['GET ', 'GET partNumber', 'HEAD ', 'HEAD partNumber']);
 const PART_UPLOADS = new Set(['PUT partNumber&uploadId', 'PUT uploadId', 'PUT partNumber']);
+/** Writes a bucket's default encryption applies to: PutObject, CopyObject, parts and their assembly. */
+const DEFAULTED = new Set(['PUT ', 'POST uploads', 'POST uploadId', ...PART_UPLOADS]);
 
 /**
  * What encryption one request may use, by its operation (`METHOD sub-resources`, object level or not).
@@ -39,6 +48,7 @@ export function encryptionScope(
     guardHead,
     res: ctx.res,
     secure,
+    byDefault: DEFAULTED.has(operation) && object,
   });
   const copying = header(headers, 'x-amz-copy-source') !== '';
   if (!hasEncryptionHeaders(headers)) {
@@ -102,5 +112,25 @@ function refuseCopyKey(headers: RequestContext['req']['headers']): undefined {
  * ```
  */
 export function withEncryption(ctx: RequestContext, bucket: ServedBucket): ServedBucket {
-  return ctx.sse ? { ...bucket, port: sseView(bucket.port, ctx.sse) } : bucket;
+  const scope = ctx.sse;
+  if (!scope) return bucket;
+  const byDefault = scope.byDefault ? () => defaultEncryption(bucket, ctx.signal) : undefined;
+  return { ...bucket, port: sseView(bucket.port, scope, byDefault) };
+}
+
+/** What a bucket's default encryption (PutBucketEncryption) asks of a write that names none. */
+async function defaultEncryption(
+  bucket: ServedBucket,
+  signal: AbortSignal,
+): Promise<WriteEncryption | undefined> {
+  const config = await bucketEncryption(bucket, signal);
+  if (!config) return undefined;
+  if (config.algorithm === 'AES256') return { mode: 'AES256' };
+  if (config.algorithm === 'aws:kms')
+    return config.kmsKeyId ? { mode: 'aws:kms', keyId: config.kmsKeyId } : { mode: 'aws:kms' };
+  throw s3Error(
+    'NotImplemented',
+    501,
+    `the bucket's default encryption ${config.algorithm} is not implemented by the gateway`,
+  );
 }

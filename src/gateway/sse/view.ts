@@ -20,6 +20,7 @@ import {
   unwrapKey,
   wrapKey,
 } from '../../storage/index.js';
+import { RESERVED_PREFIX } from '../context.js';
 import { s3Error } from '../s3-errors.js';
 import type { Keyring } from './keyring.js';
 import { markSealed, plaintextListing } from './listing.js';
@@ -45,6 +46,8 @@ export interface SseScope {
   res: ServerResponse;
   /** The request came over TLS (customer keys are refused otherwise, as S3 does). */
   secure: boolean;
+  /** A write naming no encryption takes the bucket's default encryption. */
+  byDefault: boolean;
 }
 
 const modeOf = (metadata: Metadata): Mode | undefined => metadata[SSE_META] as Mode | undefined;
@@ -71,7 +74,11 @@ const notApplicable = () =>
  * const bucket = { ...served, port: sseView(served.port, scope) };
  * ```
  */
-export function sseView(port: StoragePort, scope: SseScope): StoragePort {
+export function sseView(
+  port: StoragePort,
+  scope: SseScope,
+  byDefault?: () => Promise<WriteEncryption | undefined>,
+): StoragePort {
   async function dataKeyOf(info: ObjectInfo): Promise<CryptoKey> {
     const mode = modeOf(info.metadata)!;
     const wrapped = info.metadata[WRAPPED_META] ?? '';
@@ -177,7 +184,9 @@ export function sseView(port: StoragePort, scope: SseScope): StoragePort {
   }
 
   async function put(key: string, body: Parameters<StoragePort['put']>[1], options: PutOptions = {}) {
-    const write = scope.write;
+    // the default covers object data (the object, its parts), not the gateway's own records
+    const data = !key.startsWith(RESERVED_PREFIX) || /\/part-\d+$/.test(key);
+    const write = scope.write ?? (data ? await byDefault?.() : undefined);
     if (!write) return port.put(key, body, options);
     const dataKey = newDataKey();
     let kek: CryptoKey;
@@ -231,7 +240,11 @@ export function sseView(port: StoragePort, scope: SseScope): StoragePort {
     ...(multipart
       ? {
           multipart: {
-            create: (key, options) => multipart.create(key, options),
+            async create(key, options) {
+              // the backend's own multipart upload would store the parts as sent
+              if (scope.write ?? (await byDefault?.())) throw notCopied();
+              return multipart.create(key, options);
+            },
             uploadPart: (key, id, n, body, options) => multipart.uploadPart(key, id, n, body, options),
             async uploadPartCopy(key, id, n, source, options) {
               if (modeOf((await port.head(source.key, options)).metadata)) throw notCopied();
@@ -250,7 +263,7 @@ const notCopied = () =>
   s3Error(
     'NotImplemented',
     501,
-    'copying a part from an encrypted object on this backend is not implemented by the gateway',
+    "encrypted multipart uploads, and part copies from encrypted objects, over this backend's own multipart API are not implemented by the gateway",
   );
 
 /** The SSE-KMS key id of a request: a bare id, or the id inside a key ARN. */
