@@ -25,7 +25,7 @@ export interface Completion {
 
 /**
  * The checksum of a completed upload: COMPOSITE from the part checksums the Complete document lists
- * (each was verified when its part was uploaded), FULL_OBJECT computed over the bytes as the parts are
+ * (each checked against its part's bytes as the parts are joined), FULL_OBJECT computed over the bytes as the parts are
  * joined and compared with the request's `x-amz-checksum-*` header when it sends one. A port with its
  * own multipart API joins the parts itself, so a FULL_OBJECT value cannot be computed and none is kept.
  */
@@ -33,7 +33,7 @@ export function completion(
   ctx: RequestContext,
   created: Metadata,
   xml: string,
-  parts: ReadonlyArray<{ n: number }>,
+  parts: ReadonlyArray<{ n: number; size: number }>,
   streamed: boolean,
 ): Completion {
   const entry = /^([a-z0-9]+):(FULL_OBJECT|COMPOSITE):$/.exec(created[CHECKSUM_META] ?? '');
@@ -43,10 +43,11 @@ export function completion(
   }
   const type = entry[2] as ChecksumType;
   if (type === 'COMPOSITE') {
-    const value = compositeChecksum(algorithm, listedChecksums(xml, algorithm, parts));
+    const listed = listedChecksums(xml, algorithm, parts);
+    const value = compositeChecksum(algorithm, listed);
     const stored = { algorithm, type, value };
     return {
-      tap: (body) => body,
+      tap: (body) => (streamed ? verifyParts(body, algorithm, parts, listed) : body),
       metadata: { [CHECKSUM_META]: `${algorithm}:${type}:${value}` },
       finish: async () => stored,
     };
@@ -83,6 +84,49 @@ export function completion(
       return { algorithm, type, value: computed };
     },
   };
+}
+
+/**
+ * Checks each part's bytes against the checksum Complete lists for it as the parts are joined; a
+ * mismatch throws before the last byte, so the write is never committed.
+ */
+async function* verifyParts(
+  body: AsyncIterable<Uint8Array>,
+  algorithm: ChecksumAlgorithm,
+  parts: ReadonlyArray<{ n: number; size: number }>,
+  listed: readonly string[],
+): AsyncIterable<Uint8Array> {
+  let index = 0;
+  let left = parts[0]?.size ?? 0;
+  let sum = createChecksum(algorithm);
+  const close = () => {
+    if (sum.digest() !== listed[index]) {
+      throw s3Error(
+        'InvalidPart',
+        400,
+        `the ${algorithm} checksum listed for part ${parts[index]!.n} does not match the part's bytes`,
+        { partNumber: parts[index]!.n },
+      );
+    }
+    index++;
+    left = parts[index]?.size ?? 0;
+    sum = createChecksum(algorithm);
+  };
+  while (index < parts.length && left === 0) close();
+  for await (const chunk of body) {
+    let offset = 0;
+    while (offset < chunk.byteLength) {
+      if (index >= parts.length) {
+        throw s3Error('InternalError', 500, 'the joined parts hold more bytes than their listed sizes');
+      }
+      const take = Math.min(left, chunk.byteLength - offset);
+      sum.update(chunk.subarray(offset, offset + take));
+      offset += take;
+      left -= take;
+      while (index < parts.length && left === 0) close();
+    }
+    yield chunk;
+  }
 }
 
 function listedChecksums(

@@ -225,8 +225,9 @@ export async function completeUpload(ctx: RequestContext, bucket: ServedBucket):
     }
   });
   let etag = multipartEtag(requested.map((p) => p.etag));
-  const finish = completion(ctx, record.metadata, xml, requested, record.native === undefined);
   const sizes = requested.map((p) => stored.get(p.n)!.size);
+  const joined = requested.map((p, i) => ({ n: p.n, size: sizes[i]! }));
+  const finish = completion(ctx, record.metadata, xml, joined, record.native === undefined);
   let written: string;
   let versionId: string | undefined;
   if (record.native) {

@@ -129,6 +129,53 @@ describe('checksums kept with the object', () => {
     expect([attributes.StorageClass, attributes.ObjectSize]).toEqual(['STANDARD', 28]);
   });
 
+  it('a COMPOSITE Complete listing a checksum that is not its part’s is InvalidPart, and nothing is written', async () => {
+    const { UploadId } = await s3.send(
+      new CreateMultipartUploadCommand({ Bucket, Key: 'mw', ChecksumAlgorithm: ChecksumAlgorithm.CRC32 }),
+    );
+    const Parts = [];
+    for (const [i, Body] of ['one ', 'two'].entries()) {
+      const part = await s3.send(
+        new UploadPartCommand({
+          Bucket,
+          Key: 'mw',
+          UploadId,
+          PartNumber: i + 1,
+          Body,
+          ChecksumAlgorithm: ChecksumAlgorithm.CRC32,
+        }),
+      );
+      Parts.push({ ETag: part.ETag, PartNumber: i + 1, ChecksumCRC32: part.ChecksumCRC32 });
+    }
+    const swapped = [
+      { ...Parts[0]!, ChecksumCRC32: Parts[1]!.ChecksumCRC32 },
+      { ...Parts[1]!, ChecksumCRC32: Parts[0]!.ChecksumCRC32 },
+    ];
+    const refused = await s3
+      .send(
+        new CompleteMultipartUploadCommand({
+          Bucket,
+          Key: 'mw',
+          UploadId,
+          MultipartUpload: { Parts: swapped },
+        }),
+      )
+      .then(
+        () => 'ok',
+        (e: { name: string }) => e.name,
+      );
+    expect(refused).toBe('InvalidPart');
+    const missing = await s3.send(new HeadObjectCommand({ Bucket, Key: 'mw' })).then(
+      () => 'found',
+      (e: { name: string }) => e.name,
+    );
+    expect(missing).toBe('NotFound');
+    const done = await s3.send(
+      new CompleteMultipartUploadCommand({ Bucket, Key: 'mw', UploadId, MultipartUpload: { Parts } }),
+    );
+    expect(done.ChecksumCRC32).toMatch(/-2$/);
+  });
+
   it('multipart FULL_OBJECT (CRC64NVME) is computed over the joined parts', async () => {
     const { UploadId, ChecksumType } = await s3.send(
       new CreateMultipartUploadCommand({
