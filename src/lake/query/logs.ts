@@ -127,10 +127,20 @@ async function* run(ctx: LakeContext, prepared: PreparedLogs, stats: QueryStats)
     for (const window of overlapWindows(segments, backward)) {
       const rows: LogRow[] = [];
       for (const segment of window) {
-        const options = { zstd, stats, filter, signal: query.signal };
         const read = textFilter
-          ? await readRowsWithMessage(ctx.port, segment.table, segment.tableBytes, keep, options)
-          : await readParquetRows(ctx.port, segment.table, segment.tableBytes, options);
+          ? await readRowsWithMessage(ctx.port, segment.table, segment.tableBytes, keep, {
+              zstd,
+              stats,
+              range,
+              where,
+              signal: query.signal,
+            })
+          : await readParquetRows(ctx.port, segment.table, segment.tableBytes, {
+              zstd,
+              stats,
+              filter,
+              signal: query.signal,
+            });
         for (const raw of read) {
           const row = toLogRow(raw);
           if (keep(row.log_message) && rowMatches(row, matches)) rows.push(row);

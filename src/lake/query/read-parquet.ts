@@ -8,8 +8,8 @@ import {
   cachedAsyncBuffer,
   parquetMetadataAsync,
   type parquetQuery,
+  parquetRead,
   parquetReadObjects,
-  rowIndex,
 } from 'hyparquet/src/index.js';
 import { BucketkitError, bkError } from '../../errors.js';
 import type { StoragePort } from '../../storage/index.js';
@@ -89,14 +89,14 @@ export async function readParquetRows(
 }
 
 /**
- * The rows of a Parquet object that pass `filter` and whose message passes `keep`, read in two steps: the
- * time and message columns of the row groups the filter allows, then whole rows only where a message
- * passed. For selective text filters (a needle) this decodes two columns instead of all of them.
+ * The rows of a Parquet object in a time range, with `where` values, whose message passes `keep`, read in
+ * two steps: the time, message and `where` columns of the row groups whose time statistics overlap the
+ * range (as arrays, no row objects), then whole rows only where a message passed. For selective text filters (a needle) this decodes two columns instead of all of them.
  *
  * @example
  * ```ts
  * const rows = await readRowsWithMessage(port, seg.table, seg.tableBytes, (m) => m.includes('ord-5e1f'), {
- *   zstd, stats, filter,
+ *   zstd, stats, range: { fromMs, toMs }, where: new Map(),
  * });
  * ```
  */
@@ -105,7 +105,13 @@ export async function readRowsWithMessage(
   key: string,
   size: number,
   keep: (message: string) => boolean,
-  options: { zstd: ZstdCodec; stats: QueryStats; filter: ParquetFilter; signal?: AbortSignal },
+  options: {
+    zstd: ZstdCodec;
+    stats: QueryStats;
+    range: { fromMs: number; toMs: number };
+    where: ReadonlyMap<string, readonly string[]>;
+    signal?: AbortSignal;
+  },
 ): Promise<ParquetRow[]> {
   // the second step reads the same column chunks again for each hit: fetch each range once
   const file = cachedAsyncBuffer(portBuffer(port, key, size, options.stats, options.signal), { minSize: 0 });
@@ -115,18 +121,49 @@ export async function readRowsWithMessage(
   };
   try {
     const metadata = await parquetMetadataAsync(file, { initialFetchSize: 64 * 1024 });
-    const messages = await parquetReadObjects({
-      file,
-      metadata,
-      columns: ['log_message'],
-      filter: options.filter,
-      includeRowIndex: true,
-      compressors,
-    });
-    options.stats.rowsScanned += messages.length;
+    // step one: time, message and `where` columns as arrays (no row objects), row groups pruned by time
+    const { fromMs, toMs } = options.range;
+    const columns = ['chq_timestamp', 'log_message', ...options.where.keys()];
     const hits: number[] = [];
-    for (const row of messages) {
-      if (keep(String(row.log_message ?? ''))) hits.push((row as { [rowIndex]?: number })[rowIndex]!);
+    let groupStart = 0;
+    for (const group of metadata.row_groups) {
+      const start = groupStart;
+      const end = start + Number(group.num_rows);
+      groupStart = end;
+      const time = group.columns.find((c) => c.meta_data?.path_in_schema[0] === 'chq_timestamp')?.meta_data
+        ?.statistics;
+      const min = time?.min_value ?? time?.min;
+      const max = time?.max_value ?? time?.max;
+      if (min != null && max != null && (Number(max) < fromMs || Number(min) >= toMs)) continue;
+      const data = new Map<string, unknown[]>(columns.map((c) => [c, new Array<unknown>(end - start)]));
+      await parquetRead({
+        file,
+        metadata,
+        rowStart: start,
+        rowEnd: end,
+        columns: columns.filter((c) => metadata.schema.some((e) => e.name === c)),
+        compressors,
+        onChunk: (chunk) => {
+          const into = data.get(chunk.columnName);
+          if (!into) return;
+          for (let i = 0; i < chunk.columnData.length; i++) {
+            const at = chunk.rowStart - start + i;
+            if (at >= 0 && at < into.length) into[at] = chunk.columnData[i];
+          }
+        },
+      });
+      const times = data.get('chq_timestamp')!;
+      const messages = data.get('log_message')!;
+      next: for (let i = 0; i < end - start; i++) {
+        const ms = Number(times[i]);
+        if (!(ms >= fromMs && ms < toMs)) continue;
+        options.stats.rowsScanned++;
+        for (const [column, values] of options.where) {
+          const value = data.get(column)![i];
+          if (value === null || value === undefined || !values.includes(String(value))) continue next;
+        }
+        if (keep(String(messages[i] ?? ''))) hits.push(start + i);
+      }
     }
     // per row group: a few hits are read row by row, more as the whole group
     const rows: ParquetRow[] = [];
