@@ -3,7 +3,7 @@
  * engine must first read each data file through the port, so a flipped or cut byte is `Corrupt`
  * rather than rows with wrong values. A healthy segment, once checked, is not read whole again.
  */
-import { mkdtemp, open, rm, truncate } from 'node:fs/promises';
+import { mkdtemp, open, rm, truncate, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -46,6 +46,9 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
+let edits = 0;
+
+/** Flips one bit of the byte at `fraction` of the file, and gives the file a modification time of its own. */
 async function flipByteAt(path: string, fraction: number) {
   const file = await open(path, 'r+');
   try {
@@ -58,6 +61,9 @@ async function flipByteAt(path: string, fraction: number) {
   } finally {
     await file.close();
   }
+  // a filesystem with coarse timestamps could keep the previous times: make every change visible
+  const time = new Date(1_000_000_000 + ++edits * 1000);
+  await utimes(path, time, time);
 }
 
 describe('DuckDB engine on the file port: segments are checked before DuckDB reads them', () => {
