@@ -1,31 +1,13 @@
 /**
- * DeltaGlider's Python CLI runs xdelta3 without `-D`, so for gzip/bzip2/xz inputs xdelta3 diffs the
- * *decompressed* bytes and notes it in the app header (`target/G/source/G`); its decoder recompresses
- * with `gzip -c`. We rebuild such files only when a recompression gives back exactly the bytes that were
- * stored (their SHA-256 is in the metadata); anything else is `Unsupported`, never different bytes.
+ * Deltas over gunzipped content, as xdelta3 makes them without `-D` (DeltaGlider's Python CLI) and as
+ * bucketkit stores `.tar.gz`/`.tgz`/`.gz`: the app header notes `G` (`target/G/source/G`), the source is
+ * the gunzipped reference, and the file is gzipped again after decoding. We rebuild only bytes whose
+ * SHA-256 matches the metadata: with the recipe bucketkit recorded, else the ways xdelta3 and zlib
+ * compress (`gzip -c` first); anything else is `Unsupported`, never different bytes.
  */
 import { bkError } from '../errors.js';
 import { sha256Hex } from './cache.js';
-
-interface Zlib {
-  gunzipSync(bytes: Uint8Array, options: { maxOutputLength: number }): Uint8Array;
-  gzipSync(bytes: Uint8Array, options: { level: number; strategy: number }): Uint8Array;
-  constants: { Z_DEFAULT_STRATEGY: number };
-}
-
-/**
- * node:zlib, found at run time so that browser bundles of the delta module never import it: rebuilding
- * gzip bytes exactly needs zlib's own deflate, which browsers do not offer.
- */
-const zlib = (
-  globalThis as { process?: { getBuiltinModule?: (id: string) => Zlib | undefined } }
-).process?.getBuiltinModule?.('node:zlib');
-
-function needZlib(key: string, compressor: string): Zlib {
-  if (!zlib)
-    unsupported(key, compressor, "rebuilding its exact gzip bytes needs Node's zlib (not in a browser)");
-  return zlib;
-}
+import { type GzipRecipe, gunzip, hasZlib, LEGACY_RECIPES, rebuildGzip } from './gzip-rebuild.js';
 
 /** xdelta3's external compression ids: G gzip, B bzip2, Z compress, Y xz. */
 export interface ExternalCompression {
@@ -43,6 +25,11 @@ export function externalCompression(appHeader: Uint8Array | undefined): External
   return out;
 }
 
+/** The app header bucketkit writes for a gzip file's delta: `G` for the target, and for a gzip reference. */
+export function gzipAppHeader(name: string, referenceIsGzip: boolean): Uint8Array {
+  return new TextEncoder().encode(`${name}/G/reference.bin/${referenceIsGzip ? 'G' : ''}`);
+}
+
 function unsupported(key: string, compressor: string, why: string): never {
   throw bkError(
     'Unsupported',
@@ -51,7 +38,7 @@ function unsupported(key: string, compressor: string, why: string): never {
   );
 }
 
-/** The decompressed reference, for a delta whose source was gunzipped by xdelta3. */
+/** The decompressed reference, for a delta whose source was gunzipped. */
 export function inflateSource(
   reference: Uint8Array,
   compressor: string,
@@ -59,38 +46,38 @@ export function inflateSource(
   maxSize: number,
 ): Uint8Array {
   if (compressor !== 'G') unsupported(key, compressor, 'only gzip (G) can be read');
-  const { gunzipSync } = needZlib(key, compressor);
-  try {
-    return new Uint8Array(gunzipSync(reference, { maxOutputLength: maxSize }));
-  } catch (cause) {
-    throw bkError('Corrupt', 'the reference of a gzip delta does not gunzip', { cause, details: { key } });
-  }
+  if (!hasZlib) unsupported(key, compressor, "gunzipping the reference needs Node's zlib (not in a browser)");
+  const inflated = gunzip(reference, maxSize);
+  if (inflated) return inflated;
+  throw bkError('Corrupt', 'the reference of a gzip delta does not gunzip', { details: { key } });
 }
 
-/** gzip settings tried in order: zlib's default level first, then the others. */
-const LEVELS = [6, 9, 1, 2, 3, 4, 5, 7, 8];
-
 /**
- * Recompresses `inflated` with gzip until the result has SHA-256 `expected`; `Unsupported` when no
- * setting rebuilds the exact bytes (GNU gzip's deflate differs from zlib's, a file name in the header).
+ * Gzips `inflated` again into the bytes with SHA-256 `expected`: with `recipe` when the writer recorded
+ * one, else trying xdelta3's `gzip -c` and zlib's levels; `Unsupported` when none gives them back.
  */
 export function rebuildTarget(
   inflated: Uint8Array,
   compressor: string,
   expected: string | undefined,
   key: string,
+  recipe?: GzipRecipe,
 ): Uint8Array {
   if (compressor !== 'G') unsupported(key, compressor, 'only gzip (G) can be rebuilt');
   if (expected === undefined)
     unsupported(key, compressor, 'without a recorded SHA-256 the exact bytes cannot be checked');
-  const { gzipSync, constants } = needZlib(key, compressor);
-  for (const level of LEVELS) {
-    const candidate = new Uint8Array(gzipSync(inflated, { level, strategy: constants.Z_DEFAULT_STRATEGY }));
-    if (sha256Hex(candidate) === expected.toLowerCase()) return candidate;
+  let tried = false;
+  for (const candidate of recipe ? [recipe] : LEGACY_RECIPES) {
+    const made = rebuildGzip(inflated, candidate);
+    if (!made) continue;
+    tried = true;
+    if (sha256Hex(made) === expected.toLowerCase()) return made;
   }
   return unsupported(
     key,
     compressor,
-    'recompressing it with zlib (levels 1-9) does not give back the stored bytes, so it cannot be read byte for byte',
+    tried
+      ? `recompressing it (${recipe ? `the recorded ${recipe.tool} -${recipe.level}` : 'gzip -c, zlib and gzip -n at levels 1-9'}) does not give back the stored bytes, so it cannot be read byte for byte`
+      : `rebuilding its exact gzip bytes needs ${recipe?.tool === 'gzip' ? 'the gzip program installed' : "Node's zlib (not in a browser)"}`,
   );
 }

@@ -27,8 +27,8 @@ const SIMPLE = [
 
 /**
  * Whole-stream compressed formats. A small change upstream rewrites all their bytes, so a delta over
- * them saves nothing; decompressing them (as DeltaGlider's xdelta3 does) would need recompressing
- * byte-exact on read, which is not possible in general. bucketkit stores them directly.
+ * them saves nothing. Gzip files (`GZIP_TYPES`) are stored as a delta over their gunzipped content when
+ * their exact bytes can be rebuilt (see `gzip-rebuild.ts`); the others are stored directly.
  */
 export const COMPRESSED_TYPES: readonly string[] = [
   '.gz',
@@ -44,9 +44,15 @@ export const COMPRESSED_TYPES: readonly string[] = [
   '.br',
 ];
 
-/** bucketkit's default delta types: DeltaGlider's archive list without the compressed streams. */
+/** Gzip files: stored as deltas over their gunzipped content when their bytes can be rebuilt exactly. */
+export const GZIP_TYPES: readonly string[] = ['.tar.gz', '.tgz', '.gz'];
+
+/** True for a name ending in `.gz` or `.tgz` (any case). */
+export const isGzipName = (name: string) => GZIP_TYPES.some((s) => name.toLowerCase().endsWith(s));
+
+/** bucketkit's default delta types: DeltaGlider's archive list without the compressed streams other than gzip. */
 export const DEFAULT_ARCHIVE_TYPES: readonly string[] = [...COMPOUND, ...SIMPLE].filter(
-  (suffix) => !COMPRESSED_TYPES.some((c) => suffix.endsWith(c)),
+  (suffix) => GZIP_TYPES.includes(suffix) || !COMPRESSED_TYPES.some((c) => suffix.endsWith(c)),
 );
 
 /**
@@ -67,8 +73,8 @@ export function isDeltaCandidate(name: string): boolean {
 export interface DeltaPolicyOptions {
   /**
    * Name suffixes (case-insensitive) stored as deltas; `'*'` matches every name. Default
-   * `DEFAULT_ARCHIVE_TYPES` (`.zip .tar .jar .iso .deb ...`). Compressed streams (`COMPRESSED_TYPES`)
-   * are always stored directly, even when listed.
+   * `DEFAULT_ARCHIVE_TYPES` (`.zip .tar .tar.gz .tgz .gz .jar .iso .deb ...`). Other compressed streams
+   * (`COMPRESSED_TYPES`: `.xz`, `.bz2`, `.zst`, ...) are always stored directly, even when listed.
    */
   archiveTypes?: readonly string[];
   /** Files smaller than this many bytes are stored directly (default 0: no threshold). */
@@ -124,7 +130,8 @@ export class DeltaPolicy {
   /** True when `name` (a base name) of `size` bytes should be tried as a delta. */
   wants(name: string, size: number): boolean {
     const lower = name.toLowerCase();
-    if (size < this.minSize || COMPRESSED_TYPES.some((s) => lower.endsWith(s))) return false;
+    if (size < this.minSize) return false;
+    if (!isGzipName(lower) && COMPRESSED_TYPES.some((s) => lower.endsWith(s))) return false;
     return this.archiveTypes.some((s) => s === '*' || lower.endsWith(s));
   }
 

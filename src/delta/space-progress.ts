@@ -5,7 +5,7 @@
  */
 import { concatBytes } from '../storage/browser.js';
 import type { Progress } from '../storage/index.js';
-import { createVcdiffEncoder } from './vcdiff/encoder.js';
+import { createVcdiffEncoder, type EncodeOptions } from './vcdiff/encoder.js';
 
 /** A put's progress callback, `undefined` when nobody listens. */
 export type OnProgress = ((progress: Progress) => void) | undefined;
@@ -36,10 +36,11 @@ export function encodeWithProgress(
   reference: Uint8Array,
   target: Uint8Array,
   onProgress: OnProgress,
+  options: EncodeOptions = {},
 ): Uint8Array {
   const size = target.length;
   const half = Math.floor(size / 2);
-  const encoder = createVcdiffEncoder(reference);
+  const encoder = createVcdiffEncoder(reference, options);
   const parts = [encoder.header()];
   onProgress?.({ loaded: half, total: size });
   let start = 0;

@@ -11,11 +11,13 @@ import { assertValidMetadata } from '../storage/browser.js';
 import type { Abortable, Metadata, StoragePort } from '../storage/index.js';
 import { type ReferenceCache, sha256Hex } from './cache.js';
 import { externalCompression, inflateSource, rebuildTarget } from './external.js';
+import { parseRecipe } from './gzip-rebuild.js';
 import { deltaMetadata, directMetadata, readField, referenceMetadata, withUserMetadata } from './metadata.js';
 import { checkName, DELTA_SUFFIX, REFERENCE_NAME } from './names.js';
 import { DeltaPolicy, type DeltaPolicyOptions } from './policy.js';
+import { encodeFile, GZIP_RECIPE_KEY, preparedMetadata, prepareFile } from './space-encode.js';
 import { listSpace, spaceStats } from './space-list.js';
-import { encodeWithProgress, referenceProgress } from './space-progress.js';
+import { referenceProgress } from './space-progress.js';
 import { describe, verifySha256, writeOptions } from './space-read.js';
 import { createReference, loadReference } from './space-reference.js';
 import type {
@@ -133,6 +135,10 @@ export class DeltaSpace {
         details: { name },
       });
     }
+    // A gzip file whose exact bytes cannot be rebuilt is stored as it is (before any reference exists).
+    const file = prepareFile(name, bytes);
+    if (!file) return this.putDirect(name, bytes, direct, false, options);
+    const extra = preparedMetadata(file);
     // The delta's keys must fit next to the caller's metadata before the reference is created.
     const longest = {
       refKey: this.portPrefix + this.key(REFERENCE_NAME),
@@ -142,7 +148,7 @@ export class DeltaSpace {
     const size = bytes.length;
     assertValidMetadata(
       withUserMetadata(
-        deltaMetadata({ ...common, ...longest, name, size, zeroDiff: true }),
+        { ...deltaMetadata({ ...common, ...longest, name, size, zeroDiff: true }), ...extra },
         options.metadata,
       ),
     );
@@ -162,22 +168,25 @@ export class DeltaSpace {
     }
     reference ??= await loadReference(this.port, this.cache, refKey, undefined, options);
 
-    const delta = encodeWithProgress(reference.bytes, bytes, onProgress);
+    const delta = await encodeFile(name, reference.bytes, file, onProgress);
     const zeroDiff = reference.sha256 === common.sha256;
-    if (!zeroDiff && !this.policy.keeps(delta.length, bytes.length)) {
+    if (delta === undefined || (!zeroDiff && !this.policy.keeps(delta.length, bytes.length))) {
       // stored directly after all: progress stays near the end of the range until that write is done
       return this.putDirect(name, bytes, direct, createdReference, options, false);
     }
     const metadata = withUserMetadata(
-      deltaMetadata({
-        ...common,
-        name,
-        size: bytes.length,
-        refKey: this.portPrefix + refKey,
-        refSha256: reference.sha256,
-        deltaSize: delta.length,
-        zeroDiff,
-      }),
+      {
+        ...deltaMetadata({
+          ...common,
+          name,
+          size: bytes.length,
+          refKey: this.portPrefix + refKey,
+          refSha256: reference.sha256,
+          deltaSize: delta.length,
+          zeroDiff,
+        }),
+        ...extra,
+      },
       options.metadata,
     );
     assertValidMetadata(metadata);
@@ -269,7 +278,13 @@ export class DeltaSpace {
     const capped = external.target === undefined && Number.isSafeInteger(size);
     const decoded = await decodeVcdiffAsync(source, delta, capped ? { maxTargetSize: size } : {});
     const bytes = external.target
-      ? rebuildTarget(decoded.target, external.target, readField(metadata, 'file-sha256'), deltaKey)
+      ? rebuildTarget(
+          decoded.target,
+          external.target,
+          readField(metadata, 'file-sha256'),
+          deltaKey,
+          parseRecipe(metadata[GZIP_RECIPE_KEY]),
+        )
       : decoded.target;
     verifySha256(bytes, metadata, deltaKey);
     return { bytes, info: describe(name, 'delta', object) };

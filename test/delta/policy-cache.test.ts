@@ -57,7 +57,7 @@ describe('delta policy options', () => {
     expect(() => new DeltaSpace(memoryStorage(), { minSize: 1.5 })).toThrow(/minSize/);
   });
 
-  it('compressed inputs (.gz, .tgz, .xz) are stored directly, even with archiveTypes ["*"], and read back exact', async () => {
+  it('compressed inputs (.xz, .zst, and .gz/.tgz names that are not gzip) are stored directly, even with archiveTypes ["*"], and read back exact', async () => {
     const port = memoryStorage();
     const space = new DeltaSpace(port, { archiveTypes: ['*'] });
     for (const name of ['a.tar.gz', 'b.tgz', 'c.tar.xz', 'd.zst']) {

@@ -8,7 +8,7 @@ import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** What a test can ask for; each is one or more Debian packages. */
-export type DebianNeed = 'ceph' | 'xdelta3' | 'awscli' | 's3cmd' | 'rclone' | 'openssl' | 'chromium';
+export type DebianNeed = 'ceph' | 'xdelta3' | 'gzip' | 'awscli' | 's3cmd' | 'rclone' | 'openssl' | 'chromium';
 
 interface Need {
   packages: string[];
@@ -26,6 +26,7 @@ const NEEDS: Record<DebianNeed, Need> = {
     pythonModule: 'rados',
   },
   xdelta3: { packages: ['xdelta3'], commands: ['xdelta3'] }, // the VCDIFF codec's interop tests
+  gzip: { packages: ['gzip'], commands: ['gzip'] }, // GNU gzip: .tar.gz deltas rebuilt as xdelta3 does
   awscli: { packages: ['awscli'], commands: ['/usr/bin/aws'] }, // Debian's awscli v2, not another on PATH
   s3cmd: { packages: ['s3cmd'], commands: ['s3cmd'] },
   rclone: { packages: ['rclone'], commands: ['rclone'] },

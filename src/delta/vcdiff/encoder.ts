@@ -9,7 +9,7 @@ import { AddressCache, type EncodedAddress } from './address-cache.js';
 import { adler32 } from './adler32.js';
 import { ByteWriter } from './bytes.js';
 import { ADD, COPY, DEFAULT_OPCODES, RUN } from './code-table.js';
-import { ENCODER_WINDOW_SIZE, MAGIC, VCD_ADLER32, VCD_SOURCE } from './format.js';
+import { ENCODER_WINDOW_SIZE, MAGIC, VCD_ADLER32, VCD_APPHEADER, VCD_SOURCE } from './format.js';
 import { SourceIndex, TargetIndex } from './hash-index.js';
 import { integerSize, writeInteger } from './integer.js';
 import { findMatches, type MatchSettings, type Op } from './match-finder.js';
@@ -21,6 +21,11 @@ export interface EncodeOptions {
   checksum?: boolean;
   /** Effort, 1 (fast) to 9 (smallest deltas). Default 9. */
   level?: number;
+  /**
+   * xdelta3's application header (`<target>/<comp>/<source>/<comp>`): with `G` for gzip, `xdelta3 -d`
+   * gunzips the source and gzips what it rebuilds. Default none.
+   */
+  appHeader?: Uint8Array;
 }
 
 const MAX_ENCODER_WINDOW = 16 * 1024 * 1024;
@@ -38,6 +43,16 @@ function settingsFor(level: number): MatchSettings {
     return { sourceChain: 16, targetChain: 8, sourceStep: 4, sourceSpread: 8, indexTail: 8 };
   }
   return { sourceChain: 32, targetChain: 16, sourceStep: 2, sourceSpread: 8, indexTail: 16 };
+}
+
+function fileHeader(appHeader: Uint8Array | undefined): Uint8Array {
+  if (appHeader === undefined) return Uint8Array.from([...MAGIC, 0]);
+  const out = new ByteWriter(16 + appHeader.length);
+  out.bytes(MAGIC);
+  out.byte(VCD_APPHEADER);
+  writeInteger(out, appHeader.length);
+  out.bytes(appHeader);
+  return out.view().slice();
 }
 
 /** Encodes a target window by window against one reference (shared by the whole and streaming APIs). */
@@ -74,7 +89,7 @@ export function createVcdiffEncoder(source: Uint8Array, options: EncodeOptions =
   const cache = new AddressCache();
   return {
     windowSize,
-    header: () => Uint8Array.from([...MAGIC, 0]),
+    header: () => fileHeader(options.appHeader),
     window(window) {
       if (window.length > windowSize) {
         throw bkError('InvalidArgument', `a window holds at most ${windowSize} bytes`);
