@@ -2,7 +2,7 @@
  * One benchmark server in a process of its own, so that it does not share the client's event loop
  * (Ceph RGW runs in its own processes too). Started by bench/gateway.ts:
  *
- *   node --import tsx bench/gateway-server.ts gateway|gateway-durable|s3rver|bare
+ *   node --import tsx bench/gateway-server.ts gateway|gateway-durable|gateway-versioned|gateway-memory|s3rver|bare
  *
  * `bare` is a node:http server that answers without checking or storing anything: what a client
  * manages against it is the client's own ceiling. Prints the server's endpoint and keys as one JSON
@@ -14,18 +14,35 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutBucketVersioningCommand, S3Client } from '@aws-sdk/client-s3';
 import { createGateway, folderBuckets, staticBuckets } from '../src/gateway/index.js';
 import { memoryStorage } from '../src/storage/index.js';
 import { type S3Server, startS3rver } from '../test/support/servers.js';
 
-async function startBucketkit(durable: boolean): Promise<S3Server> {
+async function startBucketkit(durable: boolean, versioned = false): Promise<S3Server> {
   const root = await mkdtemp(join(tmpdir(), 'bk-bench-gateway-'));
   const buckets = folderBuckets(root, { durable });
   await buckets.create('bench');
   const credentials = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
   const listening = await createGateway({ buckets, credentials: [credentials] }).listen(0);
+  if (versioned) {
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: listening.endpoint,
+      forcePathStyle: true,
+      credentials,
+    });
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: 'bench', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    s3.destroy();
+  }
   return {
-    name: durable ? 'gateway (file, durable)' : 'gateway (file, durable: false)',
+    name: versioned
+      ? 'gateway (file, versioned)'
+      : durable
+        ? 'gateway (file, durable)'
+        : 'gateway (file, durable: false)',
     endpoint: listening.endpoint,
     ...credentials,
     bucket: 'bench',
@@ -88,8 +105,8 @@ const server =
     ? await startS3rver('bench')
     : kind === 'bare'
       ? await startBare()
-      : kind === 'gateway' || kind === 'gateway-durable'
-        ? await startBucketkit(kind === 'gateway-durable')
+      : kind === 'gateway' || kind === 'gateway-durable' || kind === 'gateway-versioned'
+        ? await startBucketkit(kind === 'gateway-durable', kind === 'gateway-versioned')
         : kind === 'gateway-memory'
           ? await startBucketkitMemory()
           : undefined;

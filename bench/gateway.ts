@@ -8,9 +8,14 @@
  *   BENCH_CLIENTS=light BENCH_SERVERS=gateway,s3rver BENCH_REPEAT=3 npx tsx bench/gateway.ts
  *   BENCH_PROFILE=/tmp/prof npx tsx bench/gateway.ts   # gateway processes write .cpuprofile files there
  *
- * BENCH_CLIENTS: sdk,light (default both); BENCH_SERVERS: gateway,gateway-durable,gateway-memory,s3rver,ceph,bare
- * (default all); BENCH_REPEAT: runs per measurement, the median is shown (default 1); BENCH_MEASURES:
- * putSeq,getSeq,putPar,getPar,putLarge,getLarge (default all).
+ * BENCH_CLIENTS: sdk,light (default both); BENCH_SERVERS:
+ * gateway,gateway-versioned,gateway-durable,gateway-memory,s3rver,ceph,bare (default all); BENCH_REPEAT: runs
+ * per measurement, the median is shown (default 1); BENCH_MEASURES:
+ * putSeq,getSeq,putPar,getPar,listSeq,versionsSeq,putLarge,getLarge (default all).
+ *
+ * `gateway-versioned` is the first gateway with versioning enabled on its bucket: every PUT keeps a
+ * version (so the 4 KiB PUTs pile up versions of 256 keys), and the list rows page through those keys
+ * with ListObjectsV2 and ListObjectVersions (1000 per page).
  *
  * Measures 4 KiB PUT and GET requests per second (sequential and 32 in flight) and 64 MiB PUT and
  * GET throughput, with two clients: `@aws-sdk/client-s3`, and a light one that sends one SigV4-signed
@@ -26,7 +31,14 @@
 
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
-import { CreateBucketCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  ListObjectVersionsCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { EMPTY_SHA256, escapeKey, LeanSigner, sha256Hex } from '../src/storage/s3/lean/sign.js';
 import { rawClient, type S3Server, startCephRgw } from '../test/support/servers.js';
@@ -42,7 +54,15 @@ const SMALL = new Uint8Array(4 * KIB).fill(7);
 const LARGE = new Uint8Array(64 * MIB).fill(9);
 const IN_FLIGHT = 32;
 
-type Measure = 'putSeq' | 'getSeq' | 'putPar' | 'getPar' | 'putLarge' | 'getLarge';
+type Measure =
+  | 'putSeq'
+  | 'getSeq'
+  | 'putPar'
+  | 'getPar'
+  | 'listSeq'
+  | 'versionsSeq'
+  | 'putLarge'
+  | 'getLarge';
 type ClientKind = 'sdk' | 'light';
 
 /** Per measure: requests per second (MiB/s for the large ones) and server CPU ms per request. */
@@ -59,6 +79,8 @@ interface BenchClient {
   put(key: string, body: Uint8Array): Promise<void>;
   /** Reads the object and returns how many bytes came. */
   get(key: string): Promise<number>;
+  /** One listing page of the bucket (ListObjectsV2, or ListObjectVersions with `versions`); bytes read. */
+  list(versions: boolean): Promise<number>;
   close(): void;
 }
 
@@ -81,6 +103,14 @@ function clientFor(kind: ClientKind, server: S3Server): BenchClient {
         for await (const chunk of out.Body as AsyncIterable<Uint8Array>) size += chunk.byteLength;
         return size;
       },
+      async list(versions) {
+        if (versions) {
+          const out = await s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: 'small/' }));
+          return out.Versions?.length ?? 0;
+        }
+        const out = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'small/' }));
+        return out.Contents?.length ?? 0;
+      },
       close: () => s3.destroy(),
     };
   }
@@ -98,11 +128,18 @@ function lightClient(server: S3Server): BenchClient {
     'us-east-1',
   );
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const send = (method: 'GET' | 'PUT', key: string, body?: Uint8Array) => {
-    const path = `/${server.bucket}/${escapeKey(key)}`;
+  const send = (method: 'GET' | 'PUT', key: string, body?: Uint8Array, query?: Record<string, string>) => {
+    const base = key ? `/${server.bucket}/${escapeKey(key)}` : `/${server.bucket}`;
     const headers: Record<string, string> = { host: url.host };
     if (body) headers['content-length'] = String(body.byteLength);
-    signer.sign({ method, path, headers, payloadHash: body ? sha256Hex(body) : EMPTY_SHA256 });
+    const search = signer.sign({
+      method,
+      path: base,
+      headers,
+      payloadHash: body ? sha256Hex(body) : EMPTY_SHA256,
+      ...(query ? { query } : {}),
+    });
+    const path = search ? `${base}?${search}` : base;
     return new Promise<number>((resolve, reject) => {
       const req = request({ agent, host: url.hostname, port: url.port, method, path, headers }, (res) => {
         let size = 0;
@@ -127,6 +164,13 @@ function lightClient(server: S3Server): BenchClient {
       await send('PUT', key, body);
     },
     get: (key) => send('GET', key),
+    list: (versions) =>
+      send(
+        'GET',
+        '',
+        undefined,
+        versions ? { versions: '', prefix: 'small/' } : { 'list-type': '2', prefix: 'small/' },
+      ),
     close: () => agent.destroy(),
   };
 }
@@ -185,6 +229,13 @@ async function measure(server: BenchServer, kind: ClientKind): Promise<Row> {
   await run('putPar', IN_FLIGHT, put);
   await run('getPar', IN_FLIGHT, get);
   if (!server.smallOnly) {
+    process.stderr.write(`${server.name}, ${kind} client: listings of 256 keys\n`);
+    await run('listSeq', 1, async () => {
+      if ((await client.list(false)) === 0) throw new Error('empty listing');
+    });
+    await run('versionsSeq', 1, async () => {
+      if ((await client.list(true)) === 0) throw new Error('empty version listing');
+    });
     process.stderr.write(`${server.name}, ${kind} client: 64 MiB objects\n`);
     const putLarge = (i: number) => client.put(`large/${i % 2}`, LARGE);
     // the PUTs wrote large/0 first whatever their count
@@ -213,6 +264,8 @@ const MEASURES: [Measure, string, string][] = [
   ['getSeq', '4 KiB GET req/s (1)', '4 KiB GET (1)'],
   ['putPar', `4 KiB PUT req/s (${IN_FLIGHT})`, `4 KiB PUT (${IN_FLIGHT})`],
   ['getPar', `4 KiB GET req/s (${IN_FLIGHT})`, `4 KiB GET (${IN_FLIGHT})`],
+  ['listSeq', 'ListObjectsV2 of 256 keys req/s (1)', 'ListObjectsV2 (1)'],
+  ['versionsSeq', 'ListObjectVersions of 256 keys req/s (1)', 'ListObjectVersions (1)'],
   ['putLarge', '64 MiB PUT MiB/s', '64 MiB PUT'],
   ['getLarge', '64 MiB GET MiB/s', '64 MiB GET'],
 ];
@@ -257,7 +310,7 @@ async function main(): Promise<void> {
   const loadBefore = loads();
   const clients = (process.env.BENCH_CLIENTS ?? 'sdk,light').split(',') as ClientKind[];
   const wanted = (
-    process.env.BENCH_SERVERS ?? 'gateway,gateway-durable,gateway-memory,s3rver,ceph,bare'
+    process.env.BENCH_SERVERS ?? 'gateway,gateway-versioned,gateway-durable,gateway-memory,s3rver,ceph,bare'
   ).split(',');
   const servers = wanted.filter((s) => !(s === 'ceph' && process.env.BENCH_SKIP_CEPH));
   const rows = new Map<ClientKind, Row[]>(clients.map((c) => [c, []]));
