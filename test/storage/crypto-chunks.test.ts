@@ -99,6 +99,24 @@ describe('sealed chunks', () => {
     await expect(open(sealed, await importDataKey(newDataKey()))).rejects.toThrow(/Corrupt/);
   });
 
+  it('node:crypto and WebCrypto agree: a chunk sealed here opens with WebCrypto (the browser path)', async () => {
+    const raw = newDataKey();
+    const sealed = await collect(
+      sealChunks(pieces(new TextEncoder().encode('hello, chunk'), 5), await importDataKey(raw)),
+    );
+    const iv = new Uint8Array(12);
+    iv[11] = 1; // chunk 0, the last one
+    const web = await crypto.subtle.importKey('raw', raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, [
+      'decrypt',
+    ]);
+    const opened = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv },
+      web,
+      sealed as Uint8Array<ArrayBuffer>,
+    );
+    expect(new TextDecoder().decode(opened)).toBe('hello, chunk');
+  });
+
   it('wrapped data keys open only with their key and their context', async () => {
     const kek = await importWrappingKey(newDataKey());
     const dataKey = newDataKey();

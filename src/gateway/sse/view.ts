@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import {
   CHUNK,
   chunksOf,
+  type DataKey,
   type GetOptions,
   type GetResult,
   getResult,
@@ -79,7 +80,7 @@ export function sseView(
   scope: SseScope,
   byDefault?: () => Promise<WriteEncryption | undefined>,
 ): StoragePort {
-  async function dataKeyOf(info: ObjectInfo): Promise<CryptoKey> {
+  async function dataKeyOf(info: ObjectInfo): Promise<DataKey> {
     const mode = modeOf(info.metadata)!;
     const wrapped = info.metadata[WRAPPED_META] ?? '';
     if (mode === 'SSE-C') {
@@ -152,7 +153,7 @@ export function sseView(
     }
     let stored = first;
     const size = openedSize(first.size);
-    let dataKey: CryptoKey;
+    let dataKey: DataKey;
     let want = { start: 0, end: size - 1 };
     try {
       dataKey = await dataKeyOf(first);

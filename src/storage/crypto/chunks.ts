@@ -15,10 +15,76 @@ const SEALED = CHUNK + TAG;
 
 const subtle = () => globalThis.crypto.subtle;
 
-/** An AES-256-GCM key for sealing chunks, from 32 raw bytes. */
-export function importDataKey(raw: Uint8Array): Promise<CryptoKey> {
+interface GcmCipher {
+  update(data: Uint8Array): Uint8Array;
+  final(): Uint8Array;
+  getAuthTag(): Uint8Array;
+  setAuthTag(tag: Uint8Array): void;
+}
+interface NodeCrypto {
+  createCipheriv(algorithm: 'aes-256-gcm', key: Uint8Array, iv: Uint8Array): GcmCipher;
+  createDecipheriv(algorithm: 'aes-256-gcm', key: Uint8Array, iv: Uint8Array): GcmCipher;
+}
+/**
+ * node:crypto where the runtime has it: the same AES-256-GCM, but synchronous on the calling thread,
+ * about three times the throughput of WebCrypto's thread-pool round trip per 64 KiB chunk.
+ */
+const nodeCrypto = (
+  globalThis as { process?: { getBuiltinModule?: (id: string) => NodeCrypto | undefined } }
+).process?.getBuiltinModule?.('node:crypto');
+
+/** A per-object AES-256 data key, ready for sealing and opening chunks. */
+export interface DataKey {
+  readonly raw: Uint8Array;
+  web?: Promise<CryptoKey>;
+}
+
+/** A data key for sealing chunks, from 32 raw bytes. */
+export async function importDataKey(raw: Uint8Array): Promise<DataKey> {
   if (raw.byteLength !== 32) throw bkError('InvalidArgument', 'an AES-256 key has 32 bytes');
-  return subtle().importKey('raw', raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, ['encrypt', 'decrypt']);
+  return { raw };
+}
+
+function webKey(key: DataKey): Promise<CryptoKey> {
+  key.web ??= subtle().importKey('raw', key.raw as Uint8Array<ArrayBuffer>, 'AES-GCM', false, [
+    'encrypt',
+    'decrypt',
+  ]);
+  return key.web;
+}
+
+async function sealOne(
+  key: DataKey,
+  iv: Uint8Array<ArrayBuffer>,
+  plain: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array> {
+  if (nodeCrypto) {
+    const cipher = nodeCrypto.createCipheriv('aes-256-gcm', key.raw, iv);
+    const body = cipher.update(plain);
+    cipher.final();
+    const out = new Uint8Array(body.byteLength + TAG);
+    out.set(body);
+    out.set(cipher.getAuthTag(), body.byteLength);
+    return out;
+  }
+  return new Uint8Array(await subtle().encrypt({ name: 'AES-GCM', iv }, await webKey(key), plain));
+}
+
+/** The plaintext of one sealed chunk; throws when it does not authenticate. */
+async function openOne(
+  key: DataKey,
+  iv: Uint8Array<ArrayBuffer>,
+  sealed: Uint8Array<ArrayBuffer>,
+): Promise<Uint8Array> {
+  if (nodeCrypto) {
+    if (sealed.byteLength < TAG) throw new Error('short chunk');
+    const decipher = nodeCrypto.createDecipheriv('aes-256-gcm', key.raw, iv);
+    decipher.setAuthTag(sealed.subarray(sealed.byteLength - TAG));
+    const body = decipher.update(sealed.subarray(0, sealed.byteLength - TAG));
+    decipher.final();
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  }
+  return new Uint8Array(await subtle().decrypt({ name: 'AES-GCM', iv }, await webKey(key), sealed));
 }
 
 function nonce(index: number, last: boolean): Uint8Array<ArrayBuffer> {
@@ -50,19 +116,15 @@ export function openedSize(size: number): number {
  */
 export async function* sealChunks(
   source: AsyncIterable<Uint8Array>,
-  key: CryptoKey,
+  key: DataKey,
 ): AsyncGenerator<Uint8Array> {
   const pending = new Uint8Array(CHUNK);
   let filled = 0;
   let index = 0;
   const seal = async (last: boolean) => {
-    const sealed = await subtle().encrypt(
-      { name: 'AES-GCM', iv: nonce(index++, last) },
-      key,
-      pending.subarray(0, filled),
-    );
+    const sealed = await sealOne(key, nonce(index++, last), pending.subarray(0, filled));
     filled = 0;
-    return new Uint8Array(sealed);
+    return sealed;
   };
   for await (const chunk of source) {
     let offset = 0;
@@ -113,7 +175,7 @@ const damaged = (what: string) =>
  */
 export async function* openChunks(
   source: AsyncIterable<Uint8Array>,
-  key: CryptoKey,
+  key: DataKey,
   at: { first: number; through: number; skip: number; size: number; name: string },
 ): AsyncGenerator<Uint8Array> {
   const lastIndex = Math.max(0, Math.ceil(at.size / CHUNK) - 1);
@@ -122,19 +184,15 @@ export async function* openChunks(
   let index = at.first;
   let skip = at.skip;
   const open = async () => {
-    let plain: ArrayBuffer;
+    let plain: Uint8Array;
     try {
-      plain = await subtle().decrypt(
-        { name: 'AES-GCM', iv: nonce(index, index === lastIndex) },
-        key,
-        pending.subarray(0, filled),
-      );
+      plain = await openOne(key, nonce(index, index === lastIndex), pending.subarray(0, filled));
     } catch {
       throw damaged(at.name);
     }
     index++;
     filled = 0;
-    const bytes = new Uint8Array(plain).subarray(skip);
+    const bytes = plain.subarray(skip);
     skip = 0;
     return bytes;
   };

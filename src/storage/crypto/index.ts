@@ -1,5 +1,6 @@
 export {
   CHUNK,
+  type DataKey,
   importDataKey,
   openChunks,
   openedSize,
