@@ -119,6 +119,8 @@ async function segmentMayHold(
       loaded.set(p, bytes);
     }),
   );
+  // a short read (a damaged object) must not rule the segment out: read it
+  if ([...loaded.values()].some((bytes) => bytes.byteLength !== ref.partitionBytes)) return true;
   return filterMayHold(ref, (p) => loaded.get(p)!, requirements);
 }
 
