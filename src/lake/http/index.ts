@@ -12,7 +12,7 @@
  * ```
  */
 
-export { type OtlpMetricsReceiverOptions, otlpMetricsRoute } from '../metrics/receiver.js';
+export { type OtlpMetricsReceiverOptions, otlpMetricsRoute, remoteWriteRoute } from '../metrics/receiver.js';
 export { readBody } from './body.js';
 export {
   createLakeEventHandler,

@@ -34,8 +34,10 @@ export {
   type OtlpMetricsDecodeOptions,
 } from './otlp-protobuf.js';
 export { type MetricRowsQuery, readMetricRows } from './query.js';
+export { decodeRemoteWrite } from './remote-write.js';
 export { type RollupOptions, type RollupResult, rollupMetrics } from './rollup.js';
 export { type ChqMetricType, METRIC_BUCKET_MS, METRIC_RESOURCE_KEYS, type MetricRow } from './row.js';
+export { snappyBlock } from './snappy.js';
 export { readMetricTable, writeMetricTable } from './table.js';
 export { fnv1a64, seriesTid } from './tid.js';
 export { METRIC_FREQUENCIES, nextFrequency, pickFrequency } from './tiers.js';

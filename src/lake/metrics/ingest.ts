@@ -14,6 +14,7 @@ import { MetricRowBuilder } from './cook.js';
 import type { DecodedMetricPoint } from './decoded.js';
 import { decodeOtlpMetricsJson } from './otlp-json.js';
 import { decodeOtlpMetricsProtobuf } from './otlp-protobuf.js';
+import { decodeRemoteWrite } from './remote-write.js';
 import type { MetricRow } from './row.js';
 import { writeMetricTable } from './table.js';
 
@@ -63,6 +64,12 @@ export async function* decodeMetricsObject(
   key: string,
   signal?: AbortSignal,
 ): AsyncGenerator<DecodedMetricPoint> {
+  if (key.endsWith('.prw')) {
+    // a Prometheus remote-write batch: one snappy block, read whole
+    const got = await port.get(key, { signal });
+    yield* decodeRemoteWrite(await got.bytes(), key);
+    return;
+  }
   const gzipped = key.endsWith('.gz');
   const name = gzipped ? key.slice(0, -3) : key;
   const decoder = name.endsWith('.binpb')
