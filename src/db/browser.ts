@@ -34,6 +34,7 @@ export type { PartitionDefinitions } from './partitions.js';
 export type { Plugin } from './plugin.js';
 export { type AuditEntry, type AuditOptions, auditLog } from './plugins/audit.js';
 export { type CacheOptions, type CachePlugin, type CacheStats, cache } from './plugins/cache.js';
+export { type CostsPlugin, type CostsReport, costs, DATABASE_SCOPE } from './plugins/costs.js';
 export {
   type FulltextOptions,
   type FulltextPlugin,
@@ -41,7 +42,6 @@ export {
   type SearchHit,
   type SearchOptions,
 } from './plugins/fulltext.js';
-export { type CostsPlugin, type CostsReport, costs, DATABASE_SCOPE } from './plugins/costs.js';
 export {
   DEFAULT_LATENCY_BUCKETS,
   type MetricsOptions,
