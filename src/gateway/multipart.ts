@@ -24,7 +24,7 @@ import { dirOf, listParts, partKey, readUpload, removeUpload, type UploadRecord 
 import { notify } from './notifier.js';
 import { conditionalPut, copySource, openCopySource, writeConditions } from './objects.js';
 import { s3Error } from './s3-errors.js';
-import { bucketState, requestLock } from './versioning/index.js';
+import { bucketState, locateVersion, requestLock } from './versioning/index.js';
 import { childrenNamed, childText, parseXml, toXml } from './xml.js';
 
 /*
@@ -109,7 +109,9 @@ export async function uploadPart(
     if (!match || Number(match[2]) < Number(match[1])) {
       throw s3Error('InvalidArgument', 400, 'x-amz-copy-source-range must be bytes=first-last');
     }
-    const size = (await source.port.head(from.key, { signal: ctx.signal })).size;
+    const version =
+      from.versionId && (await locateVersion(source.base, from.key, from.versionId, ctx.signal));
+    const size = (await source.port.head(version ? version.object : from.key, { signal: ctx.signal })).size;
     if (Number(match[2]) >= size) {
       throw s3Error('InvalidRange', 416, `the range ends past the source's ${size} bytes`);
     }

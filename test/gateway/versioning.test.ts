@@ -17,6 +17,7 @@ import {
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorCode, signedRequest } from './raw.js';
@@ -308,6 +309,27 @@ describe('versioning with the AWS SDK v3', () => {
     expect(done.VersionId).toMatch(/^[0-9a-f]{20}v$/);
     expect(await read('parts', 'big')).toBe('assembled');
     expect(await read('parts', 'big', first)).toBe('small first');
+    // UploadPartCopy of a range of the older, longer version
+    const copy = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'parts', Key: 'piece' }));
+    const copied = await s3.send(
+      new UploadPartCopyCommand({
+        Bucket: 'parts',
+        Key: 'piece',
+        UploadId: copy.UploadId,
+        PartNumber: 1,
+        CopySource: `parts/big?versionId=${first}`,
+        CopySourceRange: 'bytes=6-10',
+      }),
+    );
+    await s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'parts',
+        Key: 'piece',
+        UploadId: copy.UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: copied.CopyPartResult!.ETag! }] },
+      }),
+    );
+    expect(await read('parts', 'piece')).toBe('first');
   });
 
   it('DeleteObjects adds markers, and removes the versions it names', async () => {
@@ -439,3 +461,42 @@ async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
 }
+
+describe('versioning over erasure (a port without conditional writes)', () => {
+  it('keeps versions, markers and reads by id', async () => {
+    const { erasure } = await import('../../src/erasure/index.js');
+    const { memoryStorage } = await import('../../src/index.js');
+    const { createGateway, staticBuckets } = await import('../../src/gateway/index.js');
+    const port = erasure([memoryStorage(), memoryStorage(), memoryStorage()], { parity: 1 });
+    const listening = await createGateway({
+      buckets: staticBuckets({ spread: port }),
+      credentials: [
+        { accessKeyId: 'AKIDGATEWAYTEST', secretAccessKey: 'gateway-test-secret-key-0123456789' },
+      ],
+    }).listen(0, '127.0.0.1');
+    const client = sdkClient(listening.endpoint);
+    try {
+      await client.send(
+        new PutBucketVersioningCommand({ Bucket: 'spread', VersioningConfiguration: { Status: 'Enabled' } }),
+      );
+      const ids: string[] = [];
+      for (const Body of ['first', 'second']) {
+        ids.push((await client.send(new PutObjectCommand({ Bucket: 'spread', Key: 'k', Body }))).VersionId!);
+      }
+      const marker = await client.send(new DeleteObjectCommand({ Bucket: 'spread', Key: 'k' }));
+      expect(marker.DeleteMarker).toBe(true);
+      const first = await client.send(
+        new GetObjectCommand({ Bucket: 'spread', Key: 'k', VersionId: ids[0] }),
+      );
+      expect(await first.Body!.transformToString()).toBe('first');
+      await client.send(
+        new DeleteObjectCommand({ Bucket: 'spread', Key: 'k', VersionId: marker.VersionId! }),
+      );
+      const current = await client.send(new GetObjectCommand({ Bucket: 'spread', Key: 'k' }));
+      expect([await current.Body!.transformToString(), current.VersionId]).toEqual(['second', ids[1]]);
+    } finally {
+      client.destroy();
+      await listening.close();
+    }
+  });
+});

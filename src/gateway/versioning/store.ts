@@ -132,6 +132,13 @@ async function dropOtherNulls(port: StoragePort, key: string, keep: string, sign
   }
 }
 
+/**
+ * Version objects are written create-only where the port enforces it; elsewhere (erasure) their names,
+ * unique by clock, sequence and randomness, and the key's turn in this process keep them apart.
+ */
+const createOnly = (bucket: ServedBucket): { ifNoneMatch?: '*' } =>
+  bucket.conditional ? { ifNoneMatch: '*' } : {};
+
 /** What writing a version gives back. */
 export interface VersionWritten {
   etag: string;
@@ -173,7 +180,7 @@ export function writeVersion(
     const result = await bucket.port.put(stored, body, {
       metadata: { ...options.metadata, ...extraMetadata, [VERSION_META]: name },
       ...(options.contentType ? { contentType: options.contentType } : {}),
-      ifNoneMatch: '*',
+      ...createOnly(bucket),
       ...(signal ? { signal } : {}),
     });
     if (suspended) await dropOtherNulls(port, key, name, signal);
@@ -200,7 +207,7 @@ export function writeDeleteMarker(
     const name = newVersionName(suspended ? 'x' : 'm');
     await port.put(versionObject(key, name), new Uint8Array(0), {
       metadata: { [VERSION_META]: name },
-      ifNoneMatch: '*',
+      ...createOnly(bucket),
       ...(signal ? { signal } : {}),
     });
     if (suspended) await dropOtherNulls(port, key, name, signal);
