@@ -4,6 +4,7 @@
  *
  *   npm run bench:delta                        # ~2-3 min on 2 cores; report on stdout, progress on stderr
  *   BENCH_BIG_MIB=100 npm run bench:delta      # the large pair at 100 MiB + 20 MiB instead of 200 + 40
+ *   BENCH_DELTA_BUCKET_ONLY=1 npm run bench:delta   # only the bucket row against DeltaGlider (bench/delta-bucket.ts)
  *
  * The corpus is generated in memory from a seeded PRNG (no downloads):
  *
@@ -29,6 +30,7 @@ import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { decodeDelta, encodeDelta } from '../src/delta/vcdiff/index.js';
 import { concatBytes } from '../src/storage/index.js';
+import { bucketRows, bucketTable } from './delta-bucket.js';
 
 const MiB = 1024 * 1024;
 const BIG_MIB = positiveInt(process.env.BENCH_BIG_MIB, 200);
@@ -345,12 +347,18 @@ function tableRow(label: string, rows: Row[]): string {
   ].join(' | ');
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const started = performance.now();
   log('generating corpus…');
   const trees = sourceTrees(RELEASES);
   const tars = trees.map((files, r) => packTar(files, r));
   const zips = trees.map((files, r) => packZip(files, r));
+  log("bucket row: storing every kind with bucketkit and computing DeltaGlider's layout…");
+  const bucket = bucketTable(await bucketRows(tars, zips));
+  if (process.env.BENCH_DELTA_BUCKET_ONLY) {
+    process.stdout.write(`- date: ${new Date().toISOString()}\n\n${bucket}\n`);
+    return;
+  }
   const pairs: Pair[] = [];
   for (let r = 1; r < RELEASES; r++) {
     const label = `r${r - 1} → r${r}`;
@@ -452,7 +460,13 @@ function main(): void {
   out.push(
     'Ratios are ours / xdelta3 over the totals of the rows (sizes summed, rates = summed target bytes / summed time); **bold** misses its goal.',
   );
+  out.push('');
+  out.push(
+    "Storage of a bucket of versioned artifacts, against DeltaGlider 6.1.2's layout for the same files:",
+  );
+  out.push('');
+  out.push(bucket);
   process.stdout.write(`${out.join('\n')}\n`);
 }
 
-main();
+await main();
