@@ -18,6 +18,12 @@ import { ACCESS_KEY, SECRET_KEY, sdkClient } from './support.js';
  * exactly the calls they made before versioning existed — the bucket's state is read once per 5 s.
  */
 
+/**
+ * Per-bucket configuration the gateway reads and caches for 5 s (versioning state, ACLs, CORS, ...):
+ * not per request, so left out of the exact lists, and bounded separately.
+ */
+const isConfigRead = (call: string) => /^(get|head) \.bucketkit-gateway\/(?!versions\/)/.test(call);
+
 /** A port that records `op key` of every call made to it. */
 function recording(port: StoragePort, calls: string[]): StoragePort {
   return new Proxy(port, {
@@ -88,7 +94,7 @@ describe('versioning costs unversioned buckets nothing', () => {
       new PutBucketVersioningCommand({ Bucket: 'versioned', VersioningConfiguration: { Status: 'Enabled' } }),
     );
     await run('versioned'); // the first requests read what the gateway keeps per bucket
-    const made = (await run('versioned')).filter((c) => !c.includes('versioning.json'));
+    const made = (await run('versioned')).filter((c) => !isConfigRead(c));
     expect(made.map((c) => c.replace(/[0-9a-f]{20}[vm]$/, 'ID'))).toEqual([
       // PUT: is there a current object, the version written create-only, its copy at the key
       'head k',
