@@ -46,13 +46,15 @@ export interface SearchHit {
   score: number;
 }
 
+/** One field's postings: term → (record number → term frequency), and each record's length. */
 class FieldIndex {
-  readonly postings = new Map<string, Map<string, number>>();
-  readonly lengths = new Map<string, number>();
+  readonly postings = new Map<string, Map<number, number>>();
+  lengths = new Float64Array(1024);
+  count = 0;
   totalLength = 0;
   private sorted: string[] | undefined;
 
-  add(id: string, counts: Record<string, number>): void {
+  add(doc: number, counts: Record<string, number>): void {
     let length = 0;
     for (const [term, tf] of Object.entries(counts)) {
       let posting = this.postings.get(term);
@@ -61,24 +63,31 @@ class FieldIndex {
         this.postings.set(term, posting);
         this.sorted = undefined;
       }
-      posting.set(id, tf);
+      posting.set(doc, tf);
       length += tf;
     }
-    this.lengths.set(id, length);
+    if (doc >= this.lengths.length) {
+      const grown = new Float64Array(Math.max(doc + 1, this.lengths.length * 2));
+      grown.set(this.lengths);
+      this.lengths = grown;
+    }
+    this.lengths[doc] = length;
     this.totalLength += length;
+    this.count++;
   }
 
-  remove(id: string, counts: Record<string, number>): void {
+  remove(doc: number, counts: Record<string, number>): void {
     for (const term of Object.keys(counts)) {
       const posting = this.postings.get(term);
-      posting?.delete(id);
+      posting?.delete(doc);
       if (posting?.size === 0) {
         this.postings.delete(term);
         this.sorted = undefined;
       }
     }
-    this.totalLength -= this.lengths.get(id) ?? 0;
-    this.lengths.delete(id);
+    this.totalLength -= this.lengths[doc] ?? 0;
+    this.lengths[doc] = 0;
+    this.count--;
   }
 
   /** The indexed terms that start with `prefix`. */
@@ -101,10 +110,12 @@ class FieldIndex {
 const K1 = 1.2;
 const B = 0.75;
 
-/** An inverted index of one resource's records, by field. */
+/** An inverted index of one resource's records, by field; records are numbered for typed-array scoring. */
 export class InvertedIndex {
   private readonly fields = new Map<string, FieldIndex>();
-  private readonly records = new Map<string, RecordTerms>();
+  private readonly records = new Map<string, { doc: number; terms: RecordTerms }>();
+  private readonly ids: string[] = [];
+  private readonly free: number[] = [];
 
   get size(): number {
     return this.records.size;
@@ -113,15 +124,18 @@ export class InvertedIndex {
   /** Indexes (or re-indexes) a record. */
   set(id: string, terms: RecordTerms): void {
     this.delete(id);
-    this.records.set(id, terms);
-    for (const [field, counts] of Object.entries(terms)) this.field(field).add(id, counts);
+    const doc = this.free.pop() ?? this.ids.length;
+    this.ids[doc] = id;
+    this.records.set(id, { doc, terms });
+    for (const [field, counts] of Object.entries(terms)) this.field(field).add(doc, counts);
   }
 
   delete(id: string): void {
     const old = this.records.get(id);
     if (!old) return;
     this.records.delete(id);
-    for (const [field, counts] of Object.entries(old)) this.field(field).remove(id, counts);
+    for (const [field, counts] of Object.entries(old.terms)) this.field(field).remove(old.doc, counts);
+    this.free.push(old.doc);
   }
 
   /**
@@ -129,51 +143,68 @@ export class InvertedIndex {
    * `word*` matches every word starting with `word`.
    */
   search(query: string, fields: readonly string[], limit: number): SearchHit[] {
-    const groups = parseQuery(query);
-    const scores = new Map<string, number>();
-    for (const group of groups) {
-      let matched: Map<string, number> | undefined;
-      for (const term of group) {
-        const termScores = this.scoreTerm(term, fields);
-        if (!matched) matched = termScores;
-        else {
-          const next = new Map<string, number>();
-          for (const [id, score] of matched) {
-            const more = termScores.get(id);
-            if (more !== undefined) next.set(id, score + more);
+    const size = this.ids.length;
+    const best = new Float64Array(size);
+    for (const group of parseQuery(query)) {
+      const sum = new Float64Array(size);
+      const matched = new Uint16Array(size);
+      const seen = new Int32Array(size).fill(-1);
+      group.forEach((term, t) => {
+        this.scoreTerm(term, fields, (doc, score) => {
+          sum[doc]! += score;
+          if (seen[doc] !== t) {
+            seen[doc] = t;
+            matched[doc]!++;
           }
-          matched = next;
-        }
-        if (matched.size === 0) break;
+        });
+      });
+      for (let doc = 0; doc < size; doc++) {
+        if (matched[doc] === group.length && sum[doc]! > best[doc]!) best[doc] = sum[doc]!;
       }
-      for (const [id, score] of matched ?? []) scores.set(id, Math.max(scores.get(id) ?? 0, score));
     }
-    return [...scores]
-      .map(([id, score]) => ({ id, score }))
-      .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))
-      .slice(0, limit);
+    return this.top(best, limit);
   }
 
-  private scoreTerm(term: { text: string; prefix: boolean }, fields: readonly string[]): Map<string, number> {
-    const out = new Map<string, number>();
+  /** The `limit` best-scoring records (ties by id), without sorting every match. */
+  private top(scores: Float64Array, limit: number): SearchHit[] {
+    const hits: SearchHit[] = [];
+    const better = (a: SearchHit, b: SearchHit) => a.score > b.score || (a.score === b.score && a.id < b.id);
+    for (let doc = 0; doc < scores.length; doc++) {
+      const score = scores[doc]!;
+      if (score <= 0) continue;
+      const hit = { id: this.ids[doc]!, score };
+      if (hits.length === limit && !better(hit, hits[limit - 1]!)) continue;
+      let at = hits.length < limit ? hits.length : limit - 1;
+      hits[at] = hit;
+      while (at > 0 && better(hits[at]!, hits[at - 1]!)) {
+        [hits[at - 1], hits[at]] = [hits[at]!, hits[at - 1]!];
+        at--;
+      }
+    }
+    return limit <= 0 ? [] : hits;
+  }
+
+  private scoreTerm(
+    term: { text: string; prefix: boolean },
+    fields: readonly string[],
+    add: (doc: number, score: number) => void,
+  ): void {
     const n = this.records.size;
     for (const name of fields) {
       const field = this.fields.get(name);
       if (!field) continue;
-      const average = field.lengths.size === 0 ? 1 : field.totalLength / field.lengths.size;
+      const average = field.count === 0 ? 1 : field.totalLength / field.count || 1;
+      const lengths = field.lengths;
       const words = term.prefix ? field.termsStartingWith(term.text) : [term.text];
       for (const word of words) {
         const posting = field.postings.get(word);
         if (!posting) continue;
         const idf = Math.log(1 + (n - posting.size + 0.5) / (posting.size + 0.5));
-        for (const [id, tf] of posting) {
-          const length = field.lengths.get(id) ?? 0;
-          const score = (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * length) / average));
-          out.set(id, (out.get(id) ?? 0) + score);
+        for (const [doc, tf] of posting) {
+          add(doc, (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * lengths[doc]!) / average)));
         }
       }
     }
-    return out;
   }
 
   private field(name: string): FieldIndex {
