@@ -16,7 +16,18 @@ import {
 } from './bucket-settings.js';
 import { type RequestContext, type ServedBucket, servedBucket } from './context.js';
 import { header } from './http.js';
-import { authorize, getAcl, putAcl, withOwnership } from './identity/index.js';
+import {
+  authorize,
+  deleteOwnershipControls,
+  deletePublicAccessBlock,
+  getAcl,
+  getOwnershipControls,
+  getPublicAccessBlock,
+  putAcl,
+  putOwnershipControls,
+  putPublicAccessBlock,
+  withOwnership,
+} from './identity/index.js';
 import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from './lifecycle/index.js';
 import { listObjects } from './listing.js';
 import { abortUpload, completeUpload, createUpload, listUploadParts, uploadPart } from './multipart.js';
@@ -123,6 +134,12 @@ const BUCKET_OPS: Record<string, Handler> = {
   'PUT object-lock': (ctx, name) => putObjectLockConfiguration(ctx, name),
   'GET acl': getAcl,
   'PUT acl': putAcl,
+  'GET publicAccessBlock': bucketOp(getPublicAccessBlock),
+  'PUT publicAccessBlock': bucketOp(putPublicAccessBlock),
+  'DELETE publicAccessBlock': bucketOp(deletePublicAccessBlock),
+  'GET ownershipControls': bucketOp(getOwnershipControls),
+  'PUT ownershipControls': bucketOp(putOwnershipControls),
+  'DELETE ownershipControls': bucketOp(deleteOwnershipControls),
   'GET lifecycle': (ctx, name) => getBucketLifecycle(ctx, name),
   'PUT lifecycle': (ctx, name) => putBucketLifecycle(ctx, name),
   'DELETE lifecycle': (ctx, name) => deleteBucketLifecycle(ctx, name),

@@ -1,13 +1,19 @@
 import {
   CreateBucketCommand,
+  DeleteBucketOwnershipControlsCommand,
+  DeletePublicAccessBlockCommand,
   GetBucketAclCommand,
+  GetBucketOwnershipControlsCommand,
   GetObjectAclCommand,
   GetObjectCommand,
+  GetPublicAccessBlockCommand,
   ListBucketsCommand,
   ListObjectsV2Command,
   PutBucketAclCommand,
+  PutBucketOwnershipControlsCommand,
   PutObjectAclCommand,
   PutObjectCommand,
+  PutPublicAccessBlockCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -215,6 +221,82 @@ describe('a gateway without users', () => {
       expect(ACCESS_KEY && SECRET_KEY).toBeTruthy();
     } finally {
       s3.destroy();
+      await gw.stop();
+    }
+  });
+});
+
+describe('public access block and ownership controls', () => {
+  it('BlockPublicAcls refuses public ACLs, IgnorePublicAcls stops them counting, BucketOwnerEnforced turns ACLs off', async () => {
+    const gw = await startGateway({ users: USERS });
+    const [alice, bob] = USERS.map((u) =>
+      sdkClient(gw.endpoint, {
+        credentials: { accessKeyId: u.keys[0]!.accessKeyId, secretAccessKey: u.keys[0]!.secretAccessKey },
+      }),
+    );
+    try {
+      await alice!.send(new CreateBucketCommand({ Bucket: 'guarded' }));
+      await alice!.send(
+        new PutObjectCommand({ Bucket: 'guarded', Key: 'pub', Body: 'public', ACL: 'public-read' }),
+      );
+      expect((await fetch(`${gw.endpoint}/guarded/pub`)).status).toBe(200);
+      const block = (config: Record<string, boolean>) =>
+        alice!.send(
+          new PutPublicAccessBlockCommand({ Bucket: 'guarded', PublicAccessBlockConfiguration: config }),
+        );
+      await block({ BlockPublicAcls: true });
+      expect(
+        await code(
+          alice!.send(new PutObjectCommand({ Bucket: 'guarded', Key: 'p2', Body: 'x', ACL: 'public-read' })),
+        ),
+      ).toBe('AccessDenied');
+      expect(
+        await code(alice!.send(new PutBucketAclCommand({ Bucket: 'guarded', ACL: 'public-read' }))),
+      ).toBe('AccessDenied');
+      // an existing public ACL still counts until IgnorePublicAcls
+      expect((await fetch(`${gw.endpoint}/guarded/pub`)).status).toBe(200);
+      await block({ BlockPublicAcls: true, IgnorePublicAcls: true });
+      expect((await fetch(`${gw.endpoint}/guarded/pub`)).status).toBe(403);
+      const got = await alice!.send(new GetPublicAccessBlockCommand({ Bucket: 'guarded' }));
+      expect(got.PublicAccessBlockConfiguration).toEqual({
+        BlockPublicAcls: true,
+        IgnorePublicAcls: true,
+        BlockPublicPolicy: false,
+        RestrictPublicBuckets: false,
+      });
+      expect(await status(bob!.send(new GetPublicAccessBlockCommand({ Bucket: 'guarded' })))).toBe(403);
+      await alice!.send(new DeletePublicAccessBlockCommand({ Bucket: 'guarded' }));
+      expect((await fetch(`${gw.endpoint}/guarded/pub`)).status).toBe(200);
+
+      await alice!.send(new PutBucketAclCommand({ Bucket: 'guarded', GrantRead: 'id="bob"' }));
+      expect(await status(bob!.send(new ListObjectsV2Command({ Bucket: 'guarded' })))).toBe(200);
+      await alice!.send(
+        new PutBucketOwnershipControlsCommand({
+          Bucket: 'guarded',
+          OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+        }),
+      );
+      const controls = await alice!.send(new GetBucketOwnershipControlsCommand({ Bucket: 'guarded' }));
+      expect(controls.OwnershipControls?.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
+      // ACLs no longer grant anything, and setting one is refused
+      expect(await status(bob!.send(new ListObjectsV2Command({ Bucket: 'guarded' })))).toBe(403);
+      expect((await fetch(`${gw.endpoint}/guarded/pub`)).status).toBe(403);
+      expect(
+        await code(
+          alice!.send(new PutObjectCommand({ Bucket: 'guarded', Key: 'p3', Body: 'x', ACL: 'public-read' })),
+        ),
+      ).toBe('AccessControlListNotSupported');
+      expect(await code(alice!.send(new PutBucketAclCommand({ Bucket: 'guarded', ACL: 'private' })))).toBe(
+        'AccessControlListNotSupported',
+      );
+      await alice!.send(
+        new PutObjectCommand({ Bucket: 'guarded', Key: 'p4', Body: 'x', ACL: 'bucket-owner-full-control' }),
+      );
+      await alice!.send(new DeleteBucketOwnershipControlsCommand({ Bucket: 'guarded' }));
+      expect(await status(bob!.send(new ListObjectsV2Command({ Bucket: 'guarded' })))).toBe(200);
+    } finally {
+      alice!.destroy();
+      bob!.destroy();
       await gw.stop();
     }
   });

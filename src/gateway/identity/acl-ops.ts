@@ -5,6 +5,7 @@ import { send, sendXml } from '../http.js';
 import { s3Error } from '../s3-errors.js';
 import { childrenNamed, childText, parseXml } from '../xml.js';
 import { type Acl, aclFromHeaders, aclXml, encodeAcl, parseAclXml } from './acl.js';
+import { assertAclAllowed, guardsOf } from './bucket-guards.js';
 import { ACL_META, bucketAcl, OWNER_META, objectAcl, writeBucketAcl } from './store.js';
 
 /**
@@ -63,6 +64,7 @@ export async function putAcl(ctx: RequestContext, name: string): Promise<void> {
       400,
       'Your request was missing a required header: x-amz-acl or an AccessControlPolicy body',
     );
+  if (body) assertAclAllowed(guardsOf(ctx), next, undefined);
   if (key === undefined || !info) {
     await writeBucketAcl(bucket.port, next);
     return send(ctx.res, 200);

@@ -1,6 +1,6 @@
 import type { Metadata, StoragePort } from '../../storage/index.js';
 import type { BucketProvider } from '../buckets.js';
-import { headOrUndefined, type RequestContext, type ServedBucket } from '../context.js';
+import { headOrUndefined, type RequestContext, type ServedBucket, servedBucket } from '../context.js';
 import { header } from '../http.js';
 import { copySource } from '../objects.js';
 import { s3Error } from '../s3-errors.js';
@@ -13,6 +13,13 @@ import {
   hasAclHeaders,
   type Permission,
 } from './acl.js';
+import {
+  assertAclAllowed,
+  type BucketGuards,
+  bucketGuards,
+  effectiveAcl,
+  rememberGuards,
+} from './bucket-guards.js';
 import { ACL_META, bucketAcl, OWNER_META, objectAcl, writeBucketAcl } from './store.js';
 
 /** What an operation needs: the bucket owner, a permission on the bucket, or one on the object. */
@@ -78,24 +85,44 @@ export async function authorize(
   if (key === undefined && operation === 'PUT ') return beforeCreate(ctx, name, who.id);
   const port = await ctx.buckets.get(name);
   if (!port) return; // the handler answers NoSuchBucket
-  const acl = await bucketAcl(port, users);
+  const guards = await bucketGuards(await servedBucket(ctx.buckets, name), ctx.signal);
+  rememberGuards(ctx, guards);
+  const acl = effectiveAcl(await bucketAcl(port, users), guards);
   ctx.owner = acl.owner; // listings and uploads show the bucket's owner
+  const canned = header(ctx.req.headers, 'x-amz-acl').trim() || undefined;
+  if (operation === 'PUT acl' && guards.ownership === 'BucketOwnerEnforced') {
+    throw s3Error('AccessControlListNotSupported', 400, 'The bucket does not allow ACLs');
+  }
   const need = (key === undefined ? BUCKET_NEEDS : OBJECT_NEEDS)[operation] ?? 'owner';
   if (need === 'owner') {
     if (who.id !== acl.owner) throw denied();
   } else if (need.on === 'bucket') {
     if (!allows(acl, who, need.permission)) throw denied();
   } else {
-    await checkObject(port, acl, key!, who, need.permission);
+    await checkObject(port, acl, key!, who, need.permission, guards);
   }
   if (key !== undefined && header(ctx.req.headers, 'x-amz-copy-source')) {
     const from = copySource(ctx);
     const source = await ctx.buckets.get(from.bucket);
-    if (source) await checkObject(source, await bucketAcl(source, users), from.key, who, 'READ');
+    if (source) {
+      const sourceGuards = await bucketGuards(await servedBucket(ctx.buckets, from.bucket), ctx.signal);
+      const sourceAcl = effectiveAcl(await bucketAcl(source, users), sourceGuards);
+      await checkObject(source, sourceAcl, from.key, who, 'READ', sourceGuards);
+    }
   }
-  if (key !== undefined && (operation === 'PUT ' || operation === 'POST uploadId')) {
-    const owner = who.id ?? acl.owner;
-    ctx.objectAcl = aclFromHeaders(ctx.req.headers, owner, acl.owner, users) ?? cannedAcl('private', owner);
+  if (
+    key !== undefined &&
+    (operation === 'PUT ' || operation === 'POST uploadId' || operation === 'PUT acl')
+  ) {
+    const enforced = guards.ownership === 'BucketOwnerEnforced';
+    const owner = enforced ? acl.owner : (who.id ?? acl.owner);
+    const requested = aclFromHeaders(ctx.req.headers, owner, acl.owner, users);
+    if (requested) assertAclAllowed(guards, requested, canned);
+    if (operation !== 'PUT acl')
+      ctx.objectAcl = enforced ? cannedAcl('private', owner) : (requested ?? cannedAcl('private', owner));
+  } else if (key === undefined && operation === 'PUT acl') {
+    const requested = aclFromHeaders(ctx.req.headers, acl.owner, acl.owner, users);
+    if (requested) assertAclAllowed(guards, requested, canned);
   } else if (operation === 'POST uploads' && hasAclHeaders(ctx.req.headers)) {
     throw s3Error(
       'NotImplemented',
@@ -111,6 +138,7 @@ async function checkObject(
   key: string,
   who: { id: string | undefined },
   permission: Permission,
+  guards: BucketGuards,
 ): Promise<void> {
   if (who.id !== undefined && who.id === bucket.owner) return;
   const info = await headOrUndefined(port, key);
@@ -118,7 +146,7 @@ async function checkObject(
     if (allows(bucket, who, 'READ')) return; // the handler answers NoSuchKey
     throw denied();
   }
-  if (!allows(objectAcl(info, bucket.owner), who, permission)) throw denied();
+  if (!allows(effectiveAcl(objectAcl(info, bucket.owner), guards), who, permission)) throw denied();
 }
 
 async function beforeCreate(ctx: RequestContext, name: string, caller: string | undefined): Promise<void> {

@@ -2,4 +2,12 @@
 export { type Acl, allows, cannedAcl, type Grant, type Permission } from './acl.js';
 export { getAcl, putAcl } from './acl-ops.js';
 export { authorize, withOwnership } from './authorize.js';
+export {
+  deleteOwnershipControls,
+  deletePublicAccessBlock,
+  getOwnershipControls,
+  getPublicAccessBlock,
+  putOwnershipControls,
+  putPublicAccessBlock,
+} from './bucket-guards.js';
 export { type Caller, type Directory, directory, type GatewayUser, loadUsers } from './users.js';
