@@ -44,8 +44,12 @@ describe('instrumented', () => {
     });
     await port.put('x', '1');
     await port.get('nope').catch(() => {});
-    expect(events).toContain('put:x:ok');
-    expect(events).toContain('get:nope:error');
+    for await (const _ of port.list()) {
+      // drain
+    }
+    // once per operation: a failed one is not also reported as a success
+    expect(events).toEqual(['put:x:ok', 'get:nope:error', 'list:undefined:ok']);
+    expect(port.usage().operations.list?.calls).toBe(1);
   });
 });
 

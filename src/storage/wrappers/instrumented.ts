@@ -98,16 +98,18 @@ export function instrumented(port: StoragePort, options: InstrumentedOptions = {
     const row = entry(operation);
     row.calls++;
     row.requests += requests;
+    let failure: { error: unknown } | undefined;
     try {
       return await run();
     } catch (error) {
       row.errors++;
-      options.onOperation?.({ operation, ...(key ? { key } : {}), ms: performance.now() - started, error });
+      failure = { error };
       throw error;
     } finally {
       const ms = performance.now() - started;
       row.ms += ms;
-      options.onOperation?.({ operation, ...(key ? { key } : {}), ms });
+      // once per operation, with the error when it failed
+      options.onOperation?.({ operation, ...(key ? { key } : {}), ms, ...failure });
     }
   }
   const countDownload = (result: GetResult): GetResult => {
@@ -151,14 +153,27 @@ export function instrumented(port: StoragePort, options: InstrumentedOptions = {
     get: async (key, o) => countDownload(await track('get', key, () => port.get(key, o))),
     head: (key, o) => track('head', key, () => port.head(key, o)),
     async *list(o: ListOptions = {}): AsyncGenerator<ListEntry> {
+      const started = performance.now();
       const row = entry('list');
       row.calls++;
       row.requests++;
       let seen = 0;
       const pageSize = o.pageSize ?? 1000;
-      for await (const item of port.list(o)) {
-        if (++seen > pageSize && seen % pageSize === 1) row.requests++;
-        yield item;
+      let failure: { error: unknown } | undefined;
+      try {
+        for await (const item of port.list(o)) {
+          if (++seen > pageSize && seen % pageSize === 1) row.requests++;
+          yield item;
+        }
+      } catch (error) {
+        row.errors++;
+        failure = { error };
+        throw error;
+      } finally {
+        // the time the listing was open, the caller's pauses included
+        const ms = performance.now() - started;
+        row.ms += ms;
+        options.onOperation?.({ operation: 'list', ms, ...failure });
       }
     },
     delete: (key, o) => track('delete', key, () => port.delete(key, o)),
