@@ -224,3 +224,47 @@ describe('httpStorage with credentials (SigV4 through Web Crypto)', () => {
     );
   });
 });
+
+describe('httpStorage over a connection the server closes', () => {
+  /** A server that drops the connection of the first `drops` requests without an answer. */
+  async function dropping(
+    drops: number,
+  ): Promise<{ url: string; requests: () => number; close(): Promise<void> }> {
+    const { createServer } = await import('node:http');
+    let requests = 0;
+    const server = createServer((req, res) => {
+      requests++;
+      if (requests <= drops) {
+        req.socket.destroy();
+        return;
+      }
+      res.writeHead(200, { 'content-length': '2', etag: '"e"', 'last-modified': new Date(0).toUTCString() });
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    return {
+      url: `http://127.0.0.1:${port}/bucket`,
+      requests: () => requests,
+      close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    };
+  }
+
+  it('sends a GET again when the socket closed under it, and gives up after three tries', async () => {
+    const once = await dropping(1);
+    try {
+      const got = await httpStorage({ url: once.url }).get('k');
+      expect(await got.text()).toBe('ok');
+      expect(once.requests()).toBe(2);
+    } finally {
+      await once.close();
+    }
+    const always = await dropping(Number.POSITIVE_INFINITY);
+    try {
+      expect(await codeOf(httpStorage({ url: always.url }).head('k'))).toBe('Unavailable');
+      expect(always.requests()).toBe(3);
+    } finally {
+      await always.close();
+    }
+  });
+});

@@ -43,6 +43,9 @@ export interface HttpStorageOptions {
   region?: string;
 }
 
+const MAX_ATTEMPTS = 3;
+/** Errors of a connection that closed under a request, which an idempotent request may be sent again after. */
+const SOCKET_CLOSED = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED']);
 /**
  * A read-only port over plain HTTP(S) GETs of an S3-compatible bucket: anonymous (a public bucket, a
  * bucketkit gateway with `allowAnonymous`, a CDN in front of either) or SigV4-signed with
@@ -220,25 +223,29 @@ class HttpStorage implements StoragePort {
       const { host: _host, ...rest } = signed;
       sent = rest;
     }
-    let res: Response;
-    try {
-      // no-store: a port must see what is stored now, and a browser's heuristic cache would otherwise
-      // answer a later request for the URL (even one without credentials) with an earlier response
-      res = await this.fetch(url, {
-        method,
-        headers: sent,
-        cache: 'no-store',
-        ...(signal ? { signal } : {}),
-      });
-    } catch (cause) {
-      throwIfAborted(signal);
-      // fetch says only "fetch failed" (Node: the reason is in its cause) or "Failed to fetch" (browsers, CORS)
-      const reason = (cause as { cause?: { code?: unknown } })?.cause?.code;
-      throw bkError(
-        'Unavailable',
-        `${operation} ${url.origin}${url.pathname} failed: cannot reach the server (${typeof reason === 'string' ? reason : String(cause)}); check that it is running, the URL's host and port, and (in a browser) that it allows this page's origin (CORS)`,
-        { cause, details: { ...(key === undefined ? {} : { key }), retryable: true } },
-      );
+    let res: Response | undefined;
+    for (let attempt = 1; res === undefined; attempt++) {
+      try {
+        // no-store: a port must see what is stored now, and a browser's heuristic cache would otherwise
+        // answer a later request for the URL (even one without credentials) with an earlier response
+        res = await this.fetch(url, {
+          method,
+          headers: sent,
+          cache: 'no-store',
+          ...(signal ? { signal } : {}),
+        });
+      } catch (cause) {
+        throwIfAborted(signal);
+        // fetch says only "fetch failed" (Node: the reason is in its cause) or "Failed to fetch" (browsers, CORS)
+        const reason = (cause as { cause?: { code?: unknown } })?.cause?.code;
+        // a kept-alive socket the server closed as it was reused: GET and HEAD are safe to send again
+        if (typeof reason === 'string' && SOCKET_CLOSED.has(reason) && attempt < MAX_ATTEMPTS) continue;
+        throw bkError(
+          'Unavailable',
+          `${operation} ${url.origin}${url.pathname} failed: cannot reach the server (${typeof reason === 'string' ? reason : String(cause)}); check that it is running, the URL's host and port, and (in a browser) that it allows this page's origin (CORS)`,
+          { cause, details: { ...(key === undefined ? {} : { key }), retryable: true } },
+        );
+      }
     }
     if (res.ok) return res;
     const text = method === 'HEAD' ? '' : await res.text().catch(() => '');
