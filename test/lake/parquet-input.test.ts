@@ -8,9 +8,17 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { snappyCompress } from 'hyparquet-writer/src/snappy.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BucketkitError } from '../../src/errors.js';
-import { type DecodedLog, decodeObject, detectParquetLogColumns } from '../../src/lake/index.js';
+import {
+  type DecodedLog,
+  decodeObject,
+  detectParquetLogColumns,
+  openLake,
+  readDayIndex,
+} from '../../src/lake/index.js';
 import { memoryStorage } from '../../src/storage/index.js';
 
 let dir: string;
@@ -147,4 +155,40 @@ describe('Parquet log input', () => {
       expect(await outcome(damaged)).toMatch(/^(ok \d+|Corrupt|Unsupported)$/);
     }
   });
+
+  it('refuses a hostile SNAPPY page as Corrupt and publishes nothing (hyparquet would loop forever)', async () => {
+    // a literal whose 4-byte length has the top bit set: hyparquet's snappyUncompress never returns on it
+    const hostile = new Uint8Array([112, 252, 198, 39, 25, 180]);
+    const day = Date.UTC(2026, 0, 9);
+    const rows = 1000;
+    const ts = Array.from({ length: rows }, (_, i) => BigInt(day + i * 1000) * 1_000_000n);
+    const msg = Array.from({ length: rows }, (_, i) => (i < 500 ? `first half ${i}` : `second half ${i}`));
+    const marker = Buffer.from('second half');
+    const bytes = new Uint8Array(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'ts_ns', data: ts, type: 'INT64' },
+          { name: 'msg', data: msg, type: 'STRING' },
+        ],
+        rowGroupSize: 500,
+        codec: 'SNAPPY',
+        // the second row group's message pages are replaced by the hostile bytes; the first stays good
+        compressors: {
+          SNAPPY: (page: Uint8Array) => (Buffer.from(page).includes(marker) ? hostile : snappyCompress(page)),
+        },
+      }),
+    );
+    const port = memoryStorage();
+    await port.put('logs-raw/hostile.parquet', bytes);
+    const lake = openLake(port, { orgs: { 'logs-raw/': 'acme' }, segmentRows: 100 });
+    const error = await lake.ingest('logs-raw/hostile.parquet').catch((e: unknown) => e);
+    expect(BucketkitError.is(error, 'Corrupt')).toBe(true);
+    expect((error as Error).message).toContain(
+      'logs-raw/hostile.parquet (a SNAPPY page) is not valid snappy',
+    );
+    expect((await readDayIndex(port, 'acme', 20260109)).index.segments).toEqual([]);
+    const left = [];
+    for await (const e of port.list({ prefix: 'db/acme/' })) left.push(e);
+    expect(left).toEqual([]);
+  }, 60_000);
 });

@@ -9,6 +9,7 @@ import { type AsyncBuffer, parquetMetadataAsync, parquetReadObjects } from 'hypa
 import { BucketkitError, bkError, throwIfAborted } from '../../errors.js';
 import { normaliseName } from '../names.js';
 import { EXACT_TEXT_PARSERS, exactText } from '../parquet/exact-text.js';
+import { snappyBlock } from '../parquet/snappy.js';
 import { loadZstd } from '../parquet/zstd.js';
 import type { DecodedLog, DecodedValue } from './decoded.js';
 import { LEVEL_NAMES, MESSAGE_NAMES } from './detect.js';
@@ -92,8 +93,11 @@ async function* decodeParquetLogs(input: DecoderInput): AsyncGenerator<DecodedLo
     },
   };
   const zstd = await loadZstd();
+  // SNAPPY through the lake's bounded decoder: hyparquet's own loops forever on some hostile pages
   const compressors = {
     ZSTD: (bytes: Uint8Array, outputLength: number) => zstd.decompress(bytes, outputLength),
+    SNAPPY: (bytes: Uint8Array, outputLength: number) =>
+      snappyBlock(bytes, `${input.key} (a SNAPPY page)`, outputLength),
   };
   const metadata = await parquet(input.key, () => parquetMetadataAsync(file));
   const names = metadata.schema.slice(1).flatMap((element, i, all) => {

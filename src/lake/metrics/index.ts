@@ -2,6 +2,7 @@
  * Metrics for the lake: OTLP metric decoding (protobuf and JSON) and cooking into LakeRunner-shaped rows.
  */
 
+export { snappyBlock } from '../parquet/snappy.js';
 export {
   METRIC_INDEX_FORMAT,
   type MetricDayIndex,
@@ -37,7 +38,6 @@ export { type MetricRowsQuery, readMetricRows } from './query.js';
 export { decodeRemoteWrite } from './remote-write.js';
 export { type RollupOptions, type RollupResult, rollupMetrics } from './rollup.js';
 export { type ChqMetricType, METRIC_BUCKET_MS, METRIC_RESOURCE_KEYS, type MetricRow } from './row.js';
-export { snappyBlock } from './snappy.js';
 export { readMetricTable, writeMetricTable } from './table.js';
 export { fnv1a64, seriesTid } from './tid.js';
 export { METRIC_FREQUENCIES, nextFrequency, pickFrequency } from './tiers.js';

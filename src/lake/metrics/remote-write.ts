@@ -7,7 +7,7 @@
  */
 import { ProtoReader, WIRE } from '../otlp/wire.js';
 import type { DecodedMetricPoint } from './decoded.js';
-import { snappyBlock } from './snappy.js';
+import { snappyBlock } from '../parquet/snappy.js';
 
 const COUNTER_TYPE = 1;
 const HISTOGRAM_TYPE = 3;

@@ -1,9 +1,9 @@
 /**
- * Snappy block-format decompression (Prometheus remote write's framing-free snappy), bounded: the
- * declared length is checked before allocating, every literal and copy is checked against the input and
- * the output, so hostile bytes are `Corrupt` and never loop or write out of bounds. (hyparquet's
- * `snappyUncompress` never returns on `[112, 252, 198, 39, 25, 180]`: a 4-byte literal length with the top
- * bit set turns negative and moves its cursor backwards.)
+ * Snappy block-format decompression (Prometheus remote write's framing-free snappy, and the SNAPPY
+ * pages of raw Parquet input), bounded: the declared length is checked before allocating, every literal
+ * and copy is checked against the input and the output, so hostile bytes are `Corrupt` and never loop or
+ * write out of bounds. (hyparquet's `snappyUncompress` never returns on `[112, 252, 198, 39, 25, 180]`: a
+ * 4-byte literal length with the top bit set turns negative and moves its cursor backwards.)
  */
 import { bkError } from '../../errors.js';
 
