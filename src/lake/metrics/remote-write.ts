@@ -6,8 +6,8 @@
  * `_bucket`; otherwise a gauge. Staleness markers (a NaN) are dropped at cooking like any NaN.
  */
 import { ProtoReader, WIRE } from '../otlp/wire.js';
-import type { DecodedMetricPoint } from './decoded.js';
 import { snappyBlock } from '../parquet/snappy.js';
+import type { DecodedMetricPoint } from './decoded.js';
 
 const COUNTER_TYPE = 1;
 const HISTOGRAM_TYPE = 3;
