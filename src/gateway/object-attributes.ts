@@ -1,9 +1,9 @@
 /** GetObjectAttributes (`GET ?attributes`): ETag, checksum, parts, storage class and size in one answer. */
-import { assertClientKey, headOrUndefined, type RequestContext, type ServedBucket } from './context.js';
+import { assertClientKey, type RequestContext, type ServedBucket } from './context.js';
 import { checkConditions, header, sendXml, visibleEtag } from './http.js';
 import { checksumElement, decodePartSizes, PARTS_META, storedChecksum } from './meta/index.js';
 import { s3Error } from './s3-errors.js';
-import { clientVersionId, isMarker, locateVersion, VERSION_META } from './versioning/index.js';
+import { addressedObject, clientVersionId, isMarker } from './versioning/index.js';
 import { toXml, type XmlNode } from './xml.js';
 
 const ATTRIBUTES = new Set(['ETag', 'Checksum', 'ObjectParts', 'StorageClass', 'ObjectSize']);
@@ -21,19 +21,7 @@ export async function getObjectAttributes(ctx: RequestContext, bucket: ServedBuc
     if (!ATTRIBUTES.has(name))
       throw s3Error('InvalidArgument', 400, `Invalid attribute name specified: ${name}`);
   }
-  const versionId = ctx.target.query.get('versionId');
-  const place =
-    versionId === undefined ? undefined : await locateVersion(bucket.base, key, versionId, ctx.signal);
-  const info =
-    versionId !== undefined && !place
-      ? undefined
-      : await headOrUndefined(bucket.base, place?.object ?? key, ctx.signal);
-  if (!info) {
-    throw versionId === undefined
-      ? s3Error('NoSuchKey', 404, 'The specified key does not exist.', { key })
-      : s3Error('NoSuchVersion', 404, 'The specified version does not exist.', { key, versionId });
-  }
-  const name = info.metadata[VERSION_META];
+  const { info, name } = await addressedObject(ctx, bucket, key);
   if (name && isMarker(name)) {
     ctx.res.setHeader('x-amz-delete-marker', 'true');
     throw s3Error('NoSuchKey', 404, 'The specified key does not exist.', { key });

@@ -17,11 +17,11 @@ import {
 import { notify } from './notifier.js';
 import { s3Error } from './s3-errors.js';
 import {
+  addressedObject,
   bucketState,
   clientVersionId,
   isMarker,
   keyTurn,
-  locateVersion,
   VERSION_META,
   versionObject,
 } from './versioning/index.js';
@@ -33,19 +33,7 @@ const taggingXml = (tags: readonly Tag[]) =>
 /** The object a tagging request addresses: the key's, or with `versionId` that version's object. */
 async function taggedObject(ctx: RequestContext, bucket: ServedBucket) {
   const key = assertClientKey(ctx.target.key);
-  const versionId = ctx.target.query.get('versionId');
-  const place =
-    versionId === undefined ? undefined : await locateVersion(bucket.base, key, versionId, ctx.signal);
-  const info =
-    versionId !== undefined && !place
-      ? undefined
-      : await headOrUndefined(bucket.base, place?.object ?? key, ctx.signal);
-  if (!info) {
-    throw versionId === undefined
-      ? s3Error('NoSuchKey', 404, 'The specified key does not exist.', { key })
-      : s3Error('NoSuchVersion', 404, 'The specified version does not exist.', { key, versionId });
-  }
-  const name = info.metadata[VERSION_META];
+  const { info, name } = await addressedObject(ctx, bucket, key);
   if (name && isMarker(name)) {
     throw s3Error('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
   }

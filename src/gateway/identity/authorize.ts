@@ -25,25 +25,28 @@ import { ACL_META, bucketAcl, OWNER_META, objectAcl, writeBucketAcl } from './st
 /** What an operation needs: the bucket owner, a permission on the bucket, or one on the object. */
 type Need = 'owner' | { on: 'bucket' | 'object'; permission: Permission };
 
+const onBucket = (permission: Permission): Need => ({ on: 'bucket', permission });
+const onObject = (permission: Permission): Need => ({ on: 'object', permission });
+
 const BUCKET_NEEDS: Record<string, Need> = {
-  'GET ': { on: 'bucket', permission: 'READ' },
-  'HEAD ': { on: 'bucket', permission: 'READ' },
-  'GET versions': { on: 'bucket', permission: 'READ' },
-  'GET uploads': { on: 'bucket', permission: 'READ' },
-  'POST delete': { on: 'bucket', permission: 'WRITE' },
-  'GET acl': { on: 'bucket', permission: 'READ_ACP' },
-  'PUT acl': { on: 'bucket', permission: 'WRITE_ACP' },
+  'GET ': onBucket('READ'),
+  'HEAD ': onBucket('READ'),
+  'GET versions': onBucket('READ'),
+  'GET uploads': onBucket('READ'),
+  'POST delete': onBucket('WRITE'),
+  'GET acl': onBucket('READ_ACP'),
+  'PUT acl': onBucket('WRITE_ACP'),
 };
 
-const WRITE: Need = { on: 'bucket', permission: 'WRITE' };
+const WRITE: Need = onBucket('WRITE');
 const OBJECT_NEEDS: Record<string, Need> = {
-  'GET ': { on: 'object', permission: 'READ' },
-  'HEAD ': { on: 'object', permission: 'READ' },
-  'GET partNumber': { on: 'object', permission: 'READ' },
-  'GET attributes': { on: 'object', permission: 'READ' },
-  'HEAD partNumber': { on: 'object', permission: 'READ' },
-  'GET acl': { on: 'object', permission: 'READ_ACP' },
-  'PUT acl': { on: 'object', permission: 'WRITE_ACP' },
+  'GET ': onObject('READ'),
+  'HEAD ': onObject('READ'),
+  'GET partNumber': onObject('READ'),
+  'GET attributes': onObject('READ'),
+  'HEAD partNumber': onObject('READ'),
+  'GET acl': onObject('READ_ACP'),
+  'PUT acl': onObject('WRITE_ACP'),
   'PUT ': WRITE,
   'DELETE ': WRITE,
   'PUT partNumber&uploadId': WRITE,

@@ -1,4 +1,5 @@
 /** Versioning for the gateway over any port: layout.ts tells where versions live. */
+export { type AddressedObject, addressedObject } from './addressed.js';
 export { getBucketVersioning, putBucketVersioning } from './bucket.js';
 export {
   clientVersionId,

@@ -16,6 +16,7 @@ import {
 import { header, send, sendXml } from '../http.js';
 import { s3Error } from '../s3-errors.js';
 import { childText, parseXml, toXml, type XmlElement } from '../xml.js';
+import { addressedObject } from './addressed.js';
 import {
   isMarker,
   LOCK_HOLD_META,
@@ -31,7 +32,7 @@ import {
   type RetentionMode,
   saveState,
 } from './state.js';
-import { keyTurn, locateVersion } from './store.js';
+import { keyTurn } from './store.js';
 
 const DAY_MS = 86_400_000;
 
@@ -211,16 +212,7 @@ export async function guardDelete(ctx: RequestContext, bucket: ServedBucket, obj
 async function lockedVersion(ctx: RequestContext, bucket: ServedBucket) {
   const key = assertClientKey(ctx.target.key);
   if (!(await bucketState(bucket)).objectLock) throw noLockConfig();
-  const versionId = ctx.target.query.get('versionId');
-  const place =
-    versionId === undefined ? undefined : await locateVersion(bucket.base, key, versionId, ctx.signal);
-  const info = await headOrUndefined(bucket.base, place?.object ?? key, ctx.signal);
-  if (!info) {
-    throw versionId === undefined
-      ? s3Error('NoSuchKey', 404, 'The specified key does not exist.', { key })
-      : s3Error('NoSuchVersion', 404, 'The specified version does not exist.', { key, versionId });
-  }
-  const name = info.metadata[VERSION_META];
+  const { info, name } = await addressedObject(ctx, bucket, key);
   if (name && isMarker(name)) {
     throw s3Error('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
   }
