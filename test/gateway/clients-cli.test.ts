@@ -1,10 +1,8 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { md5Hex } from '../../src/testing/index.js';
 import { requireDebian } from '../support/debian.js';
-import { cleanEnv, clientFixture, run } from './clients-fixture.js';
-import { ACCESS_KEY, SECRET_KEY } from './support.js';
+import { clientFixture, rcloneCli, s3cmdCli } from './clients-fixture.js';
 
 /**
  * s3cmd and rclone against a gateway over folders: make a bucket, upload a small file and a 20 MiB one
@@ -16,26 +14,7 @@ describe('s3cmd and rclone against the gateway', () => {
 
   it('s3cmd: mb, put (small and multipart), ls, get, sync, signurl, del, rb', async () => {
     requireDebian('s3cmd');
-    const host = new URL(f.gw.endpoint).host;
-    const config = join(f.work, 's3cfg');
-    await writeFile(
-      config,
-      [
-        '[default]',
-        `access_key = ${ACCESS_KEY}`,
-        `secret_key = ${SECRET_KEY}`,
-        `host_base = ${host}`,
-        `host_bucket = ${host}`,
-        'use_https = False',
-        'signature_v2 = False',
-        'bucket_location = us-east-1',
-        'multipart_chunk_size_mb = 5',
-        '',
-      ].join('\n'),
-    );
-    const s3cmd = async (...args: string[]) =>
-      (await run('s3cmd', ['-c', config, '--no-progress', ...args], { env: cleanEnv, timeout: 60_000 }))
-        .stdout;
+    const s3cmd = await s3cmdCli(f, 's3cfg', ['multipart_chunk_size_mb = 5']);
     await s3cmd('mb', 's3://s3cmd');
     await s3cmd('put', f.files.small, 's3://s3cmd/small.txt');
     await s3cmd('put', f.files.big, 's3://s3cmd/big.bin');
@@ -63,32 +42,7 @@ describe('s3cmd and rclone against the gateway', () => {
 
   it('rclone: mkdir, copyto (small and multipart), lsf, copy down, sync, link (presign), purge', async () => {
     requireDebian('rclone');
-    const config = join(f.work, 'rclone.conf');
-    await writeFile(
-      config,
-      [
-        '[gw]',
-        'type = s3',
-        'provider = Other',
-        `access_key_id = ${ACCESS_KEY}`,
-        `secret_access_key = ${SECRET_KEY}`,
-        `endpoint = ${f.gw.endpoint}`,
-        'region = us-east-1',
-        'force_path_style = true',
-        '',
-      ].join('\n'),
-    );
-    const rclone = async (...args: string[]) =>
-      (
-        await run(
-          'rclone',
-          ['--config', config, '--s3-upload-cutoff', '5M', '--s3-chunk-size', '5M', ...args],
-          {
-            env: cleanEnv,
-            timeout: 60_000,
-          },
-        )
-      ).stdout;
+    const rclone = await rcloneCli(f, 'rclone.conf', ['--s3-upload-cutoff', '5M', '--s3-chunk-size', '5M']);
     await rclone('mkdir', 'gw:rclone');
     await rclone('copyto', f.files.small, 'gw:rclone/small.txt');
     await rclone('copyto', f.files.big, 'gw:rclone/big.bin');

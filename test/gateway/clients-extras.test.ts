@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { GetObjectTaggingCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { requireDebian } from '../support/debian.js';
-import { cleanEnv, clientFixture, run } from './clients-fixture.js';
-import { ACCESS_KEY, SECRET_KEY, sdkClient } from './support.js';
+import { clientFixture, rcloneCli, s3cmdCli } from './clients-fixture.js';
+import { sdkClient } from './support.js';
 
 /**
  * Issue #18 items 4 and 5 and the stored headers, through the Debian s3cmd and rclone: headers set at
@@ -15,25 +15,7 @@ describe('s3cmd and rclone: stored headers, tagging, bucket CORS', () => {
 
   it('s3cmd: put with headers, x-amz-tagging, setcors/info/delcors', async () => {
     requireDebian('s3cmd');
-    const host = new URL(f.gw.endpoint).host;
-    const config = join(f.work, 's3cfg');
-    await writeFile(
-      config,
-      [
-        '[default]',
-        `access_key = ${ACCESS_KEY}`,
-        `secret_key = ${SECRET_KEY}`,
-        `host_base = ${host}`,
-        `host_bucket = ${host}`,
-        'use_https = False',
-        'signature_v2 = False',
-        'bucket_location = us-east-1',
-        '',
-      ].join('\n'),
-    );
-    const s3cmd = async (...args: string[]) =>
-      (await run('s3cmd', ['-c', config, '--no-progress', ...args], { env: cleanEnv, timeout: 60_000 }))
-        .stdout;
+    const s3cmd = await s3cmdCli(f, 's3cfg');
     await s3cmd('mb', 's3://extras');
     await s3cmd(
       'put',
@@ -82,23 +64,7 @@ describe('s3cmd and rclone: stored headers, tagging, bucket CORS', () => {
 
   it('rclone: --header-upload headers are stored and returned', async () => {
     requireDebian('rclone');
-    const config = join(f.work, 'rclone.conf');
-    await writeFile(
-      config,
-      [
-        '[gw]',
-        'type = s3',
-        'provider = Other',
-        `access_key_id = ${ACCESS_KEY}`,
-        `secret_access_key = ${SECRET_KEY}`,
-        `endpoint = ${f.gw.endpoint}`,
-        'region = us-east-1',
-        'force_path_style = true',
-        '',
-      ].join('\n'),
-    );
-    const rclone = async (...args: string[]) =>
-      (await run('rclone', ['--config', config, ...args], { env: cleanEnv, timeout: 60_000 })).stdout;
+    const rclone = await rcloneCli(f, 'rclone.conf');
     await rclone('mkdir', 'gw:rcextras');
     await rclone(
       'copyto',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll } from 'vitest';
 import { pseudoRandomBytes } from '../../src/testing/index.js';
-import { MIB, startGateway, type TestGateway } from './support.js';
+import { ACCESS_KEY, MIB, SECRET_KEY, startGateway, type TestGateway } from './support.js';
 
 export const run = promisify(execFile);
 // a CA bundle from the environment makes rclone refuse a plain-HTTP endpoint; none is needed here
@@ -51,4 +51,97 @@ export function clientFixture(): ClientFixture {
   f.bytesOf = async (path) => new Uint8Array(await readFile(path));
   f.bucketFolder = (bucket) => readdir(join(f.gw.root, bucket)).catch(() => 'missing' as const);
   return f;
+}
+
+/** A CLI bound to its config file: runs it with `args`, resolves with its stdout. */
+export type Cli = (...args: string[]) => Promise<string>;
+
+/**
+ * Writes an s3cmd config for the fixture's gateway (plus `extra` lines, e.g. a chunk size) under
+ * `f.work/<name>` and returns s3cmd bound to it.
+ */
+export async function s3cmdCli(f: ClientFixture, name: string, extra: string[] = []): Promise<Cli> {
+  const host = new URL(f.gw.endpoint).host;
+  const config = join(f.work, name);
+  await writeFile(
+    config,
+    [
+      '[default]',
+      `access_key = ${ACCESS_KEY}`,
+      `secret_key = ${SECRET_KEY}`,
+      `host_base = ${host}`,
+      `host_bucket = ${host}`,
+      'use_https = False',
+      'signature_v2 = False',
+      'bucket_location = us-east-1',
+      ...extra,
+      '',
+    ].join('\n'),
+  );
+  return async (...args) =>
+    (await run('s3cmd', ['-c', config, '--no-progress', ...args], { env: cleanEnv, timeout: 60_000 })).stdout;
+}
+
+/**
+ * Writes an rclone config with a remote `gw:` for the fixture's gateway under `f.work/<name>` and
+ * returns rclone bound to it, `flags` put before every command's own arguments.
+ */
+export async function rcloneCli(f: ClientFixture, name: string, flags: string[] = []): Promise<Cli> {
+  const config = join(f.work, name);
+  await writeFile(
+    config,
+    [
+      '[gw]',
+      'type = s3',
+      'provider = Other',
+      `access_key_id = ${ACCESS_KEY}`,
+      `secret_access_key = ${SECRET_KEY}`,
+      `endpoint = ${f.gw.endpoint}`,
+      'region = us-east-1',
+      'force_path_style = true',
+      '',
+    ].join('\n'),
+  );
+  return async (...args) =>
+    (await run('rclone', ['--config', config, ...flags, ...args], { env: cleanEnv, timeout: 60_000 })).stdout;
+}
+
+/**
+ * The environment for `/usr/bin/aws` against a test gateway: its keys, no config or credentials file
+ * (both point at a missing file in `dir`), no metadata lookups, no pager.
+ */
+export function awsCliEnv(dir: string): NodeJS.ProcessEnv {
+  return {
+    ...cleanEnv,
+    AWS_ACCESS_KEY_ID: ACCESS_KEY,
+    AWS_SECRET_ACCESS_KEY: SECRET_KEY,
+    AWS_DEFAULT_REGION: 'us-east-1',
+    AWS_CONFIG_FILE: join(dir, 'none'),
+    AWS_SHARED_CREDENTIALS_FILE: join(dir, 'none'),
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_PAGER: '',
+  };
+}
+
+/** Makes a one-day self-signed certificate for 127.0.0.1 with openssl; returns the PEM files' paths. */
+export async function selfSignedCert(dir: string): Promise<{ cert: string; key: string }> {
+  const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-subj',
+    '/CN=127.0.0.1',
+    '-addext',
+    'subjectAltName=IP:127.0.0.1',
+    '-days',
+    '1',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+  ]);
+  return { cert, key };
 }

@@ -6,7 +6,7 @@ import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/clie
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDebian } from '../support/debian.js';
-import { cleanEnv, run } from './clients-fixture.js';
+import { awsCliEnv, cleanEnv, run } from './clients-fixture.js';
 import { signedRequest } from './raw.js';
 import { ACCESS_KEY, SECRET_KEY, sdkClient, startGateway, type TestGateway } from './support.js';
 
@@ -88,15 +88,7 @@ describe('presigned URLs are scoped to the routed bucket, key and operation', ()
     gw = await startGateway({ hostSuffixes: ['vhost.test'] });
     s3 = sdkClient(gw.endpoint);
     work = await mkdtemp(join(tmpdir(), 'bk-presign-scope-'));
-    awsEnv = {
-      ...cleanEnv,
-      AWS_ACCESS_KEY_ID: ACCESS_KEY,
-      AWS_SECRET_ACCESS_KEY: SECRET_KEY,
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: join(work, 'none'),
-      AWS_SHARED_CREDENTIALS_FILE: join(work, 'none'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-    };
+    awsEnv = awsCliEnv(work);
     for (const bucket of ['bkt', 'private']) {
       expect((await signedRequest(gw.endpoint, { method: 'PUT', path: `/${bucket}` })).status).toBe(200);
     }

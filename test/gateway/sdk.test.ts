@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent as HttpsAgent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
@@ -35,9 +33,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multipartEtag } from '../../src/storage/index.js';
 import { md5Hex, pseudoRandomBytes } from '../../src/testing/index.js';
 import { requireDebian } from '../support/debian.js';
+import { selfSignedCert } from './clients-fixture.js';
 import { MIB, sdkClient, startGateway, type TestGateway } from './support.js';
 
-const run = promisify(execFile);
 const status = (err: unknown) =>
   (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 const codeOf = (err: unknown) => (err as { name?: string }).name;
@@ -505,24 +503,7 @@ describe('gateway with @aws-sdk/client-s3', () => {
   it('serves HTTPS when given a certificate and key', async () => {
     requireDebian('openssl');
     const dir = await mkdtemp(join(tmpdir(), 'bk-gw-tls-'));
-    const [cert, key] = [join(dir, 'cert.pem'), join(dir, 'key.pem')];
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-days',
-      '1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ]);
+    const { cert, key } = await selfSignedCert(dir);
     const tls = await startGateway({ tls: { cert: await readFile(cert), key: await readFile(key) } });
     const client = sdkClient(tls.endpoint, {
       requestHandler: new NodeHttpHandler({ httpsAgent: new HttpsAgent({ ca: await readFile(cert) }) }),

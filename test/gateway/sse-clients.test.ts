@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadEncryptionKeys } from '../../src/gateway/index.js';
 import { requireDebian } from '../support/debian.js';
-import { cleanEnv, run } from './clients-fixture.js';
+import { awsCliEnv, cleanEnv, run, selfSignedCert } from './clients-fixture.js';
 import { ACCESS_KEY, SECRET_KEY, startGateway, type TestGateway } from './support.js';
 
 /**
@@ -35,16 +35,7 @@ describe('SSE with awscli and rclone', () => {
 
   it('awscli v2: put-object/get-object with --sse-customer-key and --sse AES256', async () => {
     requireDebian('awscli');
-    const env = {
-      ...cleanEnv,
-      AWS_ACCESS_KEY_ID: ACCESS_KEY,
-      AWS_SECRET_ACCESS_KEY: SECRET_KEY,
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: join(work, 'none'),
-      AWS_SHARED_CREDENTIALS_FILE: join(work, 'none'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_PAGER: '',
-    };
+    const env = awsCliEnv(work);
     const aws = async (...args: string[]) =>
       (await run('/usr/bin/aws', ['--endpoint-url', gw.endpoint, ...args], { env, timeout: 60_000 })).stdout;
     const ssec = ['--sse-customer-algorithm', 'AES256', '--sse-customer-key', 'c'.repeat(32)];
@@ -79,24 +70,7 @@ describe('SSE with awscli and rclone', () => {
   it('rclone over HTTPS with an SSE-C key: copyto, cat; a cat without the key gets nothing', async () => {
     requireDebian('rclone');
     requireDebian('openssl');
-    const [cert, key] = [join(work, 'cert.pem'), join(work, 'key.pem')];
-    await run('openssl', [
-      'req',
-      '-x509',
-      '-newkey',
-      'rsa:2048',
-      '-nodes',
-      '-subj',
-      '/CN=127.0.0.1',
-      '-addext',
-      'subjectAltName=IP:127.0.0.1',
-      '-days',
-      '1',
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ]);
+    const { cert, key } = await selfSignedCert(work);
     // over TLS customer keys need no opt-in
     const tls = await startGateway({ tls: { cert: await readFile(cert), key: await readFile(key) } });
     try {

@@ -2,8 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { requireDebian } from '../support/debian.js';
-import { cleanEnv, clientFixture, run } from './clients-fixture.js';
-import { ACCESS_KEY, SECRET_KEY } from './support.js';
+import { awsCliEnv, clientFixture, rcloneCli, run, s3cmdCli } from './clients-fixture.js';
 
 /**
  * Versioning through real clients (issue #18): awscli's s3api (versioning, versions, markers, reads and
@@ -14,16 +13,7 @@ describe('versioning through awscli, rclone and s3cmd', () => {
   const f = clientFixture();
 
   const aws = async (...args: string[]) => {
-    const env = {
-      ...cleanEnv,
-      AWS_ACCESS_KEY_ID: ACCESS_KEY,
-      AWS_SECRET_ACCESS_KEY: SECRET_KEY,
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: join(f.work, 'none'),
-      AWS_SHARED_CREDENTIALS_FILE: join(f.work, 'none'),
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_PAGER: '',
-    };
+    const env = awsCliEnv(f.work);
     const out = (
       await run('/usr/bin/aws', ['--endpoint-url', f.gw.endpoint, ...args], { env, timeout: 60_000 })
     ).stdout;
@@ -156,23 +146,7 @@ describe('versioning through awscli, rclone and s3cmd', () => {
 
   it('rclone: backend versioning, --s3-versions lists and reads old versions', async () => {
     requireDebian('rclone');
-    const config = join(f.work, 'rclone-versions.conf');
-    await writeFile(
-      config,
-      [
-        '[gw]',
-        'type = s3',
-        'provider = Other',
-        `access_key_id = ${ACCESS_KEY}`,
-        `secret_access_key = ${SECRET_KEY}`,
-        `endpoint = ${f.gw.endpoint}`,
-        'region = us-east-1',
-        'force_path_style = true',
-        '',
-      ].join('\n'),
-    );
-    const rclone = async (...args: string[]) =>
-      (await run('rclone', ['--config', config, ...args], { env: cleanEnv, timeout: 60_000 })).stdout;
+    const rclone = await rcloneCli(f, 'rclone-versions.conf');
     await rclone('mkdir', 'gw:rclone-versions');
     await rclone('backend', 'versioning', 'gw:rclone-versions', 'Enabled');
     expect((await rclone('backend', 'versioning', 'gw:rclone-versions')).trim()).toBe('Enabled');
@@ -204,25 +178,7 @@ describe('versioning through awscli, rclone and s3cmd', () => {
   it('s3cmd: put and del into a versioned bucket keep every version', async () => {
     requireDebian('s3cmd');
     requireDebian('awscli');
-    const host = new URL(f.gw.endpoint).host;
-    const config = join(f.work, 's3cfg-versions');
-    await writeFile(
-      config,
-      [
-        '[default]',
-        `access_key = ${ACCESS_KEY}`,
-        `secret_key = ${SECRET_KEY}`,
-        `host_base = ${host}`,
-        `host_bucket = ${host}`,
-        'use_https = False',
-        'signature_v2 = False',
-        'bucket_location = us-east-1',
-        '',
-      ].join('\n'),
-    );
-    const s3cmd = async (...args: string[]) =>
-      (await run('s3cmd', ['-c', config, '--no-progress', ...args], { env: cleanEnv, timeout: 60_000 }))
-        .stdout;
+    const s3cmd = await s3cmdCli(f, 's3cfg-versions');
     await s3cmd('mb', 's3://s3cmd-versions');
     await aws(
       's3api',
