@@ -4,18 +4,17 @@
  * wire reader (src/lake/otlp/), one `ResourceLogs` at a time, so memory stays bounded whatever the file size
  * and every malformed input is a `Corrupt` error. Why not a protobuf library: see src/lake/README.md.
  */
-import { throwIfAborted } from '../../errors.js';
 import {
   addKeyValue,
   decodeAnyValue,
-  decodeKeyValues,
   type OtlpMap,
   type OtlpValue,
   toBodyText,
   toDecodedRecord,
 } from '../otlp/any-value.js';
-import { DEFAULT_MAX_FRAME_BYTES, protobufFrames } from '../otlp/frames.js';
-import { ProtoReader, WIRE } from '../otlp/wire.js';
+import { readResource, requestResources, streamedResources } from '../otlp/envelope.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../otlp/frames.js';
+import { type ProtoReader, WIRE } from '../otlp/wire.js';
 import type { DecodedLog, DecodedValue } from './decoded.js';
 import type { LogFormat } from './formats.js';
 import { levelOfSeverityNumber, type OtlpRecordParts, toDecodedLog } from './otlp-logs-record.js';
@@ -50,10 +49,7 @@ export async function* decodeOtlpLogsProtobuf(
 ): AsyncGenerator<DecodedLog> {
   const source = options.source ?? 'OTLP logs request';
   const limit = options.maxResourceLogsBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  for await (const { reader } of protobufFrames(chunks, source, [1], limit)) {
-    throwIfAborted(options.signal);
-    yield* resourceLogs(reader);
-  }
+  for await (const r of streamedResources(chunks, source, limit, options.signal)) yield* resourceLogs(r);
 }
 
 /**
@@ -68,35 +64,18 @@ export function* decodeOtlpLogsRequest(
   bytes: Uint8Array,
   source = 'OTLP logs request',
 ): Generator<DecodedLog> {
-  const r = new ProtoReader(bytes, source);
-  while (r.more()) {
-    const field = r.tag();
-    const wire = r.wire;
-    if (field !== 1) {
-      r.skip(wire);
-      continue;
-    }
-    r.expect(wire, WIRE.bytes, 'ExportLogsServiceRequest.resource_logs');
-    yield* resourceLogs(r.nested());
-  }
+  for (const r of requestResources(bytes, source, LOG_NAMES)) yield* resourceLogs(r);
 }
+
+const LOG_NAMES = {
+  request: 'ExportLogsServiceRequest.resource_logs',
+  resource: 'ResourceLogs',
+  scopes: 'scope_logs',
+};
 
 /** One `ResourceLogs`: its resource is read first (wherever it sits), then each `ScopeLogs`. */
 function* resourceLogs(r: ProtoReader): Generator<DecodedLog> {
-  let resource: Record<string, DecodedValue> = Object.create(null);
-  const scopes: ProtoReader[] = [];
-  while (r.more()) {
-    const field = r.tag();
-    const wire = r.wire;
-    if (field === 1) {
-      r.expect(wire, WIRE.bytes, 'ResourceLogs.resource');
-      resource = toDecodedRecord(decodeKeyValues(r.nested(), 1), resource);
-    } else if (field === 2 || field === 1000) {
-      // 1000: the deprecated instrumentation_library_logs, same shape as ScopeLogs
-      r.expect(wire, WIRE.bytes, 'ResourceLogs.scope_logs');
-      scopes.push(r.nested());
-    } else r.skip(wire);
-  }
+  const { resource, scopes } = readResource(r, LOG_NAMES);
   for (const scope of scopes) yield* scopeLogs(scope, resource);
 }
 

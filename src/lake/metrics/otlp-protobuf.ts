@@ -3,11 +3,11 @@
  * bounds-checked wire reader (src/lake/otlp/) one `ResourceMetrics` at a time, as the logs decoder does:
  * memory holds one `ResourceMetrics`, every malformed input is `Corrupt`.
  */
-import { throwIfAborted } from '../../errors.js';
 import type { DecodedValue } from '../ingest/decoded.js';
-import { addKeyValue, decodeKeyValues, type OtlpMap, toDecodedRecord } from '../otlp/any-value.js';
-import { DEFAULT_MAX_FRAME_BYTES, protobufFrames } from '../otlp/frames.js';
-import { ProtoReader, WIRE } from '../otlp/wire.js';
+import { addKeyValue, type OtlpMap, toDecodedRecord } from '../otlp/any-value.js';
+import { readResource, requestResources, streamedResources } from '../otlp/envelope.js';
+import { DEFAULT_MAX_FRAME_BYTES } from '../otlp/frames.js';
+import { type ProtoReader, WIRE } from '../otlp/wire.js';
 import {
   type DecodedMetricPoint,
   type ExponentialBuckets,
@@ -38,10 +38,7 @@ export async function* decodeOtlpMetricsProtobuf(
 ): AsyncGenerator<DecodedMetricPoint> {
   const source = options.source ?? 'OTLP metrics request';
   const limit = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
-  for await (const { reader } of protobufFrames(chunks, source, [1], limit)) {
-    throwIfAborted(options.signal);
-    yield* resourceMetrics(reader);
-  }
+  for await (const r of streamedResources(chunks, source, limit, options.signal)) yield* resourceMetrics(r);
 }
 
 /**
@@ -56,32 +53,17 @@ export function* decodeOtlpMetricsRequest(
   bytes: Uint8Array,
   source = 'OTLP metrics request',
 ): Generator<DecodedMetricPoint> {
-  const r = new ProtoReader(bytes, source);
-  while (r.more()) {
-    if (r.tag() !== 1) {
-      r.skip(r.wire);
-      continue;
-    }
-    r.expect(r.wire, WIRE.bytes, 'ExportMetricsServiceRequest.resource_metrics');
-    yield* resourceMetrics(r.nested());
-  }
+  for (const r of requestResources(bytes, source, METRIC_NAMES)) yield* resourceMetrics(r);
 }
 
+const METRIC_NAMES = {
+  request: 'ExportMetricsServiceRequest.resource_metrics',
+  resource: 'ResourceMetrics',
+  scopes: 'scope_metrics',
+};
+
 function* resourceMetrics(r: ProtoReader): Generator<DecodedMetricPoint> {
-  let resource: Record<string, DecodedValue> = Object.create(null);
-  const scopes: ProtoReader[] = [];
-  while (r.more()) {
-    const field = r.tag();
-    const wire = r.wire;
-    if (field === 1) {
-      r.expect(wire, WIRE.bytes, 'ResourceMetrics.resource');
-      resource = toDecodedRecord(decodeKeyValues(r.nested(), 1), resource);
-    } else if (field === 2 || field === 1000) {
-      // 1000: the deprecated instrumentation_library_metrics, same shape as ScopeMetrics
-      r.expect(wire, WIRE.bytes, 'ResourceMetrics.scope_metrics');
-      scopes.push(r.nested());
-    } else r.skip(wire);
-  }
+  const { resource, scopes } = readResource(r, METRIC_NAMES);
   for (const scope of scopes) yield* scopeMetrics(scope, resource);
 }
 
