@@ -4,11 +4,11 @@
  * holds one request per line (the Collector's file and S3 exporters) or one pretty-printed request. Anything
  * that is not such a request is `Corrupt`.
  */
-import { type BucketkitError, bkError, throwIfAborted } from '../../errors.js';
+import { type BucketkitError, bkError } from '../../errors.js';
 import { type OtlpMap, type OtlpValue, toBodyText, toDecodedRecord } from '../otlp/any-value.js';
 import type { DecodedLog, DecodedValue } from './decoded.js';
 import type { LogFormat } from './formats.js';
-import { textLines } from './lines.js';
+import { jsonRequests, jsonScopes, type OtlpJsonSignalNames } from './otlp-json-envelope.js';
 import { levelOfSeverityNumber, toDecodedLog } from './otlp-logs-record.js';
 
 export interface OtlpJsonOptions {
@@ -59,46 +59,9 @@ export async function* decodeOtlpLogsJson(
 ): AsyncGenerator<DecodedLog> {
   const source = options.source ?? 'OTLP JSON logs';
   const max = options.maxRequestBytes ?? 64 * 1024 * 1024;
-  const tooLong = (bytes: number) => {
-    throw corrupt(source, `a request of ${bytes} bytes is larger than the ${max}-byte limit`);
-  };
-  let document: string[] | undefined; // set when the file is one request spread over several lines
-  let documentBytes = 0;
-  let lineNumber = 0;
-  let requests = 0;
-  for await (const line of textLines(chunks, { maxLineBytes: max, onTooLong: tooLong })) {
-    throwIfAborted(options.signal);
-    lineNumber++;
-    if (document) {
-      document.push(line);
-      documentBytes += line.length + 1;
-      if (documentBytes > max) tooLong(documentBytes);
-      continue;
-    }
-    if (line.trim() === '') continue;
-    const request = parse(line);
-    if (request === undefined) {
-      if (requests > 0) throw corrupt(source, `line ${lineNumber} is not JSON (truncated or damaged)`);
-      document = [line];
-      documentBytes = line.length + 1;
-      continue;
-    }
-    requests++;
+  const fail = (what: string) => corrupt(source, what);
+  for await (const request of jsonRequests(chunks, { maxBytes: max, fail, signal: options.signal }))
     yield* decodeOtlpLogsJsonRequest(request, source);
-  }
-  if (document) {
-    const request = parse(document.join('\n'));
-    if (request === undefined) throw corrupt(source, 'the file is neither JSON lines nor one JSON document');
-    yield* decodeOtlpLogsJsonRequest(request, source);
-  }
-}
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function corrupt(source: string, what: string): BucketkitError {
@@ -118,27 +81,21 @@ export function* decodeOtlpLogsJsonRequest(
   source = 'OTLP JSON logs',
 ): Generator<DecodedLog> {
   const reader = new JsonReader(source);
-  const root = reader.object(request, 'the request');
-  for (const resourceLogs of reader.array(root, 'resourceLogs', 'resource_logs')) {
-    const rl = reader.object(resourceLogs, 'a ResourceLogs');
-    const resourceJson = reader.optionalObject(rl, 'resource', 'resource');
-    const resource = toDecodedRecord(resourceJson ? reader.keyValues(resourceJson) : new Map());
-    const scopeLists = [
-      ...reader.array(rl, 'scopeLogs', 'scope_logs'),
-      ...reader.array(rl, 'instrumentationLibraryLogs', 'instrumentation_library_logs'),
-    ];
-    for (const scopeLogs of scopeLists) {
-      const sl = reader.object(scopeLogs, 'a ScopeLogs');
-      const scopeJson =
-        reader.optionalObject(sl, 'scope', 'scope') ??
-        reader.optionalObject(sl, 'instrumentationLibrary', 'instrumentation_library');
-      const scope = scopeJson ? reader.scope(scopeJson) : Object.create(null);
-      for (const record of reader.array(sl, 'logRecords', 'log_records')) {
-        yield reader.record(reader.object(record, 'a LogRecord'), resource, scope);
-      }
+  for (const { resource, scopeJson, items } of jsonScopes(reader, request, LOG_NAMES)) {
+    const scope = scopeJson ? reader.scope(scopeJson) : Object.create(null);
+    for (const record of reader.array(items, 'logRecords', 'log_records')) {
+      yield reader.record(reader.object(record, 'a LogRecord'), resource, scope);
     }
   }
 }
+
+const LOG_NAMES: OtlpJsonSignalNames = {
+  resources: ['resourceLogs', 'resource_logs'],
+  resource: 'a ResourceLogs',
+  scopes: ['scopeLogs', 'scope_logs'],
+  deprecatedScopes: ['instrumentationLibraryLogs', 'instrumentation_library_logs'],
+  scope: 'a ScopeLogs',
+};
 
 const SEVERITY_NAME = /^SEVERITY_NUMBER_(TRACE|DEBUG|INFO|WARN|ERROR|FATAL)([234]?)$/;
 const SEVERITY_BASE: Record<string, number> = { TRACE: 1, DEBUG: 5, INFO: 9, WARN: 13, ERROR: 17, FATAL: 21 };

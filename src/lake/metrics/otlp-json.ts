@@ -4,8 +4,8 @@
  * "NaN"/"Infinity". A file holds one request per line or one pretty-printed request; anything else is
  * `Corrupt`. Typed access comes from the logs decoder's `JsonReader`.
  */
-import { type BucketkitError, bkError, throwIfAborted } from '../../errors.js';
-import { textLines } from '../ingest/lines.js';
+import { type BucketkitError, bkError } from '../../errors.js';
+import { jsonRequests, jsonScopes, type OtlpJsonSignalNames } from '../ingest/otlp-json-envelope.js';
 import { JsonReader } from '../ingest/otlp-logs-json.js';
 import { toDecodedRecord } from '../otlp/any-value.js';
 import type {
@@ -74,46 +74,9 @@ export async function* decodeOtlpMetricsJson(
   const source = options.source ?? 'OTLP JSON metrics';
   const max = options.maxFrameBytes ?? 64 * 1024 * 1024;
   const reader = new MetricsJsonReader(source);
-  const tooLong = (bytes: number) => {
-    throw reader.fail(`a request of ${bytes} bytes is larger than the ${max}-byte limit`);
-  };
-  let document: string[] | undefined;
-  let documentBytes = 0;
-  let requests = 0;
-  let lineNumber = 0;
-  for await (const line of textLines(chunks, { maxLineBytes: max, onTooLong: tooLong })) {
-    throwIfAborted(options.signal);
-    lineNumber++;
-    if (document) {
-      document.push(line);
-      documentBytes += line.length + 1;
-      if (documentBytes > max) tooLong(documentBytes);
-      continue;
-    }
-    if (line.trim() === '') continue;
-    const request = parse(line);
-    if (request === undefined) {
-      if (requests > 0) throw reader.fail(`line ${lineNumber} is not JSON (truncated or damaged)`);
-      document = [line];
-      documentBytes = line.length + 1;
-      continue;
-    }
-    requests++;
+  const fail = (what: string) => reader.fail(what);
+  for await (const request of jsonRequests(chunks, { maxBytes: max, fail, signal: options.signal }))
     yield* decodeOtlpMetricsJsonRequest(request, source);
-  }
-  if (document) {
-    const request = parse(document.join('\n'));
-    if (request === undefined) throw reader.fail('the file is neither JSON lines nor one JSON document');
-    yield* decodeOtlpMetricsJsonRequest(request, source);
-  }
-}
-
-function parse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 /**
@@ -129,28 +92,22 @@ export function* decodeOtlpMetricsJsonRequest(
   source = 'OTLP JSON metrics',
 ): Generator<DecodedMetricPoint> {
   const r = new MetricsJsonReader(source);
-  const root = r.object(request, 'the request');
-  for (const item of r.array(root, 'resourceMetrics', 'resource_metrics')) {
-    const rm = r.object(item, 'a ResourceMetrics');
-    const resourceJson = r.optionalObject(rm, 'resource', 'resource');
-    const resource = toDecodedRecord(resourceJson ? r.keyValues(resourceJson) : new Map());
-    const scopeLists = [
-      ...r.array(rm, 'scopeMetrics', 'scope_metrics'),
-      ...r.array(rm, 'instrumentationLibraryMetrics', 'instrumentation_library_metrics'),
-    ];
-    for (const scopeItem of scopeLists) {
-      const sm = r.object(scopeItem, 'a ScopeMetrics');
-      const scope =
-        r.optionalObject(sm, 'scope', 'scope') ??
-        r.optionalObject(sm, 'instrumentationLibrary', 'instrumentation_library');
-      const scopeName = scope ? r.string(scope, 'name', 'name') : '';
-      const scopeVersion = scope ? r.string(scope, 'version', 'version') : '';
-      for (const metricItem of r.array(sm, 'metrics', 'metrics')) {
-        yield* metric(r, r.object(metricItem, 'a Metric'), { resource, scopeName, scopeVersion });
-      }
+  for (const { resource, scopeJson, items } of jsonScopes(r, request, METRIC_NAMES)) {
+    const scopeName = scopeJson ? r.string(scopeJson, 'name', 'name') : '';
+    const scopeVersion = scopeJson ? r.string(scopeJson, 'version', 'version') : '';
+    for (const metricItem of r.array(items, 'metrics', 'metrics')) {
+      yield* metric(r, r.object(metricItem, 'a Metric'), { resource, scopeName, scopeVersion });
     }
   }
 }
+
+const METRIC_NAMES: OtlpJsonSignalNames = {
+  resources: ['resourceMetrics', 'resource_metrics'],
+  resource: 'a ResourceMetrics',
+  scopes: ['scopeMetrics', 'scope_metrics'],
+  deprecatedScopes: ['instrumentationLibraryMetrics', 'instrumentation_library_metrics'],
+  scope: 'a ScopeMetrics',
+};
 
 function* metric(
   r: MetricsJsonReader,
