@@ -11,13 +11,12 @@ import {
   HeadObjectCommand,
   PutBucketVersioningCommand,
   PutObjectCommand,
-  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createChecksum } from '../../src/gateway/sigv4/index.js';
 import { signedRequest } from './raw.js';
-import { ACCESS_KEY, SECRET_KEY, sdkClient, startGateway, type TestGateway } from './support.js';
+import { ACCESS_KEY, SECRET_KEY, sdkGateway } from './support.js';
 
 const run = promisify(execFile);
 const sum = (algorithm: 'crc32' | 'crc32c' | 'sha256' | 'crc64nvme', ...chunks: (string | Uint8Array)[]) => {
@@ -31,47 +30,39 @@ const sum = (algorithm: 'crc32' | 'crc32c' | 'sha256' | 'crc64nvme', ...chunks: 
  * (COMPOSITE and FULL_OBJECT), returned on HEAD/GET with ChecksumMode=ENABLED, GetObjectAttributes.
  */
 describe('checksums kept with the object', () => {
-  let gw: TestGateway;
-  let s3: S3Client;
   const Bucket = 'sums';
 
-  beforeAll(async () => {
-    gw = await startGateway({ limits: { minPartSize: 1 } });
-    s3 = sdkClient(gw.endpoint);
-    expect((await signedRequest(gw.endpoint, { method: 'PUT', path: `/${Bucket}` })).status).toBe(200);
-  });
-  afterAll(async () => {
-    s3?.destroy();
-    await gw?.stop();
-  });
+  const served = sdkGateway({ limits: { minPartSize: 1 } }, Bucket);
 
   it('a checksum sent in a header comes back with ChecksumMode=ENABLED, and only then', async () => {
     const value = sum('sha256', 'header body');
-    const put = await signedRequest(gw.endpoint, {
+    const put = await signedRequest(served.gw.endpoint, {
       method: 'PUT',
       path: `/${Bucket}/h`,
       body: 'header body',
       headers: { 'x-amz-checksum-sha256': value },
     });
     expect(put.status).toBe(200);
-    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'h', ChecksumMode: 'ENABLED' }));
+    const head = await served.s3.send(new HeadObjectCommand({ Bucket, Key: 'h', ChecksumMode: 'ENABLED' }));
     expect([head.ChecksumSHA256, head.ChecksumType]).toEqual([value, 'FULL_OBJECT']);
-    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'h' }))).ChecksumSHA256).toBeUndefined();
+    expect(
+      (await served.s3.send(new HeadObjectCommand({ Bucket, Key: 'h' }))).ChecksumSHA256,
+    ).toBeUndefined();
   });
 
   it('the SDK’s checksum (CRC32C, sent as it chooses) is kept; GET returns it and the SDK validates the body', async () => {
     const Body = 'x'.repeat(100_000);
-    await s3.send(
+    await served.s3.send(
       new PutObjectCommand({ Bucket, Key: 't', Body, ChecksumAlgorithm: ChecksumAlgorithm.CRC32C }),
     );
-    const got = await s3.send(new GetObjectCommand({ Bucket, Key: 't', ChecksumMode: 'ENABLED' }));
+    const got = await served.s3.send(new GetObjectCommand({ Bucket, Key: 't', ChecksumMode: 'ENABLED' }));
     expect(got.ChecksumCRC32C).toBe(sum('crc32c', Body));
     expect(await got.Body!.transformToString()).toBe(Body);
   });
 
   it('a trailer checksum (aws-chunked, sent after the body) is kept too', async () => {
     const Body = Readable.from([Buffer.from('streamed '), Buffer.from('body')]);
-    await s3.send(
+    await served.s3.send(
       new PutObjectCommand({
         Bucket,
         Key: 'tr',
@@ -80,18 +71,18 @@ describe('checksums kept with the object', () => {
         ChecksumAlgorithm: ChecksumAlgorithm.CRC32,
       }),
     );
-    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'tr', ChecksumMode: 'ENABLED' }));
+    const head = await served.s3.send(new HeadObjectCommand({ Bucket, Key: 'tr', ChecksumMode: 'ENABLED' }));
     expect(head.ChecksumCRC32).toBe(sum('crc32', 'streamed body'));
   });
 
   it('multipart COMPOSITE (SHA256): the checksum of the part checksums, -N; GetObjectAttributes shows checksum and parts', async () => {
-    const { UploadId } = await s3.send(
+    const { UploadId } = await served.s3.send(
       new CreateMultipartUploadCommand({ Bucket, Key: 'mc', ChecksumAlgorithm: ChecksumAlgorithm.SHA256 }),
     );
     const bodies = ['first part ', 'second part ', 'third'];
     const Parts = [];
     for (const [i, Body] of bodies.entries()) {
-      const part = await s3.send(
+      const part = await served.s3.send(
         new UploadPartCommand({
           Bucket,
           Key: 'mc',
@@ -104,14 +95,14 @@ describe('checksums kept with the object', () => {
       expect(part.ChecksumSHA256).toBe(sum('sha256', Body));
       Parts.push({ ETag: part.ETag, PartNumber: i + 1, ChecksumSHA256: part.ChecksumSHA256 });
     }
-    const done = await s3.send(
+    const done = await served.s3.send(
       new CompleteMultipartUploadCommand({ Bucket, Key: 'mc', UploadId, MultipartUpload: { Parts } }),
     );
     const composite = sum('sha256', ...bodies.map((b) => Buffer.from(sum('sha256', b), 'base64')));
     expect([done.ChecksumSHA256, done.ChecksumType]).toEqual([`${composite}-3`, 'COMPOSITE']);
-    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'mc', ChecksumMode: 'ENABLED' }));
+    const head = await served.s3.send(new HeadObjectCommand({ Bucket, Key: 'mc', ChecksumMode: 'ENABLED' }));
     expect([head.ChecksumSHA256, head.ChecksumType]).toEqual([`${composite}-3`, 'COMPOSITE']);
-    const attributes = await s3.send(
+    const attributes = await served.s3.send(
       new GetObjectAttributesCommand({
         Bucket,
         Key: 'mc',
@@ -130,12 +121,12 @@ describe('checksums kept with the object', () => {
   });
 
   it('a COMPOSITE Complete listing a checksum that is not its part’s is InvalidPart, and nothing is written', async () => {
-    const { UploadId } = await s3.send(
+    const { UploadId } = await served.s3.send(
       new CreateMultipartUploadCommand({ Bucket, Key: 'mw', ChecksumAlgorithm: ChecksumAlgorithm.CRC32 }),
     );
     const Parts = [];
     for (const [i, Body] of ['one ', 'two'].entries()) {
-      const part = await s3.send(
+      const part = await served.s3.send(
         new UploadPartCommand({
           Bucket,
           Key: 'mw',
@@ -151,7 +142,7 @@ describe('checksums kept with the object', () => {
       { ...Parts[0]!, ChecksumCRC32: Parts[1]!.ChecksumCRC32 },
       { ...Parts[1]!, ChecksumCRC32: Parts[0]!.ChecksumCRC32 },
     ];
-    const refused = await s3
+    const refused = await served.s3
       .send(
         new CompleteMultipartUploadCommand({
           Bucket,
@@ -165,19 +156,19 @@ describe('checksums kept with the object', () => {
         (e: { name: string }) => e.name,
       );
     expect(refused).toBe('InvalidPart');
-    const missing = await s3.send(new HeadObjectCommand({ Bucket, Key: 'mw' })).then(
+    const missing = await served.s3.send(new HeadObjectCommand({ Bucket, Key: 'mw' })).then(
       () => 'found',
       (e: { name: string }) => e.name,
     );
     expect(missing).toBe('NotFound');
-    const done = await s3.send(
+    const done = await served.s3.send(
       new CompleteMultipartUploadCommand({ Bucket, Key: 'mw', UploadId, MultipartUpload: { Parts } }),
     );
     expect(done.ChecksumCRC32).toMatch(/-2$/);
   });
 
   it('multipart FULL_OBJECT (CRC64NVME) is computed over the joined parts', async () => {
-    const { UploadId, ChecksumType } = await s3.send(
+    const { UploadId, ChecksumType } = await served.s3.send(
       new CreateMultipartUploadCommand({
         Bucket,
         Key: 'mf',
@@ -189,7 +180,7 @@ describe('checksums kept with the object', () => {
     const bodies = ['alpha ', 'beta'];
     const Parts = [];
     for (const [i, Body] of bodies.entries()) {
-      const part = await s3.send(
+      const part = await served.s3.send(
         new UploadPartCommand({
           Bucket,
           Key: 'mf',
@@ -202,7 +193,7 @@ describe('checksums kept with the object', () => {
       Parts.push({ ETag: part.ETag, PartNumber: i + 1, ChecksumCRC64NVME: part.ChecksumCRC64NVME });
     }
     const whole = sum('crc64nvme', 'alpha beta');
-    const done = await s3.send(
+    const done = await served.s3.send(
       new CompleteMultipartUploadCommand({
         Bucket,
         Key: 'mf',
@@ -213,15 +204,15 @@ describe('checksums kept with the object', () => {
       }),
     );
     expect([done.ChecksumCRC64NVME, done.ChecksumType]).toEqual([whole, 'FULL_OBJECT']);
-    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'mf', ChecksumMode: 'ENABLED' }));
+    const head = await served.s3.send(new HeadObjectCommand({ Bucket, Key: 'mf', ChecksumMode: 'ENABLED' }));
     expect(head.ChecksumCRC64NVME).toBe(whole);
   });
 
   it('a COMPOSITE upload whose Complete leaves out a part checksum is refused', async () => {
-    const { UploadId } = await s3.send(
+    const { UploadId } = await served.s3.send(
       new CreateMultipartUploadCommand({ Bucket, Key: 'mm', ChecksumAlgorithm: ChecksumAlgorithm.CRC32 }),
     );
-    const part = await s3.send(
+    const part = await served.s3.send(
       new UploadPartCommand({
         Bucket,
         Key: 'mm',
@@ -231,7 +222,7 @@ describe('checksums kept with the object', () => {
         ChecksumAlgorithm: ChecksumAlgorithm.CRC32,
       }),
     );
-    const refused = await s3
+    const refused = await served.s3
       .send(
         new CompleteMultipartUploadCommand({
           Bucket,
@@ -249,13 +240,15 @@ describe('checksums kept with the object', () => {
 
   it('GetObjectAttributes of one version in a versioned bucket', async () => {
     const Bucket = 'sums-versioned';
-    await s3.send(new CreateBucketCommand({ Bucket }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-    const v1 = await s3.send(
+    await served.s3.send(new CreateBucketCommand({ Bucket }));
+    await served.s3.send(
+      new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    const v1 = await served.s3.send(
       new PutObjectCommand({ Bucket, Key: 'k', Body: 'first', ChecksumAlgorithm: ChecksumAlgorithm.SHA256 }),
     );
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'second!' }));
-    const old = await s3.send(
+    await served.s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'second!' }));
+    const old = await served.s3.send(
       new GetObjectAttributesCommand({
         Bucket,
         Key: 'k',
@@ -268,7 +261,7 @@ describe('checksums kept with the object', () => {
       5,
       sum('sha256', 'first'),
     ]);
-    const current = await s3.send(
+    const current = await served.s3.send(
       new GetObjectAttributesCommand({ Bucket, Key: 'k', ObjectAttributes: ['ObjectSize'] }),
     );
     expect(current.ObjectSize).toBe(7);
@@ -288,7 +281,7 @@ head = s3.head_object(Bucket='${Bucket}', Key='py', ChecksumMode='ENABLED')
 attrs = s3.get_object_attributes(Bucket='${Bucket}', Key='py', ObjectAttributes=['Checksum', 'ObjectSize'])
 print(json.dumps([head.get('ChecksumSHA1'), attrs['Checksum'].get('ChecksumSHA1'), attrs['ObjectSize']]))
 `;
-    const { stdout } = await run('python3', ['-c', script, gw.endpoint, ACCESS_KEY, SECRET_KEY], {
+    const { stdout } = await run('python3', ['-c', script, served.gw.endpoint, ACCESS_KEY, SECRET_KEY], {
       timeout: 60_000,
     });
     const value = sum('sha1' as 'sha256', 'from python');

@@ -22,64 +22,55 @@ import {
   ListObjectVersionsCommand,
   ListPartsCommand,
   PutObjectCommand,
-  type S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { multipartEtag } from '../../src/storage/index.js';
 import { md5Hex, pseudoRandomBytes } from '../../src/testing/index.js';
 import { requireDebian } from '../support/debian.js';
 import { selfSignedCert } from './clients-fixture.js';
-import { MIB, sdkClient, startGateway, type TestGateway } from './support.js';
+import { MIB, sdkClient, sdkGateway, startGateway } from './support.js';
 
 const status = (err: unknown) =>
   (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
 const codeOf = (err: unknown) => (err as { name?: string }).name;
 
 describe('gateway with @aws-sdk/client-s3', () => {
-  let gw: TestGateway;
-  let s3: S3Client;
   const Bucket = 'sdk';
-  beforeAll(async () => {
-    gw = await startGateway();
-    s3 = sdkClient(gw.endpoint);
-    await s3.send(new CreateBucketCommand({ Bucket }));
-  });
-  afterAll(async () => {
-    s3?.destroy();
-    await gw?.stop();
-  });
+  const served = sdkGateway({}, Bucket);
 
   it('creates, heads, lists and locates buckets; refuses a duplicate and a bad name', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: 'other' }));
-    const { Buckets } = await s3.send(new ListBucketsCommand({}));
+    await served.s3.send(new CreateBucketCommand({ Bucket: 'other' }));
+    const { Buckets } = await served.s3.send(new ListBucketsCommand({}));
     expect(Buckets?.map((b) => b.Name)).toEqual(['other', 'sdk']);
-    expect((await s3.send(new HeadBucketCommand({ Bucket: 'other' }))).$metadata.httpStatusCode).toBe(200);
+    expect((await served.s3.send(new HeadBucketCommand({ Bucket: 'other' }))).$metadata.httpStatusCode).toBe(
+      200,
+    );
     expect(
-      (await s3.send(new GetBucketLocationCommand({ Bucket: 'other' }))).LocationConstraint,
+      (await served.s3.send(new GetBucketLocationCommand({ Bucket: 'other' }))).LocationConstraint,
     ).toBeUndefined();
-    const dup = await s3.send(new CreateBucketCommand({ Bucket: 'other' })).catch((e) => e);
+    const dup = await served.s3.send(new CreateBucketCommand({ Bucket: 'other' })).catch((e) => e);
     expect(codeOf(dup)).toBe('BucketAlreadyOwnedByYou');
-    const bad = await s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })).catch((e) => e);
+    const bad = await served.s3.send(new CreateBucketCommand({ Bucket: 'Bad_Name' })).catch((e) => e);
     expect(codeOf(bad)).toBe('InvalidBucketName');
-    await s3.send(new PutObjectCommand({ Bucket: 'other', Key: 'x', Body: 'x' }));
-    const notEmpty = await s3.send(new DeleteBucketCommand({ Bucket: 'other' })).catch((e) => e);
+    await served.s3.send(new PutObjectCommand({ Bucket: 'other', Key: 'x', Body: 'x' }));
+    const notEmpty = await served.s3.send(new DeleteBucketCommand({ Bucket: 'other' })).catch((e) => e);
     expect(codeOf(notEmpty)).toBe('BucketNotEmpty');
-    await s3.send(new DeleteObjectCommand({ Bucket: 'other', Key: 'x' }));
-    await s3.send(new DeleteBucketCommand({ Bucket: 'other' }));
-    const gone = await s3.send(new HeadBucketCommand({ Bucket: 'other' })).catch((e) => e);
+    await served.s3.send(new DeleteObjectCommand({ Bucket: 'other', Key: 'x' }));
+    await served.s3.send(new DeleteBucketCommand({ Bucket: 'other' }));
+    const gone = await served.s3.send(new HeadBucketCommand({ Bucket: 'other' })).catch((e) => e);
     expect(status(gone)).toBe(404);
-    const missing = await s3.send(new ListObjectsV2Command({ Bucket: 'nope' })).catch((e) => e);
+    const missing = await served.s3.send(new ListObjectsV2Command({ Bucket: 'nope' })).catch((e) => e);
     expect(codeOf(missing)).toBe('NoSuchBucket');
   });
 
   it('puts and gets with metadata, content type, ranges (suffix too) and response overrides', async () => {
     const body = pseudoRandomBytes(10_000, 7);
-    const put = await s3.send(
+    const put = await served.s3.send(
       new PutObjectCommand({
         Bucket,
         Key: 'obj/a.bin',
@@ -89,26 +80,32 @@ describe('gateway with @aws-sdk/client-s3', () => {
       }),
     );
     expect(put.ETag).toBe(`"${md5Hex(body)}"`);
-    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'obj/a.bin' }));
+    const head = await served.s3.send(new HeadObjectCommand({ Bucket, Key: 'obj/a.bin' }));
     expect(head).toMatchObject({
       ContentLength: 10_000,
       ContentType: 'application/x-test',
       Metadata: { owner: 'ada' },
     });
-    const whole = await s3.send(new GetObjectCommand({ Bucket, Key: 'obj/a.bin' }));
+    const whole = await served.s3.send(new GetObjectCommand({ Bucket, Key: 'obj/a.bin' }));
     expect(await whole.Body!.transformToByteArray()).toEqual(body);
-    const ranged = await s3.send(new GetObjectCommand({ Bucket, Key: 'obj/a.bin', Range: 'bytes=100-199' }));
+    const ranged = await served.s3.send(
+      new GetObjectCommand({ Bucket, Key: 'obj/a.bin', Range: 'bytes=100-199' }),
+    );
     expect(ranged.ContentRange).toBe('bytes 100-199/10000');
     expect(await ranged.Body!.transformToByteArray()).toEqual(body.subarray(100, 200));
-    const suffix = await s3.send(new GetObjectCommand({ Bucket, Key: 'obj/a.bin', Range: 'bytes=-10' }));
+    const suffix = await served.s3.send(
+      new GetObjectCommand({ Bucket, Key: 'obj/a.bin', Range: 'bytes=-10' }),
+    );
     expect(await suffix.Body!.transformToByteArray()).toEqual(body.subarray(9990));
-    const open = await s3.send(new GetObjectCommand({ Bucket, Key: 'obj/a.bin', Range: 'bytes=9995-' }));
+    const open = await served.s3.send(
+      new GetObjectCommand({ Bucket, Key: 'obj/a.bin', Range: 'bytes=9995-' }),
+    );
     expect(await open.Body!.transformToByteArray()).toEqual(body.subarray(9995));
-    const past = await s3
+    const past = await served.s3
       .send(new GetObjectCommand({ Bucket, Key: 'obj/a.bin', Range: 'bytes=20000-' }))
       .catch((e) => e);
     expect([codeOf(past), status(past)]).toEqual(['InvalidRange', 416]);
-    const overridden = await s3.send(
+    const overridden = await served.s3.send(
       new GetObjectCommand({
         Bucket,
         Key: 'obj/a.bin',
@@ -123,45 +120,47 @@ describe('gateway with @aws-sdk/client-s3', () => {
       CacheControl: 'no-cache',
     });
     await overridden.Body!.transformToByteArray();
-    const none = await s3.send(new GetObjectCommand({ Bucket, Key: 'obj/none' })).catch((e) => e);
+    const none = await served.s3.send(new GetObjectCommand({ Bucket, Key: 'obj/none' })).catch((e) => e);
     expect([codeOf(none), status(none)]).toEqual(['NoSuchKey', 404]);
   });
 
   it('honours If-Match, If-None-Match, If-Modified-Since and If-Unmodified-Since on reads', async () => {
-    const put = await s3.send(new PutObjectCommand({ Bucket, Key: 'cond/r', Body: 'read me' }));
-    const ok = await s3.send(new GetObjectCommand({ Bucket, Key: 'cond/r', IfMatch: put.ETag }));
+    const put = await served.s3.send(new PutObjectCommand({ Bucket, Key: 'cond/r', Body: 'read me' }));
+    const ok = await served.s3.send(new GetObjectCommand({ Bucket, Key: 'cond/r', IfMatch: put.ETag }));
     expect(await ok.Body!.transformToString()).toBe('read me');
-    const wrong = await s3
+    const wrong = await served.s3
       .send(new GetObjectCommand({ Bucket, Key: 'cond/r', IfMatch: '"0000"' }))
       .catch((e) => e);
     expect(status(wrong)).toBe(412);
-    const cached = await s3
+    const cached = await served.s3
       .send(new GetObjectCommand({ Bucket, Key: 'cond/r', IfNoneMatch: put.ETag }))
       .catch((e) => e);
     expect(status(cached)).toBe(304);
     const future = new Date(Date.now() + 3600_000);
     const past = new Date(Date.now() - 3600_000);
-    const notModified = await s3
+    const notModified = await served.s3
       .send(new HeadObjectCommand({ Bucket, Key: 'cond/r', IfModifiedSince: future }))
       .catch((e) => e);
     expect(status(notModified)).toBe(304);
-    const modified = await s3.send(new HeadObjectCommand({ Bucket, Key: 'cond/r', IfModifiedSince: past }));
+    const modified = await served.s3.send(
+      new HeadObjectCommand({ Bucket, Key: 'cond/r', IfModifiedSince: past }),
+    );
     expect(modified.ETag).toBe(put.ETag);
-    const unmodified = await s3
+    const unmodified = await served.s3
       .send(new HeadObjectCommand({ Bucket, Key: 'cond/r', IfUnmodifiedSince: past }))
       .catch((e) => e);
     expect(status(unmodified)).toBe(412);
   });
 
   it('honours If-None-Match: * and If-Match on writes (one winner of 10 racers)', async () => {
-    const first = await s3.send(
+    const first = await served.s3.send(
       new PutObjectCommand({ Bucket, Key: 'cond/w', Body: 'v1', IfNoneMatch: '*' }),
     );
-    const again = await s3
+    const again = await served.s3
       .send(new PutObjectCommand({ Bucket, Key: 'cond/w', Body: 'v2', IfNoneMatch: '*' }))
       .catch((e) => e);
     expect(status(again)).toBe(412);
-    const stale = await s3
+    const stale = await served.s3
       .send(
         new PutObjectCommand({
           Bucket,
@@ -172,20 +171,20 @@ describe('gateway with @aws-sdk/client-s3', () => {
       )
       .catch((e) => e);
     expect(status(stale)).toBe(412);
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'cond/w', Body: 'v4', IfMatch: first.ETag }));
+    await served.s3.send(new PutObjectCommand({ Bucket, Key: 'cond/w', Body: 'v4', IfMatch: first.ETag }));
     expect(
-      await (await s3.send(new GetObjectCommand({ Bucket, Key: 'cond/w' }))).Body!.transformToString(),
+      await (await served.s3.send(new GetObjectCommand({ Bucket, Key: 'cond/w' }))).Body!.transformToString(),
     ).toBe('v4');
     const racers = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) =>
-        s3.send(new PutObjectCommand({ Bucket, Key: 'cond/race', Body: `w${i}`, IfNoneMatch: '*' })),
+        served.s3.send(new PutObjectCommand({ Bucket, Key: 'cond/race', Body: `w${i}`, IfNoneMatch: '*' })),
       ),
     );
     expect(racers.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
   });
 
   it('copies with COPY and REPLACE directives, url-encoded sources and copy-source conditions', async () => {
-    const put = await s3.send(
+    const put = await served.s3.send(
       new PutObjectCommand({
         Bucket,
         Key: 'copy/src ü+%.txt',
@@ -195,13 +194,15 @@ describe('gateway with @aws-sdk/client-s3', () => {
       }),
     );
     const source = `${Bucket}/${encodeURIComponent('copy/src ü+%.txt')}`;
-    const copied = await s3.send(new CopyObjectCommand({ Bucket, Key: 'copy/dst', CopySource: source }));
+    const copied = await served.s3.send(
+      new CopyObjectCommand({ Bucket, Key: 'copy/dst', CopySource: source }),
+    );
     expect(copied.CopyObjectResult?.ETag).toBe(put.ETag);
-    expect(await s3.send(new HeadObjectCommand({ Bucket, Key: 'copy/dst' }))).toMatchObject({
+    expect(await served.s3.send(new HeadObjectCommand({ Bucket, Key: 'copy/dst' }))).toMatchObject({
       ContentType: 'text/plain',
       Metadata: { a: '1' },
     });
-    await s3.send(
+    await served.s3.send(
       new CopyObjectCommand({
         Bucket,
         Key: 'copy/dst',
@@ -211,15 +212,15 @@ describe('gateway with @aws-sdk/client-s3', () => {
         ContentType: 'text/x-new',
       }),
     );
-    const replaced = await s3.send(new HeadObjectCommand({ Bucket, Key: 'copy/dst' }));
+    const replaced = await served.s3.send(new HeadObjectCommand({ Bucket, Key: 'copy/dst' }));
     expect(replaced).toMatchObject({ ContentType: 'text/x-new', Metadata: { b: '2' } });
-    const guarded = await s3
+    const guarded = await served.s3
       .send(
         new CopyObjectCommand({ Bucket, Key: 'copy/dst2', CopySource: source, CopySourceIfMatch: '"abc"' }),
       )
       .catch((e) => e);
     expect(status(guarded)).toBe(412);
-    const self = await s3
+    const self = await served.s3
       .send(new CopyObjectCommand({ Bucket, Key: 'copy/dst', CopySource: `${Bucket}/copy/dst` }))
       .catch((e) => e);
     expect(codeOf(self)).toBe('InvalidRequest');
@@ -227,11 +228,11 @@ describe('gateway with @aws-sdk/client-s3', () => {
 
   it('lists V1 and V2 with prefix, delimiter, max-keys, markers, opaque tokens and encoding-type=url', async () => {
     const keys = ['l/a', 'l/b/1', 'l/b/2', 'l/c', 'l/d/1', 'l/e\u0001ctl', 'l/f'];
-    for (const Key of keys) await s3.send(new PutObjectCommand({ Bucket, Key, Body: Key }));
+    for (const Key of keys) await served.s3.send(new PutObjectCommand({ Bucket, Key, Body: Key }));
     const seen: string[] = [];
     let ContinuationToken: string | undefined;
     do {
-      const page = await s3.send(
+      const page = await served.s3.send(
         new ListObjectsV2Command({
           Bucket,
           Prefix: 'l/',
@@ -250,24 +251,26 @@ describe('gateway with @aws-sdk/client-s3', () => {
       if (ContinuationToken) expect(ContinuationToken).not.toContain('l/');
     } while (ContinuationToken);
     expect(seen.sort()).toEqual(['l/a', 'l/b/', 'l/c', 'l/d/', 'l/e\u0001ctl', 'l/f']);
-    const after = await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'l/', StartAfter: 'l/b/1' }));
+    const after = await served.s3.send(
+      new ListObjectsV2Command({ Bucket, Prefix: 'l/', StartAfter: 'l/b/1' }),
+    );
     expect(after.Contents?.map((c) => c.Key)).toEqual(['l/b/2', 'l/c', 'l/d/1', 'l/e\u0001ctl', 'l/f']);
     const v1: string[] = [];
     let Marker: string | undefined;
     for (;;) {
-      const page = await s3.send(new ListObjectsCommand({ Bucket, Prefix: 'l/', MaxKeys: 3, Marker }));
+      const page = await served.s3.send(new ListObjectsCommand({ Bucket, Prefix: 'l/', MaxKeys: 3, Marker }));
       v1.push(...(page.Contents ?? []).map((c) => c.Key!));
       if (!page.IsTruncated) break;
       Marker = page.NextMarker ?? page.Contents?.at(-1)?.Key;
     }
     expect(v1).toEqual(keys);
-    const big = await s3.send(new ListObjectsV2Command({ Bucket, MaxKeys: 5000 }));
+    const big = await served.s3.send(new ListObjectsV2Command({ Bucket, MaxKeys: 5000 }));
     expect(big.MaxKeys).toBe(1000);
-    const bad = await s3
+    const bad = await served.s3
       .send(new ListObjectsV2Command({ Bucket, ContinuationToken: 'not-a-token' }))
       .catch((e) => e);
     expect(status(bad)).toBe(400);
-    const versions = await s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: 'l/b/' }));
+    const versions = await served.s3.send(new ListObjectVersionsCommand({ Bucket, Prefix: 'l/b/' }));
     expect(versions.Versions?.map((v) => [v.Key, v.VersionId, v.IsLatest])).toEqual([
       ['l/b/1', 'null', true],
       ['l/b/2', 'null', true],
@@ -276,32 +279,32 @@ describe('gateway with @aws-sdk/client-s3', () => {
 
   it('deletes one key idempotently and many keys with DeleteObjects (Quiet too)', async () => {
     for (const Key of ['del/1', 'del/2', 'del/3'])
-      await s3.send(new PutObjectCommand({ Bucket, Key, Body: Key }));
+      await served.s3.send(new PutObjectCommand({ Bucket, Key, Body: Key }));
     expect(
-      (await s3.send(new DeleteObjectCommand({ Bucket, Key: 'del/none' }))).$metadata.httpStatusCode,
+      (await served.s3.send(new DeleteObjectCommand({ Bucket, Key: 'del/none' }))).$metadata.httpStatusCode,
     ).toBe(204);
-    const out = await s3.send(
+    const out = await served.s3.send(
       new DeleteObjectsCommand({ Bucket, Delete: { Objects: [{ Key: 'del/1' }, { Key: 'del/2' }] } }),
     );
     expect(out.Deleted?.map((d) => d.Key)).toEqual(['del/1', 'del/2']);
-    const quiet = await s3.send(
+    const quiet = await served.s3.send(
       new DeleteObjectsCommand({ Bucket, Delete: { Quiet: true, Objects: [{ Key: 'del/3' }] } }),
     );
     expect(quiet.Deleted ?? []).toEqual([]);
-    expect((await s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'del/' }))).KeyCount).toBe(0);
+    expect((await served.s3.send(new ListObjectsV2Command({ Bucket, Prefix: 'del/' }))).KeyCount).toBe(0);
   });
 
   it('multipart: parts, part copy with range, ListParts, ETag checks, EntityTooSmall, md5-of-md5s-N', async () => {
     const a = pseudoRandomBytes(5 * MIB, 11);
     const b = pseudoRandomBytes(3 * MIB, 12);
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'mp/source', Body: b }));
-    const { UploadId } = await s3.send(
+    await served.s3.send(new PutObjectCommand({ Bucket, Key: 'mp/source', Body: b }));
+    const { UploadId } = await served.s3.send(
       new CreateMultipartUploadCommand({ Bucket, Key: 'mp/obj', ContentType: 'x/mp', Metadata: { k: 'v' } }),
     );
-    const p1 = await s3.send(
+    const p1 = await served.s3.send(
       new UploadPartCommand({ Bucket, Key: 'mp/obj', UploadId, PartNumber: 1, Body: a }),
     );
-    const p2 = await s3.send(
+    const p2 = await served.s3.send(
       new UploadPartCopyCommand({
         Bucket,
         Key: 'mp/obj',
@@ -312,15 +315,15 @@ describe('gateway with @aws-sdk/client-s3', () => {
       }),
     );
     expect(p1.ETag).toBe(`"${md5Hex(a)}"`);
-    const parts = await s3.send(new ListPartsCommand({ Bucket, Key: 'mp/obj', UploadId }));
+    const parts = await served.s3.send(new ListPartsCommand({ Bucket, Key: 'mp/obj', UploadId }));
     expect(parts.Parts?.map((p) => [p.PartNumber, p.Size])).toEqual([
       [1, 5 * MIB],
       [2, MIB],
     ]);
-    const uploads = await s3.send(new ListMultipartUploadsCommand({ Bucket }));
+    const uploads = await served.s3.send(new ListMultipartUploadsCommand({ Bucket }));
     expect(uploads.Uploads?.map((u) => [u.Key, u.UploadId])).toEqual([['mp/obj', UploadId]]);
-    expect((await s3.send(new ListObjectsV2Command({ Bucket, Prefix: '.' }))).KeyCount).toBe(0);
-    const badEtag = await s3
+    expect((await served.s3.send(new ListObjectsV2Command({ Bucket, Prefix: '.' }))).KeyCount).toBe(0);
+    const badEtag = await served.s3
       .send(
         new CompleteMultipartUploadCommand({
           Bucket,
@@ -331,7 +334,7 @@ describe('gateway with @aws-sdk/client-s3', () => {
       )
       .catch((e) => e);
     expect(codeOf(badEtag)).toBe('InvalidPart');
-    const order = await s3
+    const order = await served.s3
       .send(
         new CompleteMultipartUploadCommand({
           Bucket,
@@ -347,7 +350,7 @@ describe('gateway with @aws-sdk/client-s3', () => {
       )
       .catch((e) => e);
     expect(codeOf(order)).toBe('InvalidPartOrder');
-    const done = await s3.send(
+    const done = await served.s3.send(
       new CompleteMultipartUploadCommand({
         Bucket,
         Key: 'mp/obj',
@@ -361,7 +364,7 @@ describe('gateway with @aws-sdk/client-s3', () => {
       }),
     );
     expect(done.ETag).toBe(`"${multipartEtag([md5Hex(a), md5Hex(b.subarray(0, MIB))])}"`);
-    const head = await s3.send(new HeadObjectCommand({ Bucket, Key: 'mp/obj' }));
+    const head = await served.s3.send(new HeadObjectCommand({ Bucket, Key: 'mp/obj' }));
     expect(head).toMatchObject({
       ETag: done.ETag,
       ContentLength: 6 * MIB,
@@ -369,13 +372,13 @@ describe('gateway with @aws-sdk/client-s3', () => {
       Metadata: { k: 'v' },
     });
     const got = await (
-      await s3.send(new GetObjectCommand({ Bucket, Key: 'mp/obj' }))
+      await served.s3.send(new GetObjectCommand({ Bucket, Key: 'mp/obj' }))
     ).Body!.transformToByteArray();
     expect(md5Hex(got)).toBe(md5Hex(new Uint8Array([...a, ...b.subarray(0, MIB)])));
-    expect((await s3.send(new ListMultipartUploadsCommand({ Bucket }))).Uploads ?? []).toEqual([]);
+    expect((await served.s3.send(new ListMultipartUploadsCommand({ Bucket }))).Uploads ?? []).toEqual([]);
 
-    const small = await s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'mp/small' }));
-    const s1 = await s3.send(
+    const small = await served.s3.send(new CreateMultipartUploadCommand({ Bucket, Key: 'mp/small' }));
+    const s1 = await served.s3.send(
       new UploadPartCommand({
         Bucket,
         Key: 'mp/small',
@@ -384,7 +387,7 @@ describe('gateway with @aws-sdk/client-s3', () => {
         Body: 'tiny',
       }),
     );
-    const s2 = await s3.send(
+    const s2 = await served.s3.send(
       new UploadPartCommand({
         Bucket,
         Key: 'mp/small',
@@ -393,7 +396,7 @@ describe('gateway with @aws-sdk/client-s3', () => {
         Body: 'end',
       }),
     );
-    const tooSmall = await s3
+    const tooSmall = await served.s3
       .send(
         new CompleteMultipartUploadCommand({
           Bucket,
@@ -409,8 +412,10 @@ describe('gateway with @aws-sdk/client-s3', () => {
       )
       .catch((e) => e);
     expect(codeOf(tooSmall)).toBe('EntityTooSmall');
-    await s3.send(new AbortMultipartUploadCommand({ Bucket, Key: 'mp/small', UploadId: small.UploadId }));
-    const aborted = await s3
+    await served.s3.send(
+      new AbortMultipartUploadCommand({ Bucket, Key: 'mp/small', UploadId: small.UploadId }),
+    );
+    const aborted = await served.s3
       .send(new ListPartsCommand({ Bucket, Key: 'mp/small', UploadId: small.UploadId }))
       .catch((e) => e);
     expect(codeOf(aborted)).toBe('NoSuchUpload');
@@ -419,7 +424,7 @@ describe('gateway with @aws-sdk/client-s3', () => {
   it('lib-storage Upload sends a 20 MiB stream multipart; it downloads byte-exact', async () => {
     const data = pseudoRandomBytes(20 * MIB, 21);
     const upload = new Upload({
-      client: s3,
+      client: served.s3,
       params: { Bucket, Key: 'big/20mib', Body: data },
       partSize: 5 * MIB,
       queueSize: 4,
@@ -427,17 +432,17 @@ describe('gateway with @aws-sdk/client-s3', () => {
     const out = await upload.done();
     expect(out.ETag).toMatch(/-4"$/);
     const got = await (
-      await s3.send(new GetObjectCommand({ Bucket, Key: 'big/20mib' }))
+      await served.s3.send(new GetObjectCommand({ Bucket, Key: 'big/20mib' }))
     ).Body!.transformToByteArray();
     expect(md5Hex(got)).toBe(md5Hex(data));
   });
 
   it('presigned GET and PUT URLs work with plain fetch', async () => {
-    const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket, Key: 'presigned/x.txt' }), {
+    const putUrl = await getSignedUrl(served.s3, new PutObjectCommand({ Bucket, Key: 'presigned/x.txt' }), {
       expiresIn: 60,
     });
     expect((await fetch(putUrl, { method: 'PUT', body: 'via presign' })).status).toBe(200);
-    const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket, Key: 'presigned/x.txt' }), {
+    const getUrl = await getSignedUrl(served.s3, new GetObjectCommand({ Bucket, Key: 'presigned/x.txt' }), {
       expiresIn: 60,
     });
     const res = await fetch(getUrl);
@@ -445,7 +450,7 @@ describe('gateway with @aws-sdk/client-s3', () => {
   });
 
   it('answers CORS preflights from the cors option only', async () => {
-    const res = await fetch(`${gw.endpoint}/${Bucket}/x`, {
+    const res = await fetch(`${served.gw.endpoint}/${Bucket}/x`, {
       method: 'OPTIONS',
       headers: { origin: 'https://app.example', 'access-control-request-method': 'PUT' },
     });

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll } from 'vitest';
 import { createGateway, folderBuckets, type GatewayOptions } from '../../src/gateway/index.js';
 import { type StoragePort, s3Storage } from '../../src/index.js';
 
@@ -62,4 +63,28 @@ export async function bucketPort(gw: TestGateway, bucket: string): Promise<Stora
     endpoint: gw.endpoint,
     credentials: { accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY },
   });
+}
+
+/** A gateway and an SDK client on it, for the tests of one file or describe block. */
+export interface SdkGateway {
+  gw: TestGateway;
+  s3: S3Client;
+}
+
+/**
+ * Registers beforeAll/afterAll that start a gateway (with `extra` options), an SDK client on it and,
+ * when named, `bucket`; then destroy and stop them. Read the fields inside tests only.
+ */
+export function sdkGateway(extra: Partial<GatewayOptions> = {}, bucket?: string): SdkGateway {
+  const t = {} as SdkGateway;
+  beforeAll(async () => {
+    t.gw = await startGateway(extra);
+    t.s3 = sdkClient(t.gw.endpoint);
+    if (bucket) await t.s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  });
+  afterAll(async () => {
+    t.s3?.destroy();
+    await t.gw?.stop();
+  });
+  return t;
 }

@@ -18,62 +18,53 @@ import {
   PutBucketVersioningCommand,
   PutObjectCommand,
   PutObjectTaggingCommand,
-  type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requireDebian } from '../support/debian.js';
-import { signedRequest } from './raw.js';
-import { ACCESS_KEY, SECRET_KEY, sdkClient, startGateway, type TestGateway } from './support.js';
+import { ACCESS_KEY, SECRET_KEY, sdkClient, sdkGateway, startGateway } from './support.js';
 
 const run = promisify(execFile);
 
 /** Issue #18 item 4: object tagging (Put/Get/Delete, x-amz-tagging on PUT, Copy, Create) and bucket tagging. */
 describe('tagging', () => {
-  let gw: TestGateway;
-  let s3: S3Client;
   const Bucket = 'tags';
   const tagsOf = async (Key: string) =>
-    ((await s3.send(new GetObjectTaggingCommand({ Bucket, Key }))).TagSet ?? []).map((t) => [t.Key, t.Value]);
+    ((await served.s3.send(new GetObjectTaggingCommand({ Bucket, Key }))).TagSet ?? []).map((t) => [
+      t.Key,
+      t.Value,
+    ]);
   const codeOf = (p: Promise<unknown>) =>
     p.then(
       () => 'ok',
       (e: { name: string }) => e.name,
     );
 
-  beforeAll(async () => {
-    gw = await startGateway({ limits: { minPartSize: 1 } });
-    s3 = sdkClient(gw.endpoint);
-    expect((await signedRequest(gw.endpoint, { method: 'PUT', path: `/${Bucket}` })).status).toBe(200);
-  });
-  afterAll(async () => {
-    s3?.destroy();
-    await gw?.stop();
-  });
+  const served = sdkGateway({ limits: { minPartSize: 1 } }, Bucket);
 
   it('x-amz-tagging on PUT is kept; GET and HEAD count the tags; PutObjectTagging replaces, Delete removes', async () => {
-    await s3.send(
+    await served.s3.send(
       new PutObjectCommand({ Bucket, Key: 'a', Body: 'body a', Tagging: 'team=ml&tier=hot+cold' }),
     );
     expect(await tagsOf('a')).toEqual([
       ['team', 'ml'],
       ['tier', 'hot cold'],
     ]);
-    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'a' }))).TagCount).toBe(2);
-    await s3.send(
+    expect((await served.s3.send(new HeadObjectCommand({ Bucket, Key: 'a' }))).TagCount).toBe(2);
+    await served.s3.send(
       new PutObjectTaggingCommand({ Bucket, Key: 'a', Tagging: { TagSet: [{ Key: 'only', Value: 'één' }] } }),
     );
     expect(await tagsOf('a')).toEqual([['only', 'één']]);
-    const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'a' }));
+    const got = await served.s3.send(new GetObjectCommand({ Bucket, Key: 'a' }));
     expect([got.TagCount, await got.Body!.transformToString()]).toEqual([1, 'body a']);
-    await s3.send(new DeleteObjectTaggingCommand({ Bucket, Key: 'a' }));
+    await served.s3.send(new DeleteObjectTaggingCommand({ Bucket, Key: 'a' }));
     expect(await tagsOf('a')).toEqual([]);
-    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'a' }))).TagCount).toBeUndefined();
+    expect((await served.s3.send(new HeadObjectCommand({ Bucket, Key: 'a' }))).TagCount).toBeUndefined();
   });
 
   it('a PUT without tags replaces a tagged object untagged', async () => {
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'b', Body: 'same', Tagging: 'x=1' }));
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'b', Body: 'same' }));
+    await served.s3.send(new PutObjectCommand({ Bucket, Key: 'b', Body: 'same', Tagging: 'x=1' }));
+    await served.s3.send(new PutObjectCommand({ Bucket, Key: 'b', Body: 'same' }));
     expect(await tagsOf('b')).toEqual([]);
   });
 
@@ -82,10 +73,10 @@ describe('tagging', () => {
       Key: `${i}`.padEnd(128, 'k'),
       Value: `${i}`.padEnd(256, 'v'),
     }));
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'max', Body: 'm' }));
-    await s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'max', Tagging: { TagSet } }));
+    await served.s3.send(new PutObjectCommand({ Bucket, Key: 'max', Body: 'm' }));
+    await served.s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'max', Tagging: { TagSet } }));
     expect(await tagsOf('max')).toEqual(TagSet.map((t) => [t.Key, t.Value]));
-    expect((await s3.send(new HeadObjectCommand({ Bucket, Key: 'max' }))).TagCount).toBe(10);
+    expect((await served.s3.send(new HeadObjectCommand({ Bucket, Key: 'max' }))).TagCount).toBe(10);
     for (const bad of [
       [...TagSet, { Key: 'eleven', Value: '' }],
       [{ Key: 'k'.repeat(129), Value: '' }],
@@ -96,20 +87,22 @@ describe('tagging', () => {
       ],
     ]) {
       expect(
-        await codeOf(s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'max', Tagging: { TagSet: bad } }))),
+        await codeOf(
+          served.s3.send(new PutObjectTaggingCommand({ Bucket, Key: 'max', Tagging: { TagSet: bad } })),
+        ),
       ).toBe('InvalidTag');
     }
     expect(
-      await codeOf(s3.send(new PutObjectCommand({ Bucket, Key: 'c', Body: 'c', Tagging: 'a=1&a=2' }))),
+      await codeOf(served.s3.send(new PutObjectCommand({ Bucket, Key: 'c', Body: 'c', Tagging: 'a=1&a=2' }))),
     ).toBe('InvalidTag');
     expect(await tagsOf('max')).toHaveLength(10);
   });
 
   it('CopyObject copies the tags, or with tagging-directive REPLACE takes x-amz-tagging; multipart create keeps them', async () => {
-    await s3.send(new PutObjectCommand({ Bucket, Key: 'src', Body: 's', Tagging: 'from=src' }));
-    await s3.send(new CopyObjectCommand({ Bucket, Key: 'copied', CopySource: `${Bucket}/src` }));
+    await served.s3.send(new PutObjectCommand({ Bucket, Key: 'src', Body: 's', Tagging: 'from=src' }));
+    await served.s3.send(new CopyObjectCommand({ Bucket, Key: 'copied', CopySource: `${Bucket}/src` }));
     expect(await tagsOf('copied')).toEqual([['from', 'src']]);
-    await s3.send(
+    await served.s3.send(
       new CopyObjectCommand({
         Bucket,
         Key: 'replaced',
@@ -119,15 +112,15 @@ describe('tagging', () => {
       }),
     );
     expect(await tagsOf('replaced')).toEqual([['new', '1']]);
-    await s3.send(new CopyObjectCommand({ Bucket, Key: 'bigcopy', CopySource: `${Bucket}/max` }));
+    await served.s3.send(new CopyObjectCommand({ Bucket, Key: 'bigcopy', CopySource: `${Bucket}/max` }));
     expect(await tagsOf('bigcopy')).toHaveLength(10);
-    const { UploadId } = await s3.send(
+    const { UploadId } = await served.s3.send(
       new CreateMultipartUploadCommand({ Bucket, Key: 'mp', Tagging: 'mp=yes' }),
     );
-    const { ETag } = await s3.send(
+    const { ETag } = await served.s3.send(
       new UploadPartCommand({ Bucket, Key: 'mp', UploadId, PartNumber: 1, Body: 'p' }),
     );
-    await s3.send(
+    await served.s3.send(
       new CompleteMultipartUploadCommand({
         Bucket,
         Key: 'mp',
@@ -139,10 +132,12 @@ describe('tagging', () => {
   });
 
   it('tagging a missing key is NoSuchKey', async () => {
-    expect(await codeOf(s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'nope' })))).toBe('NoSuchKey');
+    expect(await codeOf(served.s3.send(new GetObjectTaggingCommand({ Bucket, Key: 'nope' })))).toBe(
+      'NoSuchKey',
+    );
     expect(
       await codeOf(
-        s3.send(
+        served.s3.send(
           new PutObjectTaggingCommand({
             Bucket,
             Key: 'nope',
@@ -155,14 +150,16 @@ describe('tagging', () => {
 
   it('versioned bucket: tags per version, by versionId; the current version’s tags are the key’s', async () => {
     const Bucket = 'tags-versioned';
-    await s3.send(new CreateBucketCommand({ Bucket }));
-    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
-    const v1 = await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'one', Tagging: 'v=1' }));
-    const v2 = await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'two', Tagging: 'v=2' }));
+    await served.s3.send(new CreateBucketCommand({ Bucket }));
+    await served.s3.send(
+      new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    const v1 = await served.s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'one', Tagging: 'v=1' }));
+    const v2 = await served.s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'two', Tagging: 'v=2' }));
     const tagsAt = async (VersionId?: string) =>
       (
         (
-          await s3.send(
+          await served.s3.send(
             new GetObjectTaggingCommand({ Bucket, Key: 'k', ...(VersionId ? { VersionId } : {}) }),
           )
         ).TagSet ?? []
@@ -172,7 +169,7 @@ describe('tagging', () => {
       ['v=2'],
       ['v=2'],
     ]);
-    const put = await s3.send(
+    const put = await served.s3.send(
       new PutObjectTaggingCommand({
         Bucket,
         Key: 'k',
@@ -182,30 +179,30 @@ describe('tagging', () => {
     );
     expect(put.VersionId).toBe(v1.VersionId);
     expect([await tagsAt(v1.VersionId), await tagsAt()]).toEqual([['old=yes'], ['v=2']]);
-    await s3.send(
+    await served.s3.send(
       new PutObjectTaggingCommand({ Bucket, Key: 'k', Tagging: { TagSet: [{ Key: 'new', Value: 'yes' }] } }),
     );
     expect([await tagsAt(v2.VersionId), await tagsAt()]).toEqual([['new=yes'], ['new=yes']]);
-    await s3.send(new DeleteObjectTaggingCommand({ Bucket, Key: 'k', VersionId: v2.VersionId }));
+    await served.s3.send(new DeleteObjectTaggingCommand({ Bucket, Key: 'k', VersionId: v2.VersionId }));
     expect([await tagsAt(v2.VersionId), await tagsAt(), await tagsAt(v1.VersionId)]).toEqual([
       [],
       [],
       ['old=yes'],
     ]);
-    const got = await s3.send(new GetObjectCommand({ Bucket, Key: 'k', VersionId: v1.VersionId }));
+    const got = await served.s3.send(new GetObjectCommand({ Bucket, Key: 'k', VersionId: v1.VersionId }));
     expect([await got.Body!.transformToString(), got.TagCount]).toEqual(['one', 1]);
   });
 
   it('bucket tagging: NoSuchTagSet, then set, read, deleted', async () => {
-    expect(await codeOf(s3.send(new GetBucketTaggingCommand({ Bucket })))).toBe('NoSuchTagSet');
-    await s3.send(
+    expect(await codeOf(served.s3.send(new GetBucketTaggingCommand({ Bucket })))).toBe('NoSuchTagSet');
+    await served.s3.send(
       new PutBucketTaggingCommand({ Bucket, Tagging: { TagSet: [{ Key: 'cost', Value: 'lab' }] } }),
     );
-    expect((await s3.send(new GetBucketTaggingCommand({ Bucket }))).TagSet).toEqual([
+    expect((await served.s3.send(new GetBucketTaggingCommand({ Bucket }))).TagSet).toEqual([
       { Key: 'cost', Value: 'lab' },
     ]);
-    await s3.send(new DeleteBucketTaggingCommand({ Bucket }));
-    expect(await codeOf(s3.send(new GetBucketTaggingCommand({ Bucket })))).toBe('NoSuchTagSet');
+    await served.s3.send(new DeleteBucketTaggingCommand({ Bucket }));
+    expect(await codeOf(served.s3.send(new GetBucketTaggingCommand({ Bucket })))).toBe('NoSuchTagSet');
   });
 
   it('aws-cli s3api put-object-tagging / get-object-tagging', async () => {
@@ -222,8 +219,12 @@ describe('tagging', () => {
       AWS_PAGER: '',
     };
     const aws = async (...args: string[]) =>
-      (await run('/usr/bin/aws', ['--endpoint-url', gw.endpoint, 's3api', ...args], { env, timeout: 60_000 }))
-        .stdout;
+      (
+        await run('/usr/bin/aws', ['--endpoint-url', served.gw.endpoint, 's3api', ...args], {
+          env,
+          timeout: 60_000,
+        })
+      ).stdout;
     await aws('put-object', '--bucket', Bucket, '--key', 'cli', '--tagging', 'by=cli');
     await aws(
       'put-object-tagging',

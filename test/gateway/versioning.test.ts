@@ -15,42 +15,33 @@ import {
   ListObjectsV2Command,
   PutBucketVersioningCommand,
   PutObjectCommand,
-  type S3Client,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { errorCode, signedRequest } from './raw.js';
-import { sdkClient, startGateway, type TestGateway } from './support.js';
+import { sdkClient, sdkGateway, startGateway } from './support.js';
 
 /**
  * Versioning (issue #18): what an AWS SDK v3 user sees — version ids, ListObjectVersions with delete
  * markers, null versions, suspended buckets, reads, copies and deletes by version id — over folders.
  */
 
-let gw: TestGateway;
-let s3: S3Client;
-
-beforeAll(async () => {
-  gw = await startGateway();
-  s3 = sdkClient(gw.endpoint);
-});
-afterAll(async () => {
-  s3?.destroy();
-  await gw?.stop();
-});
+const served = sdkGateway();
 
 async function versionedBucket(Bucket: string): Promise<void> {
-  await s3.send(new CreateBucketCommand({ Bucket }));
-  await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
+  await served.s3.send(new CreateBucketCommand({ Bucket }));
+  await served.s3.send(
+    new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+  );
 }
 
 const put = async (Bucket: string, Key: string, Body: string) =>
-  (await s3.send(new PutObjectCommand({ Bucket, Key, Body }))).VersionId!;
+  (await served.s3.send(new PutObjectCommand({ Bucket, Key, Body }))).VersionId!;
 
 const read = async (Bucket: string, Key: string, VersionId?: string) =>
   (
-    await s3.send(new GetObjectCommand({ Bucket, Key, ...(VersionId ? { VersionId } : {}) }))
+    await served.s3.send(new GetObjectCommand({ Bucket, Key, ...(VersionId ? { VersionId } : {}) }))
   ).Body!.transformToString();
 
 /**
@@ -80,7 +71,7 @@ async function allVersions(
       .sort()
       .map((k) => `${k}=${encode(params[k]!)}`)
       .join('&');
-    const res = await signedRequest(gw.endpoint, { method: 'GET', path: `/${Bucket}`, query });
+    const res = await signedRequest(served.gw.endpoint, { method: 'GET', path: `/${Bucket}`, query });
     expect(res.status, res.body).toBe(200);
     for (const [, kind, inner] of res.body.matchAll(/<(Version|DeleteMarker)>(.*?)<\/\1>/g)) {
       seen.push([
@@ -107,21 +98,27 @@ async function allVersions(
 
 describe('versioning with the AWS SDK v3', () => {
   it('GetBucketVersioning is empty until enabled, then Enabled, then Suspended', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: 'state' }));
-    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: 'state' }))).Status).toBeUndefined();
-    await s3.send(
+    await served.s3.send(new CreateBucketCommand({ Bucket: 'state' }));
+    expect(
+      (await served.s3.send(new GetBucketVersioningCommand({ Bucket: 'state' }))).Status,
+    ).toBeUndefined();
+    await served.s3.send(
       new PutBucketVersioningCommand({ Bucket: 'state', VersioningConfiguration: { Status: 'Enabled' } }),
     );
-    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: 'state' }))).Status).toBe('Enabled');
-    await s3.send(
+    expect((await served.s3.send(new GetBucketVersioningCommand({ Bucket: 'state' }))).Status).toBe(
+      'Enabled',
+    );
+    await served.s3.send(
       new PutBucketVersioningCommand({ Bucket: 'state', VersioningConfiguration: { Status: 'Suspended' } }),
     );
-    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: 'state' }))).Status).toBe('Suspended');
+    expect((await served.s3.send(new GetBucketVersioningCommand({ Bucket: 'state' }))).Status).toBe(
+      'Suspended',
+    );
   });
 
   it('refuses MFA delete and malformed configurations', async () => {
     await expect(
-      s3.send(
+      served.s3.send(
         new PutBucketVersioningCommand({
           Bucket: 'state',
           VersioningConfiguration: { Status: 'Enabled', MFADelete: 'Enabled' },
@@ -129,14 +126,16 @@ describe('versioning with the AWS SDK v3', () => {
         }),
       ),
     ).rejects.toMatchObject({ name: 'InvalidRequest' });
-    const bad = await signedRequest(gw.endpoint, {
+    const bad = await signedRequest(served.gw.endpoint, {
       method: 'PUT',
       path: '/state',
       query: 'versioning=',
       body: '<VersioningConfiguration><Status>On</Status></VersioningConfiguration>',
     });
     expect([bad.status, errorCode(bad)]).toEqual([400, 'MalformedXML']);
-    expect((await s3.send(new GetBucketVersioningCommand({ Bucket: 'state' }))).Status).toBe('Suspended');
+    expect((await served.s3.send(new GetBucketVersioningCommand({ Bucket: 'state' }))).Status).toBe(
+      'Suspended',
+    );
   });
 
   it('keeps every version: ids on PUT, reads by id, the newest without one', async () => {
@@ -149,11 +148,15 @@ describe('versioning with the AWS SDK v3', () => {
     expect(new Set(ids).size).toBe(3);
     expect(await read('keep', 'doc.txt')).toBe('three');
     expect(await Promise.all(ids.map((id) => read('keep', 'doc.txt', id)))).toEqual(['one', 'two', 'three']);
-    const head = await s3.send(new HeadObjectCommand({ Bucket: 'keep', Key: 'doc.txt', VersionId: ids[0] }));
+    const head = await served.s3.send(
+      new HeadObjectCommand({ Bucket: 'keep', Key: 'doc.txt', VersionId: ids[0] }),
+    );
     expect([head.ContentLength, head.VersionId]).toEqual([3, ids[0]]);
-    expect((await s3.send(new HeadObjectCommand({ Bucket: 'keep', Key: 'doc.txt' }))).VersionId).toBe(ids[2]);
+    expect((await served.s3.send(new HeadObjectCommand({ Bucket: 'keep', Key: 'doc.txt' }))).VersionId).toBe(
+      ids[2],
+    );
     // the plain listing shows the key once
-    const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'keep' }));
+    const listed = await served.s3.send(new ListObjectsV2Command({ Bucket: 'keep' }));
     expect(listed.Contents?.map((o) => [o.Key, o.Size])).toEqual([['doc.txt', 5]]);
     const { versions } = await allVersions('keep');
     expect(versions).toEqual([
@@ -167,7 +170,7 @@ describe('versioning with the AWS SDK v3', () => {
     await expect(read('keep', 'doc.txt', '00000000000000000000v')).rejects.toMatchObject({
       name: 'NoSuchVersion',
     });
-    const bad = await signedRequest(gw.endpoint, {
+    const bad = await signedRequest(served.gw.endpoint, {
       method: 'GET',
       path: '/keep/doc.txt',
       query: 'versionId=nope',
@@ -178,31 +181,31 @@ describe('versioning with the AWS SDK v3', () => {
   it('delete markers: DELETE adds one, GET answers 404 with x-amz-delete-marker, the marker version 405', async () => {
     await versionedBucket('marks');
     const v1 = await put('marks', 'gone.txt', 'still here');
-    const deleted = await s3.send(new DeleteObjectCommand({ Bucket: 'marks', Key: 'gone.txt' }));
+    const deleted = await served.s3.send(new DeleteObjectCommand({ Bucket: 'marks', Key: 'gone.txt' }));
     expect(deleted.DeleteMarker).toBe(true);
     const marker = deleted.VersionId!;
     expect(marker).not.toBe(v1);
-    const missing = await signedRequest(gw.endpoint, { method: 'GET', path: '/marks/gone.txt' });
+    const missing = await signedRequest(served.gw.endpoint, { method: 'GET', path: '/marks/gone.txt' });
     expect([
       missing.status,
       errorCode(missing),
       missing.headers['x-amz-delete-marker'],
       missing.headers['x-amz-version-id'],
     ]).toEqual([404, 'NoSuchKey', 'true', marker]);
-    const onMarker = await signedRequest(gw.endpoint, {
+    const onMarker = await signedRequest(served.gw.endpoint, {
       method: 'HEAD',
       path: '/marks/gone.txt',
       query: `versionId=${marker}`,
     });
     expect([onMarker.status, onMarker.headers['x-amz-delete-marker']]).toEqual([405, 'true']);
     expect(await read('marks', 'gone.txt', v1)).toBe('still here');
-    expect((await s3.send(new ListObjectsV2Command({ Bucket: 'marks' }))).Contents ?? []).toEqual([]);
+    expect((await served.s3.send(new ListObjectsV2Command({ Bucket: 'marks' }))).Contents ?? []).toEqual([]);
     expect((await allVersions('marks')).versions).toEqual([
       ['gone.txt', marker, true, 'm'],
       ['gone.txt', v1, false, 'v'],
     ]);
     // removing the marker brings the object back
-    const undone = await s3.send(
+    const undone = await served.s3.send(
       new DeleteObjectCommand({ Bucket: 'marks', Key: 'gone.txt', VersionId: marker }),
     );
     expect([undone.DeleteMarker, undone.VersionId]).toEqual([true, marker]);
@@ -213,30 +216,30 @@ describe('versioning with the AWS SDK v3', () => {
     await versionedBucket('undo');
     const v1 = await put('undo', 'k', 'first');
     const v2 = await put('undo', 'k', 'second');
-    await s3.send(new DeleteObjectCommand({ Bucket: 'undo', Key: 'k', VersionId: v2 }));
+    await served.s3.send(new DeleteObjectCommand({ Bucket: 'undo', Key: 'k', VersionId: v2 }));
     expect(await read('undo', 'k')).toBe('first');
-    expect((await s3.send(new HeadObjectCommand({ Bucket: 'undo', Key: 'k' }))).VersionId).toBe(v1);
-    await s3.send(new DeleteObjectCommand({ Bucket: 'undo', Key: 'k', VersionId: v1 }));
+    expect((await served.s3.send(new HeadObjectCommand({ Bucket: 'undo', Key: 'k' }))).VersionId).toBe(v1);
+    await served.s3.send(new DeleteObjectCommand({ Bucket: 'undo', Key: 'k', VersionId: v1 }));
     await expect(read('undo', 'k')).rejects.toMatchObject({ name: 'NoSuchKey' });
     expect((await allVersions('undo')).versions).toEqual([]);
     // a bucket without versions can go
-    await s3.send(new DeleteBucketCommand({ Bucket: 'undo' }));
+    await served.s3.send(new DeleteBucketCommand({ Bucket: 'undo' }));
   });
 
   it('a bucket that still holds versions cannot be deleted', async () => {
     await versionedBucket('full');
     await put('full', 'x', 'x');
-    await s3.send(new DeleteObjectCommand({ Bucket: 'full', Key: 'x' }));
-    await expect(s3.send(new DeleteBucketCommand({ Bucket: 'full' }))).rejects.toMatchObject({
+    await served.s3.send(new DeleteObjectCommand({ Bucket: 'full', Key: 'x' }));
+    await expect(served.s3.send(new DeleteBucketCommand({ Bucket: 'full' }))).rejects.toMatchObject({
       name: 'BucketNotEmpty',
     });
   });
 
   it('objects written before versioning are the null version, kept when overwritten', async () => {
-    await s3.send(new CreateBucketCommand({ Bucket: 'legacy' }));
+    await served.s3.send(new CreateBucketCommand({ Bucket: 'legacy' }));
     await put('legacy', 'old.txt', 'from before');
     expect((await allVersions('legacy')).versions).toEqual([['old.txt', 'null', true, 'v']]);
-    await s3.send(
+    await served.s3.send(
       new PutBucketVersioningCommand({ Bucket: 'legacy', VersioningConfiguration: { Status: 'Enabled' } }),
     );
     expect((await allVersions('legacy')).versions).toEqual([['old.txt', 'null', true, 'v']]);
@@ -252,7 +255,7 @@ describe('versioning with the AWS SDK v3', () => {
   it('a suspended bucket writes the null version, replacing the previous null one, and keeps the others', async () => {
     await versionedBucket('paused');
     const v1 = await put('paused', 'k', 'versioned');
-    await s3.send(
+    await served.s3.send(
       new PutBucketVersioningCommand({ Bucket: 'paused', VersioningConfiguration: { Status: 'Suspended' } }),
     );
     expect(await put('paused', 'k', 'null one')).toBe('null');
@@ -265,7 +268,7 @@ describe('versioning with the AWS SDK v3', () => {
       ['k', v1, false, 'v'],
     ]);
     // DELETE in a suspended bucket: a null delete marker replaces the null version
-    const gone = await s3.send(new DeleteObjectCommand({ Bucket: 'paused', Key: 'k' }));
+    const gone = await served.s3.send(new DeleteObjectCommand({ Bucket: 'paused', Key: 'k' }));
     expect([gone.DeleteMarker, gone.VersionId]).toEqual([true, 'null']);
     expect((await allVersions('paused')).versions).toEqual([
       ['k', 'null', true, 'm'],
@@ -277,14 +280,14 @@ describe('versioning with the AWS SDK v3', () => {
     await versionedBucket('copies');
     const v1 = await put('copies', 'src', 'old body');
     await put('copies', 'src', 'new body');
-    const copied = await s3.send(
+    const copied = await served.s3.send(
       new CopyObjectCommand({ Bucket: 'copies', Key: 'dst', CopySource: `copies/src?versionId=${v1}` }),
     );
     expect(copied.CopySourceVersionId).toBe(v1);
     expect(copied.VersionId).toMatch(/^[0-9a-f]{20}v$/);
     expect(await read('copies', 'dst')).toBe('old body');
     // restoring an old version over the key itself is allowed (it names a version)
-    await s3.send(
+    await served.s3.send(
       new CopyObjectCommand({ Bucket: 'copies', Key: 'src', CopySource: `copies/src?versionId=${v1}` }),
     );
     expect(await read('copies', 'src')).toBe('old body');
@@ -294,11 +297,13 @@ describe('versioning with the AWS SDK v3', () => {
   it('multipart uploads complete into a new version', async () => {
     await versionedBucket('parts');
     const first = await put('parts', 'big', 'small first');
-    const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'parts', Key: 'big' }));
-    const part = await s3.send(
+    const { UploadId } = await served.s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'parts', Key: 'big' }),
+    );
+    const part = await served.s3.send(
       new UploadPartCommand({ Bucket: 'parts', Key: 'big', UploadId, PartNumber: 1, Body: 'assembled' }),
     );
-    const done = await s3.send(
+    const done = await served.s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: 'parts',
         Key: 'big',
@@ -310,8 +315,8 @@ describe('versioning with the AWS SDK v3', () => {
     expect(await read('parts', 'big')).toBe('assembled');
     expect(await read('parts', 'big', first)).toBe('small first');
     // UploadPartCopy of a range of the older, longer version
-    const copy = await s3.send(new CreateMultipartUploadCommand({ Bucket: 'parts', Key: 'piece' }));
-    const copied = await s3.send(
+    const copy = await served.s3.send(new CreateMultipartUploadCommand({ Bucket: 'parts', Key: 'piece' }));
+    const copied = await served.s3.send(
       new UploadPartCopyCommand({
         Bucket: 'parts',
         Key: 'piece',
@@ -321,7 +326,7 @@ describe('versioning with the AWS SDK v3', () => {
         CopySourceRange: 'bytes=6-10',
       }),
     );
-    await s3.send(
+    await served.s3.send(
       new CompleteMultipartUploadCommand({
         Bucket: 'parts',
         Key: 'piece',
@@ -336,7 +341,7 @@ describe('versioning with the AWS SDK v3', () => {
     await versionedBucket('batch');
     const a1 = await put('batch', 'a', 'a');
     await put('batch', 'b', 'b');
-    const out = await s3.send(
+    const out = await served.s3.send(
       new DeleteObjectsCommand({
         Bucket: 'batch',
         Delete: { Objects: [{ Key: 'a', VersionId: a1 }, { Key: 'b' }] },
@@ -361,7 +366,7 @@ describe('versioning with the AWS SDK v3', () => {
       expected.push([key, ids[1]!], [key, ids[0]!]);
     }
     await put('pages', 'sub/deep/file', 'x');
-    await s3.send(new DeleteObjectCommand({ Bucket: 'pages', Key: 'c' }));
+    await served.s3.send(new DeleteObjectCommand({ Bucket: 'pages', Key: 'c' }));
     const whole = await allVersions('pages');
     const onePerPage = await allVersions('pages', 1);
     const threePerPage = await allVersions('pages', 3);
@@ -386,7 +391,7 @@ describe('versioning with the AWS SDK v3', () => {
     await versionedBucket('race');
     // a second gateway over the same folders: its own process state, as another process would have
     const { folderBuckets, createGateway } = await import('../../src/gateway/index.js');
-    const buckets = folderBuckets(gw.root, { durable: false });
+    const buckets = folderBuckets(served.gw.root, { durable: false });
     const other = await createGateway({
       buckets,
       credentials: [
@@ -399,7 +404,7 @@ describe('versioning with the AWS SDK v3', () => {
       const ids = await Promise.all(
         bodies.map(
           async (Body, i) =>
-            (await (i % 2 ? s3b : s3).send(new PutObjectCommand({ Bucket: 'race', Key: 'hot', Body })))
+            (await (i % 2 ? s3b : served.s3).send(new PutObjectCommand({ Bucket: 'race', Key: 'hot', Body })))
               .VersionId!,
         ),
       );
