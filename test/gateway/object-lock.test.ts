@@ -184,6 +184,26 @@ describe('object lock with the AWS SDK v3', () => {
     });
   });
 
+  it('versionId=null names no version in a lock bucket: NoSuchVersion, not the current version', async () => {
+    await put('no-null', { ObjectLockLegalHoldStatus: 'ON' });
+    await expect(
+      s3.send(new GetObjectLegalHoldCommand({ Bucket: 'locked', Key: 'no-null', VersionId: 'null' })),
+    ).rejects.toMatchObject({ name: 'NoSuchVersion', $metadata: { httpStatusCode: 404 } });
+    await expect(
+      s3.send(
+        new PutObjectLegalHoldCommand({
+          Bucket: 'locked',
+          Key: 'no-null',
+          VersionId: 'null',
+          LegalHold: { Status: 'OFF' },
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'NoSuchVersion' });
+    expect(
+      (await s3.send(new HeadObjectCommand({ Bucket: 'locked', Key: 'no-null' }))).ObjectLockLegalHoldStatus,
+    ).toBe('ON');
+  });
+
   it('default retention applies to new versions; every new version is kept, none overwritten', async () => {
     await s3.send(
       new PutObjectLockConfigurationCommand({
