@@ -31,14 +31,36 @@ export async function readDayIndex(
   dateint: number,
   signal?: AbortSignal,
 ): Promise<DayIndexState> {
-  const key = indexKey(org, dateint);
+  return readJsonObject(
+    port,
+    indexKey(org, dateint),
+    decodeDayIndex,
+    () => emptyDayIndex(org, dateint),
+    signal,
+  );
+}
+
+/**
+ * Reads a JSON object (an index) with its ETag: one GET; a missing object is `empty()`.
+ *
+ * @example
+ * ```ts
+ * const { index, etag } = await readJsonObject(port, key, decodeDayIndex, () => emptyDayIndex(org, day));
+ * ```
+ */
+export async function readJsonObject<T>(
+  port: StoragePort,
+  key: string,
+  decode: (text: string, key: string) => T,
+  empty: () => T,
+  signal?: AbortSignal,
+): Promise<{ index: T; etag: string | undefined; bytes: number }> {
   try {
     const got = await port.get(key, { signal });
     const text = await got.text();
-    return { index: decodeDayIndex(text, key), etag: got.etag, bytes: got.size };
+    return { index: decode(text, key), etag: got.etag, bytes: got.size };
   } catch (err) {
-    if (BucketkitError.is(err, 'NotFound'))
-      return { index: emptyDayIndex(org, dateint), etag: undefined, bytes: 0 };
+    if (BucketkitError.is(err, 'NotFound')) return { index: empty(), etag: undefined, bytes: 0 };
     throw err;
   }
 }
@@ -96,11 +118,38 @@ export async function updateDayIndex(
   change: (index: DayIndex) => DayIndex | undefined,
   options: UpdateOptions = {},
 ): Promise<DayIndex> {
+  return updateJsonObject(
+    port,
+    indexKey(org, dateint),
+    () => readDayIndex(port, org, dateint, options.signal),
+    encodeDayIndex,
+    change,
+    options,
+  );
+}
+
+/**
+ * Changes a JSON object by compare-and-swap: `read` gives it with its ETag, `change` returns the new
+ * value (or undefined to leave it) and may run once per lost race; `PreconditionFailed` retries after a
+ * short random backoff, at most `maxAttempts` times.
+ *
+ * @example
+ * ```ts
+ * await updateJsonObject(port, key, () => readDayIndex(port, org, day), encodeDayIndex, change);
+ * ```
+ */
+export async function updateJsonObject<T>(
+  port: StoragePort,
+  key: string,
+  read: () => Promise<{ index: T; etag: string | undefined }>,
+  encode: (value: T) => string,
+  change: (value: T) => T | undefined,
+  options: UpdateOptions = {},
+): Promise<T> {
   await requireSafeWrites(port, options.singleWriter);
-  const key = indexKey(org, dateint);
   const attempts = options.maxAttempts ?? 100;
   for (let attempt = 1; ; attempt++) {
-    const state = await readDayIndex(port, org, dateint, options.signal);
+    const state = await read();
     const next = change(structuredClone(state.index));
     if (next === undefined) return state.index;
     const conditions = options.singleWriter
@@ -109,7 +158,7 @@ export async function updateDayIndex(
         ? { ifNoneMatch: '*' as const }
         : { ifMatch: state.etag };
     try {
-      await port.put(key, encodeDayIndex(next), {
+      await port.put(key, encode(next), {
         ...conditions,
         contentType: 'application/json',
         signal: options.signal,

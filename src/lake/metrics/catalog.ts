@@ -3,9 +3,9 @@
  * LakeRunner's `metric_seg` rows without PostgreSQL (frequency, metric names, rolled-up flag), changed only
  * by compare-and-swap like the log index.
  */
-import { BucketkitError, bkError } from '../../errors.js';
+import { bkError } from '../../errors.js';
 import type { StoragePort } from '../../storage/index.js';
-import { requireSafeWrites, type UpdateOptions } from '../catalog/cas.js';
+import { readJsonObject, type UpdateOptions, updateJsonObject } from '../catalog/cas.js';
 import { indexKey } from '../names.js';
 
 export const METRIC_INDEX_FORMAT = 'bucketkit.lake.metric-index/1';
@@ -64,21 +64,14 @@ export async function readMetricDayIndex(
   dateint: number,
   signal?: AbortSignal,
 ): Promise<{ index: MetricDayIndex; etag: string | undefined; bytes: number }> {
-  const key = metricIndexKey(org, dateint);
-  try {
-    const got = await port.get(key, { signal });
-    const text = await got.text();
-    return { index: decode(text, key), etag: got.etag, bytes: got.size };
-  } catch (err) {
-    if (BucketkitError.is(err, 'NotFound')) {
-      return {
-        index: { format: METRIC_INDEX_FORMAT, org, signal: 'metrics', dateint, segments: [] },
-        etag: undefined,
-        bytes: 0,
-      };
-    }
-    throw err;
-  }
+  const empty = (): MetricDayIndex => ({
+    format: METRIC_INDEX_FORMAT,
+    org,
+    signal: 'metrics',
+    dateint,
+    segments: [],
+  });
+  return readJsonObject(port, metricIndexKey(org, dateint), decode, empty, signal);
 }
 
 function decode(text: string, key: string): MetricDayIndex {
@@ -114,30 +107,12 @@ export async function updateMetricDayIndex(
   change: (index: MetricDayIndex) => MetricDayIndex | undefined,
   options: UpdateOptions = {},
 ): Promise<MetricDayIndex> {
-  await requireSafeWrites(port, options.singleWriter);
-  const key = metricIndexKey(org, dateint);
-  const attempts = options.maxAttempts ?? 100;
-  for (let attempt = 1; ; attempt++) {
-    const state = await readMetricDayIndex(port, org, dateint, options.signal);
-    const next = change(structuredClone(state.index));
-    if (next === undefined) return state.index;
-    const conditions = options.singleWriter
-      ? {}
-      : state.etag === undefined
-        ? { ifNoneMatch: '*' as const }
-        : { ifMatch: state.etag };
-    try {
-      await port.put(key, JSON.stringify(next), {
-        ...conditions,
-        contentType: 'application/json',
-        signal: options.signal,
-      });
-      return next;
-    } catch (err) {
-      if (!BucketkitError.is(err, 'PreconditionFailed') || attempt >= attempts) throw err;
-      await new Promise((resolve) =>
-        setTimeout(resolve, Math.random() * Math.min(250, 5 * 2 ** Math.min(attempt, 6))),
-      );
-    }
-  }
+  return updateJsonObject(
+    port,
+    metricIndexKey(org, dateint),
+    () => readMetricDayIndex(port, org, dateint, options.signal),
+    JSON.stringify,
+    change,
+    options,
+  );
 }
