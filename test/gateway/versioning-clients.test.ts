@@ -20,6 +20,10 @@ describe('versioning through awscli, rclone and s3cmd', () => {
     return out.trim() ? JSON.parse(out) : {};
   };
 
+  /** An s3api operation on one version of a key: `op --bucket --key --version-id` and `extra`. */
+  const byVersion = (op: string, bucket: string, key: string, versionId: string, ...extra: string[]) =>
+    aws('s3api', op, '--bucket', bucket, '--key', key, '--version-id', versionId, ...extra);
+
   it('awscli s3api: put-bucket-versioning, versions, markers, get and delete by version id', async () => {
     requireDebian('awscli');
     await aws('s3api', 'create-bucket', '--bucket', 'cli-versions');
@@ -44,17 +48,7 @@ describe('versioning through awscli, rclone and s3cmd', () => {
       .VersionId;
     expect(v1).not.toBe(v2);
     const out = join(f.work, 'got.txt');
-    const got = await aws(
-      's3api',
-      'get-object',
-      '--bucket',
-      'cli-versions',
-      '--key',
-      'doc',
-      '--version-id',
-      v1,
-      out,
-    );
+    const got = await byVersion('get-object', 'cli-versions', 'doc', v1, out);
     expect(got.VersionId).toBe(v1);
     expect(new TextDecoder().decode(await f.bytesOf(out))).toBe('version one');
     const marker = await aws('s3api', 'delete-object', '--bucket', 'cli-versions', '--key', 'doc');
@@ -69,16 +63,7 @@ describe('versioning through awscli, rclone and s3cmd', () => {
     expect(
       listed.DeleteMarkers.map((m: { VersionId: string; IsLatest: boolean }) => [m.VersionId, m.IsLatest]),
     ).toEqual([[marker.VersionId, true]]);
-    await aws(
-      's3api',
-      'delete-object',
-      '--bucket',
-      'cli-versions',
-      '--key',
-      'doc',
-      '--version-id',
-      marker.VersionId,
-    );
+    await byVersion('delete-object', 'cli-versions', 'doc', marker.VersionId);
     const head = await aws('s3api', 'head-object', '--bucket', 'cli-versions', '--key', 'doc');
     expect([head.VersionId, head.ContentLength]).toEqual([v2, 11]);
   }, 120_000);
@@ -105,42 +90,14 @@ describe('versioning through awscli, rclone and s3cmd', () => {
       '--object-lock-retain-until-date',
       until,
     );
-    const retention = await aws(
-      's3api',
-      'get-object-retention',
-      '--bucket',
-      'cli-lock',
-      '--key',
-      'k',
-      '--version-id',
-      VersionId,
-    );
+    const retention = await byVersion('get-object-retention', 'cli-lock', 'k', VersionId);
     expect(retention.Retention.Mode).toBe('GOVERNANCE');
-    const refused = await aws(
-      's3api',
-      'delete-object',
-      '--bucket',
-      'cli-lock',
-      '--key',
-      'k',
-      '--version-id',
-      VersionId,
-    ).then(
+    const refused = await byVersion('delete-object', 'cli-lock', 'k', VersionId).then(
       () => 'deleted',
       (err: { stderr?: string }) => err.stderr ?? '',
     );
     expect(refused).toMatch(/AccessDenied/);
-    await aws(
-      's3api',
-      'delete-object',
-      '--bucket',
-      'cli-lock',
-      '--key',
-      'k',
-      '--version-id',
-      VersionId,
-      '--bypass-governance-retention',
-    );
+    await byVersion('delete-object', 'cli-lock', 'k', VersionId, '--bypass-governance-retention');
     expect((await aws('s3api', 'list-object-versions', '--bucket', 'cli-lock')).Versions).toBeUndefined();
   }, 120_000);
 
