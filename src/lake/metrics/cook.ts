@@ -4,10 +4,16 @@
  */
 import type { DecodedValue } from '../ingest/decoded.js';
 import { normaliseName } from '../names.js';
-import { DDSketch, type ExactStats, encodeSketch, rollupOf } from '../sketch/index.js';
+import { DDSketch, type ExactStats } from '../sketch/index.js';
 import type { DecodedMetricPoint } from './decoded.js';
 import { type SketchedPoint, sketchExponential, sketchHistogram, sketchSummary } from './point-values.js';
-import { type ChqMetricType, METRIC_BUCKET_MS, METRIC_RESOURCE_KEYS, type MetricRow } from './row.js';
+import {
+  type ChqMetricType,
+  METRIC_BUCKET_MS,
+  METRIC_RESOURCE_KEYS,
+  type MetricRow,
+  sketchColumns,
+} from './row.js';
 import { seriesTid } from './tid.js';
 
 /** `DataPointFlags.FLAG_NO_RECORDED_VALUE`: the point marks a series as gone (Prometheus staleness). */
@@ -173,7 +179,6 @@ function cookSeries(series: Series, org: string): MetricRow[] {
       // cumulative histograms and summaries: each point already holds everything before it
       ({ sketch, stats } = last.sketched!);
     }
-    const r = rollupOf(sketch, stats);
     rows.push({
       metric_name: series.name,
       chq_tid: tid,
@@ -186,18 +191,7 @@ function cookSeries(series: Series, org: string): MetricRow[] {
       chq_unit: point.unit,
       chq_scope_name: point.scopeName,
       chq_scope_url: point.scopeVersion,
-      chq_sketch: encodeSketch(sketch),
-      chq_rollup_count: r.count,
-      chq_rollup_sum: r.sum,
-      chq_rollup_avg: r.avg,
-      chq_rollup_min: r.min,
-      chq_rollup_max: r.max,
-      chq_rollup_p25: r.p25,
-      chq_rollup_p50: r.p50,
-      chq_rollup_p75: r.p75,
-      chq_rollup_p90: r.p90,
-      chq_rollup_p95: r.p95,
-      chq_rollup_p99: r.p99,
+      ...sketchColumns(sketch, stats),
       chq_value: value,
       chq_reset_adjust: resetAdjust,
       chq_temporality: point.kind === 'gauge' || point.kind === 'summary' ? null : point.temporality,

@@ -4,8 +4,8 @@
  * total for delta sums) and counter resets carried as Prometheus counts them. Used by rollups and by
  * queries (which merge rows a late rollup split across segments).
  */
-import { decodeSketch, encodeSketch, rollupOf } from '../sketch/index.js';
-import type { MetricRow } from './row.js';
+import { decodeSketch } from '../sketch/index.js';
+import { type MetricRow, sketchColumns } from './row.js';
 
 /** Bucket start of `ms` for a frequency. */
 export function truncateTo(ms: number, frequencyMs: number): number {
@@ -77,22 +77,10 @@ function mergeGroup(group: MetricRow[], frequencyMs: number): MetricRow {
     }
     if (row.chq_value !== null) value = isDelta && value !== null ? value + row.chq_value : row.chq_value;
   }
-  const r = rollupOf(sketch, { count, sum, min, max });
   return {
     ...last,
     chq_timestamp: bucket,
-    chq_sketch: encodeSketch(sketch),
-    chq_rollup_count: r.count,
-    chq_rollup_sum: r.sum,
-    chq_rollup_avg: r.avg,
-    chq_rollup_min: r.min,
-    chq_rollup_max: r.max,
-    chq_rollup_p25: r.p25,
-    chq_rollup_p50: r.p50,
-    chq_rollup_p75: r.p75,
-    chq_rollup_p90: r.p90,
-    chq_rollup_p95: r.p95,
-    chq_rollup_p99: r.p99,
+    ...sketchColumns(sketch, { count, sum, min, max }),
     chq_value: value,
     chq_reset_adjust: adjust,
   };

@@ -2,6 +2,7 @@
  * A cooked metric row: LakeRunner's metric columns, one row per (series, 10 s bucket), plus what bucketkit
  * keeps so gauges and counters are exact rather than sketch-approximated.
  */
+import { type DDSketch, type ExactStats, encodeSketch, rollupOf } from '../sketch/index.js';
 
 /** LakeRunner's `chq_metric_type`: OTLP sums are `count`; histograms, exponential histograms and summaries `histogram`. */
 export type ChqMetricType = 'gauge' | 'count' | 'histogram';
@@ -67,4 +68,47 @@ export interface MetricRow {
   chq_temporality: string | null;
   /** `resource_*` (allow-listed) and `attr_*` columns, as text. */
   fields: Record<string, string>;
+}
+
+/** The columns a row's sketch gives: the sketch itself and the `chq_rollup_*` statistics. */
+export type SketchColumns = Pick<
+  MetricRow,
+  | 'chq_sketch'
+  | 'chq_rollup_count'
+  | 'chq_rollup_sum'
+  | 'chq_rollup_avg'
+  | 'chq_rollup_min'
+  | 'chq_rollup_max'
+  | 'chq_rollup_p25'
+  | 'chq_rollup_p50'
+  | 'chq_rollup_p75'
+  | 'chq_rollup_p90'
+  | 'chq_rollup_p95'
+  | 'chq_rollup_p99'
+>;
+
+/**
+ * The sketch and rollup columns of a bucket, from its sketch and its exactly tracked statistics.
+ *
+ * @example
+ * ```ts
+ * const row = { ...identity, ...sketchColumns(sketch, { count: 3, sum: 117, min: 12, max: 90 }) };
+ * ```
+ */
+export function sketchColumns(sketch: DDSketch, stats: ExactStats): SketchColumns {
+  const r = rollupOf(sketch, stats);
+  return {
+    chq_sketch: encodeSketch(sketch),
+    chq_rollup_count: r.count,
+    chq_rollup_sum: r.sum,
+    chq_rollup_avg: r.avg,
+    chq_rollup_min: r.min,
+    chq_rollup_max: r.max,
+    chq_rollup_p25: r.p25,
+    chq_rollup_p50: r.p50,
+    chq_rollup_p75: r.p75,
+    chq_rollup_p90: r.p90,
+    chq_rollup_p95: r.p95,
+    chq_rollup_p99: r.p99,
+  };
 }
