@@ -65,18 +65,35 @@ export function encodeDayIndex(index: DayIndex): string {
  * ```
  */
 export function decodeDayIndex(text: string, key: string): DayIndex {
+  return decodeIndexJson<DayIndex>(text, key, INDEX_FORMAT, 'lake');
+}
+
+/**
+ * Parses a stored day index of `format` (`what` names the kind in errors); `Corrupt` when it is not one.
+ *
+ * @example
+ * ```ts
+ * const index = decodeIndexJson<MetricDayIndex>(text, key, METRIC_INDEX_FORMAT, 'metric');
+ * ```
+ */
+export function decodeIndexJson<T extends { format: string; segments: unknown[] }>(
+  text: string,
+  key: string,
+  format: T['format'],
+  what: string,
+): T {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw bkError('Corrupt', `the lake index ${key} is not JSON; restore it from a backup`, {
+    throw bkError('Corrupt', `the ${what} index ${key} is not JSON; restore it from a backup`, {
       cause: err,
       details: { key },
     });
   }
-  const index = value as Partial<DayIndex> | null;
-  if (index?.format !== INDEX_FORMAT || !Array.isArray(index.segments)) {
-    throw bkError('Corrupt', `${key} is not a ${INDEX_FORMAT} index`, { details: { key } });
+  const index = value as Partial<T> | null;
+  if (index?.format !== format || !Array.isArray(index.segments)) {
+    throw bkError('Corrupt', `${key} is not a ${format} index`, { details: { key } });
   }
-  return index as DayIndex;
+  return index as T;
 }

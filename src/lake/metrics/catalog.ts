@@ -3,9 +3,9 @@
  * LakeRunner's `metric_seg` rows without PostgreSQL (frequency, metric names, rolled-up flag), changed only
  * by compare-and-swap like the log index.
  */
-import { bkError } from '../../errors.js';
 import type { StoragePort } from '../../storage/index.js';
 import { readJsonObject, type UpdateOptions, updateJsonObject } from '../catalog/cas.js';
+import { decodeIndexJson } from '../catalog/day-index.js';
 import { indexKey } from '../names.js';
 
 export const METRIC_INDEX_FORMAT = 'bucketkit.lake.metric-index/1';
@@ -75,20 +75,7 @@ export async function readMetricDayIndex(
 }
 
 function decode(text: string, key: string): MetricDayIndex {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    throw bkError('Corrupt', `the metric index ${key} is not JSON; restore it from a backup`, {
-      cause: err,
-      details: { key },
-    });
-  }
-  const index = value as Partial<MetricDayIndex> | null;
-  if (index?.format !== METRIC_INDEX_FORMAT || !Array.isArray(index.segments)) {
-    throw bkError('Corrupt', `${key} is not a ${METRIC_INDEX_FORMAT} index`, { details: { key } });
-  }
-  return index as MetricDayIndex;
+  return decodeIndexJson<MetricDayIndex>(text, key, METRIC_INDEX_FORMAT, 'metric');
 }
 
 /**
