@@ -1,31 +1,16 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type LogRow, openLake, readDayIndex } from '../../src/lake/index.js';
-import { fileStorage, type StoragePort, s3Storage } from '../../src/storage/index.js';
-import { type S3Server, startCephRgw } from '../support/servers.js';
+import { fileStorage, type StoragePort } from '../../src/storage/index.js';
+import { cephLake, runWorker } from './processes.js';
 import { ndjsonGz, rawLines, T0 } from './support.js';
 
-const worker = join(import.meta.dirname, 'fixtures', 'ingest-worker.ts');
 const FILES = 200;
 const ROWS_PER_FILE = 5;
 // 200 files over two UTC days: each file's rows start 10 min after the previous file's
 const FILE_EVERY_MS = 600_000;
-
-function runWorker(spec: object, seed: number): Promise<number> {
-  const child: ChildProcess = fork(worker, [JSON.stringify(spec), String(seed)], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  return new Promise((resolve, reject) => {
-    child.on('message', (m: { result?: number; error?: string }) =>
-      m.error ? reject(new Error(m.error)) : resolve(m.result!),
-    );
-    child.on('exit', (code) => code !== 0 && reject(new Error(`worker exited with ${code}`)));
-  });
-}
 
 async function seed(port: StoragePort): Promise<void> {
   for (let f = 0; f < FILES; f++) {
@@ -37,7 +22,9 @@ async function seed(port: StoragePort): Promise<void> {
 /** Four processes ingest the same 200 files at once; every row must be in the lake exactly once. */
 async function fourProcesses(port: StoragePort, spec: object): Promise<void> {
   await seed(port);
-  const published = await Promise.all([1, 2, 3, 4].map((s) => runWorker(spec, s)));
+  const published = await Promise.all(
+    [1, 2, 3, 4].map((s) => runWorker('ingest-worker.ts', [JSON.stringify(spec), String(s)])),
+  );
   expect(published.reduce((a, b) => a + b, 0)).toBe(FILES * ROWS_PER_FILE);
 
   const lake = openLake(port, { orgs: { 'logs-raw/': 'acme' } });
@@ -75,20 +62,7 @@ describe('4 processes ingesting 200 files into one lake', () => {
   }, 300_000);
 
   it('on Ceph RGW: every row exactly once', async () => {
-    const server: S3Server = await startCephRgw('lake');
-    cleanups.push(() => server.stop());
-    const spec = {
-      bucket: server.bucket,
-      endpoint: server.endpoint,
-      accessKeyId: server.accessKeyId,
-      secretAccessKey: server.secretAccessKey,
-    };
-    const port = s3Storage({
-      bucket: spec.bucket,
-      endpoint: spec.endpoint,
-      credentials: { accessKeyId: spec.accessKeyId, secretAccessKey: spec.secretAccessKey },
-    });
-    cleanups.unshift(async () => port.close?.());
+    const { port, spec } = await cephLake('lake', cleanups);
     await fourProcesses(port, spec);
   }, 600_000);
 });
