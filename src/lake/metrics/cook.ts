@@ -9,6 +9,7 @@ import type { DecodedMetricPoint } from './decoded.js';
 import { type SketchedPoint, sketchExponential, sketchHistogram, sketchSummary } from './point-values.js';
 import {
   type ChqMetricType,
+  compareMetricRows,
   METRIC_BUCKET_MS,
   METRIC_RESOURCE_KEYS,
   type MetricRow,
@@ -87,12 +88,7 @@ export class MetricRowBuilder {
   rows(): MetricRow[] {
     const rows: MetricRow[] = [];
     for (const series of this.series.values()) rows.push(...cookSeries(series, this.org));
-    rows.sort(
-      (a, b) =>
-        (a.metric_name < b.metric_name ? -1 : a.metric_name > b.metric_name ? 1 : 0) ||
-        (a.chq_tid < b.chq_tid ? -1 : a.chq_tid > b.chq_tid ? 1 : 0) ||
-        a.chq_timestamp - b.chq_timestamp,
-    );
+    rows.sort(compareMetricRows);
     return rows;
   }
 }

@@ -5,7 +5,7 @@
  * queries (which merge rows a late rollup split across segments).
  */
 import { decodeSketch } from '../sketch/index.js';
-import { type MetricRow, sketchColumns } from './row.js';
+import { compareMetricRows, type MetricRow, sketchColumns } from './row.js';
 
 /** Bucket start of `ms` for a frequency. */
 export function truncateTo(ms: number, frequencyMs: number): number {
@@ -32,12 +32,7 @@ export function mergeRows(rows: readonly MetricRow[], frequencyMs: number): Metr
   }
   const out: MetricRow[] = [];
   for (const group of groups.values()) out.push(mergeGroup(group, frequencyMs));
-  out.sort(
-    (a, b) =>
-      (a.metric_name < b.metric_name ? -1 : a.metric_name > b.metric_name ? 1 : 0) ||
-      (a.chq_tid < b.chq_tid ? -1 : a.chq_tid > b.chq_tid ? 1 : 0) ||
-      a.chq_timestamp - b.chq_timestamp,
-  );
+  out.sort(compareMetricRows);
   return out;
 }
 

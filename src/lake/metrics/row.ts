@@ -112,3 +112,19 @@ export function sketchColumns(sketch: DDSketch, stats: ExactStats): SketchColumn
     chq_rollup_p99: r.p99,
   };
 }
+
+/**
+ * The order of metric tables: by `metric_name`, then `chq_tid`, then `chq_timestamp`.
+ *
+ * @example
+ * ```ts
+ * rows.sort(compareMetricRows);
+ * ```
+ */
+export function compareMetricRows(a: MetricRow, b: MetricRow): number {
+  return (
+    (a.metric_name < b.metric_name ? -1 : a.metric_name > b.metric_name ? 1 : 0) ||
+    (a.chq_tid < b.chq_tid ? -1 : a.chq_tid > b.chq_tid ? 1 : 0) ||
+    a.chq_timestamp - b.chq_timestamp
+  );
+}
