@@ -88,28 +88,40 @@ export function instrumented(port: StoragePort, options: InstrumentedOptions = {
     stats[operation] ??= { calls: 0, errors: 0, requests: 0, bytesIn: 0, bytesOut: 0, ms: 0 };
     return stats[operation];
   };
+  /** Counts an operation's start; `end()` adds its time and reports it once, with the error when it failed. */
+  function begin(operation: Operation, key: string | undefined, requests: number) {
+    const started = performance.now();
+    const row = entry(operation);
+    row.calls++;
+    row.requests += requests;
+    let failure: { error: unknown } | undefined;
+    return {
+      row,
+      failed(error: unknown): void {
+        row.errors++;
+        failure = { error };
+      },
+      end(): void {
+        const ms = performance.now() - started;
+        row.ms += ms;
+        options.onOperation?.({ operation, ...(key ? { key } : {}), ms, ...failure });
+      },
+    };
+  }
   async function track<T>(
     operation: Operation,
     key: string | undefined,
     run: () => Promise<T>,
     requests = 1,
   ): Promise<T> {
-    const started = performance.now();
-    const row = entry(operation);
-    row.calls++;
-    row.requests += requests;
-    let failure: { error: unknown } | undefined;
+    const op = begin(operation, key, requests);
     try {
       return await run();
     } catch (error) {
-      row.errors++;
-      failure = { error };
+      op.failed(error);
       throw error;
     } finally {
-      const ms = performance.now() - started;
-      row.ms += ms;
-      // once per operation, with the error when it failed
-      options.onOperation?.({ operation, ...(key ? { key } : {}), ms, ...failure });
+      op.end();
     }
   }
   const countDownload = (result: GetResult): GetResult => {
@@ -153,27 +165,20 @@ export function instrumented(port: StoragePort, options: InstrumentedOptions = {
     get: async (key, o) => countDownload(await track('get', key, () => port.get(key, o))),
     head: (key, o) => track('head', key, () => port.head(key, o)),
     async *list(o: ListOptions = {}): AsyncGenerator<ListEntry> {
-      const started = performance.now();
-      const row = entry('list');
-      row.calls++;
-      row.requests++;
+      // timed while the listing is open, the caller's pauses included
+      const op = begin('list', undefined, 1);
       let seen = 0;
       const pageSize = o.pageSize ?? 1000;
-      let failure: { error: unknown } | undefined;
       try {
         for await (const item of port.list(o)) {
-          if (++seen > pageSize && seen % pageSize === 1) row.requests++;
+          if (++seen > pageSize && seen % pageSize === 1) op.row.requests++;
           yield item;
         }
       } catch (error) {
-        row.errors++;
-        failure = { error };
+        op.failed(error);
         throw error;
       } finally {
-        // the time the listing was open, the caller's pauses included
-        const ms = performance.now() - started;
-        row.ms += ms;
-        options.onOperation?.({ operation: 'list', ms, ...failure });
+        op.end();
       }
     },
     delete: (key, o) => track('delete', key, () => port.delete(key, o)),
