@@ -14,6 +14,7 @@ const advice = (packages: string) =>
 const PER_TOOL_LINES = [
   `bucketkit tests: ceph not installed: ${advice('ceph-mon ceph-osd radosgw ceph-common python3-rados uuid-runtime curl')}`,
   `bucketkit tests: xdelta3 not installed: ${advice('xdelta3')}`,
+  `bucketkit tests: gzip not installed: ${advice('gzip')}`,
   `bucketkit tests: s3cmd not installed: ${advice('s3cmd')}`,
   `bucketkit tests: rclone not installed: ${advice('rclone')}`,
   `bucketkit tests: openssl not installed: ${advice('openssl')}`,
