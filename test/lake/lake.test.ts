@@ -260,4 +260,36 @@ describe('text', () => {
       expect(rows.map((r) => r.log_message)).toEqual(['\uFEFFhello', '\uFEFF']);
     },
   );
+
+  it.each(['typescript', 'duckdb'] as const)(
+    'a label value that starts with U+FEFF is counted under itself by the %s engine (pinned)',
+    async (engine) => {
+      const bucket = memoryStorage();
+      const text = lines
+        .slice(0, 3)
+        .map((l, i) =>
+          JSON.stringify({
+            timestamp: new Date(l.ms).toISOString(),
+            message: 'm',
+            svc: i ? '\uFEFFapi' : 'api',
+          }),
+        );
+      await bucket.put('logs-raw/bom-labels.ndjson', `${text.join('\n')}\n`);
+      const lake = openLake(bucket, { orgs, engine });
+      expect((await lake.ingest('logs-raw/bom-labels.ndjson')).rows).toBe(3);
+      // contains: '' reads the tables (not the agg files), where the labels come out of the engine's SQL
+      const counted = await lake.count({
+        org: 'acme',
+        from: T0,
+        to: T0 + HOUR,
+        step: HOUR,
+        by: ['attr_svc'],
+        contains: '',
+      });
+      const byValue = Object.fromEntries(
+        counted.series.map((s) => [s.labels.attr_svc, s.points.reduce((sum, [, n]) => sum + n, 0)]),
+      );
+      expect(byValue).toEqual({ api: 1, '\uFEFFapi': 2 });
+    },
+  );
 });

@@ -5,6 +5,7 @@
  */
 import type { IndexedSegment } from '../../catalog/day-index.js';
 import type { LakeContext } from '../../context.js';
+import { exactText } from '../../parquet/exact-text.js';
 import { countFromAggFiles } from '../../query/agg-read.js';
 import {
   aggAnswers,
@@ -19,7 +20,7 @@ import { querySegments } from '../../query/plan.js';
 import { newStats, type QueryStats } from '../../query/stats.js';
 import type { SegmentFileCache } from './files.js';
 import { type DuckdbInstance, sqlName, sqlString } from './load.js';
-import { conditionSql, localPaths, readParquetSql, streamRows } from './run.js';
+import { conditionSql, localPaths, readParquetSql, streamRows, textColumns } from './run.js';
 
 /**
  * Counts log rows.
@@ -60,7 +61,8 @@ export async function duckdbCount(
     stats,
     by,
     add: (row: Record<string, unknown>, ms: number, n: number) => {
-      if (rowMatches(row, matches)) add(labelsOf(row, by), ms, n);
+      const exact = textColumns(row);
+      if (rowMatches(exact, matches)) add(labelsOf(exact, by), ms, n);
     },
   };
   if (fromAgg.length > 0) {
@@ -86,20 +88,23 @@ export async function duckdbCount(
       });
     } else {
       const paths = await localPaths(files, ctx.port, objects, stats, query.signal);
-      const sql = `SELECT chq_timestamp, ${labels}coalesce(log_message, '') AS log_message
+      const sql = `SELECT chq_timestamp, ${labels}encode(coalesce(log_message, '')) AS log_message
         FROM ${readParquetSql(paths)} WHERE ${condition}`;
       for await (const row of streamRows(db, sql, query.signal)) {
         stats.rowsScanned++;
-        if (regex.test(row.log_message as string)) run.add(row, Number(row.chq_timestamp), 1);
+        if (regex.test(exactText(row.log_message as Uint8Array))) run.add(row, Number(row.chq_timestamp), 1);
       }
     }
   }
   return { series: series(), stats };
 }
 
-/** `"a", NULL AS "b", ` for the label columns (a column no file has is NULL). */
+/**
+ * `encode("a") AS "a", NULL AS "b", ` for the label columns (a column no file has is NULL). Text comes out
+ * as bytes, decoded by {@link textColumns}: the DuckDB client's decoder drops a leading U+FEFF.
+ */
 function labelColumns(by: readonly string[], has: (column: string) => boolean): string {
-  return by.map((c) => `${has(c) ? sqlName(c) : 'NULL'} AS ${sqlName(c)}, `).join('');
+  return by.map((c) => `${has(c) ? `encode(${sqlName(c)})` : 'NULL'} AS ${sqlName(c)}, `).join('');
 }
 
 async function groupCounts(

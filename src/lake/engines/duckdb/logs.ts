@@ -6,7 +6,6 @@
  * both engines use the same regex semantics (DuckDB's RE2 differs from JavaScript's).
  */
 import type { LakeContext } from '../../context.js';
-import { exactText } from '../../parquet/exact-text.js';
 import type { LogRow, PreparedLogs } from '../../query/logs.js';
 import { overlapWindows, toLogRow } from '../../query/logs.js';
 import { rowMatches } from '../../query/match.js';
@@ -14,7 +13,7 @@ import { querySegments, resolveWhere } from '../../query/plan.js';
 import type { QueryStats } from '../../query/stats.js';
 import type { SegmentFileCache } from './files.js';
 import { type DuckdbInstance, sqlString } from './load.js';
-import { conditionSql, localPaths, readParquetSql, streamRows } from './run.js';
+import { conditionSql, localPaths, readParquetSql, streamRows, textColumns } from './run.js';
 
 /** The segments' integer columns; every other column is text. */
 const NUMBERS = ['chq_timestamp', 'chq_tsns', 'chq_fingerprint'];
@@ -70,13 +69,4 @@ export async function* duckdbLogs(
       }
     }
   }
-}
-
-/** The row with its text columns (bytes from SQL) decoded exactly. */
-function textColumns(raw: Record<string, unknown>): Record<string, unknown> {
-  for (const name in raw) {
-    const value = raw[name];
-    if (value instanceof Uint8Array) raw[name] = exactText(value);
-  }
-  return raw;
 }

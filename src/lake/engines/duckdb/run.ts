@@ -4,6 +4,7 @@
  */
 import { bkError, throwIfAborted } from '../../../errors.js';
 import type { StoragePort } from '../../../storage/index.js';
+import { exactText } from '../../parquet/exact-text.js';
 import type { TimeRange } from '../../query/plan.js';
 import type { QueryStats } from '../../query/stats.js';
 import type { SegmentFileCache } from './files.js';
@@ -115,4 +116,21 @@ export async function* streamRows(
     signal?.removeEventListener('abort', interrupt);
     con.closeSync();
   }
+}
+
+/**
+ * A result row with its text columns (selected as bytes with `encode(...)`) decoded exactly, in place:
+ * the DuckDB client's own decoder drops a leading U+FEFF, which in a message or a label is data.
+ *
+ * @example
+ * ```ts
+ * for await (const raw of streamRows(db, `SELECT encode(log_message) AS log_message FROM t`)) textColumns(raw);
+ * ```
+ */
+export function textColumns(row: Record<string, unknown>): Record<string, unknown> {
+  for (const name in row) {
+    const value = row[name];
+    if (value instanceof Uint8Array) row[name] = exactText(value);
+  }
+  return row;
 }
