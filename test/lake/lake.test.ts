@@ -265,15 +265,13 @@ describe('text', () => {
     'a label value that starts with U+FEFF is counted under itself by the %s engine (pinned)',
     async (engine) => {
       const bucket = memoryStorage();
-      const text = lines
-        .slice(0, 3)
-        .map((l, i) =>
-          JSON.stringify({
-            timestamp: new Date(l.ms).toISOString(),
-            message: 'm',
-            svc: i ? '\uFEFFapi' : 'api',
-          }),
-        );
+      const text = lines.slice(0, 3).map((l, i) =>
+        JSON.stringify({
+          timestamp: new Date(l.ms).toISOString(),
+          message: 'm',
+          svc: i ? '\uFEFFapi' : 'api',
+        }),
+      );
       await bucket.put('logs-raw/bom-labels.ndjson', `${text.join('\n')}\n`);
       const lake = openLake(bucket, { orgs, engine });
       expect((await lake.ingest('logs-raw/bom-labels.ndjson')).rows).toBe(3);
