@@ -16,22 +16,14 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { type EngineName, openLake, readDayIndex } from '../src/lake/index.js';
 import { fileStorage } from '../src/storage/index.js';
+import { randomText } from './random-text.js';
 
 const LINES = Number(process.env.BENCH_LINES) > 0 ? Number(process.env.BENCH_LINES) : 1_000_000;
 const FILES = 10;
 const DAY = Date.UTC(2026, 4, 1);
 const RUNS = 5;
 
-let seed = 0x9e3779b9;
-function next(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return seed >>> 0;
-}
-const pick = <T>(items: readonly T[]): T => items[next() % items.length]!;
-const hex = (n: number) => Array.from({ length: n }, () => (next() % 16).toString(16)).join('');
-const ip = () => `10.${next() % 256}.${next() % 256}.${next() % 256}`;
+const { next, pick, hex, ip } = randomText(0x9e3779b9);
 const services = ['checkout', 'payments', 'auth', 'catalog', 'search', 'gateway', 'inventory', 'email'];
 const levels = ['INFO', 'INFO', 'INFO', 'WARN', 'ERROR', 'DEBUG'];
 const templates: ((id: string) => string)[] = [

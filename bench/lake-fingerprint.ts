@@ -13,20 +13,12 @@
  */
 import xxhash from 'xxhash-wasm';
 import { createLogFingerprinter } from '../src/lake/fingerprint/index.js';
+import { randomText } from './random-text.js';
 
 const COUNT = Number(process.env.BENCH_MESSAGES) > 0 ? Number(process.env.BENCH_MESSAGES) : 200_000;
 const RUNS = 5;
 
-let seed = 0x2545f491;
-function next(): number {
-  seed ^= seed << 13;
-  seed ^= seed >>> 17;
-  seed ^= seed << 5;
-  return seed >>> 0;
-}
-const pick = <T>(items: readonly T[]): T => items[next() % items.length]!;
-const hex = (n: number) => Array.from({ length: n }, () => (next() % 16).toString(16)).join('');
-const ip = () => `10.${next() % 256}.${next() % 256}.${next() % 256}`;
+const { next, pick, hex, ip } = randomText(0x2545f491);
 const uuid = () => `${hex(8)}-${hex(4)}-4${hex(3)}-a${hex(3)}-${hex(12)}`;
 const ms = () => `${next() % 2000}ms`;
 const services = ['checkout', 'payments', 'auth', 'catalog', 'search', 'gateway', 'inventory', 'email'];
