@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGateway, staticBuckets } from '../../src/gateway/index.js';
-import { memoryStorage, type StoragePort } from '../../src/storage/index.js';
+import type { StoragePort } from '../../src/storage/index.js';
 import { dgGet, dgPutArchive } from './deltaglider-fixture.js';
 import { versionPair } from './edits.js';
+import { memoryGateway } from './memory-gateway.js';
 
 const run = promisify(execFile);
 const cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'index.ts');
@@ -38,13 +38,7 @@ describe('bucketkit delta with s3:// paths and URLs with a path after the bucket
     dir = await mkdtemp(join(tmpdir(), 'bk-delta-remote-'));
     await writeFile(join(dir, 'app-1.0.zip'), v1);
     await writeFile(join(dir, 'app-1.1.zip'), v2);
-    bucket = memoryStorage();
-    const listening = await createGateway({
-      buckets: staticBuckets({ bucket }),
-      credentials: [{ accessKeyId: KEY, secretAccessKey: SECRET }],
-    }).listen(0, '127.0.0.1');
-    endpoint = listening.endpoint;
-    close = () => listening.close();
+    ({ bucket, endpoint, close } = await memoryGateway(KEY, SECRET));
   });
   afterAll(async () => {
     await close();

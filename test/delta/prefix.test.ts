@@ -5,10 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DeltaSpace, delta } from '../../src/delta/index.js';
-import { createGateway, staticBuckets } from '../../src/gateway/index.js';
-import { connect, memoryStorage, prefixed, type StoragePort } from '../../src/storage/index.js';
+import { connect, prefixed, type StoragePort } from '../../src/storage/index.js';
 import { dgGet, dgPutArchive, dgPutDirect } from './deltaglider-fixture.js';
 import { randomBytes, versionPair } from './edits.js';
+import { memoryGateway } from './memory-gateway.js';
 
 const KEY = 'AKIDPREFIXTEST';
 const SECRET = 'prefix-test-secret-0123456789';
@@ -28,13 +28,7 @@ describe('DeltaSpace keys relative to the bucket, through a port with a prefix',
     return port;
   };
   beforeAll(async () => {
-    bucket = memoryStorage();
-    const listening = await createGateway({
-      buckets: staticBuckets({ bucket }),
-      credentials: [{ accessKeyId: KEY, secretAccessKey: SECRET }],
-    }).listen(0, '127.0.0.1');
-    endpoint = listening.endpoint;
-    close = () => listening.close();
+    ({ bucket, endpoint, close } = await memoryGateway(KEY, SECRET));
   });
   afterAll(async () => {
     for (const port of opened) await port.close?.();
