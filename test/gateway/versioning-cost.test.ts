@@ -51,6 +51,7 @@ describe('versioning costs unversioned buckets nothing', () => {
       buckets: staticBuckets({
         plain: recording(memoryStorage(), calls),
         versioned: recording(memoryStorage(), calls),
+        older: recording(memoryStorage(), calls),
       }),
       credentials: [{ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }],
     });
@@ -95,8 +96,30 @@ describe('versioning costs unversioned buckets nothing', () => {
     );
     await run('versioned'); // the first requests read what the gateway keeps per bucket
     const made = (await run('versioned')).filter((c) => !isConfigRead(c));
+    // versioning was enabled on an empty bucket: every current object names its version, so no write
+    // needs to look at the key first
     expect(made.map((c) => c.replace(/[0-9a-f]{20}[vm]$/, 'ID'))).toEqual([
-      // PUT: is there a current object, the version written create-only, its copy at the key
+      // PUT: the version written create-only, its copy at the key
+      'put .bucketkit-gateway/versions/k/ID',
+      'copy .bucketkit-gateway/versions/k/ID',
+      'get k',
+      'head k',
+      'list ',
+      // DELETE: a delete marker, the key's copy removed
+      'put .bucketkit-gateway/versions/k/ID',
+      'delete k',
+    ]);
+  });
+
+  it('a bucket that held objects when versioning was enabled looks at the key before each write', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'older', Key: 'before', Body: 'unversioned' }));
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket: 'older', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    await run('older');
+    const made = (await run('older')).filter((c) => !isConfigRead(c));
+    expect(made.map((c) => c.replace(/[0-9a-f]{20}[vm]$/, 'ID'))).toEqual([
+      // PUT: is there a current object (an unnamed one is kept as the null version), the version, its copy
       'head k',
       'put .bucketkit-gateway/versions/k/ID',
       'copy .bucketkit-gateway/versions/k/ID',

@@ -4,7 +4,7 @@ import { type RequestContext, servedBucket } from '../context.js';
 import { header, send, sendXml } from '../http.js';
 import { s3Error } from '../s3-errors.js';
 import { childText, parseXml, toXml } from '../xml.js';
-import { bucketState, saveState } from './state.js';
+import { bucketState, holdsNoObjects, saveState } from './state.js';
 
 /**
  * PutBucketVersioning: `Enabled` or `Suspended` (a bucket never returns to unversioned). MFA delete is
@@ -48,7 +48,14 @@ export async function putBucketVersioning(ctx: RequestContext, name: string): Pr
     );
   }
   if (status !== undefined && status !== state.versioning) {
-    await saveState(bucket, { ...state, versioning: status }, ctx.signal);
+    // versioning turned on for the first time over an empty bucket: no unnamed object to look for later
+    const allNamed =
+      state.versioning === 'Unversioned' ? await holdsNoObjects(bucket.base, ctx.signal) : state.allNamed;
+    await saveState(
+      bucket,
+      { ...state, versioning: status, ...(allNamed ? { allNamed: true } : {}) },
+      ctx.signal,
+    );
   }
   send(ctx.res, 200);
 }

@@ -57,7 +57,7 @@ function parseDate(text: string | undefined, name: string): Date {
 export async function enableLockOnCreate(ctx: RequestContext, name: string): Promise<void> {
   if (header(ctx.req.headers, 'x-amz-bucket-object-lock-enabled').toLowerCase() !== 'true') return;
   const bucket = await servedBucket(ctx.buckets, name);
-  await saveState(bucket, { versioning: 'Enabled', objectLock: {} }, ctx.signal);
+  await saveState(bucket, { versioning: 'Enabled', objectLock: {}, allNamed: true }, ctx.signal);
 }
 
 function parseRule(root: XmlElement): DefaultRetention | undefined {

@@ -23,6 +23,12 @@ export interface BucketState {
   versioning: VersioningStatus;
   /** Present once object lock is enabled (it can never be disabled). */
   objectLock?: { rule?: DefaultRetention };
+  /**
+   * True when the bucket held no object when versioning was first turned on: then every object at a
+   * plain key was written by the version store and names its version, so a write need not look at the
+   * key first for an older, unnamed object to keep as the null version.
+   */
+  allNamed?: boolean;
 }
 
 export const STATE_KEY = `${RESERVED_PREFIX}versioning.json`;
@@ -39,7 +45,11 @@ async function readState(port: StoragePort): Promise<BucketState> {
       stored.versioning === 'Enabled' || stored.versioning === 'Suspended'
         ? stored.versioning
         : 'Unversioned';
-    return { versioning, ...(stored.objectLock ? { objectLock: stored.objectLock } : {}) };
+    return {
+      versioning,
+      ...(stored.objectLock ? { objectLock: stored.objectLock } : {}),
+      ...(stored.allNamed === true && versioning !== 'Unversioned' ? { allNamed: true } : {}),
+    };
   } catch (err) {
     if (BucketkitError.is(err, 'NotFound')) return UNVERSIONED;
     throw err;
@@ -74,6 +84,21 @@ export async function saveState(
     ...(signal ? { signal } : {}),
   });
   cache.set(bucket.base, { state: Promise.resolve(state), at: Date.now() });
+}
+
+/**
+ * Whether the bucket holds no object outside the gateway's reserved prefix (one listing page).
+ *
+ * @example
+ * ```ts
+ * const allNamed = await holdsNoObjects(bucket.base);
+ * ```
+ */
+export async function holdsNoObjects(port: StoragePort, signal?: AbortSignal): Promise<boolean> {
+  for await (const entry of port.list({ delimiter: '/', pageSize: 2, ...(signal ? { signal } : {}) })) {
+    if (entry.type === 'prefix' ? entry.prefix !== RESERVED_PREFIX : true) return false;
+  }
+  return true;
 }
 
 /** Forgets what is remembered about a port (a bucket deleted and made again). */

@@ -139,6 +139,13 @@ async function dropOtherNulls(port: StoragePort, key: string, keep: string, sign
 const createOnly = (bucket: ServedBucket): { ifNoneMatch?: '*' } =>
   bucket.conditional ? { ifNoneMatch: '*' } : {};
 
+/**
+ * Whether a write may leave the key's current object unread: only when it names its version already
+ * (`allNamed`) and versioning is enabled (a suspended bucket replaces its null version).
+ */
+const skipsCurrent = (state: BucketState): boolean =>
+  state.allNamed === true && state.versioning === 'Enabled';
+
 /** What writing a version gives back. */
 export interface VersionWritten {
   etag: string;
@@ -171,10 +178,13 @@ export function writeVersion(
   const port = bucket.base;
   const signal = options.signal;
   return keyTurn(bucket, key, async () => {
-    const current = await headOrUndefined(port, key, signal);
-    checkConditions(key, current, conditions);
     const suspended = state.versioning === 'Suspended';
-    if (current) await nameOfCurrent(port, key, current, !suspended, signal);
+    const conditional = conditions.ifMatch !== undefined || conditions.ifNoneMatch !== undefined;
+    if (!skipsCurrent(state) || conditional) {
+      const current = await headOrUndefined(port, key, signal);
+      checkConditions(key, current, conditions);
+      if (current) await nameOfCurrent(port, key, current, !suspended, signal);
+    }
     const name = newVersionName(suspended ? 'n' : 'v');
     const stored = versionObject(key, name);
     const result = await bucket.port.put(stored, body, {
@@ -202,8 +212,10 @@ export function writeDeleteMarker(
   const port = bucket.base;
   return keyTurn(bucket, key, async () => {
     const suspended = state.versioning === 'Suspended';
-    const current = await headOrUndefined(port, key, signal);
-    if (current) await nameOfCurrent(port, key, current, !suspended, signal);
+    if (!skipsCurrent(state)) {
+      const current = await headOrUndefined(port, key, signal);
+      if (current) await nameOfCurrent(port, key, current, !suspended, signal);
+    }
     const name = newVersionName(suspended ? 'x' : 'm');
     await port.put(versionObject(key, name), new Uint8Array(0), {
       metadata: { [VERSION_META]: name },
