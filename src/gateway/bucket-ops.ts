@@ -139,6 +139,7 @@ export async function deleteObjects(ctx: RequestContext, bucket: ServedBucket): 
     try {
       if (key.startsWith(RESERVED_PREFIX))
         throw s3Error('AccessDenied', 403, 'the key is reserved by the gateway');
+      ctx.authorizeKey?.(key, version !== undefined && version !== 'null');
       const versioned = await deleteInBatch(ctx, bucket, key, version, (_, object) =>
         guardDelete(ctx, bucket, object),
       );

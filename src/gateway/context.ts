@@ -63,6 +63,8 @@ export interface RequestContext {
   caller?: GatewayUser | undefined;
   /** The ACL a write records on its object (set by authorization). */
   objectAcl?: Acl | undefined;
+  /** DeleteObjects: throws AccessDenied for a key the caller may not delete (set by authorization). */
+  authorizeKey?: ((key: string, versioned: boolean) => void) | undefined;
 }
 
 /** A bucket's port with what the gateway knows about it. */

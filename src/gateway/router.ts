@@ -18,12 +18,16 @@ import { type RequestContext, type ServedBucket, servedBucket } from './context.
 import { header } from './http.js';
 import {
   authorize,
+  deleteBucketPolicy,
   deleteOwnershipControls,
   deletePublicAccessBlock,
   getAcl,
+  getBucketPolicy,
+  getBucketPolicyStatus,
   getOwnershipControls,
   getPublicAccessBlock,
   putAcl,
+  putBucketPolicy,
   putOwnershipControls,
   putPublicAccessBlock,
   withOwnership,
@@ -37,6 +41,7 @@ import { getObjectAttributes } from './object-attributes.js';
 import { copyObject, deleteObject, getObject, putObject } from './objects.js';
 import { s3Error } from './s3-errors.js';
 import { encryptionScope, withEncryption } from './sse/index.js';
+import { SUB_RESOURCES } from './sub-resources.js';
 import {
   deleteBucketTagging,
   deleteObjectTagging,
@@ -59,57 +64,6 @@ import {
   putObjectRetention,
   readObject,
 } from './versioning/index.js';
-
-/**
- * Every S3 sub-resource: a query parameter that names an operation rather than an argument (from the S3
- * API reference's actions). A request carrying one runs only if the gateway implements that operation.
- */
-const SUB_RESOURCES = new Map(
-  [
-    'abac',
-    'accelerate',
-    'acl',
-    'analytics',
-    'attributes',
-    'cors',
-    'delete',
-    'encryption',
-    'intelligent-tiering',
-    'inventory',
-    'legal-hold',
-    'lifecycle',
-    'location',
-    'logging',
-    'metadataConfiguration',
-    'metadataInventoryTable',
-    'metadataJournalTable',
-    'metadataTable',
-    'metrics',
-    'mfa',
-    'notification',
-    'object-lock',
-    'ownershipControls',
-    'partNumber',
-    'policy',
-    'policyStatus',
-    'publicAccessBlock',
-    'renameObject',
-    'replication',
-    'requestPayment',
-    'restore',
-    'retention',
-    'select',
-    'session',
-    'tagging',
-    'torrent',
-    'uploadId',
-    'uploads',
-    'versioning',
-    'versions',
-    'website',
-    'writeGetObjectResponse',
-  ].map((name) => [name.toLowerCase(), name]),
-);
 
 type Handler = (ctx: RequestContext, name: string) => Promise<void>;
 
@@ -137,6 +91,10 @@ const BUCKET_OPS: Record<string, Handler> = {
   'GET publicAccessBlock': bucketOp(getPublicAccessBlock),
   'PUT publicAccessBlock': bucketOp(putPublicAccessBlock),
   'DELETE publicAccessBlock': bucketOp(deletePublicAccessBlock),
+  'GET policy': bucketOp(getBucketPolicy),
+  'PUT policy': bucketOp(putBucketPolicy),
+  'DELETE policy': bucketOp(deleteBucketPolicy),
+  'GET policyStatus': bucketOp(getBucketPolicyStatus),
   'GET ownershipControls': bucketOp(getOwnershipControls),
   'PUT ownershipControls': bucketOp(putOwnershipControls),
   'DELETE ownershipControls': bucketOp(deleteOwnershipControls),

@@ -1,8 +1,9 @@
 import type { Metadata, StoragePort } from '../../storage/index.js';
-import type { BucketProvider } from '../buckets.js';
 import { headOrUndefined, type RequestContext, type ServedBucket, servedBucket } from '../context.js';
 import { header } from '../http.js';
+import { readTags } from '../meta/index.js';
 import { copySource } from '../objects.js';
+import { s3Action } from '../policy/index.js';
 import { s3Error } from '../s3-errors.js';
 import {
   type Acl,
@@ -13,6 +14,7 @@ import {
   hasAclHeaders,
   type Permission,
 } from './acl.js';
+import { beforeCreate, ownedOnly } from './bucket-create.js';
 import {
   assertAclAllowed,
   type BucketGuards,
@@ -20,7 +22,8 @@ import {
   effectiveAcl,
   rememberGuards,
 } from './bucket-guards.js';
-import { ACL_META, bucketAcl, OWNER_META, objectAcl, writeBucketAcl } from './store.js';
+import { decide, type PolicyGate, policyGate } from './policy-gate.js';
+import { ACL_META, bucketAcl, OWNER_META, objectAcl } from './store.js';
 
 /** What an operation needs: the bucket owner, a permission on the bucket, or one on the object. */
 type Need = 'owner' | { on: 'bucket' | 'object'; permission: Permission };
@@ -88,7 +91,8 @@ export async function authorize(
   if (key === undefined && operation === 'PUT ') return beforeCreate(ctx, name, who.id);
   const port = await ctx.buckets.get(name);
   if (!port) return; // the handler answers NoSuchBucket
-  const guards = await bucketGuards(await servedBucket(ctx.buckets, name), ctx.signal);
+  const served = await servedBucket(ctx.buckets, name);
+  const guards = await bucketGuards(served, ctx.signal);
   rememberGuards(ctx, guards);
   const acl = effectiveAcl(await bucketAcl(port, users), guards);
   ctx.owner = acl.owner; // listings and uploads show the bucket's owner
@@ -96,21 +100,39 @@ export async function authorize(
   if (operation === 'PUT acl' && guards.ownership === 'BucketOwnerEnforced') {
     throw s3Error('AccessControlListNotSupported', 400, 'The bucket does not allow ACLs');
   }
+  const gate = await policyGate(served, guards, acl.owner, ctx.signal);
+  const version = ctx.target.query.get('versionId');
+  const action = s3Action(operation, key !== undefined, version !== undefined && version !== 'null');
   const need = (key === undefined ? BUCKET_NEEDS : OBJECT_NEEDS)[operation] ?? 'owner';
-  if (need === 'owner') {
-    if (who.id !== acl.owner) throw denied();
-  } else if (need.on === 'bucket') {
-    if (!allows(acl, who, need.permission)) throw denied();
+  if (operation === 'POST delete') {
+    // DeleteObjects: each key is authorized on its own (s3:DeleteObject on the key)
+    const bucketWrite = allows(acl, who, 'WRITE');
+    ctx.authorizeKey = (k, versioned) => {
+      const decision = decide(gate, ctx, versioned ? 's3:DeleteObjectVersion' : 's3:DeleteObject', k);
+      if (decision === 'Deny' || (decision === 'None' && !bucketWrite)) throw denied();
+    };
+  } else if (need === 'owner' || need.on === 'bucket') {
+    const decision = decide(gate, ctx, action, key);
+    const granted = need === 'owner' ? who.id === acl.owner : allows(acl, who, need.permission);
+    if (decision === 'Deny' || (decision === 'None' && !granted)) throw denied();
+    if (action?.endsWith('BucketPolicy') && who.id !== acl.owner) {
+      // S3: only the bucket owner's account may read or change the policy, whatever it grants
+      throw s3Error('MethodNotAllowed', 405, 'Only the bucket owner may get, put or delete its policy');
+    }
   } else {
-    await checkObject(port, acl, key!, who, need.permission, guards);
+    await checkObject(ctx, { port, acl, guards, gate }, key!, need.permission, action);
   }
   if (key !== undefined && header(ctx.req.headers, 'x-amz-copy-source')) {
     const from = copySource(ctx);
     const source = await ctx.buckets.get(from.bucket);
     if (source) {
-      const sourceGuards = await bucketGuards(await servedBucket(ctx.buckets, from.bucket), ctx.signal);
+      const sourceServed = await servedBucket(ctx.buckets, from.bucket);
+      const sourceGuards = await bucketGuards(sourceServed, ctx.signal);
       const sourceAcl = effectiveAcl(await bucketAcl(source, users), sourceGuards);
-      await checkObject(source, sourceAcl, from.key, who, 'READ', sourceGuards);
+      const sourceGate = await policyGate(sourceServed, sourceGuards, sourceAcl.owner, ctx.signal);
+      const read = from.versionId === undefined ? 's3:GetObject' : 's3:GetObjectVersion';
+      const bucket = { port: source, acl: sourceAcl, guards: sourceGuards, gate: sourceGate };
+      await checkObject(ctx, bucket, from.key, 'READ', read);
     }
   }
   if (
@@ -135,78 +157,44 @@ export async function authorize(
   }
 }
 
+/** What authorization read of one bucket. */
+interface BucketAccess {
+  port: StoragePort;
+  acl: Acl;
+  guards: BucketGuards;
+  gate: PolicyGate;
+}
+
+/**
+ * An object operation: the bucket policy's explicit deny first; then the bucket owner, a policy grant
+ * (for objects the bucket owner owns) or the object's ACL. A missing object is a 404 for callers who
+ * may list the bucket, a 403 otherwise.
+ */
 async function checkObject(
-  port: StoragePort,
-  bucket: Acl,
+  ctx: RequestContext,
+  bucket: BucketAccess,
   key: string,
-  who: { id: string | undefined },
   permission: Permission,
-  guards: BucketGuards,
+  action: string | undefined,
 ): Promise<void> {
-  if (who.id !== undefined && who.id === bucket.owner) return;
-  const info = await headOrUndefined(port, key);
+  const who = { id: ctx.caller?.id };
+  const { acl, gate } = bucket;
+  const isOwner = who.id !== undefined && who.id === acl.owner;
+  if (isOwner && !gate.policy) return;
+  const info = await headOrUndefined(bucket.port, key);
+  const tags =
+    info && gate.policy?.readsObjectTags ? await readTags(bucket.port, info.metadata, ctx.signal) : undefined;
+  const decision = decide(gate, ctx, action, key, tags);
+  if (decision === 'Deny') throw denied();
+  if (isOwner) return;
   if (!info) {
-    if (allows(bucket, who, 'READ')) return; // the handler answers NoSuchKey
+    const mayList = decide(gate, ctx, 's3:ListBucket');
+    if (mayList === 'Allow' || (mayList === 'None' && allows(acl, who, 'READ'))) return; // NoSuchKey
     throw denied();
   }
-  if (!allows(effectiveAcl(objectAcl(info, bucket.owner), guards), who, permission)) throw denied();
-}
-
-async function beforeCreate(ctx: RequestContext, name: string, caller: string | undefined): Promise<void> {
-  if (caller === undefined) throw denied();
-  const existing = await ctx.buckets.get(name);
-  if (existing) {
-    const owner = (await bucketAcl(existing, ctx.users!)).owner;
-    throw owner === caller
-      ? s3Error(
-          'BucketAlreadyOwnedByYou',
-          409,
-          'Your previous request to create the named bucket succeeded and you already own it.',
-          { bucket: name },
-        )
-      : s3Error(
-          'BucketAlreadyExists',
-          409,
-          'The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.',
-          { bucket: name },
-        );
-  }
-  const acl = aclFromHeaders(ctx.req.headers, caller, caller, ctx.users!) ?? cannedAcl('private', caller);
-  const provider = ctx.buckets;
-  // the owner is recorded before CreateBucket answers, so the next request already sees it
-  ctx.buckets = {
-    list: () => provider.list(),
-    get: (n) => provider.get(n),
-    delete: (n) => provider.delete(n),
-    async create(n) {
-      await provider.create(n);
-      const port = await provider.get(n);
-      if (port) await writeBucketAcl(port, acl);
-    },
-  };
-}
-
-/** The bucket provider with `list` showing only the caller's buckets (ListBuckets). */
-function ownedOnly(
-  provider: BucketProvider,
-  aclOf: (port: StoragePort) => Promise<Acl>,
-  caller: string,
-): BucketProvider {
-  return {
-    get: (n) => provider.get(n),
-    create: (n) => provider.create(n),
-    delete: (n) => provider.delete(n),
-    async list() {
-      const all = await provider.list();
-      const owned = await Promise.all(
-        all.map(async (b) => {
-          const port = await provider.get(b.name);
-          return port !== undefined && (await aclOf(port)).owner === caller;
-        }),
-      );
-      return all.filter((_, i) => owned[i]);
-    },
-  };
+  const object = effectiveAcl(objectAcl(info, acl.owner), bucket.guards);
+  if (decision === 'Allow' && object.owner === acl.owner) return;
+  if (!allows(object, who, permission)) throw denied();
 }
 
 /** Without users there is one owner: only private ACLs are true, any other is refused rather than ignored. */

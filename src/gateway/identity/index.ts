@@ -10,4 +10,10 @@ export {
   putOwnershipControls,
   putPublicAccessBlock,
 } from './bucket-guards.js';
+export {
+  deleteBucketPolicy,
+  getBucketPolicy,
+  getBucketPolicyStatus,
+  putBucketPolicy,
+} from './policy-ops.js';
 export { type Caller, type Directory, directory, type GatewayUser, loadUsers } from './users.js';
