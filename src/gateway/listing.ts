@@ -2,6 +2,7 @@ import type { ListEntry, ListedObject, StoragePort } from '../storage/index.js';
 import { RESERVED_PREFIX, type RequestContext, type ServedBucket } from './context.js';
 import { quoted, sendXml } from './http.js';
 import { s3Error } from './s3-errors.js';
+import { VERSIONS_PREFIX } from './versioning/layout.js';
 import { toXml, type XmlNode } from './xml.js';
 
 /** One page of a listing: objects and common prefixes in key order, and whether more follow. */
@@ -79,15 +80,15 @@ export async function listPage(
   if (maxKeys === 0) return page;
   const cursorId = (from: string) => JSON.stringify([prefix, delimiter, from]);
   const resumed = after ? takeCursor(port, cursorId(after)) : undefined;
-  const iterator =
-    resumed?.iterator ??
+  const open = (from: string) =>
     port
       .list({
         ...(prefix ? { prefix } : {}),
         ...(delimiter ? { delimiter } : {}),
-        ...(after ? { startAfter: after } : {}),
+        ...(from ? { startAfter: from } : {}),
       })
       [Symbol.asyncIterator]();
+  let iterator = resumed?.iterator ?? open(after);
   let pending = resumed?.pending;
   let kept = false;
   try {
@@ -103,7 +104,15 @@ export async function listPage(
         entry = next.value;
       }
       const name = entry.type === 'object' ? entry.key : entry.prefix;
-      if (name.startsWith(RESERVED_PREFIX)) continue;
+      if (name.startsWith(RESERVED_PREFIX)) {
+        // the gateway's own objects are no keys; a versioned bucket holds thousands of versions there:
+        // list on past all of them at once (one more listing call instead of a walk through them)
+        if (entry.type === 'object' && name.startsWith(VERSIONS_PREFIX)) {
+          await iterator.return?.();
+          iterator = open(`${RESERVED_PREFIX}\u{10FFFF}`);
+        }
+        continue;
+      }
       if (entry.type === 'prefix' && after && after.startsWith(entry.prefix)) continue;
       if (page.objects.length + page.prefixes.length >= maxKeys) {
         page.truncated = true;

@@ -27,8 +27,50 @@ function utf8Rank(unit: number): number {
 }
 
 /**
+ * Cuts a stream of objects in key order the way S3 lists them: prefix, startAfter, and a delimiter
+ * that folds keys sharing a prefix up to it into one `prefix` entry. `folded` names the common prefix
+ * the last key fell into, so a walker can skip the rest of it.
+ *
+ * @example
+ * ```ts
+ * const cut = new ListingCut({ delimiter: '/' });
+ * cut.next(object); // the object, a { type: 'prefix' } entry once per common prefix, or undefined
+ * ```
+ */
+export class ListingCut {
+  /** The common prefix the last key folded into, if any. */
+  folded: string | undefined;
+  private readonly prefix: string;
+
+  constructor(private readonly options: ListOptions) {
+    this.prefix = options.prefix ?? '';
+  }
+
+  /** Whether `key` is in the listing at all (prefix and startAfter). */
+  wants(key: string): boolean {
+    const { startAfter } = this.options;
+    return key.startsWith(this.prefix) && (startAfter === undefined || compareUtf8(key, startAfter) > 0);
+  }
+
+  /** What to yield for the next object in key order, if anything. */
+  next(object: ListedObject): ListEntry | undefined {
+    if (!this.wants(object.key)) return undefined;
+    const { delimiter, startAfter } = this.options;
+    if (!delimiter) return object;
+    const at = object.key.indexOf(delimiter, this.prefix.length);
+    if (at < 0) return object;
+    const common = object.key.slice(0, at + delimiter.length);
+    if (common === this.folded) return undefined;
+    this.folded = common;
+    return startAfter === undefined || compareUtf8(common, startAfter) > 0
+      ? { type: 'prefix', prefix: common }
+      : undefined;
+  }
+}
+
+/**
  * Applies prefix, startAfter and delimiter to a set of objects the way S3 does, for ports that hold
- * their whole key space locally (memory, file). Input order does not matter.
+ * their whole key space locally (memory). Input order does not matter.
  *
  * @example
  * ```ts
@@ -36,27 +78,10 @@ function utf8Rank(unit: number): number {
  * ```
  */
 export function* applyListing(objects: ListedObject[], options: ListOptions): Generator<ListEntry> {
-  const prefix = options.prefix ?? '';
-  const { delimiter, startAfter } = options;
-  const selected = objects
-    .filter(
-      (o) => o.key.startsWith(prefix) && (startAfter === undefined || compareUtf8(o.key, startAfter) > 0),
-    )
-    .sort((a, b) => compareUtf8(a.key, b.key));
-  let lastPrefix: string | undefined;
+  const cut = new ListingCut(options);
+  const selected = objects.filter((o) => cut.wants(o.key)).sort((a, b) => compareUtf8(a.key, b.key));
   for (const object of selected) {
-    if (delimiter) {
-      const at = object.key.indexOf(delimiter, prefix.length);
-      if (at >= 0) {
-        const common = object.key.slice(0, at + delimiter.length);
-        if (common !== lastPrefix) {
-          lastPrefix = common;
-          if (startAfter === undefined || compareUtf8(common, startAfter) > 0)
-            yield { type: 'prefix', prefix: common };
-        }
-        continue;
-      }
-    }
-    yield object;
+    const entry = cut.next(object);
+    if (entry) yield entry;
   }
 }

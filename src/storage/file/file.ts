@@ -4,7 +4,7 @@ import { link, unlink, utimes } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { BucketkitError, bkError, throwIfAborted } from '../../errors.js';
 import { chunksOf, concatBytes, getResult, readUpTo, streamOf } from '../contract/body.js';
-import { applyListing } from '../contract/listing.js';
+import { ListingCut } from '../contract/listing.js';
 import { writeToken } from '../contract/md5.js';
 import { objectInfoOf } from '../contract/object-info.js';
 import type {
@@ -15,7 +15,6 @@ import type {
   GetOptions,
   GetResult,
   ListEntry,
-  ListedObject,
   ListOptions,
   ObjectInfo,
   PutOptions,
@@ -33,7 +32,7 @@ import {
 import { dataFileSuffix, unlinkQuietly, writeDataFile } from './data.js';
 import { dataCheckOf, readDataFile } from './data-read.js';
 import { fsync, isMissing, makeFolder, syncFolder, writeChunksNow } from './io.js';
-import { collectObjects } from './list.js';
+import { type WalkBounds, walkObjects } from './list.js';
 import { withFileLock } from './lock.js';
 import { keyToPath, listingRoot } from './paths.js';
 import {
@@ -279,12 +278,18 @@ class FileStorage implements FileStoragePort {
   }
 
   async *list(options: ListOptions = {}): AsyncGenerator<ListEntry> {
-    const dirs = listingRoot(options.prefix ?? '');
-    const objects: ListedObject[] = [];
-    await collectObjects(this.root, dirs, objects, options.signal);
-    for (const entry of applyListing(objects, options)) {
+    const prefix = options.prefix ?? '';
+    const bounds: WalkBounds = {
+      prefix,
+      ...(options.startAfter !== undefined ? { startAfter: options.startAfter } : {}),
+    };
+    const cut = new ListingCut(options);
+    for await (const object of walkObjects(this.root, listingRoot(prefix), bounds, options.signal)) {
+      const entry = cut.next(object);
+      // the rest of a folded common prefix is not walked
+      if (cut.folded !== undefined) bounds.skip = cut.folded;
+      if (entry) yield entry;
       throwIfAborted(options.signal);
-      yield entry;
     }
   }
 
