@@ -68,11 +68,11 @@ describe('the bucketkit CLI as docs/cli.md promises', () => {
       code: 2,
       stderr: "bucketkit: unknown option '--progres' (bucketkit delta --help lists the options)\n",
     });
-    expect(await bucketkit('db', '--help')).toEqual({
+    expect(await bucketkit('dbs', '--help')).toEqual({
       code: 2,
       stdout: '',
       stderr:
-        'bucketkit: unknown command "db"; the commands are ls, put, get, stat, rm, caps and the groups datasets, delta, erasure, lake, serve (bucketkit --help)\n',
+        'bucketkit: unknown command "dbs"; the commands are ls, put, get, stat, rm, caps and the groups datasets, db, delta, erasure, lake, serve (bucketkit --help)\n',
     });
     expect(await bucketkit('delta', 'frob')).toMatchObject({
       code: 2,

@@ -1,5 +1,6 @@
 import { BucketkitError } from '../errors.js';
 import { datasetsCommand } from './datasets-commands.js';
+import { dbCommand } from './db-commands.js';
 import { deltaCommand } from './delta-commands.js';
 import { erasureCommand } from './erasure-commands.js';
 import { lakeCommand } from './lake-commands.js';
@@ -20,6 +21,7 @@ const COMMANDS: Record<string, (args: CommandArgs) => Promise<void>> = { ls, put
  */
 const GROUPS: Record<string, (argv: string[]) => Promise<number>> = {
   datasets: datasetsCommand,
+  db: dbCommand,
   delta: deltaCommand,
   erasure: erasureCommand,
   lake: lakeCommand,
@@ -38,6 +40,7 @@ usage: bucketkit COMMAND URL [args]
   caps URL                              what the storage supports
 
   datasets COMMAND ...                  numbered datapoints in TAR dataranges (bucketkit datasets --help)
+  db COMMAND ...                        the document database: CRUD, query, export/import, MCP (bucketkit db --help)
   delta COMMAND ...                     delta-compressed artifacts (bucketkit delta --help)
   lake COMMAND ...                      ingest and query logs in a bucket (bucketkit lake --help)
   erasure COMMAND ...                   objects striped over several folders or buckets (bucketkit erasure --help)

@@ -69,5 +69,6 @@ export type {
   PageResult,
   QueryOptions,
   ResourceDefinition,
+  ResourceDescription,
   WriteOptions,
 } from './types.js';

@@ -3,6 +3,7 @@
  * metadata, so reading N records costs one LIST per 1,000 ids plus N reads (a HEAD for a record that
  * lives wholly in metadata, else a GET), `concurrency` at a time; `listIds` and `count` cost LISTs only.
  */
+import { z } from 'zod';
 import { BucketkitError, bkError, throwIfAborted } from '../errors.js';
 import type { Abortable } from '../storage/index.js';
 import type { Filter } from './filter.js';
@@ -14,7 +15,7 @@ import { planPartition } from './partitions.js';
 import { readRecord, TOMBSTONE, TOMBSTONE_ETAG } from './records.js';
 import { mapLimit } from './retry.js';
 import type { ResourceRuntime } from './runtime.js';
-import type { Doc, ManyOptions, PageResult, QueryOptions } from './types.js';
+import type { Doc, ManyOptions, PageResult, QueryOptions, ResourceDescription } from './types.js';
 
 type Row = Record<string, unknown>;
 /** A record's id and its object's size, as a listing showed them. */
@@ -34,6 +35,33 @@ export class ResourceReads<T extends Row = Row> {
     protected readonly hooks: HookRegistry<Doc<T>>,
   ) {
     this.name = rt.name;
+  }
+
+  /**
+   * The current definition as tools need it: fields, behaviour, partitions, and the JSON Schema of a
+   * record's input (what the CLI and the MCP server show and check against).
+   *
+   * @example
+   * ```ts
+   * const { fields, jsonSchema } = db.resource('users').describe();
+   * fields.map((f) => `${f.path}: ${f.type}`); // ['name: string', 'age: integer']
+   * ```
+   */
+  describe(): ResourceDescription {
+    const { current } = this.rt;
+    return {
+      name: this.rt.name,
+      version: current.id,
+      behavior: this.rt.behavior,
+      partitions: this.rt.partitions,
+      timestamps: this.rt.timestamps,
+      paranoid: this.rt.paranoid,
+      fields: current.schema.fields,
+      jsonSchema: z.toJSONSchema(current.schema.zod, { unrepresentable: 'any', io: 'input' }) as Record<
+        string,
+        unknown
+      >,
+    };
   }
 
   /** Reads a record. `NotFound` when it does not exist. */

@@ -4,7 +4,7 @@ import type { BehaviorName } from './encoding/index.js';
 import type { HookSet } from './hooks.js';
 import type { IdGenerator } from './ids.js';
 import type { PartitionDefinitions } from './partitions.js';
-import type { Attributes } from './schema/index.js';
+import type { Attributes, FieldSpec } from './schema/index.js';
 
 /** A stored record: the schema's fields plus its id (and timestamps when the resource keeps them). */
 export type Doc<T> = T & { id: string; createdAt?: string; updatedAt?: string };
@@ -97,4 +97,19 @@ export interface PageResult<T> {
 export interface QueryOptions extends ManyOptions {
   /** Stop after this many matches. */
   limit?: number;
+}
+
+/** A resource's current definition, for tools (`resource.describe()`). */
+export interface ResourceDescription {
+  name: string;
+  /** The version id new records are written with. */
+  version: string;
+  behavior: BehaviorName;
+  partitions: PartitionDefinitions;
+  timestamps: boolean;
+  paranoid: boolean;
+  /** Leaf fields, depth first (timestamps included when kept). */
+  fields: readonly FieldSpec[];
+  /** JSON Schema (draft 2020-12) of a record as `insert` takes it, without `id`. */
+  jsonSchema: Record<string, unknown>;
 }
