@@ -106,5 +106,23 @@ export {
   type Rollup,
   rollupOf,
 } from './sketch/index.js';
+export {
+  type DecodedSpan,
+  decodeOtlpTracesJson,
+  decodeOtlpTracesProtobuf,
+  decodeOtlpTracesRequest,
+  ingestTracesObject,
+  readTraceDayIndex,
+  type SpanRow,
+  type SpanSearch,
+  type SpansResult,
+  searchSpans,
+  spanFingerprintParts,
+  type TraceIngestOptions,
+  type TraceIngestResult,
+  type TraceQuery,
+  type TraceSegment,
+  traceSpans,
+} from './traces/index.js';
 export { type Checkpoint, checkpointKey } from './watch/checkpoint.js';
 export type { WatchOptions, WatchSummary } from './watch/watch.js';

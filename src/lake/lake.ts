@@ -13,10 +13,18 @@ import { createLogFingerprinter } from './fingerprint/index.js';
 import type { LogFormat } from './ingest/formats.js';
 import { type IngestOptions, type IngestResult, ingestObject } from './ingest/ingest.js';
 import { LOG_FORMATS } from './ingest/registry.js';
-import type { PrefixRoute } from './ingest/route.js';
+import { type PrefixRoute, routeRawKey } from './ingest/route.js';
 import { loadZstd } from './parquet/zstd.js';
 import { type CountQuery, type CountResult, countLogs } from './query/count.js';
 import { type LogsQuery, type LogsResult, queryLogs } from './query/logs.js';
+import { ingestTracesObject, type TraceIngestResult } from './traces/ingest.js';
+import {
+  type SpanSearch,
+  type SpansResult,
+  searchSpans,
+  type TraceQuery,
+  traceSpans,
+} from './traces/query.js';
 import { type WatchOptions, type WatchSummary, watchPrefix } from './watch/watch.js';
 
 export interface LakeOptions {
@@ -64,6 +72,15 @@ export interface Lake {
   compact(options: CompactOptions): Promise<CompactResult>;
   /** Drops days past a retention and deletes replaced or unreferenced segment objects older than a grace period. */
   sweep(options?: SweepOptions): Promise<SweepResult>;
+  /**
+   * Ingests one raw OTLP traces object (`.binpb`, `.json`, optionally `.gz`; org and collector from the key
+   * as for logs) into trace segments; idempotent.
+   */
+  ingestTraces(key: string, options?: { signal?: AbortSignal }): Promise<TraceIngestResult>;
+  /** The spans of one trace, in start order (one GET per day index, then only segments that may hold it). */
+  trace(traceId: string, options: Omit<TraceQuery, 'traceId' | 'zstd'>): Promise<SpansResult>;
+  /** Spans by time, service, span name, duration, status, kind and attributes, newest first. */
+  spans(search: Omit<SpanSearch, 'zstd'>): Promise<SpansResult>;
   /** The engine in use (`auto` resolved; loads it on first call). */
   engine(): Promise<EngineName>;
   /** Releases the engine (DuckDB's database and temporary files); the lake reopens it when used again. */
@@ -118,6 +135,18 @@ export function openLake(port: StoragePort, options: LakeOptions = {}): Lake {
     watch: (prefix, watchOptions) => watchPrefix(ctx, ingest, prefix, watchOptions),
     compact: (compactOptions) => compactLake(ctx, compactOptions),
     sweep: (sweepOptions) => sweepLake(ctx, sweepOptions),
+    ingestTraces: async (key, traceOptions) => {
+      const route = routeRawKey(key, ctx.orgs);
+      return ingestTracesObject(port, key, {
+        ...route,
+        zstd: await loadZstd(),
+        segmentRows,
+        singleWriter: ctx.singleWriter,
+        ...(traceOptions?.signal ? { signal: traceOptions.signal } : {}),
+      });
+    },
+    trace: async (traceId, query) => traceSpans(port, { ...query, traceId, zstd: await loadZstd() }),
+    spans: async (search) => searchSpans(port, { ...search, zstd: await loadZstd() }),
     engine: async () => (await engine.get()).name,
     close: engine.close,
   };

@@ -96,8 +96,8 @@ function* scopeLogs(r: ProtoReader, resource: Readonly<Record<string, DecodedVal
   for (const record of records) yield toDecodedLog(readRecord(record), resource, scope);
 }
 
-/** `InstrumentationScope`: name, version and attributes, into one record (`name`, `version` first). */
-function readScope(r: ProtoReader, scope: Record<string, DecodedValue>): void {
+/** `InstrumentationScope`: name, version and attributes, into one record (`name`, `version` first); traces share it. */
+export function readScope(r: ProtoReader, scope: Record<string, DecodedValue>): void {
   const attributes: OtlpMap = new Map();
   while (r.more()) {
     const field = r.tag();

@@ -51,7 +51,7 @@ export class ProtoReader {
   corrupt(what: string, at = this.pos): BucketkitError {
     return bkError(
       'Corrupt',
-      `${this.source} is not a valid OTLP protobuf message: ${what} at byte ${this.base + at}; the file is damaged or not ExportLogsServiceRequest`,
+      `${this.source} is not a valid OTLP protobuf message: ${what} at byte ${this.base + at}; the file is damaged or not an OTLP export request`,
       { details: { key: this.source, offset: this.base + at } },
     );
   }

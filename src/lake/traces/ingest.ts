@@ -1,0 +1,223 @@
+/**
+ * Ingest of one raw OTLP traces object (`.binpb`, `.binpb.gz`, `.json`, `.json.gz`): decode, cook into
+ * span rows, write tables of at most `segmentRows` rows per UTC day under
+ * `db/{org}/{collector}/{dateint}/traces/{HH}/`, then add each day's segments to that day's trace index in
+ * one compare-and-swap, only if no segment there already names the same `key@etag` (a repeated ingest
+ * adds nothing; the loser of a race deletes its files). Tables are written before any index changes, so
+ * a crash or a damaged input publishes nothing.
+ */
+import { bkError } from '../../errors.js';
+import { chunksOf, type StoragePort } from '../../storage/index.js';
+import { gunzipChunks } from '../ingest/gzip.js';
+import { dateintOf, newSegmentId } from '../names.js';
+import { loadZstd, type ZstdCodec } from '../parquet/zstd.js';
+import { MAX_EXACT_VALUES, type TraceSegment, updateTraceDayIndex } from './catalog.js';
+import { createSpanCooker } from './cook.js';
+import type { DecodedSpan } from './decoded.js';
+import { decodeOtlpTracesJson } from './otlp-json.js';
+import { decodeOtlpTracesProtobuf } from './otlp-protobuf.js';
+import type { SpanRow } from './row.js';
+import { sortSpanRows, writeSpanTable } from './table.js';
+import { traceIdFilter } from './trace-ids.js';
+
+export interface TraceIngestOptions {
+  org: string;
+  /** Second path element of the cooked keys (default `default`). */
+  collector?: string;
+  /** Rows per table file (default 50,000): bounds ingest memory. */
+  segmentRows?: number;
+  zstd?: ZstdCodec;
+  /** Write the index without conditions (only when this process is the only writer). */
+  singleWriter?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface TraceIngestResult {
+  spans: number;
+  segments: TraceSegment[];
+  /** True when every day already held a segment of this object at this ETag. */
+  alreadyIngested: boolean;
+}
+
+/** A trace segment's table key. */
+export function traceTableKey(
+  org: string,
+  collector: string,
+  dateint: number,
+  firstMs: number,
+  id: string,
+): string {
+  const hour = String(new Date(firstMs).getUTCHours()).padStart(2, '0');
+  return `db/${org}/${collector}/${dateint}/traces/${hour}/tbl_${id}.parquet`;
+}
+
+/**
+ * Decodes a raw traces object by its suffix.
+ *
+ * @example
+ * ```ts
+ * for await (const span of decodeTracesObject(port, 'otel-raw/acme/c1/traces_1.binpb.gz')) use(span);
+ * ```
+ */
+export async function* decodeTracesObject(
+  port: StoragePort,
+  key: string,
+  signal?: AbortSignal,
+): AsyncGenerator<DecodedSpan> {
+  const gzipped = key.endsWith('.gz');
+  const name = gzipped ? key.slice(0, -3) : key;
+  const decoder = name.endsWith('.binpb')
+    ? decodeOtlpTracesProtobuf
+    : name.endsWith('.json')
+      ? decodeOtlpTracesJson
+      : undefined;
+  if (decoder === undefined) {
+    throw bkError('Unsupported', `${key}: traces are read from OTLP .binpb or .json files (optionally .gz)`, {
+      details: { key },
+    });
+  }
+  const got = await port.get(key, { signal });
+  const raw = chunksOf(got.body, { signal });
+  yield* decoder(gzipped ? gunzipChunks(raw, key) : raw, { source: key, signal });
+}
+
+/**
+ * Ingests one raw OTLP traces object into the lake.
+ *
+ * @example
+ * ```ts
+ * const result = await ingestTracesObject(port, 'otel-raw/acme/c1/traces_1.binpb', { org: 'acme' });
+ * ```
+ */
+export async function ingestTracesObject(
+  port: StoragePort,
+  key: string,
+  options: TraceIngestOptions,
+): Promise<TraceIngestResult> {
+  const { signal } = options;
+  const zstd = options.zstd ?? (await loadZstd());
+  const collector = options.collector ?? 'default';
+  const limit = options.segmentRows ?? 50_000;
+  const info = await port.head(key, { signal });
+  const source = `${key}@${info.etag}`;
+  const cook = await createSpanCooker();
+  const nowMs = Date.now();
+  const buffered = new Map<number, SpanRow[]>();
+  const written = new Map<number, TraceSegment[]>();
+  const flush = async (dateint: number, rows: SpanRow[]) => {
+    const segment = await writeTraceSegment(
+      port,
+      { org: options.org, zstd, signal },
+      { collector, dateint, rows },
+    );
+    const list = written.get(dateint);
+    if (list) list.push(segment);
+    else written.set(dateint, [segment]);
+  };
+  let spans = 0;
+  try {
+    for await (const span of decodeTracesObject(port, key, signal)) {
+      const row = cook(span, options.org, nowMs);
+      spans++;
+      const day = dateintOf(row.chq_timestamp);
+      const rows = buffered.get(day) ?? [];
+      if (rows.length === 0) buffered.set(day, rows);
+      rows.push(row);
+      if (rows.length >= limit) {
+        buffered.set(day, []);
+        await flush(day, rows);
+      }
+    }
+    for (const [day, rows] of buffered) if (rows.length > 0) await flush(day, rows);
+  } catch (err) {
+    await deleteTables(port, [...written.values()].flat(), signal);
+    throw err;
+  }
+  const segments: TraceSegment[] = [];
+  let alreadyIngested = written.size > 0;
+  for (const [dateint, daySegments] of written) {
+    for (const segment of daySegments) segment.sources = [source];
+    let added = false;
+    await updateTraceDayIndex(
+      port,
+      options.org,
+      dateint,
+      (index) => {
+        added = !index.segments.some((s) => s.sources.includes(source));
+        if (!added) return undefined;
+        index.segments.push(...daySegments);
+        return index;
+      },
+      options,
+    );
+    if (added) {
+      segments.push(...daySegments);
+      alreadyIngested = false;
+    } else await deleteTables(port, daySegments, signal);
+  }
+  return { spans, segments, alreadyIngested };
+}
+
+async function deleteTables(port: StoragePort, segments: TraceSegment[], signal?: AbortSignal) {
+  for (const segment of segments) await port.delete(segment.table, { signal }).catch(() => undefined);
+}
+
+/** Writes rows of one day as a table and returns its (not yet published) index entry. */
+export async function writeTraceSegment(
+  port: StoragePort,
+  options: { org: string; zstd: ZstdCodec; signal?: AbortSignal },
+  at: { collector: string; dateint: number; rows: SpanRow[] },
+): Promise<TraceSegment> {
+  const rows = sortSpanRows(at.rows);
+  const id = newSegmentId();
+  let startMs = Number.POSITIVE_INFINITY;
+  let endMs = Number.NEGATIVE_INFINITY;
+  let minDurationMs = Number.POSITIVE_INFINITY;
+  let maxDurationMs = Number.NEGATIVE_INFINITY;
+  const traceIds = new Set<string>();
+  const services = new Set<string>();
+  const names = new Set<string>();
+  const columns = new Set<string>([
+    'chq_timestamp',
+    'span_trace_id',
+    'span_id',
+    'span_name',
+    'span_duration',
+  ]);
+  for (const row of rows) {
+    startMs = Math.min(startMs, row.chq_timestamp);
+    endMs = Math.max(endMs, row.chq_timestamp + 1);
+    minDurationMs = Math.min(minDurationMs, row.span_duration);
+    maxDurationMs = Math.max(maxDurationMs, row.span_duration);
+    traceIds.add(row.span_trace_id);
+    if (services.size <= MAX_EXACT_VALUES) services.add(row.fields.resource_service_name ?? '');
+    if (names.size <= MAX_EXACT_VALUES) names.add(row.span_name);
+    for (const name in row.fields) columns.add(name);
+  }
+  const table = writeSpanTable(rows, options.zstd);
+  const key = traceTableKey(options.org, at.collector, at.dateint, startMs, id);
+  await port.put(key, table, {
+    contentType: 'application/vnd.apache.parquet',
+    signal: options.signal,
+    etag: 'any',
+  });
+  return {
+    id,
+    collector: at.collector,
+    table: key,
+    bytes: table.byteLength,
+    startMs,
+    endMs,
+    rows: rows.length,
+    traces: traceIds.size,
+    traceIds: traceIdFilter(traceIds),
+    ...(services.size <= MAX_EXACT_VALUES ? { services: [...services].sort() } : {}),
+    ...(names.size <= MAX_EXACT_VALUES ? { spanNames: [...names].sort() } : {}),
+    minDurationMs,
+    maxDurationMs,
+    columns: [...columns].sort(),
+    published: true,
+    createdAt: new Date().toISOString(),
+    sources: [],
+  };
+}
