@@ -13,6 +13,7 @@
  */
 
 export { type OtlpMetricsReceiverOptions, otlpMetricsRoute, remoteWriteRoute } from '../metrics/receiver.js';
+export { otlpTracesRoute } from '../traces/receiver.js';
 export { readBody } from './body.js';
 export {
   createLakeEventHandler,
@@ -22,6 +23,8 @@ export {
 export { type ParsedEventBody, parseStorageEvents, type StorageObjectEvent } from './events.js';
 export { type LokiApiOptions, lokiRoutes } from './loki.js';
 export { defaultStep, parseLokiStep, parseLokiTime } from './loki-params.js';
+export { otlpLogsRoute } from './otlp-logs-route.js';
+export { type OtlpReceiverOptions, type OtlpSignal, otlpRoute } from './otlp-route.js';
 export {
   createLakeServer,
   errorBody,
