@@ -25,7 +25,8 @@ export interface AuthOptions {
 
 const lookups = new WeakMap<object, (accessKeyId: string) => string | undefined>();
 
-function secretLookup(credentials: Credentials): (accessKeyId: string) => string | undefined {
+/** The secret of an access key, from a list or a lookup function (the list indexed once). */
+export function secretLookup(credentials: Credentials): (accessKeyId: string) => string | undefined {
   if (typeof credentials === 'function') return credentials;
   let lookup = lookups.get(credentials);
   if (!lookup) {

@@ -239,6 +239,16 @@ async function pump(body: ReadableStream<Uint8Array>, res: ServerResponse): Prom
 
 /** PutObject: the body streams from the socket into the port. */
 export async function putObject(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
+  const result = await storeObject(ctx, bucket);
+  send(ctx.res, 200, { etag: quoted(result.etag), ...versionHeader(result), ...ctx.auth.checksums() });
+  notify(ctx, bucket, 'ObjectCreated:Put', { key: result.key, size: result.size, etag: result.etag });
+}
+
+/** PutObject's write without its answer (shared with browser uploads): the request's body under its key. */
+export async function storeObject(
+  ctx: RequestContext,
+  bucket: ServedBucket,
+): Promise<PutResult & { versionId?: string; key: string }> {
   const key = assertClientKey(ctx.target.key);
   const conditions = writeConditions(ctx);
   const contentType = header(ctx.req.headers, 'content-type');
@@ -251,8 +261,7 @@ export async function putObject(ctx: RequestContext, bucket: ServedBucket): Prom
     conditions,
   );
   await keepLateChecksum(bucket.base, metadata, result.etag, ctx.auth.checksums(), ctx.signal);
-  send(ctx.res, 200, { etag: quoted(result.etag), ...versionHeader(result), ...ctx.auth.checksums() });
-  notify(ctx, bucket, 'ObjectCreated:Put', { key, size: result.size, etag: result.etag });
+  return { ...result, key };
 }
 
 /** DeleteObject: idempotent, 204 whether or not the key existed. */

@@ -37,8 +37,10 @@ import { listObjects } from './listing.js';
 import { abortUpload, completeUpload, createUpload, listUploadParts, uploadPart } from './multipart.js';
 import { listUploads } from './multipart-list.js';
 import { getBucketNotification, putBucketNotification } from './notification-config.js';
+import { notify } from './notifier.js';
 import { getObjectAttributes } from './object-attributes.js';
-import { copyObject, deleteObject, getObject, putObject } from './objects.js';
+import { copyObject, deleteObject, getObject, putObject, storeObject } from './objects.js';
+import { answerUpload, type BrowserUpload } from './post/index.js';
 import { s3Error } from './s3-errors.js';
 import { encryptionScope, withEncryption } from './sse/index.js';
 import { SUB_RESOURCES } from './sub-resources.js';
@@ -241,4 +243,24 @@ function notImplemented(operation: string, level: string) {
   const [method, subs] = operation.split(' ');
   const what = subs ? `${method} with ?${subs.replace(/&/g, '&?')}` : `${method}`;
   return s3Error('NotImplemented', 501, `${what} on ${level} is not implemented by the bucketkit gateway`);
+}
+
+/**
+ * A browser upload (POST Object): authorized and written as a PutObject of the form's key, answered
+ * as S3 answers a POST.
+ *
+ * @example
+ * ```ts
+ * await routeBrowserUpload(ctx, await readBrowserUpload(req, target, boundary, options));
+ * ```
+ */
+export async function routeBrowserUpload(ctx: RequestContext, upload: BrowserUpload): Promise<void> {
+  const name = ctx.target.bucket!;
+  ctx.target = { ...ctx.target, key: upload.key };
+  ctx.sse = encryptionScope(ctx, 'PUT ', true);
+  await authorize(ctx, 'PUT ', name, upload.key);
+  const bucket = await resolve(ctx, name);
+  const result = await storeObject(ctx, bucket);
+  answerUpload(ctx, upload, bucket, result);
+  notify(ctx, bucket, 'ObjectCreated:Post', { key: upload.key, size: result.size, etag: result.etag });
 }

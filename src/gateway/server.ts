@@ -3,18 +3,20 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { log } from '../logger.js';
-import { authenticateRequest, type Credentials } from './auth.js';
+import { authenticateRequest, type Credentials, secretLookup } from './auth.js';
 import { applyCors } from './bucket-cors.js';
 import type { BucketProvider } from './buckets.js';
 import { answerClientError, answerConnect } from './client-error.js';
 import type { GatewayLimits, RequestContext, ResolvedLimits } from './context.js';
 import type { CorsOptions } from './cors.js';
+import { drainSmallBody } from './drain.js';
 import { send } from './http.js';
 import { type Directory, directory, type GatewayUser } from './identity/index.js';
 import { type LifecycleReport, lifecycleSweeper } from './lifecycle/index.js';
 import { createNotifier } from './notifier.js';
+import { browserUploadBoundary, readBrowserUpload } from './post/index.js';
 import { resolveTarget } from './route.js';
-import { route } from './router.js';
+import { route, routeBrowserUpload } from './router.js';
 import { s3Error, toS3Error } from './s3-errors.js';
 import { type EncryptionOptions, keyring } from './sse/index.js';
 import { toXml } from './xml.js';
@@ -143,6 +145,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     ...(options.allowAnonymous || users ? { allowAnonymous: true } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
+  const secretFor = secretLookup(authOptions.credentials);
   const notificationTargets = options.notificationTargets ?? {};
   const notifier =
     Object.keys(notificationTargets).length > 0
@@ -160,7 +163,18 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     const target = resolveTarget(req.url ?? '/', req.headers.host, hostSuffixes);
     if (await applyCors(options.cors, options.buckets, req, res, target)) return;
-    const auth = await authenticateRequest(req, authOptions, target);
+    const boundary = browserUploadBoundary(req, target);
+    const upload = boundary
+      ? await readBrowserUpload(req, target, boundary, {
+          region,
+          secretFor,
+          now: (options.now ?? Date.now)(),
+        })
+      : undefined;
+    if (upload && upload.auth.accessKeyId === undefined && !authOptions.allowAnonymous) {
+      throw s3Error('AccessDenied', 403, 'Anonymous uploads are not allowed; sign the form with a policy');
+    }
+    const auth = upload ? upload.auth : await authenticateRequest(req, authOptions, target);
     // `Expect: 100-continue`: the client sends its body only after this, so only an authenticated one
     if (expectsContinue.has(req)) res.writeContinue();
     const controller = new AbortController();
@@ -183,7 +197,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       notifier,
       keyring: keys,
     };
-    await route(ctx);
+    await (upload ? routeBrowserUpload(ctx, upload) : route(ctx));
   }
 
   const nextRequestId = () =>
@@ -299,32 +313,4 @@ function withUserKeys(users: Directory, credentials: Credentials): Credentials {
 function callerOf(users: Directory, accessKeyId: string | undefined) {
   const caller = accessKeyId === undefined ? undefined : (users.byKey(accessKeyId) ?? users.admin);
   return { users, caller, owner: caller?.id ?? 'anonymous' };
-}
-
-/** Bodies up to this size are read and dropped before an error answer, to keep the connection usable. */
-const DRAIN_LIMIT = 64 * 1024;
-
-/**
- * Reads and drops a request body the handler left unread when it declares at most `DRAIN_LIMIT` bytes.
- * Resolves true when the body is still unread (too large, or not done within a second): close the connection.
- */
-function drainSmallBody(req: IncomingMessage): Promise<boolean> {
-  const declared = Number(req.headers['content-length']);
-  // a client that sent `Expect: 100-continue` holds its body back until told to send it: never wait for it
-  const heldBack = req.headers.expect !== undefined;
-  if (heldBack || !Number.isFinite(declared) || declared > DRAIN_LIMIT || req.destroyed)
-    return Promise.resolve(true);
-  return new Promise((resolve) => {
-    const done = (unread: boolean) => {
-      clearTimeout(timer);
-      req.off('end', onEnd).off('error', onError).off('close', onClose);
-      resolve(unread);
-    };
-    const onEnd = () => done(false);
-    const onError = () => done(true);
-    const onClose = () => done(!req.complete);
-    const timer = setTimeout(() => done(true), 1_000);
-    req.on('end', onEnd).on('error', onError).on('close', onClose);
-    req.resume();
-  });
 }

@@ -111,3 +111,4 @@ export {
 export { AwsChunkedDecoder, type ChunkedOptions } from './chunked.js';
 export { MAX_PRESIGN_SECONDS } from './credential.js';
 export { S3_ERRORS, type S3ErrorCode, s3Error } from './s3-error.js';
+export { hmacHex, sameSignature, signingKey } from './signing.js';
