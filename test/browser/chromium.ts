@@ -46,7 +46,7 @@ export async function runInChromium(
       });
       return;
     }
-    const file = files[req.url ?? ''];
+    const file = files[(req.url ?? '').split('?')[0]!]; // a redirect back may carry a query
     if (!file) {
       res.writeHead(404).end();
       return;
