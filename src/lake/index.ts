@@ -95,6 +95,7 @@ export type { CountQuery, CountResult, CountSeries } from './query/count.js';
 export type { LogRow, LogsQuery, LogsResult } from './query/logs.js';
 export type { LabelMatch } from './query/match.js';
 export type { Where } from './query/plan.js';
+export type { LakeSignal, SqlColumn, SqlOptions, SqlResult } from './query/sql.js';
 export type { QueryStats } from './query/stats.js';
 export { type LakeReader, openLakeReader } from './reader.js';
 export {

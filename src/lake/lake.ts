@@ -17,6 +17,7 @@ import { type PrefixRoute, routeRawKey } from './ingest/route.js';
 import { loadZstd } from './parquet/zstd.js';
 import { type CountQuery, type CountResult, countLogs } from './query/count.js';
 import { type LogsQuery, type LogsResult, queryLogs } from './query/logs.js';
+import { lakeSql, type SqlOptions, type SqlResult } from './query/sql.js';
 import { ingestTracesObject, type TraceIngestResult } from './traces/ingest.js';
 import {
   type SpanSearch,
@@ -81,6 +82,11 @@ export interface Lake {
   trace(traceId: string, options: Omit<TraceQuery, 'traceId' | 'zstd'>): Promise<SpansResult>;
   /** Spans by time, service, span name, duration, status, kind and attributes, newest first. */
   spans(search: Omit<SpanSearch, 'zstd'>): Promise<SpansResult>;
+  /**
+   * SQL over the segments the index selects for one org, signal and time range, as a view named by the
+   * signal (`SELECT … FROM traces`); DuckDB only (`Unsupported` on the TypeScript engine).
+   */
+  sql(query: string, options: SqlOptions): Promise<SqlResult>;
   /** The engine in use (`auto` resolved; loads it on first call). */
   engine(): Promise<EngineName>;
   /** Releases the engine (DuckDB's database and temporary files); the lake reopens it when used again. */
@@ -146,6 +152,7 @@ export function openLake(port: StoragePort, options: LakeOptions = {}): Lake {
       });
     },
     trace: async (traceId, query) => traceSpans(port, { ...query, traceId, zstd: await loadZstd() }),
+    sql: (query, sqlOptions) => lakeSql(ctx, query, sqlOptions),
     spans: async (search) => searchSpans(port, { ...search, zstd: await loadZstd() }),
     engine: async () => (await engine.get()).name,
     close: engine.close,

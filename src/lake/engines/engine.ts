@@ -9,6 +9,7 @@ import type { LakeContext } from '../context.js';
 import type { CookedLog } from '../ingest/normalise.js';
 import type { CountQuery, CountResult, PreparedCount } from '../query/count.js';
 import type { LogRow, PreparedLogs } from '../query/logs.js';
+import type { SqlResult, SqlSource } from '../query/sql.js';
 import type { QueryStats } from '../query/stats.js';
 import { type MessageIndexRef, withMessageIndex } from '../segments/message-index.js';
 import { writeAggFile, writeTableFile } from '../segments/write.js';
@@ -37,6 +38,14 @@ export interface LakeEngine {
   /** The rows of a prepared `logs` query, in the query's order, at most `limit`. */
   logs?(ctx: LakeContext, prepared: PreparedLogs, stats: QueryStats): AsyncIterable<LogRow>;
   count?(ctx: LakeContext, query: CountQuery, prepared: PreparedCount): Promise<CountResult>;
+  /** Runs an analyst's SQL over a view of the given segments (`lake.sql`). */
+  sql?(
+    ctx: LakeContext,
+    source: SqlSource,
+    query: string,
+    stats: QueryStats,
+    signal?: AbortSignal,
+  ): Promise<SqlResult>;
   /** Releases what the engine holds (native database, temporary files). */
   close?(): Promise<void>;
 }
