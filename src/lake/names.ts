@@ -87,6 +87,11 @@ export function indexKey(org: string, dateint: number, signal = 'logs'): string 
   return `db/${org}/_index/${signal}/${dateint}.json`;
 }
 
+/** The key of a day's summed agg counts (`catalog/day-counts.ts`), next to its index. */
+export function dayCountsKey(org: string, dateint: number): string {
+  return `db/${org}/_index/logs/${dateint}.counts`;
+}
+
 /** The key of the marker that says a raw object (at one ETag) is ingested completely. */
 export function ingestedMarkerKey(rawKey: string): string {
   return `db/_ingested/${encodeURIComponent(rawKey)}.json`;

@@ -224,11 +224,12 @@ describe('a lake with the message index', () => {
     expect(common.stats.segmentsPrunedByText).toBe(0);
   });
 
-  it('counts by level from agg files in one GET each, then from memory, as DuckDB counts the raw rows', async () => {
+  it('counts by level from the day counts in two GETs, then from memory, as DuckDB counts the raw rows', async () => {
     const query = { org: 'acme', from: DAY, to: DAY + 86_400_000, step: 300_000, by: ['level'] };
     const cold = await openLake(port, { engine: 'typescript' }).count(query);
     expect(cold.stats.usedAggFiles).toBe(true);
-    expect(cold.stats.requests).toBe(1 + 37); // the day index, then one GET per agg file (37 segments)
+    expect(cold.stats.dayCounts).toBe(1);
+    expect(cold.stats.requests).toBe(2); // the day index and the day counts (37 segments)
     const warm = await lake.count(query);
     expect(warm.series).toEqual(cold.series);
     expect(warm.stats.requests).toBe(1);

@@ -8,6 +8,7 @@
  */
 import { bkError, throwIfAborted } from '../../errors.js';
 import { readDayIndex, requireSafeWrites, updateDayIndex } from '../catalog/cas.js';
+import { keepDayCounts } from '../catalog/day-counts-store.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
 import { indexKey, newSegmentId, segmentKeys } from '../names.js';
@@ -174,6 +175,7 @@ async function compactDay(
     await discardIfUnpublished(ctx, org, dateint, replacements);
     throw err;
   }
+  if (outcome && outcome.applied.length > 0) await keepDayCounts(ctx, org, dateint, { signal });
   const lost = outcome?.lost ?? replacements;
   await discard(
     ctx,

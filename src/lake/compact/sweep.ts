@@ -12,7 +12,7 @@ import type { ListedObject } from '../../storage/index.js';
 import { readDayIndex, requireSafeWrites, updateDayIndex } from '../catalog/cas.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
-import { dayStartMs, indexKey } from '../names.js';
+import { dayCountsKey, dayStartMs, indexKey } from '../names.js';
 import { indexedDays } from './compact.js';
 
 /** Default grace period: 6 hours. */
@@ -105,6 +105,7 @@ export async function sweepLake(ctx: LakeContext, options: SweepOptions = {}): P
     if (expired) {
       const { index } = await readDayIndex(ctx.port, day.org, day.dateint, signal);
       await ctx.port.delete(indexKey(day.org, day.dateint), { signal });
+      await ctx.port.delete(dayCountsKey(day.org, day.dateint), { signal });
       const listed = new Set(index.segments.flatMap(objectKeys));
       await remove(day.objects.filter((o) => listed.has(o.key) || old(o)).map((o) => o.key));
       result.daysDropped++;

@@ -7,6 +7,7 @@
  */
 import { BucketkitError, throwIfAborted } from '../../errors.js';
 import { updateDayIndex } from '../catalog/cas.js';
+import { keepDayCounts } from '../catalog/day-counts-store.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
 import { writeSegmentFiles } from '../engines/engine.js';
@@ -78,6 +79,7 @@ export async function ingestObject(
   const reasons: string[] = [];
   const byDay = new Map<number, CookedLog[]>();
   const written = new Map<number, IndexedSegment[]>();
+  const aggFiles = new Map<string, Uint8Array>(); // by segment id, for the day counts
   let buffered = 0;
   let format: string | undefined;
 
@@ -108,6 +110,7 @@ export async function ingestObject(
       sources: [source],
     };
     list.push(segment);
+    aggFiles.set(id, agg);
     // an MD5 ETag (no `etag: 'any'`): ports that keep it check it on whole reads (DuckDB's in-place reads)
     await port.put(keys.table, table, { contentType: 'application/vnd.apache.parquet', signal });
     await port.put(keys.agg, agg, { contentType: 'application/vnd.apache.parquet', signal });
@@ -158,8 +161,10 @@ export async function ingestObject(
       },
       { singleWriter: ctx.singleWriter, signal },
     );
-    if (mine) published.push(...segments);
-    else await discard(ctx, segments);
+    if (mine) {
+      published.push(...segments);
+      await keepDayCounts(ctx, route.org, dateint, { aggFiles, signal });
+    } else await discard(ctx, segments);
   }
   const rows = published.reduce((n, s) => n + s.rows, 0);
   await writeMarker(ctx, { key, etag: info.etag, rows: progress.rows, badRows: progress.badRows }, signal);

@@ -1,77 +1,175 @@
 /**
- * Counts from the 10 s agg files, fast: each file is fetched whole in one GET (its size is in the index),
- * many at a time, decoded once into dictionary-coded columns and kept in a per-port cache (agg files never
- * change once written: a compaction writes new ones under new keys). Conditions and label matchers are
- * then decided once per (level, stream) pair of a file, not per row.
+ * Counts from the 10 s agg rows, fast. A day with several agg files not in memory reads its day counts
+ * object first (one GET: the agg rows of the segments it covers, summed; `catalog/day-counts.ts`), and
+ * only the segments it does not cover from their own agg files. Agg files are fetched whole in one GET
+ * each (their sizes are in the index), many at a time, decoded once into dictionary-coded columns and
+ * kept in a per-port cache (agg files never change once written: a compaction writes new ones under new
+ * keys); day counts are kept too, and reused while the day index shows their segments still live.
+ * Conditions and label matchers are decided once per (level, stream) pair, not per row.
  */
-import { parquetReadObjects } from 'hyparquet/src/index.js';
-import { BucketkitError, bkError } from '../../errors.js';
+import { bkError } from '../../errors.js';
 import type { StoragePort } from '../../storage/index.js';
+import { type AggFileRows, coveredSegments, type DayCounts } from '../catalog/day-counts.js';
+import { readDayCounts } from '../catalog/day-counts-store.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
+import { dayCountsKey } from '../names.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
+import { decodeAggFile } from '../segments/agg-file.js';
 import type { AddAtStep, PreparedCount } from './count.js';
 import { rowMatches } from './match.js';
 import type { QueryStats } from './stats.js';
 
-/** One agg file, decoded: rows sorted by bucket, level and stream as codes into small tables. */
-interface AggColumns {
-  bucket: Float64Array;
-  count: Float64Array;
-  levelCode: Uint32Array;
-  levels: (string | null)[];
-  streamCode: Uint32Array;
-  streams: string[];
-  streamField: string;
-}
-
-/** Agg rows kept per port (about 40 bytes each in memory). */
+/** Agg rows kept per port (about 40 bytes each in memory), agg files and day counts each. */
 const CACHE_ROWS = 4_000_000;
+/** Agg files out of memory from which a day's counts object is read instead. */
+const DAY_COUNTS_FROM = 4;
+
 interface AggCache {
-  files: Map<string, { columns: Promise<AggColumns>; rows: number }>;
+  files: Map<string, { columns: Promise<AggFileRows>; rows: number }>;
   rows: number;
+  days: Map<string, DayCounts>;
+  dayRows: number;
 }
 const caches = new WeakMap<StoragePort, AggCache>();
 
 /** The adder of one series, by its key (`by` values joined); `labels()` is called once for a new one. */
 export type SeriesCounter = (key: string, labels: () => Record<string, string>) => AddAtStep;
 
+/** One day of a count: every segment its index lists, and the candidates the agg rows answer. */
+export interface AggDay {
+  org: string;
+  dateint: number;
+  /** The day index's segments (all of them: day counts are checked against it). */
+  indexed: readonly IndexedSegment[];
+  /** The segments to count from agg rows. */
+  segments: readonly IndexedSegment[];
+}
+
+/** Rows with a level and a stream per row, the stream's field per stream code. */
+interface CodedRows {
+  bucket: Float64Array;
+  count: Float64Array;
+  levelCode: Uint32Array;
+  levels: readonly (string | null)[];
+  streamCode: Uint32Array;
+  streams: readonly string[];
+  fieldOf: (streamCode: number) => string;
+}
+
 /**
- * Counts the rows of `segments` from their agg files into `add`.
+ * Counts the rows of each day's segments from day counts and agg files into `counter`.
  *
  * @example
  * ```ts
- * await countFromAggFiles(port, segments, prepared, zstd, collector.counter, stats);
+ * await countFromAggFiles(port, [{ org, dateint, indexed: index.segments, segments }], prepared, zstd, counter, stats);
  * ```
  */
 export async function countFromAggFiles(
   port: StoragePort,
-  segments: readonly IndexedSegment[],
+  days: readonly AggDay[],
   prepared: PreparedCount,
   zstd: ZstdCodec,
   counter: SeriesCounter,
   stats: QueryStats,
   signal?: AbortSignal,
 ): Promise<void> {
-  const files = new Array<AggColumns>(segments.length);
+  const cache = cacheOf(port);
+  const perFile: IndexedSegment[] = [];
+  for (const day of days) {
+    const uncached = day.segments.filter((s) => !cache.files.has(s.agg));
+    const summed =
+      uncached.length >= DAY_COUNTS_FROM ? await dayCounts(port, day, zstd, stats, signal) : undefined;
+    if (!summed) {
+      perFile.push(...day.segments);
+      continue;
+    }
+    const { counts, covered } = summed;
+    stats.segmentsRead++;
+    stats.dayCounts++;
+    const fields = counts.streamFields.map((field) => answersFor(prepared, field));
+    addRows(
+      {
+        ...counts,
+        fieldOf: (code) => counts.streamFields[counts.streamField[code]!]!,
+      },
+      prepared,
+      counter,
+      stats,
+      (code) => fields[counts.streamField[code]!]!,
+    );
+    perFile.push(...day.segments.filter((s) => !covered.has(s.id)));
+  }
+  const files = new Array<AggFileRows>(perFile.length);
   let next = 0;
   const worker = async () => {
-    while (next < segments.length) {
+    while (next < perFile.length) {
       const i = next++;
-      files[i] = await aggColumns(port, segments[i]!, zstd, stats, signal);
+      files[i] = await aggColumns(port, perFile[i]!, zstd, stats, signal);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(16, segments.length) }, worker));
-  for (const file of files) addFile(file, prepared, counter, stats);
+  await Promise.all(Array.from({ length: Math.min(16, perFile.length) }, worker));
+  for (const file of files) addRows({ ...file, fieldOf: () => file.streamField }, prepared, counter, stats);
 }
 
-function addFile(file: AggColumns, prepared: PreparedCount, counter: SeriesCounter, stats: QueryStats) {
+/** Whether agg rows of a stream field can answer the query (every condition on the level or that field). */
+function answersFor(prepared: PreparedCount, field: string): boolean {
+  const { where, by, matchColumns } = prepared;
+  return [...where.keys(), ...by, ...matchColumns].every((c) => c === 'log_level' || c === field);
+}
+
+/** The day's counts and the live segments they cover, from memory while they fit the index, else one GET. */
+async function dayCounts(
+  port: StoragePort,
+  day: AggDay,
+  zstd: ZstdCodec,
+  stats: QueryStats,
+  signal?: AbortSignal,
+): Promise<{ counts: DayCounts; covered: Map<string, IndexedSegment> } | undefined> {
+  const cache = cacheOf(port);
+  const key = dayCountsKey(day.org, day.dateint);
+  const uncoveredUncached = (covered: Map<string, IndexedSegment>) =>
+    day.segments.filter((s) => !covered.has(s.id) && !cache.files.has(s.agg)).length;
+  const kept = cache.days.get(key);
+  const keptCovered = kept && coveredSegments(kept.segments, day.indexed);
+  if (kept && keptCovered && uncoveredUncached(keptCovered) < DAY_COUNTS_FROM) {
+    stats.cachedBytes += kept.bucket.length * 4;
+    return { counts: kept, covered: keptCovered };
+  }
+  const { counts, bytes } = await readDayCounts(port, day.org, day.dateint, zstd, signal);
+  stats.requests++;
+  stats.bytesRead += bytes;
+  const covered = counts && coveredSegments(counts.segments, day.indexed);
+  if (!counts || !covered) return kept && keptCovered ? { counts: kept, covered: keptCovered } : undefined;
+  if (kept) cache.dayRows -= kept.bucket.length;
+  cache.days.delete(key);
+  cache.days.set(key, counts);
+  cache.dayRows += counts.bucket.length;
+  for (const [other, value] of cache.days) {
+    if (cache.dayRows <= CACHE_ROWS || other === key) break;
+    cache.days.delete(other);
+    cache.dayRows -= value.bucket.length;
+  }
+  return { counts, covered };
+}
+
+function addRows(
+  file: CodedRows,
+  prepared: PreparedCount,
+  counter: SeriesCounter,
+  stats: QueryStats,
+  useStream: (code: number) => boolean = () => true,
+) {
   const { range, step, by, where, matches } = prepared;
-  const { bucket, count, levelCode, streamCode, levels, streams, streamField } = file;
+  const { bucket, count, levelCode, streamCode, levels, streams } = file;
   // the series of each (level, stream) pair, or null when a condition or matcher rules it out
   const nStreams = streams.length;
   const pairs = new Array<AddAtStep | null | undefined>(levels.length * nStreams);
   const pairOf = (level: number, stream: number): AddAtStep | null => {
-    const row: Record<string, string | null> = { log_level: levels[level]!, [streamField]: streams[stream]! };
+    if (!useStream(stream)) return null;
+    const row: Record<string, string | null> = {
+      log_level: levels[level]!,
+      [file.fieldOf(stream)]: streams[stream]!,
+    };
     for (const [column, values] of where) {
       const value = row[column];
       if (value === null || value === undefined || !values.includes(value)) return null;
@@ -112,18 +210,23 @@ function firstAtOrAfter(sorted: Float64Array, value: number): number {
   return lo;
 }
 
+function cacheOf(port: StoragePort): AggCache {
+  let cache = caches.get(port);
+  if (!cache) {
+    cache = { files: new Map(), rows: 0, days: new Map(), dayRows: 0 };
+    caches.set(port, cache);
+  }
+  return cache;
+}
+
 async function aggColumns(
   port: StoragePort,
   segment: IndexedSegment,
   zstd: ZstdCodec,
   stats: QueryStats,
   signal?: AbortSignal,
-): Promise<AggColumns> {
-  let cache = caches.get(port);
-  if (!cache) {
-    cache = { files: new Map(), rows: 0 };
-    caches.set(port, cache);
-  }
+): Promise<AggFileRows> {
+  const cache = cacheOf(port);
   if (segment.aggBytes <= 0) throw bkError('Corrupt', `segment ${segment.table} lists no agg file`);
   stats.segmentsRead++;
   const cached = cache.files.get(segment.agg);
@@ -135,7 +238,7 @@ async function aggColumns(
   }
   const entry = { columns: fetchAgg(port, segment, zstd, stats, signal), rows: 0 };
   cache.files.set(segment.agg, entry);
-  let columns: AggColumns;
+  let columns: AggFileRows;
   try {
     columns = await entry.columns;
   } catch (err) {
@@ -158,58 +261,9 @@ async function fetchAgg(
   zstd: ZstdCodec,
   stats: QueryStats,
   signal?: AbortSignal,
-): Promise<AggColumns> {
+): Promise<AggFileRows> {
   const bytes = await (await port.get(segment.agg, { signal })).bytes();
   stats.requests++;
   stats.bytesRead += bytes.byteLength;
-  let rows: Record<string, unknown>[];
-  try {
-    rows = await parquetReadObjects({
-      file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
-      columns: ['bucket_ts', 'log_level', segment.streamField, 'count'],
-      compressors: { ZSTD: (input: Uint8Array, length: number) => zstd.decompress(input, length) },
-    });
-  } catch (err) {
-    if (BucketkitError.is(err)) throw err;
-    throw bkError('Corrupt', `agg file ${segment.agg} cannot be read as Parquet; re-ingest its sources`, {
-      cause: err,
-      details: { key: segment.agg },
-    });
-  }
-  const n = rows.length;
-  const out: AggColumns = {
-    bucket: new Float64Array(n),
-    count: new Float64Array(n),
-    levelCode: new Uint32Array(n),
-    levels: [],
-    streamCode: new Uint32Array(n),
-    streams: [],
-    streamField: segment.streamField,
-  };
-  const levelIds = new Map<string | null, number>();
-  const streamIds = new Map<string, number>();
-  for (let i = 0; i < n; i++) {
-    const row = rows[i]!;
-    out.bucket[i] = Number(row.bucket_ts);
-    out.count[i] = Number(row.count);
-    const level = (row.log_level as string | null | undefined) ?? null;
-    let code = levelIds.get(level);
-    if (code === undefined) {
-      code = out.levels.push(level) - 1;
-      levelIds.set(level, code);
-    }
-    out.levelCode[i] = code;
-    const stream = String(row[segment.streamField] ?? '');
-    code = streamIds.get(stream);
-    if (code === undefined) {
-      code = out.streams.push(stream) - 1;
-      streamIds.set(stream, code);
-    }
-    out.streamCode[i] = code;
-  }
-  for (let i = 1; i < n; i++) {
-    if (out.bucket[i]! < out.bucket[i - 1]!)
-      throw bkError('Corrupt', `agg file ${segment.agg} is not sorted by bucket_ts`);
-  }
-  return out;
+  return decodeAggFile(bytes, segment.agg, segment.streamField, zstd);
 }

@@ -7,7 +7,7 @@ import { bkError } from '../../errors.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
 import { AGG_BUCKET_MS } from '../segments/agg-bucket.js';
-import { countFromAggFiles } from './agg-read.js';
+import { type AggDay, countFromAggFiles } from './agg-read.js';
 import { type CompiledMatch, compileMatches, type LabelMatch, rowMatches } from './match.js';
 import { type TextRequirement, textRequirements } from './message-filter.js';
 import { columnOf, parquetFilter, querySegments, resolveWhere, timeRange, type Where } from './plan.js';
@@ -115,15 +115,16 @@ export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<Co
   const stats = newStats();
   const zstd = await ctx.zstd();
   const { add, counter, series } = seriesCollector(range, step, by);
-  const fromAgg: IndexedSegment[] = [];
+  const days = aggDays(query.org);
   for await (const segments of querySegments(ctx.port, query.org, range, where, stats, {
     signal: query.signal,
     matches,
     text: prepared.text,
+    onIndex: days.onIndex,
   })) {
     for (const segment of segments) {
       if (aggAnswers(prepared, segment)) {
-        fromAgg.push(segment);
+        days.add(segment);
         continue;
       }
       const columns = [
@@ -151,11 +152,35 @@ export async function countLogs(ctx: LakeContext, query: CountQuery): Promise<Co
       }
     }
   }
-  if (fromAgg.length > 0) {
+  if (days.any()) {
     stats.usedAggFiles = true;
-    await countFromAggFiles(ctx.port, fromAgg, prepared, zstd, counter, stats, query.signal);
+    await countFromAggFiles(ctx.port, days.list(), prepared, zstd, counter, stats, query.signal);
   }
   return { series: series(), stats };
+}
+
+/**
+ * Collects a count's agg-answered segments per day, with each day's whole index (`onIndex` goes to
+ * `querySegments`; `add` takes a segment of the day last indexed).
+ *
+ * @example
+ * ```ts
+ * const days = aggDays(org);
+ * for await (const segments of querySegments(port, org, range, where, stats, { onIndex: days.onIndex })) ...
+ * ```
+ */
+export function aggDays(org: string) {
+  const days: AggDay[] = [];
+  return {
+    onIndex: (dateint: number, indexed: readonly IndexedSegment[]) => {
+      days.push({ org, dateint, indexed, segments: [] });
+    },
+    add: (segment: IndexedSegment) => {
+      (days.at(-1)!.segments as IndexedSegment[]).push(segment);
+    },
+    any: () => days.some((d) => d.segments.length > 0),
+    list: (): AggDay[] => days.filter((d) => d.segments.length > 0),
+  };
 }
 
 /**

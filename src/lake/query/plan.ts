@@ -88,8 +88,10 @@ export async function daySegments(
   signal?: AbortSignal,
   matches: readonly CompiledMatch[] = [],
   text: readonly TextRequirement[] = [],
+  onIndex?: (dateint: number, segments: readonly IndexedSegment[]) => void,
 ): Promise<IndexedSegment[]> {
   const { index, bytes } = await readDayIndex(port, org, dateint, signal);
+  onIndex?.(dateint, index.segments);
   stats.indexReads++;
   stats.requests++;
   stats.bytesRead += bytes;
@@ -123,6 +125,8 @@ export async function* querySegments(
     matches?: readonly CompiledMatch[];
     /** What the messages must hold (`textRequirements`): segments the message index rules out are dropped. */
     text?: readonly TextRequirement[];
+    /** Called with each day's whole index (before pruning). */
+    onIndex?: (dateint: number, segments: readonly IndexedSegment[]) => void;
   } = {},
 ): AsyncGenerator<IndexedSegment[]> {
   for (const dateint of queryDays(range, options.backward ?? false))
@@ -136,6 +140,7 @@ export async function* querySegments(
       options.signal,
       options.matches,
       options.text,
+      options.onIndex,
     );
 }
 

@@ -8,7 +8,9 @@ export interface QueryStats {
   segmentsPruned: number;
   /** Of the pruned segments, those the message index ruled out (`contains`, regex literals). */
   segmentsPrunedByText: number;
-  /** Segment files opened (table or agg files). */
+  /** Days whose counts came from their day counts object (one object instead of an agg file per segment). */
+  dayCounts: number;
+  /** Segment files opened (table or agg files, or a day counts object). */
   segmentsRead: number;
   /** True when counts came from the 10 s agg files instead of the tables. */
   usedAggFiles: boolean;
@@ -28,6 +30,7 @@ export function newStats(): QueryStats {
     segmentsConsidered: 0,
     segmentsPruned: 0,
     segmentsPrunedByText: 0,
+    dayCounts: 0,
     segmentsRead: 0,
     usedAggFiles: false,
     requests: 0,

@@ -9,6 +9,7 @@ import { exactText } from '../../parquet/exact-text.js';
 import { countFromAggFiles } from '../../query/agg-read.js';
 import {
   aggAnswers,
+  aggDays,
   type CountQuery,
   type CountResult,
   labelsOf,
@@ -42,15 +43,17 @@ export async function duckdbCount(
   const extra = matchColumns.filter((c) => !by.includes(c));
   const stats = newStats();
   const { add, counter, series } = seriesCollector(range, step, by);
-  const fromAgg: IndexedSegment[] = [];
+  const fromAgg = aggDays(query.org);
   const fromTables: IndexedSegment[] = [];
   for await (const segments of querySegments(ctx.port, query.org, range, where, stats, {
     signal: query.signal,
     matches,
     text: prepared.text,
+    onIndex: fromAgg.onIndex,
   })) {
     for (const segment of segments) {
-      (aggAnswers(prepared, segment) ? fromAgg : fromTables).push(segment);
+      if (aggAnswers(prepared, segment)) fromAgg.add(segment);
+      else fromTables.push(segment);
     }
   }
   const run = {
@@ -65,10 +68,18 @@ export async function duckdbCount(
       if (rowMatches(exact, matches)) add(labelsOf(exact, by), ms, n);
     },
   };
-  if (fromAgg.length > 0) {
-    // the agg files are small and many: the shared reader (whole-file GETs, a cache, no SQL) is faster
+  if (fromAgg.any()) {
+    // the agg files are small and many: the shared reader (day counts, whole-file GETs, a cache, no SQL) is faster
     stats.usedAggFiles = true;
-    await countFromAggFiles(ctx.port, fromAgg, prepared, await ctx.zstd(), counter, stats, query.signal);
+    await countFromAggFiles(
+      ctx.port,
+      fromAgg.list(),
+      prepared,
+      await ctx.zstd(),
+      counter,
+      stats,
+      query.signal,
+    );
   }
   if (fromTables.length > 0) {
     const has = (column: string) => fromTables.some((s) => s.columns.includes(column));
