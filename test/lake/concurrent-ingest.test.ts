@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { readDayCounts } from '../../src/lake/catalog/day-counts-store.js';
 import { type LogRow, openLake, readDayIndex } from '../../src/lake/index.js';
 import { fileStorage, type StoragePort } from '../../src/storage/index.js';
 import { cephLake, runWorker } from './processes.js';
@@ -47,6 +48,17 @@ async function fourProcesses(port: StoragePort, spec: object): Promise<void> {
   for (const dateint of [20260102, 20260103, 20260104])
     indexed.push(...(await readDayIndex(port, 'acme', dateint)).index.segments.map((s) => s.table));
   expect(tables.sort()).toEqual(indexed.sort()); // the races' losers removed their segment objects
+
+  // the day counts, written by every process at once, hold each live segment once
+  for (const dateint of [20260102, 20260103]) {
+    const { index } = await readDayIndex(port, 'acme', dateint);
+    const { counts } = await readDayCounts(port, 'acme', dateint);
+    expect(counts!.segments).toEqual(index.segments.map((s) => s.id).sort());
+  }
+  const count = { org: 'acme', from: T0 - 36_000_000, to: end + 600_000, step: 3_600_000, by: ['level'] };
+  const fromCounts = await lake.count(count);
+  expect(fromCounts.stats.dayCounts).toBe(2);
+  expect(fromCounts.series).toEqual((await lake.count({ ...count, contains: '' })).series);
 }
 
 describe('4 processes ingesting 200 files into one lake', () => {

@@ -1,10 +1,10 @@
 /**
  * Reading and keeping up to date a day's counts object (`day-counts.ts`). `refreshDayCounts` runs after
- * an ingest publishes and after a compaction swaps: it reads the counts and the day index, carries the
- * counts over compactions, adds every live segment they miss (agg bytes the caller has, else one GET
- * per agg file), and writes the result by compare-and-swap, retrying on a lost race. Counts that no
- * longer fit the index (a segment they hold is gone and no live segment took its rows over whole), or
- * that are damaged, are rebuilt from the live segments' agg files.
+ * an ingest publishes and after a compaction swaps: it reads the counts and the day index, appends one
+ * part holding every live segment they miss (agg bytes the caller has, else one GET per agg file), and
+ * writes the result by compare-and-swap, retrying on a lost race. Counts that no longer fit the index
+ * (a segment they hold is gone and no live segment took its rows over whole), or that are damaged, are
+ * rebuilt from the live segments' agg files.
  */
 import { BucketkitError } from '../../errors.js';
 import type { StoragePort } from '../../storage/index.js';
@@ -14,13 +14,16 @@ import { decodeAggFile } from '../segments/agg-file.js';
 import { readDayIndex, requireSafeWrites } from './cas.js';
 import {
   type AggFileRows,
-  addToDayCounts,
-  coveredSegments,
-  type DayCounts,
-  decodeDayCounts,
-  emptyDayCounts,
-  encodeDayCounts,
-} from './day-counts.js';
+  addToPart,
+  aggFilePart,
+  decodePart,
+  emptyPart,
+  encodePart,
+  partIntact,
+  type StoredPart,
+} from './counts-part.js';
+import { coveredSegments, type DayCounts, decodeDayCounts, encodeDayCounts } from './day-counts.js';
+import type { IndexedSegment } from './day-index.js';
 
 /** Stored counts as read: undefined when there are none or they are damaged. */
 export interface DayCountsState {
@@ -32,31 +35,34 @@ export interface DayCountsState {
 
 /**
  * Reads a day's counts: one GET. Missing or damaged counts are `counts: undefined` (a query then reads
- * agg files; the next refresh rebuilds them).
+ * agg files; the next refresh rebuilds them). Part bodies stay compressed (`decodePart`).
  *
  * @example
  * ```ts
- * const { counts } = await readDayCounts(port, 'acme', 20260102, zstd);
+ * const { counts } = await readDayCounts(port, 'acme', 20260102);
  * ```
  */
 export async function readDayCounts(
   port: StoragePort,
   org: string,
   dateint: number,
-  zstd: ZstdCodec,
   signal?: AbortSignal,
 ): Promise<DayCountsState> {
   const key = dayCountsKey(org, dateint);
   let got: Awaited<ReturnType<StoragePort['get']>>;
+  let bytes: Uint8Array;
   try {
     got = await port.get(key, { signal });
+    bytes = await got.bytes();
   } catch (err) {
     if (BucketkitError.is(err, 'NotFound')) return { counts: undefined, etag: undefined, bytes: 0 };
+    // bytes the port finds rotten: no counts, but the ETag, so a refresh can replace them
+    if (BucketkitError.is(err, 'Corrupt'))
+      return { counts: undefined, etag: (await port.head(key, { signal })).etag, bytes: 0 };
     throw err;
   }
-  const bytes = await got.bytes();
   try {
-    return { counts: decodeDayCounts(bytes, zstd, key), etag: got.etag, bytes: bytes.byteLength };
+    return { counts: decodeDayCounts(bytes, key), etag: got.etag, bytes: bytes.byteLength };
   } catch (err) {
     if (BucketkitError.is(err, 'Corrupt'))
       return { counts: undefined, etag: got.etag, bytes: bytes.byteLength };
@@ -69,7 +75,7 @@ export interface RefreshOptions {
   signal?: AbortSignal;
   /** Agg files the caller holds (segments it just wrote), by segment id: no GET for these. */
   aggFiles?: ReadonlyMap<string, Uint8Array>;
-  /** Attempts before giving up with `PreconditionFailed` (default 20). */
+  /** Attempts before giving up with `PreconditionFailed` (default 100). */
   maxAttempts?: number;
 }
 
@@ -105,33 +111,20 @@ export async function refreshDayCounts(
     }
     return pending;
   };
-  const attempts = options.maxAttempts ?? 20;
+  const attempts = options.maxAttempts ?? 100;
   for (let attempt = 1; ; attempt++) {
-    const stored = await readDayCounts(port, org, dateint, zstd, signal);
+    const stored = await readDayCounts(port, org, dateint, signal);
     const { index } = await readDayIndex(port, org, dateint, signal);
-    const covered = stored.counts && coveredSegments(stored.counts.segments, index.segments);
-    const base =
-      stored.counts && covered
-        ? { ...stored.counts, segments: [...covered.keys()].sort() }
-        : emptyDayCounts();
-    const have = new Set(base.segments);
-    const missing = index.segments.filter((s) => s.published && s.aggBytes > 0 && !have.has(s.id));
-    const unchanged =
-      stored.counts !== undefined && missing.length === 0 && sameIds(base.segments, stored.counts.segments);
-    // nothing stored and nothing to store, or stored and current: no write
-    if (stored.counts === undefined ? stored.etag === undefined && missing.length === 0 : unchanged)
-      return base;
-    const files = await Promise.all(
-      missing.map(async (s) => ({ id: s.id, rows: await rowsOf(s.id, s.agg, s.streamField) })),
-    );
-    const next = addToDayCounts(base, files);
+    const next = await nextCounts(stored.counts, index.segments, rowsOf, zstd, key);
+    if (next === undefined) return { segments: [], parts: [] }; // nothing stored, nothing to store
+    if (next === stored.counts) return next; // usable and complete (a query carries it over compactions)
     const conditions = options.singleWriter
       ? {}
       : stored.etag === undefined
         ? { ifNoneMatch: '*' as const }
         : { ifMatch: stored.etag };
     try {
-      await port.put(key, encodeDayCounts(next, zstd), {
+      await port.put(key, encodeDayCounts(next), {
         ...conditions,
         contentType: 'application/octet-stream',
         signal,
@@ -139,16 +132,70 @@ export async function refreshDayCounts(
       return next;
     } catch (err) {
       if (!BucketkitError.is(err, 'PreconditionFailed') || attempt >= attempts) throw err;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(200, 5 * 2 ** attempt)));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.random() * Math.min(250, 5 * 2 ** Math.min(attempt, 6))),
+      );
     }
   }
 }
 
 /**
- * {@link refreshDayCounts}, best effort, after an ingest publishes or a compaction swaps. The counts are
- * a cache of agg files: when this fails (or the process dies first) a count reads the missing agg files
- * itself and the next refresh of the day catches up; the rows are published either way, so a failure
- * here must not fail the ingest.
+ * The counts to store: `stored` itself when it covers every live segment, undefined when there is nothing
+ * to store, else `stored` (or nothing, when it is unusable or damaged) plus a part for what it misses.
+ */
+async function nextCounts(
+  stored: DayCounts | undefined,
+  segments: readonly IndexedSegment[],
+  rowsOf: (id: string, agg: string, streamField: string) => Promise<AggFileRows>,
+  zstd: ZstdCodec,
+  key: string,
+): Promise<DayCounts | undefined> {
+  // damaged parts (checked without decompressing them) make the counts unusable: start again
+  const covered =
+    stored && stored.parts.every(partIntact) ? coveredSegments(stored.segments, segments) : undefined;
+  const live = segments.filter((s) => s.published && s.aggBytes > 0);
+  const missing = live.filter((s) => !covered?.has(s.id));
+  if (covered && missing.length === 0) return stored;
+  if (!stored && live.length === 0) return undefined;
+  const added = async (from: readonly IndexedSegment[]) => {
+    const files = await Promise.all(from.map((s) => rowsOf(s.id, s.agg, s.streamField)));
+    return files.length > 0 ? [encodePart(addToPart(emptyPart(), files.map(aggFilePart)), zstd)] : [];
+  };
+  const rebuild = async () => ({ segments: live.map((s) => s.id).sort(), parts: await added(live) });
+  if (!covered) return rebuild();
+  try {
+    return {
+      segments: [...covered.keys(), ...missing.map((s) => s.id)].sort(),
+      parts: settleParts([...stored!.parts, ...(await added(missing))], zstd, key),
+    };
+  } catch (err) {
+    // a damaged part of the counts (not a damaged agg file): start them again
+    if (BucketkitError.is(err, 'Corrupt') && err.details.key === key) return rebuild();
+    throw err;
+  }
+}
+
+/**
+ * Merges the newest parts four at a time when they are of about the same size (within 4×), as size-tiered
+ * compaction does: a row is merged again about log4(appends) times, and a day keeps about 3·log4(appends)
+ * parts (12 for 96 appends), so appending stays cheap and a query decodes few parts.
+ */
+function settleParts(parts: StoredPart[], zstd: ZstdCodec, key: string): StoredPart[] {
+  const out = [...parts];
+  for (;;) {
+    const tail = out.slice(-4);
+    const rows = tail.map((p) => Math.max(1, p.rows));
+    if (tail.length < 4 || Math.max(...rows) > 4 * Math.min(...rows)) return out;
+    out.length -= 4;
+    const [first, ...rest] = tail.map((p) => decodePart(p, zstd, key));
+    out.push(encodePart(addToPart(first!, rest), zstd));
+  }
+}
+
+/**
+ * {@link refreshDayCounts} after an ingest publishes or a compaction swaps. Its failure fails the call
+ * as the marker's does, though the rows are published: the counts are a cache of agg files, so a count
+ * reads what they miss itself and the next refresh of the day (a retry included) catches up.
  *
  * @example
  * ```ts
@@ -161,17 +208,9 @@ export async function keepDayCounts(
   dateint: number,
   options: { aggFiles?: ReadonlyMap<string, Uint8Array>; signal?: AbortSignal | undefined } = {},
 ): Promise<void> {
-  try {
-    await refreshDayCounts(ctx.port, org, dateint, await ctx.zstd(), {
-      singleWriter: ctx.singleWriter,
-      ...(options.aggFiles ? { aggFiles: options.aggFiles } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-  } catch {
-    // see above: nothing is lost, a later refresh catches up
-  }
-}
-
-function sameIds(a: readonly string[], b: readonly string[]): boolean {
-  return a.length === b.length && a.every((id, i) => id === b[i]);
+  await refreshDayCounts(ctx.port, org, dateint, await ctx.zstd(), {
+    singleWriter: ctx.singleWriter,
+    ...(options.aggFiles ? { aggFiles: options.aggFiles } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
 }

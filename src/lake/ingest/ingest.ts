@@ -161,10 +161,10 @@ export async function ingestObject(
       },
       { singleWriter: ctx.singleWriter, signal },
     );
-    if (mine) {
-      published.push(...segments);
-      await keepDayCounts(ctx, route.org, dateint, { aggFiles, signal });
-    } else await discard(ctx, segments);
+    if (mine) published.push(...segments);
+    else await discard(ctx, segments);
+    // also when another ingest published first: a retry after a failed refresh completes the counts
+    await keepDayCounts(ctx, route.org, dateint, { aggFiles, signal });
   }
   const rows = published.reduce((n, s) => n + s.rows, 0);
   await writeMarker(ctx, { key, etag: info.etag, rows: progress.rows, badRows: progress.badRows }, signal);

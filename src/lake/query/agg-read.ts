@@ -7,9 +7,10 @@
  * keys); day counts are kept too, and reused while the day index shows their segments still live.
  * Conditions and label matchers are decided once per (level, stream) pair, not per row.
  */
-import { bkError } from '../../errors.js';
+import { BucketkitError, bkError } from '../../errors.js';
 import type { StoragePort } from '../../storage/index.js';
-import { type AggFileRows, coveredSegments, type DayCounts } from '../catalog/day-counts.js';
+import { type AggFileRows, type CountsPart, decodePart } from '../catalog/counts-part.js';
+import { coveredSegments } from '../catalog/day-counts.js';
 import { readDayCounts } from '../catalog/day-counts-store.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import { dayCountsKey } from '../names.js';
@@ -27,8 +28,15 @@ const DAY_COUNTS_FROM = 4;
 interface AggCache {
   files: Map<string, { columns: Promise<AggFileRows>; rows: number }>;
   rows: number;
-  days: Map<string, DayCounts>;
+  days: Map<string, DecodedCounts>;
   dayRows: number;
+}
+
+/** A day's counts with their parts decoded. */
+interface DecodedCounts {
+  segments: string[];
+  parts: CountsPart[];
+  rows: number;
 }
 const caches = new WeakMap<StoragePort, AggCache>();
 
@@ -86,17 +94,16 @@ export async function countFromAggFiles(
     const { counts, covered } = summed;
     stats.segmentsRead++;
     stats.dayCounts++;
-    const fields = counts.streamFields.map((field) => answersFor(prepared, field));
-    addRows(
-      {
-        ...counts,
-        fieldOf: (code) => counts.streamFields[counts.streamField[code]!]!,
-      },
-      prepared,
-      counter,
-      stats,
-      (code) => fields[counts.streamField[code]!]!,
-    );
+    for (const part of counts.parts) {
+      const fields = part.streamFields.map((field) => answersFor(prepared, field));
+      addRows(
+        { ...part, fieldOf: (code) => part.streamFields[part.streamField[code]!]! },
+        prepared,
+        counter,
+        stats,
+        (code) => fields[part.streamField[code]!]!,
+      );
+    }
     perFile.push(...day.segments.filter((s) => !covered.has(s.id)));
   }
   const files = new Array<AggFileRows>(perFile.length);
@@ -124,7 +131,7 @@ async function dayCounts(
   zstd: ZstdCodec,
   stats: QueryStats,
   signal?: AbortSignal,
-): Promise<{ counts: DayCounts; covered: Map<string, IndexedSegment> } | undefined> {
+): Promise<{ counts: DecodedCounts; covered: Map<string, IndexedSegment> } | undefined> {
   const cache = cacheOf(port);
   const key = dayCountsKey(day.org, day.dateint);
   const uncoveredUncached = (covered: Map<string, IndexedSegment>) =>
@@ -132,22 +139,31 @@ async function dayCounts(
   const kept = cache.days.get(key);
   const keptCovered = kept && coveredSegments(kept.segments, day.indexed);
   if (kept && keptCovered && uncoveredUncached(keptCovered) < DAY_COUNTS_FROM) {
-    stats.cachedBytes += kept.bucket.length * 4;
+    stats.cachedBytes += kept.rows * 4;
     return { counts: kept, covered: keptCovered };
   }
-  const { counts, bytes } = await readDayCounts(port, day.org, day.dateint, zstd, signal);
+  const { counts: stored, bytes } = await readDayCounts(port, day.org, day.dateint, signal);
   stats.requests++;
   stats.bytesRead += bytes;
-  const covered = counts && coveredSegments(counts.segments, day.indexed);
-  if (!counts || !covered) return kept && keptCovered ? { counts: kept, covered: keptCovered } : undefined;
-  if (kept) cache.dayRows -= kept.bucket.length;
+  const covered = stored && coveredSegments(stored.segments, day.indexed);
+  if (!stored || !covered) return kept && keptCovered ? { counts: kept, covered: keptCovered } : undefined;
+  let counts: DecodedCounts;
+  try {
+    const parts = stored.parts.map((part) => decodePart(part, zstd, key));
+    counts = { segments: stored.segments, parts, rows: parts.reduce((n, p) => n + p.bucket.length, 0) };
+  } catch (err) {
+    // damaged counts: count from the agg files (the next refresh rebuilds them)
+    if (BucketkitError.is(err, 'Corrupt')) return undefined;
+    throw err;
+  }
+  if (kept) cache.dayRows -= kept.rows;
   cache.days.delete(key);
   cache.days.set(key, counts);
-  cache.dayRows += counts.bucket.length;
+  cache.dayRows += counts.rows;
   for (const [other, value] of cache.days) {
     if (cache.dayRows <= CACHE_ROWS || other === key) break;
     cache.days.delete(other);
-    cache.dayRows -= value.bucket.length;
+    cache.dayRows -= value.rows;
   }
   return { counts, covered };
 }

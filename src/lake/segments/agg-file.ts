@@ -4,7 +4,7 @@
  */
 import { parquetReadObjects } from 'hyparquet/src/index.js';
 import { BucketkitError, bkError } from '../../errors.js';
-import type { AggFileRows } from '../catalog/day-counts.js';
+import type { AggFileRows } from '../catalog/counts-part.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
 
 /**
