@@ -2,6 +2,7 @@
 import type { StoragePort } from '../storage/index.js';
 import type { ReferenceCache } from './cache.js';
 import type { DeltaPolicy, DeltaPolicyOptions } from './policy.js';
+import type { SecondaryCompression } from './space-encode.js';
 
 export interface DeltaSpaceOptions extends DeltaPolicyOptions {
   /** The DeltaSpace's key prefix, without a trailing `/` (`''`, the default, is the bucket root). */
@@ -24,6 +25,12 @@ export interface DeltaSpaceOptions extends DeltaPolicyOptions {
    * Default false: such ports get `Unsupported`.
    */
   assumeSingleWriter?: boolean;
+  /**
+   * xdelta3's LZMA secondary compression of the deltas' sections (`'lzma'`, the default, as
+   * `xdelta3 -S lzma` and so DeltaGlider write them: each section only when it gets smaller), or
+   * `'none'` for deltas a strict RFC 3284 decoder reads.
+   */
+  secondaryCompression?: SecondaryCompression;
 }
 
 /** A DeltaSpace's settings, as `space-put.ts` and `space-get.ts` use them. */
@@ -36,6 +43,7 @@ export interface SpaceContext {
   readonly now: () => Date;
   readonly cache: ReferenceCache | undefined;
   readonly assumeSingleWriter: boolean;
+  readonly secondaryCompression: SecondaryCompression;
   /** The full key of `name` in the DeltaSpace. */
   key(name: string): string;
 }

@@ -13,6 +13,9 @@ import { encodeWithProgress, type OnProgress } from './space-progress.js';
 import { DEFAULT_MAX_TARGET } from './vcdiff/decoder.js';
 import { decodeVcdiffAsync } from './vcdiff/index.js';
 
+/** How a DeltaSpace compresses its deltas' sections: like `xdelta3 -S lzma` (default) or not at all. */
+export type SecondaryCompression = 'lzma' | 'none';
+
 /** The metadata key holding a gzip file's rebuild recipe (bucketkit's; DeltaGlider ignores it). */
 export const GZIP_RECIPE_KEY = 'bk-gzip-rebuild';
 
@@ -56,12 +59,13 @@ export async function encodeFile(
   reference: Uint8Array,
   file: PreparedFile,
   onProgress: OnProgress,
+  secondary: SecondaryCompression = 'lzma',
 ): Promise<Uint8Array | undefined> {
-  if (!file.gzip) return encodeWithProgress(reference, file.bytes, onProgress);
+  if (!file.gzip) return encodeWithProgress(reference, file.bytes, onProgress, { secondary });
   const inflatedReference = isGzip(reference) ? gunzip(reference, DEFAULT_MAX_TARGET) : undefined;
   const source = inflatedReference ?? reference;
   const appHeader = gzipAppHeader(name, inflatedReference !== undefined);
-  const delta = encodeWithProgress(source, file.gzip.inflated, onProgress, { appHeader });
+  const delta = encodeWithProgress(source, file.gzip.inflated, onProgress, { appHeader, secondary });
   const { target } = await decodeVcdiffAsync(source, delta);
   const rebuilt = rebuildGzip(target, file.gzip.recipe);
   return rebuilt && sha256Hex(rebuilt) === sha256Hex(file.bytes) ? delta : undefined;

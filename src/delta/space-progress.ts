@@ -41,7 +41,7 @@ export function encodeWithProgress(
   const size = target.length;
   const half = Math.floor(size / 2);
   const encoder = createVcdiffEncoder(reference, options);
-  const parts = [encoder.header()];
+  const parts: Uint8Array[] = [new Uint8Array(0)];
   onProgress?.({ loaded: half, total: size });
   let start = 0;
   do {
@@ -51,5 +51,6 @@ export function encodeWithProgress(
     // the last window's report waits for the delta's write: the end is reported when the file is stored
     if (end < size) onProgress?.({ loaded: half + Math.floor((size - half) * (end / size)), total: size });
   } while (start < size);
+  parts[0] = encoder.finalHeader();
   return concatBytes(parts);
 }

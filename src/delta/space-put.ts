@@ -73,7 +73,7 @@ export async function putFile(
   }
   reference ??= await loadReference(space.port, space.cache, refKey, undefined, options);
 
-  const delta = await encodeFile(name, reference.bytes, file, onProgress);
+  const delta = await encodeFile(name, reference.bytes, file, onProgress, space.secondaryCompression);
   const zeroDiff = reference.sha256 === common.sha256;
   if (delta === undefined || (!zeroDiff && !space.policy.keeps(delta.length, bytes.length))) {
     // stored directly after all: progress stays near the end of the range until that write is done

@@ -66,6 +66,7 @@ export class DeltaSpace {
       now: options.now ?? (() => new Date()),
       cache: options.cache,
       assumeSingleWriter: options.assumeSingleWriter ?? false,
+      secondaryCompression: options.secondaryCompression ?? 'lzma',
       key: (name) => this.key(name),
     };
   }

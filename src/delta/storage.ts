@@ -46,6 +46,8 @@ export interface DeltaStorageOptions extends DeltaPolicyOptions {
   tool?: string;
   /** See `DeltaSpaceOptions.assumeSingleWriter`: references on ports without conditional writes. */
   assumeSingleWriter?: boolean;
+  /** See `DeltaSpaceOptions.secondaryCompression` (default `'lzma'`). */
+  secondaryCompression?: 'lzma' | 'none';
 }
 
 interface Managed {
@@ -89,6 +91,7 @@ export function delta(port: StoragePort, options: DeltaStorageOptions = {}): Sto
         ...(cache ? { cache } : {}),
         ...(options.tool ? { tool: options.tool } : {}),
         ...(options.assumeSingleWriter ? { assumeSingleWriter: true } : {}),
+        ...(options.secondaryCompression ? { secondaryCompression: options.secondaryCompression } : {}),
       });
       spaces.set(dir, space);
     }

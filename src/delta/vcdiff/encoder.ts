@@ -9,9 +9,18 @@ import { AddressCache, type EncodedAddress } from './address-cache.js';
 import { adler32 } from './adler32.js';
 import { ByteWriter } from './bytes.js';
 import { ADD, COPY, DEFAULT_OPCODES, RUN } from './code-table.js';
-import { ENCODER_WINDOW_SIZE, MAGIC, VCD_ADLER32, VCD_APPHEADER, VCD_SOURCE } from './format.js';
+import {
+  ENCODER_WINDOW_SIZE,
+  MAGIC,
+  SECONDARY_LZMA,
+  VCD_ADLER32,
+  VCD_APPHEADER,
+  VCD_DECOMPRESS,
+  VCD_SOURCE,
+} from './format.js';
 import { SourceIndex, TargetIndex } from './hash-index.js';
 import { integerSize, writeInteger } from './integer.js';
+import { LzmaSecondary } from './lzma-sections.js';
 import { findMatches, type MatchSettings, type Op } from './match-finder.js';
 
 export interface EncodeOptions {
@@ -26,6 +35,12 @@ export interface EncodeOptions {
    * gunzips the source and gzips what it rebuilds. Default none.
    */
   appHeader?: Uint8Array;
+  /**
+   * xdelta3's secondary compression of each window's sections: `'lzma'` (what `xdelta3 -S lzma`, its
+   * default, writes; a section is compressed only when that makes it smaller) or `'none'` (default, so
+   * the synchronous `decodeDelta` reads the result; LZMA needs `decodeDeltaAsync`).
+   */
+  secondary?: 'lzma' | 'none';
 }
 
 const MAX_ENCODER_WINDOW = 16 * 1024 * 1024;
@@ -45,13 +60,15 @@ function settingsFor(level: number): MatchSettings {
   return { sourceChain: 32, targetChain: 16, sourceStep: 2, sourceSpread: 8, indexTail: 16 };
 }
 
-function fileHeader(appHeader: Uint8Array | undefined): Uint8Array {
-  if (appHeader === undefined) return Uint8Array.from([...MAGIC, 0]);
-  const out = new ByteWriter(16 + appHeader.length);
+function fileHeader(appHeader: Uint8Array | undefined, lzma: boolean): Uint8Array {
+  const out = new ByteWriter(16 + (appHeader?.length ?? 0));
   out.bytes(MAGIC);
-  out.byte(VCD_APPHEADER);
-  writeInteger(out, appHeader.length);
-  out.bytes(appHeader);
+  out.byte((appHeader ? VCD_APPHEADER : 0) | (lzma ? VCD_DECOMPRESS : 0));
+  if (lzma) out.byte(SECONDARY_LZMA);
+  if (appHeader) {
+    writeInteger(out, appHeader.length);
+    out.bytes(appHeader);
+  }
   return out.view().slice();
 }
 
@@ -61,6 +78,11 @@ export interface VcdiffEncoder {
   readonly windowSize: number;
   /** The file header (magic and `Hdr_Indicator`), written once before the windows. */
   header(): Uint8Array;
+  /**
+   * The header for a delta whose windows are all written: without the secondary compressor's id
+   * when no section used it, so such a delta is the same as one encoded without secondary compression.
+   */
+  finalHeader(): Uint8Array;
   /** One window holding `window` (at most `windowSize` bytes). */
   window(window: Uint8Array): Uint8Array;
 }
@@ -85,11 +107,17 @@ export function createVcdiffEncoder(source: Uint8Array, options: EncodeOptions =
   }
   const settings = settingsFor(level);
   const checksum = options.checksum ?? true;
+  const secondary = options.secondary ?? 'none';
+  if (secondary !== 'lzma' && secondary !== 'none') {
+    throw bkError('InvalidArgument', 'secondary must be "lzma" or "none"');
+  }
+  const lzma = secondary === 'lzma' ? new LzmaSecondary() : undefined;
   let sourceIndex: SourceIndex | undefined;
   const cache = new AddressCache();
   return {
     windowSize,
-    header: () => fileHeader(options.appHeader),
+    header: () => fileHeader(options.appHeader, lzma !== undefined),
+    finalHeader: () => fileHeader(options.appHeader, lzma?.used === true),
     window(window) {
       if (window.length > windowSize) {
         throw bkError('InvalidArgument', `a window holds at most ${windowSize} bytes`);
@@ -98,7 +126,7 @@ export function createVcdiffEncoder(source: Uint8Array, options: EncodeOptions =
       const end = window.length;
       const ops = findMatches(source, sourceIndex, window, new TargetIndex(window, 0, end), 0, end, settings);
       const out = new ByteWriter(256 + (end >>> 4));
-      writeWindow(out, window, 0, end, ops, cache, checksum);
+      writeWindow(out, window, 0, end, ops, cache, checksum, lzma);
       return out.view().slice();
     },
   };
@@ -119,14 +147,17 @@ export function encodeVcdiff(
 ): Uint8Array {
   const encoder = createVcdiffEncoder(source, options);
   const out = new ByteWriter(1024 + (target.length >>> 4));
-  out.bytes(encoder.header());
   let start = 0;
   do {
     const end = Math.min(target.length, start + encoder.windowSize);
     out.bytes(encoder.window(target.subarray(start, end)));
     start = end;
   } while (start < target.length);
-  return out.view().slice();
+  const header = encoder.finalHeader();
+  const delta = new Uint8Array(header.length + out.length);
+  delta.set(header);
+  delta.set(out.view(), header.length);
+  return delta;
 }
 
 function writeWindow(
@@ -137,6 +168,7 @@ function writeWindow(
   ops: Op[],
   cache: AddressCache,
   checksum: boolean,
+  lzma: LzmaSecondary | undefined,
 ): void {
   let low = Number.POSITIVE_INFINITY;
   let high = 0;
@@ -150,7 +182,10 @@ function writeWindow(
   const segmentStart = hasSource ? low : 0;
   const segmentLength = hasSource ? high - low : 0;
   const sections = writeSections(target, start, ops, cache, segmentStart, segmentLength);
-  const [data, inst, addr] = [sections.data.view(), sections.inst.view(), sections.addr.view()];
+  const raw = [sections.data.view(), sections.inst.view(), sections.addr.view()] as const;
+  const { data, inst, addr, indicator } = lzma
+    ? lzma.pack(...raw)
+    : { data: raw[0], inst: raw[1], addr: raw[2], indicator: 0 };
   const targetLength = end - start;
   const encodingLength =
     integerSize(targetLength) +
@@ -169,7 +204,7 @@ function writeWindow(
   }
   writeInteger(out, encodingLength);
   writeInteger(out, targetLength);
-  out.byte(0);
+  out.byte(indicator);
   writeInteger(out, data.length);
   writeInteger(out, inst.length);
   writeInteger(out, addr.length);
