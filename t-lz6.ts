@@ -1,0 +1,12 @@
+import { encodeDelta } from './src/delta/vcdiff/index.js';
+import { ByteReader } from './src/delta/vcdiff/bytes.js';
+import { readHeader, readWindow } from './src/delta/vcdiff/decoder.js';
+import { readInteger } from './src/delta/vcdiff/integer.js';
+import { randomBytes } from './test/delta/edits.js';
+const t = randomBytes(3 << 20, 11).map((b) => 97 + (b & 15));
+const t0 = performance.now();
+const d = encodeDelta(new Uint8Array(0), t, { secondary: 'lzma' });
+console.log(performance.now() - t0, d.length);
+const r = new ByteReader(d); const h = readHeader(r);
+const w = readWindow(r, new Uint8Array(1<<26), undefined, Number.MAX_SAFE_INTEGER, h);
+console.log(w.compressed, readInteger(new ByteReader(w.data)), w.data.length);

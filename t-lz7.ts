@@ -1,0 +1,10 @@
+import { encodeDelta } from './src/delta/vcdiff/index.js';
+import { LzmaSectionStream } from './src/delta/vcdiff/lzma-sections.js';
+import { randomBytes } from './test/delta/edits.js';
+const t = randomBytes(3 << 20, 11).map((b) => 97 + (b & 15));
+let t0 = performance.now();
+const d = encodeDelta(new Uint8Array(0), t);
+console.log('plain', performance.now() - t0, d.length);
+t0 = performance.now();
+const c = new LzmaSectionStream().compress(t);
+console.log('lzma', performance.now() - t0, c?.length);
