@@ -29,6 +29,7 @@ URL (s3://, http://, memory://) that one port is served as the bucket named by -
   --tls-cert FILE      serve HTTPS with this certificate (PEM) ...
   --tls-key FILE       ... and key
   --allow-anonymous    accept unsigned requests
+  --signature-v2       accept Signature Version 2 Authorization headers from old clients
   --cors ORIGIN        allow browser calls from ORIGIN ("*" for any); repeatable
   --virtual-host NAME  also address buckets as <bucket>.NAME (virtual-hosted style); repeatable
   --users FILE         users with ids, display names, e-mails and keys (JSON); buckets and objects
@@ -56,6 +57,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'allow-anonymous': { type: 'boolean' },
+      'signature-v2': { type: 'boolean' },
       cors: { type: 'string', multiple: true },
       'virtual-host': { type: 'string', multiple: true },
       'encryption-keys': { type: 'string' },
@@ -119,6 +121,7 @@ export async function serveCommand(argv: string[]): Promise<number> {
     credentials: [{ accessKeyId, secretAccessKey }],
     region: values.region,
     ...(values['allow-anonymous'] ? { allowAnonymous: true } : {}),
+    ...(values['signature-v2'] ? { signatureV2: true } : {}),
     ...(values['virtual-host']?.length ? { hostSuffixes: values['virtual-host'] } : {}),
     ...(values.cors?.length ? { cors: { origins: values.cors.includes('*') ? '*' : values.cors } } : {}),
     ...(values['tls-cert'] && values['tls-key']

@@ -20,6 +20,8 @@ export interface AuthOptions {
   region: string;
   credentials: Credentials;
   allowAnonymous?: boolean;
+  /** Accept Signature Version 2 Authorization headers (default false). */
+  signatureV2?: boolean;
   now?: () => number;
 }
 
@@ -64,6 +66,7 @@ export function authenticateRequest(
       region: options.region,
       secretFor: secretLookup(options.credentials),
       ...(options.allowAnonymous ? { allowAnonymous: true } : {}),
+      ...(options.signatureV2 ? { signatureV2: true } : {}),
       ...(options.now ? { now: options.now } : {}),
     },
   );

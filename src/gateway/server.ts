@@ -42,6 +42,11 @@ export interface GatewayOptions {
   region?: string;
   /** Let unsigned requests through (default false). */
   allowAnonymous?: boolean;
+  /**
+   * Accept Signature Version 2 Authorization headers (`AWS key:signature`) from old clients (default
+   * false: they are refused with InvalidRequest, as S3 regions without SigV2 answer).
+   */
+  signatureV2?: boolean;
   /** Browser access; off unless given. */
   cors?: CorsOptions;
   limits?: GatewayLimits;
@@ -143,6 +148,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     region,
     credentials: users ? withUserKeys(users, options.credentials) : options.credentials,
     ...(options.allowAnonymous || users ? { allowAnonymous: true } : {}),
+    ...(options.signatureV2 ? { signatureV2: true } : {}),
     ...(options.now ? { now: options.now } : {}),
   };
   const secretFor = secretLookup(authOptions.credentials);

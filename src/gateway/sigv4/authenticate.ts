@@ -12,6 +12,7 @@ import type { Authenticated, RequestHead, SigV4Options } from './index.js';
 import { createPayload, planBody } from './payload.js';
 import { s3Error } from './s3-error.js';
 import { hmacHex, requestStringToSign, type SigningContext, sameSignature, signingKey } from './signing.js';
+import { verifySigV2Header } from './sigv2-header.js';
 import { isSigV2Query, verifySigV2Query } from './sigv2-query.js';
 
 const DEFAULT_SKEW_MS = 15 * 60 * 1000;
@@ -135,6 +136,19 @@ export async function authenticate(head: RequestHead, options: SigV4Options): Pr
       'InvalidArgument',
       'Only one auth mechanism allowed; use either the X-Amz-* query parameters or the Authorization header',
     );
+  }
+  if (authorization?.startsWith('AWS ')) {
+    if (!options.signatureV2) {
+      throw s3Error(
+        'InvalidRequest',
+        'The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256.',
+      );
+    }
+    const accessKeyId = verifySigV2Header(head, path, params, authorization, options);
+    const plan = planBody(headers, single(headers, 'x-amz-content-sha256'), undefined, {
+      checksumHeadersAreForBody,
+    });
+    return { accessKeyId, decodedLength: plan.decodedLength, ...createPayload(plan) };
   }
   if (authorization === undefined && !presigned && isSigV2Query(params)) {
     const accessKeyId = verifySigV2Query(head, path, params, options);

@@ -30,6 +30,8 @@ export interface SigV4Options {
   secretFor(accessKeyId: string): string | undefined;
   /** Accept requests without any signature (accessKeyId undefined). Default false. */
   allowAnonymous?: boolean;
+  /** Accept Signature Version 2 Authorization headers (`AWS key:signature`). Default false. */
+  signatureV2?: boolean;
   /** Clock for tests, ms since epoch. Default Date.now. */
   now?: () => number;
   /** Allowed clock skew, default 15 minutes. */

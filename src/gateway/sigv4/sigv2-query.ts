@@ -54,12 +54,14 @@ function param(params: readonly QueryParam[], name: string): string | undefined 
   return params.find((p) => p.name === name)?.value;
 }
 
-function header(headers: RequestHead['headers'], name: string): string {
+/** A header's value, list values joined, trimmed. */
+export function header(headers: RequestHead['headers'], name: string): string {
   const value = headers[name];
   return (Array.isArray(value) ? value.join(',') : (value ?? '')).trim();
 }
 
-function canonicalAmzHeaders(headers: RequestHead['headers']): string {
+/** SigV2's CanonicalizedAmzHeaders: every x-amz-* header, sorted, whitespace folded. */
+export function canonicalAmzHeaders(headers: RequestHead['headers']): string {
   return Object.keys(headers)
     .filter((name) => name.startsWith('x-amz-'))
     .sort()
@@ -67,7 +69,8 @@ function canonicalAmzHeaders(headers: RequestHead['headers']): string {
     .join('');
 }
 
-function subResources(params: readonly QueryParam[]): string {
+/** SigV2's signed sub-resources of the query (`?acl`, `?uploadId=...`), sorted. */
+export function subResources(params: readonly QueryParam[]): string {
   const signed = params
     .filter((p) => SUB_RESOURCES.has(p.name))
     .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -79,7 +82,7 @@ function subResources(params: readonly QueryParam[]): string {
 const AUTH_PARAMS = new Set(['AWSAccessKeyId', 'Expires', 'Signature']);
 
 /** Path style: the first segment names the bucket, the rest is the key as sent. */
-function pathStyle(path: string): RoutedResource {
+export function pathStyle(path: string): RoutedResource {
   const slash = path.indexOf('/', 1);
   const bucket = percentDecode(slash < 0 ? path.slice(1) : path.slice(1, slash));
   const rawKey = slash < 0 ? '' : path.slice(slash + 1);
