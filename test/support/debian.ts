@@ -8,7 +8,16 @@ import { accessSync, constants, readdirSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /** What a test can ask for; each is one or more Debian packages. */
-export type DebianNeed = 'ceph' | 'xdelta3' | 'gzip' | 'awscli' | 's3cmd' | 'rclone' | 'openssl' | 'chromium';
+export type DebianNeed =
+  | 'ceph'
+  | 'xdelta3'
+  | 'gzip'
+  | 'awscli'
+  | 's3cmd'
+  | 'rclone'
+  | 'openssl'
+  | 'chromium'
+  | 'prometheus';
 
 interface Need {
   packages: string[];
@@ -32,6 +41,8 @@ const NEEDS: Record<DebianNeed, Need> = {
   rclone: { packages: ['rclone'], commands: ['rclone'] },
   openssl: { packages: ['openssl'], commands: ['openssl'] }, // a TLS certificate for the gateway
   chromium: { packages: ['chromium'], commands: ['chromium'] }, // the browser entries' tests
+  // the lake's PromQL is judged against the real Prometheus; promtool backfills it and queries our API
+  prometheus: { packages: ['prometheus'], commands: ['/usr/bin/prometheus', '/usr/bin/promtool'] },
 };
 
 /** Every package the test suite uses, in one list (what `npm test` installs as root). */

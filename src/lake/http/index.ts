@@ -13,6 +13,7 @@
  */
 
 export { type OtlpMetricsReceiverOptions, otlpMetricsRoute, remoteWriteRoute } from '../metrics/receiver.js';
+export { type PrometheusApiOptions, prometheusRoutes } from '../promql/api.js';
 export { otlpTracesRoute } from '../traces/receiver.js';
 export { readBody } from './body.js';
 export {

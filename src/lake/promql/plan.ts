@@ -1,0 +1,136 @@
+/**
+ * What a query reads before it evaluates: each selector's time window over all steps, the tier (from the
+ * query's range and step, never coarser than a quarter of its shortest range selector), and the series.
+ */
+import type { StoragePort } from '../../storage/index.js';
+import { METRIC_FREQUENCIES, pickFrequency } from '../metrics/index.js';
+import type { ZstdCodec } from '../parquet/zstd.js';
+import type { QueryStats } from '../query/stats.js';
+import type { Expr, VectorSelector } from './ast.js';
+import { loadSeries, type Series } from './source.js';
+
+export interface TimeFrame {
+  startMs: number;
+  endMs: number;
+  stepMs: number;
+  lookbackMs: number;
+}
+
+export interface SelectorUse {
+  selector: VectorSelector;
+  /** How far back from its evaluation time it reads: its range, or the lookback. */
+  backMs: number;
+  range: boolean;
+}
+
+/** The selectors of an expression, each with the range it looks back over (the lookback for instant ones). */
+export function selectorsOf(expr: Expr, lookbackMs: number): SelectorUse[] {
+  const out: SelectorUse[] = [];
+  const walk = (e: Expr): void => {
+    switch (e.kind) {
+      case 'vector':
+        out.push({ selector: e, backMs: lookbackMs, range: false });
+        return;
+      case 'matrix':
+        out.push({ selector: e.vector, backMs: e.rangeMs, range: true });
+        return;
+      case 'call':
+        e.args.forEach(walk);
+        return;
+      case 'aggregate':
+        if (e.param) walk(e.param);
+        walk(e.expr);
+        return;
+      case 'binary':
+        walk(e.lhs);
+        walk(e.rhs);
+        return;
+      case 'unary':
+      case 'paren':
+        walk(e.expr);
+        return;
+      default:
+        return;
+    }
+  };
+  walk(expr);
+  return out;
+}
+
+/** The time a selector is evaluated at for query time `t` (its `@`, then its offset). */
+export function selectorTime(selector: VectorSelector, t: number, frame: TimeFrame): number {
+  const at =
+    selector.at === 'start' ? frame.startMs : selector.at === 'end' ? frame.endMs : (selector.at ?? t);
+  return at - selector.offsetMs;
+}
+
+/**
+ * The tier a query reads: LakeRunner's choice by range and step, but no coarser than a quarter of the
+ * shortest range selector (a `[5m]` rate over 5 m rows would see one row).
+ *
+ * @example
+ * ```ts
+ * tierFor(frame, [{ backMs: 300_000 }]); // 60_000 for a 24 h range at a 5 m step
+ * ```
+ */
+export function tierFor(frame: TimeFrame, selectors: readonly { backMs: number; range: boolean }[]): number {
+  const byQuery = pickFrequency(frame.endMs - frame.startMs, frame.stepMs > 0 ? frame.stepMs : undefined);
+  const ranges = selectors.filter((s) => s.range).map((s) => s.backMs);
+  if (ranges.length === 0) return byQuery;
+  const shortest = Math.min(...ranges);
+  const byRange = [...METRIC_FREQUENCIES].reverse().find((f) => f <= shortest / 4) ?? METRIC_FREQUENCIES[0];
+  return Math.min(byQuery, byRange);
+}
+
+export interface LoadOptions {
+  org: string;
+  frequencyMs?: number;
+  zstd?: ZstdCodec;
+  signal?: AbortSignal;
+  stats?: QueryStats;
+}
+
+/**
+ * Loads the series of every selector of `expr` for the whole frame, one read per distinct matcher set.
+ *
+ * @example
+ * ```ts
+ * const { data, frequencyMs } = await loadFrame(port, expr, frame, { org: 'acme' });
+ * ```
+ */
+export async function loadFrame(
+  port: StoragePort,
+  expr: Expr,
+  frame: TimeFrame,
+  options: LoadOptions,
+): Promise<{ data: Map<VectorSelector, Series[]>; frequencyMs: number }> {
+  const selectors = selectorsOf(expr, frame.lookbackMs);
+  const frequencyMs = options.frequencyMs ?? tierFor(frame, selectors);
+  const data = new Map<VectorSelector, Series[]>();
+  const byMatchers = new Map<string, { fromMs: number; toMs: number; selectors: VectorSelector[] }>();
+  for (const { selector, backMs } of selectors) {
+    const fromMs = selectorTime(selector, frame.startMs, frame) - backMs;
+    const toMs = selectorTime(selector, frame.endMs, frame);
+    const key = JSON.stringify(selector.matchers);
+    const entry = byMatchers.get(key);
+    if (entry) {
+      entry.fromMs = Math.min(entry.fromMs, fromMs);
+      entry.toMs = Math.max(entry.toMs, toMs);
+      entry.selectors.push(selector);
+    } else byMatchers.set(key, { fromMs, toMs, selectors: [selector] });
+  }
+  for (const { fromMs, toMs, selectors: group } of byMatchers.values()) {
+    const series = await loadSeries(port, {
+      org: options.org,
+      matchers: group[0]!.matchers,
+      fromMs,
+      toMs,
+      frequencyMs,
+      zstd: options.zstd,
+      signal: options.signal,
+      stats: options.stats,
+    });
+    for (const s of group) data.set(s, series);
+  }
+  return { data, frequencyMs };
+}

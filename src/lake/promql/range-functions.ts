@@ -1,0 +1,171 @@
+/**
+ * The functions over a range vector, as Prometheus 2.x computes them: `rate`/`increase`/`delta` with
+ * Prometheus's extrapolation, `irate`/`idelta`, `deriv`, `changes`, `resets` and `*_over_time`. Each
+ * takes the samples of one series inside `[t - range, t]` and returns a value or undefined (no sample).
+ */
+import { DDSketch, decodeSketch } from '../sketch/index.js';
+import type { Sample } from './source.js';
+
+export interface Window {
+  samples: readonly Sample[];
+  /** Range start and end (ms), offset applied. */
+  startMs: number;
+  endMs: number;
+  rangeMs: number;
+}
+
+type RangeFunction = (w: Window, param: number) => number | undefined;
+
+/**
+ * Prometheus's `extrapolatedRate`: the change over the samples, extrapolated to the range's edges
+ * (by at most half the average interval when an edge is far, and never below zero for counters).
+ */
+function extrapolated(w: Window, isCounter: boolean, isRate: boolean): number | undefined {
+  const s = w.samples;
+  if (s.length < 2) return undefined;
+  const first = s[0]!;
+  const last = s[s.length - 1]!;
+  let result = last.v - first.v;
+  if (isCounter) {
+    for (let i = 1; i < s.length; i++) {
+      if (s[i]!.v < s[i - 1]!.v) result += s[i - 1]!.v;
+      result += s[i]!.hiddenResets;
+    }
+  }
+  let durationToStart = (first.t - w.startMs) / 1000;
+  const durationToEnd = (w.endMs - last.t) / 1000;
+  const sampled = (last.t - first.t) / 1000;
+  const averageInterval = sampled / (s.length - 1);
+  if (isCounter && result > 0 && first.v >= 0) {
+    const durationToZero = sampled * (first.v / result);
+    if (durationToZero < durationToStart) durationToStart = durationToZero;
+  }
+  const threshold = averageInterval * 1.1;
+  let interval = sampled;
+  interval += durationToStart < threshold ? durationToStart : averageInterval / 2;
+  interval += durationToEnd < threshold ? durationToEnd : averageInterval / 2;
+  result *= interval / sampled;
+  return isRate ? result / (w.rangeMs / 1000) : result;
+}
+
+function instant(w: Window, isRate: boolean): number | undefined {
+  const s = w.samples;
+  if (s.length < 2) return undefined;
+  const last = s[s.length - 1]!;
+  const previous = s[s.length - 2]!;
+  let result = isRate && last.v < previous.v ? last.v : last.v - previous.v;
+  const interval = (last.t - previous.t) / 1000;
+  if (interval === 0) return undefined;
+  if (isRate) result /= interval;
+  return result;
+}
+
+/** Least-squares slope per second, times relative to the evaluation time as Prometheus does. */
+function deriv(w: Window): number | undefined {
+  const s = w.samples;
+  if (s.length < 2) return undefined;
+  const intercept = s[0]!.t;
+  let n = 0;
+  let sumX = 0;
+  let sumY = 0;
+  let sumXY = 0;
+  let sumX2 = 0;
+  for (const p of s) {
+    const x = (p.t - intercept) / 1000;
+    n++;
+    sumX += x;
+    sumY += p.v;
+    sumXY += x * p.v;
+    sumX2 += x * x;
+  }
+  const covXY = sumXY - (sumX * sumY) / n;
+  const varX = sumX2 - (sumX * sumX) / n;
+  return covXY / varX;
+}
+
+/** Prometheus's `quantile`: linear interpolation between the closest ranks. */
+export function quantileOf(q: number, values: number[]): number {
+  if (values.length === 0 || Number.isNaN(q)) return Number.NaN;
+  if (q < 0) return Number.NEGATIVE_INFINITY;
+  if (q > 1) return Number.POSITIVE_INFINITY;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = q * (sorted.length - 1);
+  const lower = Math.max(0, Math.floor(rank));
+  const upper = Math.min(sorted.length - 1, lower + 1);
+  const weight = rank - Math.floor(rank);
+  return sorted[lower]! * (1 - weight) + sorted[upper]! * weight;
+}
+
+function variance(values: number[]): number {
+  let count = 0;
+  let mean = 0;
+  let m2 = 0;
+  for (const v of values) {
+    count++;
+    const delta = v - mean;
+    mean += delta / count;
+    m2 += delta * (v - mean);
+  }
+  return m2 / count;
+}
+
+/** Prometheus 2.x's running mean (it avoids overflow the same way, so results agree to the last bits). */
+function average(values: number[]): number {
+  let mean = 0;
+  let count = 0;
+  for (const v of values) {
+    count++;
+    if (!Number.isFinite(mean) && Number.isFinite(v)) continue;
+    if (!Number.isFinite(mean) && !Number.isFinite(v)) {
+      mean = mean + v;
+      continue;
+    }
+    mean += v / count - mean / count;
+  }
+  return mean;
+}
+
+const values = (w: Window) => w.samples.map((s) => s.v);
+const nonEmpty = (w: Window, f: (v: number[]) => number) =>
+  w.samples.length === 0 ? undefined : f(values(w));
+
+export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>> = {
+  rate: (w) => extrapolated(w, true, true),
+  increase: (w) => extrapolated(w, true, false),
+  delta: (w) => extrapolated(w, false, false),
+  irate: (w) => instant(w, true),
+  idelta: (w) => instant(w, false),
+  deriv,
+  changes: (w) =>
+    nonEmpty(
+      w,
+      (v) => v.slice(1).filter((x, i) => x !== v[i] && !(Number.isNaN(x) && Number.isNaN(v[i]!))).length,
+    ),
+  resets: (w) => nonEmpty(w, (v) => v.slice(1).filter((x, i) => x < v[i]!).length),
+  avg_over_time: (w) => nonEmpty(w, average),
+  min_over_time: (w) => nonEmpty(w, (v) => v.reduce((m, x) => (x < m || Number.isNaN(m) ? x : m))),
+  max_over_time: (w) => nonEmpty(w, (v) => v.reduce((m, x) => (x > m || Number.isNaN(m) ? x : m))),
+  sum_over_time: (w) => nonEmpty(w, (v) => v.reduce((a, x) => a + x, 0)),
+  count_over_time: (w) => nonEmpty(w, (v) => v.length),
+  last_over_time: (w) => nonEmpty(w, (v) => v[v.length - 1]!),
+  present_over_time: (w) => nonEmpty(w, () => 1),
+  stddev_over_time: (w) => nonEmpty(w, (v) => Math.sqrt(variance(v))),
+  stdvar_over_time: (w) => nonEmpty(w, variance),
+  quantile_over_time: (w, q) => {
+    if (w.samples.length === 0) return undefined;
+    if (w.samples[0]!.sketch) return sketchQuantile(w.samples, q);
+    return quantileOf(q, values(w));
+  },
+};
+
+/** A quantile of the values the window's rows hold, from their sketches (merged, or the newest when cumulative). */
+function sketchQuantile(samples: readonly Sample[], q: number): number {
+  if (Number.isNaN(q)) return Number.NaN;
+  if (q < 0) return Number.NEGATIVE_INFINITY;
+  if (q > 1) return Number.POSITIVE_INFINITY;
+  const last = samples[samples.length - 1]!;
+  if (last.cumulative && last.sketch) return decodeSketch(last.sketch).quantile(q);
+  const merged = new DDSketch();
+  for (const s of samples) if (s.sketch) merged.merge(decodeSketch(s.sketch));
+  return merged.quantile(q);
+}
