@@ -34,3 +34,4 @@ export const PRECEDENCE: Readonly<Record<string, number>> = {
 };
 export const COMPARISONS: ReadonlySet<string> = new Set(['==', '!=', '<=', '<', '>=', '>']);
 export const MAX_DEPTH = 200;
+export const MAX_OPERATORS = 1000;

@@ -15,7 +15,7 @@ import type {
   VectorSelector,
 } from './ast.js';
 import { durationMs } from './duration.js';
-import { AGGREGATES, COMPARISONS, MAX_DEPTH, PRECEDENCE, WITH_PARAM } from './grammar.js';
+import { AGGREGATES, COMPARISONS, MAX_DEPTH, MAX_OPERATORS, PRECEDENCE, WITH_PARAM } from './grammar.js';
 import { lexPromQL, type Token } from './lexer.js';
 import { SIGNATURES } from './signatures.js';
 import { describe, matchesEmpty, numberOf, TokenStream } from './token-stream.js';
@@ -41,6 +41,7 @@ export function parsePromQL(query: string): Expr {
 
 class Parser extends TokenStream {
   private depth = 0;
+  private operators = 0;
 
   private binaryOp(): string | undefined {
     const t = this.peek;
@@ -66,6 +67,8 @@ class Parser extends TokenStream {
       // ^ is right-associative, every other operator left-associative
       const rhs = this.expr(op === '^' ? precedence : precedence + 1);
       lhs = { kind: 'binary', op: op as BinaryOp, lhs, rhs, returnBool, matching };
+      // a long chain makes a deep tree too: bound it so checking and evaluation cannot overflow the stack
+      if (++this.operators > MAX_OPERATORS) this.fail(opToken, `more than ${MAX_OPERATORS} binary operators`);
     }
     this.depth--;
     return lhs;
@@ -111,9 +114,11 @@ class Parser extends TokenStream {
   private unary(): Expr {
     const t = this.peek;
     if (t.kind === 'op' && (t.text === '-' || t.text === '+')) {
+      if (++this.depth > MAX_DEPTH) this.fail(t, 'the expression is nested too deeply');
       this.next();
       // unary minus binds looser than ^: -2^2 is -4
       const operand = this.unaryOperand();
+      this.depth--;
       if (operand.kind === 'number')
         return { kind: 'number', value: t.text === '-' ? -operand.value : operand.value };
       return { kind: 'unary', op: t.text, expr: operand };

@@ -4,9 +4,11 @@
  * against both HTTP APIs as instant queries at several times and as range queries with several steps.
  * Answers must be equal: same series, same timestamps, values within 1e-9 relative.
  */
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createLakeServer,
@@ -98,4 +100,44 @@ describe('the lake answers PromQL as Prometheus 2.42 does', () => {
     },
     120_000,
   );
+
+  it.each([
+    ['/api/v1/series', { 'match[]': 'http_requests_total{job="api"}' }],
+    ['/api/v1/series', { 'match[]': '{__name__=~"latency.*",le="+Inf"}' }],
+    ['/api/v1/labels', {}],
+    ['/api/v1/label/job/values', {}],
+    ['/api/v1/label/__name__/values', {}],
+    ['/api/v1/label/le/values', { 'match[]': 'latency_seconds_bucket{job="web"}' }],
+    ['/api/v1/series', {}],
+  ])('%s %j', async (path, params) => {
+    const range = { start: s(T0), end: s(T0 + 60 * MIN), ...params };
+    const [theirs, ours] = await both(path, range);
+    expect(ours.status).toBe(theirs.status);
+    expect(ours.body.status).toBe(theirs.body.status);
+    expect(ours.body.errorType).toBe(theirs.body.errorType);
+    const sorted = (data: unknown) =>
+      Array.isArray(data) ? data.map((x) => JSON.stringify(x, Object.keys(x as object).sort())).sort() : data;
+    expect(sorted(ours.body.data)).toEqual(sorted(theirs.body.data));
+  });
+
+  it('answers promtool query instant and range as Prometheus does', async () => {
+    const run = promisify(execFile);
+    const promtool = async (...args: string[]) => (await run('/usr/bin/promtool', ['query', ...args])).stdout;
+    // values to 10 significant digits: sums may differ in the last bit (the data is fixed, so no flakiness)
+    const sortLines = (text: string) =>
+      text
+        .trim()
+        .split('\n')
+        .map((line) => line.replace(/-?\d+\.\d+(e[-+]?\d+)?/g, (n) => Number(n).toPrecision(10)))
+        .sort();
+    const query = 'sum by (job) (rate(http_requests_total[5m]))';
+    const at = `--time=${s(T0 + 30 * MIN)}`;
+    expect(sortLines(await promtool('instant', at, lake.url, query))).toEqual(
+      sortLines(await promtool('instant', at, prometheus.url, query)),
+    );
+    const range = [`--start=${s(T0 + 10 * MIN)}`, `--end=${s(T0 + 20 * MIN)}`, '--step=1m'];
+    const theirs = await promtool('range', ...range, prometheus.url, query);
+    expect(sortLines(await promtool('range', ...range, lake.url, query))).toEqual(sortLines(theirs));
+    expect(theirs).toContain('job="api"');
+  }, 60_000);
 });
