@@ -2,7 +2,8 @@
  * Pruning by the message index: a `contains` needle or a regex's literal runs become grams
  * (`segments/message-grams.ts`); a segment whose bloom filter lacks a required gram cannot hold a
  * matching row and is not read. Only the filter partitions the grams fall in are read (one small ranged
- * GET each, a few segments at a time); segments without a filter (written before it existed) are kept.
+ * GET each, 16 segments at a time, kept in memory per port afterwards); segments without a filter
+ * (written before it existed) are kept.
  */
 import type { StoragePort } from '../../storage/index.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
@@ -106,8 +107,16 @@ async function segmentMayHold(
     (x, y) => x - y,
   );
   const loaded = new Map<number, Uint8Array>();
+  const cache = partitionCache(port);
   await Promise.all(
     partitions.map(async (p) => {
+      const key = `${segment.table}\u0000${ref.offset}\u0000${p}`;
+      const kept = cache.get(key);
+      if (kept) {
+        stats.cachedBytes += kept.byteLength;
+        loaded.set(p, kept);
+        return;
+      }
       const start = ref.offset + p * ref.partitionBytes;
       const got = await port.get(segment.table, {
         range: { start, end: start + ref.partitionBytes - 1 },
@@ -117,11 +126,50 @@ async function segmentMayHold(
       stats.requests++;
       stats.bytesRead += bytes.byteLength;
       loaded.set(p, bytes);
+      if (bytes.byteLength === ref.partitionBytes) cache.set(key, bytes.slice()); // not a view of a pooled buffer
     }),
   );
   // a short read (a damaged object) must not rule the segment out: read it
   if ([...loaded.values()].some((bytes) => bytes.byteLength !== ref.partitionBytes)) return true;
   return filterMayHold(ref, (p) => loaded.get(p)!, requirements);
+}
+
+/** Filter partitions kept per port: a table object never changes once written, so neither do they. */
+const PARTITION_CACHE_BYTES = 16 * 2 ** 20;
+const partitionCaches = new WeakMap<StoragePort, LruBytes>();
+
+function partitionCache(port: StoragePort): LruBytes {
+  let cache = partitionCaches.get(port);
+  if (!cache) {
+    cache = new LruBytes(PARTITION_CACHE_BYTES);
+    partitionCaches.set(port, cache);
+  }
+  return cache;
+}
+
+/** Byte arrays by key, least recently used out past `maxBytes`. */
+class LruBytes {
+  private readonly entries = new Map<string, Uint8Array>();
+  private bytes = 0;
+  constructor(private readonly maxBytes: number) {}
+  get(key: string): Uint8Array | undefined {
+    const value = this.entries.get(key);
+    if (value) {
+      this.entries.delete(key);
+      this.entries.set(key, value);
+    }
+    return value;
+  }
+  set(key: string, value: Uint8Array): void {
+    if (this.entries.has(key)) return;
+    this.entries.set(key, value);
+    this.bytes += value.byteLength;
+    for (const [old, bytes] of this.entries) {
+      if (this.bytes <= this.maxBytes) break;
+      this.entries.delete(old);
+      this.bytes -= bytes.byteLength;
+    }
+  }
 }
 
 /**

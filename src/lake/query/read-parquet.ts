@@ -1,6 +1,7 @@
 /**
- * Reads rows of a segment file through hyparquet, with ranged GETs on the port (the footer, then only
- * the column chunks of row groups whose statistics may match), counting requests and bytes.
+ * Reads rows of a segment file through hyparquet, with ranged GETs on the port (the footer, kept per port
+ * afterwards, then only the column chunks of row groups whose statistics may match), counting requests
+ * and bytes.
  */
 // hyparquet's own browser build (its default entry adds a Node file reader this code never uses)
 import {
@@ -40,6 +41,37 @@ function portBuffer(
   };
 }
 
+type FileMetaData = Awaited<ReturnType<typeof parquetMetadataAsync>>;
+
+/** Footers kept per port (segment objects never change once written): a repeated read skips the footer GET. */
+const FOOTERS_KEPT = 2048;
+const footers = new WeakMap<StoragePort, Map<string, FileMetaData>>();
+
+/** A segment's Parquet footer, from memory or read (one ranged GET of the file's last 64 KiB, usually). */
+async function footerOf(
+  port: StoragePort,
+  key: string,
+  size: number,
+  file: AsyncBuffer,
+): Promise<FileMetaData> {
+  let kept = footers.get(port);
+  if (!kept) {
+    kept = new Map();
+    footers.set(port, kept);
+  }
+  const id = `${key}\u0000${size}`;
+  const found = kept.get(id);
+  if (found) {
+    kept.delete(id);
+    kept.set(id, found);
+    return found;
+  }
+  const metadata = await parquetMetadataAsync(file, { initialFetchSize: 64 * 1024 });
+  kept.set(id, metadata);
+  if (kept.size > FOOTERS_KEPT) kept.delete(kept.keys().next().value as string);
+  return metadata;
+}
+
 /**
  * The rows of a Parquet object that pass `filter`, with the listed columns.
  *
@@ -65,7 +97,7 @@ export async function readParquetRows(
   const file = portBuffer(port, key, size, options.stats, options.signal);
   options.stats.segmentsRead++;
   try {
-    const metadata = await parquetMetadataAsync(file, { initialFetchSize: 64 * 1024 });
+    const metadata = await footerOf(port, key, size, file);
     const rows = await parquetReadObjects({
       file,
       metadata,
@@ -120,7 +152,7 @@ export async function readRowsWithMessage(
     ZSTD: (input: Uint8Array, outputLength: number) => options.zstd.decompress(input, outputLength),
   };
   try {
-    const metadata = await parquetMetadataAsync(file, { initialFetchSize: 64 * 1024 });
+    const metadata = await footerOf(port, key, size, file);
     // step one: time, message and `where` columns as arrays (no row objects), row groups pruned by time
     const { fromMs, toMs } = options.range;
     const columns = ['chq_timestamp', 'log_message', ...options.where.keys()];
