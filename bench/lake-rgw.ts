@@ -66,11 +66,14 @@ async function questions(port: StoragePort, engine: EngineName) {
 
 const root = await mkdtemp(join(tmpdir(), 'lake-rgw-bench-'));
 const server = await startCephRgw('lake');
-const rgw = s3Storage({
-  bucket: server.bucket,
-  endpoint: server.endpoint,
-  credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-});
+// a new port object per engine: nothing one engine's run cached in memory serves the other's
+const rgwPort = () =>
+  s3Storage({
+    bucket: server.bucket,
+    endpoint: server.endpoint,
+    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
+  });
+const rgw = rgwPort();
 try {
   const data = await dayDataSet(root, Number(args.lines), Number(args.files), log);
   const file = fileStorage(join(root, 'lake'), { durable: false });
@@ -90,7 +93,7 @@ try {
   const rows: string[] = [];
   for (const engine of ['typescript', 'duckdb'] as const) {
     const onFile = await questions(fileStorage(join(root, 'lake'), { durable: false }), engine);
-    const onRgw = await questions(rgw, engine);
+    const onRgw = await questions(rgwPort(), engine);
     for (const name of ['needle1h', 'needle24h', 'count24h'] as const) {
       const f = median(onFile[name]);
       const s = median(onRgw[name]);
