@@ -42,7 +42,7 @@ usage: bucketkit COMMAND URL [args]
   datasets COMMAND ...                  numbered datapoints in TAR dataranges (bucketkit datasets --help)
   db COMMAND ...                        the document database: CRUD, query, export/import, MCP (bucketkit db --help)
   delta COMMAND ...                     delta-compressed artifacts (bucketkit delta --help)
-  lake COMMAND ...                      ingest and query logs in a bucket (bucketkit lake --help)
+  lake COMMAND ...                      logs, metrics and traces in a bucket (bucketkit lake --help)
   erasure COMMAND ...                   objects striped over several folders or buckets (bucketkit erasure --help)
   serve --storage URL [--port N]        an S3-compatible gateway over the storage (bucketkit serve --help)
 

@@ -3,30 +3,42 @@
  */
 import { bkError } from '../errors.js';
 import { lokiRoutes } from '../lake/http/index.js';
-import { type Lake, openLake, parseTimestampNs } from '../lake/index.js';
+import { type Lake, openLake } from '../lake/index.js';
 import { connect, type StoragePort } from '../storage/index.js';
 import { compactCommand, sweepCommand } from './lake-compact-commands.js';
 import { runLogQLCommand } from './lake-logql.js';
+import { durationMs, LAKE_OPTIONS, pairs, timeMs, type Values } from './lake-options.js';
+import { ingestKey, receiverRoutes, sqlCommand, tracesCommand } from './lake-signals.js';
 import { lakeServe, lakeWatch } from './lake-triggers.js';
-import { err, out, PROGRESS_OPTIONS, parseOptions, pickCommand, UsageError } from './output.js';
+import { err, out, parseOptions, pickCommand, UsageError } from './output.js';
 
-const HELP = `bucketkit lake — LakeRunner's log lake in a bucket
+const HELP = `bucketkit lake — LakeRunner's lake (logs, metrics, traces) in a bucket
 
 usage: bucketkit lake COMMAND URL [args]
 
-  ingest URL KEY... [--prefix-org PREFIX=ORG]... [--single-writer] [--json]
-        cook raw log files (JSON lines, CSV, OTLP; optionally .gz) into segments; idempotent
+  ingest URL KEY... [--signal logs|metrics|traces] [--prefix-org PREFIX=ORG]... [--single-writer] [--json]
+        cook raw files into segments; idempotent. Logs: JSON lines, CSV, Parquet, OTLP; metrics and traces:
+        OTLP .binpb/.json (optionally .gz), metrics also remote-write .prw. The signal is --signal, else the
+        file name's prefix as LakeRunner reads it (metrics_…, traces_…), else logs
   query URL --org ORG [--from T] [--to T] [--where COL=V]... [--contains S] [--regex R]
         [--limit N] [--forward] [--json]     log rows, newest first (--forward: oldest first)
   query URL --org ORG --logql QUERY [--from T] [--to T] [--step D] [--limit N] [--forward] [--json]
         a LogQL query (docs/lake.md lists the subset): log lines, or samples per step
   count URL --org ORG [--from T] [--to T] [--step D] [--by COL]... [--where COL=V]... [--json]
         counts per step
+  traces URL --org ORG --trace ID [--from T --to T] [--json]
+        one trace's spans as a tree (without --from/--to: every day with traces)
+  traces URL --org ORG [--from T] [--to T] [--service S]... [--name N]... [--min-duration D]
+        [--max-duration D] [--status ERROR|OK|UNSET] [--kind SERVER|CLIENT|…] [--where COL=V]... [--limit N] [--json]
+        spans matching a search, newest first
+  sql URL --org ORG --signal logs|metrics|traces [--from T] [--to T] QUERY [--json]
+        one DuckDB SELECT over the segments of the range, as a view named by the signal
   watch URL [--prefix P] [--interval D] [--once] [--prefix-org PREFIX=ORG]...
         ingest new and changed raw objects under P as they appear (until Ctrl-C; resumes after a restart)
   serve URL [--port N] [--host H] [--bucket NAME]...
         the storage event endpoint (POST /events: S3/SQS/SNS, GCP Pub/Sub, Azure Event Grid bodies)
-        and the Loki API (/loki/api/v1/...; --org ORG: the org when X-Scope-OrgID is absent)
+        the Loki API (/loki/api/v1/...), the OTLP/HTTP receivers (POST /v1/logs, /v1/metrics, /v1/traces)
+        and Prometheus remote-write (POST /api/v1/write); --org ORG: the org when X-Scope-OrgID is absent
   compact URL --org ORG [--day YYYYMMDD] [--target-bytes N] [--progress] [--json]
         merge each day's small segments toward N table bytes (default 2 MiB), swapped in atomically
   sweep URL [--org ORG] [--retention-days N] [--grace D] [--progress] [--json]
@@ -36,62 +48,11 @@ T: an ISO 8601 time, epoch seconds/ms, "now" or "now-1h" (default --from now-1h,
 D: a duration such as 10s, 5m, 1h, 1d. COL: a column or an alias (level, service, namespace, cluster, pod).
 --prefix-org PREFIX=ORG maps raw keys under PREFIX to ORG (otel-raw/{org}/{collector}/ keys need none).`;
 
-type Values = {
-  org?: string;
-  'prefix-org'?: string[];
-  'single-writer'?: boolean;
-  json?: boolean;
-  from?: string;
-  to?: string;
-  where?: string[];
-  contains?: string;
-  regex?: string;
-  limit?: string;
-  forward?: boolean;
-  step?: string;
-  by?: string[];
-  logql?: string;
-  prefix?: string;
-  interval?: string;
-  once?: boolean;
-  port?: string;
-  host?: string;
-  bucket?: string[];
-  day?: string;
-  'target-bytes'?: string;
-  'retention-days'?: string;
-  grace?: string;
-  progress?: boolean;
-  'no-progress'?: boolean;
-};
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** Milliseconds of a duration like `5m`. */
-function durationMs(text: string): number {
-  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
-  if (!match) throw new UsageError(`lake: "${text}" is not a duration (10s, 5m, 1h, 1d)`);
-  return Number(match[1]) * UNITS[match[2]!]!;
-}
-
-/** Epoch ms of `now`, `now-1h` or an absolute time. */
-function timeMs(text: string, nowMs: number): number {
-  const relative = /^now(?:-(\w+))?$/.exec(text);
-  if (relative) return nowMs - (relative[1] ? durationMs(relative[1]) : 0);
-  const ns = parseTimestampNs(text);
-  if (ns === undefined) throw new UsageError(`lake: "${text}" is not a time (ISO 8601, epoch, now, now-1h)`);
-  return Number(ns / 1_000_000n);
-}
-
-function pairs(list: string[] | undefined, what: string): Record<string, string[]> {
-  const outPairs: Record<string, string[]> = {};
-  for (const item of list ?? []) {
-    const at = item.indexOf('=');
-    if (at <= 0) throw new UsageError(`lake: ${what} "${item}" must be NAME=VALUE`);
-    const name = item.slice(0, at);
-    outPairs[name] = [...(outPairs[name] ?? []), item.slice(at + 1)];
-  }
-  return outPairs;
+/** `--prefix-org PREFIX=ORG` pairs as the lake's `orgs` (the last one of a prefix wins). */
+function orgsOf(values: Values): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(pairs(values['prefix-org'], '--prefix-org')).map(([p, o]) => [p, o.at(-1)!]),
+  );
 }
 
 async function withLake(
@@ -101,9 +62,7 @@ async function withLake(
 ) {
   if (!url) throw new UsageError('lake: a storage URL is needed (bucketkit lake --help)');
   const port = connect(url);
-  const orgs = Object.fromEntries(
-    Object.entries(pairs(values['prefix-org'], '--prefix-org')).map(([p, o]) => [p, o.at(-1)!]),
-  );
+  const orgs = orgsOf(values);
   try {
     return await run(openLake(port, { orgs, singleWriter: values['single-writer'] ?? false }), port);
   } finally {
@@ -142,23 +101,19 @@ const COMMANDS: Record<string, (rest: string[], values: Values) => Promise<numbe
         port,
         host: values.host ?? '127.0.0.1',
         ...(values.bucket ? { buckets: values.bucket } : {}),
-        extraRoutes: lokiRoutes(lake, { org: values.org ?? 'default', port: storage }),
+        extraRoutes: [
+          ...lokiRoutes(lake, { org: values.org ?? 'default', port: storage }),
+          ...receiverRoutes(lake, storage, values.org ?? 'default'),
+        ],
       });
     }),
   ingest: ([url, ...keys], values) =>
-    withLake(url, values, async (lake) => {
+    withLake(url, values, async (lake, storage) => {
       if (keys.length === 0) throw new UsageError('lake ingest URL KEY... (at least one key)');
       let failed = 0;
       for (const key of keys) {
         try {
-          const result = await lake.ingest(key);
-          if (values.json) out(json({ key, ...result }));
-          else {
-            const state = result.alreadyIngested
-              ? 'already ingested'
-              : `${result.rows} rows, ${result.segments.length} segments`;
-            out(`${key}: ${state}${result.badRows ? `, ${result.badRows} bad rows` : ''}`);
-          }
+          await ingestKey(lake, storage, orgsOf(values), key, values);
         } catch (error) {
           failed++;
           err(`bucketkit: ${key}: ${error instanceof Error ? error.message : String(error)}`);
@@ -219,6 +174,8 @@ const COMMANDS: Record<string, (rest: string[], values: Values) => Promise<numbe
     }),
 };
 
+COMMANDS.traces = ([url], values) => withLake(url, values, (lake) => tracesCommand(lake, values));
+COMMANDS.sql = ([url, query], values) => withLake(url, values, (lake) => sqlCommand(lake, query, values));
 COMMANDS.compact = ([url], values) => withLake(url, values, (lake) => compactCommand(lake, values));
 COMMANDS.sweep = ([url], values) =>
   withLake(url, values, (lake) =>
@@ -234,38 +191,7 @@ COMMANDS.sweep = ([url], values) =>
  * ```
  */
 export async function lakeCommand(argv: string[]): Promise<number> {
-  const { positionals, values } = parseOptions(
-    argv,
-    {
-      org: { type: 'string' },
-      'prefix-org': { type: 'string', multiple: true },
-      'single-writer': { type: 'boolean' },
-      json: { type: 'boolean' },
-      from: { type: 'string' },
-      to: { type: 'string' },
-      where: { type: 'string', multiple: true },
-      contains: { type: 'string' },
-      regex: { type: 'string' },
-      limit: { type: 'string' },
-      forward: { type: 'boolean' },
-      step: { type: 'string' },
-      by: { type: 'string', multiple: true },
-      logql: { type: 'string' },
-      prefix: { type: 'string' },
-      interval: { type: 'string' },
-      once: { type: 'boolean' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      bucket: { type: 'string', multiple: true },
-      day: { type: 'string' },
-      'target-bytes': { type: 'string' },
-      'retention-days': { type: 'string' },
-      grace: { type: 'string' },
-      ...PROGRESS_OPTIONS,
-      help: { type: 'boolean', short: 'h' },
-    },
-    'lake ',
-  );
+  const { positionals, values } = parseOptions(argv, LAKE_OPTIONS, 'lake ');
   const [name, ...rest] = positionals;
   const command = pickCommand('lake ', name, values.help, COMMANDS, HELP);
   if (typeof command === 'number') return command;
