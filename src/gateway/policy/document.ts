@@ -1,10 +1,10 @@
 /**
  * Bucket policy documents: the JSON checked and compiled once (patterns, conditions, principals), so
- * evaluating a request is a few RegExp tests per statement.
+ * evaluating a request is a few string tests per statement.
  */
 import { s3Error } from '../s3-errors.js';
 import { type Condition, compileConditions } from './conditions.js';
-import { malformed, wildcard } from './patterns.js';
+import { type Matcher, malformed, wildcard } from './patterns.js';
 
 /** Who a statement names: everyone (`*`), or user ids. */
 export interface Principals {
@@ -18,10 +18,11 @@ export interface Statement {
   effect: 'Allow' | 'Deny';
   principals: Principals;
   notPrincipal: boolean;
-  actions: readonly RegExp[];
+  /** Lower-cased: test the lower-cased action name. */
+  actions: readonly Matcher[];
   actionNames: readonly string[];
   notAction: boolean;
-  resources: readonly RegExp[];
+  resources: readonly Matcher[];
   resourceNames: readonly string[];
   notResource: boolean;
   conditions: readonly Condition[];

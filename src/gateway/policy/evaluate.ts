@@ -33,9 +33,13 @@ function principalMatches(statement: Statement, principal: string | undefined): 
  * if (applies(statement, request)) decision = statement.effect;
  * ```
  */
-export function applies(statement: Statement, request: PolicyRequest): boolean {
+export function applies(
+  statement: Statement,
+  request: PolicyRequest,
+  action = request.action.toLowerCase(),
+): boolean {
   if (!principalMatches(statement, request.principal)) return false;
-  if (statement.actions.some((p) => p.test(request.action)) === statement.notAction) return false;
+  if (statement.actions.some((p) => p.test(action)) === statement.notAction) return false;
   if (statement.resources.some((p) => p.test(request.resource)) === statement.notResource) return false;
   for (const condition of statement.conditions) {
     if (!condition.test(request.context(condition.key))) return false;
@@ -54,8 +58,9 @@ export function applies(statement: Statement, request: PolicyRequest): boolean {
  */
 export function evaluatePolicy(policy: BucketPolicy, request: PolicyRequest): Decision {
   let decision: Decision = 'None';
+  const action = request.action.toLowerCase();
   for (const statement of policy.statements) {
-    if (!applies(statement, request)) continue;
+    if (!applies(statement, request, action)) continue;
     if (statement.effect === 'Deny') return 'Deny';
     decision = 'Allow';
   }
