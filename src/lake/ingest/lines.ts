@@ -22,6 +22,24 @@ export async function* textLines(
   source: AsyncIterable<Uint8Array>,
   options: LineOptions = {},
 ): AsyncGenerator<string> {
+  for await (const batch of textLineBatches(source, options)) yield* batch;
+}
+
+/**
+ * The lines of a byte stream in batches (one per chunk that ends at least one line): the lines that lie
+ * whole inside a chunk are decoded with one `TextDecoder` call and split, instead of one call per line.
+ * Each line is decoded on its own terms: a leading U+FEFF is dropped from every line, as decoding it
+ * alone would.
+ *
+ * @example
+ * ```ts
+ * for await (const lines of textLineBatches(chunks)) for (const line of lines) JSON.parse(line);
+ * ```
+ */
+export async function* textLineBatches(
+  source: AsyncIterable<Uint8Array>,
+  options: LineOptions = {},
+): AsyncGenerator<string[]> {
   const max = options.maxLineBytes ?? 16 * 1024 * 1024;
   const decoder = new TextDecoder();
   let parts: Uint8Array[] = [];
@@ -46,11 +64,26 @@ export async function* textLines(
     return line.endsWith('\r') ? line.slice(0, -1) : line;
   };
   for await (const chunk of source) {
+    const batch: string[] = [];
     let start = 0;
-    for (let nl = chunk.indexOf(10); nl !== -1; nl = chunk.indexOf(10, start)) {
-      const line = finish(chunk.subarray(start, nl));
-      if (line !== undefined) yield line;
+    const last = chunk.lastIndexOf(10);
+    if ((partBytes > 0 || skipping) && last !== -1) {
+      // the line begun in earlier chunks ends here
+      const nl = chunk.indexOf(10);
+      const line = finish(chunk.subarray(0, nl));
+      if (line !== undefined) batch.push(line);
       start = nl + 1;
+    }
+    if (last >= start && last - start <= max) {
+      splitLines(decoder.decode(chunk.subarray(start, last)), batch);
+      start = last + 1;
+    } else {
+      // a run of lines longer than a line may be: line by line, so an overlong one is skipped
+      for (let nl = chunk.indexOf(10, start); nl !== -1; nl = chunk.indexOf(10, start)) {
+        const line = finish(chunk.subarray(start, nl));
+        if (line !== undefined) batch.push(line);
+        start = nl + 1;
+      }
     }
     if (start < chunk.byteLength) {
       const rest = chunk.subarray(start);
@@ -59,9 +92,25 @@ export async function* textLines(
       if (!skipping) parts.push(rest.slice());
       else parts = [];
     }
+    if (batch.length > 0) yield batch;
   }
   if (partBytes > 0 || skipping) {
     const line = finish(new Uint8Array(0));
-    if (line !== undefined) yield line;
+    if (line !== undefined) yield [line];
+  }
+}
+
+/** Pushes the `\n`-separated lines of `text` (decoded at once) as `finish` would give them one by one. */
+function splitLines(text: string, into: string[]): void {
+  let from = 0;
+  for (;;) {
+    const nl = text.indexOf('\n', from);
+    let end = nl === -1 ? text.length : nl;
+    if (end > from && text.charCodeAt(end - 1) === 13) end--;
+    // the decoder drops one leading U+FEFF of the text; decoding each line alone drops it from every line
+    const bom = from > 0 && text.charCodeAt(from) === 0xfeff ? 1 : 0;
+    into.push(text.slice(from + bom, Math.max(from + bom, end)));
+    if (nl === -1) return;
+    from = nl + 1;
   }
 }

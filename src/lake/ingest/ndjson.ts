@@ -7,7 +7,7 @@
 import type { DecodedLog, DecodedValue } from './decoded.js';
 import { LEVEL_NAMES, MESSAGE_NAMES, TIMESTAMP_NAMES } from './detect.js';
 import type { DecoderInput, LogFormat } from './formats.js';
-import { textLines } from './lines.js';
+import { textLineBatches } from './lines.js';
 import { parseTimestampNs } from './timestamp.js';
 
 const COOKED_PREFIX = /^(chq_|log_|resource_|scope_|attr_)/;
@@ -21,26 +21,33 @@ export const ndjsonFormat: LogFormat = {
 };
 
 async function* decodeJsonLines(input: DecoderInput): AsyncGenerator<DecodedLog> {
-  const lines = textLines(input.chunks(), {
+  const batches = textLineBatches(input.chunks(), {
     onTooLong: (n) => input.badRow(`line of ${n} bytes is too long`),
   });
-  for await (const line of lines) {
-    if (line.trim() === '') continue;
-    let value: unknown;
-    try {
-      value = JSON.parse(line);
-    } catch {
-      input.badRow('not JSON');
-      continue;
+  for await (const lines of batches) {
+    for (const line of lines) {
+      const log = lineToLog(line, input);
+      if (log !== undefined) yield log;
     }
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-      input.badRow('not a JSON object');
-      continue;
-    }
-    const log = jsonRecordToLog(value as Record<string, unknown>);
-    if (log === undefined) input.badRow('no timestamp');
-    else yield log;
   }
+}
+
+function lineToLog(line: string, input: DecoderInput): DecodedLog | undefined {
+  if (line.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    input.badRow('not JSON');
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    input.badRow('not a JSON object');
+    return undefined;
+  }
+  const log = jsonRecordToLog(value as Record<string, unknown>);
+  if (log === undefined) input.badRow('no timestamp');
+  return log;
 }
 
 /**
@@ -56,14 +63,19 @@ interface Shape {
   readonly messageKeys: readonly string[];
   readonly levelFixed: string | undefined;
   readonly levelKeys: readonly string[];
-  /** Per key (in the record's order): true for a cooked column, false for an attribute. */
-  readonly cooked: ReadonlyMap<string, boolean>;
+  /** The record's keys in order, and per key: true for a cooked column, false for an attribute. */
+  readonly keys: readonly string[];
+  readonly cooked: readonly boolean[];
 }
 
 const MAX_SHAPES = 256;
 const shapes = new Map<string, Shape>();
 
+let last: { keys: readonly string[]; shape: Shape } | undefined;
+
 function shapeOf(keys: readonly string[]): Shape {
+  // consecutive lines nearly always share their key list: compare it with the last one's before joining
+  if (last !== undefined && sameKeys(keys, last.keys)) return last.shape;
   const id = keys.join('\u0000');
   let shape = shapes.get(id);
   if (shape === undefined) {
@@ -77,12 +89,20 @@ function shapeOf(keys: readonly string[]): Shape {
       messageKeys: present(MESSAGE_NAMES),
       levelFixed: lower.get('log_level'),
       levelKeys: present(LEVEL_NAMES),
-      cooked: new Map(keys.map((name) => [name, COOKED_PREFIX.test(name)])),
+      keys,
+      cooked: keys.map((name) => COOKED_PREFIX.test(name)),
     };
     if (shapes.size >= MAX_SHAPES) shapes.clear();
     shapes.set(id, shape);
   }
+  last = { keys, shape };
   return shape;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 const NONE: Readonly<Record<string, DecodedValue>> = Object.freeze({});
@@ -111,9 +131,10 @@ export function jsonRecordToLog(record: Record<string, unknown>): DecodedLog | u
   const levelKey = shape.levelFixed ?? withValue(record, shape.levelKeys);
   const columns: Record<string, DecodedValue> = {};
   const attributes: Record<string, DecodedValue> = {};
-  for (const [name, isColumn] of shape.cooked) {
+  for (let k = 0; k < shape.keys.length; k++) {
+    const name = shape.keys[k]!;
     if (name === timestampKey || name === messageKey || name === levelKey) continue;
-    if (isColumn) columns[name] = toValue(record[name]);
+    if (shape.cooked[k]) columns[name] = toValue(record[name]);
     else attributes[name] = toValue(record[name]);
   }
   const level = levelKey === undefined ? undefined : textOf(record[levelKey]);

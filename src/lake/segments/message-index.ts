@@ -51,9 +51,15 @@ export function buildMessageFilter(rows: readonly CookedLog[]) {
   const partitions = Math.max(1, Math.round(totalBytes / PARTITION_BYTES));
   const partitionBytes = Math.ceil(totalBytes / partitions);
   const bytes = new Uint8Array(partitions * partitionBytes);
+  const bits = partitionBytes * 8;
   keys.forEach((a, b) => {
     const base = (a % partitions) * partitionBytes;
-    for (const bit of probes(a, b, partitionBytes * 8, HASHES)) bytes[base + (bit >>> 3)]! |= 1 << (bit & 7);
+    // `probes(a, b, bits, HASHES)`, inlined: this runs for every distinct gram of the segment
+    const step = (a >>> 7) | 1;
+    for (let i = 0; i < HASHES; i++) {
+      const bit = (b + i * step) % bits;
+      bytes[base + (bit >>> 3)]! |= 1 << (bit & 7);
+    }
   });
   return { bytes, partitions, partitionBytes, hashes: HASHES, keys: keys.size };
 }

@@ -56,26 +56,30 @@ export function summariseRows(rows: readonly CookedLog[], streamField: string): 
     'log_message',
   ]);
   const exactFields = [...new Set([...EXACT_FIELDS, streamField])];
-  const values = new Map<string, Set<string> | null>(exactFields.map((f) => [f, new Set<string>()]));
   const trigramFields = new Set([...TRIGRAM_FIELDS, streamField]);
   const cap = (field: string) => (trigramFields.has(field) ? MAX_TRIGRAM_VALUES : MAX_EXACT_VALUES);
   const streams = new Set<string>();
+  // per exact field (in `exactFields` order): its value set, null once over its cap
+  const sets: (Set<string> | null)[] = exactFields.map(() => new Set<string>());
+  const caps = exactFields.map(cap);
   for (const row of rows) {
-    startMs = Math.min(startMs, row.chq_timestamp);
-    endMs = Math.max(endMs, row.chq_timestamp + 1);
+    if (row.chq_timestamp < startMs) startMs = row.chq_timestamp;
+    if (row.chq_timestamp >= endMs) endMs = row.chq_timestamp + 1;
     if (row.chq_fingerprint !== null) columns.add('chq_fingerprint');
     if (row.log_level !== null) columns.add('log_level');
     for (const name in row.fields) columns.add(name);
     streams.add(streamValue(row, streamField));
-    for (const field of exactFields) {
-      const set = values.get(field);
+    for (let f = 0; f < exactFields.length; f++) {
+      const set = sets[f];
       if (set === null || set === undefined) continue;
+      const field = exactFields[f]!;
       const value = field === 'log_level' ? row.log_level : row.fields[field];
       if (value === null || value === undefined) continue;
       set.add(value);
-      if (set.size > cap(field)) values.set(field, null);
+      if (set.size > caps[f]!) sets[f] = null;
     }
   }
+  const values = new Map(exactFields.map((field, f) => [field, sets[f] ?? null]));
   const exact: Record<string, string[] | null> = {};
   const trigrams: Record<string, string> = {};
   for (const [field, set] of values) {

@@ -79,18 +79,30 @@ function tableColumns(rows: readonly CookedLog[], start: number, end: number, dy
 export function writeAggFile(rows: readonly CookedLog[], streamField: string, zstd: ZstdCodec): Uint8Array {
   // stream → level → bucket → count: no per-row key string to build
   const counts = new Map<string, Map<string | null, Map<number, number>>>();
+  // rows arrive sorted by stream: the last row's stream and level maps are nearly always this row's
+  let lastStream: string | undefined;
+  let lastLevel: string | null | undefined;
+  let levels: Map<string | null, Map<number, number>> | undefined;
+  let buckets: Map<number, number> | undefined;
   for (const row of rows) {
     const bucket = row.chq_timestamp - (row.chq_timestamp % AGG_BUCKET_MS);
     const stream = streamValue(row, streamField);
-    let levels = counts.get(stream);
-    if (!levels) {
-      levels = new Map();
-      counts.set(stream, levels);
+    if (stream !== lastStream || levels === undefined) {
+      levels = counts.get(stream);
+      if (!levels) {
+        levels = new Map();
+        counts.set(stream, levels);
+      }
+      lastStream = stream;
+      buckets = undefined;
     }
-    let buckets = levels.get(row.log_level);
-    if (!buckets) {
-      buckets = new Map();
-      levels.set(row.log_level, buckets);
+    if (row.log_level !== lastLevel || buckets === undefined) {
+      buckets = levels.get(row.log_level);
+      if (!buckets) {
+        buckets = new Map();
+        levels.set(row.log_level, buckets);
+      }
+      lastLevel = row.log_level;
     }
     buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
   }
