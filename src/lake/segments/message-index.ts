@@ -37,7 +37,9 @@ const PARTITION_BYTES = 512;
  * ```
  */
 export function buildMessageFilter(rows: readonly CookedLog[]) {
-  const keys = new PairSet();
+  // one set for every segment of the process: its tables reach a segment's size once, not per segment
+  const keys = distinctGrams;
+  keys.clear();
   for (const row of rows) {
     const text = row.log_message;
     forEachToken(text, (start, end) => {
@@ -141,6 +143,11 @@ class PairSet {
     this.size++;
   }
 
+  clear(): void {
+    if (this.size > 0) this.used.fill(0);
+    this.size = 0;
+  }
+
   forEach(each: (a: number, b: number) => void): void {
     for (let i = 0; i < this.used.length; i++) if (this.used[i]) each(this.a[i]!, this.b[i]!);
   }
@@ -154,3 +161,5 @@ class PairSet {
     for (let i = 0; i < used.length; i++) if (used[i]) this.add(a[i]!, b[i]!);
   }
 }
+
+const distinctGrams = new PairSet();

@@ -33,13 +33,20 @@ export function tableColumnNames(rows: readonly CookedLog[]): string[] {
 export function writeTableFile(rows: CookedLog[], streamField: string, zstd: ZstdCodec): Uint8Array {
   sortLogRows(rows, streamField);
   const dynamic = tableColumnNames(rows).slice(3 + FIXED_STRINGS.length);
-  return write(rows.length, (start, end) => tableColumns(rows, start, end, dynamic), zstd, [
+  const scratch = { buffer: new Uint8Array(0) };
+  return write(rows.length, (start, end) => tableColumns(rows, start, end, dynamic, scratch), zstd, [
     { key: 'bucketkit.lake.stream_field', value: streamField },
   ]);
 }
 
 /** The columns of rows `start` to `end` (one row group). */
-function tableColumns(rows: readonly CookedLog[], start: number, end: number, dynamic: readonly string[]) {
+function tableColumns(
+  rows: readonly CookedLog[],
+  start: number,
+  end: number,
+  dynamic: readonly string[],
+  scratch: { buffer: Uint8Array },
+) {
   const part = rows.slice(start, end);
   const n = part.length;
   const ts = new Array<bigint>(n);
@@ -60,7 +67,7 @@ function tableColumns(rows: readonly CookedLog[], start: number, end: number, dy
   for (const name of FIXED_STRINGS) {
     columns.push({
       name,
-      data: name === 'log_message' ? utf8Views(part) : part.map((r) => r[name]),
+      data: name === 'log_message' ? utf8Views(part, scratch) : part.map((r) => r[name]),
       type: 'STRING',
       statistics: name !== 'log_message',
     });
@@ -123,26 +130,26 @@ export function writeAggFile(rows: readonly CookedLog[], streamField: string, zs
   ];
   const group = (start: number, end: number) =>
     columns.map((column) => ({ ...column, data: column.data.slice(start, end) }));
-  return write(entries.length, group, zstd, []);
+  return write(entries.length, group, zstd, []).slice(); // small: a copy of its own
 }
 
 const encoder = new TextEncoder();
 
 /**
- * Every message as UTF-8 bytes, encoded into a few shared buffers: the writer would otherwise encode each
- * string into an allocation of its own, which costs about three times as much for ~100-byte messages.
+ * Every message as UTF-8 bytes, encoded into one buffer: the writer would otherwise encode each string into
+ * an allocation of its own, which costs about three times as much for ~100-byte messages. The buffer is
+ * the caller's scratch, reused by the next row group (the writer copies a row group's values into its
+ * pages before it returns), so a segment allocates it about once.
  */
-function utf8Views(rows: readonly CookedLog[]): Uint8Array[] {
+function utf8Views(rows: readonly CookedLog[], scratch: { buffer: Uint8Array }): Uint8Array[] {
+  let most = 0;
+  for (let i = 0; i < rows.length; i++) most += rows[i]!.log_message.length * 3;
+  if (scratch.buffer.byteLength < most) scratch.buffer = new Uint8Array(Math.ceil(most * 1.25));
+  const buffer = scratch.buffer;
   const out = new Array<Uint8Array>(rows.length);
-  let buffer = new Uint8Array(0);
   let at = 0;
   for (let i = 0; i < rows.length; i++) {
-    const text = rows[i]!.log_message;
-    if (buffer.byteLength - at < text.length * 3) {
-      buffer = new Uint8Array(Math.max(1 << 20, text.length * 3));
-      at = 0;
-    }
-    const { written } = encoder.encodeInto(text, buffer.subarray(at));
+    const { written } = encoder.encodeInto(rows[i]!.log_message, buffer.subarray(at));
     out[i] = buffer.subarray(at, at + written);
     at += written;
   }
@@ -186,5 +193,5 @@ function write(
     start = end;
   }
   parquet.finish();
-  return new Uint8Array(writer.getBuffer());
+  return writer.getBytes(); // a view: callers copy it once, with the message index spliced in
 }
