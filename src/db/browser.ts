@@ -49,6 +49,21 @@ export {
   metrics,
   type OperationMetrics,
 } from './plugins/metrics.js';
+export {
+  type DrainReport,
+  type ReplicatorOptions,
+  type ReplicatorPlugin,
+  replicator,
+} from './plugins/replicator.js';
+export type { Change, ChangeOp } from './plugins/replicator-log.js';
+export {
+  type ChangeLine,
+  databaseTarget,
+  jsonLinesTarget,
+  type ReplicationSource,
+  type ReplicationTarget,
+  readChangeLines,
+} from './plugins/replicator-targets.js';
 export { type Patch, Resource } from './resource.js';
 export {
   type AttributeDefinition,

@@ -14,3 +14,9 @@
 // the browser entry's surface, with the Database that also opens connection strings
 export * from './browser.js';
 export { Database } from './database-node.js';
+export {
+  type PostgresClient,
+  type PostgresPool,
+  type PostgresTargetOptions,
+  postgresTarget,
+} from './plugins/replicator-postgres.js';

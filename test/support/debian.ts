@@ -17,7 +17,8 @@ export type DebianNeed =
   | 'rclone'
   | 'openssl'
   | 'chromium'
-  | 'prometheus';
+  | 'prometheus'
+  | 'postgresql';
 
 interface Need {
   packages: string[];
@@ -43,6 +44,11 @@ const NEEDS: Record<DebianNeed, Need> = {
   chromium: { packages: ['chromium'], commands: ['chromium'] }, // the browser entries' tests
   // the lake's PromQL is judged against the real Prometheus; promtool backfills it and queries our API
   prometheus: { packages: ['prometheus'], commands: ['/usr/bin/prometheus', '/usr/bin/promtool'] },
+  // PostgreSQL 15 (Debian 12), the db replicator's target; test/support/postgres.ts starts a cluster
+  postgresql: {
+    packages: ['postgresql'],
+    commands: ['initdb', 'postgres', 'pg_isready'].map((c) => `/usr/lib/postgresql/15/bin/${c}`),
+  },
 };
 
 /** Every package the test suite uses, in one list (what `npm test` installs as root). */
