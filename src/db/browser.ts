@@ -36,6 +36,12 @@ export { type AuditEntry, type AuditOptions, auditLog } from './plugins/audit.js
 export { type CacheOptions, type CachePlugin, type CacheStats, cache } from './plugins/cache.js';
 export { type CostsPlugin, type CostsReport, costs, DATABASE_SCOPE } from './plugins/costs.js';
 export {
+  type CountersOptions,
+  type CountersPlugin,
+  type CounterTransaction,
+  counters,
+} from './plugins/counters.js';
+export {
   type FulltextOptions,
   type FulltextPlugin,
   fulltext,
@@ -64,6 +70,7 @@ export {
   type ReplicationTarget,
   readChangeLines,
 } from './plugins/replicator-targets.js';
+export { type SweepReport, type TtlOptions, type TtlPlugin, type TtlRule, ttl } from './plugins/ttl.js';
 export { type Patch, Resource } from './resource.js';
 export {
   type AttributeDefinition,
