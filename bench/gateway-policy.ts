@@ -120,9 +120,12 @@ async function sseThroughput(): Promise<Record<string, number>> {
   const s3 = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials });
   const body = randomBytes(64 * MIB);
   const results: Record<string, number[]> = {};
+  const push = (name: string, value: number) => {
+    results[name] = [...(results[name] ?? []), value];
+  };
   const record = (name: string, wallMs: number, cpu: NodeJS.CpuUsage) => {
-    (results[`${name} MiB/s`] ??= []).push(64 / (wallMs / 1000));
-    (results[`${name} CPU ms`] ??= []).push((cpu.user + cpu.system) / 1000);
+    push(`${name} MiB/s`, 64 / (wallMs / 1000));
+    push(`${name} CPU ms`, (cpu.user + cpu.system) / 1000);
   };
   try {
     await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
