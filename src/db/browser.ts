@@ -56,6 +56,13 @@ export {
   type OperationMetrics,
 } from './plugins/metrics.js';
 export {
+  type Claimed,
+  type DeadLetter,
+  type QueueOptions,
+  type QueuePlugin,
+  queue,
+} from './plugins/queue.js';
+export {
   type DrainReport,
   type ReplicatorOptions,
   type ReplicatorPlugin,
