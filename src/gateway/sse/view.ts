@@ -22,10 +22,13 @@ import {
   wrapKey,
 } from '../../storage/index.js';
 import { RESERVED_PREFIX } from '../context.js';
+import { ETAG_META } from '../http.js';
 import { s3Error } from '../s3-errors.js';
 import type { Keyring } from './keyring.js';
 import { markSealed, plaintextListing } from './listing.js';
+import { hashed, keepPlainEtag, withPlainEtag } from './plain-etag.js';
 import type { CustomerKey, WriteEncryption } from './request.js';
+import { limited, streamFrom } from './streams.js';
 
 /** Hidden metadata of an encrypted object: its mode, the wrapped data key and the master key's id. */
 export const SSE_META = 'bucketkit.sse';
@@ -139,7 +142,7 @@ export function sseView(
       return info;
     }
     if (scope.guardHead) await dataKeyOf(info);
-    return plain(info);
+    return withPlainEtag(port, plain(info), modeOf(info.metadata), options?.signal);
   }
 
   async function get(key: string, options: GetOptions = {}): Promise<GetResult> {
@@ -181,7 +184,8 @@ export function sseView(
       name: key,
     });
     const body = streamFrom(limited(opened, want.end - want.start + 1));
-    return getResult(plain(first), body, options.range ? want : undefined);
+    const info = await withPlainEtag(port, plain(first), modeOf(first.metadata), options.signal);
+    return getResult(info, body, options.range ? want : undefined);
   }
 
   async function put(key: string, body: Parameters<StoragePort['put']>[1], options: PutOptions = {}) {
@@ -215,13 +219,20 @@ export function sseView(
       ...(id ? { [KEY_ID_META]: id } : {}),
     };
     await markSealed(port);
-    const sealed = sealChunks(chunksOf(body), await importDataKey(dataKey));
+    // SSE-S3 objects show the MD5 of their plaintext as ETag, as S3's do (not their parts: their
+    // ETags are what CompleteMultipartUpload checks against the stored parts)
+    const md5 = write.mode === 'AES256' && !key.startsWith(RESERVED_PREFIX) && !metadata[ETAG_META];
+    const plaintext = md5 ? hashed(chunksOf(body)) : undefined;
+    const sealed = sealChunks(plaintext?.chunks ?? chunksOf(body), await importDataKey(dataKey));
     const result = await port.put(key, sealed, { ...options, metadata, etag: 'any' });
+    const etag = plaintext
+      ? await keepPlainEtag(port, result.etag, plaintext.digest(), options.signal)
+      : result.etag;
     if (write.mode === 'SSE-C') {
       scope.res.setHeader('x-amz-server-side-encryption-customer-algorithm', 'AES256');
       scope.res.setHeader('x-amz-server-side-encryption-customer-key-md5', write.key.md5);
     } else announce(write.mode, id);
-    return { etag: result.etag, size: openedSize(result.size) };
+    return { etag, size: openedSize(result.size) };
   }
 
   const multipart = port.multipart;
@@ -271,34 +282,4 @@ const notCopied = () =>
 function kmsKeyId(value: string): string {
   const marker = value.indexOf(':key/');
   return marker >= 0 ? value.slice(marker + ':key/'.length) : value;
-}
-
-/** The first `length` bytes of a source. */
-async function* limited(source: AsyncGenerator<Uint8Array>, length: number): AsyncGenerator<Uint8Array> {
-  let left = length;
-  try {
-    for await (const chunk of source) {
-      if (left <= 0) break;
-      const part = chunk.byteLength > left ? chunk.subarray(0, left) : chunk;
-      left -= part.byteLength;
-      yield part;
-      if (left <= 0) break;
-    }
-  } finally {
-    await source.return(undefined);
-  }
-}
-
-/** A web stream pulling from an async generator, which it closes when cancelled. */
-function streamFrom(source: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const next = await source.next();
-      if (next.done) controller.close();
-      else controller.enqueue(next.value);
-    },
-    async cancel() {
-      await source.return(undefined);
-    },
-  });
 }

@@ -1,0 +1,82 @@
+/**
+ * The plaintext MD5 of SSE-S3 objects, shown as their ETag as S3 shows it. It is known only once the
+ * body has streamed, after the object's metadata was written, so it is kept in a small record beside
+ * the object, named by the stored (ciphertext) ETag: a later write of the key has another ETag and
+ * never shows a stale MD5. HEAD and GET of an SSE-S3 object read that record (one small read).
+ */
+import { createHash } from 'node:crypto';
+import { BucketkitError } from '../../errors.js';
+import type { Metadata, ObjectInfo, StoragePort } from '../../storage/index.js';
+import { RESERVED_PREFIX } from '../context.js';
+import { ETAG_META } from '../http.js';
+
+const PREFIX = `${RESERVED_PREFIX}sse-etags/`;
+
+/**
+ * The chunks of a body, hashed with MD5 as they pass; `digest()` once they are all read.
+ *
+ * @example
+ * ```ts
+ * const plaintext = hashed(chunks);
+ * await port.put(key, seal(plaintext.chunks));
+ * plaintext.digest(); // hex MD5
+ * ```
+ */
+export function hashed(chunks: AsyncIterable<Uint8Array>): {
+  chunks: AsyncIterable<Uint8Array>;
+  digest(): string;
+} {
+  const md5 = createHash('md5');
+  let digest: string | undefined;
+  async function* pass() {
+    for await (const chunk of chunks) {
+      md5.update(chunk);
+      yield chunk;
+    }
+    digest = md5.digest('hex');
+  }
+  return {
+    chunks: pass(),
+    digest: () => {
+      if (digest === undefined) throw new Error('the body was not read to its end');
+      return digest;
+    },
+  };
+}
+
+/** Records an SSE-S3 object's plaintext MD5 under its stored ETag; returns the MD5. */
+export async function keepPlainEtag(
+  port: StoragePort,
+  storedEtag: string,
+  md5: string,
+  signal?: AbortSignal,
+): Promise<string> {
+  await port.put(`${PREFIX}${storedEtag}`, md5, { ...(signal ? { signal } : {}) });
+  return md5;
+}
+
+/**
+ * An SSE-S3 object's info with its plaintext MD5 as the ETag clients see (`bucketkit.etag`), when one
+ * was recorded; other objects as they are.
+ *
+ * @example
+ * ```ts
+ * const info = await withPlainEtag(port, plain(stored), 'AES256');
+ * ```
+ */
+export async function withPlainEtag<T extends ObjectInfo>(
+  port: StoragePort,
+  info: T,
+  mode: string | undefined,
+  signal?: AbortSignal,
+): Promise<T> {
+  if (mode !== 'AES256' || info.metadata[ETAG_META] !== undefined) return info;
+  try {
+    const md5 = await (await port.get(`${PREFIX}${info.etag}`, { ...(signal ? { signal } : {}) })).text();
+    const metadata: Metadata = { ...info.metadata, [ETAG_META]: md5 };
+    return { ...info, metadata };
+  } catch (err) {
+    if (BucketkitError.is(err, 'NotFound')) return info;
+    throw err;
+  }
+}
