@@ -5,9 +5,9 @@
 import type { StoragePort } from '../../storage/index.js';
 import { METRIC_FREQUENCIES, pickFrequency } from '../metrics/index.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
-import type { QueryStats } from '../query/stats.js';
+import { newStats, type QueryStats } from '../query/stats.js';
 import type { Expr, VectorSelector } from './ast.js';
-import { loadSeries, type Series } from './source.js';
+import { addStats, loadSeries, type Series } from './source.js';
 
 export interface TimeFrame {
   startMs: number;
@@ -119,18 +119,26 @@ export async function loadFrame(
       entry.selectors.push(selector);
     } else byMatchers.set(key, { fromMs, toMs, selectors: [selector] });
   }
-  for (const { fromMs, toMs, selectors: group } of byMatchers.values()) {
-    const series = await loadSeries(port, {
-      org: options.org,
-      matchers: group[0]!.matchers,
-      fromMs,
-      toMs,
-      frequencyMs,
-      zstd: options.zstd,
-      signal: options.signal,
-      stats: options.stats,
-    });
-    for (const s of group) data.set(s, series);
+  // a tier no rollup has filled for this time falls back to the next finer one
+  for (let tier = frequencyMs; ; ) {
+    const probe = newStats();
+    for (const { fromMs, toMs, selectors: group } of byMatchers.values()) {
+      const series = await loadSeries(port, {
+        org: options.org,
+        matchers: group[0]!.matchers,
+        fromMs,
+        toMs,
+        frequencyMs: tier,
+        zstd: options.zstd,
+        signal: options.signal,
+        stats: probe,
+      });
+      for (const s of group) data.set(s, series);
+    }
+    if (options.stats) addStats(options.stats, probe);
+    const finer = [...METRIC_FREQUENCIES].reverse().find((f) => f < tier);
+    if (probe.segmentsConsidered > 0 || finer === undefined || options.frequencyMs !== undefined)
+      return { data, frequencyMs: tier };
+    tier = finer;
   }
-  return { data, frequencyMs };
 }

@@ -129,6 +129,32 @@ const values = (w: Window) => w.samples.map((s) => s.v);
 const nonEmpty = (w: Window, f: (v: number[]) => number) =>
   w.samples.length === 0 ? undefined : f(values(w));
 
+/**
+ * On rolled-up tiers a row stands for many samples: count, sum, min, max and avg over time come from
+ * the rows' exact statistics (equal to Prometheus's over the raw samples when the window holds whole
+ * buckets), not from the rows' last values.
+ */
+function overRollups(w: Window, f: 'count' | 'sum' | 'min' | 'max' | 'avg'): number | undefined {
+  if (w.samples.length === 0 || w.samples[0]!.stats === undefined) return undefined;
+  let count = 0;
+  let sum = 0;
+  let min = Number.POSITIVE_INFINITY;
+  let max = Number.NEGATIVE_INFINITY;
+  for (const { stats } of w.samples) {
+    if (!stats) continue;
+    count += stats.count;
+    sum += stats.sum;
+    min = Math.min(min, stats.min);
+    max = Math.max(max, stats.max);
+  }
+  return { count, sum, min, max, avg: sum / count }[f];
+}
+
+const rolled =
+  (f: 'count' | 'sum' | 'min' | 'max' | 'avg', raw: RangeFunction): RangeFunction =>
+  (w, p) =>
+    w.samples[0]?.stats ? overRollups(w, f) : raw(w, p);
+
 export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>> = {
   rate: (w) => extrapolated(w, true, true),
   increase: (w) => extrapolated(w, true, false),
@@ -142,11 +168,15 @@ export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>> = {
       (v) => v.slice(1).filter((x, i) => x !== v[i] && !(Number.isNaN(x) && Number.isNaN(v[i]!))).length,
     ),
   resets: (w) => nonEmpty(w, (v) => v.slice(1).filter((x, i) => x < v[i]!).length),
-  avg_over_time: (w) => nonEmpty(w, average),
-  min_over_time: (w) => nonEmpty(w, (v) => v.reduce((m, x) => (x < m || Number.isNaN(m) ? x : m))),
-  max_over_time: (w) => nonEmpty(w, (v) => v.reduce((m, x) => (x > m || Number.isNaN(m) ? x : m))),
-  sum_over_time: (w) => nonEmpty(w, (v) => v.reduce((a, x) => a + x, 0)),
-  count_over_time: (w) => nonEmpty(w, (v) => v.length),
+  avg_over_time: rolled('avg', (w) => nonEmpty(w, average)),
+  min_over_time: rolled('min', (w) =>
+    nonEmpty(w, (v) => v.reduce((m, x) => (x < m || Number.isNaN(m) ? x : m))),
+  ),
+  max_over_time: rolled('max', (w) =>
+    nonEmpty(w, (v) => v.reduce((m, x) => (x > m || Number.isNaN(m) ? x : m))),
+  ),
+  sum_over_time: rolled('sum', (w) => nonEmpty(w, (v) => v.reduce((a, x) => a + x, 0))),
+  count_over_time: rolled('count', (w) => nonEmpty(w, (v) => v.length)),
   last_over_time: (w) => nonEmpty(w, (v) => v[v.length - 1]!),
   present_over_time: (w) => nonEmpty(w, () => 1),
   stddev_over_time: (w) => nonEmpty(w, (v) => Math.sqrt(variance(v))),

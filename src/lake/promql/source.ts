@@ -23,6 +23,8 @@ export interface Sample {
    * counter rows of rolled-up tiers (one row then stands for many samples).
    */
   sketch?: Uint8Array;
+  /** Rolled-up rows: the exact count, sum, min and max of the samples the row stands for. */
+  stats?: { count: number; sum: number; min: number; max: number };
   /** The sketch holds everything before it (cumulative histograms): windows use the newest, not a merge. */
   cumulative?: boolean;
 }
@@ -69,9 +71,7 @@ export async function loadSeries(port: StoragePort, query: SeriesQuery): Promise
     zstd: query.zstd,
     signal: query.signal,
   });
-  if (query.stats)
-    for (const k of Object.keys(stats) as (keyof QueryStats)[])
-      (query.stats[k] as number) += stats[k] as number;
+  if (query.stats) addStats(query.stats, stats);
   const tests = query.matchers.map(matcherTest);
   const bySeries = new Map<string, Series>();
   const rejected = new Set<string>();
@@ -125,7 +125,11 @@ function sampleOf(row: MetricRow, previous: MetricRow | undefined, rolledUp: boo
   // a reset the values show (v below the previous row's) is found by rate itself; the rest is hidden
   const visible = previous?.chq_value != null && v < previous.chq_value ? previous.chq_value : 0;
   const sample: Sample = { t, v, hiddenResets: Math.max(0, row.chq_reset_adjust - visible) };
-  if (rolledUp) sample.sketch = row.chq_sketch;
+  if (rolledUp) {
+    sample.sketch = row.chq_sketch;
+    const { chq_rollup_count: count, chq_rollup_sum: sum, chq_rollup_min: min, chq_rollup_max: max } = row;
+    sample.stats = { count, sum, min, max };
+  }
   return sample;
 }
 
@@ -142,4 +146,10 @@ export function matcherTest(m: Matcher): (labels: Labels) => boolean {
   if (m.op === '!=') return (l) => (l[m.name] ?? '') !== m.value;
   const re = compileLabelRegex(m.value);
   return m.op === '=~' ? (l) => re.test(l[m.name] ?? '') : (l) => !re.test(l[m.name] ?? '');
+}
+
+/** Adds the counters of `from` to `into`. */
+export function addStats(into: QueryStats, from: QueryStats): void {
+  for (const k of Object.keys(from) as (keyof QueryStats)[])
+    if (typeof from[k] === 'number') (into[k] as number) += from[k] as number;
 }
