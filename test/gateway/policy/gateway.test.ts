@@ -106,6 +106,23 @@ describe('bucket policies through the gateway', () => {
     expect(await outcome(as.alice!.send(new GetBucketPolicyCommand({ Bucket: 'pol' })))).toBe(
       'NoSuchBucketPolicy',
     );
+    // 20 KiB of conditions: over S3's limit it is refused, under it it is kept and applied
+    const prefixes = (n: number) =>
+      Array.from({ length: n }, (_, i) => `prefix-${String(i).padStart(5, '0')}/`);
+    const listing = (n: number) =>
+      policy({
+        Effect: 'Allow',
+        Principal: { AWS: 'carol' },
+        Action: 's3:ListBucket',
+        Resource: B,
+        Condition: { StringEquals: { 's3:prefix': prefixes(n) } },
+      });
+    expect(await refuse(listing(1500))).toBe('PolicyTooLarge');
+    expect(await refuse(listing(1000))).toBe('ok');
+    const list = (Prefix: string) =>
+      outcome(as.carol!.send(new ListObjectsV2Command({ Bucket: 'pol', Prefix })));
+    expect([await list('prefix-00999/'), await list('prefix-01000/')]).toEqual(['ok', 'AccessDenied']);
+    await as.alice!.send(new DeleteBucketPolicyCommand({ Bucket: 'pol' }));
   });
 
   it('grants another user what the ACL does not: writes under a prefix, listing that prefix only', async () => {
