@@ -38,7 +38,8 @@ usage: bucketkit lake COMMAND URL [args]
   serve URL [--port N] [--host H] [--bucket NAME]...
         the storage event endpoint (POST /events: S3/SQS/SNS, GCP Pub/Sub, Azure Event Grid bodies)
         the Loki API (/loki/api/v1/...), the OTLP/HTTP receivers (POST /v1/logs, /v1/metrics, /v1/traces)
-        and Prometheus remote-write (POST /api/v1/write); --org ORG: the org when X-Scope-OrgID is absent
+        Prometheus remote-write (POST /api/v1/write) and the Prometheus HTTP API (/api/v1/query, ...);
+        --org ORG: the org when X-Scope-OrgID is absent
   compact URL --org ORG [--day YYYYMMDD] [--target-bytes N] [--progress] [--json]
         merge each day's small segments toward N table bytes (default 2 MiB), swapped in atomically
   sweep URL [--org ORG] [--retention-days N] [--grace D] [--progress] [--json]

@@ -9,6 +9,7 @@ import {
   otlpLogsRoute,
   otlpMetricsRoute,
   otlpTracesRoute,
+  prometheusRoutes,
   remoteWriteRoute,
 } from '../lake/http/index.js';
 import { ingestMetricsObject, type Lake, type LakeSignal, routeRawKey, type SpanRow } from '../lake/index.js';
@@ -191,9 +192,9 @@ function cell(value: unknown): string {
 }
 
 /**
- * The receivers `lake serve` mounts beside the event endpoint: OTLP/HTTP `/v1/logs`, `/v1/metrics`,
- * `/v1/traces` and Prometheus remote-write `/api/v1/write`; the org is the `X-Scope-OrgID` header, else
- * `org`.
+ * The routes `lake serve` mounts beside the event endpoint and the Loki API: OTLP/HTTP `/v1/logs`,
+ * `/v1/metrics`, `/v1/traces`, Prometheus remote-write `/api/v1/write` and the Prometheus HTTP API
+ * (`/api/v1/query`, …); the org is the `X-Scope-OrgID` header, else `org`.
  *
  * @example
  * ```ts
@@ -211,5 +212,6 @@ export function receiverRoutes(lake: Lake, storage: StoragePort, org: string): L
     otlpMetricsRoute(storage, options),
     otlpTracesRoute(storage, options),
     remoteWriteRoute(storage, options),
+    ...prometheusRoutes(storage, { org }),
   ];
 }

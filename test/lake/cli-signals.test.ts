@@ -189,9 +189,18 @@ describe('bucketkit lake ingest|traces|sql|serve for metrics and traces', () => 
     const sent = await sdkSpans((p) => recordCheckout(p, T0_MS), 'checkout', counterIds(500));
     const result = await new Promise<ExportResult>((resolve) => exporter.export(sent, resolve));
     await exporter.shutdown();
+    // the Prometheus API is mounted too: the metric ingested above, in org acme
+    const labels = await fetch(
+      `${endpoint}/api/v1/label/__name__/values?start=${T0_MS / 1000 - 60}&end=${T0_MS / 1000 + 3600}`,
+      {
+        headers: { 'X-Scope-OrgID': 'acme' },
+      },
+    );
+    const answer = labels.status === 200 ? await labels.json() : await labels.text();
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(result.code).toBe(ExportResultCode.SUCCESS);
+    expect(answer).toEqual({ status: 'success', data: ['queue_depth'] });
     const { stdout } = await bucketkit('lake', 'traces', url, '--org', 'beta', '--trace', traceHex(500));
     expect(stdout.split('\n')[0]).toBe('+0ms 120ms checkout GET /cart/:id [SERVER] OK');
   }, 120_000);
