@@ -1,10 +1,11 @@
 /**
  * bucketkit/lake: raw log files in a bucket become sorted ZSTD Parquet segments with an index beside
- * them, queried by a typed API or LogQL. Run: npx tsx examples/lake.ts
+ * them, queried by a typed API or LogQL; traces beside them (examples/lake-traces.ts). Run: npx tsx examples/lake.ts
  */
 import { gzipSync } from 'node:zlib';
 import { connect, type StoragePort } from '../src/index.js';
 import { evaluateLogQL, openLake } from '../src/lake/index.js';
+import { traceTour } from './lake-traces.js';
 
 const DAY = Date.parse('2026-01-02T00:00:00Z');
 const SERVICES = ['api', 'billing', 'search'];
@@ -76,6 +77,7 @@ export async function lakeTour(port: StoragePort, log = console.log): Promise<vo
     const compacted = await lake.compact({ org: 'acme' });
     log(`compact(): ${compacted.segmentsReplaced} segments merged into ${compacted.segmentsWritten}`);
     log(`query engine: ${await lake.engine()}`);
+    await traceTour(lake, port, log);
   } finally {
     await lake.close();
   }

@@ -51,6 +51,14 @@ describe('examples', () => {
     expect(lines).toContain('rows per level over two hours: ERROR=800, INFO=2400, WARN=800');
     expect(lines).toContainEqual(expect.stringMatching(/^LogQL matrix: 3 series of timeouts by service/));
     expect(lines).toContain('compact(): 2 segments merged into 1');
+    expect(lines).toContain(
+      'ingested otel-raw/acme/collector-1/traces_2026-01-02T10.json: 100 spans, 1 segment(s)',
+    );
+    expect(lines).toContain(`trace ${'7'.padStart(32, '0')}: POST /checkout 40ms → INSERT orders 20ms`);
+    expect(lines).toContain('found with 1 index read and 1 segment read');
+    expect(lines).toContain('checkouts slower than 500 ms: 5');
+    // @duckdb/node-api is a devDependency, so the tour's lake runs on DuckDB and answers SQL
+    expect(lines).toContain('SQL: INSERT orders n=50 worst=875ms; POST /checkout n=50 worst=900ms');
   });
 
   it('the erasure tour loses two disks, reads byte-exact and heals', async () => {
