@@ -1,9 +1,9 @@
 /**
  * The PostgreSQL target of the replicator (through `pg`, an optional peer dependency). A table per
  * resource is created from the schema (columns added when the schema grows); each batch is one
- * transaction that upserts or deletes the changed records and records the change keys in a ledger
- * table (with the action taken: `upsert` or `delete`), so a batch given again after a crash applies
- * nothing twice.
+ * transaction that records the change keys in a ledger table (with the action taken, `upsert` or
+ * `delete`, and the batch) and upserts or deletes the records of the changes not recorded before,
+ * several rows a statement: a batch given again after a crash applies nothing twice.
  */
 import { bkError } from '../../errors.js';
 import type { FieldSpec, FieldType } from '../schema/index.js';
@@ -16,7 +16,7 @@ export interface PostgresPool {
   end(): Promise<void>;
 }
 export interface PostgresClient {
-  query(text: string, values?: readonly unknown[]): Promise<{ rowCount: number | null }>;
+  query(text: string, values?: readonly unknown[]): Promise<{ rowCount: number | null; rows?: unknown[] }>;
   release(): void;
 }
 
@@ -111,42 +111,75 @@ export function postgresTarget(options: PostgresTargetOptions): ReplicationTarge
     return entry;
   };
 
-  const write = async (client: PostgresClient, source: ReplicationSource, change: Change) => {
-    const { table, columns } = await ensureTable(client, source, change.resource);
-    if (!change.current) {
-      await client.query(`DELETE FROM ${table} WHERE id = $1`, [change.id]);
-      return;
-    }
-    const values = columns.map((c) => sqlValue(change.current![c.name], c.type));
+  /** Upserts or deletes the records of one resource: one statement per 500 upserted rows, one delete. */
+  const write = async (
+    client: PostgresClient,
+    source: ReplicationSource,
+    resource: string,
+    states: Map<string, Record<string, unknown> | null>,
+  ) => {
+    const { table, columns } = await ensureTable(client, source, resource);
+    const gone = [...states].filter(([, state]) => !state).map(([id]) => id);
+    if (gone.length > 0) await client.query(`DELETE FROM ${table} WHERE id = ANY($1::text[])`, [gone]);
+    const rows = [...states].filter(([, state]) => state) as [string, Record<string, unknown>][];
     const names = columns.map((c) => ident(c.name));
-    const params = columns.map((_c, i) => `$${i + 2}`);
     const updates = names.map((n) => `${n} = EXCLUDED.${n}`);
-    await client.query(
-      `INSERT INTO ${table} (id${names.map((n) => `, ${n}`).join('')}) VALUES ($1${params.map((p) => `, ${p}`).join('')}) ON CONFLICT (id) DO ${updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING'}`,
-      [change.id, ...values],
-    );
+    const conflict = updates.length ? `UPDATE SET ${updates.join(', ')}` : 'NOTHING';
+    for (let at = 0; at < rows.length; at += 500) {
+      const chunk = rows.slice(at, at + 500);
+      const values: unknown[] = [];
+      const tuples = chunk.map(([id, state]) => {
+        const first = values.length + 1;
+        values.push(id, ...columns.map((c) => sqlValue(state[c.name], c.type)));
+        return `(${Array.from({ length: columns.length + 1 }, (_, i) => `$${first + i}`).join(', ')})`;
+      });
+      await client.query(
+        `INSERT INTO ${table} (id${names.map((n) => `, ${n}`).join('')}) VALUES ${tuples.join(', ')} ON CONFLICT (id) DO ${conflict}`,
+        values,
+      );
+    }
+  };
+
+  /** Records the batch's changes in the ledger; returns the keys not recorded before. */
+  const record = async (client: PostgresClient, changes: readonly Change[], batchId: string) => {
+    const result = (await client.query(
+      `INSERT INTO ${ledger} (change, resource, record_id, action, batch)
+       SELECT c, r, i, a, $5 FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) AS t(c, r, i, a)
+       ON CONFLICT (change) DO NOTHING RETURNING change`,
+      [
+        changes.map((c) => c.key),
+        changes.map((c) => c.resource),
+        changes.map((c) => c.id),
+        changes.map((c) => (c.current ? 'upsert' : 'delete')),
+        batchId,
+      ],
+    )) as { rows?: { change: string }[] };
+    return new Set((result.rows ?? []).map((row) => row.change));
   };
 
   return {
     name: options.name ?? 'postgres',
-    async apply(changes, _batchId, source) {
+    async apply(changes, batchId, source) {
       const client = await (await open()).connect();
       try {
         if (!ledgerReady) {
           await client.query(
-            `CREATE TABLE IF NOT EXISTS ${ledger} (change text PRIMARY KEY, resource text NOT NULL, record_id text NOT NULL, action text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+            `CREATE TABLE IF NOT EXISTS ${ledger} (change text PRIMARY KEY, resource text NOT NULL, record_id text NOT NULL, action text NOT NULL, batch text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
           );
           ledgerReady = true;
         }
         await client.query('BEGIN');
         try {
+          const fresh = await record(client, changes, batchId);
+          // every change of a record in a batch carries the same state: the record as the batch found it
+          const byResource = new Map<string, Map<string, Record<string, unknown> | null>>();
           for (const change of changes) {
-            const fresh = await client.query(
-              `INSERT INTO ${ledger} (change, resource, record_id, action) VALUES ($1, $2, $3, $4) ON CONFLICT (change) DO NOTHING`,
-              [change.key, change.resource, change.id, change.current ? 'upsert' : 'delete'],
-            );
-            if (fresh.rowCount === 1) await write(client, source, change);
+            if (!fresh.has(change.key)) continue;
+            const states = byResource.get(change.resource) ?? new Map();
+            states.set(change.id, change.current);
+            byResource.set(change.resource, states);
           }
+          for (const [resource, states] of byResource) await write(client, source, resource, states);
           await client.query('COMMIT');
         } catch (err) {
           await client.query('ROLLBACK').catch(() => {});
