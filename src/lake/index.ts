@@ -91,6 +91,12 @@ export {
   rollupMetrics,
 } from './metrics/index.js';
 export { dateintOf, indexKey, normaliseName, segmentKeys } from './names.js';
+export {
+  parsePromQL,
+  type PromqlQuery,
+  type PromqlResult,
+  queryPromQL,
+} from './promql/index.js';
 export type { CountQuery, CountResult, CountSeries } from './query/count.js';
 export type { LogRow, LogsQuery, LogsResult } from './query/logs.js';
 export type { LabelMatch } from './query/match.js';
