@@ -38,32 +38,51 @@ const PARTITION_BYTES = 512;
  */
 export function buildMessageFilter(rows: readonly CookedLog[]) {
   // one set for every segment of the process: its tables reach a segment's size once, not per segment
-  const keys = distinctGrams;
+  const builder = messageFilterBuilder(distinctGrams);
+  for (const row of rows) builder.add(row.log_message);
+  return builder.build();
+}
+
+/**
+ * A message filter built one message at a time (for writers that see messages as a stream, such as a
+ * DuckDB scalar function). `keys` is the set it collects grams in, cleared first (default: a new one).
+ *
+ * @example
+ * ```ts
+ * const builder = messageFilterBuilder();
+ * builder.add('order ord-5e1f0c2a9d created');
+ * const { bytes } = builder.build();
+ * ```
+ */
+export function messageFilterBuilder(keys: PairSet = new PairSet()) {
   keys.clear();
-  for (const row of rows) {
-    const text = row.log_message;
-    forEachToken(text, (start, end) => {
-      const length = end - start;
-      if (length < GRAM) return;
-      for (let at = 0; at + GRAM <= length; at += STRIDE) keys.add(...gramHash(text, start + at));
-      if ((length - GRAM) % STRIDE !== 0) keys.add(...gramHash(text, end - GRAM));
-    });
-  }
-  const totalBytes = Math.max(8, Math.ceil((keys.size * BITS_PER_KEY) / 8));
-  const partitions = Math.max(1, Math.round(totalBytes / PARTITION_BYTES));
-  const partitionBytes = Math.ceil(totalBytes / partitions);
-  const bytes = new Uint8Array(partitions * partitionBytes);
-  const bits = partitionBytes * 8;
-  keys.forEach((a, b) => {
-    const base = (a % partitions) * partitionBytes;
-    // `probes(a, b, bits, HASHES)`, inlined: this runs for every distinct gram of the segment
-    const step = (a >>> 7) | 1;
-    for (let i = 0; i < HASHES; i++) {
-      const bit = (b + i * step) % bits;
-      bytes[base + (bit >>> 3)]! |= 1 << (bit & 7);
-    }
-  });
-  return { bytes, partitions, partitionBytes, hashes: HASHES, keys: keys.size };
+  return {
+    add(text: string): void {
+      forEachToken(text, (start, end) => {
+        const length = end - start;
+        if (length < GRAM) return;
+        for (let at = 0; at + GRAM <= length; at += STRIDE) keys.add(...gramHash(text, start + at));
+        if ((length - GRAM) % STRIDE !== 0) keys.add(...gramHash(text, end - GRAM));
+      });
+    },
+    build() {
+      const totalBytes = Math.max(8, Math.ceil((keys.size * BITS_PER_KEY) / 8));
+      const partitions = Math.max(1, Math.round(totalBytes / PARTITION_BYTES));
+      const partitionBytes = Math.ceil(totalBytes / partitions);
+      const bytes = new Uint8Array(partitions * partitionBytes);
+      const bits = partitionBytes * 8;
+      keys.forEach((a, b) => {
+        const base = (a % partitions) * partitionBytes;
+        // `probes(a, b, bits, HASHES)`, inlined: this runs for every distinct gram of the segment
+        const step = (a >>> 7) | 1;
+        for (let i = 0; i < HASHES; i++) {
+          const bit = (b + i * step) % bits;
+          bytes[base + (bit >>> 3)]! |= 1 << (bit & 7);
+        }
+      });
+      return { bytes, partitions, partitionBytes, hashes: HASHES, keys: keys.size };
+    },
+  };
 }
 
 /** The bit positions of a key inside its partition of `bits` bits (double hashing). */
@@ -123,7 +142,7 @@ function parquetFooterStart(file: Uint8Array): number {
 }
 
 /** An open-addressing set of 32-bit pairs (a segment's distinct gram hashes, without strings). */
-class PairSet {
+export class PairSet {
   private a = new Uint32Array(1 << 12);
   private b = new Uint32Array(1 << 12);
   private used = new Uint8Array(1 << 12);
