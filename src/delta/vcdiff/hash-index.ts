@@ -16,7 +16,7 @@ const TARGET_TABLE_BITS = 18;
 /** Head-table slices of 2^15 entries (128 KiB) fit a core's L2 cache; bigger tables are built by slice. */
 const SLICE_BITS = 15;
 /** At most this many source positions are indexed (4 bytes each in the chain array). */
-const MAX_SOURCE_ENTRIES = 1 << 23;
+const MAX_SOURCE_ENTRIES = 1 << 22;
 
 function word(data: Uint8Array, p: number): number {
   return (
@@ -146,18 +146,19 @@ export class SourceIndex {
    * filled while it stays in cache. Costs 8 bytes per entry while building.
    */
   private buildBySlices(entries: number): void {
-    const { source, step, bits, head, chain } = this;
+    const { bits, head, chain } = this;
     const shift = SLICE_BITS;
     const starts = new Int32Array((1 << (bits - shift)) + 1);
+    const byEntry = this.hashes(entries);
     for (let e = 0; e < entries; e++) {
-      const slice = (hash8(source, e * step, bits) >>> shift) + 1;
+      const slice = ((byEntry[e] as number) >>> shift) + 1;
       starts[slice] = (starts[slice] as number) + 1;
     }
     for (let i = 1; i < starts.length; i++) starts[i] = (starts[i] as number) + (starts[i - 1] as number);
     const order = new Int32Array(entries);
     const hashes = new Int32Array(entries);
     for (let e = 0; e < entries; e++) {
-      const h = hash8(source, e * step, bits);
+      const h = byEntry[e] as number;
       const at = starts[h >>> shift] as number;
       starts[h >>> shift] = at + 1;
       order[at] = e;
@@ -169,6 +170,31 @@ export class SourceIndex {
       chain[e] = head[h] as number;
       head[h] = e;
     }
+  }
+
+  /** Every entry's `hash8`, computed once (rolled a byte or two at a time for steps 1 and 2). */
+  private hashes(entries: number): Int32Array {
+    const { source, step, bits } = this;
+    const out = new Int32Array(entries);
+    if (step > 2) {
+      for (let e = 0; e < entries; e++) out[e] = hash8(source, e * step, bits);
+      return out;
+    }
+    const shift = 32 - bits;
+    let a = entries > 0 ? word(source, 0) : 0;
+    let b = entries > 0 ? word(source, 4) : 0;
+    for (let e = 0, p = 0; e < entries; e++, p += step) {
+      out[e] = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ (a >>> 15), 0x85ebca77)) >>> shift;
+      if (e + 1 === entries) break;
+      if (step === 1) {
+        a = (a >>> 8) | ((source[p + 4] as number) << 24);
+        b = (b >>> 8) | ((source[p + 8] as number) << 24);
+      } else {
+        a = (a >>> 16) | ((source[p + 4] as number) << 16) | ((source[p + 5] as number) << 24);
+        b = (b >>> 16) | ((source[p + 8] as number) << 16) | ((source[p + 9] as number) << 24);
+      }
+    }
+    return out;
   }
 
   /** The newest reference position whose key hashes to `hash`, or -1. */

@@ -96,6 +96,8 @@ class Matcher {
   readonly recent = new Float64Array(RECENT).fill(Number.NaN);
   recentSlot = 0;
   lastSourceEnd = -1;
+  /** Deep in a run of literals: probe only the key at the position itself (see `skipAfter`). */
+  sparse = false;
   /**
    * The key at a target position is probed from up to four positions (skip 0, 4, 8, 16), and every
    * chain entry is a cache miss in an index of megabytes (and another in the reference to check the
@@ -145,7 +147,7 @@ class Matcher {
     }
     const list = this.memoList;
     for (const skip of SOURCE_PROBES) {
-      if (out.length >= skip + LONG_ENOUGH || max < skip + SOURCE_KEY) break;
+      if (out.length >= skip + LONG_ENOUGH || max < skip + SOURCE_KEY || (skip > 0 && this.sparse)) break;
       const slot = this.sourceCandidates(p + skip);
       const count = this.memoCount[slot] as number;
       for (let i = slot * this.settings.sourceChain, n = 0; n < count; n++, i++) {
@@ -161,7 +163,7 @@ class Matcher {
       if (skip === 0 && this.memoComplete[slot] === 1 && sourceIndex.step === 1) break;
     }
     for (const skip of TARGET_PROBES) {
-      if (out.length >= skip + LONG_ENOUGH || max < skip + TARGET_KEY) break;
+      if (out.length >= skip + LONG_ENOUGH || max < skip + TARGET_KEY || (skip > 0 && this.sparse)) break;
       let keyAt = targetIndex.first(p + skip);
       let collisions = 0;
       let n = 0;
@@ -221,6 +223,20 @@ class Matcher {
 }
 
 /**
+ * How far to move on after a position with no match, `literals` bytes into a run of them: one byte at
+ * first, then 3, 5, 7, 9 as the run grows past 512, 1024, ... bytes (new or incompressible content,
+ * where looking at every position costs several cache misses each and finds nothing). A match is
+ * still found from any of its positions the search lands on and extended backward over the bytes
+ * skipped; the steps are odd so the search keeps meeting both parities of the reference's every-2nd-
+ * position index, and it only probes the key at the position itself (`Matcher.sparse`).
+ */
+function skipAfter(literals: number): number {
+  return Math.min(MAX_SKIP, 1 + 2 * (literals >>> SKIP_SHIFT));
+}
+const SKIP_SHIFT = 9;
+const MAX_SKIP = 9;
+
+/**
  * Finds the instructions for `target[start, end)`.
  *
  * @example
@@ -247,9 +263,10 @@ export function findMatches(
   let p = start;
   while (p < end) {
     while (inserted < p) targetIndex.insert(inserted++);
+    matcher.sparse = p - literalStart >= 1 << SKIP_SHIFT;
     matcher.find(p, match);
     if (match.gain === 0) {
-      p++;
+      p += skipAfter(p - literalStart);
       continue;
     }
     if (match.length < LAZY_BELOW && p + 1 < end) {
