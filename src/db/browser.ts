@@ -80,6 +80,16 @@ export {
 export { type SweepReport, type TtlOptions, type TtlPlugin, type TtlRule, ttl } from './plugins/ttl.js';
 export { type Patch, Resource } from './resource.js';
 export {
+  bucketkitDefinition,
+  type ImportS3dbOptions,
+  importS3db,
+  type MigrateS3dbOptions,
+  type MigrateS3dbReport,
+  type S3dbBucket,
+  S3dbResource,
+  type S3dbResourceInfo,
+} from './s3db/index.js';
+export {
   type AttributeDefinition,
   type Attributes,
   type FieldSpec,
@@ -93,6 +103,7 @@ export type {
   DeepPartial,
   Doc,
   Guarantees,
+  InsertOptions,
   ManyOptions,
   Migrate,
   PageResult,

@@ -22,7 +22,7 @@ import { ResourceReads } from './resource-reads.js';
 import { backoff, mapLimit } from './retry.js';
 import type { ResourceRuntime } from './runtime.js';
 import { RecordWriter, toReadableStream } from './streams.js';
-import type { DeepPartial, Doc, ManyOptions, WriteOptions } from './types.js';
+import type { DeepPartial, Doc, InsertOptions, ManyOptions, WriteOptions } from './types.js';
 
 /** A patch, or a function of the current record returning one (re-run on every retry). */
 export type Patch<T> = DeepPartial<T> | ((current: Doc<T>) => DeepPartial<T> | Promise<DeepPartial<T>>);
@@ -65,10 +65,13 @@ export class Resource<T extends Row = Row, I = T> extends ResourceReads<T> {
 
   /**
    * Creates a record (with a generated id unless one is given). Fails with `PreconditionFailed` when the
-   * id exists, even against a concurrent insert.
+   * id exists, even against a concurrent insert. `keepTimestamps` (imports, migrations) keeps the
+   * `createdAt`/`updatedAt` the input carries instead of the time of the insert.
    */
-  insert(input: I & { id?: string }, options: Abortable = {}): Promise<Doc<T>> {
-    return this.hooks.call('insert', [input, options], ([i, o]) => this.insertOnce(i as Row, o as Abortable));
+  insert(input: I & { id?: string }, options: InsertOptions = {}): Promise<Doc<T>> {
+    return this.hooks.call('insert', [input, options], ([i, o]) =>
+      this.insertOnce(i as Row, o as InsertOptions),
+    );
   }
 
   /** Inserts many records, `concurrency` at a time; results keep the input order. */
@@ -217,13 +220,19 @@ export class Resource<T extends Row = Row, I = T> extends ResourceReads<T> {
     return rebuildPartitions(this.rt, options);
   }
 
-  private async insertOnce(input: Row, options: Abortable): Promise<Doc<T>> {
+  private async insertOnce(input: Row, options: InsertOptions): Promise<Doc<T>> {
     const data = await this.hooks.run('beforeInsert', { ...input } as Doc<T>);
     const id = (data as Row).id ?? (await this.rt.idGenerator());
     assertValidId(id);
     const now = new Date().toISOString();
     const fields = withoutId(data as Row);
-    if (this.rt.timestamps) Object.assign(fields, { createdAt: now, updatedAt: now });
+    if (this.rt.timestamps) {
+      const keep = options.keepTimestamps === true;
+      Object.assign(fields, {
+        createdAt: (keep && fields.createdAt) || now,
+        updatedAt: (keep && fields.updatedAt) || now,
+      });
+    }
     const doc = await this.createRecord(id, fields, options);
     return this.hooks.run('afterInsert', doc);
   }

@@ -83,6 +83,11 @@ export interface WriteOptions extends Abortable {
   retries?: number;
 }
 
+export interface InsertOptions extends Abortable {
+  /** With `timestamps`: keep the input's `createdAt`/`updatedAt` (an import or migration), not now. */
+  keepTimestamps?: boolean;
+}
+
 export interface ManyOptions extends Abortable {
   /** Requests in flight at once (default 32 for reads: list, query, page, stream, getMany; 10 for writes). */
   concurrency?: number;
