@@ -2,27 +2,13 @@
  * `bucketkit db ...`: the document database (bucketkit/db) from the shell — resources and schemas,
  * CRUD, queries and counts, streaming export/import as JSON lines or CSV, and an MCP server.
  */
-
-import { once } from 'node:events';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import type { Writable } from 'node:stream';
-import { Database, RecordWriter, type Resource } from '../db/index.js';
+import { Database } from '../db/index.js';
 import { BucketkitError, bkError } from '../errors.js';
-import {
-  csvColumns,
-  csvLine,
-  csvRecord,
-  csvRecords,
-  filterOf,
-  jsonObject,
-  recordLines,
-  recordTable,
-  table,
-} from './db-io.js';
+import { type Context, need, print, resourceOf, type Values } from './db-context.js';
+import { filterOf, jsonObject, recordLines, recordTable, table } from './db-io.js';
+import { exportCommand, importCommand } from './db-transfer.js';
 import { localError } from './local-files.js';
-import { err, out, PROGRESS_OPTIONS, parseOptions, pickCommand, UsageError } from './output.js';
-import { progressMeter } from './progress.js';
+import { err, PROGRESS_OPTIONS, parseOptions, pickCommand, UsageError } from './output.js';
 
 export const DB_HELP = `bucketkit db — the document database in a bucket (bucketkit/db)
 
@@ -50,30 +36,6 @@ stderr). F=V: V is read as JSON when it parses (age=36 is a number), else as tex
 (.csv) picks the format unless --format says. Progress (--progress) counts records on stderr.
 Exit codes: 0 done, 1 failed (storage, a local file), 2 wrong input (usage, JSON, a record the schema
 refuses, an id), 3 not found (a resource or record), 4 conflict (an id that exists, a lost race).`;
-
-type Values = {
-  url?: string;
-  json?: boolean;
-  where?: string[];
-  filter?: string;
-  partition?: string;
-  limit?: string;
-  format?: string;
-  upsert?: boolean;
-  concurrency?: string;
-  http?: boolean;
-  port?: string;
-  host?: string;
-  'read-only'?: boolean;
-  progress?: boolean;
-  'no-progress'?: boolean;
-};
-
-interface Context {
-  db: Database;
-  args: string[];
-  values: Values;
-}
 
 type Command = (ctx: Context) => Promise<void>;
 
@@ -159,21 +121,6 @@ function reportDbError(error: unknown, json: boolean): number {
     err(`bucketkit: ${message}`);
   }
   return code;
-}
-
-function need(args: string[], count: number, usage: string): string[] {
-  if (args.length < count) throw new UsageError(`db ${usage}`);
-  if (args.length > count) throw new UsageError(`db ${usage} (unexpected "${args[count]}")`);
-  return args;
-}
-
-function resourceOf(db: Database, name: string | undefined): Resource {
-  if (!name) throw new UsageError('db: name a resource (bucketkit db resources lists them)');
-  return db.resource(name);
-}
-
-function print(values: Values, json: unknown, text: () => string): void {
-  out(values.json ? JSON.stringify(json) : text());
 }
 
 async function resourcesCommand({ db, values }: Context): Promise<void> {
@@ -291,119 +238,6 @@ async function countCommand({ db, args, values }: Context): Promise<void> {
   const [name] = need(args, 1, 'count RESOURCE [--where F=V]... [--filter JSON]');
   const n = await resourceOf(db, name).count(filterOf(values.where, values.filter));
   print(values, { count: n }, () => String(n));
-}
-
-function formatOf(values: Values, file: string | undefined): 'jsonl' | 'csv' {
-  const format = values.format ?? (file?.toLowerCase().endsWith('.csv') ? 'csv' : 'jsonl');
-  if (format !== 'jsonl' && format !== 'csv') {
-    throw new UsageError(`db: --format is jsonl or csv (got "${format}")`);
-  }
-  return format;
-}
-
-async function writeLine(stream: Writable, line: string): Promise<void> {
-  if (!stream.write(`${line}\n`)) await once(stream, 'drain');
-}
-
-async function exportCommand({ db, args, values }: Context): Promise<void> {
-  if (args.length < 1 || args.length > 2)
-    throw new UsageError('db export RESOURCE [FILE] [--format jsonl|csv]');
-  const [name, file] = args;
-  const resource = resourceOf(db, name);
-  const format = formatOf(values, file);
-  const filter = filterOf(values.where, values.filter);
-  const columns = csvColumns(resource.describe().fields);
-  const stream = file ? createWriteStream(file) : process.stdout;
-  if (file) await once(stream, 'open');
-  const show = progressMeter('export', values, 'objects');
-  let n = 0;
-  try {
-    if (format === 'csv') await writeLine(stream, columns.join(','));
-    for await (const record of resource.stream({ filter })) {
-      await writeLine(stream, format === 'csv' ? csvLine(record, columns) : JSON.stringify(record));
-      show(++n);
-    }
-  } finally {
-    show.end();
-    if (file) {
-      stream.end();
-      await once(stream, 'close');
-    }
-  }
-  if (file) print(values, { exported: n, file }, () => `exported ${n} records to ${file}`);
-}
-
-async function* textChunks(file: string | undefined): AsyncGenerator<string> {
-  const input = file ? createReadStream(file, { encoding: 'utf8' }) : process.stdin.setEncoding('utf8');
-  for await (const chunk of input) yield chunk as string;
-}
-
-async function importCommand({ db, args, values }: Context): Promise<void> {
-  if (args.length < 1 || args.length > 2)
-    throw new UsageError('db import RESOURCE [FILE] [--format jsonl|csv] [--upsert]');
-  const [name, file] = args;
-  const resource = resourceOf(db, name);
-  const { fields } = resource.describe();
-  const concurrency = Number(values.concurrency ?? 16);
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new UsageError('db: --concurrency is a whole number ≥ 1');
-  const write = values.upsert
-    ? (record: Record<string, unknown>) => {
-        if (typeof record.id !== 'string') throw new UsageError('db: --upsert needs an "id" in every record');
-        return resource.upsert(record as Record<string, unknown> & { id: string });
-      }
-    : (record: Record<string, unknown>) => resource.insert(record);
-  const withLine = (error: unknown, line: number) =>
-    BucketkitError.is(error)
-      ? new BucketkitError(error.code, `line ${line}: ${error.message.replace(/^\w+: /, '')}`, {
-          details: { ...error.details, line },
-        })
-      : error;
-  // each record carries the line it came from, so a refusal names it however many writes are in flight
-  const writer = new RecordWriter<{ record: Record<string, unknown>; line: number }, unknown>(
-    ({ record, line }) =>
-      Promise.resolve()
-        .then(() => write(record))
-        .catch((error: unknown) => {
-          throw withLine(error, line);
-        }),
-    concurrency,
-  );
-  const show = progressMeter('import', values, 'objects');
-  let n = 0;
-  try {
-    if (formatOf(values, file) === 'csv') {
-      let header: string[] | undefined;
-      for await (const row of csvRecords(textChunks(file))) {
-        if (!header) {
-          header = row.cells;
-          continue;
-        }
-        await writer.write({ record: csvRecord(header, row.cells, fields, row.line), line: row.line });
-        show(++n);
-      }
-    } else {
-      const lines = createInterface({
-        input: file ? createReadStream(file) : process.stdin,
-        crlfDelay: Infinity,
-      });
-      let line = 0;
-      for await (const text of lines) {
-        line++;
-        if (text.trim() === '') continue;
-        await writer.write({ record: jsonObject(text, `line ${line}`), line });
-        show(++n);
-      }
-    }
-  } catch (error) {
-    // the writes in flight finish (or fail) before the database closes; the first failure is reported
-    await writer.close().catch(() => {});
-    throw error;
-  } finally {
-    show.end();
-  }
-  await writer.close();
-  print(values, { imported: n }, () => `imported ${n} records into ${name}`);
 }
 
 async function mcpCommand({ db, args, values }: Context): Promise<void> {
