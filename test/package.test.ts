@@ -140,6 +140,21 @@ describe('the packed package', () => {
     );
   });
 
+  it('npx bucketkit db mcp without the optional @modelcontextprotocol/sdk says what to install (exit 1)', async () => {
+    const failed = await run('npx', ['--no-install', 'bucketkit', 'db', 'mcp', '--url', 'memory://mcp'], {
+      cwd: consumer,
+    }).then(
+      () => undefined,
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(failed).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr:
+        'bucketkit: Unsupported: the MCP server needs the optional package @modelcontextprotocol/sdk: npm install @modelcontextprotocol/sdk\n',
+    });
+  });
+
   it("bucketkit/lake without the optional @duckdb/node-api: auto is TypeScript, engine 'duckdb' says what to install", async () => {
     const lakeCode = (load: (name: string) => string) => `
       const { openLake } = ${load('bucketkit/lake')};
