@@ -4,24 +4,17 @@
  * after, so a crash loses nothing; `drain()` pushes the logged changes in batches, retrying each target,
  * recording what still fails in a plugin resource, and finishing a batch a crash interrupted.
  */
-import { BucketkitError } from '../../errors.js';
-import { deserializeAttributes } from '../attributes.js';
 import type { Database } from '../database.js';
 import type { Middleware, MiddlewareMethod } from '../hooks.js';
 import { type IdGenerator, randomId } from '../ids.js';
 import type { Plugin } from '../plugin.js';
 import type { Resource } from '../resource.js';
-import { backoff } from '../retry.js';
-import { compileSchema, type FieldSpec } from '../schema/index.js';
-import {
-  type Batch,
-  type Change,
-  ChangeLog,
-  type ChangeOp,
-  changeKey,
-  type LoggedChange,
-} from './replicator-log.js';
-import type { ReplicationSource, ReplicationTarget } from './replicator-targets.js';
+import type { FieldSpec } from '../schema/index.js';
+import { type DrainReport, drainLog, withoutId } from './replicator-drain.js';
+import { ChangeLog, type ChangeOp, changeKey, type LoggedChange } from './replicator-log.js';
+import type { ReplicationTarget } from './replicator-targets.js';
+
+export type { DrainReport } from './replicator-drain.js';
 
 export interface ReplicatorOptions {
   targets: readonly ReplicationTarget[];
@@ -47,16 +40,6 @@ export interface ReplicatorOptions {
    * inserts get theirs from here, not from the resource's `idGenerator` (default `randomId`).
    */
   idGenerator?: IdGenerator;
-}
-
-/** What one `drain()` did. */
-export interface DrainReport {
-  batches: number;
-  changes: number;
-  /** Changes a target gave up on (see `failures()`). */
-  failed: number;
-  /** Pending changes still held back (writes in flight). */
-  waiting: number;
 }
 
 export interface ReplicatorPlugin extends Plugin {
@@ -149,126 +132,18 @@ export function replicator(options: ReplicatorOptions): ReplicatorPlugin {
     return result;
   };
 
-  const source = (): ReplicationSource => ({
-    database: database!,
-    fields(resource) {
-      const entry = database!.catalogSnapshot.resources[resource];
-      if (!entry) return [];
-      const version = `${resource}@${entry.current}`;
-      let known = fields.get(version);
-      if (!known) {
-        known = compileSchema(deserializeAttributes(entry.versions[entry.current]!.attributes)).fields;
-        fields.set(version, known);
-      }
-      return known;
-    },
-  });
-
-  const current = async (resource: string, id: string) => {
-    try {
-      return withoutId(await database!.resource(resource).get(id));
-    } catch (err) {
-      if (BucketkitError.is(err, 'NotFound')) return null;
-      throw err;
-    }
-  };
-
-  /** The next batch: the oldest changes up to the first write still in flight, each resolved. */
-  const takeBatch = async (): Promise<{ changes: Change[]; waiting: number }> => {
-    const keys = await log!.oldest(batchSize);
-    const logged = await Promise.all(keys.map((key) => log!.read(key)));
-    const changes: Change[] = [];
-    const states = new Map<string, Promise<Record<string, unknown> | null>>();
-    const stateOf = (resource: string, id: string) => {
-      const at = `${resource}\u0000${id}`;
-      let state = states.get(at);
-      if (!state) {
-        state = current(resource, id);
-        states.set(at, state);
-      }
-      return state;
-    };
-    for (const [i, entry] of logged.entries()) {
-      if (!entry) continue;
-      if (entry.pending && Date.now() - Date.parse(entry.at) < orphanAfter) {
-        return { changes: await resolved(changes, stateOf), waiting: keys.length - i };
-      }
-      changes.push({ key: keys[i]!, ...entry, current: null });
-    }
-    return { changes: await resolved(changes, stateOf), waiting: 0 };
-  };
-
-  const applyTo = async (target: ReplicationTarget, batch: Batch) => {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await target.apply(batch.changes, batch.id, source());
-        return 0;
-      } catch (err) {
-        if (attempt < attempts) {
-          await backoff(attempt, undefined, options.retryDelayMs ?? 200);
-          continue;
-        }
-        return logFailures(target, batch, err);
-      }
-    }
-  };
-
-  /** After the batch failed: each change alone, once; those that still fail go to the failure log. */
-  const logFailures = async (target: ReplicationTarget, batch: Batch, cause: unknown) => {
-    let failed = 0;
-    for (const change of batch.changes) {
-      let error = cause;
-      try {
-        await target.apply([change], `${batch.id}-${change.key}`, source());
-        continue;
-      } catch (err) {
-        error = err;
-      }
-      failed++;
-      await failureLog!
-        .insert({
-          id: `${target.name}.${change.key}`.slice(0, 200),
-          target: target.name,
-          change: change.key,
-          resource: change.resource,
-          recordId: change.id,
-          op: change.op,
-          error: error instanceof Error ? error.message : String(error),
-          attempts: attempts + 1,
-          at: new Date().toISOString(),
-        })
-        .catch((err) => {
-          if (!BucketkitError.is(err, 'PreconditionFailed')) throw err; // logged by a drain that crashed
-        });
-    }
-    return failed;
-  };
-
-  const drainOnce = async (): Promise<DrainReport> => {
-    const report: DrainReport = { batches: 0, changes: 0, failed: 0, waiting: 0 };
-    for (;;) {
-      let open = await log!.openBatch();
-      if (!open) {
-        const { changes, waiting } = await takeBatch();
-        report.waiting = waiting;
-        if (changes.length === 0) return report;
-        const batch: Batch = { id: changes[0]!.key, changes, done: [] };
-        open = { batch, etag: await log!.startBatch(batch) };
-      }
-      const { batch } = open;
-      let etag = open.etag;
-      for (const target of options.targets) {
-        if (batch.done.includes(target.name)) continue;
-        report.failed += await applyTo(target, batch);
-        batch.done.push(target.name);
-        etag = await log!.saveBatch(batch, etag);
-      }
-      await log!.finishBatch(batch);
-      report.batches++;
-      report.changes += batch.changes.length;
-      if (report.waiting > 0) return report;
-    }
-  };
+  const drainOnce = () =>
+    drainLog({
+      log: log!,
+      database: database!,
+      failures: failureLog!,
+      targets: options.targets,
+      batchSize,
+      attempts,
+      retryDelayMs: options.retryDelayMs ?? 200,
+      orphanAfterMs: orphanAfter,
+      fields,
+    });
 
   return {
     name: 'replicator',
@@ -314,35 +189,4 @@ export function replicator(options: ReplicatorOptions): ReplicatorPlugin {
       return failureLog;
     },
   };
-}
-
-/** Fills in each change's `current`; drops pending inserts that never happened. */
-async function resolved(
-  changes: Change[],
-  stateOf: (resource: string, id: string) => Promise<Record<string, unknown> | null>,
-): Promise<Change[]> {
-  const states = await Promise.all(changes.map((change) => stateOf(change.resource, change.id)));
-  const out: Change[] = [];
-  for (const [i, change] of changes.entries()) {
-    const state = states[i]!;
-    const { pending: _pending, ...rest } = change as Change & { pending?: true };
-    if (!('pending' in change)) {
-      out.push({ ...rest, current: state });
-      continue;
-    }
-    // a crashed write: what it did is what the source holds now
-    if (!state && change.op === 'insert') continue;
-    out.push({
-      ...rest,
-      op: state ? change.op : 'delete',
-      ...(state ? { record: state } : {}),
-      current: state,
-    });
-  }
-  return out;
-}
-
-function withoutId(record: Record<string, unknown>): Record<string, unknown> {
-  const { id: _id, ...rest } = record;
-  return rest;
 }
