@@ -92,9 +92,9 @@ export {
 } from './metrics/index.js';
 export { dateintOf, indexKey, normaliseName, segmentKeys } from './names.js';
 export {
-  parsePromQL,
   type PromqlQuery,
   type PromqlResult,
+  parsePromQL,
   queryPromQL,
 } from './promql/index.js';
 export type { CountQuery, CountResult, CountSeries } from './query/count.js';

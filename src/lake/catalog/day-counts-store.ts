@@ -151,8 +151,7 @@ async function nextCounts(
   key: string,
 ): Promise<DayCounts | undefined> {
   // damaged parts (checked without decompressing them) make the counts unusable: start again
-  const covered =
-    stored && stored.parts.every(partIntact) ? coveredSegments(stored.segments, segments) : undefined;
+  const covered = stored?.parts.every(partIntact) ? coveredSegments(stored.segments, segments) : undefined;
   const live = segments.filter((s) => s.published && s.aggBytes > 0);
   const missing = live.filter((s) => !covered?.has(s.id));
   if (covered && missing.length === 0) return stored;

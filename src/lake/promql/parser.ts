@@ -4,16 +4,7 @@
  * and binary operators with Prometheus's precedence, `bool`, `on`/`ignoring`, `group_left/right`.
  * It checks types as Prometheus does, so a wrong query fails before any data is read.
  */
-import type {
-  AggregateOp,
-  BinaryOp,
-  Expr,
-  Matcher,
-  MatchOp,
-  ValueType,
-  VectorMatching,
-  VectorSelector,
-} from './ast.js';
+import type { AggregateOp, BinaryOp, Expr, Matcher, MatchOp, VectorMatching, VectorSelector } from './ast.js';
 import { durationMs } from './duration.js';
 import { AGGREGATES, COMPARISONS, MAX_DEPTH, MAX_OPERATORS, PRECEDENCE, WITH_PARAM } from './grammar.js';
 import { lexPromQL, type Token } from './lexer.js';
@@ -59,8 +50,8 @@ class Parser extends TokenStream {
       const precedence = PRECEDENCE[op]!;
       if (precedence < minPrecedence) break;
       const opToken = this.next();
-      const returnBool =
-        this.peek.kind === 'ident' && this.peek.text === 'bool' ? (this.next(), true) : false;
+      const returnBool = this.peek.kind === 'ident' && this.peek.text === 'bool';
+      if (returnBool) this.next();
       if (returnBool && !COMPARISONS.has(op))
         this.fail(opToken, 'bool modifier can only be used on comparison operators');
       const matching = this.matching(op);
@@ -151,7 +142,8 @@ class Parser extends TokenStream {
         out = { kind: 'matrix', vector: out, rangeMs: range };
       } else if (t.kind === 'ident' && t.text === 'offset') {
         this.next();
-        const negative = this.is('-') ? (this.next(), true) : false;
+        const negative = this.is('-');
+        if (negative) this.next();
         const ms = this.duration('offset');
         selectorOf(out, () =>
           this.fail(
@@ -171,7 +163,8 @@ class Parser extends TokenStream {
           this.expect(')', 'after @');
           target.at = v.text;
         } else {
-          const negative = this.is('-') ? (this.next(), true) : false;
+          const negative = this.is('-');
+          if (negative) this.next();
           const n = this.next();
           if (n.kind !== 'number') this.fail(n, `unexpected ${describe(n)} after @, expected a timestamp`);
           target.at = Math.round(Number(n.text) * 1000) * (negative ? -1 : 1);

@@ -49,7 +49,7 @@ beforeAll(async () => {
     remoteWriteRoute(fileStorage(join(dir, 'bucket')), { org: 'acme' }),
     ...prometheusRoutes(fileStorage(join(dir, 'bucket')), { org: 'acme' }),
   ]).listen();
-  target = createServer((req, res) => {
+  target = createServer((_req, res) => {
     if (scrapes >= SCRAPES) {
       res.writeHead(404).end();
       return;
