@@ -3,32 +3,20 @@
  * the record by consolidation; exact with four processes writing and consolidating at once; a
  * consolidation that stopped after updating the state applies nothing twice.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { counters, Database } from '../../../src/db/index.js';
-import { cephShared, fileShared, runWorker, type SharedPorts } from './processes.js';
+import { onEachBackend } from './backends.js';
+import { cephShared, fileShared, runWorker } from './processes.js';
 
 const ATTRIBUTES = { owner: 'string', balance: 'number', visits: 'integer' } as const;
 const FIELDS = { accounts: ['balance', 'visits'] };
 
-describe.each([
-  ['file', fileShared],
-  ['ceph-rgw', cephShared],
-] as const)('counters on %s', (_name, fixture) => {
-  let ports: SharedPorts;
-  const cleanup: (() => Promise<void>)[] = [];
-  beforeAll(async () => {
-    ports = await fixture();
-  }, 300_000);
-  afterAll(async () => {
-    for (const step of cleanup.reverse()) await step();
-    await ports?.stop();
-  });
-
+onEachBackend('counters', { file: fileShared, ceph: cephShared }, (env) => {
   test('add, sub and set are transactions until consolidated into the record', async () => {
-    const { port } = await ports.make();
+    const { port } = await env.ports.make();
     const counts = counters({ fields: FIELDS });
     const db = await new Database({ storage: port, plugins: [counts] }).connect();
-    cleanup.push(() => db.disconnect());
+    env.cleanup.push(() => db.disconnect());
     const accounts = await db.createResource({ name: 'accounts', attributes: ATTRIBUTES });
     await accounts.insert({ id: 'a', owner: 'Ada', balance: 100 });
     await counts.add('accounts', 'a', 'balance', 25.5);
@@ -53,10 +41,10 @@ describe.each([
   }, 120_000);
 
   test('a consolidation that stopped before the record was written is finished without applying twice', async () => {
-    const { port } = await ports.make();
+    const { port } = await env.ports.make();
     const counts = counters({ fields: FIELDS });
     const db = await new Database({ storage: port, plugins: [counts] }).connect();
-    cleanup.push(() => db.disconnect());
+    env.cleanup.push(() => db.disconnect());
     let failing = true;
     const accounts = await db.createResource({
       name: 'accounts',
@@ -79,10 +67,10 @@ describe.each([
   }, 120_000);
 
   test('four processes adding and consolidating at once: the record is exact', async () => {
-    const { port, spec } = await ports.make();
+    const { port, spec } = await env.ports.make();
     const counts = counters({ fields: FIELDS });
     const db = await new Database({ storage: port, plugins: [counts] }).connect();
-    cleanup.push(() => db.disconnect());
+    env.cleanup.push(() => db.disconnect());
     const accounts = await db.createResource({ name: 'accounts', attributes: ATTRIBUTES });
     await accounts.insert({ id: 'acct', balance: 1000, visits: 0 });
     const OPS = 40;

@@ -3,12 +3,13 @@
  * BM25 order; updates and deletes keep the index in step; another process reads the same index from
  * the bucket; records stored before the plugin are indexed by rebuild().
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { Database } from '../../../src/db/index.js';
 import { fulltext } from '../../../src/db/plugins/fulltext.js';
 import { parseQuery, tokenize } from '../../../src/db/plugins/fulltext-index.js';
 import type { StoragePort } from '../../../src/storage/index.js';
-import { cephFixture, fileFixture, type PortFixture } from '../ports.js';
+import { cephFixture, fileFixture } from '../ports.js';
+import { onEachBackend } from './backends.js';
 
 const ATTRIBUTES = { title: 'string|required', body: 'string', tags: 'array|items:string' } as const;
 const FIELDS = { articles: ['title', 'body', 'tags'] };
@@ -34,29 +35,17 @@ test('words are lowercased without accents; queries split into OR groups of ANDe
   expect(parseQuery('OR * ')).toEqual([]);
 });
 
-describe.each([
-  ['file', fileFixture],
-  ['ceph-rgw', cephFixture],
-] as const)('fulltext on %s', (_name, fixture) => {
-  let ports: PortFixture;
-  const cleanup: (() => Promise<void>)[] = [];
-  beforeAll(async () => {
-    ports = await fixture();
-  });
-  afterAll(async () => {
-    for (const step of cleanup) await step();
-    await ports.stop();
-  });
+onEachBackend('fulltext', { file: fileFixture, ceph: cephFixture }, (env) => {
   const open = async (port: StoragePort, plugins = [fulltext({ fields: FIELDS })]) => {
     const db = await new Database({ storage: port, plugins }).connect();
-    cleanup.push(() => db.disconnect());
+    env.cleanup.push(() => db.disconnect());
     const articles = await db.createResource({ name: 'articles', attributes: ATTRIBUTES });
     return { db, articles, text: plugins[0]! };
   };
 
   test('AND, OR and prefix terms, fields and limit, best first; writes keep it in step', async () => {
-    const port = await ports.make();
-    cleanup.push(async () => port.close?.());
+    const port = await env.ports.make();
+    env.cleanup.push(async () => port.close?.());
     const { articles, text } = await open(port);
     const a = await articles.insert({
       title: 'Object storage on a bucket',
@@ -96,8 +85,8 @@ describe.each([
   });
 
   test('rebuild() indexes records stored before the plugin was added', async () => {
-    const port = await ports.make();
-    cleanup.push(async () => port.close?.());
+    const port = await env.ports.make();
+    env.cleanup.push(async () => port.close?.());
     const before = await open(port, []);
     await before.articles.insert({ title: 'Written without an index' });
     await before.articles.insert({ title: 'Another unindexed one' });

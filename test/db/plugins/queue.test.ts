@@ -3,30 +3,18 @@
  * queue with no message lost or delivered twice (those that fail once come back exactly once more);
  * visibility timeouts, backoff and dead letters with an injected clock.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { type Claimed, Database, queue } from '../../../src/db/index.js';
+import { onEachBackend } from './backends.js';
 import { portOf } from './fixtures/port-spec.js';
-import { cephShared, fileShared, type SharedPorts } from './processes.js';
+import { cephShared, fileShared } from './processes.js';
 
-describe.each([
-  ['file', fileShared],
-  ['ceph-rgw', cephShared],
-] as const)('queue on %s', (_name, fixture) => {
-  let ports: SharedPorts;
-  const cleanup: (() => Promise<void>)[] = [];
-  beforeAll(async () => {
-    ports = await fixture();
-  }, 300_000);
-  afterAll(async () => {
-    for (const step of cleanup.reverse()) await step();
-    await ports?.stop();
-  });
-
+onEachBackend('queue', { file: fileShared, ceph: cephShared }, (env) => {
   test('8 concurrent consumers: every message delivered once, those failing once delivered once more', async () => {
-    const { port, spec } = await ports.make();
+    const { port, spec } = await env.ports.make();
     const producer = queue<{ n: number }>({ name: 'jobs' });
     const db = await new Database({ storage: port, plugins: [producer] }).connect();
-    cleanup.push(() => db.disconnect());
+    env.cleanup.push(() => db.disconnect());
     const COUNT = 120;
     const ids: string[] = [];
     for (let n = 0; n < COUNT; n++) ids.push(await producer.enqueue({ n }));
@@ -65,7 +53,7 @@ describe.each([
   }, 300_000);
 
   test('visibility timeout, backoff and dead letters', async () => {
-    const { port } = await ports.make();
+    const { port } = await env.ports.make();
     let clock = 1_000_000;
     const options = {
       name: 'mail',
@@ -77,7 +65,7 @@ describe.each([
     const a = queue<string>(options);
     const b = queue<string>(options);
     const db = await new Database({ storage: port, plugins: [a, b] }).connect();
-    cleanup.push(() => db.disconnect());
+    env.cleanup.push(() => db.disconnect());
     await a.enqueue('hello');
     await a.enqueue('later', { delayMs: 5000 });
 

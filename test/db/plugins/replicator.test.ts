@@ -4,7 +4,7 @@
  * killed mid-way whose changes a second process finishes with nothing lost and nothing applied twice.
  */
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import {
   type Change,
   Database,
@@ -17,7 +17,8 @@ import {
 } from '../../../src/db/index.js';
 import { memoryStorage } from '../../../src/storage/index.js';
 import { type PostgresServer, startPostgres } from '../../support/postgres.js';
-import { cephShared, exited, fileShared, type SharedPorts, startWorker } from './processes.js';
+import { onEachBackend } from './backends.js';
+import { cephShared, exited, fileShared, startWorker } from './processes.js';
 
 let postgres: PostgresServer;
 let admin: pg.Pool;
@@ -49,22 +50,9 @@ const ATTRIBUTES = {
   profile: { city: 'string', zip: 'string' },
 } as const;
 
-describe.each([
-  ['file', fileShared],
-  ['ceph-rgw', cephShared],
-] as const)('replicator on %s', (_name, fixture) => {
-  let ports: SharedPorts;
-  const cleanup: (() => Promise<void>)[] = [];
-  beforeAll(async () => {
-    ports = await fixture();
-  }, 300_000);
-  afterAll(async () => {
-    for (const step of cleanup.reverse()) await step();
-    await ports?.stop();
-  });
-
+onEachBackend('replicator', { file: fileShared, ceph: cephShared }, (env) => {
   test('inserts, updates and deletes reach PostgreSQL, another Database and JSON lines', async () => {
-    const { port } = await ports.make();
+    const { port } = await env.ports.make();
     const { schema, url } = await freshSchema();
     const replica = await new Database({ storage: memoryStorage() }).connect();
     const lines = memoryStorage();
@@ -72,7 +60,7 @@ describe.each([
       targets: [postgresTarget({ connectionString: url }), databaseTarget(replica), jsonLinesTarget(lines)],
     });
     const db = await new Database({ storage: port, plugins: [rep] }).connect();
-    cleanup.push(() => db.disconnect());
+    env.cleanup.push(() => db.disconnect());
     const users = await db.createResource({ name: 'users', attributes: ATTRIBUTES });
     const ada = await users.insert({
       name: 'Ada',
@@ -155,7 +143,7 @@ describe.each([
   }, 120_000);
 
   test('a failing target is retried; what keeps failing goes to the failure log, the rest is applied', async () => {
-    const { port } = await ports.make();
+    const { port } = await env.ports.make();
     const seen: string[] = [];
     let flaky = 2;
     const picky: ReplicationTarget = {
@@ -168,7 +156,7 @@ describe.each([
     };
     const rep = replicator({ targets: [picky], retryDelayMs: 1, attempts: 4 });
     const db = await new Database({ storage: port, plugins: [rep] }).connect();
-    cleanup.push(() => db.disconnect());
+    env.cleanup.push(() => db.disconnect());
     const users = await db.createResource({ name: 'users', attributes: ATTRIBUTES });
     await users.insert({ id: 'a', name: 'A' });
     await users.insert({ id: 'poison', name: 'P' });
@@ -191,7 +179,7 @@ describe.each([
   }, 120_000);
 
   test('a drain that stopped between targets is finished without giving the first target the batch again', async () => {
-    const { port } = await ports.make();
+    const { port } = await env.ports.make();
     const got: Record<string, string[]> = { first: [], second: [] };
     let hung = false;
     const target = (name: string, hang = false): ReplicationTarget => ({
@@ -219,14 +207,14 @@ describe.each([
 
     const rep = replicator({ targets: [target('first'), target('second')] });
     const next = await new Database({ storage: port, plugins: [rep] }).connect();
-    cleanup.push(() => next.disconnect());
+    env.cleanup.push(() => next.disconnect());
     await next.resource('users').insert({ id: 'c', name: 'C' });
     expect(await rep.drain()).toEqual({ batches: 2, changes: 3, failed: 0, waiting: 0 });
     expect(got).toEqual({ first: ['c'], second: ['a', 'b', 'c'] });
   }, 120_000);
 
   test('a writer killed mid-way: the next process finishes its changes, none lost, none applied twice', async () => {
-    const { port, spec } = await ports.make();
+    const { port, spec } = await env.ports.make();
     const { schema, url } = await freshSchema();
     // a row trigger counts every row PostgreSQL inserts or updates in the table
     await admin.query(`
@@ -255,7 +243,7 @@ describe.each([
       orphanAfterMs: 0,
     });
     const db = await new Database({ storage: port, plugins: [rep] }).connect();
-    cleanup.push(() => db.disconnect());
+    env.cleanup.push(() => db.disconnect());
     const items = await db.createResource({
       name: 'items',
       attributes: { n: 'integer|required', label: 'string', meta: { step: 'number' } },

@@ -3,33 +3,21 @@
  * write; a sweep deletes what expired (paranoid resources: to the trash) and lists only the cohorts that
  * are due (LIST requests counted); updates move a record's expiry, deletes drop its entry.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import { Database, ttl } from '../../../src/db/index.js';
 import { instrumented } from '../../../src/storage/index.js';
-import { cephFixture, fileFixture, type PortFixture } from '../ports.js';
+import { cephFixture, fileFixture } from '../ports.js';
+import { onEachBackend } from './backends.js';
 
 const MINUTE = 60_000;
 const T0 = Date.parse('2030-01-01T00:00:00.000Z');
 const ATTRIBUTES = { name: 'string', expiresAt: 'datetime' } as const;
 const at = (ms: number) => new Date(ms).toISOString();
 
-describe.each([
-  ['file', fileFixture],
-  ['ceph-rgw', cephFixture],
-] as const)('ttl on %s', (_name, fixture) => {
-  let ports: PortFixture;
-  const cleanup: (() => Promise<void>)[] = [];
-  beforeAll(async () => {
-    ports = await fixture();
-  }, 300_000);
-  afterAll(async () => {
-    for (const step of cleanup.reverse()) await step();
-    await ports?.stop();
-  });
-
+onEachBackend('ttl', { file: fileFixture, ceph: cephFixture }, (env) => {
   test('a sweep deletes what expired, trashes it in a paranoid resource, and lists only what is due', async () => {
-    const port = instrumented(await ports.make());
-    cleanup.push(async () => port.close?.());
+    const port = instrumented(await env.ports.make());
+    env.cleanup.push(async () => port.close?.());
     let clock = T0;
     const expiry = ttl({
       resources: { invites: { field: 'expiresAt' }, sessions: { field: 'expiresAt' } },
@@ -38,7 +26,7 @@ describe.each([
       now: () => clock,
     });
     const db = await new Database({ storage: port, plugins: [expiry] }).connect();
-    cleanup.push(() => db.disconnect());
+    env.cleanup.push(() => db.disconnect());
     const invites = await db.createResource({ name: 'invites', attributes: ATTRIBUTES });
     const sessions = await db.createResource({ name: 'sessions', attributes: ATTRIBUTES, paranoid: true });
     // 30 invites due within 5 minutes, 200 not for a day; 5 sessions due, 1 not
@@ -84,12 +72,12 @@ describe.each([
   }, 120_000);
 
   test('updates move the expiry, deletes drop the entry, a stale entry is moved to the cohort of the record', async () => {
-    const port = await ports.make();
-    cleanup.push(async () => port.close?.());
+    const port = await env.ports.make();
+    env.cleanup.push(async () => port.close?.());
     let clock = T0;
     const expiry = ttl({ resources: { invites: { field: 'expiresAt' } }, now: () => clock });
     const db = await new Database({ storage: port, plugins: [expiry] }).connect();
-    cleanup.push(() => db.disconnect());
+    env.cleanup.push(() => db.disconnect());
     const invites = await db.createResource({ name: 'invites', attributes: ATTRIBUTES });
     await invites.insertMany([
       { id: 'extended', expiresAt: at(T0 + MINUTE) },
@@ -99,7 +87,7 @@ describe.each([
     ]);
     // written by a process without the plugin: its entry is left in the old cohort
     const plain = await new Database({ storage: port }).connect();
-    cleanup.push(() => plain.disconnect());
+    env.cleanup.push(() => plain.disconnect());
     await plain.resource('invites').update('extended', { expiresAt: at(T0 + 1440 * MINUTE) });
     await invites.update('shortened', { expiresAt: at(T0 + MINUTE) });
     await invites.delete('deleted');
@@ -119,8 +107,8 @@ describe.each([
   }, 120_000);
 
   test('a time-to-live counts from the last write', async () => {
-    const port = await ports.make();
-    cleanup.push(async () => port.close?.());
+    const port = await env.ports.make();
+    env.cleanup.push(async () => port.close?.());
     let fixed: number | undefined;
     const TTL = 60_000;
     const expiry = ttl({
@@ -129,7 +117,7 @@ describe.each([
       now: () => fixed ?? Date.now(),
     });
     const db = await new Database({ storage: port, plugins: [expiry] }).connect();
-    cleanup.push(() => db.disconnect());
+    env.cleanup.push(() => db.disconnect());
     const sessions = await db.createResource({ name: 'sessions', attributes: ATTRIBUTES, timestamps: true });
     await sessions.insert({ id: 'long', name: 'b' });
     const short = await sessions.insert({ id: 'short', name: 'a' });
