@@ -1,13 +1,6 @@
-/**
- * Ingest of one raw OTLP metrics object (`.binpb`, `.binpb.gz`, `.json`, `.json.gz`): decode, cook into
- * 10 s rows, write one table per UTC day under `db/{org}/{collector}/{dateint}/metrics/{HH}/`, then add
- * each day's segment to that day's metric index by compare-and-swap, only if no segment there already
- * names the same `key@etag` (so a repeated ingest adds nothing; the loser of a race deletes its file).
- */
-import { bkError } from '../../errors.js';
-import { chunksOf, type StoragePort } from '../../storage/index.js';
-import { gunzipChunks } from '../ingest/gzip.js';
+import type { StoragePort } from '../../storage/index.js';
 import { dateintOf, newSegmentId } from '../names.js';
+import { decodeOtlpObject } from '../otlp/object.js';
 import { loadZstd, type ZstdCodec } from '../parquet/zstd.js';
 import { type MetricSegment, updateMetricDayIndex } from './catalog.js';
 import { MetricRowBuilder } from './cook.js';
@@ -70,25 +63,13 @@ export async function* decodeMetricsObject(
     yield* decodeRemoteWrite(await got.bytes(), key);
     return;
   }
-  const gzipped = key.endsWith('.gz');
-  const name = gzipped ? key.slice(0, -3) : key;
-  const decoder = name.endsWith('.binpb')
-    ? decodeOtlpMetricsProtobuf
-    : name.endsWith('.json')
-      ? decodeOtlpMetricsJson
-      : undefined;
-  if (decoder === undefined) {
-    throw bkError(
-      'Unsupported',
-      `${key}: metrics are read from OTLP .binpb or .json files (optionally .gz)`,
-      {
-        details: { key },
-      },
-    );
-  }
-  const got = await port.get(key, { signal });
-  const raw = chunksOf(got.body, { signal });
-  yield* decoder(gzipped ? gunzipChunks(raw, key) : raw, { source: key, signal });
+  yield* decodeOtlpObject(
+    port,
+    key,
+    'metrics',
+    { protobuf: decodeOtlpMetricsProtobuf, json: decodeOtlpMetricsJson },
+    signal,
+  );
 }
 
 /**

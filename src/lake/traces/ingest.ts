@@ -1,15 +1,6 @@
-/**
- * Ingest of one raw OTLP traces object (`.binpb`, `.binpb.gz`, `.json`, `.json.gz`): decode, cook into
- * span rows, write tables of at most `segmentRows` rows per UTC day under
- * `db/{org}/{collector}/{dateint}/traces/{HH}/`, then add each day's segments to that day's trace index in
- * one compare-and-swap, only if no segment there already names the same `key@etag` (a repeated ingest
- * adds nothing; the loser of a race deletes its files). Tables are written before any index changes, so
- * a crash or a damaged input publishes nothing.
- */
-import { bkError } from '../../errors.js';
-import { chunksOf, type StoragePort } from '../../storage/index.js';
-import { gunzipChunks } from '../ingest/gzip.js';
+import type { StoragePort } from '../../storage/index.js';
 import { dateintOf, newSegmentId } from '../names.js';
+import { decodeOtlpObject } from '../otlp/object.js';
 import { loadZstd, type ZstdCodec } from '../parquet/zstd.js';
 import { MAX_EXACT_VALUES, type TraceSegment, updateTraceDayIndex } from './catalog.js';
 import { createSpanCooker } from './cook.js';
@@ -64,21 +55,13 @@ export async function* decodeTracesObject(
   key: string,
   signal?: AbortSignal,
 ): AsyncGenerator<DecodedSpan> {
-  const gzipped = key.endsWith('.gz');
-  const name = gzipped ? key.slice(0, -3) : key;
-  const decoder = name.endsWith('.binpb')
-    ? decodeOtlpTracesProtobuf
-    : name.endsWith('.json')
-      ? decodeOtlpTracesJson
-      : undefined;
-  if (decoder === undefined) {
-    throw bkError('Unsupported', `${key}: traces are read from OTLP .binpb or .json files (optionally .gz)`, {
-      details: { key },
-    });
-  }
-  const got = await port.get(key, { signal });
-  const raw = chunksOf(got.body, { signal });
-  yield* decoder(gzipped ? gunzipChunks(raw, key) : raw, { source: key, signal });
+  yield* decodeOtlpObject(
+    port,
+    key,
+    'traces',
+    { protobuf: decodeOtlpTracesProtobuf, json: decodeOtlpTracesJson },
+    signal,
+  );
 }
 
 /**
