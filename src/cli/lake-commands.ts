@@ -8,6 +8,7 @@ import { connect, type StoragePort } from '../storage/index.js';
 import { compactCommand, sweepCommand } from './lake-compact-commands.js';
 import { runLogQLCommand } from './lake-logql.js';
 import { durationMs, LAKE_OPTIONS, pairs, timeMs, type Values } from './lake-options.js';
+import { promqlCommand } from './lake-promql.js';
 import { ingestKey, receiverRoutes, sqlCommand, tracesCommand } from './lake-signals.js';
 import { lakeServe, lakeWatch } from './lake-triggers.js';
 import { err, out, parseOptions, pickCommand, UsageError } from './output.js';
@@ -31,6 +32,8 @@ usage: bucketkit lake COMMAND URL [args]
   traces URL --org ORG [--from T] [--to T] [--service S]... [--name N]... [--min-duration D]
         [--max-duration D] [--status ERROR|OK|UNSET] [--kind SERVER|CLIENT|…] [--where COL=V]... [--limit N] [--json]
         spans matching a search, newest first
+  promql URL --org ORG QUERY [--to T] [--from T --step D] [--json]
+        a PromQL query over the metrics: instant at --to (default now), or a range with --step
   sql URL --org ORG --signal logs|metrics|traces [--from T] [--to T] QUERY [--json]
         one DuckDB SELECT over the segments of the range, as a view named by the signal
   watch URL [--prefix P] [--interval D] [--once] [--prefix-org PREFIX=ORG]...
@@ -176,6 +179,8 @@ const COMMANDS: Record<string, (rest: string[], values: Values) => Promise<numbe
 };
 
 COMMANDS.traces = ([url], values) => withLake(url, values, (lake) => tracesCommand(lake, values));
+COMMANDS.promql = ([url, query], values) =>
+  withLake(url, values, (_lake, port) => promqlCommand(port, query, values));
 COMMANDS.sql = ([url, query], values) => withLake(url, values, (lake) => sqlCommand(lake, query, values));
 COMMANDS.compact = ([url], values) => withLake(url, values, (lake) => compactCommand(lake, values));
 COMMANDS.sweep = ([url], values) =>

@@ -1,6 +1,7 @@
 /**
  * `bucketkit lake` for metrics and traces as a user runs it: ingest picks the signal from the file name,
- * `lake traces` prints a trace as a tree and searches spans, `lake sql` answers from DuckDB, and
+ * `lake traces` prints a trace as a tree and searches spans, `lake promql` answers PromQL, `lake sql` answers
+ * from DuckDB, and
  * `lake serve` takes spans from the OpenTelemetry SDK's exporter on /v1/traces.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -23,7 +24,7 @@ const traceHex = (n: number) => n.toString(16).padStart(32, '0');
 const from = new Date(T0_MS - 60_000).toISOString();
 const to = new Date(T0_MS + 3_600_000).toISOString();
 
-describe('bucketkit lake ingest|traces|sql|serve for metrics and traces', () => {
+describe('bucketkit lake ingest|traces|promql|sql|serve for metrics and traces', () => {
   let dir: string;
   let url: string;
   beforeAll(async () => {
@@ -166,6 +167,52 @@ describe('bucketkit lake ingest|traces|sql|serve for metrics and traces', () => 
       'SELECT metric_name, chq_value FROM metrics',
     );
     expect(JSON.parse(metrics.stdout)).toEqual({ metric_name: 'queue_depth', chq_value: 4 });
+  }, 120_000);
+
+  it('promql answers instant and range queries over the metrics; a bad query is a one-line error, exit 1', async () => {
+    const t = (s: number) => new Date(T0_MS + s * 1000).toISOString();
+    const instant = await bucketkit(
+      'lake',
+      'promql',
+      url,
+      '--org',
+      'acme',
+      '--to',
+      t(60),
+      '--json',
+      'queue_depth',
+    );
+    const sample = JSON.parse(instant.stdout) as { metric: Record<string, string>; t: number; value: number };
+    expect(sample).toMatchObject({ t: T0_MS + 60_000, value: 4 });
+    expect(sample.metric.__name__).toBe('queue_depth');
+    const ranged = await bucketkit(
+      'lake',
+      'promql',
+      url,
+      '--org',
+      'acme',
+      '--from',
+      t(60),
+      '--to',
+      t(180),
+      '--step',
+      '1m',
+      '--json',
+      'max(queue_depth) * 2',
+    );
+    expect(
+      ranged.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { t: number; value: number }),
+    ).toEqual([
+      { metric: {}, t: T0_MS + 60_000, value: 8 },
+      { metric: {}, t: T0_MS + 120_000, value: 8 },
+      { metric: {}, t: T0_MS + 180_000, value: 8 },
+    ]);
+    const bad = await bucketkit('lake', 'promql', url, '--org', 'acme', 'sum(').catch((e: unknown) => e);
+    expect(bad).toMatchObject({ code: 1 });
+    expect((bad as { stderr: string }).stderr.trim().split('\n')).toHaveLength(1);
   }, 120_000);
 
   it('serve takes spans from the SDK exporter on /v1/traces, in the org X-Scope-OrgID names', async () => {
