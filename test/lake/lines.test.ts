@@ -56,6 +56,15 @@ describe('text lines', () => {
     );
   });
 
+  it('keeps the second of two U+FEFF when the first is split between chunks (seed 20261206 on Node 24)', async () => {
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]);
+    expect(await collect(textLines(chunksOf(bytes, [1, 5])))).toEqual(['\uFEFF']);
+    expect(await collect(textLines(chunksOf(new Uint8Array([...bytes, 10, ...bytes]), [1, 5])))).toEqual([
+      '\uFEFF',
+      '\uFEFF',
+    ]);
+  });
+
   it('decodes the lines inside one chunk in one batch', async () => {
     const bytes = new TextEncoder().encode('a\n\uFEFFb\r\nc\nlast');
     const batches: string[][] = [];

@@ -57,7 +57,15 @@ export async function* textLineBatches(
     if (parts.length === 0) line = decoder.decode(tail);
     else {
       parts.push(tail);
-      line = parts.map((p) => decoder.decode(p, { stream: true })).join('') + decoder.decode();
+      // joined and decoded in one call: Node 24's streaming decoder drops a second U+FEFF when the first
+      // one's bytes are split between calls
+      const joined = new Uint8Array(partBytes + tail.byteLength);
+      let at = 0;
+      for (const p of parts) {
+        joined.set(p, at);
+        at += p.byteLength;
+      }
+      line = decoder.decode(joined);
     }
     parts = [];
     partBytes = 0;
