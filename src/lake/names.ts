@@ -76,9 +76,11 @@ export function segmentKeys(at: {
   dateint: number;
   firstMs: number;
   id: string;
+  /** `logs` (default), `metrics` or `traces`. */
+  signal?: string;
 }): SegmentKeys {
   const hour = String(new Date(at.firstMs).getUTCHours()).padStart(2, '0');
-  const folder = `db/${at.org}/${at.collector}/${at.dateint}/logs/${hour}`;
+  const folder = `db/${at.org}/${at.collector}/${at.dateint}/${at.signal ?? 'logs'}/${hour}`;
   return { table: `${folder}/tbl_${at.id}.parquet`, agg: `${folder}/agg_${at.id}.parquet` };
 }
 

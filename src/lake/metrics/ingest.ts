@@ -1,5 +1,5 @@
 import type { StoragePort } from '../../storage/index.js';
-import { dateintOf, newSegmentId } from '../names.js';
+import { dateintOf, newSegmentId, segmentKeys } from '../names.js';
 import { decodeOtlpObject } from '../otlp/object.js';
 import { loadZstd, type ZstdCodec } from '../parquet/zstd.js';
 import { type MetricSegment, updateMetricDayIndex } from './catalog.js';
@@ -40,8 +40,7 @@ export function metricTableKey(
   firstMs: number,
   id: string,
 ): string {
-  const hour = String(new Date(firstMs).getUTCHours()).padStart(2, '0');
-  return `db/${org}/${collector}/${dateint}/metrics/${hour}/tbl_${id}.parquet`;
+  return segmentKeys({ org, collector, dateint, firstMs, id, signal: 'metrics' }).table;
 }
 
 /**

@@ -2,7 +2,7 @@
 import { DDSketch } from '../sketch/index.js';
 import type { AggregateOp } from './ast.js';
 import { dropName, keepLabels, type Labels, labelsKey, withoutLabels } from './labels.js';
-import { quantileOf } from './range-functions.js';
+import { quantileOf, variance } from './sample-stats.js';
 import type { VectorSample } from './value.js';
 
 interface Group {
@@ -67,9 +67,9 @@ function reduce(op: AggregateOp, samples: VectorSample[], param: number): { v: n
     case 'max':
       return { v: values.reduce((m, x) => (x > m || Number.isNaN(m) ? x : m)) };
     case 'stddev':
-      return { v: Math.sqrt(populationVariance(values)) };
+      return { v: Math.sqrt(variance(values)) };
     case 'stdvar':
-      return { v: populationVariance(values) };
+      return { v: variance(values) };
     case 'quantile':
       return { v: quantileOf(param, values) };
     default:
@@ -88,19 +88,6 @@ function runningMean(values: number[]): number {
     m += v / (i + 1) - m / (i + 1);
   });
   return m;
-}
-
-function populationVariance(values: number[]): number {
-  let count = 0;
-  let mean = 0;
-  let m2 = 0;
-  for (const v of values) {
-    count++;
-    const delta = v - mean;
-    mean += delta / count;
-    m2 += delta * (v - mean);
-  }
-  return m2 / count;
 }
 
 /** topk/bottomk: the k largest/smallest samples with their own labels (NaN ranks last). */

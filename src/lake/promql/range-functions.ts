@@ -4,6 +4,7 @@
  * takes the samples of one series inside `[t - range, t]` and returns a value or undefined (no sample).
  */
 import { DDSketch, decodeSketch } from '../sketch/index.js';
+import { quantileOf, variance } from './sample-stats.js';
 import type { Sample } from './source.js';
 
 export interface Window {
@@ -81,32 +82,6 @@ function deriv(w: Window): number | undefined {
   const covXY = sumXY - (sumX * sumY) / n;
   const varX = sumX2 - (sumX * sumX) / n;
   return covXY / varX;
-}
-
-/** Prometheus's `quantile`: linear interpolation between the closest ranks. */
-export function quantileOf(q: number, values: number[]): number {
-  if (values.length === 0 || Number.isNaN(q)) return Number.NaN;
-  if (q < 0) return Number.NEGATIVE_INFINITY;
-  if (q > 1) return Number.POSITIVE_INFINITY;
-  const sorted = [...values].sort((a, b) => a - b);
-  const rank = q * (sorted.length - 1);
-  const lower = Math.max(0, Math.floor(rank));
-  const upper = Math.min(sorted.length - 1, lower + 1);
-  const weight = rank - Math.floor(rank);
-  return sorted[lower]! * (1 - weight) + sorted[upper]! * weight;
-}
-
-function variance(values: number[]): number {
-  let count = 0;
-  let mean = 0;
-  let m2 = 0;
-  for (const v of values) {
-    count++;
-    const delta = v - mean;
-    mean += delta / count;
-    m2 += delta * (v - mean);
-  }
-  return m2 / count;
 }
 
 /** Prometheus 2.x's running mean (it avoids overflow the same way, so results agree to the last bits). */

@@ -1,5 +1,5 @@
 import type { StoragePort } from '../../storage/index.js';
-import { dateintOf, newSegmentId } from '../names.js';
+import { dateintOf, newSegmentId, segmentKeys } from '../names.js';
 import { decodeOtlpObject } from '../otlp/object.js';
 import { loadZstd, type ZstdCodec } from '../parquet/zstd.js';
 import { MAX_EXACT_VALUES, type TraceSegment, updateTraceDayIndex } from './catalog.js';
@@ -38,8 +38,7 @@ export function traceTableKey(
   firstMs: number,
   id: string,
 ): string {
-  const hour = String(new Date(firstMs).getUTCHours()).padStart(2, '0');
-  return `db/${org}/${collector}/${dateint}/traces/${hour}/tbl_${id}.parquet`;
+  return segmentKeys({ org, collector, dateint, firstMs, id, signal: 'traces' }).table;
 }
 
 /**

@@ -3,8 +3,9 @@
  * order: a trace's spans are contiguous, so the trace id's row-group statistics find them), and reading
  * them back into rows.
  */
-import { type ColumnSource, parquetWriteBuffer } from 'hyparquet-writer';
+import type { ColumnSource } from 'hyparquet-writer';
 import type { StoragePort } from '../../storage/index.js';
+import { zstdParquetBuffer } from '../parquet/table-buffer.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
 import { type ParquetFilter, readParquetRows } from '../query/read-parquet.js';
 import type { QueryStats } from '../query/stats.js';
@@ -54,15 +55,7 @@ export function writeSpanTable(rows: readonly SpanRow[], zstd: ZstdCodec): Uint8
   for (const name of [...dynamic].sort()) {
     columns.push({ name, data: rows.map((r) => r.fields[name] ?? null), type: 'STRING' });
   }
-  const buffer = parquetWriteBuffer({
-    columnData: columns,
-    codec: 'ZSTD',
-    compressors: { ZSTD: (input: Uint8Array) => zstd.compress(input) },
-    rowGroupSize: ROW_GROUP_ROWS,
-    statisticsTruncateLength: 256,
-    createdBy: 'bucketkit lake',
-  });
-  return new Uint8Array(buffer);
+  return zstdParquetBuffer(columns, zstd, ROW_GROUP_ROWS);
 }
 
 const FIXED = new Set<string>([...SPAN_INT_COLUMNS, ...SPAN_STRING_COLUMNS]);
