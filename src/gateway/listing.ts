@@ -60,6 +60,16 @@ function keepCursor(
 }
 
 /**
+ * A listing position after every key that starts with `prefix` (every stored key is below U+10FFFF).
+ *
+ * @example
+ * ```ts
+ * port.list({ startAfter: past('.bucketkit-gateway/') });
+ * ```
+ */
+export const past = (prefix: string): string => `${prefix}\u{10FFFF}`;
+
+/**
  * Reads one page from a port's listing, starting after `after` (a key, or a common prefix already
  * returned, whose keys are then skipped) and hiding the gateway's own keys. A truncated page keeps its
  * listing open for a minute, keyed by where the next page starts, so paging through a large bucket
@@ -109,7 +119,7 @@ export async function listPage(
         // list on past all of them at once (one more listing call instead of a walk through them)
         if (entry.type === 'object' && name.startsWith(VERSIONS_PREFIX)) {
           await iterator.return?.();
-          iterator = open(`${RESERVED_PREFIX}\u{10FFFF}`);
+          iterator = open(past(RESERVED_PREFIX));
         }
         continue;
       }

@@ -6,7 +6,7 @@
 import { compareUtf8, type ListedObject, type StoragePort } from '../../storage/index.js';
 import { RESERVED_PREFIX, type RequestContext, type ServedBucket } from '../context.js';
 import { quoted, sendXml } from '../http.js';
-import { maxKeys } from '../listing.js';
+import { maxKeys, past } from '../listing.js';
 import { s3Error } from '../s3-errors.js';
 import { toXml, type XmlNode } from '../xml.js';
 import {
@@ -27,9 +27,6 @@ interface Listed {
   name: string;
   object: ListedObject;
 }
-
-/** Everything past names that start with `prefix` (every stored name is below U+10FFFF). */
-const past = (prefix: string) => `${prefix}\u{10FFFF}`;
 
 /** A port listing that can be re-opened further on (to skip a common prefix). */
 class Cursor<T> {
