@@ -35,7 +35,10 @@ export async function* csvRecords(
 ): AsyncGenerator<string[] | CsvBadRecord> {
   const maxField = options.maxFieldChars ?? 8 * 1024 * 1024;
   const maxFields = options.maxFields ?? 10_000;
-  const decoder = new TextDecoder();
+  // the byte order mark is dropped here, once: Node 24's streaming decoder also drops a U+FEFF that follows
+  // it when the mark's bytes arrive split between chunks
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+  let atFileStart = true;
   let fields: string[] = [];
   let field = '';
   let inQuotes = false;
@@ -66,7 +69,12 @@ export async function* csvRecords(
     } else field += text;
   };
 
-  const feed = (text: string) => {
+  const feed = (decoded: string) => {
+    let text = decoded;
+    if (atFileStart && text.length > 0) {
+      atFileStart = false;
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    }
     let i = 0;
     const n = text.length;
     while (i < n) {
