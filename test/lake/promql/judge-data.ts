@@ -120,10 +120,14 @@ message Sample { double value = 1; int64 timestamp = 2; }
 `)
   .root.lookupType('WriteRequest');
 
-/** Snappy-compressed remote-write requests, one per `spanMs` of the data. */
-export function toRemoteWrite(series: readonly JudgeSeries[], spanMs: number): Uint8Array[] {
+/** Snappy-compressed remote-write requests, one per `spanMs` of the data (by default the judge's hour). */
+export function toRemoteWrite(
+  series: readonly JudgeSeries[],
+  spanMs: number,
+  window = { startMs: T0, endMs: T0 + SAMPLES * INTERVAL_MS + INTERVAL_MS },
+): Uint8Array[] {
   const requests: Uint8Array[] = [];
-  for (let from = T0; from < T0 + SAMPLES * INTERVAL_MS + INTERVAL_MS; from += spanMs) {
+  for (let from = window.startMs; from < window.endMs; from += spanMs) {
     const timeseries = series
       .map((s) => ({
         labels: [
