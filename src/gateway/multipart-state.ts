@@ -2,6 +2,7 @@ import { BucketkitError } from '../errors.js';
 import type { StoragePort } from '../storage/index.js';
 import { RESERVED_PREFIX } from './context.js';
 import { s3Error } from './s3-errors.js';
+import type { UploadEncryption } from './sse/index.js';
 
 /*
  * Multipart state lives in the bucket's own port, under the reserved prefix: an `upload` record per
@@ -18,6 +19,8 @@ export interface UploadRecord {
   metadata: Record<string, string>;
   /** The port's own upload id when the port's multipart API holds the parts. */
   native?: string;
+  /** How the parts and the object are sealed (CreateMultipartUpload's encryption headers). */
+  sse?: UploadEncryption;
 }
 
 /** A part as ListParts and Complete see it. */

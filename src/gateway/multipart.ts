@@ -24,6 +24,7 @@ import { dirOf, listParts, partKey, readUpload, removeUpload, type UploadRecord 
 import { notify } from './notifier.js';
 import { conditionalPut, copySource, openCopySource, writeConditions } from './objects.js';
 import { s3Error } from './s3-errors.js';
+import { startUploadEncryption, useUploadEncryption } from './sse/index.js';
 import { bucketState, locateVersion, requestLock } from './versioning/index.js';
 import { childrenNamed, childText, parseXml, toXml } from './xml.js';
 
@@ -60,18 +61,21 @@ export async function createUpload(ctx: RequestContext, bucket: ServedBucket): P
   assertValidMetadata(metadata);
   const contentType = header(ctx.req.headers, 'content-type');
   const id = randomBytes(16).toString('hex');
+  const sse = await startUploadEncryption(ctx);
   const record: UploadRecord = {
     key,
     initiated: new Date().toISOString(),
     metadata,
     ...(contentType ? { contentType } : {}),
+    ...(sse ? { sse } : {}),
   };
   // a versioned bucket keeps every version in its store, so the port's own multipart (which writes the
-  // key in place) is not used there
-  if (bucket.multipart && (await bucketState(bucket)).versioning === 'Unversioned') {
+  // key in place) is not used there; nor for encrypted uploads, whose parts the gateway seals
+  if (!sse && bucket.multipart && (await bucketState(bucket)).versioning === 'Unversioned') {
     record.native = await createNative(bucket, record, ctx.signal);
   }
-  await bucket.port.put(`${dirOf(id)}upload`, JSON.stringify(record), { signal: ctx.signal });
+  // the record is the gateway's own, never sealed with the upload's key
+  await bucket.base.put(`${dirOf(id)}upload`, JSON.stringify(record), { signal: ctx.signal });
   const checksumHeaders: Record<string, string> = checksum
     ? { 'x-amz-checksum-algorithm': checksum.algorithm.toUpperCase(), 'x-amz-checksum-type': checksum.type }
     : {};
@@ -92,7 +96,8 @@ export async function uploadPart(
   const key = assertClientKey(ctx.target.key);
   const id = ctx.target.query.get('uploadId') ?? '';
   const n = partNumber(ctx);
-  const record = await readUpload(bucket.port, id, key, ctx.signal);
+  const record = await readUpload(bucket.base, id, key, ctx.signal);
+  await useUploadEncryption(ctx, record.sse, 'part');
   if (!header(ctx.req.headers, 'x-amz-copy-source')) {
     const result = record.native
       ? await uploadNativePart(ctx, bucket, id, record, n)
@@ -140,7 +145,7 @@ export async function uploadPart(
 export async function listUploadParts(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
   const key = assertClientKey(ctx.target.key);
   const id = ctx.target.query.get('uploadId') ?? '';
-  const record = await readUpload(bucket.port, id, key, ctx.signal);
+  const record = await readUpload(bucket.base, id, key, ctx.signal);
   const marker = Number(ctx.target.query.get('part-number-marker') ?? '0') || 0;
   const limit = maxKeys(ctx, 'max-parts');
   const all = [...(await listParts(bucket.port, id, record, ctx.signal))].filter(([n]) => n > marker);
@@ -192,7 +197,7 @@ async function* concatenate(
 export async function completeUpload(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
   const key = assertClientKey(ctx.target.key);
   const id = ctx.target.query.get('uploadId') ?? '';
-  const found = await readUpload(bucket.port, id, key, ctx.signal).then(
+  const found = await readUpload(bucket.base, id, key, ctx.signal).then(
     (record) => ({ record }),
     (error: unknown) => ({ error }),
   );
@@ -206,6 +211,7 @@ export async function completeUpload(ctx: RequestContext, bucket: ServedBucket):
     throw found.error;
   }
   const { record } = found;
+  await useUploadEncryption(ctx, record.sse, 'complete');
   const stored = await listParts(bucket.port, id, record, ctx.signal);
   requested.forEach(({ n, etag }, index) => {
     const part = stored.get(n);
@@ -320,7 +326,7 @@ function sendCompleted(
 export async function abortUpload(ctx: RequestContext, bucket: ServedBucket): Promise<void> {
   const key = assertClientKey(ctx.target.key);
   const id = ctx.target.query.get('uploadId') ?? '';
-  const record = await readUpload(bucket.port, id, key, ctx.signal);
+  const record = await readUpload(bucket.base, id, key, ctx.signal);
   if (record.native) await abortNative(bucket, record, ctx.signal);
   await removeUpload(bucket.port, id);
   send(ctx.res, 204);

@@ -274,14 +274,21 @@ describe('server-side encryption', () => {
     expect(failures).toBeGreaterThan(0);
   });
 
-  it('multipart uploads with encryption are refused, not stored in the clear', async () => {
-    expect(
-      await status(
-        s3.send(
-          new CreateMultipartUploadCommand({ Bucket: 'sse', Key: 'mp', ServerSideEncryption: 'AES256' }),
-        ),
-      ),
-    ).toBe(501);
+  it('UploadPart and CompleteMultipartUpload refuse x-amz-server-side-encryption (it belongs on Create)', async () => {
+    for (const query of [
+      'partNumber=1&uploadId=0123456789abcdef0123456789abcdef',
+      'uploadId=0123456789abcdef0123456789abcdef',
+    ]) {
+      const res = await signedRequest(gw.endpoint, {
+        method: query.startsWith('part') ? 'PUT' : 'POST',
+        path: '/sse/mp',
+        query,
+        body: SECRET,
+        headers: { 'x-amz-server-side-encryption': 'AES256' },
+      });
+      expect([res.status, errorCode(res)]).toEqual([400, 'InvalidArgument']);
+    }
+    expect(await plaintextOnDisk(gw.root, Buffer.from(SECRET))).toBe(false);
   });
 
   it('GET with x-amz-server-side-encryption is refused', async () => {

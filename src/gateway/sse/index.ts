@@ -18,6 +18,7 @@ import { type SseScope, sseView } from './view.js';
 
 export { loadEncryptionKeys } from './key-file.js';
 export { type EncryptionOptions, type Keyring, keyring } from './keyring.js';
+export { startUploadEncryption, type UploadEncryption, useUploadEncryption } from './multipart.js';
 export type { SseScope };
 
 const READS = new Set(['GET ', 'GET partNumber', 'HEAD ', 'HEAD partNumber']);
@@ -72,24 +73,32 @@ export function encryptionScope(
     return scope(readKey, writeEncryption(headers));
   }
   if (object && PART_UPLOADS.has(operation)) {
-    if (customerKey(headers) || header(headers, 'x-amz-server-side-encryption')) {
-      throw s3Error(
-        'NotImplemented',
-        501,
-        'multipart uploads with server-side encryption are not implemented by the gateway yet; upload in one PUT',
-      );
-    }
-    return scope(copying ? copySourceKey(headers) : refuseCopyKey(headers), undefined);
+    // a part takes its upload's encryption (useUploadEncryption); only a customer key travels with it
+    refuseServerKeys(headers, 'UploadPart');
+    const key = customerKey(headers);
+    const readKey = copying ? copySourceKey(headers) : refuseCopyKey(headers);
+    return scope(readKey, key ? { mode: 'SSE-C', key } : undefined);
   }
-  if (object && operation === 'POST uploads') {
-    writeEncryption(headers);
-    throw s3Error(
-      'NotImplemented',
-      501,
-      'multipart uploads with server-side encryption are not implemented by the gateway yet; upload in one PUT',
-    );
+  if (object && operation === 'POST uploads') return scope(undefined, writeEncryption(headers));
+  if (object && (operation === 'POST uploadId' || operation === 'GET uploadId')) {
+    // Complete re-seals the parts with the customer key; ListParts may name it as S3 allows
+    refuseServerKeys(headers, operation === 'GET uploadId' ? 'ListParts' : 'CompleteMultipartUpload');
+    return scope(customerKey(headers), undefined);
   }
   throw s3Error('InvalidArgument', 400, 'server-side encryption headers do not apply to this operation');
+}
+
+function refuseServerKeys(headers: RequestContext['req']['headers'], operation: string): void {
+  if (
+    header(headers, 'x-amz-server-side-encryption') ||
+    header(headers, 'x-amz-server-side-encryption-aws-kms-key-id')
+  ) {
+    throw s3Error(
+      'InvalidArgument',
+      400,
+      `x-amz-server-side-encryption is not accepted on ${operation}: name it on CreateMultipartUpload`,
+    );
+  }
 }
 
 function refuseCopyKey(headers: RequestContext['req']['headers']): undefined {

@@ -1,5 +1,4 @@
-import type { ListEntry, ListOptions, StoragePort } from '../../storage/index.js';
-import { openedSize } from '../../storage/index.js';
+import type { ListEntry, ListOptions, ObjectInfo, StoragePort } from '../../storage/index.js';
 import { headOrUndefined, RESERVED_PREFIX } from '../context.js';
 
 /**
@@ -10,6 +9,10 @@ import { headOrUndefined, RESERVED_PREFIX } from '../context.js';
  */
 const MARKER = `${RESERVED_PREFIX}sealed`;
 const marked = new WeakMap<StoragePort, Promise<boolean>>();
+const PART = new RegExp(`^${RESERVED_PREFIX.replace(/\./g, '\\.')}uploads/[0-9a-f]{32}/part-\\d{5}$`);
+
+/** Whether `key` is a part of a multipart upload the gateway holds (object data under the reserved prefix). */
+export const isPart = (key: string): boolean => PART.test(key);
 
 /** Marks the bucket as holding sealed objects (once per port per process). */
 export async function markSealed(port: StoragePort): Promise<void> {
@@ -18,7 +21,8 @@ export async function markSealed(port: StoragePort): Promise<void> {
   marked.set(port, Promise.resolve(true));
 }
 
-function hasSealed(port: StoragePort): Promise<boolean> {
+/** Whether the bucket behind `port` was ever marked as holding sealed objects. */
+export function hasSealed(port: StoragePort): Promise<boolean> {
   let known = marked.get(port);
   if (!known) {
     known = headOrUndefined(port, MARKER).then((info) => info !== undefined);
@@ -29,26 +33,27 @@ function hasSealed(port: StoragePort): Promise<boolean> {
 }
 
 /**
- * The port's listing with plaintext sizes: unchanged for an unmarked bucket, else each object is
- * looked at (`isSealed`) and a sealed one's size is the plaintext's.
+ * The port's listing as clients see it: unchanged for an unmarked bucket, else each object (and each
+ * upload part) is looked at and a sealed one shows what `reveal` makes of it (plaintext size and ETag).
  *
  * @example
  * ```ts
- * for await (const entry of plaintextListing(port, options, (m) => m['bucketkit.sse'] !== undefined)) use(entry);
+ * for await (const entry of plaintextListing(port, options, (info) => plain(info))) use(entry);
  * ```
  */
 export async function* plaintextListing(
   port: StoragePort,
   options: ListOptions | undefined,
-  isSealed: (metadata: Record<string, string>) => boolean,
+  reveal: (info: ObjectInfo) => Promise<ObjectInfo | undefined>,
 ): AsyncGenerator<ListEntry> {
   const sealed = await hasSealed(port);
   for await (const entry of port.list(options)) {
-    if (!sealed || entry.type !== 'object' || entry.key.startsWith(RESERVED_PREFIX)) {
+    if (!sealed || entry.type !== 'object' || (entry.key.startsWith(RESERVED_PREFIX) && !isPart(entry.key))) {
       yield entry;
       continue;
     }
     const info = await headOrUndefined(port, entry.key, options?.signal);
-    yield info && isSealed(info.metadata) ? { ...entry, size: openedSize(entry.size) } : entry;
+    const shown = info && (await reveal(info));
+    yield shown ? { ...entry, size: shown.size, etag: shown.etag } : entry;
   }
 }

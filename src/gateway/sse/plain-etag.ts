@@ -7,8 +7,9 @@
 import { createHash } from 'node:crypto';
 import { BucketkitError } from '../../errors.js';
 import type { Metadata, ObjectInfo, StoragePort } from '../../storage/index.js';
-import { RESERVED_PREFIX } from '../context.js';
+import { headOrUndefined, RESERVED_PREFIX } from '../context.js';
 import { ETAG_META } from '../http.js';
+import { hasSealed } from './listing.js';
 
 const PREFIX = `${RESERVED_PREFIX}sse-etags/`;
 
@@ -79,4 +80,41 @@ export async function withPlainEtag<T extends ObjectInfo>(
     if (BucketkitError.is(err, 'NotFound')) return info;
     throw err;
   }
+}
+
+/**
+ * Forgets the plaintext MD5 of an SSE-S3 object that is gone (deleted, or overwritten by a write with
+ * another stored ETag): its record would otherwise stay forever.
+ *
+ * @example
+ * ```ts
+ * await dropPlainEtag(port, previous.etag);
+ * ```
+ */
+export async function dropPlainEtag(
+  port: StoragePort,
+  storedEtag: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  await port.delete(`${PREFIX}${storedEtag}`, { ...(signal ? { signal } : {}) });
+}
+
+/**
+ * The stored ETag of the SSE-S3 object at `key` whose plaintext-MD5 record must go once the key is
+ * deleted or overwritten (none in a bucket that never held a sealed object: no HEAD is spent there).
+ *
+ * @example
+ * ```ts
+ * const previous = await sealedEtagOf(port, key);
+ * ```
+ */
+export async function sealedEtagOf(
+  port: StoragePort,
+  key: string,
+  signal?: AbortSignal,
+): Promise<string | undefined> {
+  if (!(await hasSealed(port))) return undefined;
+  const info = await headOrUndefined(port, key, signal);
+  const sealedS3 = info?.metadata['bucketkit.sse'] === 'AES256' && info.metadata[ETAG_META] === undefined;
+  return sealedS3 ? info.etag : undefined;
 }

@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import {
   CHUNK,
   chunksOf,
@@ -24,10 +23,11 @@ import {
 import { RESERVED_PREFIX } from '../context.js';
 import { ETAG_META } from '../http.js';
 import { s3Error } from '../s3-errors.js';
-import type { Keyring } from './keyring.js';
-import { markSealed, plaintextListing } from './listing.js';
-import { hashed, keepPlainEtag, withPlainEtag } from './plain-etag.js';
-import type { CustomerKey, WriteEncryption } from './request.js';
+import { isPart, markSealed, plaintextListing } from './listing.js';
+import { kmsKeyId } from './multipart.js';
+import { dropPlainEtag, hashed, keepPlainEtag, sealedEtagOf, withPlainEtag } from './plain-etag.js';
+import type { WriteEncryption } from './request.js';
+import type { SseScope } from './scope.js';
 import { limited, streamFrom } from './streams.js';
 
 /** Hidden metadata of an encrypted object: its mode, the wrapped data key and the master key's id. */
@@ -37,24 +37,12 @@ const KEY_ID_META = 'bucketkit.sse-kid';
 
 type Mode = 'AES256' | 'aws:kms' | 'SSE-C';
 
-/** What one request may do with encrypted objects. */
-export interface SseScope {
-  keyring: Keyring;
-  /** The customer key sent for reading (GET/HEAD headers, or a copy's source headers). */
-  readKey: CustomerKey | undefined;
-  /** `head` is the client's HeadObject (the key is checked) rather than an internal look. */
-  guardHead: boolean;
-  /** How a PutObject/CopyObject stores its object; undefined: as plaintext. */
-  write: WriteEncryption | undefined;
-  /** Where the SSE response headers go. */
-  res: ServerResponse;
-  /** The request came over TLS (customer keys are refused otherwise, as S3 does). */
-  secure: boolean;
-  /** A write naming no encryption takes the bucket's default encryption. */
-  byDefault: boolean;
-}
+export type { SseScope };
 
 const modeOf = (metadata: Metadata): Mode | undefined => metadata[SSE_META] as Mode | undefined;
+
+/** Object data: client objects and upload parts, not the gateway's own records. */
+const isData = (key: string): boolean => !key.startsWith(RESERVED_PREFIX) || isPart(key);
 
 /** The object as a client sees it: plaintext size, no encryption metadata. */
 function plain<T extends ObjectInfo>(info: T): T {
@@ -189,8 +177,16 @@ export function sseView(
   }
 
   async function put(key: string, body: Parameters<StoragePort['put']>[1], options: PutOptions = {}) {
+    const previous = isData(key) ? await sealedEtagOf(port, key, options.signal) : undefined;
+    const result = await seal(key, body, options);
+    // a sealed write has a fresh data key, so the new stored ETag is never the one whose record goes
+    if (previous) await dropPlainEtag(port, previous, options.signal);
+    return result;
+  }
+
+  async function seal(key: string, body: Parameters<StoragePort['put']>[1], options: PutOptions) {
     // the default covers object data (the object, its parts), not the gateway's own records
-    const data = !key.startsWith(RESERVED_PREFIX) || /\/part-\d+$/.test(key);
+    const data = isData(key);
     const write = scope.write ?? (data ? await byDefault?.() : undefined);
     if (!write) return port.put(key, body, options);
     const dataKey = newDataKey();
@@ -219,9 +215,8 @@ export function sseView(
       ...(id ? { [KEY_ID_META]: id } : {}),
     };
     await markSealed(port);
-    // SSE-S3 objects show the MD5 of their plaintext as ETag, as S3's do (not their parts: their
-    // ETags are what CompleteMultipartUpload checks against the stored parts)
-    const md5 = write.mode === 'AES256' && !key.startsWith(RESERVED_PREFIX) && !metadata[ETAG_META];
+    // SSE-S3 objects and parts show the MD5 of their plaintext as ETag, as S3's do
+    const md5 = write.mode === 'AES256' && data && !metadata[ETAG_META];
     const plaintext = md5 ? hashed(chunksOf(body)) : undefined;
     const sealed = sealChunks(plaintext?.chunks ?? chunksOf(body), await importDataKey(dataKey));
     const result = await port.put(key, sealed, { ...options, metadata, etag: 'any' });
@@ -242,9 +237,30 @@ export function sseView(
     head,
     get,
     put,
-    list: (options) => plaintextListing(port, options, (metadata) => modeOf(metadata) !== undefined),
-    delete: (key, options) => port.delete(key, options),
-    deleteMany: (keys, options) => port.deleteMany(keys, options),
+    list: (options) =>
+      plaintextListing(port, options, async (info) => {
+        const mode = modeOf(info.metadata);
+        if (!mode) return undefined;
+        const shown = await withPlainEtag(port, plain(info), mode, options?.signal);
+        return { ...shown, etag: shown.metadata[ETAG_META] ?? shown.etag };
+      }),
+    async delete(key, options) {
+      const gone = isData(key) ? await sealedEtagOf(port, key, options?.signal) : undefined;
+      await port.delete(key, options);
+      if (gone) await dropPlainEtag(port, gone, options?.signal);
+    },
+    async deleteMany(keys, options) {
+      const all: string[] = [];
+      for await (const key of keys) all.push(key);
+      const gone: string[] = [];
+      for (const key of all.filter(isData)) {
+        const etag = await sealedEtagOf(port, key, options?.signal);
+        if (etag) gone.push(etag);
+      }
+      const result = await port.deleteMany(all, options);
+      for (const etag of gone) await dropPlainEtag(port, etag, options?.signal);
+      return result;
+    },
     async copy(source, destination, options) {
       if (modeOf((await port.head(source, options)).metadata)) throw notCopied();
       return port.copy(source, destination, options);
@@ -277,9 +293,3 @@ const notCopied = () =>
     501,
     "encrypted multipart uploads, and part copies from encrypted objects, over this backend's own multipart API are not implemented by the gateway",
   );
-
-/** The SSE-KMS key id of a request: a bare id, or the id inside a key ARN. */
-function kmsKeyId(value: string): string {
-  const marker = value.indexOf(':key/');
-  return marker >= 0 ? value.slice(marker + ':key/'.length) : value;
-}

@@ -1,0 +1,272 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  PutObjectCommand,
+  type S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { describe, expect, it } from 'vitest';
+import { sdkGateway } from './support.js';
+
+/**
+ * Encrypted multipart uploads (issue #19 item 7's gap: CreateMultipartUpload with SSE headers used to
+ * answer 501). The upload keeps its encryption; parts are sealed as they arrive, Complete seals the
+ * object; SSE-S3 parts and objects show plaintext MD5s, so the object's ETag is S3's md5-of-part-MD5s-N.
+ * Also: the plaintext-MD5 records of SSE-S3 objects go with their objects.
+ */
+const KMS = 'kms-key-1';
+const t = sdkGateway(
+  {
+    encryption: {
+      keys: { k1: randomBytes(32), [KMS]: randomBytes(32) },
+      activeKey: 'k1',
+      customerKeysOverHttp: true,
+    },
+    limits: { minPartSize: 64 * 1024 },
+  },
+  'mpsse',
+);
+const CUSTOMER = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: 'c'.repeat(32) } as const;
+const OTHER = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: 'o'.repeat(32) } as const;
+const md5 = (b: Uint8Array) => createHash('md5').update(b).digest('hex');
+const status = (p: Promise<unknown>) =>
+  p.then(
+    () => 200,
+    (err: { $metadata?: { httpStatusCode?: number }; name?: string }) =>
+      `${err.$metadata?.httpStatusCode} ${err.name}`,
+  );
+
+/** Distinct, recognisable parts: each starts with a marker that must not be found at rest. */
+const parts = [0, 1, 2].map((i) => {
+  const bytes = randomBytes(i < 2 ? 100_000 : 30_000);
+  bytes.write(`PLAINTEXT-MARKER-${i}-`, 0);
+  return bytes;
+});
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) found.push(join(entry.parentPath, entry.name));
+  }
+  return found;
+}
+async function onDisk(needle: string): Promise<boolean> {
+  for (const file of await filesUnder(join(t.gw.root, 'mpsse'))) {
+    if ((await readFile(file)).includes(needle)) return true;
+  }
+  return false;
+}
+const etagRecords = async () =>
+  (await filesUnder(join(t.gw.root, 'mpsse'))).filter((f) => f.includes('sse-etags')).length;
+
+type Sse = Record<string, string>;
+
+async function upload(s3: S3Client, key: string, create: Sse, perPart: Sse, complete: Sse) {
+  const { UploadId } = await s3.send(
+    new CreateMultipartUploadCommand({ Bucket: 'mpsse', Key: key, ...create }),
+  );
+  const done = [];
+  for (const [i, body] of parts.entries()) {
+    const part = await s3.send(
+      new UploadPartCommand({
+        Bucket: 'mpsse',
+        Key: key,
+        UploadId,
+        PartNumber: i + 1,
+        Body: body,
+        ...perPart,
+      }),
+    );
+    done.push({ part, PartNumber: i + 1, ETag: part.ETag! });
+  }
+  const listed = await s3.send(new ListPartsCommand({ Bucket: 'mpsse', Key: key, UploadId, ...perPart }));
+  const result = await s3.send(
+    new CompleteMultipartUploadCommand({
+      Bucket: 'mpsse',
+      Key: key,
+      UploadId,
+      MultipartUpload: { Parts: done.map(({ PartNumber, ETag }) => ({ PartNumber, ETag })) },
+      ...complete,
+    }),
+  );
+  return { UploadId, done, listed, result };
+}
+
+const whole = Buffer.concat(parts);
+
+describe('encrypted multipart uploads', () => {
+  it('SSE-S3: parts answer their plaintext MD5, the object md5-of-MD5s-3, sealed at rest, read whole and by part', async () => {
+    const { done, listed, result } = await upload(t.s3, 's3.bin', { ServerSideEncryption: 'AES256' }, {}, {});
+    expect(done.map((d) => d.ETag)).toEqual(parts.map((p) => `"${md5(p)}"`));
+    expect(done.map((d) => d.part.ServerSideEncryption)).toEqual(['AES256', 'AES256', 'AES256']);
+    expect(listed.Parts?.map((p) => [p.ETag, p.Size])).toEqual(parts.map((p) => [`"${md5(p)}"`, p.length]));
+    const expected = `"${createHash('md5')
+      .update(Buffer.concat(parts.map((p) => createHash('md5').update(p).digest())))
+      .digest('hex')}-3"`;
+    expect([result.ETag, result.ServerSideEncryption]).toEqual([expected, 'AES256']);
+    const got = await t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 's3.bin' }));
+    expect([got.ETag, got.ServerSideEncryption, got.ContentLength]).toEqual([
+      expected,
+      'AES256',
+      whole.length,
+    ]);
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(whole)).toBe(true);
+    const second = await t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 's3.bin', PartNumber: 2 }));
+    expect(Buffer.from(await second.Body!.transformToByteArray()).equals(parts[1]!)).toBe(true);
+    const listing = await t.s3.send(new ListObjectsV2Command({ Bucket: 'mpsse', Prefix: 's3.bin' }));
+    expect(listing.Contents?.map((o) => [o.Size, o.ETag])).toEqual([[whole.length, expected]]);
+    for (const i of [0, 1, 2]) expect(await onDisk(`PLAINTEXT-MARKER-${i}-`)).toBe(false);
+  });
+
+  it('SSE-KMS with a configured key id: every answer names the key; an unknown key id stores nothing', async () => {
+    const kms = { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KMS } as const;
+    const { done, result } = await upload(t.s3, 'kms.bin', kms, {}, {});
+    expect(done.map((d) => d.part.SSEKMSKeyId)).toEqual([KMS, KMS, KMS]);
+    expect([result.ServerSideEncryption, result.SSEKMSKeyId, result.ETag]).toEqual([
+      'aws:kms',
+      KMS,
+      expect.stringMatching(/-3"$/),
+    ]);
+    const head = await t.s3.send(new HeadObjectCommand({ Bucket: 'mpsse', Key: 'kms.bin' }));
+    expect([head.ServerSideEncryption, head.SSEKMSKeyId, head.ContentLength]).toEqual([
+      'aws:kms',
+      KMS,
+      whole.length,
+    ]);
+    const got = await t.s3.send(
+      new GetObjectCommand({ Bucket: 'mpsse', Key: 'kms.bin', Range: 'bytes=99990-100020' }),
+    );
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(whole.subarray(99_990, 100_021))).toBe(
+      true,
+    );
+    expect(
+      await status(
+        t.s3.send(
+          new CreateMultipartUploadCommand({
+            Bucket: 'mpsse',
+            Key: 'nokms',
+            ServerSideEncryption: 'aws:kms',
+            SSEKMSKeyId: 'nope',
+          }),
+        ),
+      ),
+    ).toBe('400 KMS.NotFoundException');
+  });
+
+  it('SSE-C: every part and Complete carry the key; without it 400, with another key 403; GET needs it', async () => {
+    const { UploadId } = await t.s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'mpsse', Key: 'ssec-refused', ...CUSTOMER }),
+    );
+    const part = (extra: Sse) =>
+      t.s3.send(
+        new UploadPartCommand({
+          Bucket: 'mpsse',
+          Key: 'ssec-refused',
+          UploadId,
+          PartNumber: 1,
+          Body: parts[0],
+          ...extra,
+        }),
+      );
+    expect(await status(part({}))).toBe('400 InvalidRequest');
+    expect(await status(part(OTHER))).toBe('403 AccessDenied');
+    const { done, result } = await upload(t.s3, 'ssec.bin', CUSTOMER, CUSTOMER, CUSTOMER);
+    expect(done.map((d) => d.part.SSECustomerAlgorithm)).toEqual(['AES256', 'AES256', 'AES256']);
+    expect(result.ETag).toMatch(/-3"$/);
+    expect(await status(t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 'ssec.bin' })))).toBe(
+      '400 InvalidRequest',
+    );
+    expect(
+      await status(t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 'ssec.bin', ...OTHER }))),
+    ).toBe('403 AccessDenied');
+    const got = await t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 'ssec.bin', ...CUSTOMER }));
+    expect([got.SSECustomerAlgorithm, got.ContentLength]).toEqual(['AES256', whole.length]);
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(whole)).toBe(true);
+    // a Complete without the key cannot seal the object: refused, the upload stays for a retry
+    const { UploadId: again } = await t.s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'mpsse', Key: 'ssec-nokey', ...CUSTOMER }),
+    );
+    const one = await t.s3.send(
+      new UploadPartCommand({
+        Bucket: 'mpsse',
+        Key: 'ssec-nokey',
+        UploadId: again,
+        PartNumber: 1,
+        Body: parts[2],
+        ...CUSTOMER,
+      }),
+    );
+    const complete = (extra: Sse) =>
+      t.s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'mpsse',
+          Key: 'ssec-nokey',
+          UploadId: again,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: one.ETag! }] },
+          ...extra,
+        }),
+      );
+    expect(await status(complete({}))).toBe('400 InvalidRequest');
+    expect(await status(complete(OTHER))).toBe('403 AccessDenied');
+    expect(await status(complete(CUSTOMER))).toBe(200);
+    for (const i of [0, 1, 2]) expect(await onDisk(`PLAINTEXT-MARKER-${i}-`)).toBe(false);
+  });
+
+  it('the AWS SDK v3 Upload (lib-storage) sends a large SSE-C and SSE-S3 file in parts by itself', async () => {
+    const big = randomBytes(5 * 1024 * 1024 + 1000);
+    big.write('PLAINTEXT-MARKER-big', 0);
+    for (const [key, sse] of [
+      ['lib-ssec.bin', CUSTOMER],
+      ['lib-s3.bin', { ServerSideEncryption: 'AES256' }],
+    ] as const) {
+      await new Upload({
+        client: t.s3,
+        params: { Bucket: 'mpsse', Key: key, Body: big, ...sse },
+        partSize: 5 * 1024 * 1024,
+      }).done();
+      const read = 'SSECustomerKey' in sse ? sse : {};
+      const got = await t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: key, ...read }));
+      expect(got.ETag).toMatch(/-2"$/);
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(big)).toBe(true);
+    }
+    expect(
+      t.gw.requests.filter((r) => /^PUT \/mpsse\/lib-ssec\.bin\?.*partNumber=\d.* 200$/.test(r)),
+    ).toHaveLength(2);
+    expect(await onDisk('PLAINTEXT-MARKER-big')).toBe(false);
+  }, 60_000);
+
+  it('the plaintext-MD5 record of an SSE-S3 object goes when the object is overwritten or deleted', async () => {
+    const before = await etagRecords();
+    const put = (body: string) =>
+      t.s3.send(
+        new PutObjectCommand({
+          Bucket: 'mpsse',
+          Key: 'swept.txt',
+          Body: body,
+          ServerSideEncryption: 'AES256',
+        }),
+      );
+    await put('first');
+    expect(await etagRecords()).toBe(before + 1);
+    await put('second');
+    await put('third');
+    expect(await etagRecords()).toBe(before + 1);
+    const head = await t.s3.send(new HeadObjectCommand({ Bucket: 'mpsse', Key: 'swept.txt' }));
+    expect(head.ETag).toBe(`"${md5(Buffer.from('third'))}"`);
+    // overwritten in the clear: the record goes too
+    await t.s3.send(new PutObjectCommand({ Bucket: 'mpsse', Key: 'swept.txt', Body: 'plain' }));
+    expect(await etagRecords()).toBe(before);
+    await put('fourth');
+    await t.s3.send(new DeleteObjectCommand({ Bucket: 'mpsse', Key: 'swept.txt' }));
+    expect(await etagRecords()).toBe(before);
+  });
+});
