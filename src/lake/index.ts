@@ -22,6 +22,7 @@ export {
   DEFAULT_TARGET_BYTES,
 } from './compact/compact.js';
 export { type CompactionGroup, type CompactionTarget, planCompaction } from './compact/plan.js';
+export type { CompactedSignal, SweptSignal } from './compact/stores.js';
 export {
   DEFAULT_GRACE_MS,
   type SweepOptions,

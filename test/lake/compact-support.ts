@@ -1,7 +1,12 @@
-/** Shared steps of the compaction tests: seed raw files, read every row back, list segment objects. */
+/**
+ * Shared steps of the compaction tests: seed raw log or trace files, read every row or span back, list
+ * segment objects.
+ */
 import { type Lake, type LogRow, readDayIndex } from '../../src/lake/index.js';
+import { readTraceDayIndex } from '../../src/lake/traces/index.js';
 import type { StoragePort } from '../../src/storage/index.js';
 import { ndjsonGz, rawLines, T0 } from './support.js';
+import { counterIds, recordCheckout, sdkSpans, tracesProtobuf } from './traces/trace-fixtures.js';
 
 export const ORGS = { 'logs-raw/': 'acme' };
 export const DAY = 20260102;
@@ -54,8 +59,47 @@ export async function segmentObjects(port: StoragePort): Promise<string[]> {
   return keys.sort();
 }
 
-/** Objects the day's index lists (live and replaced). */
+/** Objects the day's log and trace indexes list (live and replaced). */
 export async function indexedObjects(port: StoragePort, dateint = DAY): Promise<string[]> {
   const { index } = await readDayIndex(port, 'acme', dateint);
-  return index.segments.flatMap((s) => [s.table, s.agg]).sort();
+  const { index: traces } = await readTraceDayIndex(port, 'acme', dateint);
+  return [...index.segments.flatMap((s) => [s.table, s.agg]), ...traces.segments.map((s) => s.table)].sort();
+}
+
+/** The trace id of trace number `n` (the SDK's ids come from counters). */
+export const traceHex = (n: number) => n.toString(16).padStart(32, '0');
+
+/**
+ * `files` OTLP protobuf trace files under `otel-raw/acme/c1/` (org and collector from the key), each of
+ * `traces` checkout traces of four spans, one a second, each file 10 minutes after the previous one; trace
+ * `f * traces + i + 1` is the i-th of file f. Returns the keys and every span as `traceId/spanId`, sorted.
+ */
+export async function seedTraceFiles(
+  port: StoragePort,
+  files: number,
+  traces: number,
+  first = 0,
+): Promise<{ keys: string[]; spans: string[] }> {
+  const keys: string[] = [];
+  const spans: string[] = [];
+  for (let f = first; f < first + files; f++) {
+    const recorded = await sdkSpans(
+      (p) => {
+        for (let i = 0; i < traces; i++) recordCheckout(p, T0 + f * 600_000 + i * 1000, 100 + i);
+      },
+      `svc-${f % 3}`,
+      counterIds(f * traces + 1),
+    );
+    const key = `otel-raw/acme/c1/traces_${String(f).padStart(3, '0')}.binpb`;
+    await port.put(key, tracesProtobuf(recorded));
+    keys.push(key);
+    for (const span of recorded) spans.push(`${span.spanContext().traceId}/${span.spanContext().spanId}`);
+  }
+  return { keys, spans: spans.sort() };
+}
+
+/** Every span of the seeded day as `traceId/spanId`, sorted, through `lake.spans()`. */
+export async function spanKeys(lake: Lake): Promise<string[]> {
+  const { spans } = await lake.spans({ org: 'acme', from: T0, to: T0 + 86_400_000, limit: 10_000_000 });
+  return spans.map((s) => `${s.span_trace_id}/${s.span_id}`).sort();
 }

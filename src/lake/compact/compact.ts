@@ -1,5 +1,6 @@
 /**
- * `lake.compact(...)`: merges each day's small segments toward a target size. Per day: read the index,
+ * `lake.compact(...)`: merges each day's small segments toward a target size, for logs and traces alike
+ * (each signal's specifics are a `SegmentStore`, `store.ts`). Per day: read the index,
  * plan groups, write every merged segment, then publish them all in ONE compare-and-swap of the day's
  * index that also retires their inputs (kept, unpublished and marked with a time, until a sweep deletes
  * them after a grace period, so queries that read the index before the swap can still read them).
@@ -7,13 +8,13 @@
  * removes); a group whose inputs another compaction took first is dropped and its objects deleted.
  */
 import { bkError, throwIfAborted } from '../../errors.js';
-import { readDayIndex, requireSafeWrites, updateDayIndex } from '../catalog/cas.js';
-import { keepDayCounts } from '../catalog/day-counts-store.js';
-import type { IndexedSegment } from '../catalog/day-index.js';
+import { requireSafeWrites } from '../catalog/cas.js';
+import { indexedDays } from '../catalog/days.js';
 import type { LakeContext } from '../context.js';
-import { indexKey, newSegmentId, segmentKeys } from '../names.js';
-import { mergeGroup } from './merge.js';
+import { newSegmentId } from '../names.js';
 import { type CompactionGroup, planCompaction } from './plan.js';
+import type { SegmentStore, SweptSegment } from './store.js';
+import { COMPACTED_SIGNALS, type CompactedSignal, compactedStore } from './stores.js';
 import { type Replacement, type SwapOutcome, swapSegments } from './swap.js';
 
 /**
@@ -30,6 +31,8 @@ export interface CompactOptions {
   org: string;
   /** One day (YYYYMMDD); default every day the org has an index for. */
   dateint?: number;
+  /** Which signals' segments (default `['logs', 'traces']`: both). */
+  signals?: readonly CompactedSignal[];
   /** Table bytes a merged segment aims at (default `DEFAULT_TARGET_BYTES`). */
   targetBytes?: number;
   /** Rows a merged segment holds at most (default `DEFAULT_MAX_ROWS`). */
@@ -39,6 +42,7 @@ export interface CompactOptions {
 }
 
 export interface CompactProgress {
+  /** (signal, day) pairs to look at, and done. */
   days: number;
   daysDone: number;
   /** Groups planned so far, and merged. */
@@ -49,7 +53,7 @@ export interface CompactProgress {
 }
 
 export interface CompactResult {
-  /** Days looked at. */
+  /** (signal, day) pairs looked at. */
   days: number;
   /** Segments replaced by merged ones. */
   segmentsReplaced: number;
@@ -66,7 +70,7 @@ export interface CompactResult {
  *
  * @example
  * ```ts
- * const result = await compactLake(ctx, { org: 'acme', dateint: 20260102 });
+ * const result = await compactLake(ctx, { org: 'acme', dateint: 20260102, signals: ['traces'] });
  * ```
  */
 export async function compactLake(ctx: LakeContext, options: CompactOptions): Promise<CompactResult> {
@@ -75,12 +79,19 @@ export async function compactLake(ctx: LakeContext, options: CompactOptions): Pr
   if (!(targetBytes >= 1024) || !Number.isInteger(maxRows) || maxRows < 2) {
     throw bkError('InvalidArgument', 'targetBytes must be ≥ 1024 and maxRows a whole number ≥ 2');
   }
+  const stores = (options.signals ?? COMPACTED_SIGNALS).map(compactedStore);
   const { signal } = options;
   await requireSafeWrites(ctx.port, ctx.singleWriter);
-  const days =
-    options.dateint === undefined ? await indexedDays(ctx, options.org, signal) : [options.dateint];
+  const work: { store: SegmentStore; dateint: number }[] = [];
+  for (const store of stores) {
+    const days =
+      options.dateint === undefined
+        ? await indexedDays(ctx.port, options.org, store.signal, signal)
+        : [options.dateint];
+    for (const dateint of days) work.push({ store, dateint });
+  }
   const progress: CompactProgress = {
-    days: days.length,
+    days: work.length,
     daysDone: 0,
     groups: 0,
     groupsDone: 0,
@@ -88,23 +99,17 @@ export async function compactLake(ctx: LakeContext, options: CompactOptions): Pr
     bytesWritten: 0,
   };
   const result: CompactResult = {
-    days: days.length,
+    days: work.length,
     segmentsReplaced: 0,
     segmentsWritten: 0,
     groupsLost: 0,
     bytesRead: 0,
     bytesWritten: 0,
   };
-  for (const dateint of days) {
+  for (const { store, dateint } of work) {
     throwIfAborted(signal);
-    const outcome = await compactDay(
-      ctx,
-      options.org,
-      dateint,
-      { bytes: targetBytes, maxRows },
-      progress,
-      options,
-    );
+    const day = { ctx, store, org: options.org, dateint };
+    const outcome = await compactDay(day, { bytes: targetBytes, maxRows }, progress, options);
     for (const { inputIds } of outcome.applied) result.segmentsReplaced += inputIds.length;
     result.segmentsWritten += outcome.applied.length;
     result.groupsLost += outcome.lost.length;
@@ -116,51 +121,45 @@ export async function compactLake(ctx: LakeContext, options: CompactOptions): Pr
   return result;
 }
 
-/** Every day an org has an index for, oldest first. */
-export async function indexedDays(ctx: LakeContext, org: string, signal?: AbortSignal): Promise<number[]> {
-  const prefix = indexKey(org, 0).replace(/0\.json$/, '');
-  const days: number[] = [];
-  for await (const entry of ctx.port.list({ prefix, signal })) {
-    if (entry.type !== 'object') continue;
-    const match = /^(\d{8})\.json$/.exec(entry.key.slice(prefix.length));
-    if (match) days.push(Number(match[1]));
-  }
-  return days.sort((a, b) => a - b);
+/** One signal's day of one org. */
+interface Day<S extends SweptSegment> {
+  ctx: LakeContext;
+  store: SegmentStore<S>;
+  org: string;
+  dateint: number;
 }
 
-async function compactDay(
-  ctx: LakeContext,
-  org: string,
-  dateint: number,
+async function compactDay<S extends SweptSegment>(
+  day: Day<S>,
   target: { bytes: number; maxRows: number },
   progress: CompactProgress,
   options: CompactOptions,
-): Promise<Pick<SwapOutcome, 'applied' | 'lost'>> {
+): Promise<Pick<SwapOutcome<S>, 'applied' | 'lost'>> {
+  const { ctx, store, org, dateint } = day;
   const { signal } = options;
-  const { index } = await readDayIndex(ctx.port, org, dateint, signal);
-  const groups = planCompaction(index, target);
+  const { index } = await store.read(ctx.port, org, dateint, signal);
+  const groups = planCompaction(index, target, store);
   if (groups.length === 0) return { applied: [], lost: [] };
   progress.groups += groups.length;
   options.onProgress?.({ ...progress });
-  const zstd = await ctx.zstd();
-  const replacements: Replacement[] = [];
+  const replacements: Replacement<S>[] = [];
   try {
     for (const group of groups) {
       throwIfAborted(signal);
-      replacements.push(await writeMerged(ctx, org, dateint, group, zstd, progress, signal));
+      replacements.push(await writeMerged(day, group, progress, signal));
       progress.groupsDone++;
       options.onProgress?.({ ...progress });
     }
   } catch (err) {
     await discard(
-      ctx,
+      day,
       replacements.map((r) => r.output),
     );
     throw err;
   }
-  let outcome: SwapOutcome | undefined;
+  let outcome: SwapOutcome<S> | undefined;
   try {
-    await updateDayIndex(
+    await store.update(
       ctx.port,
       org,
       dateint,
@@ -168,45 +167,35 @@ async function compactDay(
         outcome = swapSegments(current, replacements, new Date());
         return outcome.applied.length > 0 ? outcome.index : undefined;
       },
-      { singleWriter: ctx.singleWriter, signal },
+      { singleWriter: ctx.singleWriter, ...(signal ? { signal } : {}) },
     );
   } catch (err) {
     // whether the swap landed is unknown only if the write itself failed mid-way; a sweep settles it
-    await discardIfUnpublished(ctx, org, dateint, replacements);
+    await discardIfUnpublished(day, replacements);
     throw err;
   }
-  if (outcome && outcome.applied.length > 0) await keepDayCounts(ctx, org, dateint, { signal });
+  if (outcome && outcome.applied.length > 0) await store.afterSwap?.(ctx, org, dateint, signal);
   const lost = outcome?.lost ?? replacements;
   await discard(
-    ctx,
+    day,
     lost.map((r) => r.output),
   );
   return { applied: outcome?.applied ?? [], lost };
 }
 
-async function writeMerged(
-  ctx: LakeContext,
-  org: string,
-  dateint: number,
-  group: CompactionGroup,
-  zstd: Awaited<ReturnType<LakeContext['zstd']>>,
+async function writeMerged<S extends SweptSegment>(
+  day: Day<S>,
+  group: CompactionGroup<S>,
   progress: CompactProgress,
   signal?: AbortSignal,
-): Promise<Replacement> {
-  const merged = await mergeGroup(ctx.port, group, zstd, signal);
-  progress.bytesRead += merged.bytesRead;
+): Promise<Replacement<S>> {
+  const { ctx, store, org, dateint } = day;
   const id = newSegmentId();
-  const keys = segmentKeys({ org, collector: group.collector, dateint, firstMs: merged.summary.startMs, id });
-  const output: IndexedSegment = {
-    ...merged.summary,
+  const merged = await store.merge(ctx, group.inputs, { org, dateint, id }, signal);
+  progress.bytesRead += merged.bytesRead;
+  const output: S = {
+    ...merged.segment,
     id,
-    collector: group.collector,
-    table: keys.table,
-    tableBytes: merged.table.byteLength,
-    agg: keys.agg,
-    aggBytes: merged.agg.byteLength,
-    messageIndex: merged.messageIndex,
-    streamField: group.streamField,
     published: true,
     compacted: true,
     createdAt: new Date().toISOString(),
@@ -216,28 +205,25 @@ async function writeMerged(
   const type = 'application/vnd.apache.parquet';
   try {
     // an MD5 ETag (no `etag: 'any'`): ports that keep it check it on whole reads (DuckDB's in-place reads)
-    await ctx.port.put(keys.table, merged.table, { contentType: type, signal });
-    await ctx.port.put(keys.agg, merged.agg, { contentType: type, signal });
+    for (const body of merged.bodies) await ctx.port.put(body.key, body.bytes, { contentType: type, signal });
   } catch (err) {
-    await discard(ctx, [output]);
+    await discard(day, [output]);
     throw err;
   }
-  progress.bytesWritten += merged.table.byteLength + merged.agg.byteLength;
+  for (const body of merged.bodies) progress.bytesWritten += body.bytes.byteLength;
   return { output, inputIds: output.replaces ?? [] };
 }
 
 /** After a failed swap: delete the outputs unless the index shows them (the write may have landed). */
-async function discardIfUnpublished(
-  ctx: LakeContext,
-  org: string,
-  dateint: number,
-  replacements: readonly Replacement[],
+async function discardIfUnpublished<S extends SweptSegment>(
+  day: Day<S>,
+  replacements: readonly Replacement<S>[],
 ) {
   try {
-    const { index } = await readDayIndex(ctx.port, org, dateint);
+    const { index } = await day.store.read(day.ctx.port, day.org, day.dateint);
     const listed = new Set(index.segments.map((s) => s.id));
     await discard(
-      ctx,
+      day,
       replacements.map((r) => r.output).filter((s) => !listed.has(s.id)),
     );
   } catch {
@@ -246,10 +232,10 @@ async function discardIfUnpublished(
 }
 
 /** Deletes segment objects that will never be published (best effort: a sweep finds the rest). */
-async function discard(ctx: LakeContext, segments: readonly IndexedSegment[]) {
+async function discard<S extends SweptSegment>(day: Day<S>, segments: readonly S[]) {
   if (segments.length === 0) return;
   try {
-    await ctx.port.deleteMany(segments.flatMap((s) => [s.table, s.agg]));
+    await day.ctx.port.deleteMany(segments.flatMap((s) => day.store.objects(s)));
   } catch {
     // best effort: unpublished objects are garbage a sweep removes; the caller's error is the one to report
   }

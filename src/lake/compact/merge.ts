@@ -13,7 +13,6 @@ import { newStats } from '../query/stats.js';
 import { type MessageIndexRef, withMessageIndex } from '../segments/message-index.js';
 import { summariseRows } from '../segments/summary.js';
 import { writeAggFile, writeTableFile } from '../segments/write.js';
-import type { CompactionGroup } from './plan.js';
 
 const FIXED = new Set([
   'chq_timestamp',
@@ -61,29 +60,38 @@ export interface MergedSegment {
  *
  * @example
  * ```ts
- * const merged = await mergeGroup(port, group, zstd, signal);
+ * const merged = await mergeGroup(port, inputs, 'resource_service_name', zstd, signal);
  * ```
  */
 export async function mergeGroup(
   port: StoragePort,
-  group: CompactionGroup,
+  inputs: readonly IndexedSegment[],
+  streamField: string,
   zstd: ZstdCodec,
   signal?: AbortSignal,
 ): Promise<MergedSegment> {
   const stats = newStats();
   const rows: CookedLog[] = [];
-  for (const input of group.inputs) {
+  for (const input of inputs) {
     const read = await readParquetRows(port, input.table, input.tableBytes, { zstd, stats, signal });
     if (read.length !== input.rows) throw rowCountMismatch(input, read.length);
     for (const row of read) rows.push(cookedFromParquet(row));
   }
-  const summary = summariseRows(rows, group.streamField);
-  const { table, messageIndex } = withMessageIndex(writeTableFile(rows, group.streamField, zstd), rows);
-  const agg = writeAggFile(rows, group.streamField, zstd);
+  const summary = summariseRows(rows, streamField);
+  const { table, messageIndex } = withMessageIndex(writeTableFile(rows, streamField, zstd), rows);
+  const agg = writeAggFile(rows, streamField, zstd);
   return { table, agg, messageIndex, summary, bytesRead: stats.bytesRead };
 }
 
-function rowCountMismatch(input: IndexedSegment, got: number): Error {
+/**
+ * The error for an input table whose rows do not match its index entry: merging it would lose or invent rows.
+ *
+ * @example
+ * ```ts
+ * if (read.length !== input.rows) throw rowCountMismatch(input, read.length);
+ * ```
+ */
+export function rowCountMismatch(input: { table: string; rows: number }, got: number): Error {
   return bkError(
     'Corrupt',
     `segment ${input.table} holds ${got} rows but the index says ${input.rows}; it was left as it is, re-ingest its sources`,

@@ -4,22 +4,22 @@
  * input or their merged segment, never both and never neither. A group whose inputs another compaction
  * (or a sweep) took first is left out: its merged segment is never published.
  */
-import type { DayIndex, IndexedSegment } from '../catalog/day-index.js';
 import { isLive } from './plan.js';
+import type { SegmentIndex, SweptSegment } from './store.js';
 
 /** A merged segment ready to publish, and the ids of the segments it replaces. */
-export interface Replacement {
-  output: IndexedSegment;
+export interface Replacement<S extends SweptSegment> {
+  output: S;
   inputIds: readonly string[];
 }
 
 /** What a swap did to one index. */
-export interface SwapOutcome {
-  index: DayIndex;
+export interface SwapOutcome<S extends SweptSegment, I extends SegmentIndex<S> = SegmentIndex<S>> {
+  index: I;
   /** Replacements published. */
-  applied: Replacement[];
+  applied: Replacement<S>[];
   /** Replacements dropped because an input is no longer live. */
-  lost: Replacement[];
+  lost: Replacement<S>[];
 }
 
 /**
@@ -31,10 +31,14 @@ export interface SwapOutcome {
  * const { index: next, applied } = swapSegments(index, [{ output, inputIds: ['1', '2'] }], new Date());
  * ```
  */
-export function swapSegments(index: DayIndex, replacements: readonly Replacement[], now: Date): SwapOutcome {
+export function swapSegments<S extends SweptSegment, I extends SegmentIndex<S>>(
+  index: I,
+  replacements: readonly Replacement<S>[],
+  now: Date,
+): SwapOutcome<S, I> {
   const byId = new Map(index.segments.map((s) => [s.id, s]));
-  const applied: Replacement[] = [];
-  const lost: Replacement[] = [];
+  const applied: Replacement<S>[] = [];
+  const lost: Replacement<S>[] = [];
   for (const replacement of replacements) {
     const inputs = replacement.inputIds.map((id) => byId.get(id));
     const free = inputs.every((s) => s !== undefined && isLive(s));
@@ -42,7 +46,7 @@ export function swapSegments(index: DayIndex, replacements: readonly Replacement
       lost.push(replacement);
       continue;
     }
-    for (const input of inputs as IndexedSegment[]) {
+    for (const input of inputs as S[]) {
       input.published = false;
       input.compacted = true;
       input.replacedAt = now.toISOString();

@@ -1,5 +1,6 @@
 /**
- * `lake.sweep(...)`: the lake's cleaner. Per org and day: drops days past the retention (index and
+ * `lake.sweep(...)`: the lake's cleaner, for every signal (logs, traces, metrics; each signal's index and
+ * objects through its store, `store.ts`). Per org, signal and day: drops days past the retention (index and
  * every segment object), removes segments a compaction replaced more than a grace period ago (index
  * entry by compare-and-swap, then the objects), and deletes segment objects no index lists that are
  * older than the grace period (left by crashes, failed writes or lost races). The grace period is what
@@ -9,11 +10,12 @@
  */
 import { bkError, throwIfAborted } from '../../errors.js';
 import type { ListedObject } from '../../storage/index.js';
-import { readDayIndex, requireSafeWrites, updateDayIndex } from '../catalog/cas.js';
-import type { IndexedSegment } from '../catalog/day-index.js';
+import { requireSafeWrites } from '../catalog/cas.js';
+import { indexedDays } from '../catalog/days.js';
 import type { LakeContext } from '../context.js';
-import { dayCountsKey, dayStartMs, indexKey } from '../names.js';
-import { indexedDays } from './compact.js';
+import { dayStartMs, indexKey } from '../names.js';
+import type { SweptSegment, SweptStore } from './store.js';
+import { SWEPT_SIGNALS, type SweptSignal, sweptStore } from './stores.js';
 
 /** Default grace period: 6 hours. */
 export const DEFAULT_GRACE_MS = 6 * 3_600_000;
@@ -21,6 +23,8 @@ export const DEFAULT_GRACE_MS = 6 * 3_600_000;
 export interface SweepOptions {
   /** One org (default: every org in the lake). */
   org?: string;
+  /** Which signals (default `['logs', 'traces', 'metrics']`: all). */
+  signals?: readonly SweptSignal[];
   /** Days whose UTC day ended more than this many days ago are dropped (default: none are). */
   retentionDays?: number;
   /** How old replaced and unreferenced objects must be before they are deleted (default 6 h). */
@@ -37,7 +41,7 @@ export interface SweepProgress {
 }
 
 export interface SweepResult {
-  /** (org, day) pairs looked at. */
+  /** (org, signal, day) triples looked at. */
   days: number;
   /** Days dropped by the retention. */
   daysDropped: number;
@@ -52,11 +56,13 @@ export interface SweepResult {
 
 interface Day {
   org: string;
+  store: SweptStore;
   dateint: number;
   objects: ListedObject[];
 }
 
-const SEGMENT_OBJECT = /\/logs\/\d{2}\/(?:tbl|agg)_\d+\.parquet$/;
+/** `db/{org}/{collector}/{dateint}/{signal}/{HH}/{tbl|agg}_{id}.parquet`. */
+const SEGMENT_OBJECT = /^db\/[^/]+\/[^/]+\/(\d{8})\/([a-z]+)\/\d{2}\/(?:tbl|agg)_\d+\.parquet$/;
 
 /**
  * Sweeps the lake.
@@ -72,11 +78,12 @@ export async function sweepLake(ctx: LakeContext, options: SweepOptions = {}): P
   if (!(graceMs >= 0) || (retention !== undefined && !(Number.isInteger(retention) && retention >= 0))) {
     throw bkError('InvalidArgument', 'graceMs must be ≥ 0 and retentionDays a whole number ≥ 0');
   }
+  const stores = (options.signals ?? SWEPT_SIGNALS).map(sweptStore);
   const { signal } = options;
   await requireSafeWrites(ctx.port, ctx.singleWriter);
   const orgs = options.org === undefined ? await listOrgs(ctx, signal) : [options.org];
   const days: Day[] = [];
-  for (const org of orgs) days.push(...(await listDays(ctx, org, signal)));
+  for (const org of orgs) days.push(...(await listDays(ctx, org, stores, signal)));
   const now = Date.now();
   const result: SweepResult = {
     days: days.length,
@@ -103,15 +110,17 @@ export async function sweepLake(ctx: LakeContext, options: SweepOptions = {}): P
     const expired =
       retention !== undefined && dayStartMs(day.dateint) + 86_400_000 <= now - retention * 86_400_000;
     if (expired) {
-      const { index } = await readDayIndex(ctx.port, day.org, day.dateint, signal);
-      await ctx.port.delete(indexKey(day.org, day.dateint), { signal });
-      await ctx.port.delete(dayCountsKey(day.org, day.dateint), { signal });
-      const listed = new Set(index.segments.flatMap(objectKeys));
+      const { index } = await day.store.read(ctx.port, day.org, day.dateint, signal);
+      await ctx.port.delete(indexKey(day.org, day.dateint, day.store.signal), { signal });
+      for (const key of day.store.dayObjects?.(day.org, day.dateint) ?? []) {
+        await ctx.port.delete(key, { signal });
+      }
+      const listed = new Set(index.segments.flatMap((s) => day.store.objects(s)));
       await remove(day.objects.filter((o) => listed.has(o.key) || old(o)).map((o) => o.key));
       result.daysDropped++;
     } else {
-      const retired: IndexedSegment[] = [];
-      const index = await updateDayIndex(
+      const retired: SweptSegment[] = [];
+      const index = await day.store.update(
         ctx.port,
         day.org,
         day.dateint,
@@ -124,11 +133,12 @@ export async function sweepLake(ctx: LakeContext, options: SweepOptions = {}): P
           });
           return retired.length > 0 ? { ...current, segments: keep } : undefined;
         },
-        { singleWriter: ctx.singleWriter, signal },
+        { singleWriter: ctx.singleWriter, ...(signal ? { signal } : {}) },
       );
-      await remove(retired.flatMap(objectKeys));
+      const objectsOf = (segments: SweptSegment[]) => segments.flatMap((s) => day.store.objects(s));
+      await remove(objectsOf(retired));
       result.segmentsRetired += retired.length;
-      const listed = new Set([...index.segments, ...retired].flatMap(objectKeys));
+      const listed = new Set(objectsOf([...index.segments, ...retired]));
       const orphans = day.objects.filter((o) => !listed.has(o.key) && old(o)).map((o) => o.key);
       await remove(orphans);
       result.orphansDeleted += orphans.length;
@@ -137,10 +147,6 @@ export async function sweepLake(ctx: LakeContext, options: SweepOptions = {}): P
     options.onProgress?.({ ...progress });
   }
   return result;
-}
-
-function objectKeys(segment: IndexedSegment): string[] {
-  return [segment.table, segment.agg];
 }
 
 /** Orgs with anything under `db/`. */
@@ -155,19 +161,36 @@ async function listOrgs(ctx: LakeContext, signal?: AbortSignal): Promise<string[
 }
 
 /**
- * Every day of an org that has an index or segment objects, each with its segment objects. Objects are
- * listed before any index is read, so an object published meanwhile is seen as listed, not orphaned.
+ * Every (signal, day) of an org that has an index or segment objects, each with its segment objects.
+ * Objects are listed before any index is read, so an object published meanwhile is seen as listed, not
+ * orphaned.
  */
-async function listDays(ctx: LakeContext, org: string, signal?: AbortSignal): Promise<Day[]> {
-  const byDay = new Map<number, ListedObject[]>();
+async function listDays(
+  ctx: LakeContext,
+  org: string,
+  stores: readonly SweptStore[],
+  signal?: AbortSignal,
+): Promise<Day[]> {
+  const byDay = new Map<string, Day>();
+  const dayOf = (store: SweptStore, dateint: number) => {
+    const id = `${store.signal}/${dateint}`;
+    const known = byDay.get(id);
+    if (known) return known;
+    const day: Day = { org, store, dateint, objects: [] };
+    byDay.set(id, day);
+    return day;
+  };
+  const bySignal = new Map(stores.map((store) => [store.signal, store]));
   for await (const entry of ctx.port.list({ prefix: `db/${org}/`, signal })) {
-    if (entry.type !== 'object' || !SEGMENT_OBJECT.test(entry.key)) continue;
-    const dateint = Number(entry.key.split('/')[3]);
-    if (!Number.isInteger(dateint)) continue;
-    const list = byDay.get(dateint);
-    if (list) list.push(entry);
-    else byDay.set(dateint, [entry]);
+    if (entry.type !== 'object') continue;
+    const match = SEGMENT_OBJECT.exec(entry.key);
+    const store = match && bySignal.get(match[2]!);
+    if (store) dayOf(store, Number(match[1])).objects.push(entry);
   }
-  for (const dateint of await indexedDays(ctx, org, signal)) if (!byDay.has(dateint)) byDay.set(dateint, []);
-  return [...byDay].sort((a, b) => a[0] - b[0]).map(([dateint, objects]) => ({ org, dateint, objects }));
+  for (const store of stores) {
+    for (const dateint of await indexedDays(ctx.port, org, store.signal, signal)) dayOf(store, dateint);
+  }
+  return [...byDay.values()].sort(
+    (a, b) => a.dateint - b.dateint || (a.store.signal < b.store.signal ? -1 : 1),
+  );
 }

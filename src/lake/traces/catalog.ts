@@ -7,6 +7,7 @@
 import type { StoragePort } from '../../storage/index.js';
 import { readJsonObject, type UpdateOptions, updateJsonObject } from '../catalog/cas.js';
 import { decodeIndexJson } from '../catalog/day-index.js';
+import { indexedDays } from '../catalog/days.js';
 import { indexKey } from '../names.js';
 import type { TraceIdFilter } from './trace-ids.js';
 
@@ -42,6 +43,14 @@ export interface TraceSegment {
   createdAt: string;
   /** Raw objects the rows came from (`key@etag`), for once-only ingest. */
   sources: string[];
+  /** True for compaction outputs and the inputs they replaced. */
+  compacted?: boolean;
+  /** When a compaction replaced this segment (then `published` is false); a sweep deletes it after a grace period. */
+  replacedAt?: string;
+  /** The id of the segment that holds this one's rows now. */
+  replacedBy?: string;
+  /** For a compaction output: the ids of the segments it merged. */
+  replaces?: string[];
 }
 
 export interface TraceDayIndex {
@@ -116,13 +125,6 @@ export async function updateTraceDayIndex(
  * const days = await traceDays(port, 'acme'); // [20260101, 20260102]
  * ```
  */
-export async function traceDays(port: StoragePort, org: string, signal?: AbortSignal): Promise<number[]> {
-  const prefix = `db/${org}/_index/traces/`;
-  const days: number[] = [];
-  for await (const entry of port.list({ prefix, ...(signal ? { signal } : {}) })) {
-    if (entry.type !== 'object') continue;
-    const match = /^(\d{8})\.json$/.exec(entry.key.slice(prefix.length));
-    if (match) days.push(Number(match[1]));
-  }
-  return days.sort((a, b) => a - b);
+export function traceDays(port: StoragePort, org: string, signal?: AbortSignal): Promise<number[]> {
+  return indexedDays(port, org, 'traces', signal);
 }

@@ -2,14 +2,13 @@ import type { StoragePort } from '../../storage/index.js';
 import { dateintOf, newSegmentId, segmentKeys } from '../names.js';
 import { decodeOtlpObject } from '../otlp/object.js';
 import { loadZstd, type ZstdCodec } from '../parquet/zstd.js';
-import { MAX_EXACT_VALUES, type TraceSegment, updateTraceDayIndex } from './catalog.js';
+import { type TraceSegment, updateTraceDayIndex } from './catalog.js';
 import { createSpanCooker } from './cook.js';
 import type { DecodedSpan } from './decoded.js';
 import { decodeOtlpTracesJson } from './otlp-json.js';
 import { decodeOtlpTracesProtobuf } from './otlp-protobuf.js';
 import type { SpanRow } from './row.js';
-import { sortSpanRows, writeSpanTable } from './table.js';
-import { traceIdFilter } from './trace-ids.js';
+import { buildTraceSegment } from './segment.js';
 
 export interface TraceIngestOptions {
   org: string;
@@ -150,56 +149,11 @@ export async function writeTraceSegment(
   options: { org: string; zstd: ZstdCodec; signal?: AbortSignal },
   at: { collector: string; dateint: number; rows: SpanRow[] },
 ): Promise<TraceSegment> {
-  const rows = sortSpanRows(at.rows);
-  const id = newSegmentId();
-  let startMs = Number.POSITIVE_INFINITY;
-  let endMs = Number.NEGATIVE_INFINITY;
-  let minDurationMs = Number.POSITIVE_INFINITY;
-  let maxDurationMs = Number.NEGATIVE_INFINITY;
-  const traceIds = new Set<string>();
-  const services = new Set<string>();
-  const names = new Set<string>();
-  const columns = new Set<string>([
-    'chq_timestamp',
-    'span_trace_id',
-    'span_id',
-    'span_name',
-    'span_duration',
-  ]);
-  for (const row of rows) {
-    startMs = Math.min(startMs, row.chq_timestamp);
-    endMs = Math.max(endMs, row.chq_timestamp + 1);
-    minDurationMs = Math.min(minDurationMs, row.span_duration);
-    maxDurationMs = Math.max(maxDurationMs, row.span_duration);
-    traceIds.add(row.span_trace_id);
-    if (services.size <= MAX_EXACT_VALUES) services.add(row.fields.resource_service_name ?? '');
-    if (names.size <= MAX_EXACT_VALUES) names.add(row.span_name);
-    for (const name in row.fields) columns.add(name);
-  }
-  const table = writeSpanTable(rows, options.zstd);
-  const key = traceTableKey(options.org, at.collector, at.dateint, startMs, id);
-  await port.put(key, table, {
+  const built = buildTraceSegment(at.rows, { ...at, org: options.org, id: newSegmentId() }, options.zstd);
+  await port.put(built.segment.table, built.table, {
     contentType: 'application/vnd.apache.parquet',
     signal: options.signal,
     etag: 'any',
   });
-  return {
-    id,
-    collector: at.collector,
-    table: key,
-    bytes: table.byteLength,
-    startMs,
-    endMs,
-    rows: rows.length,
-    traces: traceIds.size,
-    traceIds: traceIdFilter(traceIds),
-    ...(services.size <= MAX_EXACT_VALUES ? { services: [...services].sort() } : {}),
-    ...(names.size <= MAX_EXACT_VALUES ? { spanNames: [...names].sort() } : {}),
-    minDurationMs,
-    maxDurationMs,
-    columns: [...columns].sort(),
-    published: true,
-    createdAt: new Date().toISOString(),
-    sources: [],
-  };
+  return built.segment;
 }
