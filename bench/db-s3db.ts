@@ -35,6 +35,30 @@ export async function loadS3db(): Promise<S3dbConstructor> {
   return module.S3db;
 }
 
+/** The s3db.js plugins bench/db-plugins.ts puts beside bucketkit's (their own types stay out of bench/). */
+export interface S3dbPlugins {
+  CachePlugin: new (options: Record<string, unknown>) => { stats: { hits: number; misses: number } };
+  FullTextPlugin: new (
+    options: Record<string, unknown>,
+  ) => {
+    indexes: Map<string, { recordIds: string[]; count: number }>;
+    config: { minWordLength: number };
+    tokenize(text: string): string[];
+    indexRecord(resource: string, id: string, data: Record<string, unknown>): Promise<void>;
+    search(
+      resource: string,
+      query: string,
+      options?: { limit?: number; exactMatch?: boolean },
+    ): Promise<{ recordId: string; score: number }[]>;
+  };
+}
+
+/** s3db.js's CachePlugin and FullTextPlugin, from the package loadS3db installed. */
+export async function s3dbPlugins(): Promise<S3dbPlugins> {
+  await loadS3db();
+  return (await import(entry.href)) as S3dbPlugins;
+}
+
 export async function s3dbSubject(
   S3db: S3dbConstructor,
   server: S3Server,

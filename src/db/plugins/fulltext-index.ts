@@ -2,6 +2,7 @@
  * The in-memory side of the fulltext plugin: tokenizing, an inverted index per field, and BM25 scoring
  * of queries with AND (space), OR and prefix (`term*`) terms.
  */
+import { FieldPostings, type Posting } from './fulltext-postings.js';
 
 /** Lowercased words without diacritics: runs of letters and digits. */
 export function tokenize(text: string): string[] {
@@ -46,96 +47,74 @@ export interface SearchHit {
   score: number;
 }
 
-/** One field's postings: term → (record number → term frequency), and each record's length. */
-class FieldIndex {
-  readonly postings = new Map<string, Map<number, number>>();
-  lengths = new Float64Array(1024);
-  count = 0;
-  totalLength = 0;
-  private sorted: string[] | undefined;
-
-  add(doc: number, counts: Record<string, number>): void {
-    let length = 0;
-    for (const [term, tf] of Object.entries(counts)) {
-      let posting = this.postings.get(term);
-      if (!posting) {
-        posting = new Map();
-        this.postings.set(term, posting);
-        this.sorted = undefined;
-      }
-      posting.set(doc, tf);
-      length += tf;
-    }
-    if (doc >= this.lengths.length) {
-      const grown = new Float64Array(Math.max(doc + 1, this.lengths.length * 2));
-      grown.set(this.lengths);
-      this.lengths = grown;
-    }
-    this.lengths[doc] = length;
-    this.totalLength += length;
-    this.count++;
-  }
-
-  remove(doc: number, counts: Record<string, number>): void {
-    for (const term of Object.keys(counts)) {
-      const posting = this.postings.get(term);
-      posting?.delete(doc);
-      if (posting?.size === 0) {
-        this.postings.delete(term);
-        this.sorted = undefined;
-      }
-    }
-    this.totalLength -= this.lengths[doc] ?? 0;
-    this.lengths[doc] = 0;
-    this.count--;
-  }
-
-  /** The indexed terms that start with `prefix`. */
-  termsStartingWith(prefix: string): string[] {
-    this.sorted ??= [...this.postings.keys()].sort();
-    const terms = this.sorted;
-    let low = 0;
-    let high = terms.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (terms[mid]! < prefix) low = mid + 1;
-      else high = mid;
-    }
-    const out: string[] = [];
-    for (let i = low; i < terms.length && terms[i]!.startsWith(prefix); i++) out.push(terms[i]!);
-    return out;
-  }
-}
-
 const K1 = 1.2;
 const B = 0.75;
 
-/** An inverted index of one resource's records, by field; records are numbered for typed-array scoring. */
+type Term = { text: string; prefix: boolean };
+
+/** Per-record work arrays of a search, reused by the next one; a stamp marks what this search wrote. */
+class Scratch {
+  readonly stamp: Uint32Array;
+  readonly sum: Float64Array;
+  readonly matched: Uint16Array;
+  readonly lastTerm: Int32Array;
+  readonly bestStamp: Uint32Array;
+  readonly best: Float64Array;
+  private counter = 0;
+
+  constructor(readonly size: number) {
+    this.stamp = new Uint32Array(size);
+    this.sum = new Float64Array(size);
+    this.matched = new Uint16Array(size);
+    this.lastTerm = new Int32Array(size);
+    this.bestStamp = new Uint32Array(size);
+    this.best = new Float64Array(size);
+  }
+
+  next(): number {
+    if (this.counter === 0xffffffff) {
+      this.stamp.fill(0);
+      this.bestStamp.fill(0);
+      this.counter = 0;
+    }
+    return ++this.counter;
+  }
+}
+
+/**
+ * An inverted index of one resource's records, by field. A search costs in proportion to the postings
+ * of its terms, not to the number of records: scores accumulate in reused typed arrays and only the
+ * records a term touched are visited.
+ */
 export class InvertedIndex {
-  private readonly fields = new Map<string, FieldIndex>();
-  private readonly records = new Map<string, { doc: number; terms: RecordTerms }>();
-  private readonly ids: string[] = [];
-  private readonly free: number[] = [];
+  private readonly fields = new Map<string, FieldPostings>();
+  /** Record number → id; undefined once deleted (until `compact` renumbers). */
+  private ids: (string | undefined)[] = [];
+  private readonly numbers = new Map<string, number>();
+  private dead = 0;
+  private scratch = new Scratch(0);
 
   get size(): number {
-    return this.records.size;
+    return this.numbers.size;
   }
 
   /** Indexes (or re-indexes) a record. */
   set(id: string, terms: RecordTerms): void {
     this.delete(id);
-    const doc = this.free.pop() ?? this.ids.length;
-    this.ids[doc] = id;
-    this.records.set(id, { doc, terms });
-    for (const [field, counts] of Object.entries(terms)) this.field(field).add(doc, counts);
+    const doc = this.ids.length;
+    this.ids.push(id);
+    this.numbers.set(id, doc);
+    for (const field in terms) this.field(field).add(doc, terms[field]!);
   }
 
   delete(id: string): void {
-    const old = this.records.get(id);
-    if (!old) return;
-    this.records.delete(id);
-    for (const [field, counts] of Object.entries(old.terms)) this.field(field).remove(old.doc, counts);
-    this.free.push(old.doc);
+    const doc = this.numbers.get(id);
+    if (doc === undefined) return;
+    this.numbers.delete(id);
+    this.ids[doc] = undefined;
+    for (const field of this.fields.values()) field.remove(doc);
+    this.dead++;
+    if (this.dead > 1024 && this.dead > this.numbers.size) this.compact();
   }
 
   /**
@@ -143,35 +122,102 @@ export class InvertedIndex {
    * `word*` matches every word starting with `word`.
    */
   search(query: string, fields: readonly string[], limit: number): SearchHit[] {
-    const size = this.ids.length;
-    const best = new Float64Array(size);
+    if (this.scratch.size < this.ids.length) this.scratch = new Scratch(Math.max(1024, this.ids.length * 2));
+    const s = this.scratch;
+    const best = s.next();
+    const candidates: number[] = [];
     for (const group of parseQuery(query)) {
-      const sum = new Float64Array(size);
-      const matched = new Uint16Array(size);
-      const seen = new Int32Array(size).fill(-1);
-      group.forEach((term, t) => {
-        this.scoreTerm(term, fields, (doc, score) => {
-          sum[doc]! += score;
-          if (seen[doc] !== t) {
-            seen[doc] = t;
-            matched[doc]!++;
-          }
-        });
+      const stamp = s.next();
+      const touched: number[] = [];
+      // rarest term first: later terms only add to the records it touched
+      const terms = group
+        .map((term) => ({ term, words: this.words(term, fields) }))
+        .sort((a, b) => a.words.total - b.words.total);
+      terms.forEach(({ words }, t) => {
+        this.accumulate(words.byField, t, stamp, touched);
       });
-      for (let doc = 0; doc < size; doc++) {
-        if (matched[doc] === group.length && sum[doc]! > best[doc]!) best[doc] = sum[doc]!;
+      for (const doc of touched) {
+        if (s.matched[doc] !== terms.length) continue;
+        if (s.bestStamp[doc] !== best) {
+          s.bestStamp[doc] = best;
+          s.best[doc] = s.sum[doc]!;
+          candidates.push(doc);
+        } else if (s.sum[doc]! > s.best[doc]!) s.best[doc] = s.sum[doc]!;
       }
     }
-    return this.top(best, limit);
+    return this.top(candidates, s.best, limit);
   }
 
-  /** The `limit` best-scoring records (ties by id), without sorting every match. */
-  private top(scores: Float64Array, limit: number): SearchHit[] {
+  /** The postings a term reads in each field (a prefix: every word it starts), and their total length. */
+  private words(term: Term, fields: readonly string[]) {
+    const byField: { field: FieldPostings; postings: Posting[] }[] = [];
+    let total = 0;
+    for (const name of fields) {
+      const field = this.fields.get(name);
+      if (!field) continue;
+      const postings: Posting[] = [];
+      for (const word of term.prefix ? field.termsStartingWith(term.text) : [term.text]) {
+        const posting = field.postings.get(word);
+        if (!posting) continue;
+        postings.push(posting);
+        total += posting.length;
+      }
+      byField.push({ field, postings });
+    }
+    return { byField, total };
+  }
+
+  /** Adds the BM25 score of term number `t` of a group to the records it matches. */
+  private accumulate(
+    byField: { field: FieldPostings; postings: Posting[] }[],
+    t: number,
+    stamp: number,
+    touched: number[],
+  ): void {
+    const s = this.scratch;
+    const n = this.numbers.size;
+    for (const { field, postings } of byField) {
+      const average = field.count === 0 ? 1 : field.totalLength / field.count || 1;
+      const lengths = field.lengths;
+      for (const { docs, counts, length } of postings) {
+        let df = length;
+        if (this.dead > 0) {
+          df = 0;
+          for (let i = 0; i < length; i++) if (lengths[docs[i]!] !== 0) df++;
+        }
+        const idf = Math.log(1 + (n - df + 0.5) / (df + 0.5));
+        for (let i = 0; i < length; i++) {
+          const doc = docs[i]!;
+          const stored = lengths[doc]!;
+          if (stored === 0) continue; // deleted
+          if (s.stamp[doc] !== stamp) {
+            if (t > 0) continue; // missed an earlier term of the group: cannot match them all
+            s.stamp[doc] = stamp;
+            s.sum[doc] = 0;
+            s.matched[doc] = 0;
+            s.lastTerm[doc] = -1;
+            touched.push(doc);
+          }
+          const tf = counts[i]!;
+          s.sum[doc]! += (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * (stored - 1)) / average));
+          if (s.lastTerm[doc] !== t) {
+            s.lastTerm[doc] = t;
+            s.matched[doc]!++;
+          }
+        }
+      }
+    }
+  }
+
+  /** The `limit` best-scoring candidates (ties by id), without sorting every match. */
+  private top(candidates: readonly number[], scores: Float64Array, limit: number): SearchHit[] {
+    if (limit <= 0) return [];
     const hits: SearchHit[] = [];
     const better = (a: SearchHit, b: SearchHit) => a.score > b.score || (a.score === b.score && a.id < b.id);
-    for (let doc = 0; doc < scores.length; doc++) {
+    for (const doc of candidates) {
       const score = scores[doc]!;
       if (score <= 0) continue;
+      if (hits.length === limit && score < hits[limit - 1]!.score) continue;
       const hit = { id: this.ids[doc]!, score };
       if (hits.length === limit && !better(hit, hits[limit - 1]!)) continue;
       let at = hits.length < limit ? hits.length : limit - 1;
@@ -181,36 +227,29 @@ export class InvertedIndex {
         at--;
       }
     }
-    return limit <= 0 ? [] : hits;
+    return hits;
   }
 
-  private scoreTerm(
-    term: { text: string; prefix: boolean },
-    fields: readonly string[],
-    add: (doc: number, score: number) => void,
-  ): void {
-    const n = this.records.size;
-    for (const name of fields) {
-      const field = this.fields.get(name);
-      if (!field) continue;
-      const average = field.count === 0 ? 1 : field.totalLength / field.count || 1;
-      const lengths = field.lengths;
-      const words = term.prefix ? field.termsStartingWith(term.text) : [term.text];
-      for (const word of words) {
-        const posting = field.postings.get(word);
-        if (!posting) continue;
-        const idf = Math.log(1 + (n - posting.size + 0.5) / (posting.size + 0.5));
-        for (const [doc, tf] of posting) {
-          add(doc, (idf * tf * (K1 + 1)) / (tf + K1 * (1 - B + (B * lengths[doc]!) / average)));
-        }
+  /** Renumbers the live records densely and drops the postings of deleted ones. */
+  private compact(): void {
+    const renumber = new Int32Array(this.ids.length);
+    const ids: string[] = [];
+    this.ids.forEach((id, old) => {
+      renumber[old] = id === undefined ? -1 : ids.length;
+      if (id !== undefined) {
+        this.numbers.set(id, ids.length);
+        ids.push(id);
       }
-    }
+    });
+    for (const field of this.fields.values()) field.compact(renumber, ids.length);
+    this.ids = ids;
+    this.dead = 0;
   }
 
-  private field(name: string): FieldIndex {
+  private field(name: string): FieldPostings {
     let field = this.fields.get(name);
     if (!field) {
-      field = new FieldIndex();
+      field = new FieldPostings();
       this.fields.set(name, field);
     }
     return field;
@@ -218,8 +257,8 @@ export class InvertedIndex {
 }
 
 /** `a b OR c*` → [[a, b], [c*]]. */
-export function parseQuery(query: string): { text: string; prefix: boolean }[][] {
-  const groups: { text: string; prefix: boolean }[][] = [[]];
+export function parseQuery(query: string): Term[][] {
+  const groups: Term[][] = [[]];
   for (const word of query.trim().split(/\s+/)) {
     if (word === 'OR') {
       if (groups.at(-1)!.length > 0) groups.push([]);
