@@ -37,7 +37,10 @@ export interface Rollup extends ExactStats {
  */
 export function rollupOf(sketch: DDSketch, exact?: ExactStats): Rollup {
   const stats = exact ?? approximateStats(sketch);
-  const quantile = (q: number): number => clamp(sketch.quantile(q), stats.min, stats.max);
+  // one distinct value (most raw rows hold one sample): every quantile clamps to it, no need to walk the bins
+  const single = sketch.count > 0 && stats.min === stats.max;
+  const quantile = (q: number): number =>
+    single ? stats.min : clamp(sketch.quantile(q), stats.min, stats.max);
   return {
     ...stats,
     avg: stats.count === 0 ? Number.NaN : stats.sum / stats.count,
