@@ -41,7 +41,7 @@ function mergeGroup(group: MetricRow[], frequencyMs: number): MetricRow {
   const first = group[0]!;
   const last = group[group.length - 1]!;
   const bucket = truncateTo(first.chq_timestamp, frequencyMs);
-  if (group.length === 1) return { ...first, chq_timestamp: bucket };
+  if (group.length === 1) return first.chq_timestamp === bucket ? first : { ...first, chq_timestamp: bucket };
   const isDelta = first.chq_temporality === 'delta';
   // cumulative histograms and summaries: each row already holds everything before it
   if (first.chq_metric_type === 'histogram' && !isDelta) return { ...last, chq_timestamp: bucket };

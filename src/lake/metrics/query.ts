@@ -8,9 +8,9 @@ import { dateintsBetween } from '../names.js';
 import { loadZstd, type ZstdCodec } from '../parquet/zstd.js';
 import type { ParquetFilter } from '../query/read-parquet.js';
 import { newStats, type QueryStats } from '../query/stats.js';
-import { readMetricDayIndex } from './catalog.js';
+import { type MetricSegment, readMetricDayIndex } from './catalog.js';
 import { mergeRows } from './merge.js';
-import type { MetricRow } from './row.js';
+import { METRIC_BUCKET_MS, type MetricRow } from './row.js';
 import { readMetricTable } from './table.js';
 import { pickFrequency } from './tiers.js';
 
@@ -25,6 +25,13 @@ export interface MetricRowsQuery {
   /** The ZSTD codec (default: `loadZstd()`). */
   zstd?: ZstdCodec;
   signal?: AbortSignal;
+  /**
+   * Raw tier only: read gauges' and counters' exact values without their sketch and rollup statistics
+   * (`chq_sketch` empty, `chq_rollup_*` but count NaN), which is most of a row's bytes. A segment holding
+   * histogram rows, and every segment when a bucket is split across segments (it is merged through its
+   * sketches), is read whole.
+   */
+  lean?: boolean;
 }
 
 /**
@@ -42,6 +49,18 @@ export async function readMetricRows(
   const frequencyMs = query.frequencyMs ?? pickFrequency(query.toMs - query.fromMs, query.stepMs);
   const stats = newStats();
   const zstd = query.zstd ?? (await loadZstd());
+  const lean = query.lean === true && frequencyMs === METRIC_BUCKET_MS;
+  const read = async (segment: MetricSegment, whole: boolean): Promise<MetricRow[]> => {
+    const filter: ParquetFilter = {
+      chq_timestamp: { $gte: BigInt(query.fromMs), $lt: BigInt(query.toMs) },
+      ...(query.metricName !== undefined ? { metric_name: { $eq: query.metricName } } : {}),
+    };
+    const options = { zstd, stats, filter, signal: query.signal, lean: !whole };
+    const rows = await readMetricTable(port, segment.table, segment.bytes, options);
+    if (whole || !rows.some((r) => r.chq_value === null || r.chq_metric_type === 'histogram')) return rows;
+    return readMetricTable(port, segment.table, segment.bytes, { ...options, lean: false });
+  };
+  const segmentsRead: MetricSegment[] = [];
   const rows: MetricRow[] = [];
   for (const dateint of dateintsBetween(query.fromMs, query.toMs)) {
     const { index, bytes } = await readMetricDayIndex(port, query.org, dateint, query.signal);
@@ -56,19 +75,24 @@ export async function readMetricRows(
         stats.segmentsPruned++;
         continue;
       }
-      const filter: ParquetFilter = {
-        chq_timestamp: { $gte: BigInt(query.fromMs), $lt: BigInt(query.toMs) },
-        ...(query.metricName !== undefined ? { metric_name: { $eq: query.metricName } } : {}),
-      };
-      rows.push(
-        ...(await readMetricTable(port, segment.table, segment.bytes, {
-          zstd,
-          stats,
-          filter,
-          signal: query.signal,
-        })),
-      );
+      segmentsRead.push(segment);
+      for (const row of await read(segment, !lean)) rows.push(row);
     }
   }
+  if (lean && hasSplitBucket(rows)) {
+    rows.length = 0;
+    for (const segment of segmentsRead) for (const row of await read(segment, true)) rows.push(row);
+  }
   return { rows: mergeRows(rows, frequencyMs), frequencyMs, stats };
+}
+
+/** Whether two rows share a series and bucket (rows come sorted per segment, not across segments). */
+function hasSplitBucket(rows: readonly MetricRow[]): boolean {
+  const seen = new Set<string>();
+  for (const row of rows) {
+    const key = `${row.metric_name}\u0000${row.chq_tid}\u0000${row.chq_temporality}\u0000${row.chq_timestamp}`;
+    if (seen.has(key)) return true;
+    seen.add(key);
+  }
+  return false;
 }

@@ -68,6 +68,7 @@ export async function loadSeries(port: StoragePort, query: SeriesQuery): Promise
     toMs: query.toMs + 1,
     metricName: nameMatcher?.value,
     frequencyMs: f,
+    lean: true,
     zstd: query.zstd,
     signal: query.signal,
   });

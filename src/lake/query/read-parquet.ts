@@ -89,6 +89,8 @@ export async function readParquetRows(
     stats: QueryStats;
     filter?: ParquetFilter;
     columns?: string[];
+    /** Columns not to read (the others are read); ignored when `columns` is given. */
+    omit?: readonly string[];
     signal?: AbortSignal;
     /** False: plain BYTE_ARRAY columns (no STRING annotation) come back as bytes, not text. */
     utf8?: boolean;
@@ -98,11 +100,16 @@ export async function readParquetRows(
   options.stats.segmentsRead++;
   try {
     const metadata = await footerOf(port, key, size, file);
+    const { omit } = options;
+    const columns =
+      options.columns ??
+      (omit &&
+        metadata.schema.slice(1).flatMap((e) => (e.num_children || omit.includes(e.name) ? [] : [e.name])));
     const rows = await parquetReadObjects({
       file,
       metadata,
       parsers: EXACT_TEXT_PARSERS,
-      ...(options.columns ? { columns: options.columns } : {}),
+      ...(columns ? { columns } : {}),
       ...(options.filter ? { filter: options.filter } : {}),
       ...(options.utf8 === false ? { utf8: false } : {}),
       compressors: {
