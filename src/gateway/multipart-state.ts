@@ -1,6 +1,7 @@
 import { BucketkitError } from '../errors.js';
 import type { StoragePort } from '../storage/index.js';
 import { RESERVED_PREFIX } from './context.js';
+import type { UploadAcl } from './identity/index.js';
 import { s3Error } from './s3-errors.js';
 import type { UploadEncryption } from './sse/index.js';
 
@@ -21,6 +22,8 @@ export interface UploadRecord {
   native?: string;
   /** How the parts and the object are sealed (CreateMultipartUpload's encryption headers). */
   sse?: UploadEncryption;
+  /** The ACL CreateMultipartUpload's headers asked for, recorded on the object at Complete. */
+  acl?: UploadAcl;
 }
 
 /** A part as ListParts and Complete see it. */

@@ -3,6 +3,7 @@ import { assertValidMetadata, multipartEtag, type StoragePort } from '../storage
 import { objectBody, smallBody } from './body.js';
 import { assertClientKey, headOrUndefined, type RequestContext, type ServedBucket } from './context.js';
 import { ETAG_META, header, quoted, send, sendXml, visibleEtag } from './http.js';
+import { restoreUploadAcl, uploadAcl } from './identity/index.js';
 import { maxKeys } from './listing.js';
 import {
   CHECKSUM_META,
@@ -62,12 +63,14 @@ export async function createUpload(ctx: RequestContext, bucket: ServedBucket): P
   const contentType = header(ctx.req.headers, 'content-type');
   const id = randomBytes(16).toString('hex');
   const sse = await startUploadEncryption(ctx);
+  const acl = uploadAcl(ctx);
   const record: UploadRecord = {
     key,
     initiated: new Date().toISOString(),
     metadata,
     ...(contentType ? { contentType } : {}),
     ...(sse ? { sse } : {}),
+    ...(acl ? { acl } : {}),
   };
   // a versioned bucket keeps every version in its store, so the port's own multipart (which writes the
   // key in place) is not used there; nor for encrypted uploads, whose parts the gateway seals
@@ -212,6 +215,7 @@ export async function completeUpload(ctx: RequestContext, bucket: ServedBucket):
   }
   const { record } = found;
   await useUploadEncryption(ctx, record.sse, 'complete');
+  restoreUploadAcl(ctx, record.acl);
   const stored = await listParts(bucket.port, id, record, ctx.signal);
   requested.forEach(({ n, etag }, index) => {
     const part = stored.get(n);

@@ -4,7 +4,7 @@ import { assertClientKey, type RequestContext, servedBucket } from '../context.j
 import { send, sendXml } from '../http.js';
 import { s3Error } from '../s3-errors.js';
 import { childrenNamed, childText, parseXml } from '../xml.js';
-import { type Acl, aclFromHeaders, aclXml, encodeAcl, parseAclXml } from './acl.js';
+import { type Acl, aclFromHeaders, aclXml, decodeAcl, encodeAcl, hasAclHeaders, parseAclXml } from './acl.js';
 import { assertAclAllowed, guardsOf } from './bucket-guards.js';
 import { ACL_META, bucketAcl, OWNER_META, objectAcl, writeBucketAcl } from './store.js';
 
@@ -106,4 +106,36 @@ function singleOwnerPolicy(body: string): void {
       );
     }
   }
+}
+
+/** The ACL a CreateMultipartUpload's headers ask for, kept in the upload record until Complete. */
+export interface UploadAcl {
+  owner: string;
+  acl: string;
+}
+
+/**
+ * The ACL headers of a CreateMultipartUpload (authorization checked them), as the upload keeps them;
+ * undefined when the request names none (the object is then private to whoever completes it).
+ *
+ * @example
+ * ```ts
+ * const acl = uploadAcl(ctx); // { owner: 'alice', acl: '...' }
+ * ```
+ */
+export function uploadAcl(ctx: RequestContext): UploadAcl | undefined {
+  if (!ctx.objectAcl || !hasAclHeaders(ctx.req.headers)) return undefined;
+  return { owner: ctx.objectAcl.owner, acl: encodeAcl(ctx.objectAcl) };
+}
+
+/**
+ * Makes CompleteMultipartUpload record the ACL its upload was started with.
+ *
+ * @example
+ * ```ts
+ * restoreUploadAcl(ctx, record.acl);
+ * ```
+ */
+export function restoreUploadAcl(ctx: RequestContext, saved: UploadAcl | undefined): void {
+  if (saved && ctx.objectAcl) ctx.objectAcl = decodeAcl(saved.acl, saved.owner);
 }

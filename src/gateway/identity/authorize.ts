@@ -137,7 +137,10 @@ export async function authorize(
   }
   if (
     key !== undefined &&
-    (operation === 'PUT ' || operation === 'POST uploadId' || operation === 'PUT acl')
+    (operation === 'PUT ' ||
+      operation === 'POST uploads' ||
+      operation === 'POST uploadId' ||
+      operation === 'PUT acl')
   ) {
     const enforced = guards.ownership === 'BucketOwnerEnforced';
     const owner = enforced ? acl.owner : (who.id ?? acl.owner);
@@ -148,12 +151,6 @@ export async function authorize(
   } else if (key === undefined && operation === 'PUT acl') {
     const requested = aclFromHeaders(ctx.req.headers, acl.owner, acl.owner, users);
     if (requested) assertAclAllowed(guards, requested, canned);
-  } else if (operation === 'POST uploads' && hasAclHeaders(ctx.req.headers)) {
-    throw s3Error(
-      'NotImplemented',
-      501,
-      'ACL headers on CreateMultipartUpload are not implemented; set the ACL after Complete (PutObjectAcl)',
-    );
   }
 }
 
@@ -218,13 +215,13 @@ function refuseAclHeaders(ctx: RequestContext): void {
  * ```
  */
 export function withOwnership(ctx: RequestContext, bucket: ServedBucket): ServedBucket {
-  const acl = ctx.objectAcl;
-  if (!acl) return bucket;
+  if (!ctx.objectAcl) return bucket;
   const port = bucket.port;
+  // read when the object is written: CompleteMultipartUpload restores the ACL its upload was started with
   const stamp = (metadata: Metadata | undefined): Metadata => ({
     ...(metadata ?? {}),
-    [OWNER_META]: acl.owner,
-    [ACL_META]: encodeAcl(acl),
+    [OWNER_META]: ctx.objectAcl!.owner,
+    [ACL_META]: encodeAcl(ctx.objectAcl!),
   });
   const put: StoragePort['put'] = (key, body, options = {}) =>
     key === ctx.target.key

@@ -1,6 +1,6 @@
 /** Users, ownership and ACLs for the gateway. */
 export { type Acl, allows, cannedAcl, type Grant, type Permission } from './acl.js';
-export { getAcl, putAcl } from './acl-ops.js';
+export { getAcl, putAcl, restoreUploadAcl, type UploadAcl, uploadAcl } from './acl-ops.js';
 export { authorize, withOwnership } from './authorize.js';
 export {
   deleteOwnershipControls,

@@ -5,12 +5,18 @@
  * checks every client file makes: what lies at rest, and what a policy document looks like.
  */
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { Agent } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { afterAll, beforeAll } from 'vitest';
 import type { GatewayUser } from '../../../src/gateway/index.js';
-import { ACCESS_KEY, SECRET_KEY, startGateway, type TestGateway } from '../support.js';
+import { requireDebian } from '../../support/debian.js';
+import { selfSignedCert } from '../clients-fixture.js';
+import { ACCESS_KEY, SECRET_KEY, sdkClient, startGateway, type TestGateway } from '../support.js';
 
 export const KMS_KEY = 'matrix-kms-key';
 export const BOB = { accessKeyId: 'AKMATRIXBOB', secretAccessKey: 'bob-matrix-secret-0123456789' };
@@ -31,14 +37,27 @@ export interface Matrix {
   atRest(bucket: string, needle: string): Promise<boolean>;
   /** The requests the gateway answered, "METHOD url status", matching `pattern`. */
   served(pattern: RegExp): string[];
+  /** The CA file a client must trust (the gateway's self-signed certificate) when started with TLS. */
+  ca?: string;
+  /** An SDK v3 client as alice (trusting `ca`), destroyed after the file's tests. */
+  sdk(): S3Client;
 }
 
 /** Registers beforeAll/afterAll starting the matrix gateway; read the fields inside tests only. */
-export function matrixGateway(): Matrix {
+export function matrixGateway(options: { tls?: boolean } = {}): Matrix {
   const m = {} as Matrix;
+  const clients: S3Client[] = [];
   beforeAll(async () => {
     m.work = await mkdtemp(join(tmpdir(), 'bk-matrix-'));
+    let tls: { cert: Buffer; key: Buffer } | undefined;
+    if (options.tls) {
+      requireDebian('openssl');
+      const files = await selfSignedCert(m.work);
+      m.ca = files.cert;
+      tls = { cert: await readFile(files.cert), key: await readFile(files.key) };
+    }
     m.gw = await startGateway({
+      ...(tls ? { tls } : {}),
       users: USERS,
       encryption: {
         keys: { k1: randomBytes(32), [KMS_KEY]: randomBytes(32) },
@@ -49,6 +68,7 @@ export function matrixGateway(): Matrix {
     });
   });
   afterAll(async () => {
+    for (const client of clients) client.destroy();
     await m.gw?.stop();
     if (m.work) await rm(m.work, { recursive: true, force: true });
   });
@@ -67,6 +87,15 @@ export function matrixGateway(): Matrix {
     return false;
   };
   m.served = (pattern) => m.gw.requests.filter((r) => pattern.test(r));
+  m.sdk = () => {
+    const agent = m.ca ? new Agent({ ca: readFileSync(m.ca) }) : undefined;
+    const client = sdkClient(
+      m.gw.endpoint,
+      agent ? { requestHandler: new NodeHttpHandler({ httpsAgent: agent }) } : {},
+    );
+    clients.push(client);
+    return client;
+  };
   return m;
 }
 
