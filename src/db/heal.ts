@@ -7,6 +7,7 @@ import { BucketkitError, bkError } from '../errors.js';
 import type { LogLevel } from '../logger.js';
 import type { Abortable, StoragePort } from '../storage/index.js';
 import type { Catalog, CatalogStore } from './catalog.js';
+import { refuseWhileMigrating } from './s3db/marker.js';
 
 type Log = (level: LogLevel, message: string, fields?: Record<string, unknown>) => void;
 
@@ -17,6 +18,8 @@ export async function healOnConnect(
   options: Abortable = {},
 ): Promise<Catalog> {
   const loaded = await store.load(options);
+  // a new catalog must not be started over a bucket that is half-way through an s3db.js migration
+  if (loaded.etag === undefined) await refuseWhileMigrating(port, options);
   if (loaded.healed.length === 0) return loaded.catalog;
   const backup = await store.backup(loaded.original!, options);
   if (loaded.healed.includes('truncated')) {

@@ -5,6 +5,7 @@
  */
 import { BucketkitError, bkError } from '../../errors.js';
 import type { StoragePort } from '../../storage/index.js';
+import { storedVersion } from '../encoding/index.js';
 import { type Filter, matches } from '../filter.js';
 import { mapLimit } from '../retry.js';
 import type { S3dbResourceInfo } from './catalog.js';
@@ -148,8 +149,21 @@ export class S3dbResource {
       if (BucketkitError.is(error, 'NotFound')) return undefined;
       throw error;
     }
-    const text = await got.text();
-    const metadata = got.metadata;
+    return this.decode(id, await got.text(), got.metadata);
+  }
+
+  /**
+   * Decodes one record object the caller fetched (its body text and metadata). `Unavailable` when the
+   * object is already in bucketkit's format (an in-place migration swapped it).
+   */
+  async decode(id: string, text: string, metadata: Record<string, string>): Promise<Row> {
+    if (storedVersion(metadata) !== undefined) {
+      throw bkError(
+        'Unavailable',
+        `the record "${this.name}/${id}" is already in bucketkit's format: an in-place migration is under way; resume it`,
+        { details: { resource: this.name, id } },
+      );
+    }
     const mapped: Row = {};
     let reverse = this.reverse;
     if (this.info.behavior === 'body-only' && metadata._map) {

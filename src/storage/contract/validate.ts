@@ -6,7 +6,8 @@ export const METADATA_LIMIT_BYTES = 2048;
 export const MAX_KEY_BYTES = 1024;
 
 const encoder = new TextEncoder();
-const METADATA_KEY = /^[a-z0-9][a-z0-9._-]*$/;
+// a leading "_" is fine for S3 (s3db.js keeps `_v`, `_map` there), so buckets it wrote can be copied anywhere
+const METADATA_KEY = /^[a-z0-9_][a-z0-9._-]*$/;
 const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
