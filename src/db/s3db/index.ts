@@ -8,11 +8,11 @@ import type { StoragePort } from '../../storage/index.js';
 import { type ImportS3dbOptions, openS3db, readS3dbCatalog, type S3dbBucket } from './bucket.js';
 import { readMarker } from './marker.js';
 
-export {
-  type ImportS3dbOptions,
-  type MigrateS3dbOptions,
-  type MigrateS3dbReport,
-  type S3dbBucket,
+export type {
+  ImportS3dbOptions,
+  MigrateS3dbOptions,
+  MigrateS3dbReport,
+  S3dbBucket,
 } from './bucket.js';
 export type { S3dbResourceInfo } from './catalog.js';
 export { bucketkitDefinition } from './definition.js';

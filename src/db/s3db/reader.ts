@@ -10,6 +10,7 @@ import { type Filter, matches } from '../filter.js';
 import { mapLimit } from '../retry.js';
 import type { S3dbResourceInfo } from './catalog.js';
 import { decryptS3dbSecret } from './secrets.js';
+import { decodeS3dbType, NOT_MINE } from './types.js';
 import { clientDecode, decodeTyped } from './values.js';
 
 type Row = Record<string, unknown>;
@@ -188,7 +189,8 @@ export class S3dbResource {
       if (key.startsWith('_') || key.startsWith('$')) continue;
       const path = reverse.get(key) ?? key;
       const definition = this.info.attributes[path];
-      let decoded = decodeTyped(value, definition);
+      let decoded = typeof value === 'string' && definition ? decodeS3dbType(value, definition) : NOT_MINE;
+      if (decoded === NOT_MINE) decoded = decodeTyped(value, definition);
       if (definition?.startsWith('secret') && typeof decoded === 'string' && decoded !== '') {
         const plain = await decryptS3dbSecret(decoded, this.passphrase);
         // s3db.js encrypts a missing secret as the words null/undefined
