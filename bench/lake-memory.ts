@@ -5,10 +5,13 @@
  *
  *   npx tsx bench/lake-memory.ts                 # 3.4 M lines (~1 GiB of JSON, ~125 MB gzipped)
  *   npx tsx bench/lake-memory.ts --lines 500000 --engine duckdb
+ *   npx tsx bench/lake-memory.ts --runner tsx    # the child under tsx too (its loader thread costs ~35 MiB)
  *
  * The file is generated under --dir (default /tmp/bucketkit-lake-memory) and deleted afterwards unless
  * --keep. The child starts after generation, so its RSS counts the modules, the decoder, the cooked
- * rows waiting for a segment and the Parquet writer; the port reads the file as a stream.
+ * rows waiting for a segment and the Parquet writer; the port reads the file as a stream. By default the
+ * child runs this file compiled to JavaScript (esbuild, into the repository's `.tmp/`, packages left as
+ * imports), as an application runs the built package; `--runner tsx` runs it under tsx instead.
  */
 import { fork } from 'node:child_process';
 import { createReadStream } from 'node:fs';
@@ -28,6 +31,7 @@ const { values: args } = parseArgs({
     dir: { type: 'string', default: '/tmp/bucketkit-lake-memory' },
     keep: { type: 'boolean', default: false },
     'segment-rows': { type: 'string' },
+    runner: { type: 'string', default: 'compiled' },
     child: { type: 'string' },
   },
 });
@@ -45,6 +49,23 @@ interface ChildReport {
   peakArrayBuffers: number;
   engine: string;
   storedBytes: number;
+}
+
+/** This file as one JavaScript module (its packages stay imports, resolved from the repository). */
+async function compiled(): Promise<string> {
+  const { build } = await import('esbuild');
+  const outfile = resolve(fileURLToPath(new URL('../.tmp/lake-memory-child.mjs', import.meta.url)));
+  await build({
+    entryPoints: [fileURLToPath(import.meta.url)],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+  return outfile;
 }
 
 /** Table, agg and index bytes of the days the data set spans. */
@@ -111,8 +132,9 @@ if (args.child !== undefined) {
       args.engine,
       ...(args['segment-rows'] ? ['--segment-rows', args['segment-rows']] : []),
     ];
-    const child = fork(fileURLToPath(import.meta.url), ['--child', lakeDir, ...passOn], {
-      execArgv: process.execArgv,
+    const script = args.runner === 'tsx' ? fileURLToPath(import.meta.url) : await compiled();
+    const child = fork(script, ['--child', lakeDir, ...passOn], {
+      execArgv: args.runner === 'tsx' ? process.execArgv : [],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     const report = await new Promise<ChildReport>((done, fail) => {
@@ -124,7 +146,7 @@ if (args.child !== undefined) {
         `into ${report.segments} segments: peak RSS ${mib(report.peakRss)} (${mib(report.startRss)} at start; ` +
         `at the peak ${mib(report.peakHeap)} JS heap, ${mib(report.peakArrayBuffers)} array buffers), ` +
         `${report.cpu.toFixed(0)} CPU-s = ${Math.round(report.rows / report.cpu).toLocaleString('en')} rows/CPU-s, ` +
-        `${report.wall.toFixed(0)} s wall, ${report.engine} engine, Node ${process.version}; ` +
+        `${report.wall.toFixed(0)} s wall, ${report.engine} engine, Node ${process.version} (${args.runner}); ` +
         `${(report.storedBytes / report.rows).toFixed(1)} MB stored per million lines`,
     );
   } finally {

@@ -10,6 +10,7 @@ import type { CookedLog } from '../ingest/normalise.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
 import { type ParquetRow, readParquetRows } from '../query/read-parquet.js';
 import { newStats } from '../query/stats.js';
+import { LogBuffer } from '../segments/log-buffer.js';
 import { type MessageIndexRef, withMessageIndex } from '../segments/message-index.js';
 import { summariseRows } from '../segments/summary.js';
 import { writeAggFile, writeTableFile } from '../segments/write.js';
@@ -71,11 +72,11 @@ export async function mergeGroup(
   signal?: AbortSignal,
 ): Promise<MergedSegment> {
   const stats = newStats();
-  const rows: CookedLog[] = [];
+  const rows = new LogBuffer();
   for (const input of inputs) {
     const read = await readParquetRows(port, input.table, input.tableBytes, { zstd, stats, signal });
     if (read.length !== input.rows) throw rowCountMismatch(input, read.length);
-    for (const row of read) rows.push(cookedFromParquet(row));
+    for (const row of read) rows.add(cookedFromParquet(row));
   }
   const summary = summariseRows(rows, streamField);
   const { table, messageIndex } = withMessageIndex(writeTableFile(rows, streamField, zstd), rows);

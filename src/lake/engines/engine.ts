@@ -6,11 +6,11 @@
  * (`./duckdb/`) overrides them and is only ever loaded by a dynamic import.
  */
 import type { LakeContext } from '../context.js';
-import type { CookedLog } from '../ingest/normalise.js';
 import type { CountQuery, CountResult, PreparedCount } from '../query/count.js';
 import type { LogRow, PreparedLogs } from '../query/logs.js';
 import type { SqlResult, SqlSource } from '../query/sql.js';
 import type { QueryStats } from '../query/stats.js';
+import type { LogBuffer } from '../segments/log-buffer.js';
 import { type MessageIndexRef, withMessageIndex } from '../segments/message-index.js';
 import { writeAggFile, writeTableFile } from '../segments/write.js';
 
@@ -33,8 +33,8 @@ export interface IndexedSegmentFiles extends SegmentFiles {
 /** The hooks an engine may override; a missing hook runs the TypeScript code. */
 export interface LakeEngine {
   readonly name: EngineName;
-  /** Sorts `rows` and writes the table and agg files. */
-  writeSegment?(rows: CookedLog[], streamField: string): Promise<SegmentFiles>;
+  /** Sorts the buffer's rows and writes the table and agg files. */
+  writeSegment?(rows: LogBuffer, streamField: string): Promise<SegmentFiles>;
   /** The rows of a prepared `logs` query, in the query's order, at most `limit`. */
   logs?(ctx: LakeContext, prepared: PreparedLogs, stats: QueryStats): AsyncIterable<LogRow>;
   count?(ctx: LakeContext, query: CountQuery, prepared: PreparedCount): Promise<CountResult>;
@@ -61,7 +61,7 @@ export const TYPESCRIPT_ENGINE: LakeEngine = { name: 'typescript' };
  * const { table, agg } = await writeSegmentFiles(ctx, rows);
  * ```
  */
-export async function writeSegmentFiles(ctx: LakeContext, rows: CookedLog[]): Promise<IndexedSegmentFiles> {
+export async function writeSegmentFiles(ctx: LakeContext, rows: LogBuffer): Promise<IndexedSegmentFiles> {
   const engine = await ctx.engine?.();
   let files: SegmentFiles;
   if (engine?.writeSegment) files = await engine.writeSegment(rows, ctx.streamField);

@@ -12,8 +12,9 @@ import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
 import { writeSegmentFiles } from '../engines/engine.js';
 import { dateintOf, ingestedMarkerKey, newSegmentId, segmentKeys } from '../names.js';
+import { LogBuffer } from '../segments/log-buffer.js';
 import { summariseRows } from '../segments/summary.js';
-import { type CookedLog, cookLog, fileColumns } from './normalise.js';
+import { cookLog, fileColumns } from './normalise.js';
 import { decodeObject } from './registry.js';
 import { routeRawKey } from './route.js';
 
@@ -77,7 +78,9 @@ export async function ingestObject(
   const nowMs = Date.now();
   const progress: IngestProgress = { rows: 0, badRows: 0, segments: 0 };
   const reasons: string[] = [];
-  const byDay = new Map<number, CookedLog[]>();
+  // a day's rows in columns (segments/log-buffer.ts); flushed buffers are reused, so their arrays are too
+  const byDay = new Map<number, LogBuffer>();
+  const spare: LogBuffer[] = [];
   const written = new Map<number, IndexedSegment[]>();
   const aggFiles = new Map<string, Uint8Array>(); // by segment id, for the day counts
   let buffered = 0;
@@ -85,7 +88,7 @@ export async function ingestObject(
 
   const flush = async (dateint: number) => {
     const rows = byDay.get(dateint);
-    if (!rows || rows.length === 0) return;
+    if (!rows) return;
     byDay.delete(dateint);
     buffered -= rows.length;
     const summary = summariseRows(rows, ctx.streamField);
@@ -111,6 +114,8 @@ export async function ingestObject(
     };
     list.push(segment);
     aggFiles.set(id, agg);
+    rows.clear();
+    spare.push(rows);
     // an MD5 ETag (no `etag: 'any'`): ports that keep it check it on whole reads (DuckDB's in-place reads)
     await port.put(keys.table, table, { contentType: 'application/vnd.apache.parquet', signal });
     await port.put(keys.agg, agg, { contentType: 'application/vnd.apache.parquet', signal });
@@ -133,9 +138,12 @@ export async function ingestObject(
     for await (const log of decoded) {
       const row = cookLog(log, file, perFile, { fingerprint, nowMs });
       const dateint = dateintOf(row.chq_timestamp);
-      const day = byDay.get(dateint);
-      if (day) day.push(row);
-      else byDay.set(dateint, [row]);
+      let day = byDay.get(dateint);
+      if (!day) {
+        day = spare.pop() ?? new LogBuffer();
+        byDay.set(dateint, day);
+      }
+      day.add(row);
       progress.rows++;
       if (++buffered >= ctx.segmentRows) {
         throwIfAborted(signal);
@@ -178,7 +186,7 @@ export async function ingestObject(
   };
 }
 
-function largestDay(byDay: Map<number, CookedLog[]>): number {
+function largestDay(byDay: Map<number, LogBuffer>): number {
   let best = 0;
   let size = -1;
   for (const [dateint, rows] of byDay) {

@@ -22,6 +22,9 @@ export interface MessageIndexRef {
   stride: number;
 }
 
+/** A built message filter: its bytes and how they are laid out. */
+export type MessageFilter = ReturnType<ReturnType<typeof messageFilterBuilder>['build']>;
+
 /** Bits per distinct key: ~0.8 % false positives per key with 7 probes. */
 const BITS_PER_KEY = 10;
 const HASHES = 7;
@@ -103,9 +106,9 @@ export function probes(a: number, b: number, bits: number, hashes: number): numb
  */
 export function withMessageIndex(
   table: Uint8Array,
-  rows: readonly CookedLog[],
+  rows: readonly CookedLog[] | { messageFilter(): MessageFilter },
 ): { table: Uint8Array; messageIndex: MessageIndexRef } {
-  const filter = buildMessageFilter(rows);
+  const filter = 'messageFilter' in rows ? rows.messageFilter() : buildMessageFilter(rows);
   const footerStart = parquetFooterStart(table);
   const out = new Uint8Array(table.byteLength + filter.bytes.byteLength);
   out.set(table.subarray(0, footerStart), 0);

@@ -5,7 +5,7 @@
  */
 import { encodeTrigrams, MAX_TRIGRAM_VALUES, TRIGRAM_FIELDS } from '../catalog/trigrams.js';
 import type { CookedLog } from '../ingest/normalise.js';
-import { streamValue } from './sort.js';
+import { LogBuffer } from './log-buffer.js';
 
 /** Fields whose exact values are indexed (LakeRunner's exact and trigram dimensions). */
 export const EXACT_FIELDS: readonly string[] = [
@@ -45,7 +45,8 @@ export interface SegmentSummary {
  * const summary = summariseRows(rows, 'resource_service_name');
  * ```
  */
-export function summariseRows(rows: readonly CookedLog[], streamField: string): SegmentSummary {
+export function summariseRows(rows: readonly CookedLog[] | LogBuffer, streamField: string): SegmentSummary {
+  const buffer = rows instanceof LogBuffer ? rows : LogBuffer.of(rows);
   let startMs = Number.POSITIVE_INFINITY;
   let endMs = Number.NEGATIVE_INFINITY;
   const columns = new Set<string>([
@@ -62,18 +63,22 @@ export function summariseRows(rows: readonly CookedLog[], streamField: string): 
   // per exact field (in `exactFields` order): its value set, null once over its cap
   const sets: (Set<string> | null)[] = exactFields.map(() => new Set<string>());
   const caps = exactFields.map(cap);
-  for (const row of rows) {
-    if (row.chq_timestamp < startMs) startMs = row.chq_timestamp;
-    if (row.chq_timestamp >= endMs) endMs = row.chq_timestamp + 1;
-    if (row.chq_fingerprint !== null) columns.add('chq_fingerprint');
-    if (row.log_level !== null) columns.add('log_level');
-    for (const name in row.fields) columns.add(name);
-    streams.add(streamValue(row, streamField));
+  const columnsOf = exactFields.map((field) =>
+    field === 'log_level' ? buffer.levels : buffer.fields.get(field),
+  );
+  for (const name of buffer.fieldNames()) columns.add(name);
+  if (buffer.levels.present > 0) columns.add('log_level');
+  const streamColumn = buffer.fields.get(streamField);
+  for (let i = 0; i < buffer.length; i++) {
+    const ms = buffer.ms[i]!;
+    if (ms < startMs) startMs = ms;
+    if (ms >= endMs) endMs = ms + 1;
+    if (buffer.hasFingerprint[i]) columns.add('chq_fingerprint');
+    streams.add(streamColumn?.get(i) ?? '');
     for (let f = 0; f < exactFields.length; f++) {
       const set = sets[f];
       if (set === null || set === undefined) continue;
-      const field = exactFields[f]!;
-      const value = field === 'log_level' ? row.log_level : row.fields[field];
+      const value = columnsOf[f]?.get(i);
       if (value === null || value === undefined) continue;
       set.add(value);
       if (set.size > caps[f]!) sets[f] = null;
@@ -89,7 +94,7 @@ export function summariseRows(rows: readonly CookedLog[], streamField: string): 
     if (grams !== null) trigrams[field] = grams;
   }
   return {
-    rows: rows.length,
+    rows: buffer.length,
     startMs,
     endMs,
     streamIds: [...streams].sort(),

@@ -6,7 +6,7 @@ import { ByteWriter, type ColumnSource, ParquetWriter, schemaFromColumnData } fr
 import type { CookedLog } from '../ingest/normalise.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
 import { AGG_BUCKET_MS } from './agg-bucket.js';
-import { sortLogRows, streamValue } from './sort.js';
+import { LogBuffer } from './log-buffer.js';
 
 /** Rows per row group: small enough that stream/fingerprint statistics prune, large enough to compress. */
 export const ROW_GROUP_ROWS = 20_000;
@@ -15,65 +15,97 @@ export { AGG_BUCKET_MS };
 const FIXED_STRINGS = ['chq_customer_id', 'chq_telemetry_type', 'log_level', 'log_message'] as const;
 
 /** The names of a table file's columns, in file order: LakeRunner's fixed columns, then the rest sorted. */
-export function tableColumnNames(rows: readonly CookedLog[]): string[] {
-  const dynamic = new Set<string>();
-  for (const row of rows) for (const name in row.fields) dynamic.add(name);
-  return ['chq_timestamp', 'chq_tsns', 'chq_fingerprint', ...FIXED_STRINGS, ...[...dynamic].sort()];
+export function tableColumnNames(rows: readonly CookedLog[] | LogBuffer): string[] {
+  let dynamic: string[];
+  if (rows instanceof LogBuffer) dynamic = rows.fieldNames();
+  else {
+    const names = new Set<string>();
+    for (const row of rows) for (const name in row.fields) names.add(name);
+    dynamic = [...names];
+  }
+  return ['chq_timestamp', 'chq_tsns', 'chq_fingerprint', ...FIXED_STRINGS, ...dynamic.sort()];
 }
 
 /**
- * The table file: rows sorted by `[stream field, chq_fingerprint, chq_tsns]` (in place), ZSTD, statistics
- * on the columns queries filter on (not on `log_message` or `attr_*`, where they only cost bytes).
+ * The table file: rows sorted by `[stream field, chq_fingerprint, chq_tsns]`, ZSTD, statistics on the
+ * columns queries filter on (not on `log_message` or `attr_*`, where they only cost bytes).
  *
  * @example
  * ```ts
  * const bytes = writeTableFile(rows, 'resource_service_name', await loadZstd());
  * ```
  */
-export function writeTableFile(rows: CookedLog[], streamField: string, zstd: ZstdCodec): Uint8Array {
-  sortLogRows(rows, streamField);
-  const dynamic = tableColumnNames(rows).slice(3 + FIXED_STRINGS.length);
-  const scratch = { buffer: new Uint8Array(0) };
-  return write(rows.length, (start, end) => tableColumns(rows, start, end, dynamic, scratch), zstd, [
-    { key: 'bucketkit.lake.stream_field', value: streamField },
-  ]);
+export function writeTableFile(
+  rows: readonly CookedLog[] | LogBuffer,
+  streamField: string,
+  zstd: ZstdCodec,
+): Uint8Array {
+  const buffer = rows instanceof LogBuffer ? rows : LogBuffer.of(rows);
+  const order = buffer.sortOrder(streamField);
+  const dynamic = tableColumnNames(buffer).slice(3 + FIXED_STRINGS.length);
+  return write(
+    buffer.length,
+    (start, end) => tableColumns(buffer, order.subarray(start, end), dynamic),
+    zstd,
+    [{ key: 'bucketkit.lake.stream_field', value: streamField }],
+  );
 }
 
-/** The columns of rows `start` to `end` (one row group). */
-function tableColumns(
-  rows: readonly CookedLog[],
-  start: number,
-  end: number,
-  dynamic: readonly string[],
-  scratch: { buffer: Uint8Array },
-) {
-  const part = rows.slice(start, end);
+/** The columns of the rows `part` names, in its order (one row group). */
+function tableColumns(buffer: LogBuffer, part: Uint32Array, dynamic: readonly string[]) {
   const n = part.length;
-  const ts = new Array<bigint>(n);
-  const tsns = new Array<bigint>(n);
-  const fingerprint = new Array<bigint | null>(n);
+  // int64 columns as typed arrays, filled through 32-bit views: no BigInt allocated per value
+  const ts = new BigInt64Array(n);
+  const tsns = new BigInt64Array(n);
+  const ts32 = new Int32Array(ts.buffer);
+  const tsns32 = new Int32Array(tsns.buffer);
+  const from32 = buffer.tsnsWords;
+  let nulls = false;
+  const customers = new Array<string | null>(n);
+  const levels = new Array<string | null>(n);
+  // UTF-8 views of the buffer's arena: the writer copies them into its pages, encoding nothing
+  const messages = new Array<Uint8Array>(n);
   for (let i = 0; i < n; i++) {
     const row = part[i]!;
-    ts[i] = BigInt(row.chq_timestamp);
-    tsns[i] = row.chq_tsns;
-    fingerprint[i] = row.chq_fingerprint;
+    const ms = buffer.ms[row]!;
+    const high = Math.floor(ms / 2 ** 32);
+    ts32[2 * i] = (ms - high * 2 ** 32) | 0;
+    ts32[2 * i + 1] = high;
+    tsns32[2 * i] = from32[2 * row]!;
+    tsns32[2 * i + 1] = from32[2 * row + 1]!;
+    if (!buffer.hasFingerprint[row]) nulls = true;
+    customers[i] = buffer.customers.get(row);
+    levels[i] = buffer.levels.get(row);
+    messages[i] = buffer.messages.view(row);
+  }
+  const fingerprint = nulls ? new Array<bigint | null>(n) : new BigInt64Array(n);
+  if (nulls) {
+    for (let i = 0; i < n; i++) {
+      const row = part[i]!;
+      fingerprint[i] = buffer.hasFingerprint[row] ? buffer.fingerprints[row]! : null;
+    }
+  } else {
+    const to32 = new Int32Array((fingerprint as BigInt64Array).buffer);
+    const fp32 = buffer.fingerprintWords;
+    for (let i = 0; i < n; i++) {
+      to32[2 * i] = fp32[2 * part[i]!]!;
+      to32[2 * i + 1] = fp32[2 * part[i]! + 1]!;
+    }
   }
   // times ascend within each (stream, fingerprint) run: deltas take 4–5 bytes where plain values take 8
   const columns: ColumnSource[] = [
     { name: 'chq_timestamp', data: ts, type: 'INT64', nullable: false, encoding: 'DELTA_BINARY_PACKED' },
     { name: 'chq_tsns', data: tsns, type: 'INT64', nullable: false, encoding: 'DELTA_BINARY_PACKED' },
     { name: 'chq_fingerprint', data: fingerprint, type: 'INT64' },
+    { name: 'chq_customer_id', data: customers, type: 'STRING' },
+    { name: 'chq_telemetry_type', data: new Array<string>(n).fill('logs'), type: 'STRING' },
+    { name: 'log_level', data: levels, type: 'STRING' },
+    { name: 'log_message', data: messages, type: 'STRING', statistics: false },
   ];
-  for (const name of FIXED_STRINGS) {
-    columns.push({
-      name,
-      data: name === 'log_message' ? utf8Views(part, scratch) : part.map((r) => r[name]),
-      type: 'STRING',
-      statistics: name !== 'log_message',
-    });
-  }
   for (const name of dynamic) {
-    const data = part.map((r) => r.fields[name] ?? null);
+    const column = buffer.fields.get(name)!;
+    const data = new Array<string | null>(n);
+    for (let i = 0; i < n; i++) data[i] = column.get(part[i]!);
     columns.push({ name, data, type: 'STRING', statistics: !name.startsWith('attr_') });
   }
   return columns;
@@ -83,33 +115,29 @@ function tableColumns(
  * The agg file: counts per (10 s bucket, level, stream value), with LakeRunner's columns
  * `bucket_ts`, `log_level`, `<stream field>`, `frequency`, `count`, sorted by bucket.
  */
-export function writeAggFile(rows: readonly CookedLog[], streamField: string, zstd: ZstdCodec): Uint8Array {
+export function writeAggFile(
+  rows: readonly CookedLog[] | LogBuffer,
+  streamField: string,
+  zstd: ZstdCodec,
+): Uint8Array {
+  const buffer = rows instanceof LogBuffer ? rows : LogBuffer.of(rows);
+  const streams = buffer.fields.get(streamField);
   // stream → level → bucket → count: no per-row key string to build
   const counts = new Map<string, Map<string | null, Map<number, number>>>();
-  // rows arrive sorted by stream: the last row's stream and level maps are nearly always this row's
-  let lastStream: string | undefined;
-  let lastLevel: string | null | undefined;
-  let levels: Map<string | null, Map<number, number>> | undefined;
-  let buckets: Map<number, number> | undefined;
-  for (const row of rows) {
-    const bucket = row.chq_timestamp - (row.chq_timestamp % AGG_BUCKET_MS);
-    const stream = streamValue(row, streamField);
-    if (stream !== lastStream || levels === undefined) {
-      levels = counts.get(stream);
-      if (!levels) {
-        levels = new Map();
-        counts.set(stream, levels);
-      }
-      lastStream = stream;
-      buckets = undefined;
+  for (let i = 0; i < buffer.length; i++) {
+    const ms = buffer.ms[i]!;
+    const bucket = ms - (ms % AGG_BUCKET_MS);
+    const stream = streams?.get(i) ?? '';
+    const level = buffer.levels.get(i);
+    let levels = counts.get(stream);
+    if (!levels) {
+      levels = new Map();
+      counts.set(stream, levels);
     }
-    if (row.log_level !== lastLevel || buckets === undefined) {
-      buckets = levels.get(row.log_level);
-      if (!buckets) {
-        buckets = new Map();
-        levels.set(row.log_level, buckets);
-      }
-      lastLevel = row.log_level;
+    let buckets = levels.get(level);
+    if (!buckets) {
+      buckets = new Map();
+      levels.set(level, buckets);
     }
     buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
   }
@@ -131,29 +159,6 @@ export function writeAggFile(rows: readonly CookedLog[], streamField: string, zs
   const group = (start: number, end: number) =>
     columns.map((column) => ({ ...column, data: column.data.slice(start, end) }));
   return write(entries.length, group, zstd, []).slice(); // small: a copy of its own
-}
-
-const encoder = new TextEncoder();
-
-/**
- * Every message as UTF-8 bytes, encoded into one buffer: the writer would otherwise encode each string into
- * an allocation of its own, which costs about three times as much for ~100-byte messages. The buffer is
- * the caller's scratch, reused by the next row group (the writer copies a row group's values into its
- * pages before it returns), so a segment allocates it about once.
- */
-function utf8Views(rows: readonly CookedLog[], scratch: { buffer: Uint8Array }): Uint8Array[] {
-  let most = 0;
-  for (let i = 0; i < rows.length; i++) most += rows[i]!.log_message.length * 3;
-  if (scratch.buffer.byteLength < most) scratch.buffer = new Uint8Array(Math.ceil(most * 1.25));
-  const buffer = scratch.buffer;
-  const out = new Array<Uint8Array>(rows.length);
-  let at = 0;
-  for (let i = 0; i < rows.length; i++) {
-    const { written } = encoder.encodeInto(rows[i]!.log_message, buffer.subarray(at));
-    out[i] = buffer.subarray(at, at + written);
-    at += written;
-  }
-  return out;
 }
 
 function order(a: string | null, b: string | null): number {

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CookedLog } from '../../ingest/normalise.js';
+import type { LogBuffer } from '../../segments/log-buffer.js';
 import { AGG_BUCKET_MS, ROW_GROUP_ROWS, tableColumnNames } from '../../segments/write.js';
 import type { SegmentFiles } from '../engine.js';
 import { type DuckdbInstance, duckdbCall, sqlName, sqlString } from './load.js';
@@ -25,7 +25,7 @@ const FIXED_STRINGS = ['chq_customer_id', 'chq_telemetry_type', 'log_level', 'lo
 export async function writeSegmentWithDuckdb(
   db: DuckdbInstance,
   tempDir: string,
-  rows: readonly CookedLog[],
+  rows: LogBuffer,
   streamField: string,
 ): Promise<SegmentFiles> {
   const names = tableColumnNames(rows);
@@ -45,19 +45,21 @@ export async function writeSegmentWithDuckdb(
       ];
       await con.run(`CREATE TEMP TABLE ${table} (${columns.join(', ')})`);
       const appender = await con.createAppender(table);
-      for (const row of rows) {
-        appender.appendBigInt(BigInt(row.chq_timestamp));
-        appender.appendBigInt(row.chq_tsns);
-        if (row.chq_fingerprint === null) appender.appendNull();
-        else appender.appendBigInt(row.chq_fingerprint);
-        appender.appendVarchar(row.chq_customer_id);
-        appender.appendVarchar(row.chq_telemetry_type);
-        if (row.log_level === null) appender.appendNull();
-        else appender.appendVarchar(row.log_level);
-        appender.appendVarchar(row.log_message);
-        for (const name of dynamic) {
-          const value = row.fields[name];
-          if (value === undefined) appender.appendNull();
+      const fields = dynamic.map((name) => rows.fields.get(name)!);
+      for (let i = 0; i < rows.length; i++) {
+        appender.appendBigInt(BigInt(rows.ms[i]!));
+        appender.appendBigInt(rows.tsns[i]!);
+        if (rows.hasFingerprint[i]) appender.appendBigInt(rows.fingerprints[i]!);
+        else appender.appendNull();
+        appender.appendVarchar(rows.customers.get(i) ?? '');
+        appender.appendVarchar('logs');
+        const level = rows.levels.get(i);
+        if (level === null) appender.appendNull();
+        else appender.appendVarchar(level);
+        appender.appendVarchar(rows.messages.text(i));
+        for (const column of fields) {
+          const value = column.get(i);
+          if (value === null) appender.appendNull();
           else appender.appendVarchar(value);
         }
         appender.endRow();

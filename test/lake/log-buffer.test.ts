@@ -1,0 +1,101 @@
+/**
+ * The column buffer an ingest collects a segment's rows in gives back every row as it was added, in
+ * LakeRunner's sort order, whatever the values: repeated or unique, long, non-ASCII, a leading BOM,
+ * missing fields, null levels and fingerprints, and more distinct values than its dictionaries keep.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { CookedLog } from '../../src/lake/ingest/normalise.js';
+import { LogBuffer } from '../../src/lake/segments/log-buffer.js';
+
+const T0 = 1_767_312_000_000n * 1_000_000n;
+const text = fc.oneof(
+  fc.constantFrom('', 'api', 'billing', '\uFEFFbom', 'żółć', '日本', 'a'.repeat(300)),
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+);
+const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n });
+
+const row: fc.Arbitrary<CookedLog> = fc
+  .record({
+    offset: fc.bigInt({ min: -(10n ** 15n), max: 10n ** 15n }),
+    fingerprint: fc.option(fc.oneof(int64, fc.bigInt({ min: -3n, max: 3n })), { nil: null }),
+    customer: fc.constantFrom('acme', 'globex'),
+    message: text,
+    level: fc.option(fc.constantFrom('INFO', 'ERROR', 'DEBUG'), { nil: null }),
+    fields: fc.dictionary(fc.constantFrom('resource_service_name', 'attr_user', 'scope_name'), text),
+  })
+  .map(({ offset, fingerprint, customer, message, level, fields }) => {
+    const tsns = T0 + offset;
+    return {
+      chq_timestamp: Number(tsns / 1_000_000n),
+      chq_tsns: tsns,
+      chq_fingerprint: fingerprint,
+      chq_telemetry_type: 'logs' as const,
+      chq_customer_id: customer,
+      log_message: message,
+      log_level: level,
+      fields,
+    };
+  });
+
+/** The reference order: stream value, fingerprint (null first), time, then arrival. */
+function referenceOrder(rows: readonly CookedLog[], field: string): number[] {
+  const stream = (r: CookedLog) => r.fields[field] ?? '';
+  return rows
+    .map((_, i) => i)
+    .sort((a, b) => {
+      const ra = rows[a]!;
+      const rb = rows[b]!;
+      if (stream(ra) !== stream(rb)) return stream(ra) < stream(rb) ? -1 : 1;
+      const fa = ra.chq_fingerprint;
+      const fb = rb.chq_fingerprint;
+      if (fa !== fb) {
+        if (fa === null) return -1;
+        if (fb === null) return 1;
+        return fa < fb ? -1 : 1;
+      }
+      if (ra.chq_tsns !== rb.chq_tsns) return ra.chq_tsns < rb.chq_tsns ? -1 : 1;
+      return a - b;
+    });
+}
+
+describe('LogBuffer', () => {
+  it('gives back every row as added, and sorts as LakeRunner does', () => {
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 60 }), (rows) => {
+        const buffer = LogBuffer.of(rows);
+        expect(buffer.length).toBe(rows.length);
+        rows.forEach((r, i) => {
+          expect(buffer.row(i)).toEqual(r);
+        });
+        expect([...buffer.sortOrder('resource_service_name')]).toEqual(
+          referenceOrder(rows, 'resource_service_name'),
+        );
+      }),
+      { numRuns: 300, seed: 160901 },
+    );
+  });
+
+  it('keeps values past its dictionary cap, and starts empty again after clear()', () => {
+    const rows = Array.from(
+      { length: 10_000 },
+      (_, i): CookedLog => ({
+        chq_timestamp: 1_767_312_000_000 + i,
+        chq_tsns: (1_767_312_000_000n + BigInt(i)) * 1_000_000n,
+        chq_fingerprint: BigInt(i % 5),
+        chq_telemetry_type: 'logs',
+        chq_customer_id: 'acme',
+        log_message: `request ${i}`,
+        log_level: 'INFO',
+        fields: { resource_service_name: `svc-${i % 3}`, attr_request_id: `req-${i}` },
+      }),
+    );
+    const buffer = LogBuffer.of(rows);
+    for (const i of [0, 4095, 4096, 9999]) expect(buffer.row(i)).toEqual(rows[i]);
+    buffer.clear();
+    expect(buffer.length).toBe(0);
+    buffer.add(rows[7]!);
+    expect(buffer.row(0)).toEqual(rows[7]);
+    expect(buffer.fieldNames().sort()).toEqual(['attr_request_id', 'resource_service_name']);
+  });
+});
