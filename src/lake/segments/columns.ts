@@ -97,6 +97,36 @@ export class StringColumn {
     return code === MISSING ? null : this.arena.text(-2 - code);
   }
 
+  /**
+   * Rows `0 … rows − 1` numbered by value: `values` holds the distinct values sorted (null first; rows
+   * without a value count as `missing`), and `ids[row]` is its value's place in `values`.
+   */
+  distinct(rows: number, missing: string | null): { ids: Int32Array; values: (string | null)[] } {
+    const codes = this.codes;
+    const used = new Uint8Array(this.dictionary.length);
+    const found = new Set<string | null>();
+    const overflow: string[] = []; // arena values, in row order
+    for (let i = 0; i < rows; i++) {
+      const code = codes[i]!;
+      if (code >= 0) used[code] = 1;
+      else if (code === MISSING) found.add(missing);
+      else overflow.push(this.arena.text(-2 - code));
+    }
+    for (let c = 0; c < used.length; c++) if (used[c]) found.add(this.dictionary[c]!);
+    for (const value of overflow) found.add(value);
+    const values = [...found].sort(compareNullFirst);
+    const idOf = new Map(values.map((value, id) => [value, id]));
+    const codeIds = this.dictionary.map((value) => idOf.get(value) ?? -1);
+    const missingId = idOf.get(missing) ?? -1;
+    const ids = new Int32Array(rows);
+    let next = 0;
+    for (let i = 0; i < rows; i++) {
+      const code = codes[i]!;
+      ids[i] = code >= 0 ? codeIds[code]! : code === MISSING ? missingId : idOf.get(overflow[next++]!)!;
+    }
+    return { ids, values };
+  }
+
   /** Makes room for `rows` rows; new rows have no value. */
   reserve(rows: number): void {
     if (rows > this.codes.length) this.codes = grown(this.codes, rows, MISSING);
@@ -110,6 +140,13 @@ export class StringColumn {
     this.arena.clear();
     this.present = 0;
   }
+}
+
+function compareNullFirst(a: string | null, b: string | null): number {
+  if (a === b) return 0;
+  if (a === null) return -1;
+  if (b === null) return 1;
+  return a < b ? -1 : 1;
 }
 
 /** A copy of `array` with room for at least `need` elements (doubling), new ones set to `fill`. */

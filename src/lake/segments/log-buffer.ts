@@ -120,7 +120,7 @@ export class LogBuffer {
    */
   sortOrder(streamField: string): Uint32Array {
     const n = this.length;
-    const rank = this.streamRanks(streamField);
+    const rank = this.streams(streamField).ids;
     const has = this.hasFingerprint;
     const fp = this.fingerprintWords;
     const ts = this.tsnsWords;
@@ -138,6 +138,13 @@ export class LogBuffer {
     });
   }
 
+  /** The stream field's distinct values (sorted; '' for rows without one) and each row's place among them. */
+  streams(streamField: string): { ids: Int32Array; values: string[] } {
+    const column = this.fields.get(streamField);
+    if (column === undefined) return { ids: new Int32Array(this.length), values: [''] };
+    return column.distinct(this.length, '') as { ids: Int32Array; values: string[] };
+  }
+
   /** Forgets every row, keeping the arrays for the next segment. */
   clear(): void {
     this.customers.clear(this.length);
@@ -150,22 +157,6 @@ export class LogBuffer {
     }
     this.filter = messageFilterBuilder(this.grams);
     this.length = 0;
-  }
-
-  /** Each row's rank of its stream value among the buffer's sorted distinct values. */
-  private streamRanks(streamField: string): Int32Array {
-    const column = this.fields.get(streamField);
-    const ranks = new Int32Array(this.length);
-    if (column === undefined) return ranks;
-    const values = new Array<string>(this.length);
-    const distinct = new Set<string>();
-    for (let i = 0; i < this.length; i++) {
-      values[i] = column.get(i) ?? '';
-      distinct.add(values[i]!);
-    }
-    const rankOf = new Map([...distinct].sort().map((value, r) => [value, r]));
-    for (let i = 0; i < this.length; i++) ranks[i] = rankOf.get(values[i]!)!;
-    return ranks;
   }
 
   private grow(): void {

@@ -121,31 +121,28 @@ export function writeAggFile(
   zstd: ZstdCodec,
 ): Uint8Array {
   const buffer = rows instanceof LogBuffer ? rows : LogBuffer.of(rows);
-  const streams = buffer.fields.get(streamField);
-  // stream → level → bucket → count: no per-row key string to build
-  const counts = new Map<string, Map<string | null, Map<number, number>>>();
+  const streams = buffer.streams(streamField);
+  const levels = buffer.levels.distinct(buffer.length, null);
+  // one number per (stream, level, 10 s bucket): a segment spans hours, not years, so it stays exact
+  const bucketOf = (ms: number) => (ms - (ms % AGG_BUCKET_MS)) / AGG_BUCKET_MS;
+  let first = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < buffer.length; i++) first = Math.min(first, bucketOf(buffer.ms[i]!));
+  const kinds = streams.values.length * levels.values.length;
+  const counts = new Map<number, number>();
   for (let i = 0; i < buffer.length; i++) {
-    const ms = buffer.ms[i]!;
-    const bucket = ms - (ms % AGG_BUCKET_MS);
-    const stream = streams?.get(i) ?? '';
-    const level = buffer.levels.get(i);
-    let levels = counts.get(stream);
-    if (!levels) {
-      levels = new Map();
-      counts.set(stream, levels);
-    }
-    let buckets = levels.get(level);
-    if (!buckets) {
-      buckets = new Map();
-      levels.set(level, buckets);
-    }
-    buckets.set(bucket, (buckets.get(bucket) ?? 0) + 1);
+    const kind = streams.ids[i]! * levels.values.length + levels.ids[i]!;
+    const key = (bucketOf(buffer.ms[i]!) - first) * kinds + kind;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
   }
   const entries: { bucket: number; level: string | null; stream: string; count: number }[] = [];
-  for (const [stream, levels] of counts) {
-    for (const [level, buckets] of levels) {
-      for (const [bucket, count] of buckets) entries.push({ bucket, level, stream, count });
-    }
+  for (const [key, count] of counts) {
+    const kind = key % kinds;
+    entries.push({
+      bucket: (first + (key - kind) / kinds) * AGG_BUCKET_MS,
+      level: levels.values[kind % levels.values.length]!,
+      stream: streams.values[Math.floor(kind / levels.values.length)]!,
+      count,
+    });
   }
   // a total order (bucket, level with null first, stream), so every engine writes the same file
   entries.sort((a, b) => a.bucket - b.bucket || order(a.level, b.level) || order(a.stream, b.stream));
