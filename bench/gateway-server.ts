@@ -25,18 +25,7 @@ async function startBucketkit(durable: boolean, versioned = false): Promise<S3Se
   await buckets.create('bench');
   const credentials = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
   const listening = await createGateway({ buckets, credentials: [credentials] }).listen(0);
-  if (versioned) {
-    const s3 = new S3Client({
-      region: 'us-east-1',
-      endpoint: listening.endpoint,
-      forcePathStyle: true,
-      credentials,
-    });
-    await s3.send(
-      new PutBucketVersioningCommand({ Bucket: 'bench', VersioningConfiguration: { Status: 'Enabled' } }),
-    );
-    s3.destroy();
-  }
+  if (versioned) await enableVersioning(listening.endpoint, credentials);
   return {
     name: versioned
       ? 'gateway (file, versioned)'
@@ -53,13 +42,26 @@ async function startBucketkit(durable: boolean, versioned = false): Promise<S3Se
   };
 }
 
+/** Turns versioning on for the bucket `bench`. */
+async function enableVersioning(
+  endpoint: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): Promise<void> {
+  const s3 = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials });
+  await s3.send(
+    new PutBucketVersioningCommand({ Bucket: 'bench', VersioningConfiguration: { Status: 'Enabled' } }),
+  );
+  s3.destroy();
+}
+
 /** The gateway over the memory port: what the gateway itself costs, with no storage work. */
-async function startBucketkitMemory(): Promise<S3Server> {
+async function startBucketkitMemory(versioned = false): Promise<S3Server> {
   const credentials = { accessKeyId: 'AKIDBENCH', secretAccessKey: 'bench-secret' };
   const buckets = staticBuckets({ bench: memoryStorage() });
   const listening = await createGateway({ buckets, credentials: [credentials] }).listen(0);
+  if (versioned) await enableVersioning(listening.endpoint, credentials);
   return {
-    name: 'gateway (memory)',
+    name: versioned ? 'gateway (memory, versioned)' : 'gateway (memory)',
     endpoint: listening.endpoint,
     ...credentials,
     bucket: 'bench',
@@ -107,8 +109,8 @@ const server =
       ? await startBare()
       : kind === 'gateway' || kind === 'gateway-durable' || kind === 'gateway-versioned'
         ? await startBucketkit(kind === 'gateway-durable', kind === 'gateway-versioned')
-        : kind === 'gateway-memory'
-          ? await startBucketkitMemory()
+        : kind === 'gateway-memory' || kind === 'gateway-memory-versioned'
+          ? await startBucketkitMemory(kind === 'gateway-memory-versioned')
           : undefined;
 if (!server) throw new Error(`unknown server "${kind}": use gateway, gateway-durable, s3rver or bare`);
 const { stop, ...shown } = server;

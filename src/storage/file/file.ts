@@ -221,7 +221,8 @@ class FileStorage implements FileStoragePort {
           } else {
             writeChunksNow(lock.fd, [newRecordFile(payload)]);
             if (this.durable) await fsync(lock.fd);
-            await lock.commit(at.record);
+            // no record file yet (`open` is undefined under the lock): a rename to a new name
+            await lock.commit(at.record, open === undefined);
             // the rename itself survives a power cut only once the folder is synced
             if (this.durable) await syncFolder(at.dir);
           }

@@ -1,4 +1,4 @@
-import { closeSync, fstatSync, futimesSync, statSync, unlinkSync } from 'node:fs';
+import { closeSync, fstatSync, futimesSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -16,11 +16,13 @@ export interface HeldLock {
   /** The lock file's descriptor (closed by `commit` or when the work ends). */
   fd: number;
   /**
-   * Renames the lock file to `path` (atomically replacing it); the lock is released. In the thread
-   * pool: over an existing file, ext4 starts writing the new one out inside the syscall (its guard
-   * against empty files after a crash).
+   * Renames the lock file to `path` (atomically replacing it); the lock is released. Over an existing
+   * file in the thread pool: ext4 starts writing the new one out inside the syscall (its guard against
+   * empty files after a crash). With `fresh` (nothing at `path`: a new key) it is a plain directory
+   * update, made with a synchronous syscall: a thread-pool round trip costs more CPU than the rename
+   * (versioned 4 KiB PUTs, which make a new object each, took ~20 % less server CPU; docs/benchmarks.md).
    */
-  commit(path: string): Promise<void>;
+  commit(path: string, fresh?: boolean): Promise<void>;
 }
 
 /**
@@ -28,10 +30,11 @@ export interface HeldLock {
  * across processes on a local filesystem, so this serialises writers in every process sharing the
  * folder. A writer either replaces the record in place and lets the lock go (an unlink), or commits
  * the lock file as the record (a new key, or a record that outgrew its slot): the lock then costs no
- * syscall of its own. Creating the lock and the commit's rename run in the thread pool: under load
- * ext4 spends a tenth of a millisecond or more inside each, time in which the event loop serves other
- * requests (gateway, 4 KiB PUTs with 32 in flight: ~5,900–6,600 per second against ~4,300–4,600 with
- * the create made on the event loop, which is faster only one write at a time).
+ * syscall of its own. Creating the lock and a commit's rename over a record run in the thread pool:
+ * under load ext4 spends a tenth of a millisecond or more inside each, time in which the event loop
+ * serves other requests (gateway, 4 KiB PUTs with 32 in flight: ~5,900–6,600 per second against
+ * ~4,300–4,600 with the create made on the event loop, which is faster only one write at a time). A
+ * rename to a new name does not write the file out and is made on the event loop (`commit`).
  *
  * A holder touches its lock every 10 s; a lock untouched for 30 s belongs to a crashed process and is
  * taken over by exactly one waiter (lock-takeover.ts). A holder only ever removes or commits the
@@ -78,14 +81,15 @@ export async function withFileLock<T>(
   let committed = false;
   const lock: HeldLock = {
     fd,
-    async commit(to) {
+    async commit(to, fresh = false) {
       if (committed || !open) throw bkError('InvalidArgument', `the lock ${path} was already committed`);
       assertStillOurs(path, fd);
       held.delete(fd);
       closeSync(fd);
       open = false;
       try {
-        await rename(path, to);
+        if (fresh) renameSync(path, to);
+        else await rename(path, to);
       } catch (err) {
         if (isMissing(err)) throw lostLock(path);
         unlinkQuietly(path); // still ours (checked just before): let the next writer in
