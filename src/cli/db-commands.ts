@@ -6,6 +6,7 @@ import { Database } from '../db/index.js';
 import { BucketkitError, bkError } from '../errors.js';
 import { type Context, need, print, resourceOf, type Values } from './db-context.js';
 import { filterOf, jsonObject, recordLines, recordTable, table } from './db-io.js';
+import { MIGRATE_S3DB_HELP, migrateS3dbCommand } from './db-s3db.js';
 import { exportCommand, importCommand } from './db-transfer.js';
 import { localError } from './local-files.js';
 import { err, PROGRESS_OPTIONS, parseOptions, pickCommand, UsageError } from './output.js';
@@ -29,6 +30,7 @@ usage: bucketkit db COMMAND [--url URL] [args] [--json]
                                     records from FILE or stdin, streamed; --upsert merges existing ids
   mcp [--http] [--port N] [--host H] [--read-only]
                                     an MCP server over the database (stdio; --http: streamable HTTP)
+${MIGRATE_S3DB_HELP}
 
 --url URL, else BUCKETKIT_URL: where the database is (memory://, file://, s3://, http(s)://).
 BUCKETKIT_PASSPHRASE: the passphrase of secret fields. --json: JSON on stdout (and errors as JSON on
@@ -53,6 +55,11 @@ const COMMANDS: Record<string, Command> = {
   mcp: mcpCommand,
 };
 
+/** Commands that open `--url` themselves, without a bucketkit Database (there may be none yet). */
+const WITHOUT_DATABASE: Record<string, (url: string, args: string[], values: Values) => Promise<void>> = {
+  'migrate-s3db': migrateS3dbCommand,
+};
+
 /** Runs `bucketkit db ARGS`; returns the exit code (errors are printed here, one line). */
 export async function dbCommand(argv: string[]): Promise<number> {
   const json = argv.includes('--json');
@@ -73,22 +80,28 @@ export async function dbCommand(argv: string[]): Promise<number> {
         port: { type: 'string' },
         host: { type: 'string' },
         'read-only': { type: 'boolean' },
+        to: { type: 'string' },
         ...PROGRESS_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
       'db ',
     );
     const [name, ...args] = positionals;
-    const command = pickCommand('db ', name, values.help, COMMANDS, DB_HELP);
+    const command = pickCommand('db ', name, values.help, { ...COMMANDS, ...WITHOUT_DATABASE }, DB_HELP);
     if (typeof command === 'number') return command;
     const url = values.url ?? process.env.BUCKETKIT_URL;
     if (!url)
       throw new UsageError('db: give the database with --url URL or BUCKETKIT_URL (bucketkit db --help)');
+    const standalone = WITHOUT_DATABASE[name!];
+    if (standalone) {
+      await standalone(url, args, values as Values);
+      return 0;
+    }
     const passphrase = process.env.BUCKETKIT_PASSPHRASE;
     const db = new Database({ connectionString: url, ...(passphrase ? { passphrase } : {}) });
     try {
       await db.connect();
-      await command({ db, args, values: values as Values });
+      await (command as Command)({ db, args, values: values as Values });
     } finally {
       await db.disconnect();
     }

@@ -16,6 +16,7 @@ export type Values = {
   port?: string;
   host?: string;
   'read-only'?: boolean;
+  to?: string;
   progress?: boolean;
   'no-progress'?: boolean;
 };
