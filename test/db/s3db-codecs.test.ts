@@ -2,10 +2,12 @@
  * Issue 21, items 2 and 4: the decoders of s3db.js values and the CSV reader of `bucketkit db import`,
  * as properties (fixed seed, see test/support/fast-check.ts) and fuzzed parsers.
  */
+import { isIPv6 } from 'node:net';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { csvLine, csvRecords } from '../../src/cli/db-io.js';
 import { parseS3dbCatalog } from '../../src/db/s3db/catalog.js';
+import { decodeS3dbType, NOT_MINE } from '../../src/db/s3db/types.js';
 import { base62, base62Decimal, clientDecode, decodeTyped, splitArray } from '../../src/db/s3db/values.js';
 import { BucketkitError } from '../../src/errors.js';
 
@@ -101,6 +103,68 @@ describe('s3db.js value decoders', () => {
         }
       }),
     );
+  });
+
+  it("s3db.js's own types read back what its format writes (s3db.md §5), and never throw", () => {
+    const scaled = (v: number, d: number) => toBase62(Math.round(v * 10 ** d));
+    fc.assert(
+      fc.property(fc.integer({ min: -1e9, max: 1e9 }), fc.integer({ min: 0, max: 4 }), (cents, d) => {
+        const money = Math.abs(cents) / 10 ** d;
+        expect(decodeS3dbType(`$${scaled(money, d)}`, `money:${d}`)).toBeCloseTo(money, d);
+        expect(decodeS3dbType(`^${scaled(cents / 10 ** d, d)}`, `decimal:${d}|optional`)).toBeCloseTo(
+          cents / 10 ** d,
+          d,
+        );
+        const lat = (cents % 90_000_000) / 1e6;
+        expect(decodeS3dbType(`~${scaled(lat + 90, 6)}`, 'geo:lat')).toBeCloseTo(lat, 6);
+      }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -1e12, max: 1e12 })), (items) => {
+        const text = `^[${items.map((n) => toBase62(n)).join(',')}]`;
+        expect(decodeS3dbType(text, 'embedding:8')).toEqual(items.map((n) => n / 1e6));
+      }),
+    );
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 16, maxLength: 16 }), (bytes) => {
+        const address = decodeS3dbType(btoa(String.fromCharCode(...bytes)), 'ip6') as string;
+        expect(isIPv6(address)).toBe(true);
+        const halves = address.split('::');
+        const groups =
+          halves.length === 1
+            ? address.split(':')
+            : [
+                ...(halves[0] ? halves[0].split(':') : []),
+                ...Array(8 - halves.filter(Boolean).reduce((n, h) => n + h.split(':').length, 0)).fill('0'),
+                ...(halves[1] ? halves[1].split(':') : []),
+              ];
+        expect(groups.map((g) => Number.parseInt(g, 16))).toEqual(
+          Array.from({ length: 8 }, (_, i) => (bytes[2 * i]! << 8) | bytes[2 * i + 1]!),
+        );
+      }),
+    );
+    fc.assert(
+      fc.property(
+        fc.string(),
+        fc.constantFrom(
+          'money',
+          'crypto:4',
+          'decimal',
+          'geo:lon',
+          'geo:point',
+          'ip4',
+          'ip6',
+          'embedding',
+          'string',
+        ),
+        (text, type) => {
+          const decoded = decodeS3dbType(text, type);
+          if (type === 'string') expect(decoded).toBe(NOT_MINE);
+        },
+      ),
+    );
+    expect(decodeS3dbType('wAgCAAAAAAAAAAAAAAAAAQ==', 'ip6')).toBe('c008:200::1');
+    expect(decodeS3dbType('wKgK/g==', 'ip4')).toBe('192.168.10.254');
   });
 });
 
