@@ -27,6 +27,17 @@ export interface MatrixSelector {
   rangeMs: number;
 }
 
+/** A subquery: `expr[range:step] offset 5m`, the inner expression evaluated every step over the range. */
+export interface Subquery {
+  kind: 'subquery';
+  expr: Expr;
+  rangeMs: number;
+  /** `[30m:1m]`'s step; absent for `[30m:]` (the default evaluation interval, 1 m). */
+  stepMs?: number;
+  offsetMs: number;
+  at?: number | 'start' | 'end';
+}
+
 export type AggregateOp =
   | 'sum'
   | 'avg'
@@ -86,6 +97,7 @@ export type Expr =
   | { kind: 'string'; value: string }
   | VectorSelector
   | MatrixSelector
+  | Subquery
   | Aggregate
   | Binary
   | Call

@@ -1,15 +1,16 @@
 /**
  * Evaluates a parsed expression at one time over loaded series, as Prometheus 2.x does: instant
  * selectors take the newest sample within the lookback, range selectors every sample in `[t - range, t]`
- * (both ends included), functions, aggregations and operators on top.
+ * (both ends included), subqueries their inner expression at every multiple of their step in that range,
+ * functions, aggregations and operators on top.
  */
 import { decodeSketch } from '../sketch/index.js';
 import { aggregate } from './aggregate.js';
-import type { Call, Expr, VectorSelector } from './ast.js';
+import type { Call, Expr, MatrixSelector, Subquery, VectorSelector } from './ast.js';
 import { scalarBinary, vectorBinary, vectorScalarBinary } from './binary.js';
 import { promqlError } from './errors.js';
 import { histogramQuantile, labelJoin, labelReplace, mathFunction } from './instant-functions.js';
-import { dropName, labelsKey } from './labels.js';
+import { dropName, type Labels, labelsKey } from './labels.js';
 import { selectorTime, type TimeFrame } from './plan.js';
 import { RANGE_FUNCTIONS } from './range-functions.js';
 import type { Sample, Series } from './source.js';
@@ -19,7 +20,12 @@ import type { Value, VectorSample } from './value.js';
 export interface EvalContext {
   frame: TimeFrame;
   data: Map<VectorSelector, Series[]>;
+  /** Inner values of subqueries by evaluation time (steps of a range query overlap), filled as needed. */
+  subqueries?: Map<Subquery, Map<number, VectorSample[]>>;
 }
+
+/** A subquery's step when it names none (`[30m:]`): Prometheus's default evaluation interval. */
+export const DEFAULT_SUBQUERY_STEP_MS = 60_000;
 
 /**
  * The value of `expr` at time `t` (ms).
@@ -45,13 +51,9 @@ export function evaluateAt(expr: Expr, t: number, ctx: EvalContext): Value {
     }
     case 'vector':
       return vectorOf(instantSelect(expr, t, ctx));
-    case 'matrix': {
-      const end = selectorTime(expr.vector, t, ctx.frame);
-      const series = (ctx.data.get(expr.vector) ?? [])
-        .map((s) => ({ labels: s.labels, samples: windowOf(s.samples, end - expr.rangeMs, end) }))
-        .filter((s) => s.samples.length > 0);
-      return { type: 'matrix', series };
-    }
+    case 'matrix':
+    case 'subquery':
+      return { type: 'matrix', series: rangeOf(expr, t, ctx).series };
     case 'aggregate': {
       const param = expr.param ? asScalar(evaluateAt(expr.param, t, ctx)) : Number.NaN;
       const input = asVector(evaluateAt(expr.expr, t, ctx));
@@ -78,16 +80,13 @@ function call(expr: Call, t: number, ctx: EvalContext): Value {
   if (f === 'time') return { type: 'scalar', v: t / 1000 };
   const rangeFunction = RANGE_FUNCTIONS[f];
   if (rangeFunction) {
-    const matrixArg = expr.args[expr.args.length - 1]!;
-    const param = expr.args.length > 1 ? asScalar(evaluateAt(expr.args[0]!, t, ctx)) : Number.NaN;
-    if (matrixArg.kind !== 'matrix')
-      throw promqlError('unsupported', `${f}() over a subquery is not supported`);
-    const end = selectorTime(matrixArg.vector, t, ctx.frame);
-    const start = end - matrixArg.rangeMs;
+    const rangeArg = expr.args.find((a) => a.kind === 'matrix' || a.kind === 'subquery');
+    if (!rangeArg) throw promqlError('type', `${f}() needs a range vector`);
+    const params = expr.args.filter((a) => a !== rangeArg).map((a) => asScalar(evaluateAt(a, t, ctx)));
+    const { series, startMs, endMs, rangeMs } = rangeOf(rangeArg, t, ctx);
     const out: VectorSample[] = [];
-    for (const s of ctx.data.get(matrixArg.vector) ?? []) {
-      const samples = windowOf(s.samples, start, end);
-      const v = rangeFunction({ samples, startMs: start, endMs: end, rangeMs: matrixArg.rangeMs }, param);
+    for (const s of series) {
+      const v = rangeFunction({ samples: s.samples, startMs, endMs, rangeMs, evalMs: t }, params);
       if (v !== undefined) out.push({ labels: f === 'last_over_time' ? s.labels : dropName(s.labels), v });
     }
     return vectorOf(unique(out));
@@ -132,6 +131,47 @@ function absent(expr: Call, t: number, ctx: EvalContext): Value {
       if (m.op === '=' && m.name !== '__name__' && counts.get(m.name) === 1) labels[m.name] = m.value;
   }
   return vectorOf([{ labels, v: 1 }]);
+}
+
+/** A range selector's or subquery's series inside its window `[end - range, end]` at time `t`. */
+function rangeOf(
+  expr: MatrixSelector | Subquery,
+  t: number,
+  ctx: EvalContext,
+): { series: { labels: Labels; samples: Sample[] }[]; startMs: number; endMs: number; rangeMs: number } {
+  const endMs = selectorTime(expr.kind === 'matrix' ? expr.vector : expr, t, ctx.frame);
+  const startMs = endMs - expr.rangeMs;
+  const window = { startMs, endMs, rangeMs: expr.rangeMs };
+  if (expr.kind === 'matrix') {
+    const series = (ctx.data.get(expr.vector) ?? [])
+      .map((s) => ({ labels: s.labels, samples: windowOf(s.samples, startMs, endMs) }))
+      .filter((s) => s.samples.length > 0);
+    return { series, ...window };
+  }
+  const step = expr.stepMs ?? DEFAULT_SUBQUERY_STEP_MS;
+  const byLabels = new Map<string, { labels: Labels; samples: Sample[] }>();
+  for (let at = Math.ceil(startMs / step) * step; at <= endMs; at += step) {
+    for (const sample of innerAt(expr, at, ctx)) {
+      const key = labelsKey(sample.labels);
+      const series = byLabels.get(key) ?? { labels: sample.labels, samples: [] };
+      if (series.samples.length === 0) byLabels.set(key, series);
+      series.samples.push({ t: at, v: sample.v, hiddenResets: 0 });
+    }
+  }
+  return { series: [...byLabels.values()], ...window };
+}
+
+/** A subquery's inner expression at one of its steps (each computed once per query). */
+function innerAt(subquery: Subquery, at: number, ctx: EvalContext): VectorSample[] {
+  ctx.subqueries ??= new Map();
+  const byTime = ctx.subqueries.get(subquery) ?? new Map<number, VectorSample[]>();
+  ctx.subqueries.set(subquery, byTime);
+  let samples = byTime.get(at);
+  if (!samples) {
+    samples = asVector(evaluateAt(subquery.expr, at, ctx));
+    byTime.set(at, samples);
+  }
+  return samples;
 }
 
 function instantSelect(selector: VectorSelector, t: number, ctx: EvalContext): VectorSample[] {

@@ -14,6 +14,8 @@ export interface Token {
 const OPERATORS = ['==', '!=', '<=', '>=', '=~', '!~', '=', '<', '>', '+', '-', '*', '/', '%', '^', '@'];
 const PUNCTUATION = '{}()[],:';
 const DURATION = /^(?:\d+(?:ms|[smhdwy]))+(?![A-Za-z0-9_:])/;
+/** Inside `[…]` a duration may be followed by the `:` of a subquery (`[30m:1m]`). */
+const RANGE_DURATION = /^(?:\d+(?:ms|[smhdwy]))+(?![A-Za-z0-9_])/;
 const NUMBER = /^(?:0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![A-Za-z0-9_:.])/;
 const IDENT = /^[a-zA-Z_:][a-zA-Z0-9_:]*/;
 const ESCAPES: Readonly<Record<string, string>> = {
@@ -40,6 +42,7 @@ const ESCAPES: Readonly<Record<string, string>> = {
 export function lexPromQL(query: string): Token[] {
   const tokens: Token[] = [];
   let i = 0;
+  let brackets = 0;
   while (i < query.length) {
     const c = query[i]!;
     if (c === ' ' || c === '\t' || c === '\n' || c === '\r') {
@@ -57,7 +60,7 @@ export function lexPromQL(query: string): Token[] {
       continue;
     }
     const rest = query.slice(i, i + 256);
-    const duration = DURATION.exec(rest);
+    const duration = (brackets > 0 ? RANGE_DURATION : DURATION).exec(rest);
     if (duration) {
       tokens.push({ kind: 'duration', text: duration[0], pos: i });
       i += duration[0].length;
@@ -69,7 +72,8 @@ export function lexPromQL(query: string): Token[] {
       i += number[0].length;
       continue;
     }
-    const ident = IDENT.exec(rest);
+    // a metric name may start with ':', but inside `[…]` it is the subquery's separator
+    const ident = brackets > 0 && c === ':' ? null : IDENT.exec(rest);
     if (ident) {
       tokens.push({ kind: 'ident', text: ident[0], pos: i });
       i += ident[0].length;
@@ -82,6 +86,8 @@ export function lexPromQL(query: string): Token[] {
       continue;
     }
     if (PUNCTUATION.includes(c)) {
+      if (c === '[') brackets++;
+      else if (c === ']' && brackets > 0) brackets--;
       tokens.push({ kind: 'punct', text: c, pos: i });
       i++;
       continue;

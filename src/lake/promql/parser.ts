@@ -1,10 +1,19 @@
 /**
  * A recursive-descent parser for the PromQL subset (see README "PromQL"): selectors with the four
- * matchers, `offset`/`@`, range selectors, functions of `signatures.ts`, aggregations with `by`/`without`,
+ * matchers, `offset`/`@`, range selectors, subqueries, functions of `signatures.ts`, aggregations with `by`/`without`,
  * and binary operators with Prometheus's precedence, `bool`, `on`/`ignoring`, `group_left/right`.
  * It checks types as Prometheus does, so a wrong query fails before any data is read.
  */
-import type { AggregateOp, BinaryOp, Expr, Matcher, MatchOp, VectorMatching, VectorSelector } from './ast.js';
+import type {
+  AggregateOp,
+  BinaryOp,
+  Expr,
+  Matcher,
+  MatchOp,
+  Subquery,
+  VectorMatching,
+  VectorSelector,
+} from './ast.js';
 import { durationMs } from './duration.js';
 import { AGGREGATES, COMPARISONS, MAX_DEPTH, MAX_OPERATORS, PRECEDENCE, WITH_PARAM } from './grammar.js';
 import { lexPromQL, type Token } from './lexer.js';
@@ -135,7 +144,14 @@ class Parser extends TokenStream {
       if (this.is('[')) {
         this.next();
         const range = this.duration('range');
-        if (this.is(':')) this.fail(this.peek, 'subqueries are not supported');
+        if (this.is(':')) {
+          this.next();
+          // no step, or a zero one, is the default step (as Prometheus's grammar reads it)
+          const stepMs = this.peek.kind === 'duration' ? this.duration('subquery step') : undefined;
+          this.expect(']', 'in subquery');
+          out = { kind: 'subquery', expr: out, rangeMs: range, offsetMs: 0, ...(stepMs ? { stepMs } : {}) };
+          continue;
+        }
         this.expect(']', 'in range selector');
         if (out.kind !== 'vector' || out.offsetMs !== 0 || out.at !== undefined)
           this.fail(t, 'ranges only allowed for vector selectors');
@@ -148,13 +164,16 @@ class Parser extends TokenStream {
         selectorOf(out, () =>
           this.fail(
             t,
-            'offset modifier must be preceded by an instant vector selector or range vector selector',
+            'offset modifier must be preceded by an instant vector selector or range vector selector or a subquery',
           ),
         ).offsetMs = negative ? -ms : ms;
       } else if (this.is('@')) {
         this.next();
         const target = selectorOf(out, () =>
-          this.fail(t, '@ modifier must be preceded by an instant vector selector or range vector selector'),
+          this.fail(
+            t,
+            '@ modifier must be preceded by an instant vector selector or range vector selector or a subquery',
+          ),
         );
         const v = this.peek;
         if (v.kind === 'ident' && (v.text === 'start' || v.text === 'end')) {
@@ -279,8 +298,9 @@ class Parser extends TokenStream {
   }
 }
 
-function selectorOf(expr: Expr, fail: () => never): VectorSelector {
-  if (expr.kind === 'vector') return expr;
+/** What `offset` and `@` apply to: a selector, or a subquery. */
+function selectorOf(expr: Expr, fail: () => never): VectorSelector | Subquery {
+  if (expr.kind === 'vector' || expr.kind === 'subquery') return expr;
   if (expr.kind === 'matrix') return expr.vector;
   return fail();
 }

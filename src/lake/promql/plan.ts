@@ -7,6 +7,7 @@ import { METRIC_FREQUENCIES, pickFrequency } from '../metrics/index.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
 import { newStats, type QueryStats } from '../query/stats.js';
 import type { Expr, VectorSelector } from './ast.js';
+import { promqlError } from './errors.js';
 import { addStats, loadSeries, type Series } from './source.js';
 
 export interface TimeFrame {
@@ -21,44 +22,56 @@ export interface SelectorUse {
   /** How far back from its evaluation time it reads: its range, or the lookback. */
   backMs: number;
   range: boolean;
+  /** Inside subqueries: how much further back it is evaluated (their ranges), and earlier (their offsets). */
+  subqueryBackMs: number;
+  subqueryOffsetMs: number;
 }
 
 /** The selectors of an expression, each with the range it looks back over (the lookback for instant ones). */
 export function selectorsOf(expr: Expr, lookbackMs: number): SelectorUse[] {
   const out: SelectorUse[] = [];
-  const walk = (e: Expr): void => {
+  const walk = (e: Expr, subqueryBackMs: number, subqueryOffsetMs: number): void => {
+    const inner = (x: Expr) => walk(x, subqueryBackMs, subqueryOffsetMs);
     switch (e.kind) {
       case 'vector':
-        out.push({ selector: e, backMs: lookbackMs, range: false });
+        out.push({ selector: e, backMs: lookbackMs, range: false, subqueryBackMs, subqueryOffsetMs });
         return;
       case 'matrix':
-        out.push({ selector: e.vector, backMs: e.rangeMs, range: true });
+        out.push({ selector: e.vector, backMs: e.rangeMs, range: true, subqueryBackMs, subqueryOffsetMs });
+        return;
+      case 'subquery':
+        if (e.at !== undefined) throw promqlError('unsupported', '@ on a subquery is not supported');
+        walk(e.expr, subqueryBackMs + e.rangeMs, subqueryOffsetMs + e.offsetMs);
         return;
       case 'call':
-        e.args.forEach(walk);
+        e.args.forEach(inner);
         return;
       case 'aggregate':
-        if (e.param) walk(e.param);
-        walk(e.expr);
+        if (e.param) inner(e.param);
+        inner(e.expr);
         return;
       case 'binary':
-        walk(e.lhs);
-        walk(e.rhs);
+        inner(e.lhs);
+        inner(e.rhs);
         return;
       case 'unary':
       case 'paren':
-        walk(e.expr);
+        inner(e.expr);
         return;
       default:
         return;
     }
   };
-  walk(expr);
+  walk(expr, 0, 0);
   return out;
 }
 
-/** The time a selector is evaluated at for query time `t` (its `@`, then its offset). */
-export function selectorTime(selector: VectorSelector, t: number, frame: TimeFrame): number {
+/** The time a selector (or subquery) is evaluated at for query time `t` (its `@`, then its offset). */
+export function selectorTime(
+  selector: { offsetMs: number; at?: number | 'start' | 'end' },
+  t: number,
+  frame: TimeFrame,
+): number {
   const at =
     selector.at === 'start' ? frame.startMs : selector.at === 'end' ? frame.endMs : (selector.at ?? t);
   return at - selector.offsetMs;
@@ -108,9 +121,9 @@ export async function loadFrame(
   const frequencyMs = options.frequencyMs ?? tierFor(frame, selectors);
   const data = new Map<VectorSelector, Series[]>();
   const byMatchers = new Map<string, { fromMs: number; toMs: number; selectors: VectorSelector[] }>();
-  for (const { selector, backMs } of selectors) {
-    const fromMs = selectorTime(selector, frame.startMs, frame) - backMs;
-    const toMs = selectorTime(selector, frame.endMs, frame);
+  for (const { selector, backMs, subqueryBackMs, subqueryOffsetMs } of selectors) {
+    const fromMs = selectorTime(selector, frame.startMs - subqueryOffsetMs, frame) - backMs - subqueryBackMs;
+    const toMs = selectorTime(selector, frame.endMs - subqueryOffsetMs, frame);
     const key = JSON.stringify(selector.matchers);
     const entry = byMatchers.get(key);
     if (entry) {

@@ -1,9 +1,12 @@
 /**
  * The functions over a range vector, as Prometheus 2.x computes them: `rate`/`increase`/`delta` with
- * Prometheus's extrapolation, `irate`/`idelta`, `deriv`, `changes`, `resets` and `*_over_time`. Each
- * takes the samples of one series inside `[t - range, t]` and returns a value or undefined (no sample).
+ * Prometheus's extrapolation, `irate`/`idelta`, `deriv`, `predict_linear`, `holt_winters`, `changes`,
+ * `resets` and `*_over_time`. Each takes the samples of one series inside `[t - range, t]` (of a range
+ * selector or a subquery) and its scalar arguments, and returns a value or undefined (no sample).
  */
+
 import { DDSketch, decodeSketch } from '../sketch/index.js';
+import { promqlError } from './errors.js';
 import { quantileOf, variance } from './sample-stats.js';
 import type { Sample } from './source.js';
 
@@ -13,9 +16,12 @@ export interface Window {
   startMs: number;
   endMs: number;
   rangeMs: number;
+  /** The evaluation time (ms, before any offset): `predict_linear` predicts from it. */
+  evalMs: number;
 }
 
-type RangeFunction = (w: Window, param: number) => number | undefined;
+/** `params` are the call's scalar arguments in order (`quantile_over_time`'s φ, `holt_winters`' factors). */
+type RangeFunction = (w: Window, params: readonly number[]) => number | undefined;
 
 /**
  * Prometheus's `extrapolatedRate`: the change over the samples, extrapolated to the range's edges
@@ -61,28 +67,86 @@ function instant(w: Window, isRate: boolean): number | undefined {
   return result;
 }
 
-/** Least-squares slope per second, times relative to the evaluation time as Prometheus does. */
+/**
+ * Prometheus's `linearRegression`: least-squares slope per second and the value at `interceptMs`, times
+ * in seconds relative to it, sums compensated (Kahan) as Prometheus's; a constant series is slope 0.
+ */
+function linearRegression(samples: readonly Sample[], interceptMs: number): [number, number] {
+  const initY = samples[0]!.v;
+  let constY = true;
+  const n = samples.length;
+  const x = new Kahan();
+  const y = new Kahan();
+  const xy = new Kahan();
+  const x2 = new Kahan();
+  samples.forEach((p, i) => {
+    if (constY && i > 0 && p.v !== initY) constY = false;
+    const dx = (p.t - interceptMs) / 1000;
+    x.add(dx);
+    y.add(p.v);
+    xy.add(dx * p.v);
+    x2.add(dx * dx);
+  });
+  if (constY) return Number.isFinite(initY) || Number.isNaN(initY) ? [0, initY] : [Number.NaN, Number.NaN];
+  const [sumX, sumY, sumXY, sumX2] = [x.value(), y.value(), xy.value(), x2.value()];
+  const slope = (sumXY - (sumX * sumY) / n) / (sumX2 - (sumX * sumX) / n);
+  return [slope, sumY / n - (slope * sumX) / n];
+}
+
+/** Kahan–Babuška (Neumaier) summation, Prometheus's `kahanSumInc`. */
+class Kahan {
+  private sum = 0;
+  private c = 0;
+  add(v: number): void {
+    const t = this.sum + v;
+    if (!Number.isFinite(t)) this.c = 0;
+    else if (Math.abs(this.sum) >= Math.abs(v)) this.c += this.sum - t + v;
+    else this.c += v - t + this.sum;
+    this.sum = t;
+  }
+  value(): number {
+    return this.sum + this.c;
+  }
+}
+
+/** Per-second slope, times relative to the first sample as Prometheus's `deriv` does. */
 function deriv(w: Window): number | undefined {
   const s = w.samples;
   if (s.length < 2) return undefined;
-  const intercept = s[0]!.t;
-  let n = 0;
-  let sumX = 0;
-  let sumY = 0;
-  let sumXY = 0;
-  let sumX2 = 0;
-  for (const p of s) {
-    const x = (p.t - intercept) / 1000;
-    n++;
-    sumX += x;
-    sumY += p.v;
-    sumXY += x * p.v;
-    sumX2 += x * x;
-  }
-  const covXY = sumXY - (sumX * sumY) / n;
-  const varX = sumX2 - (sumX * sumX) / n;
-  return covXY / varX;
+  return linearRegression(s, s[0]!.t)[0];
 }
+
+/** The value `seconds` after the evaluation time, by the least-squares line through the window. */
+function predictLinear(w: Window, seconds: number): number | undefined {
+  if (w.samples.length < 2) return undefined;
+  const [slope, intercept] = linearRegression(w.samples, w.evalMs);
+  return slope * seconds + intercept;
+}
+
+/** Prometheus 2.x's double exponential smoothing (`holt_winters`, smoothing `sf`, trend `tf`). */
+function holtWinters(w: Window, sf: number, tf: number): number | undefined {
+  if (!(sf > 0 && sf < 1))
+    throw promqlError('execution', `invalid smoothing factor. Expected: 0 < sf < 1, got: ${goFloat(sf)}`);
+  if (!(tf > 0 && tf < 1))
+    throw promqlError('execution', `invalid trend factor. Expected: 0 < tf < 1, got: ${goFloat(tf)}`);
+  const s = w.samples;
+  if (s.length < 2) return undefined;
+  let s0 = 0;
+  let s1 = s[0]!.v;
+  let b = s[1]!.v - s[0]!.v;
+  for (let i = 1; i < s.length; i++) {
+    const x = sf * s[i]!.v;
+    if (i > 1) b = tf * (s1 - s0) + (1 - tf) * b;
+    const y = (1 - sf) * (s1 + b);
+    s0 = s1;
+    s1 = x + y;
+  }
+  return s1;
+}
+
+/** Go's `%f`. */
+const goFloat = (v: number) =>
+  Number.isFinite(v) ? v.toFixed(6) : Number.isNaN(v) ? 'NaN' : v > 0 ? '+Inf' : '-Inf';
 
 /** Prometheus 2.x's running mean (it avoids overflow the same way, so results agree to the last bits). */
 function average(values: number[]): number {
@@ -127,8 +191,8 @@ function overRollups(w: Window, f: 'count' | 'sum' | 'min' | 'max' | 'avg'): num
 
 const rolled =
   (f: 'count' | 'sum' | 'min' | 'max' | 'avg', raw: RangeFunction): RangeFunction =>
-  (w, p) =>
-    w.samples[0]?.stats ? overRollups(w, f) : raw(w, p);
+  (w, params) =>
+    w.samples[0]?.stats ? overRollups(w, f) : raw(w, params);
 
 export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>> = {
   rate: (w) => extrapolated(w, true, true),
@@ -137,6 +201,8 @@ export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>> = {
   irate: (w) => instant(w, true),
   idelta: (w) => instant(w, false),
   deriv,
+  predict_linear: (w, [seconds]) => predictLinear(w, seconds!),
+  holt_winters: (w, [sf, tf]) => holtWinters(w, sf!, tf!),
   changes: (w) =>
     nonEmpty(
       w,
@@ -156,10 +222,10 @@ export const RANGE_FUNCTIONS: Readonly<Record<string, RangeFunction>> = {
   present_over_time: (w) => nonEmpty(w, () => 1),
   stddev_over_time: (w) => nonEmpty(w, (v) => Math.sqrt(variance(v))),
   stdvar_over_time: (w) => nonEmpty(w, variance),
-  quantile_over_time: (w, q) => {
+  quantile_over_time: (w, [q]) => {
     if (w.samples.length === 0) return undefined;
-    if (w.samples[0]!.sketch) return sketchQuantile(w.samples, q);
-    return quantileOf(q, values(w));
+    if (w.samples[0]!.sketch) return sketchQuantile(w.samples, q!);
+    return quantileOf(q!, values(w));
   },
 };
 

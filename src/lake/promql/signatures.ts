@@ -33,6 +33,8 @@ export const SIGNATURES: Readonly<Record<string, Signature>> = {
   stdvar_over_time: RANGE,
   absent_over_time: RANGE,
   quantile_over_time: { args: ['scalar', 'matrix'], returns: 'vector' },
+  predict_linear: { args: ['matrix', 'scalar'], returns: 'vector' },
+  holt_winters: { args: ['matrix', 'scalar', 'scalar'], returns: 'vector' },
   abs: MATH,
   ceil: MATH,
   floor: MATH,

@@ -54,6 +54,11 @@ export function checkTypes(query: string, expr: Expr): void {
       case 'matrix':
         check(e.vector);
         return;
+      case 'subquery':
+        check(e.expr);
+        if (typeOf(e.expr) !== 'vector')
+          fail(`subquery is only allowed on instant vector, got ${NAMES[typeOf(e.expr)]} instead`);
+        return;
       case 'paren':
         check(e.expr);
         return;
@@ -117,6 +122,7 @@ export function typeOf(expr: Expr): ValueType {
     case 'aggregate':
       return 'vector';
     case 'matrix':
+    case 'subquery':
       return 'matrix';
     case 'call':
       return SIGNATURES[expr.func]!.returns;

@@ -98,7 +98,27 @@ export const JUDGE_QUERIES: readonly string[] = [
   'time()',
   'label_replace(temperature, "floor", "$1", "room", "r(.*)")',
   'label_join(temperature, "where", "-", "job", "room")',
+  // prediction and smoothing
+  'predict_linear(temperature[10m], 600)',
+  'predict_linear(http_requests_total{job="api"}[15m], 3600)',
+  'predict_linear(temperature[10m] offset 5m, -300)',
+  'holt_winters(temperature[15m], 0.5, 0.3)',
+  'holt_winters(http_requests_total{code="500"}[10m], 0.1, 0.9)',
+  'holt_winters(temperature[10m], 1, 0.5)', // an invalid factor: an execution error in both
+  // subqueries (steps aligned to multiples of the step since the epoch; `[r:]` steps by 1 m)
+  'max_over_time(rate(http_requests_total[5m])[30m:1m])',
+  'avg_over_time(temperature[10m:])',
+  'sum_over_time(http_requests_total{job="web"}[20m:90s])',
+  'rate(http_requests_total{code="200"}[5m:30s])',
+  'quantile_over_time(0.5, temperature[15m:45s])',
+  'min_over_time(sum by (job) (rate(http_requests_total[5m]))[20m:2m] offset 5m)',
+  'max_over_time(deriv(temperature[5m:1m])[20m:5m])',
+  'predict_linear(avg by (job) (temperature)[30m:1m], 1200)',
+  'count_over_time((temperature > 20)[10m:15s])',
+  'last_over_time(temperature[7m:1m] offset 2m)',
   // range vectors (instant queries only)
   'temperature[1m]',
   'http_requests_total{job="api",code="500"}[2m] offset 1m',
+  'rate(http_requests_total{job="api"}[5m])[10m:1m]',
+  'temperature{room="r1"}[5m:2m] offset 1m',
 ];

@@ -44,6 +44,25 @@ describe('parsePromQL', () => {
     });
   });
 
+  it('builds subqueries, with or without a step, and their offsets', () => {
+    const x = { kind: 'vector', offsetMs: 0, matchers: [{ name: '__name__', op: '=', value: 'x' }] };
+    expect(parsePromQL('max_over_time(rate(x[5m])[30m:1m] offset 2m)')).toEqual({
+      kind: 'call',
+      func: 'max_over_time',
+      args: [
+        {
+          kind: 'subquery',
+          expr: { kind: 'call', func: 'rate', args: [{ kind: 'matrix', rangeMs: 300_000, vector: x }] },
+          rangeMs: 1_800_000,
+          stepMs: 60_000,
+          offsetMs: 120_000,
+        },
+      ],
+    });
+    expect(parsePromQL('x[10m:]')).toEqual({ kind: 'subquery', expr: x, rangeMs: 600_000, offsetMs: 0 });
+    expect(parsePromQL('x[10m:0s]')).toEqual(parsePromQL('x[10m:]'));
+  });
+
   it('follows Prometheus precedence and associativity', () => {
     const shape = (q: string): unknown => {
       const walk = (e: ReturnType<typeof parsePromQL>): unknown =>
@@ -87,7 +106,11 @@ describe('parsePromQL', () => {
     ['x{a="1"', 'parse'],
     ['x{a=1}', 'parse'],
     ['{a=""}', 'parse'],
-    ['x[5m:1m]', 'parse'],
+    ['x[5m:1m', 'parse'],
+    ['x[5m:1m:1m]', 'parse'],
+    ['x[5m][10m:1m]', 'type'],
+    ['x[5m:1m] + 1', 'type'],
+    ['1[5m:1m]', 'type'],
     ['x[5s1m]', 'parse'],
     ['"unterminated', 'parse'],
     ['x{a=~"("}', 'parse'],
