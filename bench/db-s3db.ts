@@ -22,6 +22,7 @@ interface S3dbDatabase {
   connect(): Promise<void>;
   disconnect?(): Promise<void>;
   createResource(definition: Record<string, unknown>): Promise<S3dbResource>;
+  usePlugin(plugin: unknown): Promise<unknown>;
 }
 export type S3dbConstructor = new (options: Record<string, unknown>) => S3dbDatabase;
 
