@@ -13,6 +13,7 @@ export type DebianNeed =
   | 'xdelta3'
   | 'gzip'
   | 'awscli'
+  | 'boto3'
   | 's3cmd'
   | 'rclone'
   | 'openssl'
@@ -38,6 +39,8 @@ const NEEDS: Record<DebianNeed, Need> = {
   xdelta3: { packages: ['xdelta3'], commands: ['xdelta3'] }, // the VCDIFF codec's interop tests
   gzip: { packages: ['gzip'], commands: ['gzip'] }, // GNU gzip: .tar.gz deltas rebuilt as xdelta3 does
   awscli: { packages: ['awscli'], commands: ['/usr/bin/aws'] }, // Debian's awscli v2, not another on PATH
+  // boto3 as Debian ships it, for the gateway's client matrix (run by /usr/bin/python3)
+  boto3: { packages: ['python3-boto3'], commands: ['/usr/bin/python3'], pythonModule: 'boto3' },
   s3cmd: { packages: ['s3cmd'], commands: ['s3cmd'] },
   rclone: { packages: ['rclone'], commands: ['rclone'] },
   openssl: { packages: ['openssl'], commands: ['openssl'] }, // a TLS certificate for the gateway

@@ -39,8 +39,8 @@ export interface Matrix {
   served(pattern: RegExp): string[];
   /** The CA file a client must trust (the gateway's self-signed certificate) when started with TLS. */
   ca?: string;
-  /** An SDK v3 client as alice (trusting `ca`), destroyed after the file's tests. */
-  sdk(): S3Client;
+  /** An SDK v3 client as alice or `as` (trusting `ca`), destroyed after the file's tests. */
+  sdk(as?: typeof ALICE): S3Client;
 }
 
 /** Registers beforeAll/afterAll starting the matrix gateway; read the fields inside tests only. */
