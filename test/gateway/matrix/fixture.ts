@@ -87,12 +87,12 @@ export function matrixGateway(options: { tls?: boolean } = {}): Matrix {
     return false;
   };
   m.served = (pattern) => m.gw.requests.filter((r) => pattern.test(r));
-  m.sdk = () => {
+  m.sdk = (as = ALICE) => {
     const agent = m.ca ? new Agent({ ca: readFileSync(m.ca) }) : undefined;
-    const client = sdkClient(
-      m.gw.endpoint,
-      agent ? { requestHandler: new NodeHttpHandler({ httpsAgent: agent }) } : {},
-    );
+    const client = sdkClient(m.gw.endpoint, {
+      credentials: as,
+      ...(agent ? { requestHandler: new NodeHttpHandler({ httpsAgent: agent }) } : {}),
+    });
     clients.push(client);
     return client;
   };
