@@ -3,7 +3,7 @@
  * item 9). The data set (bench/lake-metrics-data.ts) has the judge's metric names: counters with resets,
  * gauges and a classic histogram, `--instances` × 24 series, `--hours` of `--interval`-second samples.
  *
- *   npx tsx bench/lake-metrics.ts [--instances 25] [--hours 8] [--interval 15] [--runs 3] [--repeats 3]
+ *   npx tsx bench/lake-metrics.ts [--instances 8] [--hours 8] [--interval 15] [--runs 3] [--repeats 3]
  *
  * Measured, each a median of `--runs` fresh runs unless said otherwise:
  * - ingest, samples per CPU-second: the lake's TypeScript engine ingesting remote-write objects of one hour
@@ -34,7 +34,7 @@ import { median, queryCases, timeQueries } from './lake-metrics-queries.js';
 
 const { values: args } = parseArgs({
   options: {
-    instances: { type: 'string', default: '25' },
+    instances: { type: 'string', default: '8' },
     hours: { type: 'string', default: '8' },
     interval: { type: 'string', default: '15' },
     runs: { type: 'string', default: '3' },

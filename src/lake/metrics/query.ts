@@ -10,7 +10,7 @@ import type { ParquetFilter } from '../query/read-parquet.js';
 import { newStats, type QueryStats } from '../query/stats.js';
 import { type MetricSegment, readMetricDayIndex } from './catalog.js';
 import { mergeRows } from './merge.js';
-import { METRIC_BUCKET_MS, type MetricRow } from './row.js';
+import { compareMetricRows, METRIC_BUCKET_MS, type MetricRow } from './row.js';
 import { readMetricTable } from './table.js';
 import { pickFrequency } from './tiers.js';
 
@@ -79,11 +79,21 @@ export async function readMetricRows(
       for (const row of await read(segment, !lean)) rows.push(row);
     }
   }
+  // a segment holds one row per series and bucket: only segments sharing a metric and time can split one
+  if (!segmentsRead.some((a, i) => segmentsRead.slice(i + 1).some((b) => mayShareBuckets(a, b)))) {
+    return { rows: rows.sort(compareMetricRows), frequencyMs, stats };
+  }
   if (lean && hasSplitBucket(rows)) {
     rows.length = 0;
     for (const segment of segmentsRead) for (const row of await read(segment, true)) rows.push(row);
   }
   return { rows: mergeRows(rows, frequencyMs), frequencyMs, stats };
+}
+
+function mayShareBuckets(a: MetricSegment, b: MetricSegment): boolean {
+  return (
+    a.startMs < b.endMs && b.startMs < a.endMs && a.metricNames.some((name) => b.metricNames.includes(name))
+  );
 }
 
 /** Whether two rows share a series and bucket (rows come sorted per segment, not across segments). */

@@ -77,9 +77,18 @@ export async function loadSeries(port: StoragePort, query: SeriesQuery): Promise
   const bySeries = new Map<string, Series>();
   const rejected = new Set<string>();
   let previous: MetricRow | undefined;
+  let last: { row: MetricRow; series: Series | undefined } | undefined;
   for (const row of rows) {
     const t = Number(row.chq_tsns / 1_000_000n);
     if (t < query.fromMs || t > query.toMs) continue;
+    // rows come sorted by series: most rows belong to the series of the row before
+    if (last && last.row.chq_tid === row.chq_tid && last.row.metric_name === row.metric_name) {
+      if (last.series) {
+        last.series.samples.push(sampleOf(row, previous, f > METRIC_BUCKET_MS));
+        previous = row;
+      }
+      continue;
+    }
     const key = `${row.metric_name}\u0000${row.chq_tid}`;
     let series = bySeries.get(key);
     if (!series) {
@@ -87,6 +96,7 @@ export async function loadSeries(port: StoragePort, query: SeriesQuery): Promise
       const labels = labelsOf(row);
       if (!tests.every((test) => test(labels))) {
         rejected.add(key);
+        last = { row, series: undefined };
         continue;
       }
       series = {
@@ -101,6 +111,7 @@ export async function loadSeries(port: StoragePort, query: SeriesQuery): Promise
     }
     series.samples.push(sampleOf(row, previous, f > METRIC_BUCKET_MS));
     previous = row;
+    last = { row, series };
   }
   // Prometheus's storage returns series sorted by labels; topk/bottomk keep the first of equal values
   return [...bySeries.values()].sort((a, b) => compareLabels(a.labels, b.labels));
