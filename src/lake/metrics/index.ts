@@ -38,6 +38,7 @@ export { type MetricRowsQuery, readMetricRows } from './query.js';
 export { decodeRemoteWrite } from './remote-write.js';
 export { type RollupOptions, type RollupResult, rollupMetrics } from './rollup.js';
 export { type ChqMetricType, METRIC_BUCKET_MS, METRIC_RESOURCE_KEYS, type MetricRow } from './row.js';
+export { MetricRowCache } from './row-cache.js';
 export { readMetricTable, writeMetricTable } from './table.js';
 export { fnv1a64, seriesTid } from './tid.js';
 export { METRIC_FREQUENCIES, nextFrequency, pickFrequency } from './tiers.js';

@@ -11,6 +11,7 @@ import { newStats, type QueryStats } from '../query/stats.js';
 import { type MetricSegment, readMetricDayIndex } from './catalog.js';
 import { mergeRows } from './merge.js';
 import { compareMetricRows, METRIC_BUCKET_MS, type MetricRow } from './row.js';
+import type { MetricRowCache } from './row-cache.js';
 import { readMetricTable } from './table.js';
 import { pickFrequency } from './tiers.js';
 
@@ -32,6 +33,8 @@ export interface MetricRowsQuery {
    * sketches), is read whole.
    */
   lean?: boolean;
+  /** Lean reads only: whole tables kept decoded between queries (then filtered in memory). */
+  cache?: MetricRowCache;
 }
 
 /**
@@ -56,8 +59,28 @@ export async function readMetricRows(
       ...(query.metricName !== undefined ? { metric_name: { $eq: query.metricName } } : {}),
     };
     const options = { zstd, stats, filter, signal: query.signal, lean: !whole };
+    if (!whole && query.cache) {
+      const cached = await query.cache.rowsOf(`${segment.table}\u0000${segment.bytes}`, async () => {
+        const all = await readMetricTable(port, segment.table, segment.bytes, {
+          ...options,
+          filter: undefined,
+        });
+        return all.some(needsWhole) ? NEEDS_WHOLE : all;
+      });
+      if (cached.hit) stats.cachedBytes += segment.bytes;
+      if (cached.rows !== NEEDS_WHOLE) {
+        const { fromMs, toMs, metricName } = query;
+        return cached.rows.filter(
+          (r) =>
+            r.chq_timestamp >= fromMs &&
+            r.chq_timestamp < toMs &&
+            (metricName === undefined || r.metric_name === metricName),
+        );
+      }
+      return readMetricTable(port, segment.table, segment.bytes, { ...options, lean: false });
+    }
     const rows = await readMetricTable(port, segment.table, segment.bytes, options);
-    if (whole || !rows.some((r) => r.chq_value === null || r.chq_metric_type === 'histogram')) return rows;
+    if (whole || !rows.some(needsWhole)) return rows;
     return readMetricTable(port, segment.table, segment.bytes, { ...options, lean: false });
   };
   const segmentsRead: MetricSegment[] = [];
@@ -89,6 +112,11 @@ export async function readMetricRows(
   }
   return { rows: mergeRows(rows, frequencyMs), frequencyMs, stats };
 }
+
+/** Rows a lean read cannot give: histograms (their sketch is the value) and rows without an exact value. */
+const needsWhole = (r: MetricRow) => r.chq_value === null || r.chq_metric_type === 'histogram';
+/** What the cache keeps for a table whose rows need whole reads (it keeps no rows of it). */
+const NEEDS_WHOLE: readonly MetricRow[] = Object.freeze([]);
 
 function mayShareBuckets(a: MetricSegment, b: MetricSegment): boolean {
   return (

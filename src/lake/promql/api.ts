@@ -10,7 +10,7 @@ import { BucketkitError } from '../../errors.js';
 import type { StoragePort } from '../../storage/index.js';
 import { readBody } from '../http/body.js';
 import { type LakeRoute, sendJson } from '../http/server.js';
-import { pickFrequency } from '../metrics/index.js';
+import { MetricRowCache, pickFrequency } from '../metrics/index.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
 import { formatSampleValue, matchSelectors, parseApiDuration, parseApiTime } from './api-params.js';
 import type { Matcher } from './ast.js';
@@ -24,6 +24,11 @@ export interface PrometheusApiOptions {
   /** How far back `/series`, `/labels` and `/metadata` look without `start` (default 24 h). */
   defaultLookbackMs?: number;
   zstd?: ZstdCodec;
+  /**
+   * Raw-tier rows kept decoded between queries (default 200 000, a few hundred bytes each; 0: none).
+   * Segments never change once written, so what is kept is never stale.
+   */
+  cacheRows?: number;
   /** The clock (tests). */
   now?: () => number;
 }
@@ -43,6 +48,8 @@ export function prometheusRoutes(port: StoragePort, options: PrometheusApiOption
   const now = options.now ?? Date.now;
   const back = options.defaultLookbackMs ?? 86_400_000;
   const methods = ['GET', 'POST'];
+  const rowsKept = options.cacheRows ?? 200_000;
+  const cache = rowsKept > 0 ? new MetricRowCache(rowsKept) : undefined;
   const route = (path: string | RegExp, answer: Answer): LakeRoute => ({
     path,
     methods,
@@ -65,6 +72,7 @@ export function prometheusRoutes(port: StoragePort, options: PrometheusApiOption
         toMs: endMs,
         frequencyMs,
         zstd: options.zstd,
+        cache,
       }))
         found.set(labelsKey(s.labels), s);
     }
@@ -74,7 +82,7 @@ export function prometheusRoutes(port: StoragePort, options: PrometheusApiOption
     route('/api/v1/query', async (params, org) => {
       const startMs = parseApiTime(params.get('time'), now(), 'time');
       return resultJson(
-        await queryPromQL(port, { org, query: queryParam(params), startMs, zstd: options.zstd }),
+        await queryPromQL(port, { org, query: queryParam(params), startMs, zstd: options.zstd, cache }),
       );
     }),
     route('/api/v1/query_range', async (params, org) => {
@@ -82,7 +90,9 @@ export function prometheusRoutes(port: StoragePort, options: PrometheusApiOption
       const endMs = parseApiTime(params.get('end'), Number.NaN, 'end');
       const stepMs = parseApiDuration(params.get('step'), 'step');
       const query = queryParam(params);
-      return resultJson(await queryPromQL(port, { org, query, startMs, endMs, stepMs, zstd: options.zstd }));
+      return resultJson(
+        await queryPromQL(port, { org, query, startMs, endMs, stepMs, zstd: options.zstd, cache }),
+      );
     }),
     route('/api/v1/series', async (params, org) => (await seriesOf(params, org, true)).map((s) => s.labels)),
     route('/api/v1/labels', async (params, org) => {

@@ -3,7 +3,7 @@
  * query's range and step, never coarser than a quarter of its shortest range selector), and the series.
  */
 import type { StoragePort } from '../../storage/index.js';
-import { METRIC_FREQUENCIES, pickFrequency } from '../metrics/index.js';
+import { METRIC_FREQUENCIES, type MetricRowCache, pickFrequency } from '../metrics/index.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
 import { newStats, type QueryStats } from '../query/stats.js';
 import type { Expr, VectorSelector } from './ast.js';
@@ -101,6 +101,7 @@ export interface LoadOptions {
   zstd?: ZstdCodec;
   signal?: AbortSignal;
   stats?: QueryStats;
+  cache?: MetricRowCache;
 }
 
 /**
@@ -145,6 +146,7 @@ export async function loadFrame(
         zstd: options.zstd,
         signal: options.signal,
         stats: probe,
+        cache: options.cache,
       });
       for (const s of group) data.set(s, series);
     }

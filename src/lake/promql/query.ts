@@ -3,6 +3,7 @@
  * once for the whole range from the tier the range and step call for, then evaluate at each step.
  */
 import type { StoragePort } from '../../storage/index.js';
+import type { MetricRowCache } from '../metrics/index.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
 import { newStats, type QueryStats } from '../query/stats.js';
 import type { Expr } from './ast.js';
@@ -30,6 +31,8 @@ export interface PromqlQuery {
   frequencyMs?: number;
   zstd?: ZstdCodec;
   signal?: AbortSignal;
+  /** Decoded raw-tier tables kept between queries (a server passes one to every query). */
+  cache?: MetricRowCache;
 }
 
 export type Point = [timeMs: number, value: number];
@@ -79,6 +82,7 @@ export async function queryPromQL(port: StoragePort, q: PromqlQuery): Promise<Pr
     zstd: q.zstd,
     signal: q.signal,
     stats,
+    cache: q.cache,
   });
   const ctx = { frame, data };
   if (!range) {

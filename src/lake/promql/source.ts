@@ -5,7 +5,7 @@
  */
 import type { StoragePort } from '../../storage/index.js';
 import { compileLabelRegex } from '../logql/regex.js';
-import { METRIC_BUCKET_MS, type MetricRow, readMetricRows } from '../metrics/index.js';
+import { METRIC_BUCKET_MS, type MetricRow, type MetricRowCache, readMetricRows } from '../metrics/index.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
 import type { QueryStats } from '../query/stats.js';
 import type { Matcher } from './ast.js';
@@ -48,6 +48,8 @@ export interface SeriesQuery {
   zstd?: ZstdCodec;
   signal?: AbortSignal;
   stats?: QueryStats;
+  /** Decoded raw-tier tables kept between queries. */
+  cache?: MetricRowCache;
 }
 
 /**
@@ -69,6 +71,7 @@ export async function loadSeries(port: StoragePort, query: SeriesQuery): Promise
     metricName: nameMatcher?.value,
     frequencyMs: f,
     lean: true,
+    cache: query.cache,
     zstd: query.zstd,
     signal: query.signal,
   });

@@ -7,7 +7,12 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ingestMetricsObject, type MetricRow, readMetricRows } from '../../../src/lake/metrics/index.js';
+import {
+  ingestMetricsObject,
+  type MetricRow,
+  MetricRowCache,
+  readMetricRows,
+} from '../../../src/lake/metrics/index.js';
 import { loadZstd } from '../../../src/lake/parquet/zstd.js';
 import { fileStorage, type StoragePort } from '../../../src/storage/index.js';
 import { encodeMetricsRequest } from './otlp-metrics-fixtures.js';
@@ -162,5 +167,53 @@ describe('lean reads of the raw tier', () => {
     expect(lean).toEqual(whole);
     const merged = lean.find((r) => r.metric_name === 'queue_depth' && r.chq_timestamp === T0 + 40_000);
     expect([merged?.chq_rollup_count, merged?.chq_tsns]).toEqual([2, BigInt(T0 + 47_000) * 1_000_000n]);
+  });
+
+  it('answer from kept tables as from the files, within a time range, and keep no histogram rows', async () => {
+    await ingest('metrics_1.binpb', plain(0, 200, 3_000));
+    await ingest('metrics_2.binpb', histogram());
+    const zstd = await loadZstd();
+    const cache = new MetricRowCache(10_000);
+    const window = { org: 'acme', fromMs: T0 + 600_000, toMs: T0 + 900_000, frequencyMs: 10_000, zstd };
+    const uncached = await readMetricRows(port, { ...window, lean: true });
+    const first = await readMetricRows(port, { ...window, lean: true, cache });
+    const second = await readMetricRows(port, { ...window, lean: true, cache });
+    expect(first.rows).toEqual(uncached.rows);
+    expect(second.rows).toEqual(uncached.rows);
+    expect(second.rows.map((r) => r.chq_timestamp)).toContain(T0 + 600_000);
+    expect(second.rows.every((r) => r.chq_timestamp >= T0 + 600_000 && r.chq_timestamp < T0 + 900_000)).toBe(
+      true,
+    );
+    expect([first.stats.cachedBytes, second.stats.cachedBytes > 0]).toEqual([0, true]);
+    expect(cache.rows).toBe(400); // the plain table whole
+    const histograms = await readMetricRows(port, {
+      ...window,
+      fromMs: T0,
+      lean: true,
+      cache,
+      metricName: 'latency_ms',
+    });
+    expect(histograms.rows.map((r) => r.chq_sketch.byteLength > 0)).toEqual([true, true, true]);
+    expect(cache.rows).toBe(400 + 1); // and the histogram table as a marker, without its rows
+  });
+
+  it('drop the least recently used tables beyond their bound', async () => {
+    const rows = (n: number) => Array.from({ length: n }, () => ({}) as MetricRow);
+    const cache = new MetricRowCache(10);
+    let loads = 0;
+    const load = (n: number) => async () => {
+      loads++;
+      return rows(n);
+    };
+    await cache.rowsOf('a', load(4));
+    await cache.rowsOf('b', load(4));
+    expect((await cache.rowsOf('a', load(4))).hit).toBe(true);
+    await cache.rowsOf('c', load(4)); // 12 > 10: b, the least recently used, goes
+    expect(cache.rows).toBe(8);
+    expect((await cache.rowsOf('a', load(4))).hit).toBe(true);
+    expect((await cache.rowsOf('b', load(4))).hit).toBe(false);
+    expect((await cache.rowsOf('huge', load(11))).hit).toBe(false);
+    expect((await cache.rowsOf('huge', load(11))).hit).toBe(false); // larger than the bound: never kept
+    expect(loads).toBe(6);
   });
 });
