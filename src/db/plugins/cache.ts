@@ -147,7 +147,21 @@ export function cache(options: CacheOptions = {}): CachePlugin {
   };
 }
 
-/** The arguments as a key: JSON, without the AbortSignal an options object may carry. */
+/**
+ * The arguments as a key: JSON, without the AbortSignal an options argument may carry. Only a signal
+ * option is left out: a filter's field named `signal` is part of the key.
+ */
 function argumentsKey(args: readonly unknown[]): string {
-  return JSON.stringify(args, (name, value) => (name === 'signal' ? undefined : value));
+  return JSON.stringify(args.map(withoutAbortSignal));
+}
+
+function withoutAbortSignal(arg: unknown): unknown {
+  if (
+    typeof arg !== 'object' ||
+    arg === null ||
+    !((arg as { signal?: unknown }).signal instanceof AbortSignal)
+  )
+    return arg;
+  const { signal: _signal, ...rest } = arg as Record<string, unknown>;
+  return rest;
 }

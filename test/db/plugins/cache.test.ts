@@ -70,6 +70,24 @@ describe.each([
     expect(await users.get(ada.id).catch((e) => e.code)).toBe('NotFound');
   });
 
+  test('a field named "signal" in a filter is part of the key; an AbortSignal option is not', async () => {
+    const port = instrumented(await ports.make());
+    closers.push(port);
+    const db = await open(port);
+    const alarms = await db.createResource({
+      name: 'alarms',
+      attributes: { name: 'string|required', signal: 'string' },
+    });
+    await alarms.insert({ name: 'smoke', signal: 'red' });
+    await alarms.insert({ name: 'door', signal: 'green' });
+    expect((await alarms.query({ signal: 'red' })).map((a) => a.name)).toEqual(['smoke']);
+    expect((await alarms.query({ signal: 'green' })).map((a) => a.name)).toEqual(['door']);
+    port.reset();
+    const { signal } = new AbortController();
+    expect((await alarms.query({ signal: 'red' }, { signal })).map((a) => a.name)).toEqual(['smoke']);
+    expect(port.usage().requests).toBe(0);
+  });
+
   test("another process's writes show once the TTL has passed", async () => {
     const port = await ports.make();
     closers.push(port);
