@@ -9,7 +9,9 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   PutBucketEncryptionCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -418,6 +420,53 @@ describe('bucket default encryption', () => {
       expect(listed.Contents?.map((o) => [o.Key, o.Size])).toEqual([
         ['multi', 10_000],
         ['one', 5000],
+      ]);
+    } finally {
+      s3.destroy();
+      await gw.stop();
+    }
+  });
+
+  it('a versioned bucket seals every version by default, and reads each back (found while measuring issue #18)', async () => {
+    // before: the default applied to object data only, and a version is kept under the reserved prefix,
+    // so versioned PUTs were stored in plaintext (the version and the key's copy) and answered no SSE header
+    const gw = await startGateway({ encryption: { keys: { k1: randomBytes(32) } } });
+    const s3 = sdkClient(gw.endpoint);
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'dfltv' }));
+      await s3.send(
+        new PutBucketEncryptionCommand({
+          Bucket: 'dfltv',
+          ServerSideEncryptionConfiguration: {
+            Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+          },
+        }),
+      );
+      await s3.send(
+        new PutBucketVersioningCommand({ Bucket: 'dfltv', VersioningConfiguration: { Status: 'Enabled' } }),
+      );
+      const first = secretBody(3000);
+      const second = secretBody(4000);
+      const one = await s3.send(new PutObjectCommand({ Bucket: 'dfltv', Key: 'doc', Body: first }));
+      const two = await s3.send(new PutObjectCommand({ Bucket: 'dfltv', Key: 'doc', Body: second }));
+      expect([one.ServerSideEncryption, two.ServerSideEncryption]).toEqual(['AES256', 'AES256']);
+      expect(await plaintextOnDisk(gw.root, first.subarray(0, 32))).toBe(false);
+      expect(await plaintextOnDisk(gw.root, second.subarray(0, 32))).toBe(false);
+      const latest = await s3.send(new GetObjectCommand({ Bucket: 'dfltv', Key: 'doc' }));
+      expect(latest.ServerSideEncryption).toBe('AES256');
+      expect(latest.VersionId).toBe(two.VersionId);
+      expect(Buffer.from(await latest.Body!.transformToByteArray()).equals(second)).toBe(true);
+      const older = await s3.send(
+        new GetObjectCommand({ Bucket: 'dfltv', Key: 'doc', VersionId: one.VersionId! }),
+      );
+      expect(older.ServerSideEncryption).toBe('AES256');
+      expect(Buffer.from(await older.Body!.transformToByteArray()).equals(first)).toBe(true);
+      // the listing shows what the client stored: plaintext sizes and MD5 ETags
+      const md5 = (b: Buffer) => `"${createHash('md5').update(b).digest('hex')}"`;
+      const listed = await s3.send(new ListObjectVersionsCommand({ Bucket: 'dfltv' }));
+      expect(listed.Versions?.map((v) => [v.VersionId, v.Size, v.ETag])).toEqual([
+        [two.VersionId, 4000, md5(second)],
+        [one.VersionId, 3000, md5(first)],
       ]);
     } finally {
       s3.destroy();

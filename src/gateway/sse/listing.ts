@@ -1,5 +1,6 @@
 import type { ListEntry, ListOptions, ObjectInfo, StoragePort } from '../../storage/index.js';
 import { headOrUndefined, RESERVED_PREFIX } from '../context.js';
+import { VERSIONS_PREFIX } from '../versioning/index.js';
 
 /**
  * Listings of buckets that hold encrypted objects. A port lists stored sizes, and a sealed object's
@@ -13,6 +14,10 @@ const PART = new RegExp(`^${RESERVED_PREFIX.replace(/\./g, '\\.')}uploads/[0-9a-
 
 /** Whether `key` is a part of a multipart upload the gateway holds (object data under the reserved prefix). */
 export const isPart = (key: string): boolean => PART.test(key);
+
+/** Object data a listing shows: client objects, upload parts and versions, not the gateway's own records. */
+export const isObjectData = (key: string): boolean =>
+  !key.startsWith(RESERVED_PREFIX) || isPart(key) || key.startsWith(VERSIONS_PREFIX);
 
 /** Marks the bucket as holding sealed objects (once per port per process). */
 export async function markSealed(port: StoragePort): Promise<void> {
@@ -48,7 +53,7 @@ export async function* plaintextListing(
 ): AsyncGenerator<ListEntry> {
   const sealed = await hasSealed(port);
   for await (const entry of port.list(options)) {
-    if (!sealed || entry.type !== 'object' || (entry.key.startsWith(RESERVED_PREFIX) && !isPart(entry.key))) {
+    if (!sealed || entry.type !== 'object' || !isObjectData(entry.key)) {
       yield entry;
       continue;
     }

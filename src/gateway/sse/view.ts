@@ -20,10 +20,9 @@ import {
   unwrapKey,
   wrapKey,
 } from '../../storage/index.js';
-import { RESERVED_PREFIX } from '../context.js';
 import { ETAG_META } from '../http.js';
 import { s3Error } from '../s3-errors.js';
-import { isPart, markSealed, plaintextListing } from './listing.js';
+import { isObjectData, markSealed, plaintextListing } from './listing.js';
 import { kmsKeyId } from './multipart.js';
 import { dropPlainEtag, hashed, keepPlainEtag, sealedEtagOf, withPlainEtag } from './plain-etag.js';
 import type { WriteEncryption } from './request.js';
@@ -41,8 +40,8 @@ export type { SseScope };
 
 const modeOf = (metadata: Metadata): Mode | undefined => metadata[SSE_META] as Mode | undefined;
 
-/** Object data: client objects and upload parts, not the gateway's own records. */
-const isData = (key: string): boolean => !key.startsWith(RESERVED_PREFIX) || isPart(key);
+/** Object data (client objects, upload parts, versions): what encryption covers. */
+const isData = isObjectData;
 
 /** The object as a client sees it: plaintext size, no encryption metadata. */
 function plain<T extends ObjectInfo>(info: T): T {

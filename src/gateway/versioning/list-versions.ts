@@ -96,7 +96,8 @@ export async function listVersions(ctx: RequestContext, bucket: ServedBucket): P
   if (versionMarker && !keyMarker) {
     throw s3Error('InvalidArgument', 400, 'A version-id marker cannot be specified without a key marker.');
   }
-  const port = bucket.base;
+  // the request's view: a sealed version shows its plaintext size and ETag, as ListObjects shows them
+  const port = bucket.port;
   const versioned = (await bucketState(bucket)).versioning !== 'Unversioned';
   const plain = new Cursor<Listed>(
     port,
