@@ -4,7 +4,8 @@
  * object lives only until it is added, so it dies young; what stays is a few hundred kilobytes of arrays
  * outside the JavaScript heap per ten thousand rows, reused segment after segment. Keeping the rows as
  * objects made V8 size its old generation at about four times a segment's rows, and that, not the rows,
- * is what pushed a large ingest's memory up (docs/benchmarks.md, "Ingest memory").
+ * is what pushed a large ingest's memory up (docs/benchmarks.md, "Ingest memory: a segment's rows in
+ * columns").
  *
  * The message filter (`message-index.ts`) is fed as rows arrive, so messages never need decoding back.
  */
