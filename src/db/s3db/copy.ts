@@ -36,23 +36,21 @@ export async function copyResource(
   const outcome: CopyOutcome = { copied: 0, skipped: 0, failed: [] };
   const copy = async (id: string) => {
     throwIfAborted(options.signal);
-    if (await target.exists(id, signal)) outcome.skipped++;
-    else {
-      const record = await source.read(id);
-      if (record) await insert(record, id);
-    }
-    options.onRecord?.();
-  };
-  const insert = async (record: Record<string, unknown>, id: string) => {
     try {
-      await target.insert(record, { keepTimestamps: true, ...signal });
-      outcome.copied++;
+      // an id bucketkit does not take is refused by exists() already: listed in failed like a record
+      if (await target.exists(id, signal)) outcome.skipped++;
+      else {
+        const record = await source.read(id);
+        if (record) await target.insert(record, { keepTimestamps: true, ...signal });
+        if (record) outcome.copied++;
+      }
     } catch (error) {
       if (BucketkitError.is(error, 'PreconditionFailed')) outcome.skipped++;
       else if (BucketkitError.is(error, 'InvalidArgument'))
         outcome.failed.push({ id, message: error.message });
       else throw error;
     }
+    options.onRecord?.();
   };
   let batch: string[] = [];
   for await (const id of source.listIds()) {

@@ -29,7 +29,7 @@ export interface MigrateInPlaceOptions extends Abortable {
   newPassphrase?: string;
   /** Records handled at once (default 16). */
   concurrency?: number;
-  /** Called after each record of each step (`done` counts within the step, over every resource). */
+  /** Called after each record of the stage and swap steps and each resource of finish (`done` counts within the step). */
   onProgress?: (progress: MigrateInPlaceProgress) => void;
 }
 

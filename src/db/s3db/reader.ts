@@ -167,8 +167,10 @@ export class S3dbResource {
     }
     const mapped: Row = {};
     let reverse = this.reverse;
-    if (this.info.behavior === 'body-only' && metadata._map) {
-      const map = JSON.parse(String(clientDecode(metadata._map))) as Record<string, string>;
+    // Ceph RGW gives s3db.js's `_` system keys back with a `-` (`-v`, `-map`): attribute keys never start with either
+    const ownMap = metadata._map ?? metadata['-map'];
+    if (this.info.behavior === 'body-only' && ownMap) {
+      const map = JSON.parse(String(clientDecode(ownMap))) as Record<string, string>;
       reverse = new Map(Object.entries(map).map(([path, key]) => [key, path]));
     }
     if (text.length > 0 && BODY_BEHAVIORS.has(this.info.behavior)) {
@@ -186,7 +188,7 @@ export class S3dbResource {
     for (const [key, value] of Object.entries(metadata)) mapped[key] = clientDecode(value);
     const flat: Row = {};
     for (const [key, value] of Object.entries(mapped)) {
-      if (key.startsWith('_') || key.startsWith('$')) continue;
+      if (key.startsWith('_') || key.startsWith('-') || key.startsWith('$')) continue;
       const path = reverse.get(key) ?? key;
       const definition = this.info.attributes[path];
       let decoded = typeof value === 'string' && definition ? decodeS3dbType(value, definition) : NOT_MINE;
