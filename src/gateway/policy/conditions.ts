@@ -6,7 +6,7 @@
  * `Null`.
  */
 import { BlockList, isIPv4, isIPv6 } from 'node:net';
-import { malformed, wildcard } from './patterns.js';
+import { malformed, template, wildcard } from './patterns.js';
 
 /** A request's condition keys: the values of a key (lower-case name), undefined when it is absent. */
 export type ContextValues = (key: string) => readonly string[] | undefined;
@@ -14,8 +14,23 @@ export type ContextValues = (key: string) => readonly string[] | undefined;
 /** One compiled `Operator: { key: values }` pair. */
 export interface Condition {
   key: string;
-  test(values: readonly string[] | undefined): boolean;
+  /** `context` fills in policy variables in the condition's values. */
+  test(values: readonly string[] | undefined, context?: ContextValues): boolean;
 }
+
+/** String and ARN operators, whose values may hold policy variables: how they compare. */
+const TEMPLATED: Record<string, { ignoreCase?: boolean; wildcards: boolean }> = {
+  StringEquals: { wildcards: false },
+  StringNotEquals: { wildcards: false },
+  StringEqualsIgnoreCase: { ignoreCase: true, wildcards: false },
+  StringNotEqualsIgnoreCase: { ignoreCase: true, wildcards: false },
+  StringLike: { wildcards: true },
+  StringNotLike: { wildcards: true },
+  ArnEquals: { wildcards: false },
+  ArnNotEquals: { wildcards: false },
+  ArnLike: { wildcards: true },
+  ArnNotLike: { wildcards: true },
+};
 
 type Matcher = (policyValues: readonly string[]) => (requestValue: string) => boolean;
 
@@ -198,7 +213,7 @@ const asStrings = (value: unknown): string[] | undefined => {
  * c.test(['false']); // true
  * ```
  */
-export function compileConditions(block: unknown): Condition[] {
+export function compileConditions(block: unknown, variables = true): Condition[] {
   if (block === undefined) return [];
   if (typeof block !== 'object' || block === null || Array.isArray(block)) {
     throw malformed('Condition must be an object of operators');
@@ -224,6 +239,22 @@ export function compileConditions(block: unknown): Condition[] {
       }
       const operator = OPERATORS[base];
       if (!operator) throw malformed(`Invalid Condition type: ${name.slice(0, 64)}`);
+      const templated = TEMPLATED[base];
+      if (variables && templated && values.some((v) => v.includes('${'))) {
+        const patterns = values.map((v) => template(v, templated));
+        const lower = templated.ignoreCase === true;
+        out.push({
+          key,
+          test: (got, context) =>
+            tester(
+              (v) => patterns.some((p) => p.test(lower ? v.toLowerCase() : v, context)),
+              operator.negated,
+              ifExists,
+              qualifier,
+            )(got),
+        });
+        continue;
+      }
       const matches = operator.match(values);
       out.push({ key, test: tester(matches, operator.negated, ifExists, qualifier) });
     }

@@ -4,7 +4,7 @@
  */
 import { s3Error } from '../s3-errors.js';
 import { type Condition, compileConditions } from './conditions.js';
-import { type Matcher, malformed, wildcard } from './patterns.js';
+import { type Matcher, malformed, template, wildcard } from './patterns.js';
 
 /** Who a statement names: everyone (`*`), or user ids. */
 export interface Principals {
@@ -116,7 +116,7 @@ function pick(
   return plain !== undefined ? { value: plain, negated: false } : { value: negated, negated: true };
 }
 
-function compileStatement(raw: unknown, index: number): Statement {
+function compileStatement(raw: unknown, index: number, variables: boolean): Statement {
   if (!isObject(raw)) throw malformed(`Statement ${index} must be an object`);
   for (const field of Object.keys(raw)) {
     if (!STATEMENT_FIELDS.has(field)) throw malformed(`Policy has invalid field: ${field.slice(0, 64)}`);
@@ -150,10 +150,10 @@ function compileStatement(raw: unknown, index: number): Statement {
     actions: actionNames.map((a) => wildcard(a, true)),
     actionNames,
     notAction: action.negated,
-    resources: resourceNames.map((r) => wildcard(r, false)),
+    resources: resourceNames.map((r) => (variables ? template(r) : wildcard(r, false))),
     resourceNames,
     notResource: resource.negated,
-    conditions: compileConditions(raw.Condition),
+    conditions: compileConditions(raw.Condition, variables),
     conditionBlock: conditionBlock as Statement['conditionBlock'],
   };
 }
@@ -194,7 +194,9 @@ export function compilePolicy(text: string): BucketPolicy {
   if (parsed.Statement === undefined) throw malformed('Missing required field Statement');
   const list = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
   if (list.length === 0) throw malformed('Missing required field Statement');
-  const statements = list.map(compileStatement);
+  // policy variables exist in the 2012-10-17 language; in 2008-10-17 policies `${...}` is literal text
+  const variables = parsed.Version === '2012-10-17';
+  const statements = list.map((statement, index) => compileStatement(statement, index, variables));
   const readsObjectTags = statements.some((s) =>
     s.conditions.some((c) => c.key.startsWith('s3:existingobjecttag/')),
   );

@@ -40,9 +40,10 @@ export function applies(
 ): boolean {
   if (!principalMatches(statement, request.principal)) return false;
   if (statement.actions.some((p) => p.test(action)) === statement.notAction) return false;
-  if (statement.resources.some((p) => p.test(request.resource)) === statement.notResource) return false;
+  if (statement.resources.some((p) => p.test(request.resource, request.context)) === statement.notResource)
+    return false;
   for (const condition of statement.conditions) {
-    if (!condition.test(request.context(condition.key))) return false;
+    if (!condition.test(request.context(condition.key), request.context)) return false;
   }
   return true;
 }

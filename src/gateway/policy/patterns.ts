@@ -1,6 +1,7 @@
 /** The wildcard patterns of policy documents and the error a bad document is refused with. */
 import type { BucketkitError } from '../../errors.js';
 import { s3Error } from '../s3-errors.js';
+import type { ContextValues } from './conditions.js';
 
 /**
  * `400 MalformedPolicy` with what is wrong, as S3 refuses a policy it cannot use.
@@ -14,9 +15,9 @@ export function malformed(message: string): BucketkitError {
   return s3Error('MalformedPolicy', 400, message);
 }
 
-/** Tests a string against one policy pattern. */
+/** Tests a string against one policy pattern (`context` fills in the pattern's policy variables). */
 export interface Matcher {
-  test(value: string): boolean;
+  test(value: string, context?: ContextValues): boolean;
 }
 
 const SPECIAL = /[.+^${}()|[\]\\*?]/g;
@@ -41,4 +42,68 @@ export function wildcard(pattern: string, ignoreCase: boolean): Matcher {
   }
   const body = text.replace(SPECIAL, (c) => (c === '*' ? '[^]*' : c === '?' ? '[^]' : `\\${c}`));
   return new RegExp(`^${body}$`);
+}
+
+const VARIABLE = /\$\{([^}]*)\}/g;
+const LITERAL: Record<string, string> = { '*': '*', '?': '?', $: '$' };
+const literalRegex = (text: string) => text.replace(SPECIAL, (c) => `\\${c}`);
+
+/**
+ * A pattern that may hold policy variables (`\${aws:username}`, `\${aws:userid}`, a default as in
+ * `\${aws:username, 'guest'}`, and `\${*}`, `\${?}`, `\${$}` for those characters themselves), filled in
+ * from the request's context when tested; the values filled in are literal text. A variable the request
+ * has no value for (and no default) matches nothing, as AWS evaluates it. `wildcards: false` compares
+ * the rest literally too (StringEquals); `ignoreCase` as for `wildcard`. Patterns without variables
+ * are `wildcard`s (or plain comparisons).
+ *
+ * @example
+ * ```ts
+ * template('arn:aws:s3:::b/home/${aws:username}/*').test('arn:aws:s3:::b/home/bob/a', (k) => (k === 'aws:username' ? ['bob'] : undefined));
+ * ```
+ */
+export function template(
+  pattern: string,
+  options: { ignoreCase?: boolean; wildcards?: boolean } = {},
+): Matcher {
+  const ignoreCase = options.ignoreCase ?? false;
+  const wildcards = options.wildcards ?? true;
+  if (!pattern.includes('${')) {
+    if (wildcards) return wildcard(pattern, ignoreCase);
+    const text = ignoreCase ? pattern.toLowerCase() : pattern;
+    return { test: (value) => value === text };
+  }
+  const literal = (text: string) => {
+    const cased = ignoreCase ? text.toLowerCase() : text;
+    return wildcards
+      ? cased.replace(SPECIAL, (c) => (c === '*' ? '[^]*' : c === '?' ? '[^]' : `\\${c}`))
+      : literalRegex(cased);
+  };
+  const parts: Array<string | { key: string; fallback?: string }> = [];
+  let at = 0;
+  for (const match of pattern.matchAll(VARIABLE)) {
+    parts.push(literal(pattern.slice(at, match.index)));
+    const inner = match[1]!.trim();
+    const special = LITERAL[inner];
+    const withDefault = /^([^,]+?)\s*,\s*'([^']*)'$/.exec(inner);
+    if (special) parts.push(literalRegex(special));
+    else if (withDefault) parts.push({ key: withDefault[1]!.toLowerCase(), fallback: withDefault[2]! });
+    else parts.push({ key: inner.toLowerCase() });
+    at = match.index + match[0].length;
+  }
+  parts.push(literal(pattern.slice(at)));
+  return {
+    test(value, context) {
+      let body = '';
+      for (const part of parts) {
+        if (typeof part === 'string') {
+          body += part;
+          continue;
+        }
+        const filled = context?.(part.key)?.[0] ?? part.fallback;
+        if (filled === undefined) return false;
+        body += literalRegex(ignoreCase ? filled.toLowerCase() : filled);
+      }
+      return new RegExp(`^${body}$`).test(value);
+    },
+  };
 }
