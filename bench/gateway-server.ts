@@ -2,7 +2,7 @@
  * One benchmark server in a process of its own, so that it does not share the client's event loop
  * (Ceph RGW runs in its own processes too). Started by bench/gateway.ts:
  *
- *   node --import tsx bench/gateway-server.ts gateway|gateway-durable|gateway-versioned|gateway-memory|s3rver|bare
+ *   node --import tsx bench/gateway-server.ts gateway|gateway-durable|gateway-versioned|gateway-memory|gateway-memory-versioned|s3rver|bare
  *
  * `bare` is a node:http server that answers without checking or storing anything: what a client
  * manages against it is the client's own ceiling. Prints the server's endpoint and keys as one JSON
@@ -112,7 +112,7 @@ const server =
         : kind === 'gateway-memory' || kind === 'gateway-memory-versioned'
           ? await startBucketkitMemory(kind === 'gateway-memory-versioned')
           : undefined;
-if (!server) throw new Error(`unknown server "${kind}": use gateway, gateway-durable, s3rver or bare`);
+if (!server) throw new Error(`unknown server "${kind}": use a kind named at the top of this file`);
 const { stop, ...shown } = server;
 process.stdout.write(`${JSON.stringify(shown)}\n`);
 process.stdin.resume();

@@ -9,7 +9,8 @@
  *   BENCH_PROFILE=/tmp/prof npx tsx bench/gateway.ts   # gateway processes write .cpuprofile files there
  *
  * BENCH_CLIENTS: sdk,light (default both); BENCH_SERVERS:
- * gateway,gateway-versioned,gateway-durable,gateway-memory,s3rver,ceph,bare (default all); BENCH_REPEAT: runs
+ * gateway,gateway-versioned,gateway-durable,gateway-memory,gateway-memory-versioned,s3rver,ceph,bare (default
+ * all but gateway-memory-versioned); BENCH_REPEAT: runs
  * per measurement, the median is shown (default 1); BENCH_MEASURES:
  * putSeq,getSeq,putPar,getPar,listSeq,versionsSeq,putLarge,getLarge (default all).
  *
