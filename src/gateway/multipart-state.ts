@@ -3,7 +3,7 @@ import type { StoragePort } from '../storage/index.js';
 import { RESERVED_PREFIX } from './context.js';
 import type { UploadAcl } from './identity/index.js';
 import { s3Error } from './s3-errors.js';
-import type { UploadEncryption } from './sse/index.js';
+import { deleteSwept, type UploadEncryption } from './sse/index.js';
 
 /*
  * Multipart state lives in the bucket's own port, under the reserved prefix: an `upload` record per
@@ -95,5 +95,6 @@ export async function removeUpload(port: StoragePort, id: string): Promise<void>
     if (entry.type === 'object') keys.push(entry.key);
   // the record last: an upload is listed until all its parts are gone
   keys.sort((a, b) => (a.endsWith('/upload') ? 1 : b.endsWith('/upload') ? -1 : 0));
-  for (const key of keys) await port.delete(key);
+  // a sealed SSE-S3 part keeps its plaintext MD5 in a record, which goes with it
+  for (const key of keys) await deleteSwept(port, key);
 }

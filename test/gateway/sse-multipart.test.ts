@@ -1,21 +1,25 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
+  CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   ListPartsCommand,
+  PutBucketLifecycleConfigurationCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { describe, expect, it } from 'vitest';
-import { sdkGateway } from './support.js';
+import { createGateway, folderBuckets } from '../../src/gateway/index.js';
+import { ACCESS_KEY, SECRET_KEY, sdkClient, sdkGateway } from './support.js';
 
 /**
  * Encrypted multipart uploads (issue #19 item 7's gap: CreateMultipartUpload with SSE headers used to
@@ -268,5 +272,63 @@ describe('encrypted multipart uploads', () => {
     await put('fourth');
     await t.s3.send(new DeleteObjectCommand({ Bucket: 'mpsse', Key: 'swept.txt' }));
     expect(await etagRecords()).toBe(before);
+    // the parts' records go when Complete removes the parts
+    await upload(t.s3, 'swept.bin', { ServerSideEncryption: 'AES256' }, {}, {});
+    expect(await etagRecords()).toBe(before);
+  });
+
+  it('lifecycle expiry and aborted uploads take the records along', async () => {
+    let now = Date.now();
+    const root = await mkdtemp(join(tmpdir(), 'bk-sse-life-'));
+    const buckets = folderBuckets(root, { durable: false });
+    const gateway = createGateway({
+      buckets,
+      credentials: [{ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }],
+      encryption: { keys: { k1: randomBytes(32) } },
+      lifecycle: { clock: () => now },
+    });
+    const { endpoint, close } = await gateway.listen(0, '127.0.0.1');
+    const s3 = sdkClient(endpoint);
+    const records = async () =>
+      (await readdir(join(root, 'life'), { recursive: true })).filter((f) => String(f).includes('sse-etags/'))
+        .length;
+    try {
+      await s3.send(new CreateBucketCommand({ Bucket: 'life' }));
+      await s3.send(
+        new PutObjectCommand({ Bucket: 'life', Key: 'old.txt', Body: 'old', ServerSideEncryption: 'AES256' }),
+      );
+      const { UploadId } = await s3.send(
+        new CreateMultipartUploadCommand({ Bucket: 'life', Key: 'left.bin', ServerSideEncryption: 'AES256' }),
+      );
+      await s3.send(
+        new UploadPartCommand({ Bucket: 'life', Key: 'left.bin', UploadId, PartNumber: 1, Body: 'part' }),
+      );
+      expect(await records()).toBe(2);
+      await s3.send(
+        new PutBucketLifecycleConfigurationCommand({
+          Bucket: 'life',
+          LifecycleConfiguration: {
+            Rules: [
+              {
+                ID: 'all',
+                Status: 'Enabled',
+                Filter: {},
+                Expiration: { Days: 1 },
+                AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+              },
+            ],
+          },
+        }),
+      );
+      now += 3 * 86_400_000;
+      await gateway.sweepLifecycle();
+      expect(await records()).toBe(0);
+      expect((await s3.send(new ListObjectsV2Command({ Bucket: 'life' }))).KeyCount).toBe(0);
+    } finally {
+      s3.destroy();
+      await close();
+      await buckets.close?.();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

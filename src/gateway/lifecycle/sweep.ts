@@ -12,6 +12,7 @@ import { headOrUndefined, RESERVED_PREFIX, type ServedBucket, servedBucket } fro
 import { readTags } from '../meta/tags.js';
 import { abortNative } from '../multipart-native.js';
 import { removeUpload, UPLOADS, type UploadRecord } from '../multipart-state.js';
+import { deleteSwept } from '../sse/index.js';
 import {
   bucketState,
   isMarker,
@@ -126,7 +127,7 @@ export async function sweepBucket(
     const candidate = { key: entry.key, size: entry.size, metadata: metadataOf(entry.key) };
     if (!currentExpires(await applying(rules, candidate, bucket), entry.lastModified, now)) continue;
     if (state.versioning === 'Unversioned') {
-      await bucket.exclusive(entry.key, () => port.delete(entry.key, signal ? { signal } : {}));
+      await bucket.exclusive(entry.key, () => deleteSwept(port, entry.key, signal));
     } else {
       await writeDeleteMarker(bucket, state, entry.key, signal);
     }

@@ -19,6 +19,7 @@ import { type SseScope, sseView } from './view.js';
 export { loadEncryptionKeys } from './key-file.js';
 export { type EncryptionOptions, type Keyring, keyring } from './keyring.js';
 export { startUploadEncryption, type UploadEncryption, useUploadEncryption } from './multipart.js';
+export { deleteSwept } from './plain-etag.js';
 export type { SseScope };
 
 const READS = new Set(['GET ', 'GET partNumber', 'HEAD ', 'HEAD partNumber']);

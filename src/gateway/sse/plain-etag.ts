@@ -118,3 +118,18 @@ export async function sealedEtagOf(
   const sealedS3 = info?.metadata['bucketkit.sse'] === 'AES256' && info.metadata[ETAG_META] === undefined;
   return sealedS3 ? info.etag : undefined;
 }
+
+/**
+ * Deletes `key` from the bucket's own port (not a request's encrypted view) and the plaintext-MD5
+ * record of the SSE-S3 object it held: what lifecycle expiry and aborted uploads use.
+ *
+ * @example
+ * ```ts
+ * await deleteSwept(bucket.base, 'logs/old.txt');
+ * ```
+ */
+export async function deleteSwept(port: StoragePort, key: string, signal?: AbortSignal): Promise<void> {
+  const etag = await sealedEtagOf(port, key, signal);
+  await port.delete(key, { ...(signal ? { signal } : {}) });
+  if (etag) await dropPlainEtag(port, etag, signal);
+}
