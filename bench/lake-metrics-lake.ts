@@ -100,7 +100,11 @@ export async function lakeRollups(
   return tiers;
 }
 
-/** The lake's Prometheus HTTP API over `port`, in this process. */
-export function lakeServer(port: StoragePort, zstd: ZstdCodec): Promise<ListeningLakeServer> {
-  return createLakeServer(prometheusRoutes(port, { org: ORG, zstd })).listen();
+/** The lake's Prometheus HTTP API over `port`, in this process (`cacheRows` undefined: the default). */
+export function lakeServer(
+  port: StoragePort,
+  zstd: ZstdCodec,
+  cacheRows?: number,
+): Promise<ListeningLakeServer> {
+  return createLakeServer(prometheusRoutes(port, { org: ORG, zstd, cacheRows })).listen();
 }

@@ -45,8 +45,11 @@ export interface BlockSizes {
 }
 
 /**
- * Backfills `series` into a Prometheus, lets it compact the 2 h blocks (its compaction loop runs each minute;
- * promtool 2.42 has no `--max-block-duration`) and measures the blocks. `keep` leaves it running for queries.
+ * Backfills `series` into a Prometheus, gives it the time to compact the 2 h blocks (its compaction loop runs
+ * each minute; promtool 2.42 has no `--max-block-duration`) and measures the blocks. Prometheus 2.42 leaves
+ * backfilled blocks alone: their bounds are their samples', not the 2 h grid, so its planner never sees a
+ * whole 6 h range — the table says the level. Compaction would only drop repeated index entries; the
+ * chunks (most of the bytes) stay as they are. `keep` leaves it running for queries.
  */
 export async function prometheusWithBlocks(
   series: readonly BenchSeries[],

@@ -4,16 +4,18 @@
  * gauges and a classic histogram, `--instances` × 24 series, `--hours` of `--interval`-second samples.
  *
  *   npx tsx bench/lake-metrics.ts [--instances 8] [--hours 8] [--interval 15] [--runs 3] [--repeats 3]
+ *                                 [--cache-rows N]   # the API's kept rows (default its default; 0: none)
  *
  * Measured, each a median of `--runs` fresh runs unless said otherwise:
  * - ingest, samples per CPU-second: the lake's TypeScript engine ingesting remote-write objects of one hour
  *   and one kind each (decode, cook, Parquet, index; the process's CPU), and promtool backfilling the same
  *   samples from OpenMetrics text (its CPU, all threads);
- * - bytes stored per sample and kind: the lake's tables against Prometheus's blocks after Prometheus
- *   compacted them (chunks + index), one Prometheus per kind;
+ * - bytes stored per sample and kind: the lake's tables against Prometheus's blocks (chunks + index) once
+ *   Prometheus had a minute to compact them, one Prometheus per kind;
  * - query latency of the judge's queries (bench/lake-metrics-queries.ts) on both HTTP APIs, the lake's
  *   server in this process on the file port (before rollups, as in the judge test), Prometheus with the
- *   whole data set; per case the median of `--repeats`, then the median of the lake/Prometheus ratios;
+ *   whole data set; per case the median of `--repeats` after one warm-up run (which fills the lake's
+ *   kept rows, as Prometheus's page cache is warm), then the median of the lake/Prometheus ratios;
  * - rollup rows per CPU-second for each tier step.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -39,6 +41,7 @@ const { values: args } = parseArgs({
     interval: { type: 'string', default: '15' },
     runs: { type: 'string', default: '3' },
     repeats: { type: 'string', default: '3' },
+    'cache-rows': { type: 'string' },
     'no-queries': { type: 'boolean', default: false },
   },
 });
@@ -102,10 +105,13 @@ try {
 
   let queryLines: string[] = [];
   if (all?.prometheus) {
-    const server = await lakeServer(lastLake!.ingest.port, zstd);
+    const cacheRows = args['cache-rows'] === undefined ? undefined : Number(args['cache-rows']);
+    const server = await lakeServer(lastLake!.ingest.port, zstd, cacheRows);
     try {
       const cases = queryCases(window.startMs, window.endMs);
-      console.log(`queries: ${cases.length} cases × ${args.repeats} repeats; load ${load()}`);
+      console.log(
+        `queries: ${cases.length} cases × ${args.repeats} repeats, cacheRows ${cacheRows ?? 'default'}; load ${load()}`,
+      );
       const timings = await timeQueries(all.prometheus.url, server.url, cases, Number(args.repeats));
       const ratios = timings.map((t) => t.lakeMs / t.promMs);
       const wins = timings.filter((t) => t.lakeMs < t.promMs);
