@@ -5,7 +5,7 @@
  * (`encodeDelta`, level 9, no secondary compression) against `xdelta3 -e -9 -S none` on the same pair.
  *
  *   npm run bench:delta-npm                  # report on stdout, progress on stderr
- *   BENCH_RUNS=5 npm run bench:delta-npm     # at least 5 runs per side instead of 3
+ *   BENCH_RUNS=5 npm run bench:delta-npm     # median of 5 rounds per side instead of 3
  *
  * Both are timed in CPU time, since the machine is shared: ours in-process on buffers in memory (after
  * one warm-up), xdelta3 as its process's user + system time on files in the page cache, with the same
@@ -14,7 +14,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { decodeDelta, encodeDelta } from '../src/delta/index.js';
@@ -85,17 +85,22 @@ function childCpu(): number {
 
 /**
  * CPU milliseconds per run of `work`, on `clock`: the machine is shared, so wall time would measure the
- * load. Runs at least `RUNS` times and until 400 ms of CPU have been counted (xdelta3's clock ticks
- * are 10 ms), and returns the mean.
+ * load. `RUNS` rounds (at least 3), each running `work` until 200 ms of CPU have been counted (xdelta3's
+ * clock ticks are 10 ms); returns the median of the rounds' means.
  */
 function cpuPerRun(work: () => void, clock: () => number): number {
-  const start = clock();
-  let runs = 0;
-  while (runs < RUNS || (clock() - start < 400 && runs < 200)) {
-    work();
-    runs++;
+  const rounds: number[] = [];
+  for (let round = 0; round < Math.max(3, RUNS); round++) {
+    const start = clock();
+    let runs = 0;
+    while (runs < 1 || (clock() - start < 200 && runs < 100)) {
+      work();
+      runs++;
+    }
+    rounds.push((clock() - start) / runs);
   }
-  return (clock() - start) / runs;
+  rounds.sort((a, b) => a - b);
+  return rounds[rounds.length >> 1] as number;
 }
 
 function xdelta3(args: string[]): void {
@@ -165,7 +170,9 @@ function main(): void {
       return measure(pair, dir);
     });
     const out = [
-      `- date: ${new Date().toISOString()}; node ${process.version}; CPU ms per encode (mean of ≥ ${RUNS} runs and ≥ 400 ms); xdelta3 on a 1-byte file ${startMs.toFixed(1)} ms`,
+      `- date: ${new Date().toISOString()}; node ${process.version}; CPU ms per encode (median of ${Math.max(3, RUNS)} rounds, each the mean over ≥ 200 ms); load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}; xdelta3 on a 1-byte file ${startMs.toFixed(1)} ms`,
       '',
       '| pair | kind | target KiB | delta ours KiB | delta xdelta3 KiB | size ratio (≤ 1) | encode ours ms | encode xdelta3 ms | speed ratio (≥ 1) |',
       '| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
