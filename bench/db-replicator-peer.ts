@@ -147,10 +147,11 @@ async function s3db(
     const started = performance.now();
     await pool(records, 10, (record) => users.insert(record));
     const inserted = performance.now();
-    let count = 0;
     const deadline = Date.now() + 120_000;
-    while ((count = await rows(url, 's3db_users')) < records.length && Date.now() < deadline) {
+    let count = await rows(url, 's3db_users');
+    while (count < records.length && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 25));
+      count = await rows(url, 's3db_users');
     }
     const done = performance.now();
     return {
