@@ -131,4 +131,46 @@ describe('awscli v2 × users, ACLs, a policy and every SSE mode', () => {
     expect((await readFile(join(m.work, 'c2.back'))).equals(small.bytes)).toBe(true);
     expect(await m.atRest('awsm', 'AWS-SSEC-SMALL-')).toBe(false);
   }, 240_000);
+
+  it('SSE-C in parts: a 9 MiB file goes up in parts (the key on every part, none on Complete), reads back only with the key', async () => {
+    requireDebian('awscli');
+    const big = await m.file('aws-c.bin', 9 * 1024 * 1024, 'AWS-SSEC-BIG-');
+    const key = ['--sse-c', 'AES256', '--sse-c-key', CUSTOMER_KEY];
+    await aws('alice', 's3', 'cp', ...key, big.path, 's3://awsm/c.bin');
+    expect(m.served(/^POST \/awsm\/c\.bin\?uploads(=|&|\s)/)).toHaveLength(1);
+    expect(m.served(/^PUT \/awsm\/c\.bin\?.*partNumber=.* 200$/)).toHaveLength(2);
+    const apiKey = ['--sse-customer-algorithm', 'AES256', '--sse-customer-key', CUSTOMER_KEY];
+    expect(await head('c.bin', ...apiKey)).toMatchObject({
+      SSECustomerAlgorithm: 'AES256',
+      ContentLength: big.bytes.length,
+      ETag: expect.stringMatching(/-2"$/),
+    });
+    await aws('alice', 's3', 'cp', ...key, 's3://awsm/c.bin', join(m.work, 'cbin.back'));
+    expect((await readFile(join(m.work, 'cbin.back'))).equals(big.bytes)).toBe(true);
+    // a ranged read across the part boundary (8 MiB) with the key
+    await aws(
+      'alice',
+      's3api',
+      'get-object',
+      '--bucket',
+      'awsm',
+      '--key',
+      'c.bin',
+      ...apiKey,
+      '--range',
+      'bytes=8388000-8389000',
+      join(m.work, 'cbin.range'),
+    );
+    expect((await readFile(join(m.work, 'cbin.range'))).equals(big.bytes.subarray(8388000, 8389001))).toBe(
+      true,
+    );
+    await expect(aws('alice', 's3', 'cp', 's3://awsm/c.bin', join(m.work, 'cbin.nokey'))).rejects.toThrow(
+      /400|Bad Request/,
+    );
+    const other = ['--sse-c', 'AES256', '--sse-c-key', 'another-customer-key-32-bytes-ok'];
+    await expect(
+      aws('alice', 's3', 'cp', ...other, 's3://awsm/c.bin', join(m.work, 'cbin.other')),
+    ).rejects.toThrow(DENIED);
+    expect(await m.atRest('awsm', 'AWS-SSEC-BIG-')).toBe(false);
+  }, 240_000);
 });
