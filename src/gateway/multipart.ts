@@ -25,7 +25,12 @@ import { dirOf, listParts, partKey, readUpload, removeUpload, type UploadRecord 
 import { notify } from './notifier.js';
 import { conditionalPut, copySource, openCopySource, writeConditions } from './objects.js';
 import { s3Error } from './s3-errors.js';
-import { startUploadEncryption, useUploadEncryption } from './sse/index.js';
+import {
+  assembledMetadata,
+  assembleSealedParts,
+  startUploadEncryption,
+  useUploadEncryption,
+} from './sse/index.js';
 import { bucketState, locateVersion, requestLock } from './versioning/index.js';
 import { childrenNamed, childText, parseXml, toXml } from './xml.js';
 
@@ -214,7 +219,15 @@ export async function completeUpload(ctx: RequestContext, bucket: ServedBucket):
     throw found.error;
   }
   const { record } = found;
-  await useUploadEncryption(ctx, record.sse, 'complete');
+  const assemble = (await useUploadEncryption(ctx, record.sse, 'complete')) === 'assemble';
+  if (assemble && record.metadata[CHECKSUM_META]) {
+    // the full-object checksum is taken over the plaintext, which needs the key (S3 requires it here too)
+    throw s3Error(
+      'InvalidRequest',
+      400,
+      'This upload was started with a customer key (SSE-C) and a checksum algorithm: send the same x-amz-server-side-encryption-customer-* headers with CompleteMultipartUpload',
+    );
+  }
   restoreUploadAcl(ctx, record.acl);
   const stored = await listParts(bucket.port, id, record, ctx.signal);
   requested.forEach(({ n, etag }, index) => {
@@ -247,18 +260,30 @@ export async function completeUpload(ctx: RequestContext, bucket: ServedBucket):
     etag = (await completeNative(bucket, record, parts, writeConditions(ctx), ctx.signal)).etag;
     written = etag;
   } else {
-    const put = await conditionalPut(
-      bucket,
-      key,
-      finish.tap(
-        concatenate(
+    const body = assemble
+      ? assembleSealedParts(
+          bucket.base,
+          requested.map((p, i) => ({ key: partKey(id, p.n), etag: p.etag, size: sizes[i]! })),
+          ctx.signal,
+        )
+      : concatenate(
           bucket.port,
           requested.map((p) => partKey(id, p.n)),
           ctx.signal,
-        ),
-      ),
+        );
+    const sealed = assemble ? assembledMetadata(sizes.reduce((n, s) => n + s, 0)) : {};
+    const put = await conditionalPut(
+      bucket,
+      key,
+      finish.tap(body),
       {
-        metadata: { ...record.metadata, ...partsMetadata(sizes), ...finish.metadata, [ETAG_META]: etag },
+        metadata: {
+          ...record.metadata,
+          ...partsMetadata(sizes),
+          ...finish.metadata,
+          ...sealed,
+          [ETAG_META]: etag,
+        },
         signal: ctx.signal,
         ...(record.contentType ? { contentType: record.contentType } : {}),
       },

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   CompleteMultipartUploadCommand,
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteObjectCommand,
@@ -11,7 +12,9 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   ListPartsCommand,
+  PutBucketEncryptionCommand,
   PutBucketLifecycleConfigurationCommand,
+  PutBucketVersioningCommand,
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
@@ -166,7 +169,7 @@ describe('encrypted multipart uploads', () => {
     ).toBe('400 KMS.NotFoundException');
   });
 
-  it('SSE-C: every part and Complete carry the key; without it 400, with another key 403; GET needs it', async () => {
+  it('SSE-C: every part carries the key (without it 400, with another key 403), Complete may too; GET needs it', async () => {
     const { UploadId } = await t.s3.send(
       new CreateMultipartUploadCommand({ Bucket: 'mpsse', Key: 'ssec-refused', ...CUSTOMER }),
     );
@@ -195,7 +198,8 @@ describe('encrypted multipart uploads', () => {
     const got = await t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 'ssec.bin', ...CUSTOMER }));
     expect([got.SSECustomerAlgorithm, got.ContentLength]).toEqual(['AES256', whole.length]);
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(whole)).toBe(true);
-    // a Complete without the key cannot seal the object: refused, the upload stays for a retry
+    // Complete without the key, as S3 allows (awscli, boto3, rclone and minio-js send none): the sealed
+    // parts are joined as they lie; a key it does send must be the upload's, and nothing is stored on a refusal
     const { UploadId: again } = await t.s3.send(
       new CreateMultipartUploadCommand({ Bucket: 'mpsse', Key: 'ssec-nokey', ...CUSTOMER }),
     );
@@ -219,10 +223,160 @@ describe('encrypted multipart uploads', () => {
           ...extra,
         }),
       );
-    expect(await status(complete({}))).toBe('400 InvalidRequest');
     expect(await status(complete(OTHER))).toBe('403 AccessDenied');
-    expect(await status(complete(CUSTOMER))).toBe(200);
+    expect(
+      await status(t.s3.send(new HeadObjectCommand({ Bucket: 'mpsse', Key: 'ssec-nokey', ...CUSTOMER }))),
+    ).toBe('404 NotFound');
+    expect(await status(complete({}))).toBe(200);
+    const back = await t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 'ssec-nokey', ...CUSTOMER }));
+    expect(Buffer.from(await back.Body!.transformToByteArray()).equals(parts[2]!)).toBe(true);
     for (const i of [0, 1, 2]) expect(await onDisk(`PLAINTEXT-MARKER-${i}-`)).toBe(false);
+  });
+
+  it('SSE-C assembled without the key: ranges across parts, partNumber, HEAD, listing, copy, versions, wrong keys', async () => {
+    const { result } = await upload(t.s3, 'asm.bin', CUSTOMER, CUSTOMER, {});
+    expect(result.ETag).toMatch(/-3"$/);
+    const get = (extra: Record<string, unknown>) =>
+      t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 'asm.bin', ...CUSTOMER, ...extra }));
+    const whole1 = await get({});
+    expect([whole1.SSECustomerAlgorithm, whole1.ContentLength, whole1.ETag]).toEqual([
+      'AES256',
+      whole.length,
+      result.ETag,
+    ]);
+    expect(Buffer.from(await whole1.Body!.transformToByteArray()).equals(whole)).toBe(true);
+    // ranges: inside one part, across the part boundary (100,000), across all three, the last bytes
+    for (const [a, b] of [
+      [5, 70_000],
+      [99_990, 100_020],
+      [65_530, 200_010],
+      [whole.length - 7, whole.length - 1],
+    ] as const) {
+      const got = await get({ Range: `bytes=${a}-${b}` });
+      expect(Buffer.from(await got.Body!.transformToByteArray()).equals(whole.subarray(a, b + 1))).toBe(true);
+    }
+    const second = await get({ PartNumber: 2 });
+    expect([second.PartsCount, second.ContentLength]).toEqual([3, parts[1]!.length]);
+    expect(Buffer.from(await second.Body!.transformToByteArray()).equals(parts[1]!)).toBe(true);
+    const head = await t.s3.send(new HeadObjectCommand({ Bucket: 'mpsse', Key: 'asm.bin', ...CUSTOMER }));
+    expect([head.ContentLength, head.SSECustomerKeyMD5]).toEqual([
+      whole.length,
+      createHash('md5').update(CUSTOMER.SSECustomerKey).digest('base64'),
+    ]);
+    for (const extra of [{}, OTHER]) {
+      expect(
+        await status(t.s3.send(new HeadObjectCommand({ Bucket: 'mpsse', Key: 'asm.bin', ...extra }))),
+      ).toMatch(/^40[03] /);
+      expect(
+        await status(t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 'asm.bin', ...extra }))),
+      ).toBe('SSECustomerKey' in extra ? '403 AccessDenied' : '400 InvalidRequest');
+    }
+    const listed = await t.s3.send(new ListObjectsV2Command({ Bucket: 'mpsse', Prefix: 'asm.bin' }));
+    expect(listed.Contents?.map((o) => [o.Key, o.Size])).toEqual([['asm.bin', whole.length]]);
+    // CopyObject reads it with the source key and seals the copy under SSE-S3
+    await t.s3.send(
+      new CopyObjectCommand({
+        Bucket: 'mpsse',
+        Key: 'asm-copy.bin',
+        CopySource: 'mpsse/asm.bin',
+        CopySourceSSECustomerAlgorithm: 'AES256',
+        CopySourceSSECustomerKey: CUSTOMER.SSECustomerKey,
+        ServerSideEncryption: 'AES256',
+      }),
+    );
+    const copy = await t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 'asm-copy.bin' }));
+    expect(copy.ServerSideEncryption).toBe('AES256');
+    expect(Buffer.from(await copy.Body!.transformToByteArray()).equals(whole)).toBe(true);
+    for (const i of [0, 1, 2]) expect(await onDisk(`PLAINTEXT-MARKER-${i}-`)).toBe(false);
+  });
+
+  it('SSE-C assembled in a versioned bucket with default encryption: the version is the sealed parts, not re-sealed', async () => {
+    await t.s3.send(new CreateBucketCommand({ Bucket: 'mpssev' }));
+    await t.s3.send(
+      new PutBucketVersioningCommand({ Bucket: 'mpssev', VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    await t.s3.send(
+      new PutBucketEncryptionCommand({
+        Bucket: 'mpssev',
+        ServerSideEncryptionConfiguration: {
+          Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+        },
+      }),
+    );
+    const { UploadId } = await t.s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'mpssev', Key: 'v.bin', ...CUSTOMER }),
+    );
+    const done = [];
+    for (const [i, body] of parts.entries()) {
+      const part = await t.s3.send(
+        new UploadPartCommand({
+          Bucket: 'mpssev',
+          Key: 'v.bin',
+          UploadId,
+          PartNumber: i + 1,
+          Body: body,
+          ...CUSTOMER,
+        }),
+      );
+      done.push({ PartNumber: i + 1, ETag: part.ETag! });
+    }
+    const result = await t.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'mpssev',
+        Key: 'v.bin',
+        UploadId,
+        MultipartUpload: { Parts: done },
+      }),
+    );
+    expect(result.VersionId).toBeTruthy();
+    const got = await t.s3.send(
+      new GetObjectCommand({ Bucket: 'mpssev', Key: 'v.bin', VersionId: result.VersionId, ...CUSTOMER }),
+    );
+    expect(got.SSECustomerAlgorithm).toBe('AES256');
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(whole)).toBe(true);
+    expect(await status(t.s3.send(new GetObjectCommand({ Bucket: 'mpssev', Key: 'v.bin' })))).toBe(
+      '400 InvalidRequest',
+    );
+  });
+
+  it('SSE-C with a checksum algorithm: Complete needs the key (as S3 requires), and takes the full-object checksum with it', async () => {
+    const { UploadId } = await t.s3.send(
+      new CreateMultipartUploadCommand({
+        Bucket: 'mpsse',
+        Key: 'ssec-crc.bin',
+        ChecksumAlgorithm: 'CRC32',
+        ChecksumType: 'FULL_OBJECT',
+        ...CUSTOMER,
+      }),
+    );
+    const one = await t.s3.send(
+      new UploadPartCommand({
+        Bucket: 'mpsse',
+        Key: 'ssec-crc.bin',
+        UploadId,
+        PartNumber: 1,
+        Body: parts[2],
+        ChecksumAlgorithm: 'CRC32',
+        ...CUSTOMER,
+      }),
+    );
+    const complete = (extra: Sse) =>
+      t.s3.send(
+        new CompleteMultipartUploadCommand({
+          Bucket: 'mpsse',
+          Key: 'ssec-crc.bin',
+          UploadId,
+          MultipartUpload: { Parts: [{ PartNumber: 1, ETag: one.ETag!, ChecksumCRC32: one.ChecksumCRC32! }] },
+          ...extra,
+        }),
+      );
+    expect(await status(complete({}))).toBe('400 InvalidRequest');
+    expect(
+      await status(t.s3.send(new HeadObjectCommand({ Bucket: 'mpsse', Key: 'ssec-crc.bin', ...CUSTOMER }))),
+    ).toBe('404 NotFound');
+    expect(await status(complete(CUSTOMER))).toBe(200);
+    const got = await t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 'ssec-crc.bin', ...CUSTOMER }));
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(parts[2]!)).toBe(true);
   });
 
   it('the AWS SDK v3 Upload (lib-storage) sends a large SSE-C and SSE-S3 file in parts by itself', async () => {

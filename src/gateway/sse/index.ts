@@ -16,6 +16,7 @@ import {
 } from './request.js';
 import { type SseScope, sseView } from './view.js';
 
+export { assembledMetadata, assembleSealedParts } from './assembled.js';
 export { loadEncryptionKeys } from './key-file.js';
 export { type EncryptionOptions, type Keyring, keyring } from './keyring.js';
 export { startUploadEncryption, type UploadEncryption, useUploadEncryption } from './multipart.js';
@@ -82,7 +83,7 @@ export function encryptionScope(
   }
   if (object && operation === 'POST uploads') return scope(undefined, writeEncryption(headers));
   if (object && (operation === 'POST uploadId' || operation === 'GET uploadId')) {
-    // Complete re-seals the parts with the customer key; ListParts may name it as S3 allows
+    // Complete may name the upload's customer key (then checked; needed with a checksum); ListParts too
     refuseServerKeys(headers, operation === 'GET uploadId' ? 'ListParts' : 'CompleteMultipartUpload');
     return scope(customerKey(headers), undefined);
   }

@@ -53,8 +53,9 @@ export async function startUploadEncryption(ctx: RequestContext): Promise<Upload
 
 /**
  * Makes this UploadPart or CompleteMultipartUpload seal with its upload's encryption: a part of an
- * SSE-C upload must carry the key the upload was started with (Complete too, as it re-seals the
- * parts); a part of another upload must not carry one.
+ * SSE-C upload must carry the key the upload was started with; a part of another upload must not
+ * carry one. Complete may leave the customer key out, as S3 allows: it then answers `'assemble'`
+ * (join the sealed parts as they lie, sse/assembled.ts); a key it sends must be the upload's.
  *
  * @example
  * ```ts
@@ -65,9 +66,9 @@ export async function useUploadEncryption(
   ctx: RequestContext,
   recorded: UploadEncryption | undefined,
   phase: 'part' | 'complete',
-): Promise<void> {
+): Promise<'assemble' | undefined> {
   const scope = ctx.sse;
-  if (!scope) return;
+  if (!scope) return undefined;
   const sent =
     phase === 'part' ? scope.write : scope.readKey && { mode: 'SSE-C' as const, key: scope.readKey };
   if (recorded?.mode !== 'SSE-C') {
@@ -77,13 +78,17 @@ export async function useUploadEncryption(
       );
     }
     if (recorded) scope.write = recorded;
-    return;
+    return undefined;
   }
   if (sent?.mode !== 'SSE-C') {
+    if (phase === 'complete') {
+      // the object is assembled from the sealed parts; nothing of it is written through the view's sealing
+      scope.write = undefined;
+      scope.preSealed = true;
+      return 'assemble';
+    }
     throw mismatch(
-      phase === 'part'
-        ? 'The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.'
-        : 'This upload was started with a customer key (SSE-C): send the same x-amz-server-side-encryption-customer-* headers with CompleteMultipartUpload, the gateway seals the object with it',
+      'The multipart upload initiate requested encryption. Subsequent part requests must include the appropriate encryption parameters.',
     );
   }
   assertSecure(scope);
@@ -96,6 +101,7 @@ export async function useUploadEncryption(
   }
   scope.readKey = sent.key;
   scope.write = sent;
+  return undefined;
 }
 
 function assertSecure(scope: SseScope): void {

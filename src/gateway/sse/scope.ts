@@ -17,4 +17,6 @@ export interface SseScope {
   secure: boolean;
   /** A write naming no encryption takes the bucket's default encryption. */
   byDefault: boolean;
+  /** The object data this request writes is already sealed (an SSE-C upload assembled from its parts). */
+  preSealed?: boolean;
 }

@@ -22,6 +22,7 @@ import {
 } from '../../storage/index.js';
 import { ETAG_META } from '../http.js';
 import { s3Error } from '../s3-errors.js';
+import { assembledSize, checkAssembledKey, isAssembled, openAssembled, WRAPPED_META } from './assembled.js';
 import { isObjectData, markSealed, plaintextListing } from './listing.js';
 import { kmsKeyId } from './multipart.js';
 import { dropPlainEtag, hashed, keepPlainEtag, sealedEtagOf, withPlainEtag } from './plain-etag.js';
@@ -31,7 +32,6 @@ import { limited, streamFrom } from './streams.js';
 
 /** Hidden metadata of an encrypted object: its mode, the wrapped data key and the master key's id. */
 export const SSE_META = 'bucketkit.sse';
-const WRAPPED_META = 'bucketkit.sse-key';
 const KEY_ID_META = 'bucketkit.sse-kid';
 
 type Mode = 'AES256' | 'aws:kms' | 'SSE-C';
@@ -49,8 +49,17 @@ function plain<T extends ObjectInfo>(info: T): T {
   for (const [name, value] of Object.entries(info.metadata)) {
     if (!name.startsWith(SSE_META)) metadata[name] = value;
   }
-  return { ...info, size: openedSize(info.size), metadata };
+  const size = isAssembled(info.metadata) ? assembledSize(info.metadata) : openedSize(info.size);
+  return { ...info, size, metadata };
 }
+
+const keyNeeded = (key: string) =>
+  s3Error(
+    'InvalidRequest',
+    400,
+    'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.',
+    { key },
+  );
 
 const notApplicable = () =>
   s3Error('InvalidRequest', 400, 'The encryption parameters are not applicable to this object.');
@@ -74,14 +83,7 @@ export function sseView(
     const mode = modeOf(info.metadata)!;
     const wrapped = info.metadata[WRAPPED_META] ?? '';
     if (mode === 'SSE-C') {
-      if (!scope.readKey) {
-        throw s3Error(
-          'InvalidRequest',
-          400,
-          'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.',
-          { key: info.key },
-        );
-      }
+      if (!scope.readKey) throw keyNeeded(info.key);
       const raw = await unwrapKey(await importWrappingKey(scope.readKey.raw), wrapped, mode);
       if (!raw)
         throw s3Error(
@@ -128,7 +130,11 @@ export function sseView(
       if (scope.guardHead && scope.readKey) throw notApplicable();
       return info;
     }
-    if (scope.guardHead) await dataKeyOf(info);
+    if (scope.guardHead && isAssembled(info.metadata)) {
+      if (!scope.readKey) throw keyNeeded(key);
+      await checkAssembledKey(port, info, scope.readKey, options?.signal);
+      announceCustomer();
+    } else if (scope.guardHead) await dataKeyOf(info);
     return withPlainEtag(port, plain(info), modeOf(info.metadata), options?.signal);
   }
 
@@ -141,6 +147,7 @@ export function sseView(
       }
       return first;
     }
+    if (isAssembled(first.metadata)) return getAssembled(key, first, options);
     let stored = first;
     const size = openedSize(first.size);
     let dataKey: DataKey;
@@ -175,6 +182,24 @@ export function sseView(
     return getResult(info, body, options.range ? want : undefined);
   }
 
+  /** GET of an SSE-C object assembled from its parts (sse/assembled.ts). */
+  async function getAssembled(key: string, first: GetResult, options: GetOptions): Promise<GetResult> {
+    await first.body.cancel().catch(() => {});
+    const info = plain(first);
+    if (!scope.readKey) throw keyNeeded(key);
+    const want = options.range
+      ? resolveRange(options.range, info.size, key)
+      : { start: 0, end: info.size - 1 };
+    const opened = await openAssembled(port, first, want, scope.readKey, options.signal);
+    announceCustomer();
+    return getResult(info, streamFrom(opened), options.range ? want : undefined);
+  }
+
+  function announceCustomer() {
+    scope.res.setHeader('x-amz-server-side-encryption-customer-algorithm', 'AES256');
+    scope.res.setHeader('x-amz-server-side-encryption-customer-key-md5', scope.readKey!.md5);
+  }
+
   async function put(key: string, body: Parameters<StoragePort['put']>[1], options: PutOptions = {}) {
     const previous = isData(key) ? await sealedEtagOf(port, key, options.signal) : undefined;
     const result = await seal(key, body, options);
@@ -186,6 +211,12 @@ export function sseView(
   async function seal(key: string, body: Parameters<StoragePort['put']>[1], options: PutOptions) {
     // the default covers object data (the object, its parts), not the gateway's own records
     const data = isData(key);
+    if (scope.preSealed && data) {
+      // an SSE-C object assembled from sealed parts: its body and metadata are already what is stored
+      await markSealed(port);
+      const result = await port.put(key, body, { ...options, etag: 'any' });
+      return { etag: result.etag, size: assembledSize(options.metadata ?? {}) };
+    }
     const write = scope.write ?? (data ? await byDefault?.() : undefined);
     if (!write) return port.put(key, body, options);
     const dataKey = newDataKey();

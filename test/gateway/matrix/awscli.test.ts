@@ -10,9 +10,8 @@ import { BOB, CUSTOMER_KEY, DENIED, KMS_KEY, matrixGateway, matrixPolicy } from 
  * allowed by a grant (`put-object-acl --grant-read`); a bucket policy (`put-bucket-policy`) allowing
  * and denying; and PUT, HEAD, GET and copy under SSE-S3 (`--sse AES256`), SSE-KMS with a configured key
  * id and SSE-C (`--sse-c`), with the bytes at rest checked. Files above 8 MiB go in parts by
- * themselves: SSE-S3 and SSE-KMS are sent so. awscli 2.9 leaves the customer key out of
- * CompleteMultipartUpload, which the gateway needs to seal the object (docs/gateway.md), so SSE-C is
- * exercised with single PUTs here and in parts by the SDK v3 and boto3.
+ * themselves, in every mode. awscli 2.9 leaves the customer key out of CompleteMultipartUpload, as
+ * S3 allows: the gateway joins the sealed parts without it.
  */
 const m = matrixGateway();
 
