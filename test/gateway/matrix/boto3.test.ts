@@ -6,9 +6,8 @@ import { ALICE, BOB, CUSTOMER_KEY, KMS_KEY, matrixGateway, matrixPolicy } from '
 /**
  * The client matrix, boto3 (issue #19 item 7): put_object_acl grants, put_bucket_policy, and every
  * SSE mode through put_object, head_object, get_object, copy_object, and upload_file of a 9 MiB file,
- * which s3transfer sends in parts by itself (SSE-S3 and SSE-KMS: Debian's boto3 1.26 leaves the
- * customer key out of CompleteMultipartUpload, which the gateway needs to seal the object, so SSE-C
- * goes through put_object and copy_object; docs/gateway.md). One Python script does a scenario and
+ * which s3transfer sends in parts by itself in every mode (Debian's boto3 1.26 leaves the customer key
+ * out of CompleteMultipartUpload, as S3 allows). One Python script does a scenario and
  * prints what it saw as JSON; the assertions are here. Debian's python3-boto3 runs it; where only a
  * pip-installed boto3 exists (a developer machine), that one does.
  */
@@ -105,15 +104,17 @@ for name, (write, read) in modes.items():
     seen['put'] = {f: v for f, v in alice.put_object(Bucket='botom', Key=name + '.txt', Body=small, **write).items() if f in fields}
     copy = source_key if name == 'c' else {}
     seen['copy'] = {f: v for f, v in alice.copy_object(Bucket='botom', Key=name + '-copy.txt', CopySource='botom/' + name + '.txt', **copy, **write).items() if f in fields}
-    keys = [name + '.txt', name + '-copy.txt']
-    if name != 'c':
-        alice.upload_file(sys.argv[3], 'botom', name + '.bin', ExtraArgs=write, Config=TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024))
-        keys.append(name + '.bin')
+    alice.upload_file(sys.argv[3], 'botom', name + '.bin', ExtraArgs=write, Config=TransferConfig(multipart_threshold=8 * 1024 * 1024, multipart_chunksize=8 * 1024 * 1024))
+    keys = [name + '.txt', name + '-copy.txt', name + '.bin']
     for key in keys:
         head = alice.head_object(Bucket='botom', Key=key, **read)
         body = alice.get_object(Bucket='botom', Key=key, **read)['Body'].read()
         seen[key] = {'head': {f: v for f, v in head.items() if f in fields}, 'etag': head['ETag'], 'same': body == (big if key.endswith('.bin') else small)}
 out['nokey'] = code(lambda: alice.get_object(Bucket='botom', Key='c.txt'))
+out['nokey-parts'] = code(lambda: alice.get_object(Bucket='botom', Key='c.bin'))
+out['otherkey-parts'] = code(lambda: alice.get_object(Bucket='botom', Key='c.bin', SSECustomerAlgorithm='AES256', SSECustomerKey='another-customer-key-32-bytes-ok'))
+alice.download_file('botom', 'c.bin', sys.argv[3] + '.back', ExtraArgs=customer)
+out['download'] = open(sys.argv[3] + '.back', 'rb').read() == big
 `,
       files.small.path,
       files.big.path,
@@ -127,13 +128,20 @@ out['nokey'] = code(lambda: alice.get_object(Bucket='botom', Key='c.txt'))
       const seen = out[name] as Record<string, { head: unknown; etag: string; same: boolean }>;
       expect(seen.put, name).toEqual(headers);
       expect(seen.copy, name).toEqual(headers);
-      for (const key of [`${name}.txt`, `${name}-copy.txt`, ...(name === 'c' ? [] : [`${name}.bin`])]) {
+      for (const key of [`${name}.txt`, `${name}-copy.txt`, `${name}.bin`]) {
         expect(seen[key], key).toMatchObject({ head: headers, same: true });
       }
-      if (name !== 'c') expect(seen[`${name}.bin`]!.etag).toMatch(/-2"$/);
+      expect(seen[`${name}.bin`]!.etag).toMatch(/-2"$/);
     }
     expect(out.nokey).toBe('400 InvalidRequest');
-    expect(m.served(/^POST \/botom\/kms\.bin\?uploadId=\w+ 200$/)).toHaveLength(1);
+    expect([out['nokey-parts'], out['otherkey-parts'], out.download]).toEqual([
+      '400 InvalidRequest',
+      '403 AccessDenied',
+      true,
+    ]);
+    for (const name of ['kms', 'c']) {
+      expect(m.served(new RegExp(`^POST /botom/${name}\\.bin\\?uploadId=\\w+ 200$`)), name).toHaveLength(1);
+    }
     expect(await m.atRest('botom', 'BOTO-SMALL-')).toBe(false);
     expect(await m.atRest('botom', 'BOTO-BIG-')).toBe(false);
   }, 120_000);

@@ -11,9 +11,10 @@ import { ALICE, BOB, CUSTOMER_KEY, KMS_KEY, matrixGateway, matrixPolicy } from '
  * and SSE-KMS (putObject metadata, copyObject's destination headers), SSE-C (the three customer headers
  * on putObject and copy, getObject's `SSECustomer*` options). A 6 MiB putObject from a stream goes
  * through the multipart API by itself for SSE-S3 and SSE-KMS (minio-js 8.0.7 sends it as one part,
- * numbered 2); minio-js leaves the customer key out of
- * CompleteMultipartUpload, which the gateway needs to seal the object (docs/gateway.md), so SSE-C goes
- * in single PUTs.
+ * numbered 2). Its putObject sends no customer key with the parts it cuts, which S3 refuses for an
+ * SSE-C upload (and so does the gateway, storing nothing); its multipart calls
+ * (`initiateNewMultipartUpload`, `uploadPart` with headers, `completeMultipartUpload`, which sends no
+ * key, as S3 allows) put an SSE-C object in parts.
  */
 const m = matrixGateway();
 const b64 = (text: string) => Buffer.from(text).toString('base64');
@@ -131,6 +132,46 @@ describe('minio-js × users, ACLs, a policy and every SSE mode', () => {
     );
     expect((await read(alice.getObject('miniom', 'c-copy.txt', key))).equals(small.bytes)).toBe(true);
     expect(await m.atRest('miniom', 'MN-c-SMALL-')).toBe(false);
+  }, 120_000);
+
+  it('SSE-C in parts: putObject cuts parts without the key (refused, nothing stored); its multipart calls put 11 MiB in 3 parts', async () => {
+    const alice = client(ALICE);
+    const big = await m.file('mn-c.bin', 11 * 1024 * 1024, 'MN-c-BIG-');
+    const key = {
+      SSECustomerAlgorithm: 'AES256',
+      SSECustomerKey: b64(CUSTOMER_KEY),
+      SSECustomerKeyMD5: customerHeaders()['X-Amz-Server-Side-Encryption-Customer-Key-MD5'],
+    };
+    await expect(
+      alice.putObject('miniom', 'c-put.bin', Readable.from([big.bytes]), big.bytes.length, customerHeaders()),
+    ).rejects.toMatchObject({ code: 'InvalidRequest' });
+    expect(await code(alice.statObject('miniom', 'c-put.bin'))).toBe('NotFound');
+
+    const uploadId = await alice.initiateNewMultipartUpload('miniom', 'c.bin', customerHeaders());
+    const etags: Array<{ part: number; etag: string }> = [];
+    const size = 5 * 1024 * 1024;
+    for (let part = 1; part * size - size < big.bytes.length; part++) {
+      const chunk = big.bytes.subarray((part - 1) * size, part * size);
+      const done = await alice.uploadPart(
+        {
+          bucketName: 'miniom',
+          objectName: 'c.bin',
+          uploadID: uploadId,
+          partNumber: part,
+          headers: customerHeaders(),
+        },
+        chunk,
+      );
+      etags.push({ part, etag: done.etag });
+    }
+    const completed = await alice.completeMultipartUpload('miniom', 'c.bin', uploadId, etags);
+    expect(completed.etag).toMatch(/-3$/);
+    expect(m.served(/^POST \/miniom\/c\.bin\?uploadId=\w+ 200$/)).toHaveLength(1);
+    expect((await read(alice.getObject('miniom', 'c.bin', key))).equals(big.bytes)).toBe(true);
+    const ranged = await read(alice.getPartialObject('miniom', 'c.bin', size - 10, 30, key));
+    expect(ranged.equals(big.bytes.subarray(size - 10, size + 20))).toBe(true);
+    expect(await code(read(alice.getObject('miniom', 'c.bin')))).toBe('InvalidRequest');
+    expect(await m.atRest('miniom', 'MN-c-BIG-')).toBe(false);
   }, 120_000);
 });
 

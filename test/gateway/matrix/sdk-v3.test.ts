@@ -124,9 +124,13 @@ describe('AWS SDK v3 × users, ACLs, a policy and every SSE mode', () => {
       expect(await m.atRest('sdkm', `SDK-${name}-SMALL-`)).toBe(false);
       expect(await m.atRest('sdkm', `SDK-${name}-BIG-`)).toBe(false);
     }
+    const other = { SSECustomerAlgorithm: 'AES256', SSECustomerKey: 'another-customer-key-32-bytes-ok' };
     for (const key of ['c.txt', 'c.bin']) {
       expect(await failure(s3.send(new GetObjectCommand({ Bucket: 'sdkm', Key: key })))).toBe(
         '400 InvalidRequest',
+      );
+      expect(await failure(s3.send(new GetObjectCommand({ Bucket: 'sdkm', Key: key, ...other })))).toBe(
+        '403 AccessDenied',
       );
     }
   }, 120_000);
