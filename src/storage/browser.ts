@@ -27,6 +27,7 @@ export {
 } from './contract/validate.js';
 export { type HttpStorageOptions, httpStorage } from './http/http.js';
 export { memoryStorage } from './memory/memory.js';
+export { type EncryptedOptions, type EncryptedPort, encrypted } from './wrappers/encrypted.js';
 export {
   AWS_S3_STANDARD,
   type InstrumentedOptions,

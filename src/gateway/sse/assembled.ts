@@ -13,6 +13,7 @@ import {
   fromBase64,
   importDataKey,
   importWrappingKey,
+  limited,
   type Metadata,
   type ObjectInfo,
   openChunks,
@@ -25,7 +26,6 @@ import {
 import { decodePartSizes, PARTS_META } from '../meta/index.js';
 import { s3Error } from '../s3-errors.js';
 import type { CustomerKey } from './request.js';
-import { limited } from './streams.js';
 
 /** Hidden metadata: `parts` marks an assembled object; its plaintext size (the stored size is not it). */
 export const LAYOUT_META = 'bucketkit.sse-layout';

@@ -7,6 +7,7 @@ import {
   getResult,
   importDataKey,
   importWrappingKey,
+  limited,
   type Metadata,
   newDataKey,
   type ObjectInfo,
@@ -17,6 +18,7 @@ import {
   type StoragePort,
   sealChunks,
   sealedRange,
+  streamFrom,
   unwrapKey,
   wrapKey,
 } from '../../storage/index.js';
@@ -28,7 +30,6 @@ import { kmsKeyId } from './multipart.js';
 import { dropPlainEtag, hashed, keepPlainEtag, sealedEtagOf, withPlainEtag } from './plain-etag.js';
 import type { WriteEncryption } from './request.js';
 import type { SseScope } from './scope.js';
-import { limited, streamFrom } from './streams.js';
 
 /** Hidden metadata of an encrypted object: its mode, the wrapped data key and the master key's id. */
 export const SSE_META = 'bucketkit.sse';

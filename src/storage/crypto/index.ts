@@ -9,4 +9,5 @@ export {
   sealedSize,
   TAG,
 } from './chunks.js';
+export { limited, streamFrom } from './streams.js';
 export { fromBase64, importWrappingKey, newDataKey, toBase64, unwrapKey, wrapKey } from './wrap.js';

@@ -1,4 +1,4 @@
-/** Stream helpers of the encrypted view: a length limit and a web stream over a generator. */
+/** Stream helpers of sealed reads: a length limit and a web stream over a generator. */
 
 /** The first `length` bytes of a source. */
 export async function* limited(
