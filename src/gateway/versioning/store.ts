@@ -194,7 +194,7 @@ export function writeVersion(
       ...(signal ? { signal } : {}),
     });
     if (suspended) await dropOtherNulls(port, key, name, signal);
-    await port.copy(stored, key, signal ? { signal } : {});
+    await port.copy(stored, key, { mirror: true, ...(signal ? { signal } : {}) });
     return { etag: result.etag, size: result.size, versionId: suspended ? 'null' : name };
   });
 }
@@ -284,7 +284,7 @@ export function removeVersion(
     const versions = await versionsOf(port, key, signal);
     if (versions[0]?.name === found.name) {
       const next = versions[1];
-      if (next && !isMarker(next.name)) await port.copy(next.key, key, opts);
+      if (next && !isMarker(next.name)) await port.copy(next.key, key, { ...opts, mirror: true });
       else await port.delete(key, opts);
     }
     await port.delete(found.object, opts);

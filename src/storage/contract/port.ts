@@ -112,6 +112,13 @@ export interface CopyOptions extends Abortable {
   ifNoneMatch?: '*';
   /** Fails with `PreconditionFailed` unless the source's ETag equals this one. */
   ifSourceMatch?: string;
+  /**
+   * The destination mirrors the source as it is (a copy that keeps its metadata, such as the gateway's
+   * copy of a key's newest version at the key): a port may then store one record under both names,
+   * which shows the source's Last-Modified (the file port hard-links small objects' records). Other
+   * ports make a plain copy.
+   */
+  mirror?: boolean;
 }
 
 export interface DeleteManyResult {

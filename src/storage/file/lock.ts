@@ -1,4 +1,14 @@
-import { closeSync, fstatSync, futimesSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  futimesSync,
+  linkSync,
+  mkdirSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -52,14 +62,19 @@ export interface HeldLock {
 export async function withFileLock<T>(
   path: string,
   work: (lock: HeldLock) => T | Promise<T>,
-  options: { signal?: AbortSignal | undefined; makeDir?: boolean } = {},
+  options: { signal?: AbortSignal | undefined; makeDir?: boolean; linked?: LinkedLock } = {},
 ): Promise<T> {
   const started = Date.now();
   let delay = 1;
   let fd: number;
+  const linked = options.linked;
+  // a linked lock's descriptor is the caller's: it stays open
+  const owned = linked === undefined;
   for (;;) {
     throwIfAborted(options.signal);
-    const taken = await take(path, options.makeDir === true);
+    const taken = linked
+      ? takeByLink(path, linked, options.makeDir === true)
+      : await take(path, options.makeDir === true);
     if (taken !== undefined) {
       fd = taken;
       break;
@@ -85,7 +100,7 @@ export async function withFileLock<T>(
       if (committed || !open) throw bkError('InvalidArgument', `the lock ${path} was already committed`);
       assertStillOurs(path, fd);
       held.delete(fd);
-      closeSync(fd);
+      if (owned) closeSync(fd);
       open = false;
       try {
         if (fresh) renameSync(path, to);
@@ -105,7 +120,7 @@ export async function withFileLock<T>(
       held.delete(fd);
       // after a commit another writer may hold a new lock of this name: only ever remove our own
       if (!committed && isOurs(path, fd)) unlinkQuietly(path);
-      closeSync(fd);
+      if (owned) closeSync(fd);
     }
   }
 }
@@ -117,6 +132,37 @@ async function take(path: string, makeDir: boolean): Promise<number | undefined>
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
     throw err;
+  }
+}
+
+/**
+ * A lock taken by hard-linking an existing file (open as `fd`, touched just before, so that waiters see
+ * a fresh lock) to the lock's name: no new file, and its commit publishes that file under a second
+ * name only if the holder renames it; a holder that writes elsewhere (in place) just lets the name go.
+ */
+export interface LinkedLock {
+  /** The file to link. */
+  from: string;
+  /** `from` open (for reading): the lock's descriptor, which the caller closes. */
+  fd: number;
+}
+
+/** {@link take} by linking: undefined when another writer holds the lock; `NotFound` when `from` went. */
+function takeByLink(path: string, linked: LinkedLock, makeDir: boolean): number | undefined {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      linkSync(linked.from, path);
+      return linked.fd;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return undefined;
+      if (!isMissing(err)) throw err;
+      if (!existsSync(linked.from)) {
+        throw bkError('NotFound', `${linked.from} was deleted during the copy`, { cause: err });
+      }
+      if (!makeDir || attempt === 8) throw err;
+      mkdirSync(dirname(path), { recursive: true });
+    }
   }
 }
 

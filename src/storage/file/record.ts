@@ -131,7 +131,15 @@ export function openRecordForWriteNow(
   }
 }
 
-function readOpenRecordNow(key: string, fd: number): StoredRecord {
+/**
+ * The record of a record file open as `fd` (see {@link readRecordNow}); a damaged one is `Corrupt`.
+ *
+ * @example
+ * ```ts
+ * const { record, inline } = readOpenRecordNow(key, fd);
+ * ```
+ */
+export function readOpenRecordNow(key: string, fd: number): StoredRecord {
   const content = readRecordFileNow(fd);
   if (!content) throw corrupt(key);
   const stored = decodeRecord(key, content.payload);
