@@ -41,14 +41,17 @@ const OBJECT_GRANTS: Record<string, string[]> = {
   'bucket-owner-read': ['bob FULL_CONTROL', 'alice READ'],
   'bucket-owner-full-control': ['bob FULL_CONTROL', 'alice FULL_CONTROL'],
 };
-/** Who may GET such an object besides its writer: [anonymous, carol (another user)]. */
-const READERS: Record<string, [boolean, boolean]> = {
-  private: [false, false],
-  'public-read': [true, true],
-  'public-read-write': [true, true],
-  'authenticated-read': [false, true],
-  'bucket-owner-read': [false, false],
-  'bucket-owner-full-control': [false, false],
+/**
+ * Who may GET such an object besides its writer: [anonymous, carol (another user), alice (the bucket
+ * owner, who reads another user's object only where its ACL says so: S3's ObjectWriter ownership)].
+ */
+const READERS: Record<string, [boolean, boolean, boolean]> = {
+  private: [false, false, false],
+  'public-read': [true, true, true],
+  'public-read-write': [true, true, true],
+  'authenticated-read': [false, true, true],
+  'bucket-owner-read': [false, false, true],
+  'bucket-owner-full-control': [false, false, true],
 };
 
 const shown = (grants: Grant[] | undefined) =>
@@ -108,7 +111,7 @@ describe('canned ACLs on every write that takes one', () => {
         const got = await as.bob!.send(new GetObjectAclCommand({ Bucket: 'canned', Key: key }));
         expect(got.Owner?.ID, key).toBe('bob');
         expect(shown(got.Grants), key).toEqual([...grants].sort());
-        const [anonymous, carol] = READERS[acl]!;
+        const [anonymous, carol, alice] = READERS[acl]!;
         const path = `${gw.endpoint}/canned/${operation}/${acl}`;
         expect((await fetch(path)).status, `anonymous ${key}`).toBe(anonymous ? 200 : 403);
         const carolRead = await as.carol!.send(new GetObjectCommand({ Bucket: 'canned', Key: key })).then(
@@ -116,6 +119,11 @@ describe('canned ACLs on every write that takes one', () => {
           (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode,
         );
         expect(carolRead, `carol ${key}`).toBe(carol ? 200 : 403);
+        const aliceRead = await as.alice!.send(new GetObjectCommand({ Bucket: 'canned', Key: key })).then(
+          () => 200,
+          (err: { $metadata?: { httpStatusCode?: number } }) => err.$metadata?.httpStatusCode,
+        );
+        expect(aliceRead, `alice ${key}`).toBe(alice ? 200 : 403);
       }
       // public-read-write on an object grants WRITE, which S3 does not use for objects: no anonymous
       // overwrite, since writing an object needs WRITE on the bucket

@@ -151,9 +151,16 @@ describe('users, owners and ACLs', () => {
       await status(as.carol!.send(new PutObjectCommand({ Bucket: 'alices', Key: 'c', Body: 'x' }))),
     ).toBe(403);
     expect(await status(as.carol!.send(new ListObjectsV2Command({ Bucket: 'alices' })))).toBe(200);
-    // bob owns his object; alice owns the bucket and may read it; carol may list but not read it
+    // bob owns his object: alice owns the bucket but, as on S3 with ObjectWriter ownership, reads it only
+    // once its ACL grants her (bucket-owner-read); carol may list but not read it
     const bobsAcl = await as.bob!.send(new GetObjectAclCommand({ Bucket: 'alices', Key: 'from-bob.txt' }));
     expect(bobsAcl.Owner?.ID).toBe('bob');
+    expect(
+      await status(as.alice!.send(new GetObjectCommand({ Bucket: 'alices', Key: 'from-bob.txt' }))),
+    ).toBe(403);
+    await as.bob!.send(
+      new PutObjectAclCommand({ Bucket: 'alices', Key: 'from-bob.txt', ACL: 'bucket-owner-read' }),
+    );
     const read = await as.alice!.send(new GetObjectCommand({ Bucket: 'alices', Key: 'from-bob.txt' }));
     expect(await read.Body!.transformToString()).toBe('bob wrote');
     expect(

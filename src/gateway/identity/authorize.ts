@@ -163,9 +163,10 @@ interface BucketAccess {
 }
 
 /**
- * An object operation: the bucket policy's explicit deny first; then the bucket owner, a policy grant
- * (for objects the bucket owner owns) or the object's ACL. A missing object is a 404 for callers who
- * may list the bucket, a 403 otherwise.
+ * An object operation: the bucket policy's explicit deny first; then the bucket owner or a policy
+ * grant for objects the bucket owner owns, else the object's ACL — as S3 with ObjectWriter ownership,
+ * an object another user wrote is the bucket owner's to read only where its ACL grants it (e.g.
+ * bucket-owner-read). A missing object is a 404 for callers who may list the bucket, a 403 otherwise.
  */
 async function checkObject(
   ctx: RequestContext,
@@ -177,20 +178,21 @@ async function checkObject(
   const who = { id: ctx.caller?.id };
   const { acl, gate } = bucket;
   const isOwner = who.id !== undefined && who.id === acl.owner;
-  if (isOwner && !gate.policy) return;
+  // under BucketOwnerEnforced every object is the bucket owner's: no need to look at it
+  if (isOwner && !gate.policy && bucket.guards.ownership === 'BucketOwnerEnforced') return;
   const info = await headOrUndefined(bucket.port, key);
   const tags =
     info && gate.policy?.readsObjectTags ? await readTags(bucket.port, info.metadata, ctx.signal) : undefined;
   const decision = decide(gate, ctx, action, key, tags);
   if (decision === 'Deny') throw denied();
-  if (isOwner) return;
   if (!info) {
+    if (isOwner) return; // NoSuchKey
     const mayList = decide(gate, ctx, 's3:ListBucket');
     if (mayList === 'Allow' || (mayList === 'None' && allows(acl, who, 'READ'))) return; // NoSuchKey
     throw denied();
   }
   const object = effectiveAcl(objectAcl(info, acl.owner), bucket.guards);
-  if (decision === 'Allow' && object.owner === acl.owner) return;
+  if ((isOwner || decision === 'Allow') && object.owner === acl.owner) return;
   if (!allows(object, who, permission)) throw denied();
 }
 
