@@ -6,6 +6,7 @@
  * (`./duckdb/`) overrides them and is only ever loaded by a dynamic import.
  */
 import type { LakeContext } from '../context.js';
+import type { MetricColumns } from '../metrics/columns.js';
 import type { CountQuery, CountResult, PreparedCount } from '../query/count.js';
 import type { LogRow, PreparedLogs } from '../query/logs.js';
 import type { SqlResult, SqlSource } from '../query/sql.js';
@@ -35,6 +36,11 @@ export interface LakeEngine {
   readonly name: EngineName;
   /** Sorts the buffer's rows and writes the table and agg files. */
   writeSegment?(rows: LogBuffer, streamField: string): Promise<SegmentFiles>;
+  /**
+   * Writes a metric table from cooked rows in columns, in their order, with the TypeScript writer's
+   * columns, column order and types (`metrics/table.ts`).
+   */
+  writeMetricTable?(rows: MetricColumns): Promise<Uint8Array>;
   /** The rows of a prepared `logs` query, in the query's order, at most `limit`. */
   logs?(ctx: LakeContext, prepared: PreparedLogs, stats: QueryStats): AsyncIterable<LogRow>;
   count?(ctx: LakeContext, query: CountQuery, prepared: PreparedCount): Promise<CountResult>;

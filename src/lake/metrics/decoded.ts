@@ -67,6 +67,12 @@ export interface DecodedMetricPoint {
   readonly summary?: SummaryValue;
 }
 
+/** What the points of one series share (a decoded point is one). */
+export type SeriesContext = Omit<
+  DecodedMetricPoint,
+  'timeUnixNano' | 'startTimeUnixNano' | 'flags' | 'value' | 'histogram' | 'exponential' | 'summary'
+>;
+
 /** What a point's metric shares with its siblings (one object per metric, reused by every point). */
 export interface MetricContext {
   name: string;

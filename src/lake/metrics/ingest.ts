@@ -1,15 +1,16 @@
 import type { StoragePort } from '../../storage/index.js';
+import type { LakeEngine } from '../engines/engine.js';
 import { dateintOf, newSegmentId, segmentKeys } from '../names.js';
 import { decodeOtlpObject } from '../otlp/object.js';
 import { loadZstd, type ZstdCodec } from '../parquet/zstd.js';
 import { type MetricSegment, updateMetricDayIndex } from './catalog.js';
+import { type MetricColumns, pickMetricRows } from './columns.js';
 import { MetricRowBuilder } from './cook.js';
 import type { DecodedMetricPoint } from './decoded.js';
 import { decodeOtlpMetricsJson } from './otlp-json.js';
 import { decodeOtlpMetricsProtobuf } from './otlp-protobuf.js';
-import { decodeRemoteWrite } from './remote-write.js';
-import type { MetricRow } from './row.js';
-import { writeMetricTable } from './table.js';
+import { decodeRemoteWrite, decodeRemoteWriteSeries } from './remote-write.js';
+import { writeMetricColumns } from './table.js';
 
 export interface MetricIngestOptions {
   org: string;
@@ -20,6 +21,11 @@ export interface MetricIngestOptions {
   /** Write the index without conditions (only when this process is the only writer). */
   singleWriter?: boolean;
   signal?: AbortSignal;
+  /**
+   * The engine that writes the tables (a lake's engine, or its getter; default the TypeScript engine).
+   * Both write the same tables; `lake.ingestMetrics` passes the lake's.
+   */
+  engine?: LakeEngine | (() => Promise<LakeEngine>);
 }
 
 export interface MetricIngestResult {
@@ -90,27 +96,21 @@ export async function ingestMetricsObject(
   const info = await port.head(key, { signal });
   const source = `${key}@${info.etag}`;
   const builder = new MetricRowBuilder(options.org);
-  for await (const point of decodeMetricsObject(port, key, signal)) builder.add(point);
-  const byDay = new Map<number, MetricRow[]>();
-  const rows = builder.rows();
-  for (const row of rows) {
-    const day = dateintOf(row.chq_timestamp);
-    const list = byDay.get(day);
-    if (list) list.push(row);
-    else byDay.set(day, [row]);
-  }
+  if (key.endsWith('.prw')) {
+    // a Prometheus remote-write batch: one snappy block, read whole, each series' samples at once
+    const got = await port.get(key, { signal });
+    for (const s of decodeRemoteWriteSeries(await got.bytes(), key))
+      builder.addSamples(s.context, s.timesMs, s.values);
+  } else for await (const point of decodeMetricsObject(port, key, signal)) builder.add(point);
+  const columns = builder.columns();
   const segments: MetricSegment[] = [];
-  let alreadyIngested = byDay.size > 0;
-  for (const [dateint, dayRows] of byDay) {
+  const days = splitByDay(columns);
+  let alreadyIngested = days.size > 0;
+  for (const [dateint, dayRows] of days) {
     const segment = await writeMetricSegment(
       port,
       { ...options, zstd },
-      {
-        collector,
-        dateint,
-        rows: dayRows,
-        frequencyMs: 10_000,
-      },
+      { collector, dateint, columns: dayRows, frequencyMs: 10_000 },
     );
     segment.sources = [source];
     let added = false;
@@ -132,28 +132,69 @@ export async function ingestMetricsObject(
       alreadyIngested = false;
     } else await port.delete(segment.table, { signal }).catch(() => undefined);
   }
-  return { points: builder.points, dropped: builder.dropped, rows: rows.length, segments, alreadyIngested };
+  return {
+    points: builder.points,
+    dropped: builder.dropped,
+    rows: columns.length,
+    segments,
+    alreadyIngested,
+  };
+}
+
+/** The rows of each day (one day, the usual case, keeps the columns as they are). */
+function splitByDay(columns: MetricColumns): Map<number, MetricColumns> {
+  const byDay = new Map<number, number[]>();
+  let last: number[] | undefined;
+  let lastDay = Number.NaN;
+  for (let i = 0; i < columns.length; i++) {
+    const day = dateintOf(columns.timestampMs[i]!);
+    if (day !== lastDay) {
+      lastDay = day;
+      last = byDay.get(day);
+      if (!last) {
+        last = [];
+        byDay.set(day, last);
+      }
+    }
+    last?.push(i);
+  }
+  if (byDay.size === 1) return new Map([[lastDay, columns]]);
+  return new Map([...byDay].map(([day, rows]) => [day, pickMetricRows(columns, rows)]));
 }
 
 /** Writes sorted rows of one day and tier as a table and returns its (not yet published) index entry. */
 export async function writeMetricSegment(
   port: StoragePort,
-  options: { org: string; zstd?: ZstdCodec; signal?: AbortSignal },
-  at: { collector: string; dateint: number; rows: MetricRow[]; frequencyMs: number },
+  options: {
+    org: string;
+    zstd?: ZstdCodec;
+    signal?: AbortSignal;
+    engine?: LakeEngine | (() => Promise<LakeEngine>);
+  },
+  at: { collector: string; dateint: number; columns: MetricColumns; frequencyMs: number },
 ): Promise<MetricSegment> {
-  const { rows, frequencyMs } = at;
+  const { columns: rows, frequencyMs } = at;
   const id = newSegmentId();
   let startMs = Number.POSITIVE_INFINITY;
   let endMs = Number.NEGATIVE_INFINITY;
+  const used = new Uint8Array(rows.series.length);
+  for (let i = 0; i < rows.length; i++) {
+    const ms = rows.timestampMs[i]!;
+    if (ms < startMs) startMs = ms;
+    if (ms + frequencyMs > endMs) endMs = ms + frequencyMs;
+    used[rows.seriesOf[i]!] = 1;
+  }
   const names = new Set<string>();
   const columns = new Set<string>(['metric_name', 'chq_tid', 'chq_timestamp', 'chq_sketch']);
-  for (const row of rows) {
-    startMs = Math.min(startMs, row.chq_timestamp);
-    endMs = Math.max(endMs, row.chq_timestamp + frequencyMs);
-    names.add(row.metric_name);
-    for (const name in row.fields) columns.add(name);
+  for (const [i, series] of rows.series.entries()) {
+    if (!used[i]) continue;
+    names.add(series.metric_name);
+    for (const name in series.fields) columns.add(name);
   }
-  const table = writeMetricTable(rows, options.zstd ?? (await loadZstd()));
+  const engine = typeof options.engine === 'function' ? await options.engine() : options.engine;
+  const table = engine?.writeMetricTable
+    ? await engine.writeMetricTable(rows)
+    : writeMetricColumns(rows, options.zstd ?? (await loadZstd()));
   const key = metricTableKey(options.org, at.collector, at.dateint, startMs, id);
   await port.put(key, table, {
     contentType: 'application/vnd.apache.parquet',

@@ -9,6 +9,7 @@ import type { StoragePort } from '../../storage/index.js';
 import { loadZstd, type ZstdCodec } from '../parquet/zstd.js';
 import { newStats } from '../query/stats.js';
 import { type MetricSegment, readMetricDayIndex, updateMetricDayIndex } from './catalog.js';
+import { metricColumnsOfRows } from './columns.js';
 import { writeMetricSegment } from './ingest.js';
 import { mergeRows } from './merge.js';
 import { readMetricTable } from './table.js';
@@ -63,7 +64,7 @@ export async function rollupMetrics(port: StoragePort, options: RollupOptions): 
     {
       collector: sources[0]!.collector,
       dateint: options.dateint,
-      rows: merged,
+      columns: metricColumnsOfRows(merged),
       frequencyMs: to,
     },
   );

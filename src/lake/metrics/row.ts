@@ -70,6 +70,24 @@ export interface MetricRow {
   fields: Record<string, string>;
 }
 
+/** The `chq_rollup_*` columns, in table order. */
+export const ROLLUP_COLUMNS = [
+  'chq_rollup_count',
+  'chq_rollup_sum',
+  'chq_rollup_avg',
+  'chq_rollup_min',
+  'chq_rollup_max',
+  'chq_rollup_p25',
+  'chq_rollup_p50',
+  'chq_rollup_p75',
+  'chq_rollup_p90',
+  'chq_rollup_p95',
+  'chq_rollup_p99',
+] as const;
+
+/** One of {@link ROLLUP_COLUMNS}. */
+export type RollupColumn = (typeof ROLLUP_COLUMNS)[number];
+
 /** The columns a row's sketch gives: the sketch itself and the `chq_rollup_*` statistics. */
 export type SketchColumns = Pick<
   MetricRow,

@@ -8,11 +8,16 @@ import { zstdParquetBuffer } from '../parquet/table-buffer.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
 import { type ParquetFilter, readParquetRows } from '../query/read-parquet.js';
 import type { QueryStats } from '../query/stats.js';
-import type { ChqMetricType, MetricRow } from './row.js';
+import { type MetricColumns, type MetricSeriesValues, metricColumnsOfRows, tsnsColumn } from './columns.js';
+import { type ChqMetricType, type MetricRow, ROLLUP_COLUMNS } from './row.js';
 
-const ROW_GROUP_ROWS = 20_000;
+export { ROLLUP_COLUMNS };
 
-const STRINGS = [
+/** Rows per row group of a metric table (both engines). */
+export const METRIC_ROW_GROUP_ROWS = 20_000;
+
+/** The series-wide text columns after `chq_tsns`, in table order. */
+export const METRIC_STRINGS = [
   'chq_metric_type',
   'chq_customer_id',
   'chq_telemetry_type',
@@ -20,20 +25,6 @@ const STRINGS = [
   'chq_unit',
   'chq_scope_name',
   'chq_scope_url',
-] as const;
-
-export const ROLLUP_COLUMNS = [
-  'chq_rollup_count',
-  'chq_rollup_sum',
-  'chq_rollup_avg',
-  'chq_rollup_min',
-  'chq_rollup_max',
-  'chq_rollup_p25',
-  'chq_rollup_p50',
-  'chq_rollup_p75',
-  'chq_rollup_p90',
-  'chq_rollup_p95',
-  'chq_rollup_p99',
 ] as const;
 
 /**
@@ -45,53 +36,68 @@ export const ROLLUP_COLUMNS = [
  * ```
  */
 export function writeMetricTable(rows: readonly MetricRow[], zstd: ZstdCodec): Uint8Array {
-  const dynamic = new Set<string>();
-  for (const row of rows) for (const name in row.fields) dynamic.add(name);
+  return writeMetricColumns(metricColumnsOfRows(rows), zstd);
+}
+
+/**
+ * The table file of rows in columns, in their order (the TypeScript engine's writer).
+ *
+ * @example
+ * ```ts
+ * const bytes = writeMetricColumns(builder.columns(), await loadZstd());
+ * ```
+ */
+export function writeMetricColumns(c: MetricColumns, zstd: ZstdCodec): Uint8Array {
+  const n = c.length;
+  const perRow = <T>(of: (s: MetricSeriesValues) => T): T[] => {
+    const values = c.series.map(of);
+    const out = new Array<T>(n);
+    for (let i = 0; i < n; i++) out[i] = values[c.seriesOf[i]!]!;
+    return out;
+  };
+  const tids = c.series.map((s) => s.chq_tid);
+  const tid = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) tid[i] = tids[c.seriesOf[i]!]!;
+  const timestamp = new BigInt64Array(n);
+  for (let i = 0; i < n; i++) timestamp[i] = BigInt(c.timestampMs[i]!);
   const columns: ColumnSource[] = [
-    { name: 'metric_name', data: rows.map((r) => r.metric_name), type: 'STRING', nullable: false },
-    { name: 'chq_tid', data: rows.map((r) => r.chq_tid), type: 'INT64', nullable: false },
+    { name: 'metric_name', data: perRow((s) => s.metric_name), type: 'STRING', nullable: false },
+    { name: 'chq_tid', data: tid, type: 'INT64', nullable: false },
     // sorted by series then time: times are near-constant steps, which DELTA_BINARY_PACKED stores in bits
     {
       name: 'chq_timestamp',
-      data: rows.map((r) => BigInt(r.chq_timestamp)),
+      data: timestamp,
       type: 'INT64',
       nullable: false,
       encoding: 'DELTA_BINARY_PACKED',
     },
     {
       name: 'chq_tsns',
-      data: rows.map((r) => r.chq_tsns),
+      data: tsnsColumn(c),
       type: 'INT64',
       nullable: false,
       encoding: 'DELTA_BINARY_PACKED',
     },
   ];
-  for (const name of STRINGS) columns.push({ name, data: rows.map((r) => r[name]), type: 'STRING' });
-  columns.push({
-    name: 'chq_sketch',
-    data: rows.map((r) => r.chq_sketch),
-    type: 'BYTE_ARRAY',
-    statistics: false,
-  });
-  for (const name of ROLLUP_COLUMNS)
-    columns.push(
-      doubleColumn(
-        name,
-        rows.map((r) => r[name]),
-      ),
-    );
-  columns.push(
-    doubleColumn(
-      'chq_value',
-      rows.map((r) => r.chq_value),
-    ),
-  );
-  columns.push({ name: 'chq_reset_adjust', data: rows.map((r) => r.chq_reset_adjust), type: 'DOUBLE' });
-  columns.push({ name: 'chq_temporality', data: rows.map((r) => r.chq_temporality), type: 'STRING' });
-  for (const name of [...dynamic].sort()) {
-    columns.push({ name, data: rows.map((r) => r.fields[name] ?? null), type: 'STRING' });
+  for (const name of METRIC_STRINGS) columns.push({ name, data: perRow((s) => s[name]), type: 'STRING' });
+  columns.push({ name: 'chq_sketch', data: c.sketch.slice(0, n), type: 'BYTE_ARRAY', statistics: false });
+  for (const name of ROLLUP_COLUMNS) columns.push(doubleColumn(name, c.rollups[name].subarray(0, n)));
+  const value = new Array<number | null>(n);
+  for (let i = 0; i < n; i++) value[i] = c.hasValue[i] ? c.value[i]! : null;
+  columns.push(doubleColumn('chq_value', value));
+  columns.push({ name: 'chq_reset_adjust', data: c.resetAdjust.subarray(0, n), type: 'DOUBLE' });
+  columns.push({ name: 'chq_temporality', data: perRow((s) => s.chq_temporality), type: 'STRING' });
+  for (const name of metricFieldNames(c)) {
+    columns.push({ name, data: perRow((s) => s.fields[name] ?? null), type: 'STRING' });
   }
-  return zstdParquetBuffer(columns, zstd, ROW_GROUP_ROWS);
+  return zstdParquetBuffer(columns, zstd, METRIC_ROW_GROUP_ROWS);
+}
+
+/** The `resource_*` and `attr_*` columns of a table, in their order (sorted). */
+export function metricFieldNames(c: MetricColumns): string[] {
+  const names = new Set<string>();
+  for (const s of c.series) for (const name in s.fields) names.add(name);
+  return [...names].sort();
 }
 
 /**
@@ -99,8 +105,12 @@ export function writeMetricTable(rows: readonly MetricRow[], zstd: ZstdCodec): U
  * bytes ZSTD then drops (about 17% smaller), other values PLAIN (splitting a random walk's bytes makes
  * ZSTD's job harder: nearly twice the size).
  */
-function doubleColumn(name: string, data: (number | null)[]): ColumnSource {
-  const whole = data.every((v) => v === null || Number.isInteger(v));
+function doubleColumn(name: string, data: Float64Array | (number | null)[]): ColumnSource {
+  let whole = true;
+  for (let i = 0; i < data.length && whole; i++) {
+    const v = data[i];
+    whole = v === null || Number.isInteger(v);
+  }
   return { name, data, type: 'DOUBLE', ...(whole ? { encoding: 'BYTE_STREAM_SPLIT' as const } : {}) };
 }
 
@@ -116,7 +126,7 @@ const FIXED = new Set<string>([
   'chq_tid',
   'chq_timestamp',
   'chq_tsns',
-  ...STRINGS,
+  ...METRIC_STRINGS,
   'chq_sketch',
   ...ROLLUP_COLUMNS,
   'chq_value',
