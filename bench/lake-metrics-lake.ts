@@ -4,6 +4,7 @@
  * stored per sample per kind, rollups 10 s → 60 s → 5 m → 20 m → 1 h, and the Prometheus API server.
  */
 import { join } from 'node:path';
+import type { LakeEngine } from '../src/lake/engines/engine.js';
 import { createLakeServer, type ListeningLakeServer, prometheusRoutes } from '../src/lake/http/index.js';
 import { ingestMetricsObject, rollupMetrics } from '../src/lake/metrics/index.js';
 import { dateintsBetween } from '../src/lake/names.js';
@@ -34,6 +35,7 @@ export async function lakeIngest(
   series: readonly BenchSeries[],
   window: { startMs: number; endMs: number; objectMs: number },
   zstd: ZstdCodec,
+  engine?: () => Promise<LakeEngine>,
 ): Promise<LakeIngest> {
   const port = fileStorage(join(dir, 'bucket'));
   const kinds: SeriesKind[] = ['counter', 'gauge', 'histogram'];
@@ -59,7 +61,12 @@ export async function lakeIngest(
   const start = cpuSeconds();
   let samples = 0;
   for (const { key, kind } of objects) {
-    const result = await ingestMetricsObject(port, key, { org: ORG, collector: 'remote-write', zstd });
+    const result = await ingestMetricsObject(port, key, {
+      org: ORG,
+      collector: 'remote-write',
+      zstd,
+      ...(engine ? { engine } : {}),
+    });
     samples += result.points;
     for (const segment of result.segments) {
       stored[kind].bytes += segment.bytes;

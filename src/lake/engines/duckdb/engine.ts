@@ -13,6 +13,7 @@ import { duckdbCount } from './count.js';
 import { type SegmentFileCache, segmentFileCache } from './files.js';
 import { type DuckdbInstance, duckdbCall, importDuckdb } from './load.js';
 import { duckdbLogs } from './logs.js';
+import { writeMetricTableWithDuckdb } from './metric-write.js';
 import { duckdbSql } from './sql.js';
 import { writeSegmentWithDuckdb } from './write.js';
 
@@ -51,6 +52,7 @@ export async function openDuckdbEngine(): Promise<LakeEngine> {
   return {
     name: 'duckdb',
     writeSegment: (rows, streamField) => writeSegmentWithDuckdb(db, dir, rows, streamField),
+    writeMetricTable: (rows) => writeMetricTableWithDuckdb(db, dir, rows),
     logs: (ctx, prepared, stats) => duckdbLogs(db, files, ctx, prepared, stats),
     count: (ctx, query, prepared) => duckdbCount(db, files, ctx, query, prepared),
     sql: (ctx, source, query, stats, signal) => duckdbSql(db, files, ctx.port, source, query, stats, signal),
