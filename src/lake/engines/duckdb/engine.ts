@@ -19,6 +19,12 @@ import { writeSegmentWithDuckdb } from './write.js';
 
 interface Shared {
   db: DuckdbInstance;
+  /**
+   * A second, one-thread DuckDB for metric tables, opened on first use: one object's rows are a small
+   * COPY, where the shared database's worker threads cost about twice the CPU they save.
+   */
+  writer: () => Promise<DuckdbInstance>;
+  closeWriter: () => Promise<void>;
   dir: string;
   files: SegmentFileCache;
   removeOnExit: () => void;
@@ -52,7 +58,7 @@ export async function openDuckdbEngine(): Promise<LakeEngine> {
   return {
     name: 'duckdb',
     writeSegment: (rows, streamField) => writeSegmentWithDuckdb(db, dir, rows, streamField),
-    writeMetricTable: (rows) => writeMetricTableWithDuckdb(db, dir, rows),
+    writeMetricTable: async (rows) => writeMetricTableWithDuckdb(await current.writer(), dir, rows),
     logs: (ctx, prepared, stats) => duckdbLogs(db, files, ctx, prepared, stats),
     count: (ctx, query, prepared) => duckdbCount(db, files, ctx, query, prepared),
     sql: (ctx, source, query, stats, signal) => duckdbSql(db, files, ctx.port, source, query, stats, signal),
@@ -75,7 +81,29 @@ async function start(): Promise<Shared> {
     const db = await duckdbCall('starting', () =>
       duckdb.DuckDBInstance.create(':memory:', { temp_directory: join(dir, 'spill') }),
     );
-    return { db, dir, files: segmentFileCache(dir), removeOnExit };
+    let writer: Promise<DuckdbInstance> | undefined;
+    const open = () =>
+      duckdbCall('starting', () =>
+        duckdb.DuckDBInstance.create(':memory:', {
+          threads: '1',
+          temp_directory: join(dir, 'spill-writer'),
+        }),
+      );
+    return {
+      db,
+      writer: () => {
+        writer ??= open();
+        return writer;
+      },
+      closeWriter: async () => {
+        const opened = await writer?.catch(() => undefined);
+        writer = undefined;
+        opened?.closeSync();
+      },
+      dir,
+      files: segmentFileCache(dir),
+      removeOnExit,
+    };
   } catch (err) {
     process.removeListener('exit', removeOnExit);
     await rm(dir, { recursive: true, force: true });
@@ -83,8 +111,9 @@ async function start(): Promise<Shared> {
   }
 }
 
-async function stop({ db, dir, files, removeOnExit }: Shared) {
+async function stop({ db, closeWriter, dir, files, removeOnExit }: Shared) {
   await files.clear();
+  await closeWriter();
   db.closeSync();
   process.removeListener('exit', removeOnExit);
   await rm(dir, { recursive: true, force: true });
