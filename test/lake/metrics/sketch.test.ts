@@ -7,6 +7,7 @@ import {
   encodeSketch,
   LogarithmicMapping,
   rollupOf,
+  singleValueSketch,
 } from '../../../src/lake/sketch/index.js';
 
 // Fixed seeds: a property test must fail the same way on every run (CI once failed on a random seed).
@@ -165,6 +166,32 @@ describe('DDSketch properties (pinned seed)', () => {
       }),
       { seed: SEED, numRuns: 300 },
     );
+  });
+
+  it('encodes a one-value sketch through the per-bin cache to the bytes of a fresh sketch', () => {
+    const oneValue = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.integer({ min: -1_000_000, max: 1_000_000 }),
+      fc.constantFrom(0, -0, 1e-320, -1e-320, 1.5e308),
+    );
+    fc.assert(
+      fc.property(oneValue, (v) => {
+        const fresh = new DDSketch();
+        // past ~1e308 a sketch cannot hold the value (cooking then keeps an empty sketch)
+        if (Math.abs(v) > fresh.mapping.maxIndexableValue) {
+          expect(singleValueSketch(v)).toBeUndefined();
+          return;
+        }
+        fresh.add(v);
+        expect(singleValueSketch(v)).toEqual(encodeSketch(fresh));
+        // a second value of the same bin shares the cached bytes, which still decode to one value
+        expect(decodeSketch(singleValueSketch(v)!).count).toBe(1);
+      }),
+      { seed: SEED, numRuns: 2000 },
+    );
+    expect(singleValueSketch(Number.NaN)).toBeUndefined();
+    expect(singleValueSketch(Number.POSITIVE_INFINITY)).toBeUndefined();
+    expect(singleValueSketch(Number.MAX_VALUE)).toBeUndefined();
   });
 
   it('keeps one value of a gauge in ~21 bytes, a thousand spread values under 1 KB', () => {
