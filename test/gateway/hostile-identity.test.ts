@@ -149,7 +149,7 @@ describe('hostile identity, policy, form and encryption input', () => {
     expect((await request({ method: 'DELETE', path: `/${BUCKET}/post/d` })).status).toBe(204);
   });
 
-  it('SSE-C with a wrong key length, a wrong key MD5, no algorithm, another algorithm — on PUT, Create and UploadPart', async () => {
+  it('SSE-C with a wrong key length, a wrong key MD5, no algorithm, another algorithm — on PUT, Create, UploadPart and Complete', async () => {
     const key = b64(CUSTOMER_KEY);
     const cases: Array<[Record<string, string>, string]> = [
       [{ algorithm: 'AES256', key: b64('short key'), 'key-md5': md5b64('short key') }, 'InvalidArgument'],
@@ -165,6 +165,34 @@ describe('hostile identity, policy, form and encryption input', () => {
     ];
     const { body } = await request({ method: 'POST', path: `/${BUCKET}/mp.bin`, query: 'uploads=' });
     const uploadId = /<UploadId>(\w+)<\/UploadId>/.exec(body)![1]!;
+    // an SSE-C upload with one part, which each Complete below must leave uncompleted
+    const good = {
+      'x-amz-server-side-encryption-customer-algorithm': 'AES256',
+      'x-amz-server-side-encryption-customer-key': key,
+      'x-amz-server-side-encryption-customer-key-md5': md5b64(CUSTOMER_KEY),
+    };
+    const created = await request({
+      method: 'POST',
+      path: `/${BUCKET}/ssec-mp.bin`,
+      query: 'uploads=',
+      headers: good,
+    });
+    const sealedId = /<UploadId>(\w+)<\/UploadId>/.exec(created.body)![1]!;
+    const part = await request({
+      method: 'PUT',
+      path: `/${BUCKET}/ssec-mp.bin`,
+      query: `partNumber=1&uploadId=${sealedId}`,
+      body: 'SSEC-COMPLETE-PART',
+      headers: good,
+    });
+    expect(part.status).toBe(200);
+    const complete = (headers: Record<string, string>): RawRequest => ({
+      method: 'POST',
+      path: `/${BUCKET}/ssec-mp.bin`,
+      query: `uploadId=${sealedId}`,
+      body: `<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>${part.headers.etag}</ETag></Part></CompleteMultipartUpload>`,
+      headers,
+    });
     for (const [fields, code] of cases) {
       const headers = Object.fromEntries(
         Object.entries(fields).map(([name, value]) => [
@@ -185,7 +213,23 @@ describe('hostile identity, policy, form and encryption input', () => {
         400,
         code,
       );
+      await refused(complete(headers), 400, code);
     }
+    // a well-formed key that is not the upload's: 403, nothing stored; then Complete without a key, as S3
+    const other = 'another-customer-key-32-bytes-ok';
+    await refused(
+      complete({
+        ...good,
+        'x-amz-server-side-encryption-customer-key': b64(other),
+        'x-amz-server-side-encryption-customer-key-md5': md5b64(other),
+      }),
+      403,
+      'AccessDenied',
+    );
+    expect((await request(complete({}))).status).toBe(200);
+    expect((await request({ method: 'GET', path: `/${BUCKET}/ssec-mp.bin`, headers: good })).body).toBe(
+      'SSEC-COMPLETE-PART',
+    );
     expect(
       (await request({ method: 'DELETE', path: `/${BUCKET}/mp.bin`, query: `uploadId=${uploadId}` })).status,
     ).toBe(204);

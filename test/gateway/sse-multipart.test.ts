@@ -18,6 +18,7 @@ import {
   PutObjectCommand,
   type S3Client,
   UploadPartCommand,
+  UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { describe, expect, it } from 'vitest';
@@ -335,6 +336,73 @@ describe('encrypted multipart uploads', () => {
     expect(got.SSECustomerAlgorithm).toBe('AES256');
     expect(Buffer.from(await got.Body!.transformToByteArray()).equals(whole)).toBe(true);
     expect(await status(t.s3.send(new GetObjectCommand({ Bucket: 'mpssev', Key: 'v.bin' })))).toBe(
+      '400 InvalidRequest',
+    );
+  });
+
+  it('SSE-C assembled from part copies of an SSE-S3 and an SSE-C object and an uploaded part, completed without the key', async () => {
+    await t.s3.send(new PutObjectCommand({ Bucket: 'mpsse', Key: 'src-c.bin', Body: parts[1], ...OTHER }));
+    await t.s3.send(
+      new PutObjectCommand({
+        Bucket: 'mpsse',
+        Key: 'src-s3.bin',
+        Body: parts[0],
+        ServerSideEncryption: 'AES256',
+      }),
+    );
+    const { UploadId } = await t.s3.send(
+      new CreateMultipartUploadCommand({ Bucket: 'mpsse', Key: 'mixed.bin', ...CUSTOMER }),
+    );
+    const copied = await t.s3.send(
+      new UploadPartCopyCommand({
+        Bucket: 'mpsse',
+        Key: 'mixed.bin',
+        UploadId,
+        PartNumber: 1,
+        CopySource: 'mpsse/src-s3.bin',
+        ...CUSTOMER,
+      }),
+    );
+    const fromC = await t.s3.send(
+      new UploadPartCopyCommand({
+        Bucket: 'mpsse',
+        Key: 'mixed.bin',
+        UploadId,
+        PartNumber: 2,
+        CopySource: 'mpsse/src-c.bin',
+        CopySourceSSECustomerAlgorithm: 'AES256',
+        CopySourceSSECustomerKey: OTHER.SSECustomerKey,
+        ...CUSTOMER,
+      }),
+    );
+    const sent = await t.s3.send(
+      new UploadPartCommand({
+        Bucket: 'mpsse',
+        Key: 'mixed.bin',
+        UploadId,
+        PartNumber: 3,
+        Body: parts[2],
+        ...CUSTOMER,
+      }),
+    );
+    await t.s3.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: 'mpsse',
+        Key: 'mixed.bin',
+        UploadId,
+        MultipartUpload: {
+          Parts: [
+            { PartNumber: 1, ETag: copied.CopyPartResult!.ETag! },
+            { PartNumber: 2, ETag: fromC.CopyPartResult!.ETag! },
+            { PartNumber: 3, ETag: sent.ETag! },
+          ],
+        },
+      }),
+    );
+    const got = await t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 'mixed.bin', ...CUSTOMER }));
+    const expected = Buffer.concat([parts[0]!, parts[1]!, parts[2]!]);
+    expect(Buffer.from(await got.Body!.transformToByteArray()).equals(expected)).toBe(true);
+    expect(await status(t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 'mixed.bin' })))).toBe(
       '400 InvalidRequest',
     );
   });

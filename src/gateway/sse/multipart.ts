@@ -99,7 +99,8 @@ export async function useUploadEncryption(
       'Access Denied: the customer key is not the key the multipart upload was started with',
     );
   }
-  scope.readKey = sent.key;
+  // Complete reads the parts with the key; a part copy reads its source with the copy-source key
+  if (phase === 'complete') scope.readKey = sent.key;
   scope.write = sent;
   return undefined;
 }
