@@ -5,7 +5,7 @@
 import { BucketkitError, throwIfAborted } from '../../errors.js';
 import type { Database } from '../database.js';
 import { mapLimit } from '../retry.js';
-import { bucketkitDefinition } from './definition.js';
+import { asBucketkitRecord, bucketkitDefinition } from './definition.js';
 import type { S3dbResource } from './reader.js';
 
 /** What copying one resource did. */
@@ -41,7 +41,8 @@ export async function copyResource(
       if (await target.exists(id, signal)) outcome.skipped++;
       else {
         const record = await source.read(id);
-        if (record) await target.insert(record, { keepTimestamps: true, ...signal });
+        if (record)
+          await target.insert(asBucketkitRecord(record, source.info), { keepTimestamps: true, ...signal });
         if (record) outcome.copied++;
       }
     } catch (error) {

@@ -2,16 +2,101 @@
  * The bucketkit definition of an s3db.js resource: each s3db.js type as a bucketkit shorthand that
  * accepts every value s3db.js returns for it, and the partitions bucketkit can serve.
  */
+import { bkError } from '../../errors.js';
 import { BEHAVIORS, type BehaviorName } from '../encoding/index.js';
 import type { Attributes } from '../schema/index.js';
+import { bytesBase64, isBytesType } from './binary.js';
 import type { S3dbResourceInfo } from './catalog.js';
+
+type Row = Record<string, unknown>;
+
+/**
+ * Every attribute type s3db.js 21.6.2 accepts (its own and its validator's that can be stored), with
+ * the bucketkit type its values are kept as; bytes (`buffer`, `bits`) as base64 text.
+ */
+const KNOWN: Readonly<Record<string, string>> = {
+  string: 'string',
+  email: 'string',
+  url: 'string',
+  uuid: 'string',
+  enum: 'string',
+  date: 'string',
+  dateonly: 'string',
+  timeonly: 'string',
+  mac: 'string',
+  cidr: 'string',
+  semver: 'string',
+  phone: 'string',
+  color: 'string',
+  duration: 'string',
+  cron: 'string',
+  locale: 'string',
+  currency: 'string',
+  country: 'string',
+  ean: 'string',
+  ip4: 'string',
+  ip6: 'string',
+  password: 'string',
+  text: 'string',
+  buffer: 'string',
+  bits: 'string',
+  luhn: 'string',
+  equal: 'string',
+  objectID: 'string',
+  forbidden: 'string',
+  'geo-lat': 'string',
+  'geo-lon': 'string',
+  'geo-point': 'string',
+  datetime: 'datetime',
+  number: 'number',
+  money: 'number',
+  crypto: 'number',
+  decimal: 'number',
+  'geo:lat': 'number',
+  'geo:lon': 'number',
+  boolean: 'boolean',
+  bool: 'boolean',
+  secret: 'secret',
+  array: 'array',
+  embedding: 'array',
+  json: 'json',
+  object: 'json',
+  any: 'json',
+  record: 'json',
+  tuple: 'json',
+  multi: 'json',
+  'geo:point': 'json',
+};
+
+/** The type an s3db.js definition string names (`'money:3|optional'` → `money`, `'geo:lat:4'` → `geo:lat`). */
+export function s3dbTypeOf(definition: string): string {
+  const head = definition.split('|')[0]!.trim();
+  return head.startsWith('geo:') ? head.split(':').slice(0, 2).join(':') : head.split(':')[0]!;
+}
+
+/**
+ * `Unsupported` naming the first attribute of `info` whose type bucketkit does not know how s3db.js
+ * stores (a newer s3db.js, a custom validator type): such values are never read as mere text.
+ */
+export function checkS3dbTypes(info: S3dbResourceInfo): void {
+  for (const [path, definition] of Object.entries(info.attributes)) {
+    const type = s3dbTypeOf(definition);
+    if (KNOWN[type] === undefined) {
+      throw bkError(
+        'Unsupported',
+        `the s3db.js resource "${info.name}" has attribute "${path}" of type "${type}", whose stored form bucketkit does not know; drop or convert that attribute with s3db.js first`,
+        { details: { resource: info.name, attribute: path, type, definition } },
+      );
+    }
+  }
+}
 
 /** An s3db.js definition string → a bucketkit shorthand that accepts every value s3db.js stored. */
 function shorthand(definition: string): string {
   const required = /\|required\b/.test(definition) ? '|required' : '';
-  const [type = ''] = definition.split(/[|:]/);
-  if (type === 'secret') return `secret${required}`;
-  if (type === 'array' || type === 'embedding') {
+  const type = s3dbTypeOf(definition);
+  const kept = KNOWN[type] ?? 'string';
+  if (kept === 'array') {
     const items =
       /items:number/.test(definition) || type === 'embedding'
         ? '|items:number'
@@ -21,16 +106,31 @@ function shorthand(definition: string): string {
     return `array${items}${required}`;
   }
   if (type === 'number') return `${/\|integer\b/.test(definition) ? 'integer' : 'number'}${required}`;
-  if (['money', 'crypto', 'decimal', 'geo'].includes(type) && !definition.startsWith('geo:point'))
-    return `number${required}`;
-  if (type === 'boolean' || type === 'bool') return `boolean${required}`;
-  if (type === 'datetime') return `datetime${required}`;
-  if (type === 'json' || type === 'object' || type === 'any' || type === 'geo') return `json${required}`;
-  return `string${required}`;
+  return `${kept}${required}`;
+}
+
+/**
+ * A record as the s3db.js reader returns it → as a bucketkit resource of `bucketkitDefinition(info)`
+ * keeps it: bytes as base64 text.
+ */
+export function asBucketkitRecord(record: Record<string, unknown>, info: S3dbResourceInfo) {
+  let out = record;
+  for (const [path, definition] of Object.entries(info.attributes)) {
+    if (!isBytesType(definition)) continue;
+    const parts = path.split('.');
+    const parent = parts.slice(0, -1).reduce<unknown>((at, part) => (at as Row | undefined)?.[part], out);
+    const value = (parent as Row | undefined)?.[parts.at(-1)!];
+    if (!(value instanceof Uint8Array)) continue;
+    if (out === record) out = structuredClone(record);
+    const target = parts.slice(0, -1).reduce((at, part) => at[part] as Row, out);
+    target[parts.at(-1)!] = bytesBase64(value);
+  }
+  return out;
 }
 
 /** The bucketkit definition of an s3db.js resource (timestamps kept as bucketkit's own). */
 export function bucketkitDefinition(info: S3dbResourceInfo) {
+  checkS3dbTypes(info);
   const attributes: Record<string, unknown> = {};
   for (const [path, definition] of Object.entries(info.attributes)) {
     if (info.timestamps && (path === 'createdAt' || path === 'updatedAt')) continue;

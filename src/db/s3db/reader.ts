@@ -8,10 +8,11 @@ import type { StoragePort } from '../../storage/index.js';
 import { storedVersion } from '../encoding/index.js';
 import { type Filter, matches } from '../filter.js';
 import { mapLimit } from '../retry.js';
+import { decodeS3dbAttribute } from './attribute.js';
+import { isBytesType, takeByteFields } from './binary.js';
 import type { S3dbResourceInfo } from './catalog.js';
-import { decryptS3dbSecret } from './secrets.js';
-import { decodeS3dbType, NOT_MINE } from './types.js';
-import { clientDecode, decodeTyped } from './values.js';
+import { checkS3dbTypes } from './definition.js';
+import { clientDecode } from './values.js';
 
 type Row = Record<string, unknown>;
 /** Behaviours whose bodies hold fields (truncate-data and enforce-limits read metadata only). */
@@ -46,6 +47,8 @@ function unflatten(flat: Row): Row {
 export class S3dbResource {
   readonly name: string;
   private readonly reverse: Map<string, string>;
+  /** Attributes read as bytes (`buffer`, `bits`), whose bytes 21.6.2 may have stored one per key. */
+  private readonly bytePaths: string[];
 
   constructor(
     private readonly port: StoragePort,
@@ -53,6 +56,8 @@ export class S3dbResource {
     private readonly passphrase: string,
   ) {
     this.name = info.name;
+    checkS3dbTypes(info);
+    this.bytePaths = Object.keys(info.attributes).filter((path) => isBytesType(info.attributes[path]!));
     this.reverse = new Map(Object.entries(info.map).map(([path, key]) => [key, path]));
   }
 
@@ -170,8 +175,17 @@ export class S3dbResource {
     // Ceph RGW gives s3db.js's `_` system keys back with a `-` (`-v`, `-map`): attribute keys never start with either
     const ownMap = metadata._map ?? metadata['-map'];
     if (this.info.behavior === 'body-only' && ownMap) {
-      const map = JSON.parse(String(clientDecode(ownMap))) as Record<string, string>;
-      reverse = new Map(Object.entries(map).map(([path, key]) => [key, path]));
+      let map: unknown;
+      try {
+        map = JSON.parse(String(clientDecode(ownMap)));
+      } catch (error) {
+        throw bkError('Corrupt', `the _map of s3db.js record "${this.name}/${id}" is not JSON`, {
+          cause: error,
+          details: { resource: this.name, id },
+        });
+      }
+      if (typeof map === 'object' && map !== null)
+        reverse = new Map(Object.entries(map).map(([path, key]) => [String(key), path]));
     }
     if (text.length > 0 && BODY_BEHAVIORS.has(this.info.behavior)) {
       let body: unknown;
@@ -186,19 +200,31 @@ export class S3dbResource {
       if (typeof body === 'object' && body !== null) Object.assign(mapped, body);
     }
     for (const [key, value] of Object.entries(metadata)) mapped[key] = clientDecode(value);
+    const where = `${this.name}/${id}`;
+    let byteFields: Map<string, Uint8Array>;
+    try {
+      byteFields = takeByteFields(mapped, this.bytePaths);
+    } catch (error) {
+      if (!BucketkitError.is(error, 'Corrupt')) throw error;
+      throw bkError('Corrupt', `s3db.js record "${where}": ${error.message.replace(/^Corrupt: /, '')}`, {
+        cause: error,
+        details: { ...error.details, record: where },
+      });
+    }
     const flat: Row = {};
     for (const [key, value] of Object.entries(mapped)) {
       if (key.startsWith('_') || key.startsWith('-') || key.startsWith('$')) continue;
       const path = reverse.get(key) ?? key;
-      const definition = this.info.attributes[path];
-      let decoded = typeof value === 'string' && definition ? decodeS3dbType(value, definition) : NOT_MINE;
-      if (decoded === NOT_MINE) decoded = decodeTyped(value, definition);
-      if (definition?.startsWith('secret') && typeof decoded === 'string' && decoded !== '') {
-        const plain = await decryptS3dbSecret(decoded, this.passphrase);
-        // s3db.js encrypts a missing secret as the words null/undefined
-        decoded = plain === 'null' ? null : plain === 'undefined' ? undefined : plain;
-      }
-      flat[path] = decoded;
+      flat[path] = await decodeS3dbAttribute(value, this.info.attributes[path], this.passphrase, where, path);
+    }
+    for (const [path, bytes] of byteFields) {
+      flat[path] ??= await decodeS3dbAttribute(
+        bytes,
+        this.info.attributes[path],
+        this.passphrase,
+        where,
+        path,
+      );
     }
     return { id, ...unflatten(flat) };
   }

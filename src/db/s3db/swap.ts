@@ -13,6 +13,7 @@ import { dataPrefix, recordKey } from '../keys.js';
 import { TOMBSTONE_ETAG } from '../records.js';
 import type { Resource } from '../resource.js';
 import { backoff, mapLimit } from '../retry.js';
+import { asBucketkitRecord } from './definition.js';
 import type { S3dbResource } from './reader.js';
 
 type Row = Record<string, unknown>;
@@ -87,7 +88,8 @@ async function swapRecord(ctx: SwapContext, id: string, isStaged: boolean): Prom
       if (isStaged) await ctx.staging.delete(key, signal);
       return false;
     }
-    const record = await ctx.source.decode(id, utf8.decode(bytes), current.metadata);
+    const decoded = await ctx.source.decode(id, utf8.decode(bytes), current.metadata);
+    const record = asBucketkitRecord(decoded, ctx.source.info);
     const copy = await stagedCopy(ctx, id, record);
     let written: { etag: string };
     try {

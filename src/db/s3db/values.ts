@@ -5,6 +5,8 @@
  * (base62 integers, decimals, datetimes, booleans, `|`-joined arrays, JSON, compact uuids...).
  */
 
+import { bkError } from '../../errors.js';
+
 const BASE62 = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const DIGIT = new Map([...BASE62].map((c, i) => [c, i]));
 
@@ -119,8 +121,11 @@ export function clientDecode(value: string): unknown {
     }
   }
   if (value.length > 2 && value.startsWith('b:')) {
-    const bytes = Uint8Array.from(atob(value.slice(2)), (c) => c.charCodeAt(0));
-    return utf8.decode(bytes);
+    try {
+      return utf8.decode(Uint8Array.from(atob(value.slice(2)), (c) => c.charCodeAt(0)));
+    } catch {
+      return value; // not base64: a value that only looks encoded
+    }
   }
   return value;
 }
@@ -150,6 +155,17 @@ export function splitArray(text: string): string[] {
   return items;
 }
 
+/** A stored base62 time as a Date; `Corrupt` when it is none (s3db.js's own read throws a RangeError). */
+function instant(ms: number, stored: string, type: string): Date {
+  const date = new Date(ms);
+  if (Number.isNaN(date.getTime())) {
+    throw bkError('Corrupt', `"${stored.slice(0, 40)}" is not the base62 time s3db.js stores a ${type} as`, {
+      details: { type, stored: stored.slice(0, 80) },
+    });
+  }
+  return date;
+}
+
 const is = (definition: string, type: string) =>
   definition === type || definition.startsWith(`${type}|`) || definition.startsWith(`${type}:`);
 
@@ -174,8 +190,11 @@ export function decodeTyped(value: unknown, definition: string | undefined): unk
   }
   if (is(def, 'secret') || def.startsWith('password')) return value;
   if (value === '') return value;
-  if (def.includes('datetime')) return new Date(base62(value)).toISOString();
-  if (def.includes('dateonly')) return new Date(base62(value) * 86_400_000).toISOString().slice(0, 10);
+  if (def.includes('datetime')) return instant(base62(value), value, 'datetime').toISOString();
+  if (def.includes('dateonly'))
+    return instant(base62(value) * 86_400_000, value, 'dateonly')
+      .toISOString()
+      .slice(0, 10);
   if (is(def, 'uuid') && value.length === 24 && !value.includes('-')) {
     const hex = [0, 6, 12, 18]
       .map((i) =>
