@@ -36,6 +36,13 @@ const KIND_ATTRIBUTES = {
   cron: 'cron|optional',
   level: { type: 'enum', values: ['low', 'high'], optional: true },
   nested: { blob: 'buffer|optional', at: 'timeonly|optional' },
+  // `{ type }` definitions: s3db.js gives them none of their type's steps (arrays' items aside)
+  objDate: { type: 'datetime', optional: true },
+  objNum: { type: 'number', optional: true },
+  objBool: { type: 'boolean', optional: true },
+  objMoney: { type: 'money', optional: true },
+  objIp: { type: 'ip4', optional: true },
+  objNums: { type: 'array', items: 'number', optional: true },
 };
 
 // s3db.js 21.6.2 validates buffer and bits attributes as `any`, which makes them required
@@ -74,6 +81,12 @@ const KIND_RECORDS: Row[] = [
     cron: '*/5 * * * *',
     level: 'high',
     nested: { blob: bytes(9, 8, 7), at: '00:00:00.001' },
+    objDate: '2024-05-01T10:00:00.000Z',
+    objNum: 42.5,
+    objBool: true,
+    objMoney: 12.34,
+    objIp: '10.1.2.3',
+    objNums: [1, 2.5, -3],
   },
   {
     id: 'edges',

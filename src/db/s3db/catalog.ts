@@ -33,9 +33,21 @@ function flatten(attributes: Json, prefix = '', out: Record<string, string> = {}
     const path = prefix ? `${prefix}.${name}` : name;
     if (typeof definition === 'string') out[path] = definition;
     else if (isObject(definition) && definition.type === undefined) flatten(definition, path, out);
-    else if (isObject(definition)) out[path] = String(definition.type);
+    else if (isObject(definition)) out[path] = objectForm(definition);
   }
   return out;
+}
+
+/**
+ * A `{ type, ... }` definition as the definition string s3db.js 21.x reads it with: it derives its type
+ * steps from the flattened attributes (`<path>.type`, `<path>.optional`...), so such an attribute gets
+ * none: its values are stored as given and read back as text (JSON parsed), except arrays with `items`,
+ * whose items it encodes.
+ */
+function objectForm(definition: Json): string {
+  if (definition.type === 'array' && typeof definition.items === 'string')
+    return `array|items:${definition.items}`;
+  return definition.type === 'array' ? 'array' : 'any';
 }
 
 /**
