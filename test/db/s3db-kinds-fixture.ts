@@ -151,7 +151,7 @@ const TYPED_RECORDS: Row[] = [
   { id: 'edges', vec: [1, 2, 3, 4], price: 0, lat: -90, lon: 180, where: [0, 0], ip: '0.0.0.0', ip6: '::1' },
 ];
 
-/** What s3db.js writes: the kinds in metadata (body-overflow) and in the body (body-only), and its own numeric types. */
+/** What s3db.js writes: the kinds under four behaviours (in metadata; in the body for body-only), and its own numeric types. */
 export const KINDS: { definition: Row; records: Row[] }[] = [
   {
     definition: { name: 'kinds', behavior: 'body-overflow', attributes: KIND_ATTRIBUTES },
@@ -159,6 +159,14 @@ export const KINDS: { definition: Row; records: Row[] }[] = [
   },
   {
     definition: { name: 'kindsbody', behavior: 'body-only', attributes: KIND_ATTRIBUTES },
+    records: KIND_RECORDS,
+  },
+  {
+    definition: { name: 'kindsuser', behavior: 'user-managed', attributes: KIND_ATTRIBUTES },
+    records: KIND_RECORDS,
+  },
+  {
+    definition: { name: 'kindsstrict', behavior: 'enforce-limits', attributes: KIND_ATTRIBUTES },
     records: KIND_RECORDS,
   },
   {

@@ -70,11 +70,15 @@ onEachBackend(
     it('importS3db reads every record equal to what s3db.js returned', async () => {
       const port = await env.ports.make();
       const bucket = await importS3db(port, { passphrase: PASSPHRASE });
-      const expected = expectations(env.ports, await infosOf(port));
+      const quirks: string[] = [];
+      const expected = expectations(env.ports, await infosOf(port), quirks);
       for (const [key, record] of expected) {
         const [name, id] = key.split('/') as [string, string];
         expect({ key, record: await bucket.resource(name).get(id) }).toEqual({ key, record });
       }
+      // the quirk is real (s3db.js read some timeonly values as NaN), and not from a body
+      expect(quirks.length).toBeGreaterThan(0);
+      expect(quirks.some((q) => q.startsWith('kindsbody/'))).toBe(false);
       // and s3db.js returned what was written (bytes as bytes; compact formats as their text)
       const full = await bucket.resource('kinds').get('full');
       expect(full).toMatchObject({
