@@ -7,10 +7,11 @@
  *                                 [--cache-rows N]   # the API's kept rows (default its default; 0: none)
  *
  * Measured, each a median of `--runs` fresh runs unless said otherwise:
- * - ingest, samples per CPU-second: the lake's TypeScript engine ingesting remote-write objects of one hour
- *   and one kind each (decode, cook, Parquet, index; the process's CPU), and promtool backfilling the same
- *   samples from OpenMetrics text (its CPU, all threads);
- * - bytes stored per sample and kind: the lake's tables against Prometheus's blocks (chunks + index) once
+ * - ingest, samples per CPU-second: the lake ingesting remote-write objects of one hour and one kind each
+ *   (decode, cook, Parquet, index; the process's CPU, all threads) with the TypeScript engine and with the
+ *   DuckDB engine (one database opened before the runs, as a lake keeps it), and promtool backfilling the
+ *   same samples from OpenMetrics text (its CPU, all threads), all three in every run;
+ * - bytes stored per sample and kind: the lake's tables (each engine's) against Prometheus's blocks (chunks + index) once
  *   Prometheus had a minute to compact them, one Prometheus per kind;
  * - query latency of the judge's queries (bench/lake-metrics-queries.ts) on both HTTP APIs, the lake's
  *   server in this process on the file port (before rollups, as in the judge test), Prometheus with the
@@ -22,6 +23,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { engineHandle } from '../src/lake/engines/select.js';
 import { loadZstd } from '../src/lake/parquet/zstd.js';
 import { benchSeries, type SeriesKind, sampleCount } from './lake-metrics-data.js';
 import {
@@ -66,7 +68,10 @@ console.log(
   `${series.length} series, ${sampleCount(series).toLocaleString('en')} samples over ${hours} h; load ${load()}`,
 );
 
+const duckdb = engineHandle('duckdb');
+await duckdb.get();
 const lakeRuns: LakeIngest[] = [];
+const duckRuns: LakeIngest[] = [];
 const rollupRuns: RollupTier[][] = [];
 const promCpu: number[] = [];
 let lastLake: { dir: string; ingest: LakeIngest } | undefined;
@@ -76,9 +81,13 @@ for (let run = 0; run < Number(args.runs); run++) {
   const ingest = await lakeIngest(dir, series, window, zstd);
   lakeRuns.push(ingest);
   lastLake = { dir, ingest };
+  const duckDir = await mkdtemp(join(tmpdir(), 'bench-lake-metrics-duckdb-'));
+  duckRuns.push(await lakeIngest(duckDir, series, window, zstd, duckdb.get));
+  await rm(duckDir, { recursive: true, force: true });
   promCpu.push(await promtoolIngestCpu(series));
+  const rate = (r: LakeIngest) => fmt(r.samples / r.cpuSeconds);
   console.log(
-    `run ${run + 1}: lake ${fmt(ingest.samples / ingest.cpuSeconds)} samples/CPU-s, promtool ${fmt(
+    `run ${run + 1}: lake TypeScript ${rate(ingest)}, DuckDB ${rate(duckRuns.at(-1)!)} samples/CPU-s, promtool ${fmt(
       sampleCount(series) / promCpu.at(-1)!,
     )}; load ${load()}`,
   );
@@ -139,12 +148,15 @@ try {
   }
 
   const lakeRate = median(lakeRuns.map((r) => r.samples / r.cpuSeconds));
+  const duckRate = median(duckRuns.map((r) => r.samples / r.cpuSeconds));
   const promRate = median(promCpu.map((c) => samples / c));
   const lines = [
     `\n| ${samples.toLocaleString('en')} samples, ${series.length} series | lake (TypeScript, file port) | Prometheus 2.42 | lake / Prometheus |`,
     '|---|---|---|---|',
     `| ingest, samples/CPU-s (median of ${lakeRuns.length}) | ${fmt(lakeRate)} | ${fmt(promRate)} (promtool backfill) | ${fmt(lakeRate / promRate)} |`,
+    `| ingest with the DuckDB engine, samples/CPU-s (median of ${duckRuns.length}) | ${fmt(duckRate)} | ${fmt(promRate)} | ${fmt(duckRate / promRate)} |`,
   ];
+  const lastDuck = duckRuns.at(-1)!;
   for (const kind of [...kinds, 'all'] as const) {
     const lake =
       kind === 'all'
@@ -152,8 +164,10 @@ try {
         : lastLake!.ingest.stored[kind].bytes;
     const n = kind === 'all' ? samples : lastLake!.ingest.stored[kind].samples;
     const prom = promSize[kind];
+    const duck =
+      kind === 'all' ? kinds.reduce((n, k) => n + lastDuck.stored[k].bytes, 0) : lastDuck.stored[kind].bytes;
     lines.push(
-      `| bytes/sample, ${kind} | ${(lake / n).toFixed(2)} | ${(prom.totalBytes / n).toFixed(2)} (chunks ${(prom.chunkBytes / n).toFixed(2)}; ${prom.blocks} blocks, level ${prom.level}) | ${(lake / prom.totalBytes).toFixed(2)} |`,
+      `| bytes/sample, ${kind} | ${(lake / n).toFixed(2)} (DuckDB engine ${(duck / n).toFixed(2)}) | ${(prom.totalBytes / n).toFixed(2)} (chunks ${(prom.chunkBytes / n).toFixed(2)}; ${prom.blocks} blocks, level ${prom.level}) | ${(lake / prom.totalBytes).toFixed(2)} (${(duck / prom.totalBytes).toFixed(2)}) |`,
     );
   }
   lines.push(...queryLines.slice(0, 1));
@@ -166,5 +180,6 @@ try {
   console.log([...lines, ...queryLines.slice(1)].join('\n'));
   console.log(`load ${load()}`);
 } finally {
+  await duckdb.close();
   await rm(dir, { recursive: true, force: true });
 }

@@ -112,12 +112,12 @@ const COMMANDS: Record<string, (rest: string[], values: Values) => Promise<numbe
       });
     }),
   ingest: ([url, ...keys], values) =>
-    withLake(url, values, async (lake, storage) => {
+    withLake(url, values, async (lake) => {
       if (keys.length === 0) throw new UsageError('lake ingest URL KEY... (at least one key)');
       let failed = 0;
       for (const key of keys) {
         try {
-          await ingestKey(lake, storage, orgsOf(values), key, values);
+          await ingestKey(lake, key, values);
         } catch (error) {
           failed++;
           err(`bucketkit: ${key}: ${error instanceof Error ? error.message : String(error)}`);

@@ -12,7 +12,7 @@ import {
   prometheusRoutes,
   remoteWriteRoute,
 } from '../lake/http/index.js';
-import { ingestMetricsObject, type Lake, type LakeSignal, routeRawKey, type SpanRow } from '../lake/index.js';
+import type { Lake, LakeSignal, SpanRow } from '../lake/index.js';
 import type { StoragePort } from '../storage/index.js';
 import { durationMs, pairs, timeMs, type Values } from './lake-options.js';
 import { err, out, UsageError } from './output.js';
@@ -46,24 +46,14 @@ export function signalOfKey(key: string, given?: string): LakeSignal {
 }
 
 /** Ingests one raw key of any signal and prints one line; the lake's `orgs` route it. */
-export async function ingestKey(
-  lake: Lake,
-  storage: StoragePort,
-  orgs: Record<string, string>,
-  key: string,
-  values: Values,
-): Promise<void> {
+export async function ingestKey(lake: Lake, key: string, values: Values): Promise<void> {
   const signal = signalOfKey(key, values.signal);
   let summary: { alreadyIngested: boolean; text: string; result: object };
   if (signal === 'traces') {
     const result = await lake.ingestTraces(key);
     summary = { alreadyIngested: result.alreadyIngested, text: `${result.spans} spans`, result };
   } else if (signal === 'metrics') {
-    const route = routeRawKey(key, orgs);
-    const result = await ingestMetricsObject(storage, key, {
-      ...route,
-      singleWriter: values['single-writer'] ?? false,
-    });
+    const result = await lake.ingestMetrics(key);
     summary = {
       alreadyIngested: result.alreadyIngested,
       text: `${result.points} points, ${result.rows} rows`,

@@ -14,6 +14,7 @@ import type { LogFormat } from './ingest/formats.js';
 import { type IngestOptions, type IngestResult, ingestObject } from './ingest/ingest.js';
 import { LOG_FORMATS } from './ingest/registry.js';
 import { type PrefixRoute, routeRawKey } from './ingest/route.js';
+import { ingestMetricsObject, type MetricIngestResult } from './metrics/ingest.js';
 import { loadZstd } from './parquet/zstd.js';
 import { type CountQuery, type CountResult, countLogs } from './query/count.js';
 import { type LogsQuery, type LogsResult, queryLogs } from './query/logs.js';
@@ -78,6 +79,11 @@ export interface Lake {
    * as for logs) into trace segments; idempotent.
    */
   ingestTraces(key: string, options?: { signal?: AbortSignal }): Promise<TraceIngestResult>;
+  /**
+   * Ingests one raw metrics object (OTLP `.binpb`/`.json`, optionally `.gz`, or a remote-write `.prw`; org
+   * and collector from the key as for logs) into 10 s metric segments with the lake's engine; idempotent.
+   */
+  ingestMetrics(key: string, options?: { signal?: AbortSignal }): Promise<MetricIngestResult>;
   /** The spans of one trace, in start order (one GET per day index, then only segments that may hold it). */
   trace(traceId: string, options: Omit<TraceQuery, 'traceId' | 'zstd'>): Promise<SpansResult>;
   /** Spans by time, service, span name, duration, status, kind and attributes, newest first. */
@@ -151,6 +157,14 @@ export function openLake(port: StoragePort, options: LakeOptions = {}): Lake {
         ...(traceOptions?.signal ? { signal: traceOptions.signal } : {}),
       });
     },
+    ingestMetrics: async (key, metricOptions) =>
+      ingestMetricsObject(port, key, {
+        ...routeRawKey(key, ctx.orgs),
+        zstd: await loadZstd(),
+        singleWriter: ctx.singleWriter,
+        engine: engine.get,
+        ...(metricOptions?.signal ? { signal: metricOptions.signal } : {}),
+      }),
     trace: async (traceId, query) => traceSpans(port, { ...query, traceId, zstd: await loadZstd() }),
     sql: (query, sqlOptions) => lakeSql(ctx, query, sqlOptions),
     spans: async (search) => searchSpans(port, { ...search, zstd: await loadZstd() }),

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { StoragePort } from '../../storage/index.js';
+import type { LakeEngine } from '../engines/engine.js';
 import { type OtlpReceiverOptions, otlpRoute, readBytes, SAFE_NAME } from '../http/otlp-route.js';
 import type { LakeRoute } from '../http/server.js';
 import { ingestMetricsObject } from './ingest.js';
@@ -13,8 +14,11 @@ import { decodeOtlpMetricsJsonRequest } from './otlp-json.js';
 import { decodeOtlpMetricsRequest } from './otlp-protobuf.js';
 import { decodeRemoteWrite } from './remote-write.js';
 
-/** The receivers' options (the OTLP receiver's, shared by every signal). */
-export type OtlpMetricsReceiverOptions = OtlpReceiverOptions;
+/** The receivers' options: the OTLP receiver's (shared by every signal), and the engine writing tables. */
+export interface OtlpMetricsReceiverOptions extends OtlpReceiverOptions {
+  /** Default the TypeScript engine; `lake serve` passes its lake's. */
+  engine?: LakeEngine | (() => Promise<LakeEngine>);
+}
 
 /**
  * The `/v1/metrics` route for `createLakeServer`.
@@ -34,7 +38,12 @@ export function otlpMetricsRoute(port: StoragePort, options: OtlpMetricsReceiver
       else [...decodeOtlpMetricsRequest(body, 'request')];
     },
     ingest: (key, at) =>
-      ingestMetricsObject(port, key, { ...at, zstd: options.zstd, singleWriter: options.singleWriter }),
+      ingestMetricsObject(port, key, {
+        ...at,
+        zstd: options.zstd,
+        singleWriter: options.singleWriter,
+        ...(options.engine ? { engine: options.engine } : {}),
+      }),
   });
 }
 
@@ -100,6 +109,7 @@ export function remoteWriteRoute(port: StoragePort, options: OtlpMetricsReceiver
           collector,
           zstd: options.zstd,
           singleWriter: options.singleWriter,
+          ...(options.engine ? { engine: options.engine } : {}),
         });
         res.writeHead(204);
         res.end();

@@ -182,4 +182,28 @@ describe('metric tables of the TypeScript and DuckDB engines', () => {
       for (const lake of lakes) await lake.close();
     }
   });
+
+  it("lake.ingestMetrics writes with the lake's engine: DuckDB when it loads ('auto'), or the one chosen", async () => {
+    for (const [choice, writer] of [
+      ['auto', /duckdb/i],
+      ['duckdb', /duckdb/i],
+      ['typescript', /^bucketkit lake$/],
+    ] as const) {
+      const dir = await mkdtemp(join(tmpdir(), `metric-engines-lake-${choice}-`));
+      const port = fileStorage(dir);
+      const lake = openLake(port, { engine: choice });
+      try {
+        const [key, body] = objects[0]!;
+        await port.put(key, body);
+        const result = await lake.ingestMetrics(key);
+        expect(result.segments.length).toBe(1);
+        const bytes = await (await port.get(result.segments[0]!.table)).bytes();
+        expect(parquetMetadata(bytes.slice().buffer).created_by).toMatch(writer);
+        expect((await lake.ingestMetrics(key)).alreadyIngested).toBe(true);
+      } finally {
+        await lake.close();
+        await rm(dir, { recursive: true, force: true });
+      }
+    }
+  });
 });
