@@ -263,7 +263,7 @@ export async function completeUpload(ctx: RequestContext, bucket: ServedBucket):
     const body = assemble
       ? assembleSealedParts(
           bucket.base,
-          requested.map((p, i) => ({ key: partKey(id, p.n), etag: p.etag, size: sizes[i]! })),
+          requested.map((p, i) => ({ key: partKey(id, p.n), n: p.n, etag: p.etag, size: sizes[i]! })),
           ctx.signal,
         )
       : concatenate(
@@ -271,7 +271,14 @@ export async function completeUpload(ctx: RequestContext, bucket: ServedBucket):
           requested.map((p) => partKey(id, p.n)),
           ctx.signal,
         );
-    const sealed = assemble ? assembledMetadata(sizes.reduce((n, s) => n + s, 0)) : {};
+    const total = sizes.reduce((n, s) => n + s, 0);
+    const sealed = assemble
+      ? assembledMetadata(
+          total,
+          id,
+          requested.map((p) => p.n),
+        )
+      : {};
     const put = await conditionalPut(
       bucket,
       key,

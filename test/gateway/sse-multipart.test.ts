@@ -23,6 +23,8 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { describe, expect, it } from 'vitest';
 import { createGateway, folderBuckets } from '../../src/gateway/index.js';
+import { HEADER } from '../../src/gateway/sse/assembled.js';
+import { fileStorage, sealedSize } from '../../src/storage/index.js';
 import { ACCESS_KEY, SECRET_KEY, sdkClient, sdkGateway } from './support.js';
 
 /**
@@ -405,6 +407,35 @@ describe('encrypted multipart uploads', () => {
     expect(await status(t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 'mixed.bin' })))).toBe(
       '400 InvalidRequest',
     );
+  });
+
+  it('SSE-C assembled: parts swapped at rest, or moved with their headers renumbered, fail the read instead of reading in another order', async () => {
+    await upload(t.s3, 'swap.bin', CUSTOMER, CUSTOMER, {});
+    const raw = fileStorage(join(t.gw.root, 'mpsse'));
+    const stored = await raw.get('swap.bin');
+    const bytes = Buffer.from(await stored.bytes());
+    const segment = HEADER + sealedSize(parts[0]!.length); // parts 1 and 2 are the same size
+    const first = bytes.subarray(0, segment);
+    const second = bytes.subarray(segment, 2 * segment);
+    const rest = bytes.subarray(2 * segment);
+    const renumbered = (piece: Buffer, n: number) => {
+      const copy = Buffer.from(piece);
+      copy.writeUInt32BE(n, 4);
+      return copy;
+    };
+    const read = (extra: Record<string, unknown> = {}) =>
+      status(t.s3.send(new GetObjectCommand({ Bucket: 'mpsse', Key: 'swap.bin', ...CUSTOMER, ...extra })));
+    expect(await read()).toBe(200);
+    for (const body of [
+      Buffer.concat([second, first, rest]),
+      Buffer.concat([renumbered(second, 1), renumbered(first, 2), rest]),
+    ]) {
+      await raw.put('swap.bin', body, { metadata: stored.metadata, etag: 'any' });
+      expect(await read()).not.toBe(200);
+      expect(await read({ PartNumber: 2 })).not.toBe(200);
+    }
+    await raw.put('swap.bin', bytes, { metadata: stored.metadata, etag: 'any' });
+    expect(await read()).toBe(200);
   });
 
   it('SSE-C with a checksum algorithm: Complete needs the key (as S3 requires), and takes the full-object checksum with it', async () => {

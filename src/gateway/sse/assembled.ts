@@ -2,9 +2,11 @@
  * SSE-C objects assembled from their sealed parts. S3 completes an SSE-C multipart upload without the
  * customer key, so CompleteMultipartUpload cannot open the parts and seal the object again: it joins
  * the parts as UploadPart stored them. The stored body is one segment per part, in order: a header
- * (magic, the part's plaintext size, the part's data key wrapped by the customer key) and then the
- * part's sealed chunks. Reads unwrap each segment's key with the customer key the read sends; the
- * gateway never holds anything that opens the object.
+ * (magic, part number, the part's plaintext size, its data key wrapped by the customer key) and then
+ * the part's sealed chunks. Each wrapped key is bound to its upload and part number (partContext), and
+ * the object's metadata lists the part numbers, so a segment read in another place fails. Reads
+ * unwrap each segment's key with the customer key the read sends; the gateway never holds anything
+ * that opens the object.
  */
 import {
   CHUNK,
@@ -25,20 +27,28 @@ import {
 } from '../../storage/index.js';
 import { decodePartSizes, PARTS_META } from '../meta/index.js';
 import { s3Error } from '../s3-errors.js';
+import { partContext } from './listing.js';
 import type { CustomerKey } from './request.js';
 
 /** Hidden metadata: `parts` marks an assembled object; its plaintext size (the stored size is not it). */
 export const LAYOUT_META = 'bucketkit.sse-layout';
 export const PLAIN_SIZE_META = 'bucketkit.sse-size';
+/** The upload the parts came from, and their part numbers (`1-3,5`), which the wrapped keys are bound to. */
+const UPLOAD_META = 'bucketkit.sse-upload';
+const NUMBERS_META = 'bucketkit.sse-parts';
 /** Where a sealed object keeps its wrapped data key (a part's, before it is assembled). */
 export const WRAPPED_META = 'bucketkit.sse-key';
 
 const MAGIC = [0x42, 0x4b, 0x53, 0x43]; // "BKSC"
 const WRAPPED_BYTES = 12 + 32 + 16;
-/** Bytes of a segment header: magic, plaintext size (64-bit), wrapped data key. */
-export const HEADER = MAGIC.length + 8 + WRAPPED_BYTES;
+/** Bytes of a segment header: magic, part number (32-bit), plaintext size (64-bit), wrapped data key. */
+export const HEADER = MAGIC.length + 4 + 8 + WRAPPED_BYTES;
+const SIZE_AT = MAGIC.length + 4;
+const KEY_AT = SIZE_AT + 8;
 
 interface Segment {
+  /** The part number the segment's key is bound to. */
+  n: number;
   /** Offset of the part's first plaintext byte in the object. */
   plainStart: number;
   size: number;
@@ -49,20 +59,50 @@ interface Segment {
 /** Whether a stored object is an assembled SSE-C object. */
 export const isAssembled = (metadata: Metadata): boolean => metadata[LAYOUT_META] === 'parts';
 
-/** The hidden metadata an assembled object of `size` plaintext bytes is written with. */
-export const assembledMetadata = (size: number): Metadata => ({
-  'bucketkit.sse': 'SSE-C',
-  [LAYOUT_META]: 'parts',
-  [PLAIN_SIZE_META]: String(size),
-});
+/** Part numbers as runs (`1-3,5`); the usual upload (1 to N) is one run. */
+function encodeNumbers(numbers: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < numbers.length; ) {
+    let j = i;
+    while (j + 1 < numbers.length && numbers[j + 1] === numbers[j]! + 1) j++;
+    runs.push(j === i ? String(numbers[i]) : `${numbers[i]}-${numbers[j]}`);
+    i = j + 1;
+  }
+  return runs.join(',');
+}
 
-function segmentHeader(size: number, wrapped: string): Uint8Array {
+function decodeNumbers(text: string | undefined): number[] | undefined {
+  if (!text || !/^\d+(-\d+)?(,\d+(-\d+)?)*$/.test(text)) return undefined;
+  const numbers: number[] = [];
+  for (const run of text.split(',')) {
+    const [first, last = first] = run.split('-').map(Number) as [number, number?];
+    for (let n = first; n <= last! && numbers.length <= 10_000; n++) numbers.push(n);
+  }
+  return numbers.length > 10_000 ? undefined : numbers;
+}
+
+/** The hidden metadata of an object assembled from upload `uploadId`'s parts `numbers` (`size` plaintext bytes). */
+export function assembledMetadata(size: number, uploadId: string, numbers: readonly number[]): Metadata {
+  const listed = encodeNumbers(numbers);
+  return {
+    'bucketkit.sse': 'SSE-C',
+    [LAYOUT_META]: 'parts',
+    [PLAIN_SIZE_META]: String(size),
+    [UPLOAD_META]: uploadId,
+    // kept when short (metadata is 2 KiB); otherwise reads check the headers' order instead
+    ...(listed.length <= 512 ? { [NUMBERS_META]: listed } : {}),
+  };
+}
+
+function segmentHeader(n: number, size: number, wrapped: string): Uint8Array {
   const key = fromBase64(wrapped);
   if (!key || key.byteLength !== WRAPPED_BYTES) throw corrupt('a part has no wrapped data key');
   const header = new Uint8Array(HEADER);
   header.set(MAGIC);
-  new DataView(header.buffer).setBigUint64(MAGIC.length, BigInt(size));
-  header.set(key, MAGIC.length + 8);
+  const view = new DataView(header.buffer);
+  view.setUint32(MAGIC.length, n);
+  view.setBigUint64(SIZE_AT, BigInt(size));
+  header.set(key, KEY_AT);
   return header;
 }
 
@@ -81,7 +121,7 @@ const corrupt = (why: string, key?: string) =>
  */
 export async function* assembleSealedParts(
   port: StoragePort,
-  parts: ReadonlyArray<{ key: string; etag: string; size: number }>,
+  parts: ReadonlyArray<{ key: string; n: number; etag: string; size: number }>,
   signal: AbortSignal,
 ): AsyncGenerator<Uint8Array> {
   for (const part of parts) {
@@ -90,7 +130,7 @@ export async function* assembleSealedParts(
     try {
       if (stored.metadata['bucketkit.sse'] !== 'SSE-C')
         throw corrupt('a part is not sealed with the customer key');
-      yield segmentHeader(part.size, stored.metadata[WRAPPED_META] ?? '');
+      yield segmentHeader(part.n, part.size, stored.metadata[WRAPPED_META] ?? '');
       for (;;) {
         const { done, value } = await reader.read();
         if (done) break;
@@ -106,22 +146,28 @@ export async function* assembleSealedParts(
 export const assembledSize = (metadata: Metadata): number => Number(metadata[PLAIN_SIZE_META] ?? 0);
 
 /**
- * Where each part lies: from the recorded part sizes when the object kept them, else by reading each
- * segment's header in turn (objects with irregular part sizes).
+ * Where each part lies and which part number it must be: from the recorded part sizes and numbers
+ * when the object kept them, else by reading each segment's header in turn (numbers rising).
  */
 async function segmentsOf(port: StoragePort, info: ObjectInfo, signal?: AbortSignal): Promise<Segment[]> {
-  const recorded = decodePartSizes(info.metadata[PARTS_META]);
+  const sizes = decodePartSizes(info.metadata[PARTS_META]);
+  const numbers = decodeNumbers(info.metadata[NUMBERS_META]);
   const segments: Segment[] = [];
   let plainStart = 0;
   let storedStart = 0;
-  const add = (size: number) => {
-    segments.push({ plainStart, size, storedStart });
+  const add = (n: number, size: number) => {
+    segments.push({ n, plainStart, size, storedStart });
     plainStart += size;
     storedStart += HEADER + sealedSize(size);
   };
-  if (recorded) for (const size of recorded) add(size);
-  else {
-    while (storedStart < info.size) add((await readHeader(port, info, storedStart, signal)).size);
+  if (sizes && numbers && sizes.length === numbers.length) {
+    for (const [i, size] of sizes.entries()) add(numbers[i]!, size);
+  } else {
+    while (storedStart < info.size) {
+      const header = await readHeader(port, info, storedStart, signal);
+      if (header.n <= (segments.at(-1)?.n ?? 0)) throw corrupt('its parts are out of order', info.key);
+      add(header.n, header.size);
+    }
   }
   if (storedStart !== info.size || plainStart !== assembledSize(info.metadata)) {
     throw corrupt('its parts do not add up to its size', info.key);
@@ -134,7 +180,7 @@ async function readHeader(
   info: ObjectInfo,
   at: number,
   signal?: AbortSignal,
-): Promise<{ size: number; wrapped: string }> {
+): Promise<{ n: number; size: number; wrapped: string }> {
   const got = await port.get(info.key, {
     range: { start: at, end: at + HEADER - 1 },
     ifMatch: info.etag,
@@ -144,8 +190,9 @@ async function readHeader(
   if (bytes.byteLength !== HEADER || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw corrupt('a part header is missing', info.key);
   }
-  const size = Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(MAGIC.length));
-  return { size, wrapped: toBase64(bytes.subarray(MAGIC.length + 8)) };
+  const view = new DataView(bytes.buffer, bytes.byteOffset);
+  const size = Number(view.getBigUint64(SIZE_AT));
+  return { n: view.getUint32(MAGIC.length), size, wrapped: toBase64(bytes.subarray(KEY_AT)) };
 }
 
 const wrongKey = (key: string) =>
@@ -168,8 +215,14 @@ export async function checkAssembledKey(
   signal?: AbortSignal,
 ): Promise<void> {
   const kek = await importWrappingKey(customer.raw);
-  const { wrapped } = await readHeader(port, info, 0, signal);
-  if (!(await unwrapKey(kek, wrapped, 'SSE-C'))) throw wrongKey(info.key);
+  const { n, wrapped } = await readHeader(port, info, 0, signal);
+  if (!(await unwrapKey(kek, wrapped, partContext(uploadOf(info), n)))) throw wrongKey(info.key);
+}
+
+function uploadOf(info: ObjectInfo): string {
+  const id = info.metadata[UPLOAD_META] ?? '';
+  if (!/^[0-9a-f]{32}$/.test(id)) throw corrupt('it does not name its upload', info.key);
+  return id;
 }
 
 /**
@@ -190,13 +243,16 @@ export async function openAssembled(
   signal?: AbortSignal,
 ): Promise<AsyncGenerator<Uint8Array>> {
   const kek = await importWrappingKey(customer.raw);
+  const uploadId = uploadOf(info);
   const segments = (await segmentsOf(port, info, signal)).filter(
     (s) => s.size > 0 && s.plainStart <= want.end && s.plainStart + s.size - 1 >= want.start,
   );
   const dataKeyOf = async (segment: Segment) => {
     const header = await readHeader(port, info, segment.storedStart, signal);
-    if (header.size !== segment.size) throw corrupt('a part header names another size', info.key);
-    const raw = await unwrapKey(kek, header.wrapped, 'SSE-C');
+    if (header.size !== segment.size || header.n !== segment.n) {
+      throw corrupt('a part is not the one its place holds', info.key);
+    }
+    const raw = await unwrapKey(kek, header.wrapped, partContext(uploadId, segment.n));
     if (!raw) throw wrongKey(info.key);
     return importDataKey(raw);
   };

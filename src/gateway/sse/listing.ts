@@ -10,10 +10,27 @@ import { VERSIONS_PREFIX } from '../versioning/index.js';
  */
 const MARKER = `${RESERVED_PREFIX}sealed`;
 const marked = new WeakMap<StoragePort, Promise<boolean>>();
-const PART = new RegExp(`^${RESERVED_PREFIX.replace(/\./g, '\\.')}uploads/[0-9a-f]{32}/part-\\d{5}$`);
+const PART = new RegExp(`^${RESERVED_PREFIX.replace(/\./g, '\\.')}uploads/([0-9a-f]{32})/part-(\\d{5})$`);
 
 /** Whether `key` is a part of a multipart upload the gateway holds (object data under the reserved prefix). */
 export const isPart = (key: string): boolean => PART.test(key);
+
+/**
+ * What a customer-key part's wrapped data key is bound to: its upload and part number, so a part's
+ * bytes cannot stand in for another part's (wrapKey's authenticated context).
+ *
+ * @example
+ * ```ts
+ * partContext('0f…e1', 2); // 'SSE-C part 0f…e1 2'
+ * ```
+ */
+export const partContext = (uploadId: string, n: number): string => `SSE-C part ${uploadId} ${n}`;
+
+/** The wrap context of a sealed object at `key`: its part binding for a customer-key part, else the mode. */
+export function wrapContext(key: string, mode: string): string {
+  const part = mode === 'SSE-C' ? PART.exec(key) : null;
+  return part ? partContext(part[1]!, Number(part[2])) : mode;
+}
 
 /** Object data a listing shows: client objects, upload parts and versions, not the gateway's own records. */
 export const isObjectData = (key: string): boolean =>

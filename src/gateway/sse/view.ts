@@ -25,7 +25,7 @@ import {
 import { ETAG_META } from '../http.js';
 import { s3Error } from '../s3-errors.js';
 import { assembledSize, checkAssembledKey, isAssembled, openAssembled, WRAPPED_META } from './assembled.js';
-import { isObjectData, markSealed, plaintextListing } from './listing.js';
+import { isObjectData, markSealed, plaintextListing, wrapContext } from './listing.js';
 import { kmsKeyId } from './multipart.js';
 import { dropPlainEtag, hashed, keepPlainEtag, sealedEtagOf, withPlainEtag } from './plain-etag.js';
 import type { WriteEncryption } from './request.js';
@@ -85,7 +85,8 @@ export function sseView(
     const wrapped = info.metadata[WRAPPED_META] ?? '';
     if (mode === 'SSE-C') {
       if (!scope.readKey) throw keyNeeded(info.key);
-      const raw = await unwrapKey(await importWrappingKey(scope.readKey.raw), wrapped, mode);
+      const context = wrapContext(info.key, mode);
+      const raw = await unwrapKey(await importWrappingKey(scope.readKey.raw), wrapped, context);
       if (!raw)
         throw s3Error(
           'AccessDenied',
@@ -242,7 +243,7 @@ export function sseView(
     const metadata: Metadata = {
       ...(options.metadata ?? {}),
       [SSE_META]: write.mode,
-      [WRAPPED_META]: await wrapKey(kek, dataKey, write.mode),
+      [WRAPPED_META]: await wrapKey(kek, dataKey, wrapContext(key, write.mode)),
       ...(id ? { [KEY_ID_META]: id } : {}),
     };
     await markSealed(port);
