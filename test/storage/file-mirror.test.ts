@@ -107,4 +107,63 @@ describe('file port: copy with mirror', () => {
     expect(await text(port, 'src')).toBe('src '.repeat(1024));
     expect((await namesUnder(root)).filter((n) => n.includes('~l') || n.includes('~c'))).toEqual([]);
   });
+
+  for (const durable of [false, true]) {
+    it(`putMirrored writes the object create-only and the same record at the mirror (durable: ${durable})`, async () => {
+      const root = await folder();
+      const port = fileStorage(root, { durable });
+      await port.put('a', bytesOf('old '));
+      const written = await port.putMirrored('versions/a/1', 'a', bytesOf('one '), {
+        metadata: { v: '1' },
+        contentType: 'text/plain',
+        ifNoneMatch: '*',
+      });
+      const [object, mirror] = [await port.head('versions/a/1'), await port.head('a')];
+      expect(written).toEqual({ etag: object.etag, size: 4096 });
+      expect(mirror).toMatchObject({ key: 'a', etag: object.etag, size: 4096, contentType: 'text/plain' });
+      expect(mirror.metadata).toEqual({ v: '1' });
+      expect(mirror.lastModified.getTime()).toBe(object.lastModified.getTime());
+      await expect(
+        port.putMirrored('versions/a/1', 'a', bytesOf('two '), { ifNoneMatch: '*' }),
+      ).rejects.toMatchObject({ code: 'PreconditionFailed' });
+      expect(await text(port, 'a')).toBe('one '.repeat(1024));
+
+      await port.put('a', bytesOf('new '));
+      expect(await text(port, 'versions/a/1')).toBe('one '.repeat(1024));
+      await port.putMirrored('versions/a/2', 'a', bytesOf('two '), { ifNoneMatch: '*' });
+      await port.put('versions/a/2', bytesOf('chg '));
+      expect(await text(port, 'a')).toBe('two '.repeat(1024));
+      expect(await text(port, 'versions/a/1')).toBe('one '.repeat(1024));
+      // a new mirror key, a large object, a write that is not create-only: the same outcome
+      await port.putMirrored('versions/b/1', 'b', bytesOf('b'), { ifNoneMatch: '*' });
+      await port.putMirrored('versions/c/1', 'c', bytesOf('C', 64 * 1024), { ifNoneMatch: '*' });
+      await port.putMirrored('versions/d/1', 'd', bytesOf('d'));
+      for (const [key, body] of [
+        ['b', 'b'.repeat(4096)],
+        ['c', 'C'.repeat(64 * 1024)],
+        ['d', 'd'.repeat(4096)],
+      ] as const) {
+        expect(await text(port, key)).toBe(body);
+        expect(await text(port, `versions/${key}/1`)).toBe(body);
+      }
+      const names = await namesUnder(root);
+      expect(names.filter((n) => n.endsWith('~l') || n.includes('~t'))).toEqual([]);
+    });
+  }
+
+  it('20 putMirrored of distinct objects to one mirror at once: every object whole, the mirror one of them', async () => {
+    const root = await folder();
+    const port = fileStorage(root, { durable: false });
+    await port.put('key', bytesOf('start '));
+    const body = (i: number) => `v${String(i).padStart(3, '0')}`;
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        port.putMirrored(`versions/key/${i}`, 'key', bytesOf(body(i)), { ifNoneMatch: '*' }),
+      ),
+    );
+    const bodies = Array.from({ length: 20 }, (_, i) => body(i).repeat(1024));
+    for (let i = 0; i < 20; i++) expect(await text(port, `versions/key/${i}`)).toBe(bodies[i]);
+    expect(bodies).toContain(await text(port, 'key'));
+    expect((await namesUnder(root)).filter((n) => n.endsWith('~l'))).toEqual([]);
+  });
 });

@@ -1,4 +1,5 @@
 import {
+  type Body,
   CHUNK,
   chunksOf,
   type DataKey,
@@ -14,6 +15,7 @@ import {
   openChunks,
   openedSize,
   type PutOptions,
+  type PutResult,
   resolveRange,
   type StoragePort,
   sealChunks,
@@ -202,25 +204,28 @@ export function sseView(
     scope.res.setHeader('x-amz-server-side-encryption-customer-key-md5', scope.readKey!.md5);
   }
 
-  async function put(key: string, body: Parameters<StoragePort['put']>[1], options: PutOptions = {}) {
+  type Writer = (key: string, body: Body, options: PutOptions) => Promise<PutResult>;
+  const plainPut: Writer = (key, body, options) => port.put(key, body, options);
+
+  async function put(key: string, body: Body, options: PutOptions = {}, writer: Writer = plainPut) {
     const previous = isData(key) ? await sealedEtagOf(port, key, options.signal) : undefined;
-    const result = await seal(key, body, options);
+    const result = await seal(key, body, options, writer);
     // a sealed write has a fresh data key, so the new stored ETag is never the one whose record goes
     if (previous) await dropPlainEtag(port, previous, options.signal);
     return result;
   }
 
-  async function seal(key: string, body: Parameters<StoragePort['put']>[1], options: PutOptions) {
+  async function seal(key: string, body: Body, options: PutOptions, writer: Writer) {
     // the default covers object data (the object, its parts), not the gateway's own records
     const data = isData(key);
     if (scope.preSealed && data) {
       // an SSE-C object assembled from sealed parts: its body and metadata are already what is stored
       await markSealed(port);
-      const result = await port.put(key, body, { ...options, etag: 'any' });
+      const result = await writer(key, body, { ...options, etag: 'any' });
       return { etag: result.etag, size: assembledSize(options.metadata ?? {}) };
     }
     const write = scope.write ?? (data ? await byDefault?.() : undefined);
-    if (!write) return port.put(key, body, options);
+    if (!write) return writer(key, body, options);
     const dataKey = newDataKey();
     let kek: CryptoKey;
     let id = '';
@@ -251,7 +256,7 @@ export function sseView(
     const md5 = write.mode === 'AES256' && data && !metadata[ETAG_META];
     const plaintext = md5 ? hashed(chunksOf(body)) : undefined;
     const sealed = sealChunks(plaintext?.chunks ?? chunksOf(body), await importDataKey(dataKey));
-    const result = await port.put(key, sealed, { ...options, metadata, etag: 'any' });
+    const result = await writer(key, sealed, { ...options, metadata, etag: 'any' });
     const etag = plaintext
       ? await keepPlainEtag(port, result.etag, plaintext.digest(), options.signal)
       : result.etag;
@@ -263,12 +268,19 @@ export function sseView(
   }
 
   const multipart = port.multipart;
+  const putMirrored = port.putMirrored?.bind(port);
   return {
     name: port.name,
     capabilities: (options) => port.capabilities(options),
     head,
     get,
-    put,
+    put: (key, body, options) => put(key, body, options),
+    ...(putMirrored
+      ? {
+          putMirrored: (key, mirror, body, options) =>
+            put(key, body, options, (k, b, o) => putMirrored(k, mirror, b, o)),
+        }
+      : {}),
     list: (options) =>
       plaintextListing(port, options, async (info) => {
         const mode = modeOf(info.metadata);

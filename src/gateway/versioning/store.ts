@@ -187,14 +187,19 @@ export function writeVersion(
     }
     const name = newVersionName(suspended ? 'n' : 'v');
     const stored = versionObject(key, name);
-    const result = await bucket.port.put(stored, body, {
+    const written = {
       metadata: { ...options.metadata, ...extraMetadata, [VERSION_META]: name },
       ...(options.contentType ? { contentType: options.contentType } : {}),
       ...createOnly(bucket),
       ...(signal ? { signal } : {}),
-    });
+    };
+    const mirrored = bucket.port.putMirrored;
+    // the key mirrors its newest version: one write where the port can (the file port), else two
+    const result = mirrored
+      ? await mirrored.call(bucket.port, stored, key, body, written)
+      : await bucket.port.put(stored, body, written);
     if (suspended) await dropOtherNulls(port, key, name, signal);
-    await port.copy(stored, key, { mirror: true, ...(signal ? { signal } : {}) });
+    if (!mirrored) await port.copy(stored, key, { mirror: true, ...(signal ? { signal } : {}) });
     return { etag: result.etag, size: result.size, versionId: suspended ? 'null' : name };
   });
 }

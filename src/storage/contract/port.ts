@@ -197,6 +197,12 @@ export interface StoragePort {
   delete(key: string, options?: Abortable): Promise<void>;
   deleteMany(keys: Iterable<string> | AsyncIterable<string>, options?: Abortable): Promise<DeleteManyResult>;
   copy(source: string, destination: string, options?: CopyOptions): Promise<PutResult>;
+  /**
+   * Optional: `put(key, body, options)` and then `copy(key, mirror, { mirror: true })`, in a way
+   * cheaper than the two (the file port makes one file for a small create-only write). Wrappers that
+   * do not forward it leave it out; callers fall back to the two calls.
+   */
+  putMirrored?(key: string, mirror: string, body: Body, options?: PutOptions): Promise<PutResult>;
   multipart?: MultipartApi;
   presign?(method: 'GET' | 'PUT', key: string, options?: PresignOptions): Promise<string>;
   /** Releases sockets, file handles and timers. The port is unusable afterwards. */

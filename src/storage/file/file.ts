@@ -34,6 +34,7 @@ import { dataCheckOf, readDataFile } from './data-read.js';
 import { fsync, isMissing, makeFolder, syncFolder, writeChunksNow } from './io.js';
 import { type WalkBounds, walkObjects } from './list.js';
 import { type LinkedLock, withFileLock } from './lock.js';
+import { writeMirrored } from './mirror.js';
 import { keyToPath, listingRoot } from './paths.js';
 import {
   encodeRecord,
@@ -56,7 +57,8 @@ export interface FileStorageOptions {
   durable?: boolean;
 }
 
-interface Location {
+/** Where a key's files are. */
+export interface Location {
   dir: string;
   base: string;
   record: string;
@@ -65,6 +67,17 @@ interface Location {
 
 /** A folder port: a `StoragePort`, and `sweep` to reclaim what crashed writers left behind. */
 export interface FileStoragePort extends StoragePort {
+  /**
+   * `put(key, body, options)` and `copy(key, mirror, { mirror: true })` in one write: a small
+   * create-only object is one new record file, linked as `key`'s record and written in place into
+   * `mirror`'s (the gateway's version and the key that shows it).
+   *
+   * @example
+   * ```ts
+   * await port.putMirrored('versions/a/0001', 'a', 'hello', { ifNoneMatch: '*' });
+   * ```
+   */
+  putMirrored(key: string, mirror: string, body: Body, options?: PutOptions): Promise<PutResult>;
   /**
    * Removes what crashes leave in the folder — data files no record points to, temp files, locks of
    * crashed writers (taken over as a waiting writer would), claims of crashed takers, empty folders —
@@ -147,7 +160,26 @@ class FileStorage implements FileStoragePort {
     return at;
   }
 
-  async put(key: string, body: Body, options: PutOptions = {}): Promise<PutResult> {
+  put(key: string, body: Body, options: PutOptions = {}): Promise<PutResult> {
+    return this.write(key, body, options);
+  }
+
+  /**
+   * A small create-only write makes one record file, created as `mirror`'s lock: hard-linked as
+   * `key`'s record, then written in place into `mirror`'s (mirror.ts); anything else is a `put` and a
+   * `copy` with `mirror`.
+   */
+  async putMirrored(key: string, mirror: string, body: Body, options: PutOptions = {}): Promise<PutResult> {
+    const to = this.locate(mirror);
+    return this.write(key, body, options, { key: mirror, at: to });
+  }
+
+  private async write(
+    key: string,
+    body: Body,
+    options: PutOptions,
+    mirror?: { key: string; at: Location },
+  ): Promise<PutResult> {
     const at = this.locate(key);
     assertValidMetadata(options.metadata);
     const chunks = chunksOf(body, options);
@@ -169,7 +201,17 @@ class FileStorage implements FileStoragePort {
       throwIfAborted(options.signal);
       const bytes = concatBytes(head.chunks, head.size);
       const etag = options.etag === 'any' ? writeToken() : createHash('md5').update(bytes).digest('hex');
+      if (mirror && options.ifNoneMatch === '*' && options.ifMatch === undefined) {
+        await writeMirrored(at, mirror.at, encodeRecord(record(etag, head.size), bytes), {
+          durable: this.durable,
+          key,
+          mirror: mirror.key,
+          signal: options.signal,
+        });
+        return { etag, size: head.size };
+      }
       await this.commit(at, record(etag, head.size), options, bytes);
+      if (mirror) await this.copy(key, mirror.key, { mirror: true, ...signalOf(options) });
       return { etag, size: head.size };
     }
     const dataName = `${at.base}~d${dataFileSuffix()}`;
@@ -182,6 +224,7 @@ class FileStorage implements FileStoragePort {
       });
       await this.commit(at, record(etag, size, dataName), options);
       committed = true;
+      if (mirror) await this.copy(key, mirror.key, { mirror: true, ...signalOf(options) });
       return { etag, size };
     } finally {
       if (!committed) {
@@ -441,3 +484,5 @@ async function linkData(from: string, dir: string, name: string, source: string)
 
 /** How many keys' paths a port remembers. */
 const LOCATED_MAX = 4096;
+
+const signalOf = (options: Abortable): Abortable => (options.signal ? { signal: options.signal } : {});
