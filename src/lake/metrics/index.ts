@@ -35,7 +35,7 @@ export {
   type OtlpMetricsDecodeOptions,
 } from './otlp-protobuf.js';
 export { type MetricRowsQuery, readMetricRows } from './query.js';
-export { decodeRemoteWrite } from './remote-write.js';
+export { decodeRemoteWrite, decodeRemoteWriteSeries, type RemoteWriteSeries } from './remote-write.js';
 export { type RollupOptions, type RollupResult, rollupMetrics } from './rollup.js';
 export { type ChqMetricType, METRIC_BUCKET_MS, METRIC_RESOURCE_KEYS, type MetricRow } from './row.js';
 export { MetricRowCache } from './row-cache.js';

@@ -12,7 +12,7 @@ import type { LakeRoute } from '../http/server.js';
 import { ingestMetricsObject } from './ingest.js';
 import { decodeOtlpMetricsJsonRequest } from './otlp-json.js';
 import { decodeOtlpMetricsRequest } from './otlp-protobuf.js';
-import { decodeRemoteWrite } from './remote-write.js';
+import { decodeRemoteWriteSeries } from './remote-write.js';
 
 /** The receivers' options: the OTLP receiver's (shared by every signal), and the engine writing tables. */
 export interface OtlpMetricsReceiverOptions extends OtlpReceiverOptions {
@@ -88,7 +88,7 @@ export function remoteWriteRoute(port: StoragePort, options: OtlpMetricsReceiver
         const body = await readBytes(req, maxBody);
         if (body === undefined) return text(res, 413, `the body is larger than ${maxBody} bytes`);
         try {
-          [...decodeRemoteWrite(body, 'request', maxDecoded)];
+          [...decodeRemoteWriteSeries(body, 'request', maxDecoded)];
         } catch (err) {
           return text(
             res,
