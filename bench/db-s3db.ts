@@ -36,6 +36,15 @@ export async function loadS3db(): Promise<S3dbConstructor> {
   return module.S3db;
 }
 
+/**
+ * The whole s3db.js module loadS3db installed, untyped (its types stay out of bench/ and test/), for the
+ * parts a caller names itself, such as its `Schema`.
+ */
+export async function s3dbModule(): Promise<unknown> {
+  await loadS3db();
+  return import(entry.href);
+}
+
 /** The s3db.js plugins bench/db-plugins.ts puts beside bucketkit's (their own types stay out of bench/). */
 export interface S3dbPlugins {
   CachePlugin: new (options: Record<string, unknown>) => { stats: { hits: number; misses: number } };

@@ -4,7 +4,7 @@
  * keeps as given, its own numeric types (embeddings, money, decimals, geo, IPs) and compressed `text`;
  * and how each value s3db.js's get() returns is expected back from bucketkit.
  */
-import { loadS3db } from '../../bench/db-s3db.js';
+import { s3dbModule } from '../../bench/db-s3db.js';
 import type { S3dbResourceInfo } from '../../src/db/index.js';
 import type { StoragePort } from '../../src/storage/index.js';
 import { PASSPHRASE, type Row, writeWithS3db } from './s3db-fixture.js';
@@ -195,8 +195,7 @@ const TEXT_RECORDS: Row[] = [
  * catalog entry then says `text` (what a catalog of a `text` resource holds).
  */
 async function writeTexts(url: string, port: StoragePort, theirs: Map<string, Row>): Promise<void> {
-  await loadS3db(); // installs bench/peers when needed
-  const { Schema } = (await import('../../bench/peers/node_modules/s3db.js/dist/index.js')) as unknown as {
+  const { Schema } = (await s3dbModule()) as {
     Schema: new (
       options: Row,
     ) => {

@@ -7,7 +7,7 @@
 import { deflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadS3db } from '../../bench/db-s3db.js';
+import { s3dbModule } from '../../bench/db-s3db.js';
 import { decodeS3dbAttribute } from '../../src/db/s3db/attribute.js';
 import { decodeS3dbBytes, decompressS3dbText, takeByteFields } from '../../src/db/s3db/binary.js';
 import { decodeS3dbFormat } from '../../src/db/s3db/formats.js';
@@ -23,8 +23,7 @@ interface S3dbSchema {
 let schemaOf: (attributes: Row) => S3dbSchema;
 
 beforeAll(async () => {
-  await loadS3db();
-  const { Schema } = (await import('../../bench/peers/node_modules/s3db.js/dist/index.js')) as unknown as {
+  const { Schema } = (await s3dbModule()) as {
     Schema: new (options: Row) => S3dbSchema;
   };
   schemaOf = (attributes) => new Schema({ name: 'fuzz', attributes });
