@@ -22,7 +22,16 @@ export function backoff(attempt: number, signal?: AbortSignal, base = 5): Promis
   });
 }
 
-/** Runs `work` over `items` with at most `concurrency` in flight; results keep the input order. */
+/**
+ * Runs `work` over `items` with at most `concurrency` in flight; results keep the input order. When an
+ * item fails, no further item starts and the first error is thrown once the items in flight have
+ * settled (so nothing keeps writing after the caller has its error).
+ *
+ * @example
+ * ```ts
+ * const records = await mapLimit(ids, 16, (id) => resource.get(id));
+ * ```
+ */
 export async function mapLimit<T, R>(
   items: readonly T[],
   concurrency: number,
@@ -30,12 +39,18 @@ export async function mapLimit<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const runner = async () => {
-    while (next < items.length) {
+    while (!failure && next < items.length) {
       const index = next++;
-      results[index] = await work(items[index]!, index);
+      try {
+        results[index] = await work(items[index]!, index);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(Math.max(1, concurrency), items.length) }, runner));
+  if (failure) throw failure.error;
   return results;
 }
