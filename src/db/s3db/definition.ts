@@ -57,6 +57,8 @@ const KNOWN: Readonly<Record<string, string>> = {
   boolean: 'boolean',
   bool: 'boolean',
   secret: 'secret',
+  secretAny: 'secret',
+  secretNumber: 'secret',
   array: 'array',
   embedding: 'array',
   json: 'json',
