@@ -18,10 +18,12 @@ import {
   VCD_DECOMPRESS,
   VCD_SOURCE,
 } from './format.js';
-import { SourceIndex, TargetIndex } from './hash-index.js';
+import { SourceIndex } from './hash-index.js';
 import { integerSize, writeInteger } from './integer.js';
 import { LzmaSecondary } from './lzma-sections.js';
 import { findMatches, type MatchSettings, type Op } from './match-finder.js';
+import { CopyHistory } from './match-parts.js';
+import { TargetIndex } from './target-index.js';
 
 export interface EncodeOptions {
   /** Target bytes per window, 1 KiB to 16 MiB (xdelta3 3.0.11's limit). Default 8 MiB. */
@@ -114,6 +116,7 @@ export function createVcdiffEncoder(source: Uint8Array, options: EncodeOptions =
   const lzma = secondary === 'lzma' ? new LzmaSecondary() : undefined;
   let sourceIndex: SourceIndex | undefined;
   const cache = new AddressCache();
+  const history = new CopyHistory();
   return {
     windowSize,
     header: () => fileHeader(options.appHeader, lzma !== undefined),
@@ -124,7 +127,9 @@ export function createVcdiffEncoder(source: Uint8Array, options: EncodeOptions =
       }
       sourceIndex ??= new SourceIndex(source, settings.sourceStep, settings.sourceSpread);
       const end = window.length;
-      const ops = findMatches(source, sourceIndex, window, new TargetIndex(window, 0, end), 0, end, settings);
+      const index = new TargetIndex(window, 0, end);
+      const ops = findMatches(source, sourceIndex, window, index, 0, end, settings, history);
+      history.moveOn(end);
       const out = new ByteWriter(256 + (end >>> 4));
       writeWindow(out, window, 0, end, ops, cache, checksum, lzma);
       return out.view().slice();

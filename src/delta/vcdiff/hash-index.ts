@@ -1,24 +1,27 @@
 /**
- * Hash chains over fixed-length keys: the encoder's way to find where the bytes at a target position
- * already occur, in the reference (8-byte keys, sampled every `step` positions so big references keep
- * a bounded index) or earlier in the same target window (4-byte keys, every position).
+ * Hash chains over the reference's 8-byte keys, sampled every `step` positions so big references
+ * keep a bounded index: the encoder's way to find where the bytes at a target position already occur
+ * in the reference (`target-index.ts` does the same within the target window).
  */
 
 /** Bytes hashed per source key; a source match is found when it is at least this long. */
 export const SOURCE_KEY = 8;
 /** Bytes hashed per target key: the shortest COPY the default code table encodes compactly. */
 export const TARGET_KEY = 4;
-/**
- * The target table stays small enough for the CPU cache (it is probed at every position); chains
- * resolve the extra collisions.
- */
-const TARGET_TABLE_BITS = 18;
 /** Head-table slices of 2^15 entries (128 KiB) fit a core's L2 cache; bigger tables are built by slice. */
 const SLICE_BITS = 15;
 /** At most this many source positions are indexed (4 bytes each in the chain array). */
 const MAX_SOURCE_ENTRIES = 1 << 22;
+/**
+ * A head entry of a table built by slices holds the entry number in its low 22 bits and, above,
+ * 9 low bits of the key's 32-bit hash: a lookup whose key differs is told apart without reading the
+ * reference (another cache miss).
+ */
+const ENTRY_MASK = MAX_SOURCE_ENTRIES - 1;
+const TAG_SHIFT = 22;
+const TAG_MASK = 0x1ff;
 
-function word(data: Uint8Array, p: number): number {
+export function word(data: Uint8Array, p: number): number {
   return (
     (data[p] as number) |
     ((data[p + 1] as number) << 8) |
@@ -34,12 +37,7 @@ export function hash8(data: Uint8Array, p: number, bits: number): number {
   return (Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ (a >>> 15), 0x85ebca77)) >>> (32 - bits);
 }
 
-/** Hash of the 4 bytes at `p`, in `bits` bits. */
-export function hash4(data: Uint8Array, p: number, bits: number): number {
-  return Math.imul(word(data, p), 0x9e3779b1) >>> (32 - bits);
-}
-
-function tableBits(entries: number, maxBits: number): number {
+export function tableBits(entries: number, maxBits: number): number {
   let bits = 10;
   while (1 << bits < entries && bits < maxBits) bits++;
   return bits;
@@ -74,8 +72,10 @@ export class SourceIndex {
   readonly bits: number;
   /** True when head slots are shared by design (`spread` applied): chains interleave several keys. */
   readonly shared: boolean;
-  /** Newest entry per bucket, as an entry number (position / step), or -1. */
+  /** Newest entry per bucket, as an entry number (position / step) and a tag (`TAG_SHIFT`), or -1. */
   private readonly head: Int32Array;
+  /** True when the head entries carry tags (tables built by slices: keys that rarely repeat). */
+  private tagged = false;
   /** The previous entry with the same hash, or -1. */
   private readonly chain: Int32Array;
 
@@ -147,8 +147,9 @@ export class SourceIndex {
    */
   private buildBySlices(entries: number): void {
     const { bits, head, chain } = this;
-    const shift = SLICE_BITS;
-    const starts = new Int32Array((1 << (bits - shift)) + 1);
+    const toSlot = 32 - bits;
+    const shift = toSlot + SLICE_BITS;
+    const starts = new Int32Array((1 << (bits - SLICE_BITS)) + 1);
     const byEntry = this.hashes(entries);
     for (let e = 0; e < entries; e++) {
       const slice = ((byEntry[e] as number) >>> shift) + 1;
@@ -166,25 +167,28 @@ export class SourceIndex {
     }
     for (let i = 0; i < entries; i++) {
       const e = order[i] as number;
-      const h = hashes[i] as number;
-      chain[e] = head[h] as number;
-      head[h] = e;
+      const full = hashes[i] as number;
+      const h = full >>> toSlot;
+      const previous = head[h] as number;
+      // Without its tag, or -1 (no branch: random keys would mispredict it).
+      chain[e] = (previous & ENTRY_MASK) | (previous >> 31);
+      head[h] = e | ((full & TAG_MASK) << TAG_SHIFT);
     }
+    this.tagged = true;
   }
 
-  /** Every entry's `hash8`, computed once (rolled a byte or two at a time for steps 1 and 2). */
+  /** Every entry's 32-bit `hash8`, computed once (rolled a byte or two at a time for steps 1 and 2). */
   private hashes(entries: number): Int32Array {
-    const { source, step, bits } = this;
+    const { source, step } = this;
     const out = new Int32Array(entries);
     if (step > 2) {
-      for (let e = 0; e < entries; e++) out[e] = hash8(source, e * step, bits);
+      for (let e = 0; e < entries; e++) out[e] = hash8(source, e * step, 32);
       return out;
     }
-    const shift = 32 - bits;
     let a = entries > 0 ? word(source, 0) : 0;
     let b = entries > 0 ? word(source, 4) : 0;
     for (let e = 0, p = 0; e < entries; e++, p += step) {
-      out[e] = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ (a >>> 15), 0x85ebca77)) >>> shift;
+      out[e] = Math.imul(a, 0x9e3779b1) ^ Math.imul(b ^ (a >>> 15), 0x85ebca77);
       if (e + 1 === entries) break;
       if (step === 1) {
         a = (a >>> 8) | ((source[p + 4] as number) << 24);
@@ -197,51 +201,25 @@ export class SourceIndex {
     return out;
   }
 
-  /** The newest reference position whose key hashes to `hash`, or -1. */
+  /** The newest reference position whose key hashes to `hash` (`hash8` in `bits` bits), or -1. */
   first(hash: number): number {
     const e = this.head[hash] as number;
-    return e < 0 ? -1 : e * this.step;
+    return e < 0 ? -1 : (e & ENTRY_MASK) * this.step;
+  }
+
+  /**
+   * True when the newest entry of the slot of `full` (`hash8` in 32 bits) surely holds another key:
+   * its tag differs. False when untagged, empty or possibly the same key.
+   */
+  newestDiffers(full: number): boolean {
+    if (!this.tagged) return false;
+    const e = this.head[full >>> (32 - this.bits)] as number;
+    return e >= 0 && e >>> TAG_SHIFT !== (full & TAG_MASK);
   }
 
   /** The next older reference position in the same chain as `position`, or -1. */
   next(position: number): number {
     const e = this.chain[position / this.step] as number;
     return e < 0 ? -1 : e * this.step;
-  }
-}
-
-/** Positions of one target window seen so far, bucketed by the hash of their 4 bytes. */
-export class TargetIndex {
-  readonly bits: number;
-  private readonly head: Int32Array;
-  private readonly prev: Int32Array;
-
-  constructor(
-    readonly target: Uint8Array,
-    readonly start: number,
-    readonly end: number,
-  ) {
-    this.bits = tableBits(end - start, TARGET_TABLE_BITS);
-    this.head = new Int32Array(1 << this.bits).fill(-1);
-    this.prev = new Int32Array(Math.max(0, end - start));
-  }
-
-  /** Adds the position `p` (window-absolute target offset) if its key fits in the window. */
-  insert(p: number): void {
-    if (p + TARGET_KEY > this.end) return;
-    const h = hash4(this.target, p, this.bits);
-    this.prev[p - this.start] = this.head[h] as number;
-    this.head[h] = p;
-  }
-
-  /** The newest earlier position whose 4-byte key hashes like the one at `p`, or -1. */
-  first(p: number): number {
-    if (p + TARGET_KEY > this.end) return -1;
-    return this.head[hash4(this.target, p, this.bits)] as number;
-  }
-
-  /** The next older position in the same chain as `q`, or -1. */
-  next(q: number): number {
-    return this.prev[q - this.start] as number;
   }
 }

@@ -5,8 +5,10 @@
  * over the pending literal bytes, so a hash key need only be found somewhere inside a match.
  */
 import { ADD, COPY, RUN } from './code-table.js';
-import { hash8, SOURCE_KEY, type SourceIndex, TARGET_KEY, type TargetIndex } from './hash-index.js';
+import { hash8, SOURCE_KEY, type SourceIndex, TARGET_KEY } from './hash-index.js';
 import { integerSize } from './integer.js';
+import { Compared, CopyHistory, RECENT, shiftIntoPrevious } from './match-parts.js';
+import type { TargetIndex } from './target-index.js';
 
 export interface Op {
   kind: typeof ADD | typeof RUN | typeof COPY;
@@ -34,8 +36,6 @@ export interface MatchSettings {
   indexTail: number;
 }
 
-/** How many recent source copy offsets are tried at every position. */
-const RECENT = 4;
 /**
  * Offsets of the keys looked up from each position: keys further on find a match whose first key is
  * too common for its chain to reach the right candidate.
@@ -56,12 +56,6 @@ const GOOD_ENOUGH = 4096;
 /** Matches shorter than this are checked against a possibly better one at the next position. */
 const LAZY_BELOW = 256;
 
-function matchLength(a: Uint8Array, ai: number, b: Uint8Array, bi: number, max: number): number {
-  let n = 0;
-  while (n < max && a[ai + n] === b[bi + n]) n++;
-  return n;
-}
-
 /** The best match at one position; plain fields, reused, since this runs for every target byte. */
 class Best {
   length = 0;
@@ -70,6 +64,14 @@ class Best {
   isRun = false;
   /** Estimated bytes saved compared with adding the bytes literally; 0 = no match. */
   gain = 0;
+  /**
+   * At most 4 literal bytes wait before the position: a COPY there ends no long ADD early (or
+   * shares its opcode with that short ADD), so it costs a byte less than one that cuts a long
+   * literal run in two (one more ADD, with its size). Target copies of 5 bytes or more get the
+   * same byte: their HERE distances are short, and taking them was smaller on every pair of the
+   * npm corpus but one (`bench/delta-npm.ts`); 4-byte ones were not.
+   */
+  afterFewLiterals = false;
 
   clear(): void {
     this.length = 0;
@@ -77,7 +79,8 @@ class Best {
   }
 
   consider(length: number, address: number, fromSource: boolean, isRun: boolean, cost: number): void {
-    const gain = length - cost - 2;
+    const bonus = (this.afterFewLiterals ? 1 : 0) + (!fromSource && !isRun && length >= 5 ? 1 : 0);
+    const gain = length - cost - 2 + bonus;
     if (gain > this.gain) {
       this.length = length;
       this.address = address;
@@ -93,9 +96,6 @@ const MEMO = 64;
 
 class Matcher {
   readonly best = new Best();
-  readonly recent = new Float64Array(RECENT).fill(Number.NaN);
-  recentSlot = 0;
-  lastSourceEnd = -1;
   /** Deep in a run of literals: probe only the key at the position itself (see `skipAfter`). */
   sparse = false;
   /**
@@ -109,6 +109,9 @@ class Matcher {
   /** True when the chain ended before `sourceChain` candidates (every candidate is listed). */
   private readonly memoComplete = new Uint8Array(MEMO);
   private readonly memoList: Int32Array;
+  private readonly recent: Float64Array;
+  private readonly fromSource: Compared;
+  private readonly fromTarget: Compared;
 
   constructor(
     readonly source: Uint8Array,
@@ -118,13 +121,18 @@ class Matcher {
     readonly start: number,
     readonly end: number,
     readonly settings: MatchSettings,
+    readonly history: CopyHistory,
   ) {
+    this.recent = history.recent;
+    this.fromSource = new Compared(source, target);
+    this.fromTarget = new Compared(target, target);
     this.memoList = new Int32Array(MEMO * settings.sourceChain);
   }
 
   /** Source copy address costs about its distance from the last copy (NEAR) or itself (SELF). */
   private sourceCost(a: number): number {
-    const distance = this.lastSourceEnd >= 0 ? Math.abs(a - this.lastSourceEnd) : a;
+    const last = this.history.lastSourceEnd;
+    const distance = last >= 0 ? Math.abs(a - last) : a;
     return Math.min(integerSize(a), integerSize(distance) + 1);
   }
 
@@ -142,7 +150,7 @@ class Matcher {
     for (let i = 0; i < RECENT; i++) {
       const a = (this.recent[i] as number) + p;
       if (a >= 0 && a < source.length && source[a] === byte) {
-        out.consider(matchLength(source, a, target, p, Math.min(max, source.length - a)), a, true, false, 1);
+        out.consider(this.fromSource.matchLength(a, p, Math.min(max, source.length - a)), a, true, false, 1);
       }
     }
     const list = this.memoList;
@@ -157,7 +165,7 @@ class Matcher {
         if (a < 0 || source[a] !== byte || source[a + have] !== target[p + have]) continue;
         const limit = Math.min(max, source.length - a);
         if (limit > have)
-          out.consider(matchLength(source, a, target, p, limit), a, true, false, this.sourceCost(a));
+          out.consider(this.fromSource.matchLength(a, p, limit), a, true, false, this.sourceCost(a));
       }
       // Every candidate of this key was seen: a further key cannot find a match starting at `p`.
       if (skip === 0 && this.memoComplete[slot] === 1 && sourceIndex.step === 1) break;
@@ -176,7 +184,7 @@ class Matcher {
           continue;
         }
         if (q < this.start || q >= p || target[q] !== byte || target[q + have] !== target[p + have]) continue;
-        out.consider(matchLength(target, q, target, p, max), q, false, false, integerSize(p - q));
+        out.consider(this.fromTarget.matchLength(q, p, max), q, false, false, integerSize(p - q));
       }
       if (skip === 0 && n < this.settings.targetChain) break;
     }
@@ -197,7 +205,9 @@ class Matcher {
     let steps = 0;
     const tolerated = sourceIndex.shared ? SOURCE_COLLISIONS : 0;
     let collisions = 0;
-    let keyAt = sourceIndex.first(hash8(target, x, sourceIndex.bits));
+    const full = hash8(target, x, 32);
+    // An untagged or shared table walks its chain; a tagged one's head tells a different key apart.
+    let keyAt = sourceIndex.newestDiffers(full) ? -2 : sourceIndex.first(full >>> (32 - sourceIndex.bits));
     for (; keyAt >= 0 && steps < 2 * chain; keyAt = sourceIndex.next(keyAt), steps++) {
       if (source[keyAt] !== first || source[keyAt + 7] !== last) {
         if (++collisions > tolerated) break;
@@ -208,17 +218,8 @@ class Matcher {
     }
     this.memoAt[slot] = x;
     this.memoCount[slot] = count;
-    this.memoComplete[slot] = count < chain && keyAt < 0 ? 1 : 0;
+    this.memoComplete[slot] = count < chain && keyAt === -1 ? 1 : 0;
     return slot;
-  }
-
-  remember(address: number, p: number, length: number): void {
-    this.lastSourceEnd = address + length;
-    const shift = address - p;
-    if (!this.recent.includes(shift)) {
-      this.recent[this.recentSlot] = shift;
-      this.recentSlot = (this.recentSlot + 1) % RECENT;
-    }
   }
 }
 
@@ -253,8 +254,9 @@ export function findMatches(
   start: number,
   end: number,
   settings: MatchSettings,
+  history = new CopyHistory(),
 ): Op[] {
-  const matcher = new Matcher(source, sourceIndex, target, targetIndex, start, end, settings);
+  const matcher = new Matcher(source, sourceIndex, target, targetIndex, start, end, settings, history);
   const match = new Best();
   const next = new Best();
   const ops: Op[] = [];
@@ -264,9 +266,19 @@ export function findMatches(
   while (p < end) {
     while (inserted < p) targetIndex.insert(inserted++);
     matcher.sparse = p - literalStart >= 1 << SKIP_SHIFT;
+    match.afterFewLiterals = p - literalStart <= 4;
+    next.afterFewLiterals = p + 1 - literalStart <= 4;
     matcher.find(p, match);
     if (match.gain === 0) {
-      p += skipAfter(p - literalStart);
+      const step = skipAfter(p - literalStart);
+      if (step === 1) {
+        p++;
+      } else {
+        // The positions stepped over are still looked up in the window's own index.
+        targetIndex.insert(p);
+        p = targetIndex.insertUntilKnown(p + 1, p + step);
+        inserted = p;
+      }
       continue;
     }
     if (match.length < LAZY_BELOW && p + 1 < end) {
@@ -289,9 +301,22 @@ export function findMatches(
     }
     if (p > literalStart) {
       ops.push({ kind: ADD, start: literalStart, length: p - literalStart, address: 0, fromSource: false });
+    } else if (!match.isRun) {
+      const shift = shiftIntoPrevious(
+        ops[ops.length - 1],
+        match.fromSource ? source : target,
+        address,
+        target,
+        p,
+        length,
+        match.fromSource ? 0 : start,
+      );
+      p -= shift;
+      address -= shift;
+      length += shift;
     }
     ops.push({ kind: match.isRun ? RUN : COPY, start: p, length, address, fromSource: match.fromSource });
-    if (match.fromSource) matcher.remember(address, p, length);
+    if (match.fromSource) history.remember(address, p, length);
     p += length;
     literalStart = p;
     inserted = Math.max(inserted, p - settings.indexTail);
