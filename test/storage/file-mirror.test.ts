@@ -166,4 +166,29 @@ describe('file port: copy with mirror', () => {
     expect(bodies).toContain(await text(port, 'key'));
     expect((await namesUnder(root)).filter((n) => n.endsWith('~l'))).toEqual([]);
   });
+
+  it('create-only writes of one key by putMirrored and by put at once: exactly one lands', async () => {
+    const root = await folder();
+    const port = fileStorage(root, { durable: false });
+    await port.put('key', bytesOf('start '));
+    for (let round = 0; round < 5; round++) {
+      const target = `versions/key/${round}`;
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 16 }, (_, i) =>
+          i % 2
+            ? port.putMirrored(target, 'key', bytesOf(`m${String(i).padStart(3, '0')}`), { ifNoneMatch: '*' })
+            : port.put(target, bytesOf(`p${String(i).padStart(3, '0')}`), { ifNoneMatch: '*' }),
+        ),
+      );
+      const won = outcomes.flatMap((o, i) => (o.status === 'fulfilled' ? [i] : []));
+      expect(won).toHaveLength(1);
+      for (const o of outcomes)
+        if (o.status === 'rejected') expect(o.reason).toMatchObject({ code: 'PreconditionFailed' });
+      const winner = won[0]!;
+      expect(await text(port, target)).toBe(
+        `${winner % 2 ? 'm' : 'p'}${String(winner).padStart(3, '0')}`.repeat(1024),
+      );
+    }
+    expect((await namesUnder(root)).filter((n) => n.endsWith('~l'))).toEqual([]);
+  });
 });

@@ -271,8 +271,14 @@ class FileStorage implements FileStoragePort {
             if (linked) return false;
             writeChunksNow(lock.fd, [newRecordFile(payload)]);
             if (this.durable) await fsync(lock.fd);
-            // no record file yet (`open` is undefined under the lock): a rename to a new name
-            await lock.commit(at.record, open === undefined);
+            // no record file yet (`open` is undefined under the lock): a rename to a new name, or a
+            // link when created only (putMirrored links records without this lock, mirror.ts)
+            const fresh =
+              open === undefined && conditions.ifNoneMatch === '*' ? 'create' : open === undefined;
+            await lock.commit(at.record, fresh).catch((err: NodeJS.ErrnoException) => {
+              if (err.code !== 'EEXIST') throw err;
+              checkPreconditions(record.key, 'present', conditions);
+            });
             // the rename itself survives a power cut only once the folder is synced
             if (this.durable) await syncFolder(at.dir);
           }

@@ -31,8 +31,10 @@ export interface HeldLock {
    * empty files after a crash). With `fresh` (nothing at `path`: a new key) it is a plain directory
    * update, made with a synchronous syscall: a thread-pool round trip costs more CPU than the rename
    * (versioned 4 KiB PUTs, which make a new object each, took ~20 % less server CPU; docs/benchmarks.md).
+   * `'create'`: nothing may be at `path` — the file is linked there (an `EEXIST` error when something
+   * is: a record made by a link without this lock, file/mirror.ts) and the lock's name removed.
    */
-  commit(path: string, fresh?: boolean): Promise<void>;
+  commit(path: string, fresh?: boolean | 'create'): Promise<void>;
 }
 
 /**
@@ -103,7 +105,10 @@ export async function withFileLock<T>(
       if (owned) closeSync(fd);
       open = false;
       try {
-        if (fresh) renameSync(path, to);
+        if (fresh === 'create') {
+          linkSync(path, to);
+          unlinkQuietly(path);
+        } else if (fresh) renameSync(path, to);
         else await rename(path, to);
       } catch (err) {
         if (isMissing(err)) throw lostLock(path);

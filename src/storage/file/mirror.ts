@@ -6,7 +6,7 @@
  * the mirror's folder, where an unversioned write of that key creates its lock, makes the search the
  * same as that write's (docs/storage.md).
  */
-import { closeSync, existsSync, linkSync, renameSync } from 'node:fs';
+import { closeSync, linkSync, mkdirSync, renameSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkPreconditions } from '../contract/validate.js';
@@ -30,7 +30,7 @@ export interface MirroredWrite {
 /**
  * Creates the record `payload` (an encoded record with its bytes inline) at `at`, create-only, and
  * writes the same record into the mirror at `to`: in place when it has a record with room, else as a
- * new file renamed into place. Both keys' locks are held; the object's record is complete (and synced
+ * new file renamed into place, under the mirror's lock; the object's record is complete (and synced
  * when durable) before it has its name, and the mirror changes only after it.
  *
  * @example
@@ -52,20 +52,31 @@ export async function writeMirrored(
     async (lock) => {
       writeChunksNow(lock.fd, [newRecordFile(payload)]);
       if (durable) await fsync(lock.fd);
-      await withFileLock(
-        at.lock,
-        async () => {
-          if (existsSync(at.record)) checkPreconditions(write.key, 'present', { ifNoneMatch: '*' });
-          linkSync(to.lock, at.record);
-          if (durable) await syncFolder(at.dir);
-        },
-        { signal, makeDir: true, linked: { from: to.lock, fd: lock.fd } },
-      );
+      // create-only without the object's lock: `link` fails when the record exists, and a writer
+      // holding that lock creates a record by `link` too (lock.ts, `commit`)
+      linkRecord(to.lock, at, write.key);
+      if (durable) await syncFolder(at.dir);
       // the lock file is the object's record now: the mirror gets its own copy of the record
       await writeMirror(to, write.mirror, payload, durable);
     },
     { signal, makeDir: true },
   );
+}
+
+/** `from` linked as the record at `at`: `PreconditionFailed` when there is one. */
+function linkRecord(from: string, at: Location, key: string): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      linkSync(from, at.record);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') checkPreconditions(key, 'present', { ifNoneMatch: '*' });
+      if (code !== 'ENOENT' || attempt === 8) throw err;
+      // the object's folder is new (or a sweep removed it meanwhile)
+      mkdirSync(at.dir, { recursive: true });
+    }
+  }
 }
 
 /** The mirror's record replaced by `payload`, under its lock. */
