@@ -55,6 +55,21 @@ describe('VCDIFF delta size against xdelta3 -9', () => {
     });
   }
 
+  it('a changed byte where the target repeats itself: one literal and the reference copy resumed (react-dom .tar)', () => {
+    // The block's first byte changed and the new release holds the block twice: after the first copy
+    // ends at the second one's changed byte, a copy of the first block (a far target address) and
+    // then the rest cost more than the literal byte and the reference copy going on past it.
+    const block = randomBytes(60_000, 31);
+    const [middle, tail] = [randomBytes(30_000, 32), randomBytes(30_000, 33)];
+    const changed = block.slice();
+    changed[0] = (changed[0] as number) ^ 0x5a;
+    const source = concatBytes([middle, block, tail]);
+    const target = concatBytes([changed, middle, changed, tail]);
+    const delta = encodeDelta(source, target);
+    expect(delta.length).toBeLessThanOrEqual(xdelta3Size(source, target));
+    expectDecodes(source, target, delta);
+  });
+
   it('short edits of text: copies priced by what they cut, boundaries at cheap sizes (express/lodash .tar)', () => {
     const seed = 10;
     const source = textLike(60_000, seed);

@@ -136,6 +136,19 @@ class Matcher {
     return Math.min(integerSize(a), integerSize(distance) + 1);
   }
 
+  /**
+   * True when the reference copy that just ended at `p` (one byte differs) goes on from `p + 1` at least
+   * as far as a `length`-byte match at `p` does: one literal byte and that copy (a near address) cost less
+   * than a copy from elsewhere (a far address, often in the target) and the same copy resumed after it.
+   */
+  resumesPast(p: number, length: number, ops: Op[]): boolean {
+    const last = ops[ops.length - 1];
+    if (last?.kind !== COPY || !last.fromSource || last.start + last.length !== p) return false;
+    const a = last.address + last.length + 1;
+    const max = Math.min(this.end - p - 1, this.source.length - a);
+    return max >= length && this.fromSource.matchLength(a, p + 1, length) >= length;
+  }
+
   /** Fills `out` with the best match at `p` (gain 0 when there is none worth a COPY or RUN). */
   find(p: number, out: Best): void {
     const { source, target, sourceIndex, targetIndex } = this;
@@ -279,6 +292,10 @@ export function findMatches(
         p = targetIndex.insertUntilKnown(p + 1, p + step);
         inserted = p;
       }
+      continue;
+    }
+    if (match.length >= LAZY_BELOW && p === literalStart && matcher.resumesPast(p, match.length, ops)) {
+      p++;
       continue;
     }
     if (match.length < LAZY_BELOW && p + 1 < end) {
