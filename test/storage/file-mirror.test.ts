@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { fileStorage } from '../../src/index.js';
 
 // A copy with `mirror` takes the destination's lock by hard-linking the source's record file to the
-// lock's name and writes the source's record in place into the destination's (src/storage/file/file.ts).
+// lock's name and writes the source's record in place into the destination's (src/storage/file/copy.ts).
 
 const dirs: string[] = [];
 afterEach(async () => {

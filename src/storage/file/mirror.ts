@@ -11,7 +11,7 @@ import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { checkPreconditions } from '../contract/validate.js';
 import { dataFileSuffix, unlinkQuietly } from './data.js';
-import type { Location } from './file.js';
+import type { Location } from './folder.js';
 import { fsync, openCreatingNow, syncFolder, writeChunksNow } from './io.js';
 import { withFileLock } from './lock.js';
 import { openRecordForWriteNow } from './record.js';
