@@ -8,7 +8,7 @@ import { DDSketch, type ExactStats, singleValueSketch } from '../sketch/index.js
 import { growMetricColumns, type MetricColumns } from './columns.js';
 import type { OtlpMetricKind, Temporality } from './decoded.js';
 import type { SketchedPoint } from './point-values.js';
-import { METRIC_BUCKET_MS, sketchColumns } from './row.js';
+import { METRIC_BUCKET_MS, ROLLUP_COLUMNS, type RollupColumn, sketchColumns } from './row.js';
 
 /** The samples of one series: times as (ms, sub-ms ns) pairs, plain values or sketched points. */
 export interface SeriesSamples {
@@ -104,23 +104,17 @@ export function cookSeriesInto(c: MetricColumns, s: SeriesSamples, seriesIndex: 
     }
     const columns = sketchColumns(sketch, stats);
     out.sketch.push(columns.chq_sketch);
-    for (const name of ROLLUPS) r[name][row] = columns[name];
+    for (const name of ROLLUP_COLUMNS) r[name][row] = columns[name];
     i = j;
   }
   return out;
 }
 
-const ONE_VALUE_COLUMNS = [
-  'chq_rollup_min',
-  'chq_rollup_max',
-  'chq_rollup_p25',
-  'chq_rollup_p50',
-  'chq_rollup_p75',
-  'chq_rollup_p90',
-  'chq_rollup_p95',
-  'chq_rollup_p99',
-] as const;
-const ROLLUPS = ['chq_rollup_count', 'chq_rollup_sum', 'chq_rollup_avg', ...ONE_VALUE_COLUMNS] as const;
+/** The rollup columns that hold the value itself when a bin has one sample (all but count, sum, avg). */
+const ONE_VALUE_COLUMNS = ROLLUP_COLUMNS.slice(3) as Exclude<
+  RollupColumn,
+  'chq_rollup_count' | 'chq_rollup_sum' | 'chq_rollup_avg'
+>[];
 
 /** Undefined when the samples already ascend in time (as scrapes and exports send them), else a stable order. */
 function timeOrder(s: SeriesSamples): number[] | undefined {
