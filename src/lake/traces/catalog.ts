@@ -8,6 +8,7 @@ import type { StoragePort } from '../../storage/index.js';
 import { readJsonObject, type UpdateOptions, updateJsonObject } from '../catalog/cas.js';
 import { decodeIndexJson } from '../catalog/day-index.js';
 import { indexedDays } from '../catalog/days.js';
+import type { SweptSegment } from '../compact/store.js';
 import { indexKey } from '../names.js';
 import type { TraceIdFilter } from './trace-ids.js';
 
@@ -17,9 +18,7 @@ export const TRACE_INDEX_FORMAT = 'bucketkit.lake.trace-index/1';
 export const MAX_EXACT_VALUES = 256;
 
 /** One trace segment (LakeRunner's `trace_seg` row). */
-export interface TraceSegment {
-  id: string;
-  collector: string;
+export interface TraceSegment extends SweptSegment {
   /** Key of the table file. */
   table: string;
   bytes: number;
@@ -27,7 +26,6 @@ export interface TraceSegment {
   startMs: number;
   /** Last span start + 1, ms (exclusive). */
   endMs: number;
-  rows: number;
   /** Distinct trace ids. */
   traces: number;
   traceIds: TraceIdFilter;
@@ -39,18 +37,6 @@ export interface TraceSegment {
   maxDurationMs: number;
   /** Every column present. */
   columns: string[];
-  published: boolean;
-  createdAt: string;
-  /** Raw objects the rows came from (`key@etag`), for once-only ingest. */
-  sources: string[];
-  /** True for compaction outputs and the inputs they replaced. */
-  compacted?: boolean;
-  /** When a compaction replaced this segment (then `published` is false); a sweep deletes it after a grace period. */
-  replacedAt?: string;
-  /** The id of the segment that holds this one's rows now. */
-  replacedBy?: string;
-  /** For a compaction output: the ids of the segments it merged. */
-  replaces?: string[];
 }
 
 export interface TraceDayIndex {
