@@ -113,22 +113,32 @@ function shorthand(definition: string): string {
 
 /**
  * A record as the s3db.js reader returns it → as a bucketkit resource of `bucketkitDefinition(info)`
- * keeps it: bytes as base64 text.
+ * keeps it: bytes as base64 text, and a string attribute that s3db.js read as JSON (it parses any stored
+ * `{…}` or `[…]`, whatever the type) as that JSON's text again.
  */
 export function asBucketkitRecord(record: Record<string, unknown>, info: S3dbResourceInfo) {
   let out = record;
   for (const [path, definition] of Object.entries(info.attributes)) {
-    if (!isBytesType(definition)) continue;
+    const bytes = isBytesType(definition);
+    if (!bytes && !shorthand(definition).startsWith('string')) continue;
     const parts = path.split('.');
     const parent = parts.slice(0, -1).reduce<unknown>((at, part) => (at as Row | undefined)?.[part], out);
     const value = (parent as Row | undefined)?.[parts.at(-1)!];
-    if (!(value instanceof Uint8Array)) continue;
+    let kept: string;
+    if (bytes && value instanceof Uint8Array) kept = bytesBase64(value);
+    else if (!bytes && isJsonValue(value)) kept = JSON.stringify(value);
+    else continue;
     if (out === record) out = structuredClone(record);
     const target = parts.slice(0, -1).reduce((at, part) => at[part] as Row, out);
-    target[parts.at(-1)!] = bytesBase64(value);
+    target[parts.at(-1)!] = kept;
   }
   return out;
 }
+
+/** A plain object or array, as JSON.parse returns them (not a Date or bytes). */
+const isJsonValue = (value: unknown) =>
+  Array.isArray(value) ||
+  (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype);
 
 /** The bucketkit definition of an s3db.js resource (timestamps kept as bucketkit's own). */
 export function bucketkitDefinition(info: S3dbResourceInfo) {
