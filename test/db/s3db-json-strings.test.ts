@@ -4,14 +4,10 @@
  * field as text (the JSON of what s3db.js returned), so the record fits the `string` schema instead of
  * stopping the run.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Database, migrateS3dbInPlace } from '../../src/db/index.js';
-import { connect, fileStorage, type StoragePort } from '../../src/storage/index.js';
-import { type S3Server, startS3rver } from '../support/servers.js';
 import { PASSPHRASE, type Row, writeWithS3db } from './s3db-fixture.js';
+import { fileSource, type S3dbSource } from './s3db-sources.js';
 
 const NOTES = {
   definition: {
@@ -26,52 +22,28 @@ const NOTES = {
   ],
 };
 
-let server: S3Server;
-let root: string;
-let theirs: Map<string, Row>;
+let source: S3dbSource;
 
 beforeAll(async () => {
-  server = await startS3rver('s3db-json');
-  root = await mkdtemp(join(tmpdir(), 'bk-s3db-json-'));
-  const url = `http://${server.accessKeyId}:${server.secretAccessKey}@${new URL(server.endpoint).host}/${server.bucket}/notes`;
-  theirs = await writeWithS3db(url, [NOTES]);
+  source = await fileSource((url) => writeWithS3db(url, [NOTES]));
 }, 300_000);
 
 afterAll(async () => {
-  await server?.stop();
-  if (root) await rm(root, { recursive: true, force: true });
+  await source?.stop();
 });
-
-/** The bucket s3db.js wrote, copied to a file port (migrations need conditional writes; s3rver ignores them). */
-async function copyToFolder(): Promise<StoragePort> {
-  const source = connect(
-    `http://${server.accessKeyId}:${server.secretAccessKey}@${new URL(server.endpoint).host}/${server.bucket}/notes`,
-  );
-  const port = fileStorage(join(root, 'copy'), { durable: false });
-  for await (const entry of source.list({})) {
-    if (entry.type !== 'object') continue;
-    const got = await source.get(entry.key);
-    await port.put(entry.key, await got.bytes(), {
-      metadata: got.metadata,
-      ...(got.contentType ? { contentType: got.contentType } : {}),
-    });
-  }
-  await source.close?.();
-  return port;
-}
 
 it('migrates string fields s3db.js reads as JSON, keeping them as their JSON text', async () => {
   // what s3db.js itself returns: the JSON-looking strings as objects and arrays
-  expect(theirs.get('notes/obj')?.body).toEqual({ a: 1, b: [true, null] });
-  expect(theirs.get('notes/arr')?.body).toEqual([1, 2, 3]);
-  const port = await copyToFolder();
+  expect(source.theirs.get('notes/obj')?.body).toEqual({ a: 1, b: [true, null] });
+  expect(source.theirs.get('notes/arr')?.body).toEqual([1, 2, 3]);
+  const port = await source.make(); // a copy on the file port (migrations need conditional writes)
   expect((await migrateS3dbInPlace(port, { passphrase: PASSPHRASE })).state).toBe('migrated');
   const db = await new Database({ storage: port, passphrase: PASSPHRASE }).connect();
   try {
     const notes = db.resource('notes');
     for (const { id } of NOTES.records) {
       const ours = await notes.get(id);
-      const expected = theirs.get(`notes/${id}`)!;
+      const expected = source.theirs.get(`notes/${id}`)!;
       const text = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
       expect({ id, body: ours?.body, source: (ours?.meta as Row | undefined)?.source }).toEqual({
         id,
