@@ -1,6 +1,5 @@
 import {
   type Body,
-  CHUNK,
   chunksOf,
   type DataKey,
   type GetOptions,
@@ -8,18 +7,17 @@ import {
   getResult,
   importDataKey,
   importWrappingKey,
-  limited,
   type Metadata,
   newDataKey,
   type ObjectInfo,
-  openChunks,
   openedSize,
+  openSealedBody,
+  openSealedRange,
   type PutOptions,
   type PutResult,
   resolveRange,
   type StoragePort,
   sealChunks,
-  sealedRange,
   streamFrom,
   unwrapKey,
   wrapKey,
@@ -152,7 +150,6 @@ export function sseView(
       return first;
     }
     if (isAssembled(first.metadata)) return getAssembled(key, first, options);
-    let stored = first;
     const size = openedSize(first.size);
     let dataKey: DataKey;
     let want = { start: 0, end: size - 1 };
@@ -167,21 +164,10 @@ export function sseView(
       await first.body.cancel().catch(() => {});
       throw err;
     }
-    const chunks = sealedRange(want.start, Math.max(want.end, 0), size);
-    if (options.range) {
-      stored = await port.get(key, {
-        ...(options.signal ? { signal: options.signal } : {}),
-        range: { start: chunks.start, end: chunks.end },
-        ifMatch: first.etag,
-      });
-    }
-    const opened = openChunks(chunksOf(stored.body), dataKey, {
-      ...chunks,
-      skip: want.start - chunks.first * CHUNK,
-      size,
-      name: key,
-    });
-    const body = streamFrom(limited(opened, want.end - want.start + 1));
+    const span = { ...want, size, name: key };
+    const body = options.range
+      ? await openSealedRange(port, first.etag, dataKey, span, options.signal)
+      : openSealedBody(first.body, dataKey, span);
     const info = await withPlainEtag(port, plain(first), modeOf(first.metadata), options.signal);
     return getResult(info, body, options.range ? want : undefined);
   }

@@ -2,16 +2,8 @@ import { bkError } from '../../errors.js';
 import { chunksOf, getResult } from '../contract/body.js';
 import type { ListEntry, Metadata, ObjectInfo, PutOptions, StoragePort } from '../contract/port.js';
 import { resolveRange } from '../contract/validate.js';
-import {
-  CHUNK,
-  type DataKey,
-  importDataKey,
-  openChunks,
-  openedSize,
-  sealChunks,
-  sealedRange,
-} from '../crypto/chunks.js';
-import { limited, streamFrom } from '../crypto/streams.js';
+import { type DataKey, importDataKey, openedSize, sealChunks } from '../crypto/chunks.js';
+import { openSealedBody, openSealedRange } from '../crypto/sealed-range.js';
 import { importWrappingKey, newDataKey, unwrapKey, wrapKey } from '../crypto/wrap.js';
 
 /*
@@ -134,9 +126,8 @@ export function encrypted(port: StoragePort, options: EncryptedOptions): Encrypt
           throw err;
         }
         const size = openedSize(stored.size);
-        const all = sealedRange(0, Math.max(size - 1, 0), size);
-        const opened = openChunks(chunksOf(stored.body), dataKey, { ...all, skip: 0, size, name: key });
-        return getResult(plain(stored), streamFrom(opened));
+        const all = { start: 0, end: size - 1, size, name: key };
+        return getResult(plain(stored), openSealedBody(stored.body, dataKey, all));
       }
       const info = await port.head(key, signal);
       if (get.ifMatch !== undefined && get.ifMatch !== info.etag) {
@@ -145,20 +136,9 @@ export function encrypted(port: StoragePort, options: EncryptedOptions): Encrypt
       const dataKey = await dataKeyOf(info);
       const size = openedSize(info.size);
       const want = resolveRange(get.range, size, key);
-      const chunks = sealedRange(want.start, Math.max(want.end, 0), size);
       // the chunks read must be those of the version whose data key was just unwrapped
-      const stored = await port.get(key, {
-        ...signal,
-        range: { start: chunks.start, end: chunks.end },
-        ifMatch: info.etag,
-      });
-      const opened = openChunks(chunksOf(stored.body), dataKey, {
-        ...chunks,
-        skip: want.start - chunks.first * CHUNK,
-        size,
-        name: key,
-      });
-      return getResult(plain(info), streamFrom(limited(opened, want.end - want.start + 1)), want);
+      const body = await openSealedRange(port, info.etag, dataKey, { ...want, size, name: key }, get.signal);
+      return getResult(plain(info), body, want);
     },
     async head(key, signal) {
       return plain(await port.head(key, signal));
