@@ -46,3 +46,30 @@ export async function smallBody(ctx: RequestContext, limit = ctx.limits.maxXmlBo
   for await (const chunk of objectBody(ctx, limit)) chunks.push(chunk);
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/**
+ * A stored object's body, chunk by chunk, streamed on into a request's write. The stream is cancelled
+ * however the loop ends (read through, failed, or left early by the writer). `lead`, when given, runs
+ * first inside that guard: it may refuse the body by throwing, and the bytes it returns come first.
+ *
+ * @example
+ * ```ts
+ * for (const key of parts) yield* storedChunks((await port.get(key, { signal })).body);
+ * ```
+ */
+export async function* storedChunks(
+  body: ReadableStream<Uint8Array>,
+  lead?: () => Uint8Array,
+): AsyncGenerator<Uint8Array> {
+  const reader = body.getReader();
+  try {
+    if (lead) yield lead();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      yield value;
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+}

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { assertValidMetadata, multipartEtag, type StoragePort } from '../storage/index.js';
-import { objectBody, smallBody } from './body.js';
+import { objectBody, smallBody, storedChunks } from './body.js';
 import { assertClientKey, headOrUndefined, type RequestContext, type ServedBucket } from './context.js';
 import { ETAG_META, header, quoted, send, sendXml, visibleEtag } from './http.js';
 import { restoreUploadAcl, uploadAcl } from './identity/index.js';
@@ -187,17 +187,7 @@ async function* concatenate(
   signal: AbortSignal,
 ): AsyncGenerator<Uint8Array> {
   for (const key of keys) {
-    const part = await port.get(key, { signal });
-    const reader = part.body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        yield value;
-      }
-    } finally {
-      await reader.cancel().catch(() => {});
-    }
+    yield* storedChunks((await port.get(key, { signal })).body);
   }
 }
 

@@ -25,6 +25,7 @@ import {
   toBase64,
   unwrapKey,
 } from '../../storage/index.js';
+import { storedChunks } from '../body.js';
 import { decodePartSizes, PARTS_META } from '../meta/index.js';
 import { s3Error } from '../s3-errors.js';
 import { partContext } from './listing.js';
@@ -126,19 +127,11 @@ export async function* assembleSealedParts(
 ): AsyncGenerator<Uint8Array> {
   for (const part of parts) {
     const stored = await port.get(part.key, { signal, ifMatch: part.etag });
-    const reader = stored.body.getReader();
-    try {
+    yield* storedChunks(stored.body, () => {
       if (stored.metadata['bucketkit.sse'] !== 'SSE-C')
         throw corrupt('a part is not sealed with the customer key');
-      yield segmentHeader(part.n, part.size, stored.metadata[WRAPPED_META] ?? '');
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        yield value;
-      }
-    } finally {
-      await reader.cancel().catch(() => {});
-    }
+      return segmentHeader(part.n, part.size, stored.metadata[WRAPPED_META] ?? '');
+    });
   }
 }
 
