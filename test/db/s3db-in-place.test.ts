@@ -4,93 +4,41 @@
  * s3db.js returned, partitions served, a second run a no-op, and a run that crashes after any number of
  * writes (or is aborted) completed exactly by the next one.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import { Database, importS3db, migrateS3dbInPlace, type S3dbResourceInfo } from '../../src/db/index.js';
-import { connect, fileStorage, prefixed, type StoragePort, s3Storage } from '../../src/storage/index.js';
+import type { StoragePort } from '../../src/storage/index.js';
 import { faulty, type PortOp } from '../support/faulty.js';
-import { type S3Server, startCephRgw, startS3rver } from '../support/servers.js';
 import { onEachBackend } from './plugins/backends.js';
 import { expectedRecord, PASSPHRASE, RESOURCES, type Row, writeWithS3db } from './s3db-fixture.js';
+import { cephSource, fileSource, type S3dbSource } from './s3db-sources.js';
 
-/** A pristine bucket s3db.js wrote, and fresh copies of it to migrate. */
-interface S3dbSource {
-  theirs: Map<string, Row>;
+/** A pristine bucket s3db.js wrote, with its resources' infos, and fresh copies of it to migrate. */
+interface InPlaceSource extends S3dbSource {
   infos: Record<string, S3dbResourceInfo>;
-  make(): Promise<StoragePort>;
   /** How many crash points each crash test tries. */
   crashPoints: number;
-  stop(): Promise<void>;
 }
-
-const urlOf = (server: S3Server, prefix: string) =>
-  `http://${server.accessKeyId}:${server.secretAccessKey}@${new URL(server.endpoint).host}/${server.bucket}/${prefix}`;
 
 async function infosOf(port: StoragePort): Promise<Record<string, S3dbResourceInfo>> {
   const bucket = await importS3db(port, { passphrase: PASSPHRASE });
   return Object.fromEntries(bucket.resources().map((name) => [name, bucket.resource(name).info]));
 }
 
-/** s3db.js writes to s3rver (it has no client for bucketkit's file layout); each copy is a new folder. */
-async function fileSource(): Promise<S3dbSource> {
-  const server = await startS3rver('s3db');
-  const theirs = await writeWithS3db(urlOf(server, 'pristine'));
-  const source = connect(urlOf(server, 'pristine'));
-  const root = await mkdtemp(join(tmpdir(), 'bk-s3db-'));
-  let n = 0;
-  return {
-    theirs,
-    infos: await infosOf(source),
-    crashPoints: 7,
-    async make() {
-      const port = fileStorage(join(root, `copy${n++}`), { durable: false });
-      for await (const entry of source.list({})) {
-        if (entry.type !== 'object') continue;
-        const got = await source.get(entry.key);
-        await port.put(entry.key, await got.bytes(), {
-          metadata: got.metadata,
-          ...(got.contentType ? { contentType: got.contentType } : {}),
-        });
-      }
-      return port;
-    },
-    async stop() {
-      await source.close?.();
-      await server.stop();
-      await rm(root, { recursive: true, force: true });
-    },
-  };
+async function inPlace(started: Promise<S3dbSource>, crashPoints: number): Promise<InPlaceSource> {
+  const source = await started;
+  try {
+    return { ...source, infos: await infosOf(source.pristine), crashPoints };
+  } catch (err) {
+    await source.stop();
+    throw err;
+  }
 }
 
-/** s3db.js writes to Ceph RGW; each copy is a server-side copy under a new prefix. */
-async function cephSource(): Promise<S3dbSource> {
-  const server = await startCephRgw('s3db');
-  const theirs = await writeWithS3db(urlOf(server, 'pristine'));
-  const base = s3Storage({
-    bucket: server.bucket,
-    endpoint: server.endpoint,
-    credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
-  });
-  const source = prefixed(base, 'pristine/');
-  let n = 0;
-  return {
-    theirs,
-    infos: await infosOf(source),
-    crashPoints: 3,
-    async make() {
-      const prefix = `copy${n++}/`;
-      for await (const entry of source.list({}))
-        if (entry.type === 'object') await base.copy(`pristine/${entry.key}`, `${prefix}${entry.key}`);
-      return prefixed(base, prefix);
-    },
-    async stop() {
-      await base.close?.();
-      await server.stop();
-    },
-  };
-}
+const writeAll = (url: string) => writeWithS3db(url);
+const sources = {
+  file: () => inPlace(fileSource(writeAll), 7),
+  ceph: () => inPlace(cephSource(writeAll), 3),
+};
 
 const WRITES = new Set<PortOp>(['put', 'delete', 'deleteMany', 'copy']);
 
@@ -113,7 +61,7 @@ async function keysUnder(port: StoragePort, prefix: string): Promise<string[]> {
 }
 
 /** The bucket is a bucketkit database whose records equal what s3db.js returned; nothing of the migration is left. */
-async function expectMigrated(port: StoragePort, source: S3dbSource, changed: Row = {}): Promise<void> {
+async function expectMigrated(port: StoragePort, source: InPlaceSource, changed: Row = {}): Promise<void> {
   expect(await keysUnder(port, 's3db.json')).toEqual([]);
   expect(await keysUnder(port, 'bucketkit-migration.json')).toEqual([]);
   expect(await keysUnder(port, '.bucketkit-migration/')).toEqual([]);
@@ -140,7 +88,7 @@ async function expectMigrated(port: StoragePort, source: S3dbSource, changed: Ro
   }
 }
 
-onEachBackend('migrateS3dbInPlace', { file: fileSource, ceph: cephSource }, (env) => {
+onEachBackend('migrateS3dbInPlace', sources, (env) => {
   it('migrates every resource in place, equal to what s3db.js returned; a second run does nothing', async () => {
     const port = await env.ports.make();
     const phases = new Set<string>();

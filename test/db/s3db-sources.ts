@@ -15,6 +15,8 @@ export type S3dbWriter = (url: string, port: StoragePort) => Promise<Map<string,
 
 export interface S3dbSource {
   theirs: Map<string, Row>;
+  /** The bucket s3db.js wrote (read it, never change it). */
+  pristine: StoragePort;
   make(): Promise<StoragePort>;
   stop(): Promise<void>;
 }
@@ -31,6 +33,7 @@ export async function fileSource(write: S3dbWriter): Promise<S3dbSource> {
   let n = 0;
   return {
     theirs,
+    pristine: source,
     async make() {
       const port = fileStorage(join(root, `copy${n++}`), { durable: false });
       for await (const entry of source.list({})) {
@@ -64,6 +67,7 @@ export async function cephSource(write: S3dbWriter): Promise<S3dbSource> {
   let n = 0;
   return {
     theirs,
+    pristine: source,
     async make() {
       const prefix = `copy${n++}/`;
       for await (const entry of source.list({}))
