@@ -3,23 +3,19 @@
  * series-wide values (name, tid, type, scope, labels...) are stored once per series; per row only the
  * times, the sketch and the numbers. No row objects, so a segment's rows cost no garbage collection.
  */
-import { type ChqMetricType, type MetricRow, ROLLUP_COLUMNS, type RollupColumn } from './row.js';
+import {
+  type MetricRow,
+  ROLLUP_COLUMNS,
+  type RollupColumn,
+  SERIES_COLUMNS,
+  type SeriesColumn,
+} from './row.js';
 
-/** What every row of one series shares. */
-export interface MetricSeriesValues {
-  metric_name: string;
-  chq_tid: bigint;
-  chq_metric_type: ChqMetricType;
-  chq_customer_id: string;
-  chq_telemetry_type: 'metrics';
-  chq_description: string;
-  chq_unit: string;
-  chq_scope_name: string;
-  chq_scope_url: string;
-  chq_temporality: string | null;
+/** What every row of one series shares: its {@link SERIES_COLUMNS} and its fields. */
+export type MetricSeriesValues = Pick<MetricRow, SeriesColumn> & {
   /** `resource_*` and `attr_*` columns. */
   fields: Readonly<Record<string, string>>;
-}
+};
 
 /** Rows in columns, in table order. `chq_tsns` is `tsnsMs · 10^6 + tsnsSub` (exact, no BigInt per row). */
 export interface MetricColumns {
@@ -164,19 +160,7 @@ export function metricColumnsOfRows(rows: readonly MetricRow[]): MetricColumns {
   let last: MetricSeriesValues | undefined;
   for (const [i, row] of rows.entries()) {
     if (last === undefined || !sameSeries(last, row)) {
-      last = {
-        metric_name: row.metric_name,
-        chq_tid: row.chq_tid,
-        chq_metric_type: row.chq_metric_type,
-        chq_customer_id: row.chq_customer_id,
-        chq_telemetry_type: 'metrics',
-        chq_description: row.chq_description,
-        chq_unit: row.chq_unit,
-        chq_scope_name: row.chq_scope_name,
-        chq_scope_url: row.chq_scope_url,
-        chq_temporality: row.chq_temporality,
-        fields: row.fields,
-      };
+      last = seriesValuesOf(row);
       c.series.push(last);
     }
     c.seriesOf[i] = c.series.length - 1;
@@ -204,42 +188,28 @@ export function metricRowsOfColumns(c: MetricColumns): MetricRow[] {
   for (let i = 0; i < c.length; i++) {
     const s = c.series[c.seriesOf[i]!]!;
     const row = {
-      metric_name: s.metric_name,
-      chq_tid: s.chq_tid,
+      ...s,
+      fields: s.fields as Record<string, string>,
       chq_timestamp: c.timestampMs[i]!,
       chq_tsns: tsnsOf(c, i),
-      chq_metric_type: s.chq_metric_type,
-      chq_customer_id: s.chq_customer_id,
-      chq_telemetry_type: 'metrics',
-      chq_description: s.chq_description,
-      chq_unit: s.chq_unit,
-      chq_scope_name: s.chq_scope_name,
-      chq_scope_url: s.chq_scope_url,
       chq_sketch: c.sketch[i]!,
     } as MetricRow;
     for (const name of ROLLUP_COLUMNS) row[name] = c.rollups[name][i]!;
     row.chq_value = c.hasValue[i] ? c.value[i]! : null;
     row.chq_reset_adjust = c.resetAdjust[i]!;
-    row.chq_temporality = s.chq_temporality;
-    row.fields = s.fields as Record<string, string>;
     rows.push(row);
   }
   return rows;
 }
 
+function seriesValuesOf(row: MetricRow): MetricSeriesValues {
+  const values: Partial<Record<SeriesColumn, unknown>> = {};
+  for (const name of SERIES_COLUMNS) values[name] = row[name];
+  return { ...(values as Pick<MetricRow, SeriesColumn>), fields: row.fields };
+}
+
 function sameSeries(s: MetricSeriesValues, row: MetricRow): boolean {
-  if (
-    s.metric_name !== row.metric_name ||
-    s.chq_tid !== row.chq_tid ||
-    s.chq_metric_type !== row.chq_metric_type ||
-    s.chq_customer_id !== row.chq_customer_id ||
-    s.chq_description !== row.chq_description ||
-    s.chq_unit !== row.chq_unit ||
-    s.chq_scope_name !== row.chq_scope_name ||
-    s.chq_scope_url !== row.chq_scope_url ||
-    s.chq_temporality !== row.chq_temporality
-  )
-    return false;
+  for (const name of SERIES_COLUMNS) if (s[name] !== row[name]) return false;
   if (s.fields === row.fields) return true;
   const keys = Object.keys(s.fields);
   if (keys.length !== Object.keys(row.fields).length) return false;

@@ -26,50 +26,6 @@ export const METRIC_RESOURCE_KEYS: ReadonlySet<string> = new Set([
   'service_version',
 ]);
 
-export interface MetricRow {
-  metric_name: string;
-  chq_tid: bigint;
-  /** Bucket start, ms (a multiple of the row's frequency). */
-  chq_timestamp: number;
-  /** Time of the bucket's last sample, ns. */
-  chq_tsns: bigint;
-  chq_metric_type: ChqMetricType;
-  chq_customer_id: string;
-  chq_telemetry_type: 'metrics';
-  chq_description: string;
-  chq_unit: string;
-  chq_scope_name: string;
-  /** LakeRunner's name; it holds the scope's version. */
-  chq_scope_url: string;
-  /** The DDSketch of the bucket's values, sketches-go encoding. */
-  chq_sketch: Uint8Array;
-  chq_rollup_count: number;
-  chq_rollup_sum: number;
-  chq_rollup_avg: number;
-  chq_rollup_min: number;
-  chq_rollup_max: number;
-  chq_rollup_p25: number;
-  chq_rollup_p50: number;
-  chq_rollup_p75: number;
-  chq_rollup_p90: number;
-  chq_rollup_p95: number;
-  chq_rollup_p99: number;
-  /**
-   * Exact value of gauges and sums (null for histograms): the last sample of the bucket, or for delta
-   * sums the total of the bucket's deltas.
-   */
-  chq_value: number | null;
-  /**
-   * For monotonic cumulative sums: the values counters had before each reset the ingest saw whose first
-   * post-reset sample is in this bucket (Prometheus adds them back when it computes rate/increase). 0 otherwise.
-   */
-  chq_reset_adjust: number;
-  /** OTLP temporality of sums and histograms ('delta' | 'cumulative'), null for gauges and summaries. */
-  chq_temporality: string | null;
-  /** `resource_*` (allow-listed) and `attr_*` columns, as text. */
-  fields: Record<string, string>;
-}
-
 /** The `chq_rollup_*` columns, in table order. */
 export const ROLLUP_COLUMNS = [
   'chq_rollup_count',
@@ -88,22 +44,59 @@ export const ROLLUP_COLUMNS = [
 /** One of {@link ROLLUP_COLUMNS}. */
 export type RollupColumn = (typeof ROLLUP_COLUMNS)[number];
 
+/** The series-wide text columns after `chq_tsns`, in table order. */
+export const METRIC_STRINGS = [
+  'chq_metric_type',
+  'chq_customer_id',
+  'chq_telemetry_type',
+  'chq_description',
+  'chq_unit',
+  'chq_scope_name',
+  'chq_scope_url',
+] as const;
+
+/** The columns every row of one series shares, besides its `fields`. */
+export const SERIES_COLUMNS = ['metric_name', 'chq_tid', ...METRIC_STRINGS, 'chq_temporality'] as const;
+
+/** One of {@link SERIES_COLUMNS}. */
+export type SeriesColumn = (typeof SERIES_COLUMNS)[number];
+
+/** One row; its `chq_rollup_*` columns ({@link ROLLUP_COLUMNS}) are numbers. */
+export interface MetricRow extends Record<RollupColumn, number> {
+  metric_name: string;
+  chq_tid: bigint;
+  /** Bucket start, ms (a multiple of the row's frequency). */
+  chq_timestamp: number;
+  /** Time of the bucket's last sample, ns. */
+  chq_tsns: bigint;
+  chq_metric_type: ChqMetricType;
+  chq_customer_id: string;
+  chq_telemetry_type: 'metrics';
+  chq_description: string;
+  chq_unit: string;
+  chq_scope_name: string;
+  /** LakeRunner's name; it holds the scope's version. */
+  chq_scope_url: string;
+  /** The DDSketch of the bucket's values, sketches-go encoding. */
+  chq_sketch: Uint8Array;
+  /**
+   * Exact value of gauges and sums (null for histograms): the last sample of the bucket, or for delta
+   * sums the total of the bucket's deltas.
+   */
+  chq_value: number | null;
+  /**
+   * For monotonic cumulative sums: the values counters had before each reset the ingest saw whose first
+   * post-reset sample is in this bucket (Prometheus adds them back when it computes rate/increase). 0 otherwise.
+   */
+  chq_reset_adjust: number;
+  /** OTLP temporality of sums and histograms ('delta' | 'cumulative'), null for gauges and summaries. */
+  chq_temporality: string | null;
+  /** `resource_*` (allow-listed) and `attr_*` columns, as text. */
+  fields: Record<string, string>;
+}
+
 /** The columns a row's sketch gives: the sketch itself and the `chq_rollup_*` statistics. */
-export type SketchColumns = Pick<
-  MetricRow,
-  | 'chq_sketch'
-  | 'chq_rollup_count'
-  | 'chq_rollup_sum'
-  | 'chq_rollup_avg'
-  | 'chq_rollup_min'
-  | 'chq_rollup_max'
-  | 'chq_rollup_p25'
-  | 'chq_rollup_p50'
-  | 'chq_rollup_p75'
-  | 'chq_rollup_p90'
-  | 'chq_rollup_p95'
-  | 'chq_rollup_p99'
->;
+export type SketchColumns = Pick<MetricRow, 'chq_sketch' | RollupColumn>;
 
 /**
  * The sketch and rollup columns of a bucket, from its sketch and its exactly tracked statistics.

@@ -9,23 +9,12 @@ import type { ZstdCodec } from '../parquet/zstd.js';
 import { type ParquetFilter, readParquetRows } from '../query/read-parquet.js';
 import type { QueryStats } from '../query/stats.js';
 import { type MetricColumns, type MetricSeriesValues, metricColumnsOfRows, tsnsColumn } from './columns.js';
-import { type ChqMetricType, type MetricRow, ROLLUP_COLUMNS } from './row.js';
+import { type ChqMetricType, METRIC_STRINGS, type MetricRow, ROLLUP_COLUMNS } from './row.js';
 
-export { ROLLUP_COLUMNS };
+export { METRIC_STRINGS, ROLLUP_COLUMNS };
 
 /** Rows per row group of a metric table (both engines). */
 export const METRIC_ROW_GROUP_ROWS = 20_000;
-
-/** The series-wide text columns after `chq_tsns`, in table order. */
-export const METRIC_STRINGS = [
-  'chq_metric_type',
-  'chq_customer_id',
-  'chq_telemetry_type',
-  'chq_description',
-  'chq_unit',
-  'chq_scope_name',
-  'chq_scope_url',
-] as const;
 
 /**
  * The table file of sorted metric rows.
