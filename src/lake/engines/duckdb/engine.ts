@@ -20,8 +20,9 @@ import { writeSegmentWithDuckdb } from './write.js';
 interface Shared {
   db: DuckdbInstance;
   /**
-   * A second, one-thread DuckDB for metric tables, opened on first use: one object's rows are a small
-   * COPY, where the shared database's worker threads cost about twice the CPU they save.
+   * A second, one-thread DuckDB for log segments and metric tables, opened on first use: one segment is
+   * a small COPY, where the shared database's worker threads cost more CPU than they save (log ingest:
+   * −7 to −10 % of the process's CPU with one thread, bench/lake-memory.ts; metric tables: about half).
    */
   writer: () => Promise<DuckdbInstance>;
   closeWriter: () => Promise<void>;
@@ -57,7 +58,8 @@ export async function openDuckdbEngine(): Promise<LakeEngine> {
   let closed = false;
   return {
     name: 'duckdb',
-    writeSegment: (rows, streamField) => writeSegmentWithDuckdb(db, dir, rows, streamField),
+    writeSegment: async (rows, streamField) =>
+      writeSegmentWithDuckdb(await current.writer(), dir, rows, streamField),
     writeMetricTable: async (rows) => writeMetricTableWithDuckdb(await current.writer(), dir, rows),
     logs: (ctx, prepared, stats) => duckdbLogs(db, files, ctx, prepared, stats),
     count: (ctx, query, prepared) => duckdbCount(db, files, ctx, query, prepared),
