@@ -3,7 +3,7 @@
  */
 import { bkError } from '../errors.js';
 import { lokiRoutes } from '../lake/http/index.js';
-import { type Lake, openLake } from '../lake/index.js';
+import { type EngineChoice, type Lake, openLake } from '../lake/index.js';
 import { connect, type StoragePort } from '../storage/index.js';
 import { compactCommand, sweepCommand } from './lake-compact-commands.js';
 import { runLogQLCommand } from './lake-logql.js';
@@ -50,7 +50,9 @@ usage: bucketkit lake COMMAND URL [args]
 
 T: an ISO 8601 time, epoch seconds/ms, "now" or "now-1h" (default --from now-1h, --to now).
 D: a duration such as 10s, 5m, 1h, 1d. COL: a column or an alias (level, service, namespace, cluster, pod).
---prefix-org PREFIX=ORG maps raw keys under PREFIX to ORG (otel-raw/{org}/{collector}/ keys need none).`;
+--prefix-org PREFIX=ORG maps raw keys under PREFIX to ORG (otel-raw/{org}/{collector}/ keys need none).
+--engine auto|duckdb|typescript: who writes and reads segments (default auto: DuckDB when @duckdb/node-api
+is installed, else TypeScript); every command, serve's receivers included, uses it.`;
 
 /** `--prefix-org PREFIX=ORG` pairs as the lake's `orgs` (the last one of a prefix wins). */
 function orgsOf(values: Values): Record<string, string> {
@@ -58,6 +60,8 @@ function orgsOf(values: Values): Record<string, string> {
     Object.entries(pairs(values['prefix-org'], '--prefix-org')).map(([p, o]) => [p, o.at(-1)!]),
   );
 }
+
+const ENGINES: readonly string[] = ['auto', 'duckdb', 'typescript'];
 
 async function withLake(
   url: string | undefined,
@@ -67,9 +71,15 @@ async function withLake(
   if (!url) throw new UsageError('lake: a storage URL is needed (bucketkit lake --help)');
   const port = connect(url);
   const orgs = orgsOf(values);
+  const engine = (values.engine ?? 'auto') as EngineChoice;
+  if (!ENGINES.includes(engine)) {
+    throw new UsageError(`lake: --engine must be auto, duckdb or typescript, not "${values.engine}"`);
+  }
+  const lake = openLake(port, { orgs, singleWriter: values['single-writer'] ?? false, engine });
   try {
-    return await run(openLake(port, { orgs, singleWriter: values['single-writer'] ?? false }), port);
+    return await run(lake, port);
   } finally {
+    await lake.close();
     await port.close?.();
   }
 }

@@ -17,6 +17,7 @@ export type Values = {
   org?: string;
   'prefix-org'?: string[];
   'single-writer'?: boolean;
+  engine?: string;
   json?: boolean;
   from?: string;
   to?: string;
@@ -76,6 +77,7 @@ export const LAKE_OPTIONS = {
   org: { type: 'string' },
   'prefix-org': { type: 'string', multiple: true },
   'single-writer': { type: 'boolean' },
+  engine: { type: 'string' },
   json: { type: 'boolean' },
   from: { type: 'string' },
   to: { type: 'string' },

@@ -184,7 +184,8 @@ function cell(value: unknown): string {
 /**
  * The routes `lake serve` mounts beside the event endpoint and the Loki API: OTLP/HTTP `/v1/logs`,
  * `/v1/metrics`, `/v1/traces`, Prometheus remote-write `/api/v1/write` and the Prometheus HTTP API
- * (`/api/v1/query`, …); the org is the `X-Scope-OrgID` header, else `org`.
+ * (`/api/v1/query`, …); the org is the `X-Scope-OrgID` header, else `org`. Metric tables are written
+ * with the lake's engine.
  *
  * @example
  * ```ts
@@ -197,11 +198,12 @@ export function receiverRoutes(lake: Lake, storage: StoragePort, org: string): L
     return (Array.isArray(header) ? header[0] : header) || org;
   };
   const options = { org: orgOf };
+  const metrics = { ...options, engine: lake.loadEngine };
   return [
     otlpLogsRoute(lake, storage, options),
-    otlpMetricsRoute(storage, options),
+    otlpMetricsRoute(storage, metrics),
     otlpTracesRoute(storage, options),
-    remoteWriteRoute(storage, options),
+    remoteWriteRoute(storage, metrics),
     ...prometheusRoutes(storage, { org }),
   ];
 }

@@ -29,7 +29,7 @@ export {
   type SweepProgress,
   type SweepResult,
 } from './compact/sweep.js';
-export type { EngineChoice, EngineName } from './engines/engine.js';
+export type { EngineChoice, EngineName, EngineOption, LakeEngine } from './engines/engine.js';
 export {
   createLogFingerprinter,
   type LogFingerprinter,

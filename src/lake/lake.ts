@@ -7,7 +7,7 @@ import type { StoragePort } from '../storage/index.js';
 import { type CompactOptions, type CompactResult, compactLake } from './compact/compact.js';
 import { type SweepOptions, type SweepResult, sweepLake } from './compact/sweep.js';
 import type { LakeContext } from './context.js';
-import type { EngineChoice, EngineName } from './engines/engine.js';
+import type { EngineChoice, EngineName, LakeEngine } from './engines/engine.js';
 import { engineHandle } from './engines/select.js';
 import { createLogFingerprinter } from './fingerprint/index.js';
 import type { LogFormat } from './ingest/formats.js';
@@ -95,6 +95,16 @@ export interface Lake {
   sql(query: string, options: SqlOptions): Promise<SqlResult>;
   /** The engine in use (`auto` resolved; loads it on first call). */
   engine(): Promise<EngineName>;
+  /**
+   * The engine itself (loaded on first call): give it as `engine` to `ingestMetricsObject`,
+   * `rollupMetrics` or the metric receivers so they write with this lake's engine, as `lake serve` does.
+   *
+   * @example
+   * ```ts
+   * await rollupMetrics(port, { org: 'acme', dateint: 20260102, engine: lake.loadEngine });
+   * ```
+   */
+  loadEngine(): Promise<LakeEngine>;
   /** Releases the engine (DuckDB's database and temporary files); the lake reopens it when used again. */
   close(): Promise<void>;
 }
@@ -169,6 +179,7 @@ export function openLake(port: StoragePort, options: LakeOptions = {}): Lake {
     sql: (query, sqlOptions) => lakeSql(ctx, query, sqlOptions),
     spans: async (search) => searchSpans(port, { ...search, zstd: await loadZstd() }),
     engine: async () => (await engine.get()).name,
+    loadEngine: engine.get,
     close: engine.close,
   };
 }

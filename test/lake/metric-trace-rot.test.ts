@@ -9,7 +9,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BucketkitError } from '../../src/errors.js';
-import { engineHandle } from '../../src/lake/engines/select.js';
 import {
   type Lake,
   openLake,
@@ -108,9 +107,7 @@ describe('DuckDB over metric and trace segments on the file port', () => {
   }, 120_000);
 
   it('a byte flipped in a rolled-up metric segment is Corrupt through lake.sql', async () => {
-    const engine = engineHandle('duckdb');
-    const rolled = await rollupMetrics(port, { org: ORG, dateint: METRIC_DAY, engine: engine.get });
-    await engine.close();
+    const rolled = await rollupMetrics(port, { org: ORG, dateint: METRIC_DAY, engine: lake.loadEngine });
     expect(rolled.segment?.frequencyMs).toBe(60_000);
     const path = await dataFile(rolled.segment!.table);
     const read = async () =>

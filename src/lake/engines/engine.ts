@@ -20,6 +20,12 @@ export type EngineName = 'typescript' | 'duckdb';
 /** What `openLake(port, { engine })` takes: `auto` picks DuckDB when `@duckdb/node-api` is installed. */
 export type EngineChoice = 'auto' | EngineName;
 
+/**
+ * What functions that write tables outside a lake take as `engine` (`ingestMetricsObject`, `rollupMetrics`,
+ * the metric receivers): a choice (default `auto`), an engine, or a lake's `loadEngine` to share its engine.
+ */
+export type EngineOption = EngineChoice | LakeEngine | (() => Promise<LakeEngine>);
+
 /** One segment's two files, ready to be put. */
 export interface SegmentFiles {
   table: Uint8Array;

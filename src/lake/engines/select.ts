@@ -4,7 +4,7 @@
  * Browser entries must not import this file: they build their context without an engine (TypeScript).
  */
 import { BucketkitError, bkError } from '../../errors.js';
-import { type EngineChoice, type LakeEngine, TYPESCRIPT_ENGINE } from './engine.js';
+import { type EngineChoice, type EngineOption, type LakeEngine, TYPESCRIPT_ENGINE } from './engine.js';
 
 const CHOICES: readonly EngineChoice[] = ['auto', 'typescript', 'duckdb'];
 
@@ -40,6 +40,35 @@ export function engineHandle(choice: EngineChoice = 'auto'): EngineHandle {
       await engine?.close?.();
     },
   };
+}
+
+const processEngines = new Map<EngineChoice, EngineHandle>();
+
+/**
+ * The engine an `engine` option names: a choice is served by one engine per choice for the whole process
+ * (opened on first use, kept until the process exits, when the DuckDB engine removes its temporary
+ * folder), so callers outside a lake share one DuckDB instead of opening one per call; an engine or a
+ * lake's getter is used as given. Default `auto`: DuckDB when installed, as a lake does.
+ *
+ * @example
+ * ```ts
+ * const engine = await resolveEngine(options.engine); // DuckDB when @duckdb/node-api is installed
+ * ```
+ */
+export async function resolveEngine(option: EngineOption = 'auto'): Promise<LakeEngine> {
+  if (typeof option === 'function') return option();
+  if (typeof option !== 'string') return option;
+  let handle = processEngines.get(option);
+  if (!handle) {
+    handle = engineHandle(option);
+    processEngines.set(option, handle);
+  }
+  try {
+    return await handle.get();
+  } catch (err) {
+    processEngines.delete(option); // a later call tries again (the package may be installed by then)
+    throw err;
+  }
 }
 
 async function load(choice: EngineChoice): Promise<LakeEngine> {

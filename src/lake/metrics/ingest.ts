@@ -1,5 +1,6 @@
 import type { StoragePort } from '../../storage/index.js';
-import type { LakeEngine } from '../engines/engine.js';
+import type { EngineOption } from '../engines/engine.js';
+import { resolveEngine } from '../engines/select.js';
 import { dateintOf, newSegmentId, segmentKeys } from '../names.js';
 import { decodeOtlpObject } from '../otlp/object.js';
 import { loadZstd, type ZstdCodec } from '../parquet/zstd.js';
@@ -22,10 +23,11 @@ export interface MetricIngestOptions {
   singleWriter?: boolean;
   signal?: AbortSignal;
   /**
-   * The engine that writes the tables (a lake's engine, or its getter; default the TypeScript engine).
-   * Both write the same tables; `lake.ingestMetrics` passes the lake's.
+   * The engine that writes the tables: `auto` (the default: DuckDB when `@duckdb/node-api` is installed, as
+   * a lake picks), `typescript`, `duckdb`, or a lake's `loadEngine` to share its engine. Both engines
+   * write the same tables; `lake.ingestMetrics` and `lake serve` pass their lake's.
    */
-  engine?: LakeEngine | (() => Promise<LakeEngine>);
+  engine?: EngineOption;
 }
 
 export interface MetricIngestResult {
@@ -169,7 +171,7 @@ export async function writeMetricSegment(
     org: string;
     zstd?: ZstdCodec;
     signal?: AbortSignal;
-    engine?: LakeEngine | (() => Promise<LakeEngine>);
+    engine?: EngineOption;
   },
   at: { collector: string; dateint: number; columns: MetricColumns; frequencyMs: number },
 ): Promise<MetricSegment> {
@@ -191,8 +193,8 @@ export async function writeMetricSegment(
     names.add(series.metric_name);
     for (const name in series.fields) columns.add(name);
   }
-  const engine = typeof options.engine === 'function' ? await options.engine() : options.engine;
-  const table = engine?.writeMetricTable
+  const engine = await resolveEngine(options.engine);
+  const table = engine.writeMetricTable
     ? await engine.writeMetricTable(rows)
     : writeMetricColumns(rows, options.zstd ?? (await loadZstd()));
   const key = metricTableKey(options.org, at.collector, at.dateint, startMs, id);

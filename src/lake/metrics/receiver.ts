@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { StoragePort } from '../../storage/index.js';
-import type { LakeEngine } from '../engines/engine.js';
+import type { EngineOption } from '../engines/engine.js';
 import { type OtlpReceiverOptions, otlpRoute, readBytes, SAFE_NAME } from '../http/otlp-route.js';
 import type { LakeRoute } from '../http/server.js';
 import { ingestMetricsObject } from './ingest.js';
@@ -16,8 +16,8 @@ import { decodeRemoteWriteSeries } from './remote-write.js';
 
 /** The receivers' options: the OTLP receiver's (shared by every signal), and the engine writing tables. */
 export interface OtlpMetricsReceiverOptions extends OtlpReceiverOptions {
-  /** Default the TypeScript engine; `lake serve` passes its lake's. */
-  engine?: LakeEngine | (() => Promise<LakeEngine>);
+  /** Default `auto` (DuckDB when installed); `lake serve` passes its lake's `loadEngine`. */
+  engine?: EngineOption;
 }
 
 /**

@@ -6,7 +6,7 @@
  * leaves only an unreferenced file. Sources stay published: every tier stays queryable, as in LakeRunner.
  */
 import type { StoragePort } from '../../storage/index.js';
-import type { LakeEngine } from '../engines/engine.js';
+import type { EngineOption } from '../engines/engine.js';
 import { loadZstd, type ZstdCodec } from '../parquet/zstd.js';
 import { newStats } from '../query/stats.js';
 import { type MetricSegment, readMetricDayIndex, updateMetricDayIndex } from './catalog.js';
@@ -25,8 +25,8 @@ export interface RollupOptions {
   zstd?: ZstdCodec;
   singleWriter?: boolean;
   signal?: AbortSignal;
-  /** The engine that writes the rolled-up table (default the TypeScript engine). */
-  engine?: LakeEngine | (() => Promise<LakeEngine>);
+  /** The engine that writes the rolled-up table (default `auto`, as for ingest: DuckDB when installed). */
+  engine?: EngineOption;
 }
 
 export interface RollupResult {
