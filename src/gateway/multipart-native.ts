@@ -3,7 +3,7 @@ import { objectBody } from './body.js';
 import { headOrUndefined, type RequestContext, type ServedBucket } from './context.js';
 import { etagListMatches, visibleEtag } from './http.js';
 import { partKey, type UploadRecord } from './multipart-state.js';
-import type { WriteConditions } from './objects.js';
+import type { WriteConditions } from './object-write.js';
 import { s3Error } from './s3-errors.js';
 
 /*

@@ -23,7 +23,8 @@ import {
 } from './multipart-native.js';
 import { dirOf, listParts, partKey, readUpload, removeUpload, type UploadRecord } from './multipart-state.js';
 import { notify } from './notifier.js';
-import { conditionalPut, copySource, openCopySource, writeConditions } from './objects.js';
+import { copySource, openCopySource } from './object-copy.js';
+import { conditionalPut, writeConditions } from './object-write.js';
 import { s3Error } from './s3-errors.js';
 import {
   assembledMetadata,

@@ -2,7 +2,7 @@ import type { Metadata, StoragePort } from '../../storage/index.js';
 import { headOrUndefined, type RequestContext, type ServedBucket, servedBucket } from '../context.js';
 import { header } from '../http.js';
 import { readTags } from '../meta/index.js';
-import { copySource } from '../objects.js';
+import { copySource } from '../object-copy.js';
 import { s3Action } from '../policy/index.js';
 import { s3Error } from '../s3-errors.js';
 import {
