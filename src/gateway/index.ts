@@ -22,8 +22,9 @@ export {
 } from './buckets.js';
 export type { GatewayLimits } from './context.js';
 export type { CorsOptions } from './cors.js';
+export type { Gateway, GatewayOptions, ListeningGateway } from './gateway-options.js';
 export { type GatewayUser, loadUsers } from './identity/index.js';
 export type { LifecycleReport } from './lifecycle/index.js';
 export { type S3ErrorReply, s3Error, toS3Error } from './s3-errors.js';
-export { createGateway, type Gateway, type GatewayOptions, type ListeningGateway } from './server.js';
+export { createGateway } from './server.js';
 export { type EncryptionOptions, loadEncryptionKeys } from './sse/index.js';

@@ -5,127 +5,18 @@ import type { AddressInfo } from 'node:net';
 import { log } from '../logger.js';
 import { authenticateRequest, type Credentials, secretLookup } from './auth.js';
 import { applyCors } from './bucket-cors.js';
-import type { BucketProvider } from './buckets.js';
 import { answerClientError, answerConnect } from './client-error.js';
-import type { GatewayLimits, RequestContext, ResolvedLimits } from './context.js';
-import type { CorsOptions } from './cors.js';
-import { drainSmallBody } from './drain.js';
-import { send } from './http.js';
-import { type Directory, directory, type GatewayUser } from './identity/index.js';
-import { type LifecycleReport, lifecycleSweeper } from './lifecycle/index.js';
+import type { RequestContext } from './context.js';
+import { type Gateway, type GatewayOptions, resolveLimits } from './gateway-options.js';
+import { type Directory, directory } from './identity/index.js';
+import { lifecycleSweeper } from './lifecycle/index.js';
 import { createNotifier } from './notifier.js';
 import { browserUploadBoundary, readBrowserUpload } from './post/index.js';
+import { answerError } from './request-error.js';
 import { resolveTarget } from './route.js';
 import { route, routeBrowserUpload } from './router.js';
 import { s3Error, toS3Error } from './s3-errors.js';
-import { type EncryptionOptions, keyring } from './sse/index.js';
-import { toXml } from './xml.js';
-
-/**
- * What `createGateway` serves and how.
- *
- * @example
- * ```ts
- * const options: GatewayOptions = {
- *   buckets: folderBuckets('./data'),
- *   credentials: [{ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' }],
- *   limits: { maxObjectSize: 1024 ** 3 },
- * };
- * ```
- */
-export interface GatewayOptions {
-  /** A port per bucket: `folderBuckets(dir)`, `staticBuckets({ name: port })` or your own provider. */
-  buckets: BucketProvider;
-  /** Access keys and their secrets, or a lookup function. */
-  credentials: Credentials;
-  /** The region clients sign for (default `us-east-1`). */
-  region?: string;
-  /** Let unsigned requests through (default false). */
-  allowAnonymous?: boolean;
-  /**
-   * Accept Signature Version 2 Authorization headers (`AWS key:signature`) from old clients (default
-   * false: they are refused with InvalidRequest, as S3 regions without SigV2 answer).
-   */
-  signatureV2?: boolean;
-  /** Browser access; off unless given. */
-  cors?: CorsOptions;
-  limits?: GatewayLimits;
-  /** Host names under which `<bucket>.<suffix>` addresses a bucket (virtual-hosted style), e.g. `['localhost']`. */
-  hostSuffixes?: readonly string[];
-  /** Serve HTTPS with this certificate and key (PEM). */
-  tls?: { cert: string | Buffer; key: string | Buffer };
-  /** Called once per request after the response is sent. */
-  logger?: (entry: { method: string; url: string; status: number; ms: number; code?: string }) => void;
-  /** Clock for signature checks (tests). */
-  now?: () => number;
-  /**
-   * Where bucket notifications go: the SNS topic, SQS queue or Lambda ARNs clients may name in
-   * `PutBucketNotificationConfiguration`, each mapped to an HTTP endpoint that receives the S3 event JSON
-   * by POST (e.g. the lake's event endpoint). A configuration naming another ARN is refused.
-   */
-  notificationTargets?: Readonly<Record<string, string>>;
-  /**
-   * Users with ids, display names and keys: buckets and objects get owners and ACLs, enforced on every
-   * request; unsigned requests are then allowed exactly where an ACL grants AllUsers. Keys in
-   * `credentials` act as the first user. Without users every key may do everything.
-   */
-  users?: readonly GatewayUser[];
-  /** Encryption at rest: master keys for SSE-S3 and SSE-KMS (SSE-C works without them). */
-  encryption?: EncryptionOptions;
-  /**
-   * The lifecycle sweeper, which applies buckets' lifecycle rules while the gateway listens: every
-   * `intervalMs` (default one hour), by `clock` (default `Date.now`).
-   */
-  lifecycle?: { intervalMs?: number; clock?: () => number };
-}
-
-/**
- * A running gateway.
- *
- * @example
- * ```ts
- * const { endpoint, close } = await createGateway(options).listen(0);
- * await close();
- * ```
- */
-export interface ListeningGateway {
-  /** `http://127.0.0.1:PORT` (or https). */
-  endpoint: string;
-  server: Server;
-  /** Stops accepting connections, ends idle ones and waits for running requests. */
-  close(): Promise<void>;
-}
-
-/**
- * A gateway before it listens: start it, or mount its handler in your own server.
- *
- * @example
- * ```ts
- * const gateway = createGateway(options);
- * http.createServer(gateway.handler).listen(9000);
- * ```
- */
-export interface Gateway {
-  listen(port?: number, host?: string): Promise<ListeningGateway>;
-  /** Applies every bucket's lifecycle rules now (the sweeper does so every `lifecycle.intervalMs`). */
-  sweepLifecycle(): Promise<LifecycleReport>;
-  /** The request handler, for mounting in a server of your own. */
-  handler(req: IncomingMessage, res: ServerResponse): void;
-}
-
-const MIB = 1024 * 1024;
-
-function resolveLimits(limits: GatewayLimits = {}): ResolvedLimits {
-  return {
-    maxObjectSize: limits.maxObjectSize ?? 5 * 1024 * MIB,
-    maxHeaderSize: limits.maxHeaderSize ?? 16 * 1024,
-    idleTimeoutMs: limits.idleTimeoutMs ?? 60_000,
-    headersTimeoutMs: limits.headersTimeoutMs ?? 30_000,
-    requestTimeoutMs: limits.requestTimeoutMs ?? 0,
-    minPartSize: limits.minPartSize ?? 5 * MIB,
-    maxXmlBody: limits.maxXmlBody ?? 2 * MIB,
-  };
-}
+import { keyring } from './sse/index.js';
 
 /**
  * An S3-compatible server over any storage ports: SigV4-checked, streaming, with S3 error XML.
@@ -219,30 +110,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       const reply = toS3Error(err);
       code = reply.code;
       if (reply.status >= 500) log('error', 'gateway', `${req.method} ${req.url} failed`, { error: err });
-      if (res.headersSent) {
-        res.destroy();
-        return;
-      }
-      // A small unread body is read first, so the client is not reset while it still sends (it would see
-      // ECONNRESET instead of our answer); a large one closes the connection rather than being read.
-      if (!req.complete && (await drainSmallBody(req))) res.setHeader('connection', 'close');
-      const body =
-        req.method === 'HEAD'
-          ? undefined
-          : toXml(
-              'Error',
-              {
-                Code: reply.code,
-                Message: reply.message,
-                ...(reply.key !== undefined ? { Key: reply.key } : {}),
-                ...(reply.bucket !== undefined ? { BucketName: reply.bucket } : {}),
-                Resource: (req.url ?? '/').split('?')[0],
-                RequestId: requestId,
-              },
-              null,
-            );
-      send(res, reply.status, body === undefined ? {} : { 'content-type': 'application/xml' }, body);
-      if (!req.complete) req.resume();
+      await answerError(req, res, reply, requestId);
     });
     const logger = options.logger;
     if (logger) {
