@@ -2,7 +2,7 @@
  * OTLP logs in protobuf (`.binpb`, `.binpb.gz`): an `ExportLogsServiceRequest`, as the OpenTelemetry
  * Collector's S3 exporter writes one per object (`marshaler: otlp_proto`). Read with a small bounds-checked
  * wire reader (src/lake/otlp/), one `ResourceLogs` at a time, so memory stays bounded whatever the file size
- * and every malformed input is a `Corrupt` error. Why not a protobuf library: see src/lake/README.md.
+ * and every malformed input is a `Corrupt` error. Why not a protobuf library: see src/lake/docs/otlp-logs.md.
  */
 import {
   addKeyValue,
