@@ -6,6 +6,7 @@ import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import type { CookedLog } from '../../src/lake/ingest/normalise.js';
 import { loadZstd } from '../../src/lake/parquet/zstd.js';
+import { decodeAggFile } from '../../src/lake/segments/agg-file.js';
 import { ROW_GROUP_ROWS, writeAggFile, writeTableFile } from '../../src/lake/segments/write.js';
 
 const STREAMS = ['api', 'billing', 'search'];
@@ -68,5 +69,25 @@ describe('segment files of more than one row group', () => {
     const buckets = read.map((r) => Number(r.bucket_ts));
     expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
     expect(new Set(buckets).size).toBe(count);
+  });
+
+  it('decodeAggFile reads every row group of an agg file, as its row objects say', async () => {
+    const zstd = await loadZstd();
+    const bytes = writeAggFile(rows(count), 'resource_service_name', zstd);
+    const read = await parquetReadObjects({
+      file: buffer(bytes),
+      compressors: { ZSTD: (b, n) => zstd.decompress(b, n) },
+    });
+    const decoded = await decodeAggFile(bytes, 'agg.parquet', 'resource_service_name', zstd);
+    expect(decoded.bucket).toHaveLength(count);
+    for (const [i, r] of read.entries()) {
+      expect(decoded.bucket[i]).toBe(Number(r.bucket_ts));
+      expect(decoded.count[i]).toBe(Number(r.count));
+      expect(decoded.levels[decoded.levelCode[i]!]).toBe(r.log_level ?? null);
+      expect(decoded.streams[decoded.streamCode[i]!]).toBe(r.resource_service_name);
+    }
+    await expect(decodeAggFile(bytes.subarray(0, 100), 'agg.parquet', 'x', zstd)).rejects.toMatchObject({
+      code: 'Corrupt',
+    });
   });
 });

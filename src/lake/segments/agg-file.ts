@@ -2,7 +2,7 @@
  * Decoding an agg file (`agg_*.parquet`: `bucket_ts`, `log_level`, the stream field, `count`) into
  * dictionary-coded columns, for counts and for the day counts object.
  */
-import { parquetReadObjects } from 'hyparquet/src/index.js';
+import { parquetMetadata, parquetRead } from 'hyparquet/src/index.js';
 import { BucketkitError, bkError } from '../../errors.js';
 import type { AggFileRows } from '../catalog/counts-part.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
@@ -21,12 +21,26 @@ export async function decodeAggFile(
   streamField: string,
   zstd: ZstdCodec,
 ): Promise<AggFileRows> {
-  let rows: Record<string, unknown>[];
+  // read as columns, not row objects: a refresh decodes a day's agg files (tens of thousands of rows each)
+  const columns = new Map<string, unknown[]>();
+  let n = 0;
   try {
-    rows = await parquetReadObjects({
-      file: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+    const file = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+    const metadata = parquetMetadata(file);
+    n = Number(metadata.num_rows);
+    await parquetRead({
+      file,
+      metadata,
       columns: ['bucket_ts', 'log_level', streamField, 'count'],
       compressors: { ZSTD: (input: Uint8Array, length: number) => zstd.decompress(input, length) },
+      onChunk: ({ columnName, columnData, rowStart, rowEnd }) => {
+        let column = columns.get(columnName);
+        if (column === undefined) {
+          column = new Array<unknown>(n);
+          columns.set(columnName, column);
+        }
+        for (let i = rowStart; i < Math.min(rowEnd, n); i++) column[i] = columnData[i - rowStart];
+      },
     });
   } catch (err) {
     if (BucketkitError.is(err)) throw err;
@@ -35,7 +49,6 @@ export async function decodeAggFile(
       details: { key },
     });
   }
-  const n = rows.length;
   const out: AggFileRows = {
     bucket: new Float64Array(n),
     count: new Float64Array(n),
@@ -45,20 +58,24 @@ export async function decodeAggFile(
     streams: [],
     streamField,
   };
+  const none: unknown[] = [];
+  const buckets = columns.get('bucket_ts') ?? none;
+  const counts = columns.get('count') ?? none;
+  const levels = columns.get('log_level') ?? none;
+  const streams = columns.get(streamField) ?? none;
   const levelIds = new Map<string | null, number>();
   const streamIds = new Map<string, number>();
   for (let i = 0; i < n; i++) {
-    const row = rows[i]!;
-    out.bucket[i] = Number(row.bucket_ts);
-    out.count[i] = Number(row.count);
-    const level = (row.log_level as string | null | undefined) ?? null;
+    out.bucket[i] = Number(buckets[i]);
+    out.count[i] = Number(counts[i]);
+    const level = (levels[i] as string | null | undefined) ?? null;
     let code = levelIds.get(level);
     if (code === undefined) {
       code = out.levels.push(level) - 1;
       levelIds.set(level, code);
     }
     out.levelCode[i] = code;
-    const stream = String(row[streamField] ?? '');
+    const stream = String(streams[i] ?? '');
     code = streamIds.get(stream);
     if (code === undefined) {
       code = out.streams.push(stream) - 1;
