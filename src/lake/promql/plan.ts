@@ -7,7 +7,6 @@ import { METRIC_FREQUENCIES, type MetricRowCache, pickFrequency } from '../metri
 import type { ZstdCodec } from '../parquet/zstd.js';
 import { newStats, type QueryStats } from '../query/stats.js';
 import type { Expr, VectorSelector } from './ast.js';
-import { promqlError } from './errors.js';
 import { addStats, loadSeries, type Series } from './source.js';
 
 export interface TimeFrame {
@@ -22,27 +21,40 @@ export interface SelectorUse {
   /** How far back from its evaluation time it reads: its range, or the lookback. */
   backMs: number;
   range: boolean;
-  /** Inside subqueries: how much further back it is evaluated (their ranges), and earlier (their offsets). */
-  subqueryBackMs: number;
-  subqueryOffsetMs: number;
+  /** The samples it may read over the whole frame: `[fromMs, toMs]`. */
+  fromMs: number;
+  toMs: number;
 }
 
-/** The selectors of an expression, each with the range it looks back over (the lookback for instant ones). */
-export function selectorsOf(expr: Expr, lookbackMs: number): SelectorUse[] {
+/**
+ * The selectors of an expression, each with the range it looks back over (the lookback for instant ones)
+ * and the samples it may read over the frame: its evaluation times are the frame's, or inside a subquery
+ * the subquery's window `[end - range, end]` for each of its ends (a fixed end under `@`), moved by
+ * `offset` and pinned by `@`.
+ */
+export function selectorsOf(expr: Expr, frame: TimeFrame): SelectorUse[] {
   const out: SelectorUse[] = [];
-  const walk = (e: Expr, subqueryBackMs: number, subqueryOffsetMs: number): void => {
-    const inner = (x: Expr) => walk(x, subqueryBackMs, subqueryOffsetMs);
+  /** The times the expression being walked is evaluated at: `[fromMs, toMs]`. */
+  type Times = { fromMs: number; toMs: number };
+  const walk = (e: Expr, times: Times): void => {
+    const inner = (x: Expr) => walk(x, times);
+    const use = (selector: VectorSelector, backMs: number, range: boolean) => {
+      const fromMs = selectorTime(selector, times.fromMs, frame) - backMs;
+      out.push({ selector, backMs, range, fromMs, toMs: selectorTime(selector, times.toMs, frame) });
+    };
     switch (e.kind) {
       case 'vector':
-        out.push({ selector: e, backMs: lookbackMs, range: false, subqueryBackMs, subqueryOffsetMs });
+        use(e, frame.lookbackMs, false);
         return;
       case 'matrix':
-        out.push({ selector: e.vector, backMs: e.rangeMs, range: true, subqueryBackMs, subqueryOffsetMs });
+        use(e.vector, e.rangeMs, true);
         return;
-      case 'subquery':
-        if (e.at !== undefined) throw promqlError('unsupported', '@ on a subquery is not supported');
-        walk(e.expr, subqueryBackMs + e.rangeMs, subqueryOffsetMs + e.offsetMs);
+      case 'subquery': {
+        // its inside is evaluated at its steps in `[end - range, end]`, `end` its own time at each of ours
+        const fromMs = selectorTime(e, times.fromMs, frame) - e.rangeMs;
+        walk(e.expr, { fromMs, toMs: selectorTime(e, times.toMs, frame) });
         return;
+      }
       case 'call':
         e.args.forEach(inner);
         return;
@@ -62,7 +74,7 @@ export function selectorsOf(expr: Expr, lookbackMs: number): SelectorUse[] {
         return;
     }
   };
-  walk(expr, 0, 0);
+  walk(expr, { fromMs: frame.startMs, toMs: frame.endMs });
   return out;
 }
 
@@ -118,13 +130,11 @@ export async function loadFrame(
   frame: TimeFrame,
   options: LoadOptions,
 ): Promise<{ data: Map<VectorSelector, Series[]>; frequencyMs: number }> {
-  const selectors = selectorsOf(expr, frame.lookbackMs);
+  const selectors = selectorsOf(expr, frame);
   const frequencyMs = options.frequencyMs ?? tierFor(frame, selectors);
   const data = new Map<VectorSelector, Series[]>();
   const byMatchers = new Map<string, { fromMs: number; toMs: number; selectors: VectorSelector[] }>();
-  for (const { selector, backMs, subqueryBackMs, subqueryOffsetMs } of selectors) {
-    const fromMs = selectorTime(selector, frame.startMs - subqueryOffsetMs, frame) - backMs - subqueryBackMs;
-    const toMs = selectorTime(selector, frame.endMs - subqueryOffsetMs, frame);
+  for (const { selector, fromMs, toMs } of selectors) {
     const key = JSON.stringify(selector.matchers);
     const entry = byMatchers.get(key);
     if (entry) {
