@@ -65,7 +65,7 @@ export async function lakeIngest(
       org: ORG,
       collector: 'remote-write',
       zstd,
-      ...(engine ? { engine } : {}),
+      engine: engine ?? 'typescript', // the default is 'auto' (DuckDB when installed)
     });
     samples += result.points;
     for (const segment of result.segments) {
@@ -99,7 +99,13 @@ export async function lakeRollups(
     const start = cpuSeconds();
     let rowsRead = 0;
     for (const dateint of dateintsBetween(window.startMs, window.endMs)) {
-      const result = await rollupMetrics(port, { org: ORG, dateint, fromFrequencyMs: fromMs, zstd });
+      const result = await rollupMetrics(port, {
+        org: ORG,
+        dateint,
+        fromFrequencyMs: fromMs,
+        zstd,
+        engine: 'typescript',
+      });
       rowsRead += result.rowsRead;
     }
     tiers.push({ fromMs, toMs, rowsRead, cpuSeconds: cpuSeconds() - start });
