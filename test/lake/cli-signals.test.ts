@@ -4,7 +4,7 @@
  * from DuckDB, and
  * `lake serve` takes spans from the OpenTelemetry SDK's exporter on /v1/traces.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { type ExportResult, ExportResultCode } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileStorage } from '../../src/storage/index.js';
+import { serveLake } from './lake-serve.js';
 import { at, encodeMetricsRequest } from './metrics/otlp-metrics-fixtures.js';
 import { counterIds, recordCheckout, sdkSpans, T0_MS, tracesProtobuf } from './traces/trace-fixtures.js';
 
@@ -216,19 +217,8 @@ describe('bucketkit lake ingest|traces|promql|sql|serve for metrics and traces',
   }, 120_000);
 
   it('serve takes spans from the SDK exporter on /v1/traces, in the org X-Scope-OrgID names', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', cli, 'lake', 'serve', url, '--port', '0'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        const found = /lake event endpoint: (\S+)\/events/.exec(stderr);
-        if (found) resolve(found[1]!);
-      });
-      child.on('exit', () => reject(new Error(`serve exited: ${stderr}`)));
-    });
+    const served = await serveLake(url);
+    const endpoint = served.base;
     const exporter = new OTLPTraceExporter({
       url: `${endpoint}/v1/traces`,
       headers: { 'X-Scope-OrgID': 'beta' },
@@ -244,8 +234,8 @@ describe('bucketkit lake ingest|traces|promql|sql|serve for metrics and traces',
       },
     );
     const answer = labels.status === 200 ? await labels.json() : await labels.text();
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    served.child.kill('SIGTERM');
+    expect(await served.exited).toBe(0);
     expect(result.code).toBe(ExportResultCode.SUCCESS);
     expect(answer).toEqual({ status: 'success', data: ['queue_depth'] });
     const { stdout } = await bucketkit('lake', 'traces', url, '--org', 'beta', '--trace', traceHex(500));

@@ -1,5 +1,5 @@
 /** `bucketkit lake watch` and `bucketkit lake serve` as a user runs them. */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileStorage } from '../../src/storage/index.js';
 import { s3Event } from './event-bodies.js';
+import { serveLake } from './lake-serve.js';
 import { ndjsonGz, rawLines, T0 } from './support.js';
 
 const run = promisify(execFile);
@@ -40,33 +41,16 @@ describe('bucketkit lake watch|serve', () => {
 
   it('serve answers events until SIGTERM', async () => {
     await fileStorage(dir).put('logs-raw/c.json.gz', ndjsonGz(rawLines(10, T0 + 120_000, 1000, 50)));
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', cli, 'lake', 'serve', url, '--port', '0', '--prefix-org', 'logs-raw/=acme'],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        const found = /lake event endpoint: (\S+)/.exec(stderr);
-        if (found) resolve(found[1]!);
-      });
-      child.on('exit', () => reject(new Error(`serve exited: ${stderr}`)));
-    });
+    const served = await serveLake(url, ['--prefix-org', 'logs-raw/=acme']);
+    const endpoint = `${served.base}/events`;
     const response = await fetch(endpoint, {
       method: 'POST',
       body: JSON.stringify(s3Event('raw', 'logs-raw/c.json.gz')),
     });
     expect(response.status).toBe(200);
     expect(await response.json()).toMatchObject({ ingested: [{ key: 'logs-raw/c.json.gz', rows: 10 }] });
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
-    expect(stdout).toBe('raw/logs-raw/c.json.gz: 10 rows\n');
+    served.child.kill('SIGTERM');
+    expect(await served.exited).toBe(0);
+    expect(served.stdout()).toBe('raw/logs-raw/c.json.gz: 10 rows\n');
   }, 120_000);
 });

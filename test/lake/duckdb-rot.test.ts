@@ -3,7 +3,7 @@
  * engine must first read each data file through the port, so a flipped or cut byte is `Corrupt`
  * rather than rows with wrong values. A healthy segment, once checked, is not read whole again.
  */
-import { mkdtemp, open, rm, truncate, utimes } from 'node:fs/promises';
+import { mkdtemp, rm, truncate } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -11,6 +11,7 @@ import { BucketkitError } from '../../src/errors.js';
 import { type Lake, openLake, readDayIndex } from '../../src/lake/index.js';
 import type { FileStoragePort, GetOptions } from '../../src/storage/index.js';
 import { fileStorage } from '../../src/storage/index.js';
+import { flipByteAt } from '../support/flip-byte.js';
 import { ndjsonGz, rawLines, T0 } from './support.js';
 
 const FROM = T0 - 3_600_000;
@@ -45,26 +46,6 @@ afterEach(async () => {
   await lake.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-let edits = 0;
-
-/** Flips one bit of the byte at `fraction` of the file, and gives the file a modification time of its own. */
-async function flipByteAt(path: string, fraction: number) {
-  const file = await open(path, 'r+');
-  try {
-    const { size } = await file.stat();
-    const at = Math.floor(size * fraction);
-    const byte = Buffer.alloc(1);
-    await file.read(byte, 0, 1, at);
-    byte[0] = byte[0]! ^ 0x10;
-    await file.write(byte, 0, 1, at);
-  } finally {
-    await file.close();
-  }
-  // a filesystem with coarse timestamps could keep the previous times: make every change visible
-  const time = new Date(1_000_000_000 + ++edits * 1000);
-  await utimes(path, time, time);
-}
 
 describe('DuckDB engine on the file port: segments are checked before DuckDB reads them', () => {
   it('a byte flipped anywhere in a segment is Corrupt, never rows with wrong values', async () => {

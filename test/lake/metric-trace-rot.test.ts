@@ -4,7 +4,7 @@
  * DuckDB error. DuckDB checks no checksum, so this holds only if the segments were put with an MD5 ETag
  * the port checks on the engine's whole read (ingest and rollups alike).
  */
-import { mkdtemp, open, rm, utimes } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import {
   rollupMetrics,
 } from '../../src/lake/index.js';
 import { type FileStoragePort, fileStorage } from '../../src/storage/index.js';
+import { flipByteAt } from '../support/flip-byte.js';
 import { judgeSeries, T0, toRemoteWrite } from './promql/judge-data.js';
 import { counterIds, recordCheckout, sdkSpans, T0_MS, tracesProtobuf } from './traces/trace-fixtures.js';
 
@@ -52,30 +53,16 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-let edits = 0;
-
-/** Flips one bit of the byte at `fraction` of the file, and gives the file a modification time of its own. */
-async function flipByteAt(path: string, fraction: number) {
-  const file = await open(path, 'r+');
-  try {
-    const { size } = await file.stat();
-    const at = Math.floor(size * fraction);
-    const byte = Buffer.alloc(1);
-    await file.read(byte, 0, 1, at);
-    byte[0] = byte[0]! ^ 0x10;
-    await file.write(byte, 0, 1, at);
-  } finally {
-    await file.close();
-  }
-  const time = new Date(1_000_000_000 + ++edits * 1000);
-  await utimes(path, time, time);
-}
-
 /** The data file of a segment object (big enough not to live inside its record). */
 async function dataFile(key: string): Promise<string> {
   const path = await port.localPath(key);
   expect(path, `${key} is read in place`).toBeDefined();
   return path!;
+}
+
+/** The rows of a `lake.sql` query over the org's segments of one signal. */
+async function sqlRows(query: string, range: Omit<Parameters<Lake['sql']>[1], 'org'>) {
+  return (await lake.sql(query, { org: ORG, ...range })).rows;
 }
 
 /** Each byte position must be Corrupt through `read`, and the healthy answer must come back after. */
@@ -95,13 +82,11 @@ describe('DuckDB over metric and trace segments on the file port', () => {
     const { index } = await readMetricDayIndex(port, ORG, METRIC_DAY);
     expect(index.segments).toHaveLength(1);
     const path = await dataFile(index.segments[0]!.table);
-    const read = async () =>
-      (
-        await lake.sql(
-          'SELECT metric_name, chq_tid, chq_timestamp, chq_rollup_sum, md5(chq_sketch) AS sketch FROM metrics ORDER BY ALL',
-          { org: ORG, signal: 'metrics', from: T0, to: T0 + HOUR, frequencyMs: 10_000 },
-        )
-      ).rows;
+    const read = () =>
+      sqlRows(
+        'SELECT metric_name, chq_tid, chq_timestamp, chq_rollup_sum, md5(chq_sketch) AS sketch FROM metrics ORDER BY ALL',
+        { signal: 'metrics', from: T0, to: T0 + HOUR, frequencyMs: 10_000 },
+      );
     expect((await read()).length).toBeGreaterThan(1000);
     await expectEveryFlipCorrupt(path, read);
   }, 120_000);
@@ -110,16 +95,13 @@ describe('DuckDB over metric and trace segments on the file port', () => {
     const rolled = await rollupMetrics(port, { org: ORG, dateint: METRIC_DAY, engine: lake.loadEngine });
     expect(rolled.segment?.frequencyMs).toBe(60_000);
     const path = await dataFile(rolled.segment!.table);
-    const read = async () =>
-      (
-        await lake.sql('SELECT * EXCLUDE (chq_sketch) FROM metrics ORDER BY ALL', {
-          org: ORG,
-          signal: 'metrics',
-          from: T0,
-          to: T0 + HOUR,
-          frequencyMs: 60_000,
-        })
-      ).rows;
+    const read = () =>
+      sqlRows('SELECT * EXCLUDE (chq_sketch) FROM metrics ORDER BY ALL', {
+        signal: 'metrics',
+        from: T0,
+        to: T0 + HOUR,
+        frequencyMs: 60_000,
+      });
     expect((await read()).length).toBeGreaterThan(100);
     await expectEveryFlipCorrupt(path, read);
   }, 120_000);
@@ -128,15 +110,8 @@ describe('DuckDB over metric and trace segments on the file port', () => {
     const { index } = await readTraceDayIndex(port, ORG, TRACE_DAY);
     expect(index.segments).toHaveLength(1);
     const path = await dataFile(index.segments[0]!.table);
-    const read = async () =>
-      (
-        await lake.sql('SELECT * FROM traces ORDER BY ALL', {
-          org: ORG,
-          signal: 'traces',
-          from: T0_MS,
-          to: T0_MS + HOUR,
-        })
-      ).rows;
+    const read = () =>
+      sqlRows('SELECT * FROM traces ORDER BY ALL', { signal: 'traces', from: T0_MS, to: T0_MS + HOUR });
     expect((await read()).length).toBe(1200);
     await expectEveryFlipCorrupt(path, read);
   }, 120_000);

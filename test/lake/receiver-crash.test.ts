@@ -1,20 +1,14 @@
-/**
- * Nothing acknowledged is lost: `bucketkit lake serve` (a real process) takes OTLP trace and metric batches
- * (alternately), is killed
- * with SIGKILL while batches are in flight, and every batch it acknowledged is in the lake afterwards. After
- * a restart the client retries the batches it got no answer for, and every batch is there exactly once.
- */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lake, openLake, readMetricRows } from '../../src/lake/index.js';
 import { fileStorage } from '../../src/storage/index.js';
+import { serveLake } from './lake-serve.js';
 import { at, encodeMetricsRequest } from './metrics/otlp-metrics-fixtures.js';
 import { counterIds, recordCheckout, sdkSpans, T0_MS, tracesProtobuf } from './traces/trace-fixtures.js';
 
-const cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'index.ts');
+const _cli = join(import.meta.dirname, '..', '..', 'src', 'cli', 'index.ts');
 const BATCHES = 16;
 const traceHex = (n: number) => n.toString(16).padStart(32, '0');
 
@@ -22,27 +16,8 @@ let dir: string;
 let url: string;
 const batches: Uint8Array[] = [];
 
-/** Starts `lake serve` and resolves with its base URL and the process. */
-async function serve(): Promise<{ base: string; child: ChildProcess; exited: Promise<unknown> }> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', cli, 'lake', 'serve', url, '--port', '0', '--org', 'acme'],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  let stderr = '';
-  const base = await new Promise<string>((resolve, reject) => {
-    child.stderr!.on('data', (d) => {
-      stderr += d;
-      const found = /lake event endpoint: (\S+)\/events/.exec(stderr);
-      if (found) resolve(found[1]!);
-    });
-    child.on('exit', () => reject(new Error(`serve exited: ${stderr}`)));
-  });
-  return { base, child, exited };
-}
+/** Starts `lake serve` in org acme. */
+const serve = () => serveLake(url, ['--org', 'acme']);
 
 /** Batch i is traces when i is even, a gauge sample (value i, label batch=i) when odd. */
 const pathOf = (i: number) => (i % 2 === 0 ? '/v1/traces' : '/v1/metrics');

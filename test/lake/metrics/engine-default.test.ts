@@ -1,10 +1,3 @@
-/**
- * One default engine for metric tables everywhere: `lake serve`'s receivers (built as the CLI builds them)
- * write with the lake's engine, and `ingestMetricsObject`/`rollupMetrics` without `engine` use `auto`
- * (DuckDB, installed for the tests) — told apart by the Parquet footer's `created_by`. An explicit
- * `typescript` is honoured, and the answers are the same whichever engine wrote the tables.
- */
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,10 +8,11 @@ import { createLakeServer } from '../../../src/lake/http/index.js';
 import type { EngineChoice } from '../../../src/lake/index.js';
 import { ingestMetricsObject, openLake, readMetricDayIndex, rollupMetrics } from '../../../src/lake/index.js';
 import { fileStorage, type StoragePort } from '../../../src/storage/index.js';
+import { serveLake } from '../lake-serve.js';
 import { judgeSeries, T0, toRemoteWrite } from '../promql/judge-data.js';
 import { encodeMetricsRequest, SAMPLE_METRICS } from './otlp-metrics-fixtures.js';
 
-const cli = join(import.meta.dirname, '..', '..', '..', 'src', 'cli', 'index.ts');
+const _cli = join(import.meta.dirname, '..', '..', '..', 'src', 'cli', 'index.ts');
 const DUCKDB = /duckdb/i;
 const TYPESCRIPT = /^bucketkit lake$/;
 const HOUR = 3_600_000;
@@ -36,31 +30,17 @@ async function bucket(name: string): Promise<StoragePort & { dir: string }> {
 
 /** Runs `bucketkit lake serve` on the bucket, sends it one remote-write batch, and stops it. */
 async function cliServe(dir: string, args: string[], body: Uint8Array): Promise<number> {
-  const child = spawn(
-    process.execPath,
-    ['--import', 'tsx', cli, 'lake', 'serve', `file://${dir}`, '--port', '0', '--org', 'acme', ...args],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
-  let stderr = '';
-  const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const served = await serveLake(`file://${dir}`, ['--org', 'acme', ...args]);
   try {
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      child.stderr.on('data', (d) => {
-        stderr += d;
-        const found = /lake event endpoint: (\S+)\/events/.exec(stderr);
-        if (found) resolve(found[1]!);
-      });
-      child.on('exit', () => reject(new Error(`serve exited: ${stderr}`)));
-    });
-    const res = await fetch(`${endpoint}/api/v1/write`, {
+    const res = await fetch(`${served.base}/api/v1/write`, {
       method: 'POST',
       body: Buffer.from(body),
       headers: { 'content-type': 'application/x-protobuf', 'content-encoding': 'snappy' },
     });
     return res.status;
   } finally {
-    child.kill('SIGTERM');
-    expect(await exited, stderr).toBe(0);
+    served.child.kill('SIGTERM');
+    expect(await served.exited, served.stderr()).toBe(0);
   }
 }
 

@@ -1,23 +1,7 @@
-/**
- * `@` on a subquery, judged by the real Prometheus (2.42) as prometheus-judge.test.ts judges the rest: the
- * same hour of samples in both, each query as instant queries at several times and as range queries at
- * several steps, answers equal (and not all empty), nested subqueries and selectors' own `@` included.
- */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLakeServer,
-  type ListeningLakeServer,
-  prometheusRoutes,
-  remoteWriteRoute,
-} from '../../../src/lake/http/index.js';
 import { parsePromQL, typeOf } from '../../../src/lake/promql/index.js';
-import { fileStorage } from '../../../src/storage/index.js';
-import { requireDebian } from '../../support/debian.js';
-import { judgeSeries, T0, toOpenMetrics, toRemoteWrite } from './judge-data.js';
-import { type ApiAnswer, apiGet, type RealPrometheus, startPrometheus } from './real-prometheus.js';
+import { T0 } from './judge-data.js';
+import { type JudgeFixture, startJudge } from './judge-fixture.js';
 import { expectSameAnswer } from './same-answer.js';
 
 const MIN = 60_000;
@@ -53,44 +37,20 @@ const QUERIES = [
   `max_over_time((temperature @ ${AT})[20m:5m] @ ${AT})`,
 ];
 
-let dir: string;
-let prometheus: RealPrometheus;
-let lake: ListeningLakeServer;
+let fixture: JudgeFixture;
 
 beforeAll(async () => {
-  requireDebian('prometheus');
-  const series = judgeSeries();
-  prometheus = await startPrometheus({ openMetrics: toOpenMetrics(series) });
-  dir = await mkdtemp(join(tmpdir(), 'lake-judge-at-'));
-  const port = fileStorage(join(dir, 'bucket'));
-  lake = await createLakeServer([
-    remoteWriteRoute(port, { org: 'acme' }),
-    ...prometheusRoutes(port, { org: 'acme' }),
-  ]).listen();
-  for (const body of toRemoteWrite(series, 10 * MIN)) {
-    const res = await fetch(`${lake.url}/api/v1/write`, {
-      method: 'POST',
-      body: Buffer.from(body),
-      headers: { 'content-encoding': 'snappy' },
-    });
-    expect(res.status).toBe(204);
-  }
+  fixture = await startJudge('judge-at', 10 * MIN);
 }, 180_000);
 
 afterAll(async () => {
-  await lake?.close();
-  await prometheus?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await fixture?.stop();
 });
-
-async function both(path: string, params: Record<string, string>): Promise<[ApiAnswer, ApiAnswer]> {
-  return [await apiGet(prometheus.url, path, params), await apiGet(lake.url, path, params)];
-}
 
 async function judge(query: string) {
   let series = 0;
   for (const time of INSTANTS) {
-    const [theirs, ours] = await both('/api/v1/query', { query, time: s(time) });
+    const [theirs, ours] = await fixture.both('/api/v1/query', { query, time: s(time) });
     expect(theirs.body.status, `${query}: ${theirs.body.error}`).toBe('success');
     expectSameAnswer(theirs, ours, `${query} at ${time - T0} ms`);
     series += (theirs.body.data as { result: unknown[] }).result.length;
@@ -99,7 +59,7 @@ async function judge(query: string) {
   if (typeOf(parsePromQL(query)) === 'matrix') return; // range vectors: instant only
   for (const { start, end, step } of RANGES) {
     const params = { query, start: s(start), end: s(end), step: s(step) };
-    const [theirs, ours] = await both('/api/v1/query_range', params);
+    const [theirs, ours] = await fixture.both('/api/v1/query_range', params);
     expect(theirs.body.status, `${query}: ${theirs.body.error}`).toBe('success');
     expectSameAnswer(theirs, ours, `${query} range ${start - T0}..${end - T0}/${step}`);
   }

@@ -5,23 +5,12 @@
  * Answers must be equal: same series, same timestamps, values within 1e-9 relative.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createLakeServer,
-  type ListeningLakeServer,
-  prometheusRoutes,
-  remoteWriteRoute,
-} from '../../../src/lake/http/index.js';
 import { parsePromQL, typeOf } from '../../../src/lake/promql/index.js';
-import { fileStorage } from '../../../src/storage/index.js';
-import { requireDebian } from '../../support/debian.js';
-import { INTERVAL_MS, judgeSeries, SAMPLES, T0, toOpenMetrics, toRemoteWrite } from './judge-data.js';
+import { INTERVAL_MS, SAMPLES, T0 } from './judge-data.js';
+import { type JudgeFixture, startJudge } from './judge-fixture.js';
 import { JUDGE_QUERIES } from './judge-queries.js';
-import { type ApiAnswer, apiGet, type RealPrometheus, startPrometheus } from './real-prometheus.js';
 import { expectSameAnswer } from './same-answer.js';
 
 const MIN = 60_000;
@@ -33,43 +22,19 @@ const RANGES = [
   { start: T0 + 2 * MIN, end: T0 + 64 * MIN, step: 37_000 },
 ];
 
-let dir: string;
-let prometheus: RealPrometheus;
-let lake: ListeningLakeServer;
+let judge: JudgeFixture;
 
 beforeAll(async () => {
-  requireDebian('prometheus');
-  const series = judgeSeries();
-  prometheus = await startPrometheus({ openMetrics: toOpenMetrics(series) });
-  dir = await mkdtemp(join(tmpdir(), 'lake-judge-'));
-  const port = fileStorage(join(dir, 'bucket'));
-  lake = await createLakeServer([
-    remoteWriteRoute(port, { org: 'acme' }),
-    ...prometheusRoutes(port, { org: 'acme' }),
-  ]).listen();
-  for (const body of toRemoteWrite(series, 10 * MIN)) {
-    const res = await fetch(`${lake.url}/api/v1/write`, {
-      method: 'POST',
-      body: Buffer.from(body),
-      headers: { 'content-encoding': 'snappy' },
-    });
-    expect(res.status).toBe(204);
-  }
+  judge = await startJudge('judge', 10 * MIN);
 }, 180_000);
 
 afterAll(async () => {
-  await lake?.close();
-  await prometheus?.stop();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  await judge?.stop();
 });
-
-async function both(path: string, params: Record<string, string>): Promise<[ApiAnswer, ApiAnswer]> {
-  return [await apiGet(prometheus.url, path, params), await apiGet(lake.url, path, params)];
-}
 
 describe('the lake answers PromQL as Prometheus 2.42 does', () => {
   it('has the data in both (a sanity check of the feeding)', async () => {
-    const [theirs, ours] = await both('/api/v1/query', {
+    const [theirs, ours] = await judge.both('/api/v1/query', {
       query: 'count_over_time(temperature[2h])',
       time: s(T0 + 90 * MIN),
     });
@@ -85,12 +50,12 @@ describe('the lake answers PromQL as Prometheus 2.42 does', () => {
     '%s',
     async (query) => {
       for (const time of INSTANTS) {
-        const [theirs, ours] = await both('/api/v1/query', { query, time: s(time) });
+        const [theirs, ours] = await judge.both('/api/v1/query', { query, time: s(time) });
         expectSameAnswer(theirs, ours, `${query} @ ${time - T0} ms`);
       }
       if (typeOf(parsePromQL(query)) === 'matrix') return; // range vectors: instant only
       for (const { start, end, step } of RANGES) {
-        const [theirs, ours] = await both('/api/v1/query_range', {
+        const [theirs, ours] = await judge.both('/api/v1/query_range', {
           query,
           start: s(start),
           end: s(end),
@@ -112,7 +77,7 @@ describe('the lake answers PromQL as Prometheus 2.42 does', () => {
     ['/api/v1/series', {}],
   ])('%s %j', async (path, params) => {
     const range = { start: s(T0), end: s(T0 + 60 * MIN), ...params };
-    const [theirs, ours] = await both(path, range);
+    const [theirs, ours] = await judge.both(path, range);
     expect(ours.status).toBe(theirs.status);
     expect(ours.body.status).toBe(theirs.body.status);
     expect(ours.body.errorType).toBe(theirs.body.errorType);
@@ -133,12 +98,12 @@ describe('the lake answers PromQL as Prometheus 2.42 does', () => {
         .sort();
     const query = 'sum by (job) (rate(http_requests_total[5m]))';
     const at = `--time=${s(T0 + 30 * MIN)}`;
-    expect(sortLines(await promtool('instant', at, lake.url, query))).toEqual(
-      sortLines(await promtool('instant', at, prometheus.url, query)),
+    expect(sortLines(await promtool('instant', at, judge.lake.url, query))).toEqual(
+      sortLines(await promtool('instant', at, judge.prometheus.url, query)),
     );
     const range = [`--start=${s(T0 + 10 * MIN)}`, `--end=${s(T0 + 20 * MIN)}`, '--step=1m'];
-    const theirs = await promtool('range', ...range, prometheus.url, query);
-    expect(sortLines(await promtool('range', ...range, lake.url, query))).toEqual(sortLines(theirs));
+    const theirs = await promtool('range', ...range, judge.prometheus.url, query);
+    expect(sortLines(await promtool('range', ...range, judge.lake.url, query))).toEqual(sortLines(theirs));
     expect(theirs).toContain('job="api"');
   }, 60_000);
 });
