@@ -12,13 +12,29 @@ export interface Location {
   lock: string;
 }
 
-/** How many keys' paths a folder remembers. */
-const LOCATED_MAX = 4096;
+/** How many folders' (and long or escaped keys') paths a folder remembers. */
+const REMEMBERED_MAX = 4096;
+
+/**
+ * A last segment that is its own file name (paths.ts): safe characters only, no leading dot, short
+ * enough for one name. Most keys end in one, every gateway version object does.
+ */
+const PLAIN_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
+
+/** A bounded map that forgets its oldest entry when full. */
+function remember<T>(map: Map<string, T>, key: string, value: T): T {
+  if (map.size >= REMEMBERED_MAX) map.delete(map.keys().next().value as string);
+  map.set(key, value);
+  return value;
+}
 
 /** A port's folder: its root, whether writes are synced, and where each key's files are. */
 export class Folder {
   readonly name: string;
-  // paths of recently used keys: mapping a key costs more than the record read of a small GET
+  // a key's folder is remembered by the key's prefix, not by the key: a writer that makes a new key
+  // each time (a gateway version) neither maps the whole key again nor pushes the keys in use out
+  private readonly folders = new Map<string, string>();
+  // keys whose last segment needs escaping or splitting: mapping them costs more than a small read
   private readonly located = new Map<string, Location>();
 
   constructor(
@@ -30,18 +46,34 @@ export class Folder {
 
   /** The key's files; `InvalidKey` for a key that is not valid or maps outside the root. */
   locate(key: string): Location {
-    const known = this.located.get(key);
-    if (known) return known;
     assertValidKey(key);
+    const slash = key.lastIndexOf('/');
+    const base = slash < 0 ? key : key.slice(slash + 1);
+    if (PLAIN_NAME.test(base)) {
+      const dir = slash < 0 ? this.root : this.folderOf(key.slice(0, slash));
+      const inside = dir.endsWith(sep) ? dir : dir + sep;
+      return { dir, base, record: `${inside}${base}~`, lock: `${inside}${base}~l` };
+    }
+    return this.located.get(key) ?? remember(this.located, key, this.map(key));
+  }
+
+  /** The folder of keys `${prefix}/NAME` with a plain NAME (the prefix's segments as folders). */
+  private folderOf(prefix: string): string {
+    const known = this.folders.get(prefix);
+    if (known !== undefined) return known;
+    return remember(this.folders, prefix, this.map(`${prefix}/_`, prefix).dir);
+  }
+
+  /** The full mapping of paths.ts, checked to stay under the root (`named` in the error). */
+  private map(key: string, named = key): Location {
     const { dirs, base } = keyToPath(key);
     const dir = join(this.root, ...dirs);
     if (dir !== this.root && !dir.startsWith(this.root + sep)) {
-      throw bkError('InvalidKey', `key "${key}" maps outside the storage root`, { details: { key } });
+      throw bkError('InvalidKey', `key "${named}" maps outside the storage root`, {
+        details: { key: named },
+      });
     }
-    const at = { dir, base, record: join(dir, `${base}~`), lock: join(dir, `${base}~l`) };
-    if (this.located.size >= LOCATED_MAX) this.located.delete(this.located.keys().next().value as string);
-    this.located.set(key, at);
-    return at;
+    return { dir, base, record: join(dir, `${base}~`), lock: join(dir, `${base}~l`) };
   }
 
   /** The key's record, or `NotFound`. */

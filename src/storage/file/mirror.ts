@@ -28,34 +28,39 @@ export interface MirroredWrite {
 }
 
 /**
- * Creates the record `payload` (an encoded record with its bytes inline) at `at`, create-only, and
- * writes the same record into the mirror at `to`: in place when it has a record with room, else as a
- * new file renamed into place, under the mirror's lock; the object's record is complete (and synced
- * when durable) before it has its name, and the mirror changes only after it.
+ * Creates the record `encode()` gives (an encoded record with its bytes inline) at `at`, create-only,
+ * and writes the same record into the mirror at `to`: in place when it has a record with room, else
+ * as a new file renamed into place, under the mirror's lock; the object's record is complete (and
+ * synced when durable) before it has its name, and the mirror changes only after it.
  *
  * @example
  * ```ts
- * await writeMirrored(versionAt, keyAt, encodeRecord(record, bytes), { durable, key, mirror });
+ * await writeMirrored(versionAt, keyAt, () => encodeRecord(record, bytes), { durable, key, mirror });
  * ```
  */
 export async function writeMirrored(
   at: Location,
   to: Location,
-  encoded: Uint8Array,
+  encode: () => Uint8Array,
   write: MirroredWrite,
 ): Promise<void> {
-  // the encoding is a view into a reused buffer, and the locks below wait
-  const payload = Buffer.from(encoded);
   const { durable, signal } = write;
   await withFileLock(
     to.lock,
     async (lock) => {
+      // the encoding is a view into a buffer every record write reuses: made where it is written
+      // before anything waits, and made again after a sync (other writes run meanwhile) — a copy of
+      // it for each PUT cost more (a 4 KiB object's record is an allocation of its own)
+      let payload = encode();
       writeChunksNow(lock.fd, [newRecordFile(payload)]);
       if (durable) await fsync(lock.fd);
       // create-only without the object's lock: `link` fails when the record exists, and a writer
       // holding that lock creates a record by `link` too (lock.ts, `commit`)
       linkRecord(to.lock, at, write.key);
-      if (durable) await syncFolder(at.dir);
+      if (durable) {
+        await syncFolder(at.dir);
+        payload = encode();
+      }
       // the lock file is the object's record now: the mirror gets its own copy of the record
       await writeMirror(to, write.mirror, payload, durable);
     },

@@ -54,7 +54,8 @@ export async function writeObject(
     const bytes = concatBytes(head.chunks, head.size);
     const etag = options.etag === 'any' ? writeToken() : createHash('md5').update(bytes).digest('hex');
     if (mirror && options.ifNoneMatch === '*' && options.ifMatch === undefined) {
-      await writeMirrored(at, mirror.at, encodeRecord(record(etag, head.size), bytes), {
+      const made = record(etag, head.size);
+      await writeMirrored(at, mirror.at, () => encodeRecord(made, bytes), {
         durable: folder.durable,
         key,
         mirror: mirror.key,
