@@ -7,9 +7,12 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, staticBuckets } from '../../src/gateway/index.js';
-import { memoryStorage, type StoragePort } from '../../src/index.js';
+import { fileStorage, memoryStorage, type StoragePort } from '../../src/index.js';
 import { ACCESS_KEY, SECRET_KEY, sdkClient } from './support.js';
 
 /**
@@ -134,5 +137,52 @@ describe('versioning costs unversioned buckets nothing', () => {
       'put .bucketkit-gateway/versions/k/ID',
       'delete k',
     ]);
+  });
+});
+
+describe('a versioned PUT costs the same whatever number of versions its key has', () => {
+  const calls: string[] = [];
+  let s3: S3Client;
+  let close: () => Promise<void>;
+  let root: string;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'bk-versioning-cost-'));
+    const gateway = createGateway({
+      buckets: staticBuckets({
+        files: recording(fileStorage(root, { durable: false }), calls),
+        memory: recording(memoryStorage(), calls),
+      }),
+      credentials: [{ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }],
+    });
+    const listening = await gateway.listen(0, '127.0.0.1');
+    close = listening.close;
+    s3 = sdkClient(listening.endpoint);
+  });
+  afterAll(async () => {
+    s3?.destroy();
+    await close?.();
+    if (root) await rm(root, { recursive: true, force: true });
+  });
+
+  /** The port calls of one PUT of `Key`, version ids made alike. */
+  async function putCalls(Bucket: string, Key: string): Promise<string[]> {
+    calls.length = 0;
+    await s3.send(new PutObjectCommand({ Bucket, Key, Body: 'body' }));
+    return calls.filter((c) => !isConfigRead(c)).map((c) => c.replace(/[0-9a-f]{20}v$/, 'ID'));
+  }
+
+  it.each([
+    // the file port writes the version and the key's copy in one call
+    ['files', ['putMirrored .bucketkit-gateway/versions/k/ID']],
+    ['memory', ['put .bucketkit-gateway/versions/k/ID', 'copy .bucketkit-gateway/versions/k/ID']],
+  ])('%s: the 1st and the 60th version of a key make the same calls, none a listing', async (Bucket, one) => {
+    await s3.send(
+      new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
+    );
+    await putCalls(Bucket, 'warm'); // the first request reads what the gateway keeps per bucket
+    expect(await putCalls(Bucket, 'k')).toEqual(one);
+    for (let i = 2; i < 60; i++) await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: `v${i}` }));
+    expect(await putCalls(Bucket, 'k')).toEqual(one);
   });
 });
