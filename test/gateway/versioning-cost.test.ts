@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -7,9 +10,6 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, staticBuckets } from '../../src/gateway/index.js';
 import { fileStorage, memoryStorage, type StoragePort } from '../../src/index.js';
@@ -177,9 +177,7 @@ describe('a versioned PUT costs the same whatever number of versions its key has
     ['files', ['putMirrored .bucketkit-gateway/versions/k/ID']],
     ['memory', ['put .bucketkit-gateway/versions/k/ID', 'copy .bucketkit-gateway/versions/k/ID']],
   ])('%s: the 1st and the 60th version of a key make the same calls, none a listing', async (Bucket, one) => {
-    await s3.send(
-      new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }),
-    );
+    await s3.send(new PutBucketVersioningCommand({ Bucket, VersioningConfiguration: { Status: 'Enabled' } }));
     await putCalls(Bucket, 'warm'); // the first request reads what the gateway keeps per bucket
     expect(await putCalls(Bucket, 'k')).toEqual(one);
     for (let i = 2; i < 60; i++) await s3.send(new PutObjectCommand({ Bucket, Key: 'k', Body: `v${i}` }));
