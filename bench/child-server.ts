@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { S3Server } from '../test/support/servers.js';
 
@@ -23,13 +24,23 @@ function processCpuMs(pid: number): number | undefined {
   }
 }
 
-/** Starts `kind` (see bench/gateway-server.ts) in a child process; stopping closes its stdin. */
-export async function startChild(kind: string, profileDir?: string): Promise<BenchServer> {
-  const script = fileURLToPath(new URL('./gateway-server.ts', import.meta.url));
+/**
+ * Starts `kind` (see bench/gateway-server.ts) in a child process; stopping closes its stdin.
+ * `CHECKOUT:kind` starts the server of another checkout of the repository (a worktree of an earlier
+ * commit, for a before/after comparison in one run); its name ends with `@CHECKOUT`.
+ */
+export async function startChild(spec: string, profileDir?: string): Promise<BenchServer> {
+  const at = spec.lastIndexOf(':');
+  const kind = spec.slice(at + 1);
+  const checkout = at < 0 ? undefined : spec.slice(0, at);
+  const script = checkout
+    ? join(checkout, 'bench', 'gateway-server.ts')
+    : fileURLToPath(new URL('./gateway-server.ts', import.meta.url));
   const profile =
     profileDir && kind.startsWith('gateway') ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', script, kind], {
     stdio: ['pipe', 'pipe', 'inherit'],
+    ...(checkout ? { cwd: checkout } : {}),
   });
   let line = '';
   for await (const chunk of child.stdout) {
@@ -37,7 +48,8 @@ export async function startChild(kind: string, profileDir?: string): Promise<Ben
     if (line.includes('\n')) break;
   }
   if (!line.includes('\n')) throw new Error(`${kind} exited before it listened`);
-  const shown = JSON.parse(line) as Omit<S3Server, 'stop'>;
+  const listed = JSON.parse(line) as Omit<S3Server, 'stop'>;
+  const shown = checkout ? { ...listed, name: `${listed.name} @${checkout}` } : listed;
   return {
     ...shown,
     smallOnly: kind === 'bare',

@@ -9,7 +9,8 @@
  *   AB_SERVERS=gateway,gateway-versioned AB_CLIENT=sdk AB_ROUNDS=15 npx tsx bench/gateway-ab.ts
  *
  * AB_SERVERS: kinds of bench/gateway-server.ts, the first the base (default
- * gateway,gateway-versioned); AB_CLIENT: light or sdk (default light); AB_MEASURES:
+ * gateway,gateway-versioned); `CHECKOUT:kind` runs another checkout's server (before/after in one
+ * run: `git worktree add --detach /tmp/before <commit>`, node_modules copied in); AB_CLIENT: light or sdk (default light); AB_MEASURES:
  * putSeq,putPar,getSeq,getPar,listSeq,versionsSeq (default putSeq,putPar,getSeq,getPar); AB_ROUNDS
  * (default 11); AB_MS per burst (default 500). Markdown to stdout, progress to stderr.
  */
