@@ -13,8 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { evaluateLogQL, type Lake, type LogRow, openLake, readDayIndex } from '../../src/lake/index.js';
 import type { CookedLog } from '../../src/lake/ingest/normalise.js';
 import { filterMayHold, textRequirements } from '../../src/lake/query/message-filter.js';
-import { needleGrams } from '../../src/lake/segments/message-grams.js';
-import { buildMessageFilter } from '../../src/lake/segments/message-index.js';
+import { forEachToken, GRAM, gramHash, needleGrams, STRIDE } from '../../src/lake/segments/message-grams.js';
+import { buildMessageFilter, probes } from '../../src/lake/segments/message-index.js';
 import { fileStorage, type StoragePort } from '../../src/storage/index.js';
 
 const rowsOf = (messages: readonly string[]) => messages.map((log_message) => ({ log_message }) as CookedLog);
@@ -39,6 +39,37 @@ describe('needle grams', () => {
 
   const alphabet = fc.constantFrom(...'abcdEF0123456789-_ =./é'.split(''));
   const text = fc.array(alphabet, { minLength: 0, maxLength: 60 }).map((c) => c.join(''));
+
+  it("sets exactly the bits of its keys' probes (property against a plain re-computation, pinned seed)", () => {
+    fc.assert(
+      fc.property(fc.array(text, { minLength: 0, maxLength: 400 }), (messages) => {
+        const filter = buildMessageFilter(rowsOf(messages));
+        const keys = new Map<string, [number, number]>();
+        for (const m of messages) {
+          forEachToken(m, (start, end) => {
+            if (end - start < GRAM) return;
+            const at = [];
+            for (let i = start; i + GRAM <= end; i += STRIDE) at.push(i);
+            at.push(end - GRAM);
+            for (const i of at) {
+              const [a, b] = gramHash(m, i);
+              keys.set(`${a},${b}`, [a, b]);
+            }
+          });
+        }
+        const expected = new Uint8Array(filter.bytes.byteLength);
+        const bits = filter.partitionBytes * 8;
+        for (const [a, b] of keys.values()) {
+          const base = (a % filter.partitions) * filter.partitionBytes;
+          for (const bit of probes(a, b, bits, filter.hashes))
+            expected[base + (bit >>> 3)]! |= 1 << (bit & 7);
+        }
+        expect(filter.keys).toBe(keys.size);
+        expect(filter.bytes).toEqual(expected);
+      }),
+      { seed: 20261207, numRuns: 200 },
+    );
+  });
 
   it('never rules out a segment holding a substring needle (property, pinned seed)', () => {
     fc.assert(

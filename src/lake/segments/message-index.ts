@@ -76,11 +76,15 @@ export function messageFilterBuilder(keys: PairSet = new PairSet()) {
       const bits = partitionBytes * 8;
       keys.forEach((a, b) => {
         const base = (a % partitions) * partitionBytes;
-        // `probes(a, b, bits, HASHES)`, inlined: this runs for every distinct gram of the segment
-        const step = (a >>> 7) | 1;
+        // `probes(a, b, bits, HASHES)`, inlined: this runs for every distinct gram of the segment.
+        // (b + i·step) mod bits, stepped in small integers: b and step exceed 31 bits, and a double
+        // modulo per probe cost more than the rest of the loop
+        const step = ((a >>> 7) | 1) % bits;
+        let bit = b % bits;
         for (let i = 0; i < HASHES; i++) {
-          const bit = (b + i * step) % bits;
           bytes[base + (bit >>> 3)]! |= 1 << (bit & 7);
+          bit += step;
+          if (bit >= bits) bit -= bits;
         }
       });
       return { bytes, partitions, partitionBytes, hashes: HASHES, keys: keys.size };
