@@ -63,13 +63,15 @@ describe('Folder.locate', () => {
     );
   });
 
-  it('a new key under a remembered folder and an old one keep their own files', () => {
+  it('new keys under one folder, and under more folders than it remembers, keep their own files', () => {
     const folder = new Folder('/data', false);
-    const versions = Array.from({ length: 5000 }, (_, i) => `.bucketkit-gateway/versions/k/${i}v`);
     const key = 'small/1';
-    expect(folder.locate(key)).toEqual(mapped('/data', key));
-    for (const version of versions) expect(folder.locate(version)).toEqual(mapped('/data', version));
-    expect(folder.locate(key)).toEqual(mapped('/data', key));
+    const oneFolder = Array.from({ length: 5000 }, (_, i) => `.bucketkit-gateway/versions/k/${i}v`);
+    // a version folder per key: the first ones are forgotten and mapped again from their parent
+    const manyFolders = Array.from({ length: 5000 }, (_, i) => `.bucketkit-gateway/versions/k0o${i}/1v`);
+    for (const each of [key, ...oneFolder, key, ...manyFolders, ...manyFolders.slice(0, 100), key]) {
+      expect(folder.locate(each)).toEqual(mapped('/data', each));
+    }
   });
 
   it('refuses a key that is not valid, short cut or not', () => {

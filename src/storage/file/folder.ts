@@ -57,11 +57,20 @@ export class Folder {
     return this.located.get(key) ?? remember(this.located, key, this.map(key));
   }
 
-  /** The folder of keys `${prefix}/NAME` with a plain NAME (the prefix's segments as folders). */
+  /**
+   * The folder of keys `${prefix}/NAME` with a plain NAME (the prefix's segments as folders). A plain
+   * last segment is a folder of its own name in its parent's folder, so a bucket with more folders
+   * than are remembered (a gateway's version folder per key) maps a forgotten one from its parent.
+   */
   private folderOf(prefix: string): string {
     const known = this.folders.get(prefix);
     if (known !== undefined) return known;
-    return remember(this.folders, prefix, this.map(`${prefix}/_`, prefix).dir);
+    const slash = prefix.lastIndexOf('/');
+    const last = slash < 0 ? prefix : prefix.slice(slash + 1);
+    const dir = PLAIN_NAME.test(last)
+      ? join(slash < 0 ? this.root : this.folderOf(prefix.slice(0, slash)), last)
+      : this.map(`${prefix}/_`, prefix).dir;
+    return remember(this.folders, prefix, dir);
   }
 
   /** The full mapping of paths.ts, checked to stay under the root (`named` in the error). */
