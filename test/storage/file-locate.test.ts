@@ -80,4 +80,11 @@ describe('Folder.locate', () => {
       expect(() => folder.locate(key)).toThrow(BucketkitError);
     }
   });
+
+  it('maps keys with folders under the filesystem root itself (fileStorage("/"))', () => {
+    const folder = new Folder('/', false);
+    for (const key of ['a', 'a/b', 'logs/2026/12/06/x.json.gz', '.bucketkit-gateway/versions/k/1v']) {
+      expect(folder.locate(key)).toEqual(mapped('/', key));
+    }
+  });
 });

@@ -77,7 +77,9 @@ export class Folder {
   private map(key: string, named = key): Location {
     const { dirs, base } = keyToPath(key);
     const dir = join(this.root, ...dirs);
-    if (dir !== this.root && !dir.startsWith(this.root + sep)) {
+    // a root that ends in a separator (`/`, `C:\\`) is its own prefix
+    const under = this.root.endsWith(sep) ? this.root : this.root + sep;
+    if (dir !== this.root && !dir.startsWith(under)) {
       throw bkError('InvalidKey', `key "${named}" maps outside the storage root`, {
         details: { key: named },
       });
