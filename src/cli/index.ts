@@ -33,7 +33,7 @@ const HELP = `bucketkit — one storage contract over S3 or a local folder
 usage: bucketkit COMMAND URL [args]
 
   ls URL [--prefix P] [--delimiter /]   list keys
-  put URL KEY [FILE] [--if-none-match]  upload FILE (or stdin)
+  put URL KEY [FILE] [--if-none-match]  upload FILE (or stdin); --content-type T sets its Content-Type
   get URL KEY [FILE]                    download to FILE (or stdout)
   stat URL KEY                          show an object's info
   rm URL KEY...                         delete keys (says which were absent)
