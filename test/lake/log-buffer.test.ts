@@ -76,6 +76,46 @@ describe('LogBuffer', () => {
     );
   });
 
+  it('sorts long segments of few streams and fingerprints as the reference does, times going back included', () => {
+    // the numeric sort keeps each (stream, fingerprint) group in arrival order and re-sorts only the groups
+    // whose times go back: runs of equal times, late rows and groups already in order all occur here
+    const segment = fc.array(
+      fc.record({
+        step: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 5n }), fc.bigInt({ min: -40n, max: -1n })),
+        fingerprint: fc.option(
+          fc.constantFrom(-(2n ** 63n), -1n, 0n, 7n, 2n ** 32n, 2n ** 32n + 1n, 2n ** 63n - 1n),
+          {
+            nil: null,
+          },
+        ),
+        stream: fc.option(fc.constantFrom('api', 'billing', 'web'), { nil: undefined }),
+      }),
+      { minLength: 200, maxLength: 2_000 },
+    );
+    fc.assert(
+      fc.property(segment, (steps) => {
+        let tsns = T0;
+        const rows = steps.map(({ step, fingerprint, stream }): CookedLog => {
+          tsns += step;
+          return {
+            chq_timestamp: Number(tsns / 1_000_000n),
+            chq_tsns: tsns,
+            chq_fingerprint: fingerprint,
+            chq_telemetry_type: 'logs',
+            chq_customer_id: 'acme',
+            log_message: 'm',
+            log_level: null,
+            fields: stream === undefined ? {} : { resource_service_name: stream },
+          };
+        });
+        expect([...LogBuffer.of(rows).sortOrder('resource_service_name')]).toEqual(
+          referenceOrder(rows, 'resource_service_name'),
+        );
+      }),
+      { numRuns: 60 },
+    );
+  });
+
   it('keeps values past its dictionary cap, and starts empty again after clear()', () => {
     const rows = Array.from(
       { length: 10_000 },

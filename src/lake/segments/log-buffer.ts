@@ -12,6 +12,7 @@
 import type { CookedLog } from '../ingest/normalise.js';
 import { ByteArena, grown, StringColumn } from './columns.js';
 import { messageFilterBuilder, PairSet } from './message-index.js';
+import { sortOrder } from './sort-order.js';
 
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
@@ -120,22 +121,12 @@ export class LogBuffer {
    * tie kept in arrival order.
    */
   sortOrder(streamField: string): Uint32Array {
-    const n = this.length;
-    const rank = this.streams(streamField).ids;
-    const has = this.hasFingerprint;
-    const fp = this.fingerprintWords;
-    const ts = this.tsnsWords;
-    const order = new Uint32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    return order.sort((a, b) => {
-      const r = rank[a]! - rank[b]!;
-      if (r !== 0) return r;
-      if (has[a] !== has[b]) return has[a]! - has[b]!;
-      if (has[a]) {
-        const c = compareInt64(fp, a, b);
-        if (c !== 0) return c;
-      }
-      return compareInt64(ts, a, b) || a - b;
+    return sortOrder({
+      length: this.length,
+      streamRank: this.streams(streamField).ids,
+      hasFingerprint: this.hasFingerprint,
+      fingerprintWords: this.fingerprintWords,
+      tsnsWords: this.tsnsWords,
     });
   }
 
@@ -173,14 +164,4 @@ export class LogBuffer {
     for (const column of this.fields.values()) column.reserve(size);
     this.capacity = this.ms.length;
   }
-}
-
-/** Signed 64-bit comparison of elements `a` and `b` of a little-endian word view (low word first). */
-function compareInt64(words: Int32Array, a: number, b: number): number {
-  const ha = words[2 * a + 1]!;
-  const hb = words[2 * b + 1]!;
-  if (ha !== hb) return ha < hb ? -1 : 1;
-  const la = words[2 * a]! >>> 0;
-  const lb = words[2 * b]! >>> 0;
-  return la === lb ? 0 : la < lb ? -1 : 1;
 }

@@ -121,48 +121,46 @@ export function writeAggFile(
   zstd: ZstdCodec,
 ): Uint8Array {
   const buffer = rows instanceof LogBuffer ? rows : LogBuffer.of(rows);
+  const n = buffer.length;
   const streams = buffer.streams(streamField);
-  const levels = buffer.levels.distinct(buffer.length, null);
-  // one number per (stream, level, 10 s bucket): a segment spans hours, not years, so it stays exact
+  const levels = buffer.levels.distinct(n, null);
+  // one number per row, (10 s bucket, level, stream): both value lists are sorted (null level first), so
+  // the numbers sort as LakeRunner's (bucket, level, stream) order; a segment spans hours, so they are exact
   const bucketOf = (ms: number) => (ms - (ms % AGG_BUCKET_MS)) / AGG_BUCKET_MS;
   let first = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < buffer.length; i++) first = Math.min(first, bucketOf(buffer.ms[i]!));
-  const kinds = streams.values.length * levels.values.length;
-  const counts = new Map<number, number>();
-  for (let i = 0; i < buffer.length; i++) {
-    const kind = streams.ids[i]! * levels.values.length + levels.ids[i]!;
-    const key = (bucketOf(buffer.ms[i]!) - first) * kinds + kind;
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+  for (let i = 0; i < n; i++) first = Math.min(first, bucketOf(buffer.ms[i]!));
+  const streamCount = streams.values.length;
+  const kinds = streamCount * levels.values.length;
+  const keys = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    keys[i] = (bucketOf(buffer.ms[i]!) - first) * kinds + levels.ids[i]! * streamCount + streams.ids[i]!;
   }
-  const entries: { bucket: number; level: string | null; stream: string; count: number }[] = [];
-  for (const [key, count] of counts) {
+  keys.sort();
+  const buckets: bigint[] = [];
+  const levelColumn: (string | null)[] = [];
+  const streamColumn: string[] = [];
+  const counts: bigint[] = [];
+  for (let start = 0; start < n; ) {
+    const key = keys[start]!;
+    let end = start + 1;
+    while (end < n && keys[end] === key) end++;
     const kind = key % kinds;
-    entries.push({
-      bucket: (first + (key - kind) / kinds) * AGG_BUCKET_MS,
-      level: levels.values[kind % levels.values.length]!,
-      stream: streams.values[Math.floor(kind / levels.values.length)]!,
-      count,
-    });
+    buckets.push(BigInt((first + (key - kind) / kinds) * AGG_BUCKET_MS));
+    levelColumn.push(levels.values[Math.floor(kind / streamCount)]!);
+    streamColumn.push(streams.values[kind % streamCount]!);
+    counts.push(BigInt(end - start));
+    start = end;
   }
-  // a total order (bucket, level with null first, stream), so every engine writes the same file
-  entries.sort((a, b) => a.bucket - b.bucket || order(a.level, b.level) || order(a.stream, b.stream));
   const columns: ColumnSource[] = [
-    { name: 'bucket_ts', data: entries.map((e) => BigInt(e.bucket)), type: 'INT64', nullable: false },
-    { name: 'log_level', data: entries.map((e) => e.level), type: 'STRING' },
-    { name: streamField, data: entries.map((e) => e.stream), type: 'STRING' },
-    { name: 'frequency', data: entries.map(() => BigInt(AGG_BUCKET_MS)), type: 'INT64', nullable: false },
-    { name: 'count', data: entries.map((e) => BigInt(e.count)), type: 'INT64', nullable: false },
+    { name: 'bucket_ts', data: buckets, type: 'INT64', nullable: false },
+    { name: 'log_level', data: levelColumn, type: 'STRING' },
+    { name: streamField, data: streamColumn, type: 'STRING' },
+    { name: 'frequency', data: counts.map(() => BigInt(AGG_BUCKET_MS)), type: 'INT64', nullable: false },
+    { name: 'count', data: counts, type: 'INT64', nullable: false },
   ];
   const group = (start: number, end: number) =>
     columns.map((column) => ({ ...column, data: column.data.slice(start, end) }));
-  return write(entries.length, group, zstd, []).slice(); // small: a copy of its own
-}
-
-function order(a: string | null, b: string | null): number {
-  if (a === b) return 0;
-  if (a === null) return -1;
-  if (b === null) return 1;
-  return a < b ? -1 : 1;
+  return write(counts.length, group, zstd, []).slice(); // small: a copy of its own
 }
 
 /**
