@@ -2,6 +2,7 @@
  * The TypeScript writer puts a segment into Parquet one row group at a time: a table of several row
  * groups and an agg file of more entries than one row group must read back whole and in order.
  */
+import fc from 'fast-check';
 import { parquetMetadata, parquetReadObjects } from 'hyparquet';
 import { describe, expect, it } from 'vitest';
 import type { CookedLog } from '../../src/lake/ingest/normalise.js';
@@ -69,6 +70,66 @@ describe('segment files of more than one row group', () => {
     const buckets = read.map((r) => Number(r.bucket_ts));
     expect(buckets).toEqual([...buckets].sort((a, b) => a - b));
     expect(new Set(buckets).size).toBe(count);
+  });
+
+  it('an agg file counts each (10 s bucket, level, stream) once, ordered by bucket, level (null first), stream', async () => {
+    const zstd = await loadZstd();
+    const row = fc.record({
+      bucket: fc.integer({ min: 0, max: 40 }),
+      within: fc.integer({ min: 0, max: 9_999 }),
+      level: fc.option(fc.constantFrom('ERROR', 'INFO', 'info', 'WARN'), { nil: null }),
+      stream: fc.option(fc.constantFrom('api', 'billing', 'Zeta', 'żółć'), { nil: undefined }),
+    });
+    await fc.assert(
+      fc.asyncProperty(fc.array(row, { minLength: 1, maxLength: 300 }), async (picked) => {
+        const input = picked.map(({ bucket, within, level, stream }, i): CookedLog => {
+          const ms = 1_767_312_000_000 + bucket * 10_000 + within;
+          return {
+            chq_timestamp: ms,
+            chq_tsns: BigInt(ms) * 1_000_000n,
+            chq_fingerprint: BigInt(i % 3),
+            chq_telemetry_type: 'logs',
+            chq_customer_id: 'acme',
+            log_message: 'm',
+            log_level: level,
+            fields: stream === undefined ? {} : { resource_service_name: stream },
+          };
+        });
+        const expected = new Map<
+          string,
+          { bucket: number; level: string | null; stream: string; count: number }
+        >();
+        for (const r of input) {
+          const bucket = r.chq_timestamp - (r.chq_timestamp % 10_000);
+          const stream = r.fields.resource_service_name ?? '';
+          const key = JSON.stringify([bucket, r.log_level, stream]);
+          const entry = expected.get(key) ?? { bucket, level: r.log_level, stream, count: 0 };
+          entry.count++;
+          expected.set(key, entry);
+        }
+        const text = (v: string | null) => (v === null ? '' : `~${v}`); // null first, then code-unit order
+        const sorted = [...expected.values()].sort(
+          (a, b) =>
+            a.bucket - b.bucket ||
+            (text(a.level) < text(b.level) ? -1 : text(a.level) > text(b.level) ? 1 : 0) ||
+            (a.stream < b.stream ? -1 : a.stream > b.stream ? 1 : 0),
+        );
+        const file = buffer(writeAggFile(input, 'resource_service_name', zstd));
+        const read = await parquetReadObjects({
+          file,
+          compressors: { ZSTD: (b, n) => zstd.decompress(b, n) },
+        });
+        expect(
+          read.map((r) => ({
+            bucket: Number(r.bucket_ts),
+            level: (r.log_level as string | null) ?? null,
+            stream: r.resource_service_name,
+            count: Number(r.count),
+          })),
+        ).toEqual(sorted);
+      }),
+      { numRuns: 40 },
+    );
   });
 
   it('decodeAggFile reads every row group of an agg file, as its row objects say', async () => {
