@@ -122,6 +122,7 @@ function tokenOf(word: string, leadingDot: boolean, levelSeen: boolean, depth: n
   let slashes = 0;
   let colons = 0;
   let at = 0;
+  let backslash = false;
   for (let i = 0; i < word.length; i++) {
     const code = word.charCodeAt(i);
     if (code >= 48 && code <= 57) digits++;
@@ -135,14 +136,16 @@ function tokenOf(word: string, leadingDot: boolean, levelSeen: boolean, depth: n
       if (code === 47) slashes++;
       else if (code === 58) colons++;
       else if (code === 64) at++;
+      else if (code === 92) backslash = true;
     } else if (code > 127) letters++;
   }
   if (letters === 0 && digits === 0) return undefined;
 
   const first = word.charCodeAt(0);
-  const backslash = word.includes('\\');
   if ((first === 47 || first === 126 || leadingDot) && slashes > 0) return PLACEHOLDER.path;
   if (backslash) return PLACEHOLDER.path;
+  // all digits: NUMBER matches (and nothing before it can), so the regular expressions are skipped
+  if (digits === word.length) return PLACEHOLDER.number;
   if (digits > 0) {
     const placeholder = numericPlaceholder(word, dots, colons, splitters);
     if (placeholder) return placeholder;
@@ -167,9 +170,14 @@ function numericPlaceholder(
   splitters: number,
 ): string | undefined {
   if (dots === 3 && IPV4.test(word)) return PLACEHOLDER.ipv4;
-  if ((splitters === 0 || word.includes('+')) && NUMBER.test(word)) return PLACEHOLDER.number;
+  // every pattern below but HEX's starts with a digit (NUMBER's also with a sign): most ids skip them all
+  const first = word.charCodeAt(0);
+  const digitFirst = first >= 48 && first <= 57;
+  const numberFirst = digitFirst || first === 43 || first === 45;
+  if (numberFirst && (splitters === 0 || word.includes('+')) && NUMBER.test(word)) return PLACEHOLDER.number;
   // A hex id may happen to be all digits: both are numbers, or one id would give two patterns.
   if (splitters === 0 && dots === 0 && word.length >= 6 && HEX.test(word)) return PLACEHOLDER.number;
+  if (!digitFirst) return undefined;
   if (word.length >= 16 && ISO8601.test(word)) return PLACEHOLDER.iso8601;
   if (word.length >= 6 && DATE.test(word)) return PLACEHOLDER.date;
   if (colons > 0 && TIME.test(word)) return PLACEHOLDER.time;
@@ -199,7 +207,8 @@ function wordToken(
     return PLACEHOLDER.httpMethod;
   }
   const lower = word.toLowerCase();
-  if (!levelSeen && LEVELS.has(lower)) return PLACEHOLDER.loglevel;
+  // every level is 4–7 characters: most words skip hashing a new string for the set
+  if (!levelSeen && lower.length >= 4 && lower.length <= 7 && LEVELS.has(lower)) return PLACEHOLDER.loglevel;
   if (lower === 'true' || lower === 'false') return PLACEHOLDER.bool;
   if (digits === 0 && word.length >= 8 && HEX.test(word)) return PLACEHOLDER.number;
   const plain = lower.includes("'") ? lower.replaceAll("'", '') : lower;

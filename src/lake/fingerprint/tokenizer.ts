@@ -77,8 +77,10 @@ export function tokenizeLine(text: string): string[] {
       continue;
     }
     const start = i;
-    while (i < n && !isSeparator(line.charCodeAt(i))) {
-      if (line.charCodeAt(i) === 58 && line.startsWith('://', i)) i = urlEnd(line, i);
+    while (i < n) {
+      const inner = line.charCodeAt(i);
+      if (inner < 128 ? SEPARATOR[inner] === 1 : isSeparator(inner)) break;
+      if (inner === 58 && line.startsWith('://', i)) i = urlEnd(line, i);
       else i++;
     }
     classifyWord(line.slice(start, i), tokens);
