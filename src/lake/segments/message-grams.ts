@@ -43,6 +43,49 @@ function isTokenChar(c: number): boolean {
  * the probe step, `b` the first probe. Two FNV-1a variants with a murmur finaliser each.
  */
 export function gramHash(text: string, start: number): [number, number] {
+  hashGram(text, start);
+  return [hashA, hashB];
+}
+
+/**
+ * Passes the hash pair (`gramHash`) of every gram of `text` the index holds to `keys.add`: for each token
+ * (`forEachToken`) of at least `GRAM` characters, its grams at 0, `STRIDE`, … and its last. The writer's
+ * path: no array per gram or closure per token.
+ *
+ * @example
+ * ```ts
+ * addGramHashes('order ord-5e1f0c2a9d created', pairSet);
+ * ```
+ */
+export function addGramHashes(text: string, keys: { add(a: number, b: number): void }): void {
+  const n = text.length;
+  let start = -1;
+  for (let i = 0; i <= n; i++) {
+    if (i < n && isTokenChar(text.charCodeAt(i))) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start < 0) continue;
+    const length = i - start;
+    if (length >= GRAM) {
+      for (let at = 0; at + GRAM <= length; at += STRIDE) {
+        hashGram(text, start + at);
+        keys.add(hashA, hashB);
+      }
+      if ((length - GRAM) % STRIDE !== 0) {
+        hashGram(text, i - GRAM);
+        keys.add(hashA, hashB);
+      }
+    }
+    start = -1;
+  }
+}
+
+/** The last pair `hashGram` computed (module scratch: the writer's path allocates nothing per gram). */
+let hashA = 0;
+let hashB = 0;
+
+function hashGram(text: string, start: number): void {
   let a = 0x811c9dc5;
   let b = 0x2f1b3c4d;
   for (let i = start; i < start + GRAM; i++) {
@@ -51,7 +94,8 @@ export function gramHash(text: string, start: number): [number, number] {
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x5bd1e995);
   }
-  return [fmix(a), fmix(b ^ (b >>> 13))];
+  hashA = fmix(a);
+  hashB = fmix(b ^ (b >>> 13));
 }
 
 function fmix(h: number): number {

@@ -8,7 +8,7 @@
  */
 import { bkError } from '../../errors.js';
 import type { CookedLog } from '../ingest/normalise.js';
-import { forEachToken, GRAM, gramHash, STRIDE } from './message-grams.js';
+import { addGramHashes, GRAM, STRIDE } from './message-grams.js';
 
 /** Where a segment's message filter is and how it was built (all a reader needs to probe it). */
 export interface MessageIndexRef {
@@ -61,12 +61,7 @@ export function messageFilterBuilder(keys: PairSet = new PairSet()) {
   keys.clear();
   return {
     add(text: string): void {
-      forEachToken(text, (start, end) => {
-        const length = end - start;
-        if (length < GRAM) return;
-        for (let at = 0; at + GRAM <= length; at += STRIDE) keys.add(...gramHash(text, start + at));
-        if ((length - GRAM) % STRIDE !== 0) keys.add(...gramHash(text, end - GRAM));
-      });
+      addGramHashes(text, keys);
     },
     build() {
       const totalBytes = Math.max(8, Math.ceil((keys.size * BITS_PER_KEY) / 8));
