@@ -44,26 +44,42 @@ function recording(port: StoragePort, calls: string[]): StoragePort {
   });
 }
 
+/** A gateway over these buckets, each recording its port calls into `calls`, and an SDK client of it. */
+async function recordedGateway(
+  calls: string[],
+  ports: Record<string, StoragePort>,
+): Promise<{ s3: S3Client; close: () => Promise<void> }> {
+  const buckets = Object.fromEntries(
+    Object.entries(ports).map(([name, port]) => [name, recording(port, calls)]),
+  );
+  const gateway = createGateway({
+    buckets: staticBuckets(buckets),
+    credentials: [{ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }],
+  });
+  const listening = await gateway.listen(0, '127.0.0.1');
+  const s3 = sdkClient(listening.endpoint);
+  return {
+    s3,
+    close: async () => {
+      s3.destroy();
+      await listening.close();
+    },
+  };
+}
+
 describe('versioning costs unversioned buckets nothing', () => {
   const calls: string[] = [];
   let s3: S3Client;
   let close: () => Promise<void>;
 
   beforeAll(async () => {
-    const gateway = createGateway({
-      buckets: staticBuckets({
-        plain: recording(memoryStorage(), calls),
-        versioned: recording(memoryStorage(), calls),
-        older: recording(memoryStorage(), calls),
-      }),
-      credentials: [{ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }],
-    });
-    const listening = await gateway.listen(0, '127.0.0.1');
-    close = listening.close;
-    s3 = sdkClient(listening.endpoint);
+    ({ s3, close } = await recordedGateway(calls, {
+      plain: memoryStorage(),
+      versioned: memoryStorage(),
+      older: memoryStorage(),
+    }));
   });
   afterAll(async () => {
-    s3?.destroy();
     await close?.();
   });
 
@@ -148,19 +164,12 @@ describe('a versioned PUT costs the same whatever number of versions its key has
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'bk-versioning-cost-'));
-    const gateway = createGateway({
-      buckets: staticBuckets({
-        files: recording(fileStorage(root, { durable: false }), calls),
-        memory: recording(memoryStorage(), calls),
-      }),
-      credentials: [{ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }],
-    });
-    const listening = await gateway.listen(0, '127.0.0.1');
-    close = listening.close;
-    s3 = sdkClient(listening.endpoint);
+    ({ s3, close } = await recordedGateway(calls, {
+      files: fileStorage(root, { durable: false }),
+      memory: memoryStorage(),
+    }));
   });
   afterAll(async () => {
-    s3?.destroy();
     await close?.();
     if (root) await rm(root, { recursive: true, force: true });
   });
