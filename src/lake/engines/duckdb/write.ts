@@ -10,7 +10,14 @@ import { join } from 'node:path';
 import type { LogBuffer } from '../../segments/log-buffer.js';
 import { AGG_BUCKET_MS, ROW_GROUP_ROWS, tableColumnNames } from '../../segments/write.js';
 import type { SegmentFiles } from '../engine.js';
-import { type DuckdbInstance, duckdbCall, importDuckdb, sqlName, sqlString } from './load.js';
+import {
+  type DuckdbInstance,
+  duckdbCall,
+  importDuckdb,
+  runOnThisThread,
+  sqlName,
+  sqlString,
+} from './load.js';
 import { appendLogRows, decodedColumnsSql, rowTableColumns, textColumnsOf } from './log-chunks.js';
 
 /** `chq_timestamp`, `chq_tsns`, `chq_fingerprint` and the four fixed text columns come first. */
@@ -42,22 +49,27 @@ export async function writeSegmentWithDuckdb(
   try {
     return await duckdbCall('writing a segment', async () => {
       const text = textColumnsOf(rows, dynamic);
-      await con.run(`CREATE TEMP TABLE ${table} (${rowTableColumns(text).join(', ')})`);
+      await runOnThisThread(con, `CREATE TEMP TABLE ${table} (${rowTableColumns(text).join(', ')})`);
       const appender = await con.createAppender(table);
       appendLogRows(duckdb, appender, rows, text);
       appender.flushSync();
       appender.closeSync();
-      await con.run(`CREATE TEMP VIEW ${view} AS SELECT ${decodedColumnsSql(text)} FROM ${table}`);
+      await runOnThisThread(
+        con,
+        `CREATE TEMP VIEW ${view} AS SELECT ${decodedColumnsSql(text)} FROM ${table}`,
+      );
       const stream = dynamic.includes(streamField) ? `coalesce(${sqlName(streamField)}, '')` : `''`;
       const options = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${ROW_GROUP_ROWS}, PARQUET_VERSION V2`;
       // _row (the row's arrival) keeps rows that tie on the sort key in order, as the TypeScript (stable) sort does
-      await con.run(
+      await runOnThisThread(
+        con,
         `COPY (SELECT ${names.map(sqlName).join(', ')} FROM ${view}
            ORDER BY ${dynamic.includes(streamField) ? `${stream}, ` : ''}chq_fingerprint NULLS FIRST, chq_tsns, _row)
          TO ${sqlString(tablePath)}
          (${options}, KV_METADATA {'bucketkit.lake.stream_field': ${sqlString(streamField)}})`,
       );
-      await con.run(
+      await runOnThisThread(
+        con,
         `COPY (SELECT chq_timestamp - chq_timestamp % ${AGG_BUCKET_MS} AS bucket_ts, log_level,
                  ${stream} AS ${sqlName(streamField)}, ${AGG_BUCKET_MS}::BIGINT AS frequency,
                  count(*)::BIGINT AS count
@@ -68,8 +80,8 @@ export async function writeSegmentWithDuckdb(
       return { table: new Uint8Array(tableBytes), agg: new Uint8Array(aggBytes) };
     });
   } finally {
-    await con.run(`DROP VIEW IF EXISTS ${view}`).catch(() => undefined);
-    await con.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    await runOnThisThread(con, `DROP VIEW IF EXISTS ${view}`).catch(() => undefined);
+    await runOnThisThread(con, `DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     con.closeSync();
     await Promise.all([rm(tablePath, { force: true }), rm(aggPath, { force: true })]);
   }
