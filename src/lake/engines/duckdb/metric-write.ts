@@ -12,7 +12,14 @@ import type { DuckDBAppender, DuckDBDataChunk, DuckDBVector } from '@duckdb/node
 import type { MetricColumns } from '../../metrics/columns.js';
 import { ROLLUP_COLUMNS } from '../../metrics/row.js';
 import { METRIC_ROW_GROUP_ROWS, METRIC_STRINGS, metricFieldNames } from '../../metrics/table.js';
-import { type DuckdbInstance, duckdbCall, importDuckdb, sqlName, sqlString } from './load.js';
+import {
+  type DuckdbInstance,
+  duckdbCall,
+  importDuckdb,
+  runOnThisThread,
+  sqlName,
+  sqlString,
+} from './load.js';
 
 /** DuckDB's vector size: the most rows a data chunk holds. */
 const CHUNK_ROWS = 2048;
@@ -50,12 +57,13 @@ export async function writeMetricTableWithDuckdb(
   try {
     return await duckdbCall('writing a metric table', async () => {
       const numbers = NUMBERS.map((name) => `${sqlName(name)} DOUBLE`);
-      await con.run(`CREATE TEMP TABLE ${r} (sid INTEGER, kid INTEGER, ${numbers.join(', ')})`);
+      await runOnThisThread(con, `CREATE TEMP TABLE ${r} (sid INTEGER, kid INTEGER, ${numbers.join(', ')})`);
       const strings = [...METRIC_STRINGS, 'chq_temporality', ...fields].map((n) => `${sqlName(n)} VARCHAR`);
-      await con.run(
+      await runOnThisThread(
+        con,
         `CREATE TEMP TABLE ${s} (sid INTEGER, metric_name VARCHAR, chq_tid BIGINT, ${strings.join(', ')})`,
       );
-      await con.run(`CREATE TEMP TABLE ${k} (kid INTEGER, chq_sketch BLOB)`);
+      await runOnThisThread(con, `CREATE TEMP TABLE ${k} (kid INTEGER, chq_sketch BLOB)`);
 
       const series = await con.createAppender(s);
       for (const [i, one] of rows.series.entries()) {
@@ -110,7 +118,8 @@ export async function writeMetricTableWithDuckdb(
         ...fields.map((n) => `s.${sqlName(n)}`),
       ];
       const options = `FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${METRIC_ROW_GROUP_ROWS}, PARQUET_VERSION ${parquetVersion(rows)}`;
-      await con.run(
+      await runOnThisThread(
+        con,
         `COPY (SELECT ${select.join(', ')} FROM ${r} r JOIN ${s} s USING (sid) JOIN ${k} k USING (kid)
                ORDER BY r.rowid)
          TO ${sqlString(path)} (${options})`,
@@ -118,7 +127,8 @@ export async function writeMetricTableWithDuckdb(
       return new Uint8Array(await readFile(path));
     });
   } finally {
-    for (const table of [r, s, k]) await con.run(`DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
+    for (const table of [r, s, k])
+      await runOnThisThread(con, `DROP TABLE IF EXISTS ${table}`).catch(() => undefined);
     con.closeSync();
     await rm(path, { force: true });
   }
