@@ -18,14 +18,18 @@ import { duckdbSql } from './sql.js';
 import { writeSegmentWithDuckdb } from './write.js';
 
 interface Shared {
-  db: DuckdbInstance;
+  /**
+   * The database queries run on (a worker thread per core), opened by the first query: a process that
+   * only ingests never pays for it (an open DuckDB holds ~20 MiB; docs/benchmarks.md).
+   */
+  reader: () => Promise<DuckdbInstance>;
   /**
    * A second, one-thread DuckDB for log segments and metric tables, opened on first use: one segment is
    * a small COPY, where the shared database's worker threads cost more CPU than they save (log ingest:
    * −7 to −10 % of the process's CPU with one thread, bench/lake-memory.ts; metric tables: about half).
    */
   writer: () => Promise<DuckdbInstance>;
-  closeWriter: () => Promise<void>;
+  closeDatabases: () => Promise<void>;
   dir: string;
   files: SegmentFileCache;
   removeOnExit: () => void;
@@ -54,16 +58,19 @@ export async function openDuckdbEngine(): Promise<LakeEngine> {
     shared = undefined;
     throw err;
   }
-  const { db, dir, files } = current;
+  const { reader, dir, files } = current;
   let closed = false;
   return {
     name: 'duckdb',
     writeSegment: async (rows, streamField) =>
       writeSegmentWithDuckdb(await current.writer(), dir, rows, streamField),
     writeMetricTable: async (rows) => writeMetricTableWithDuckdb(await current.writer(), dir, rows),
-    logs: (ctx, prepared, stats) => duckdbLogs(db, files, ctx, prepared, stats),
-    count: (ctx, query, prepared) => duckdbCount(db, files, ctx, query, prepared),
-    sql: (ctx, source, query, stats, signal) => duckdbSql(db, files, ctx.port, source, query, stats, signal),
+    logs: async function* (ctx, prepared, stats) {
+      yield* duckdbLogs(await reader(), files, ctx, prepared, stats);
+    },
+    count: async (ctx, query, prepared) => duckdbCount(await reader(), files, ctx, query, prepared),
+    sql: async (ctx, source, query, stats, signal) =>
+      duckdbSql(await reader(), files, ctx.port, source, query, stats, signal),
     close: async () => {
       if (closed) return;
       closed = true;
@@ -79,44 +86,43 @@ async function start(): Promise<Shared> {
   const dir = await mkdtemp(join(tmpdir(), 'bucketkit-lake-duckdb-'));
   const removeOnExit = () => rmSync(dir, { recursive: true, force: true });
   process.once('exit', removeOnExit);
-  try {
-    const db = await duckdbCall('starting', () =>
-      duckdb.DuckDBInstance.create(':memory:', { temp_directory: join(dir, 'spill') }),
-    );
-    let writer: Promise<DuckdbInstance> | undefined;
-    const open = () =>
-      duckdbCall('starting', () =>
-        duckdb.DuckDBInstance.create(':memory:', {
-          threads: '1',
-          temp_directory: join(dir, 'spill-writer'),
-        }),
-      );
+  const lazy = (options: Record<string, string>) => {
+    let opened: Promise<DuckdbInstance> | undefined;
     return {
-      db,
-      writer: () => {
-        writer ??= open();
-        return writer;
+      get: () => {
+        if (opened) return opened;
+        const opening = duckdbCall('starting', () => duckdb.DuckDBInstance.create(':memory:', options));
+        opening.catch(() => {
+          if (opened === opening) opened = undefined; // a later call tries again
+        });
+        opened = opening;
+        return opening;
       },
-      closeWriter: async () => {
-        const opened = await writer?.catch(() => undefined);
-        writer = undefined;
-        opened?.closeSync();
+      close: async () => {
+        const db = await opened?.catch(() => undefined);
+        opened = undefined;
+        db?.closeSync();
       },
-      dir,
-      files: segmentFileCache(dir),
-      removeOnExit,
     };
-  } catch (err) {
-    process.removeListener('exit', removeOnExit);
-    await rm(dir, { recursive: true, force: true });
-    throw err;
-  }
+  };
+  const reader = lazy({ temp_directory: join(dir, 'spill') });
+  const writer = lazy({ threads: '1', temp_directory: join(dir, 'spill-writer') });
+  return {
+    reader: reader.get,
+    writer: writer.get,
+    closeDatabases: async () => {
+      await writer.close();
+      await reader.close();
+    },
+    dir,
+    files: segmentFileCache(dir),
+    removeOnExit,
+  };
 }
 
-async function stop({ db, closeWriter, dir, files, removeOnExit }: Shared) {
+async function stop({ closeDatabases, dir, files, removeOnExit }: Shared) {
   await files.clear();
-  await closeWriter();
-  db.closeSync();
+  await closeDatabases();
   process.removeListener('exit', removeOnExit);
   await rm(dir, { recursive: true, force: true });
 }
