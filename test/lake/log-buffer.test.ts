@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { CookedLog } from '../../src/lake/ingest/normalise.js';
 import { LogBuffer } from '../../src/lake/segments/log-buffer.js';
+import { sortOrder } from '../../src/lake/segments/sort-order.js';
 
 const T0 = 1_767_312_000_000n * 1_000_000n;
 const text = fc.oneof(
@@ -113,6 +114,44 @@ describe('LogBuffer', () => {
         );
       }),
       { numRuns: 60 },
+    );
+  });
+
+  it('sorts by comparator when group numbers would not be exact doubles, in the same order', () => {
+    // ranks need not be dense: with one of 2^31 − 2 and ~2,100 distinct fingerprints in 2,100 rows,
+    // `group × rows + row` passes 2^53 and the comparator sort (the fallback) runs
+    const rowOf = fc.record({
+      rank: fc.constantFrom(0, 1, 2 ** 31 - 2),
+      fp: fc.option(int64, { nil: null, freq: 50 }),
+      ts: fc.oneof(int64, fc.bigInt({ min: 0n, max: 3n })),
+    });
+    fc.assert(
+      fc.property(fc.array(rowOf, { minLength: 2_100, maxLength: 2_200 }), (rows) => {
+        const fingerprints = new BigInt64Array(rows.map((r) => r.fp ?? 0n));
+        const times = new BigInt64Array(rows.map((r) => r.ts));
+        const order = sortOrder({
+          length: rows.length,
+          streamRank: Int32Array.from(rows, (r) => r.rank),
+          hasFingerprint: Uint8Array.from(rows, (r) => (r.fp === null ? 0 : 1)),
+          fingerprintWords: new Int32Array(fingerprints.buffer),
+          tsnsWords: new Int32Array(times.buffer),
+        });
+        const expected = rows
+          .map((_, i) => i)
+          .sort((a, b) => {
+            const ra = rows[a]!;
+            const rb = rows[b]!;
+            if (ra.rank !== rb.rank) return ra.rank - rb.rank;
+            if (ra.fp !== rb.fp) {
+              if (ra.fp === null) return -1;
+              if (rb.fp === null) return 1;
+              return ra.fp < rb.fp ? -1 : 1;
+            }
+            return ra.ts < rb.ts ? -1 : ra.ts > rb.ts ? 1 : a - b;
+          });
+        expect([...order]).toEqual(expected);
+      }),
+      { numRuns: 10, endOnFailure: true }, // shrinking 2,000-row arrays would take minutes
     );
   });
 
