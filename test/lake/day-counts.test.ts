@@ -98,6 +98,19 @@ describe('day counts format', () => {
     );
   });
 
+  it('summing agg files a few at a time into a part stores the same part as summing them all at once (property, pinned seed)', () => {
+    fc.assert(
+      fc.property(fc.array(aggFile, { maxLength: 12 }), fc.integer({ min: 1, max: 4 }), (files, batch) => {
+        let folded = emptyPart();
+        for (let i = 0; i < files.length; i += batch)
+          folded = addToPart(folded, files.slice(i, i + batch).map(aggFilePart));
+        const whole = addToPart(emptyPart(), files.map(aggFilePart));
+        expect(encodePart(folded, zstd)).toEqual(encodePart(whole, zstd));
+      }),
+      { seed: 20261206, numRuns: 200 },
+    );
+  });
+
   it('reads damaged bytes as Corrupt, never as other counts or another error (fuzz, pinned seed)', () => {
     const part = encodePart(
       addToPart(emptyPart(), [

@@ -16,6 +16,7 @@ import {
   type AggFileRows,
   addToPart,
   aggFilePart,
+  type CountsPart,
   decodePart,
   emptyPart,
   encodePart,
@@ -102,17 +103,15 @@ export async function refreshDayCounts(
   await requireSafeWrites(port, options.singleWriter);
   const { signal } = options;
   const key = dayCountsKey(org, dateint);
-  const decoded = new Map<string, Promise<AggFileRows>>(); // kept across retries
-  const rowsOf = (id: string, agg: string, streamField: string) => {
-    let pending = decoded.get(id);
-    if (!pending) {
-      pending = (async () => {
-        const bytes = options.aggFiles?.get(id) ?? (await (await port.get(agg, { signal })).bytes());
-        return decodeAggFile(bytes, agg, streamField, zstd);
-      })();
-      decoded.set(id, pending);
+  // fetched agg files are kept across retries; decoded rows are not (they are several times larger)
+  const fetched = new Map<string, Promise<Uint8Array>>();
+  const rowsOf = async (id: string, agg: string, streamField: string) => {
+    let bytes = options.aggFiles?.get(id) ?? fetched.get(id);
+    if (!bytes) {
+      bytes = port.get(agg, { signal }).then((got) => got.bytes());
+      fetched.set(id, bytes);
     }
-    return pending;
+    return decodeAggFile(await bytes, agg, streamField, zstd);
   };
   const attempts = options.maxAttempts ?? 100;
   for (let attempt = 1; ; attempt++) {
@@ -160,14 +159,16 @@ async function nextCounts(
   if (covered && missing.length === 0) return stored;
   if (!stored && live.length === 0) return undefined;
   const added = async (from: readonly IndexedSegment[]) => {
-    // a few at a time: decoding makes an object per agg row, so a whole day's files at once (69 after a
-    // 1 GiB ingest) was the peak of that ingest's memory
-    const files: AggFileRows[] = [];
+    // a few files at a time, each batch summed into the part before the next is decoded: a whole day's
+    // decoded files plus their merged copy (69 files after a 1 GiB ingest) were that ingest's peak memory.
+    // Same part as one addToPart of all files: codes are given in the same order of first appearance.
+    let part: CountsPart | undefined;
     for (let i = 0; i < from.length; i += DECODE_AT_ONCE) {
       const batch = from.slice(i, i + DECODE_AT_ONCE);
-      files.push(...(await Promise.all(batch.map((s) => rowsOf(s.id, s.agg, s.streamField)))));
+      const files = await Promise.all(batch.map((s) => rowsOf(s.id, s.agg, s.streamField)));
+      part = addToPart(part ?? emptyPart(), files.map(aggFilePart));
     }
-    return files.length > 0 ? [encodePart(addToPart(emptyPart(), files.map(aggFilePart)), zstd)] : [];
+    return part ? [encodePart(part, zstd)] : [];
   };
   const rebuild = async () => ({ segments: live.map((s) => s.id).sort(), parts: await added(live) });
   if (!covered) return rebuild();

@@ -151,6 +151,7 @@ export async function ingestObject(
       }
     }
     for (const dateint of [...byDay.keys()]) await flush(dateint);
+    spare.length = 0; // the emptied buffers keep their arrays: free them before the day counts' refresh
   } catch (err) {
     await discard(ctx, [...written.values()].flat());
     throw err;
