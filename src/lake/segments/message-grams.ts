@@ -50,7 +50,7 @@ export function gramHash(text: string, start: number): [number, number] {
 /**
  * Passes the hash pair (`gramHash`) of every gram of `text` the index holds to `keys.add`: for each token
  * (`forEachToken`) of at least `GRAM` characters, its grams at 0, `STRIDE`, … and its last. The writer's
- * path: no array per gram or closure per token.
+ * path: no array per gram.
  *
  * @example
  * ```ts
@@ -58,27 +58,18 @@ export function gramHash(text: string, start: number): [number, number] {
  * ```
  */
 export function addGramHashes(text: string, keys: { add(a: number, b: number): void }): void {
-  const n = text.length;
-  let start = -1;
-  for (let i = 0; i <= n; i++) {
-    if (i < n && isTokenChar(text.charCodeAt(i))) {
-      if (start < 0) start = i;
-      continue;
+  forEachToken(text, (start, end) => {
+    const length = end - start;
+    if (length < GRAM) return;
+    for (let at = 0; at + GRAM <= length; at += STRIDE) {
+      hashGram(text, start + at);
+      keys.add(hashA, hashB);
     }
-    if (start < 0) continue;
-    const length = i - start;
-    if (length >= GRAM) {
-      for (let at = 0; at + GRAM <= length; at += STRIDE) {
-        hashGram(text, start + at);
-        keys.add(hashA, hashB);
-      }
-      if ((length - GRAM) % STRIDE !== 0) {
-        hashGram(text, i - GRAM);
-        keys.add(hashA, hashB);
-      }
+    if ((length - GRAM) % STRIDE !== 0) {
+      hashGram(text, end - GRAM);
+      keys.add(hashA, hashB);
     }
-    start = -1;
-  }
+  });
 }
 
 /** The last pair `hashGram` computed (module scratch: the writer's path allocates nothing per gram). */

@@ -21,6 +21,11 @@ const REMEMBERED_MAX = 4096;
  */
 const PLAIN_NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,199}$/;
 
+/** `dir` ending in one separator: a root such as `/` or `C:\\` already does. */
+function withSeparator(dir: string): string {
+  return dir.endsWith(sep) ? dir : dir + sep;
+}
+
 /** A bounded map that forgets its oldest entry when full. */
 function remember<T>(map: Map<string, T>, key: string, value: T): T {
   if (map.size >= REMEMBERED_MAX) map.delete(map.keys().next().value as string);
@@ -51,7 +56,7 @@ export class Folder {
     const base = slash < 0 ? key : key.slice(slash + 1);
     if (PLAIN_NAME.test(base)) {
       const dir = slash < 0 ? this.root : this.folderOf(key.slice(0, slash));
-      const inside = dir.endsWith(sep) ? dir : dir + sep;
+      const inside = withSeparator(dir);
       return { dir, base, record: `${inside}${base}~`, lock: `${inside}${base}~l` };
     }
     return this.located.get(key) ?? remember(this.located, key, this.map(key));
@@ -77,9 +82,7 @@ export class Folder {
   private map(key: string, named = key): Location {
     const { dirs, base } = keyToPath(key);
     const dir = join(this.root, ...dirs);
-    // a root that ends in a separator (`/`, `C:\\`) is its own prefix
-    const under = this.root.endsWith(sep) ? this.root : this.root + sep;
-    if (dir !== this.root && !dir.startsWith(under)) {
+    if (dir !== this.root && !dir.startsWith(withSeparator(this.root))) {
       throw bkError('InvalidKey', `key "${named}" maps outside the storage root`, {
         details: { key: named },
       });
