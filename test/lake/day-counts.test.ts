@@ -19,6 +19,7 @@ import {
   emptyPart,
   encodePart,
 } from '../../src/lake/catalog/counts-part.js';
+import { AggRowsSum } from '../../src/lake/catalog/counts-sum.js';
 import { coveredSegments, decodeDayCounts, encodeDayCounts } from '../../src/lake/catalog/day-counts.js';
 import { readDayCounts } from '../../src/lake/catalog/day-counts-store.js';
 import type { IndexedSegment } from '../../src/lake/catalog/day-index.js';
@@ -108,6 +109,21 @@ describe('day counts format', () => {
         expect(encodePart(folded, zstd)).toEqual(encodePart(whole, zstd));
       }),
       { seed: 20261206, numRuns: 200 },
+    );
+  });
+
+  it('summing agg files one at a time into sized columns (the refresh) stores the same part as addToPart of them all (property, pinned seed)', () => {
+    fc.assert(
+      fc.property(fc.array(aggFile, { maxLength: 12 }), fc.nat({ max: 600 }), (files, capacity) => {
+        // capacity below the rows makes the columns grow, above leaves them partly unused
+        const sum = new AggRowsSum(capacity);
+        for (const file of files) sum.add(file);
+        const part = sum.part();
+        const whole = addToPart(emptyPart(), files.map(aggFilePart));
+        expect(encodePart(part, zstd)).toEqual(encodePart(whole, zstd));
+        expect(sums([part])).toEqual(sums(files.map(aggFilePart)));
+      }),
+      { seed: 20261206, numRuns: 300 },
     );
   });
 

@@ -10,19 +10,10 @@ import { BucketkitError } from '../../errors.js';
 import type { StoragePort } from '../../storage/index.js';
 import { dayCountsKey } from '../names.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
-import { decodeAggFile } from '../segments/agg-file.js';
+import { aggFileRowCount, decodeAggFile } from '../segments/agg-file.js';
 import { readDayIndex, requireSafeWrites } from './cas.js';
-import {
-  type AggFileRows,
-  addToPart,
-  aggFilePart,
-  type CountsPart,
-  decodePart,
-  emptyPart,
-  encodePart,
-  partIntact,
-  type StoredPart,
-} from './counts-part.js';
+import { addToPart, decodePart, encodePart, partIntact, type StoredPart } from './counts-part.js';
+import { AggRowsSum } from './counts-sum.js';
 import { coveredSegments, type DayCounts, decodeDayCounts, encodeDayCounts } from './day-counts.js';
 import type { IndexedSegment } from './day-index.js';
 
@@ -71,8 +62,10 @@ export async function readDayCounts(
   }
 }
 
-/** Agg files fetched and decoded at once by a refresh. */
-const DECODE_AT_ONCE = 8;
+/** Agg files fetched at once by a refresh. */
+const FETCH_AT_ONCE = 8;
+/** Rows a refresh's sum is first sized for at most (it grows past them; a footer may lie). */
+const MAX_CAPACITY = 2 ** 24;
 
 export interface RefreshOptions {
   singleWriter?: boolean;
@@ -105,19 +98,19 @@ export async function refreshDayCounts(
   const key = dayCountsKey(org, dateint);
   // fetched agg files are kept across retries; decoded rows are not (they are several times larger)
   const fetched = new Map<string, Promise<Uint8Array>>();
-  const rowsOf = async (id: string, agg: string, streamField: string) => {
+  const bytesOf = (id: string, agg: string) => {
     let bytes = options.aggFiles?.get(id) ?? fetched.get(id);
     if (!bytes) {
       bytes = port.get(agg, { signal }).then((got) => got.bytes());
       fetched.set(id, bytes);
     }
-    return decodeAggFile(await bytes, agg, streamField, zstd);
+    return bytes;
   };
   const attempts = options.maxAttempts ?? 100;
   for (let attempt = 1; ; attempt++) {
     const stored = await readDayCounts(port, org, dateint, signal);
     const { index } = await readDayIndex(port, org, dateint, signal);
-    const next = await nextCounts(stored.counts, index.segments, rowsOf, zstd, key);
+    const next = await nextCounts(stored.counts, index.segments, bytesOf, zstd, key);
     if (next === undefined) return { segments: [], parts: [] }; // nothing stored, nothing to store
     if (next === stored.counts) return next; // usable and complete (a query carries it over compactions)
     const conditions = options.singleWriter
@@ -148,7 +141,7 @@ export async function refreshDayCounts(
 async function nextCounts(
   stored: DayCounts | undefined,
   segments: readonly IndexedSegment[],
-  rowsOf: (id: string, agg: string, streamField: string) => Promise<AggFileRows>,
+  bytesOf: (id: string, agg: string) => Uint8Array | Promise<Uint8Array>,
   zstd: ZstdCodec,
   key: string,
 ): Promise<DayCounts | undefined> {
@@ -159,16 +152,16 @@ async function nextCounts(
   if (covered && missing.length === 0) return stored;
   if (!stored && live.length === 0) return undefined;
   const added = async (from: readonly IndexedSegment[]) => {
-    // a few files at a time, each batch summed into the part before the next is decoded: a whole day's
-    // decoded files plus their merged copy (69 files after a 1 GiB ingest) were that ingest's peak memory.
-    // Same part as one addToPart of all files: codes are given in the same order of first appearance.
-    let part: CountsPart | undefined;
-    for (let i = 0; i < from.length; i += DECODE_AT_ONCE) {
-      const batch = from.slice(i, i + DECODE_AT_ONCE);
-      const files = await Promise.all(batch.map((s) => rowsOf(s.id, s.agg, s.streamField)));
-      part = addToPart(part ?? emptyPart(), files.map(aggFilePart));
-    }
-    return part ? [encodePart(part, zstd)] : [];
+    if (from.length === 0) return [];
+    const files: Uint8Array[] = [];
+    for (let i = 0; i < from.length; i += FETCH_AT_ONCE)
+      files.push(...(await Promise.all(from.slice(i, i + FETCH_AT_ONCE).map((s) => bytesOf(s.id, s.agg)))));
+    // one file decoded at a time into columns sized for all of them (counts-sum.ts): a day's decoded files,
+    // or a part copied once per few files, were a 1 GiB ingest's peak memory
+    const rows = files.reduce((n, bytes, i) => n + aggFileRowCount(bytes, from[i]!.agg), 0);
+    const sum = new AggRowsSum(Math.min(rows, MAX_CAPACITY));
+    for (const [i, s] of from.entries()) sum.add(await decodeAggFile(files[i]!, s.agg, s.streamField, zstd));
+    return [encodePart(sum.part(), zstd)];
   };
   const rebuild = async () => ({ segments: live.map((s) => s.id).sort(), parts: await added(live) });
   if (!covered) return rebuild();

@@ -44,10 +44,7 @@ export async function decodeAggFile(
     });
   } catch (err) {
     if (BucketkitError.is(err)) throw err;
-    throw bkError('Corrupt', `agg file ${key} cannot be read as Parquet; re-ingest its sources`, {
-      cause: err,
-      details: { key },
-    });
+    throw unreadable(key, err);
   }
   const out: AggFileRows = {
     bucket: new Float64Array(n),
@@ -88,4 +85,27 @@ export async function decodeAggFile(
       throw bkError('Corrupt', `agg file ${key} is not sorted by bucket_ts`);
   }
   return out;
+}
+
+/**
+ * The number of rows of an agg file's bytes, from its footer alone; `Corrupt` when it has none.
+ *
+ * @example
+ * ```ts
+ * const capacity = files.reduce((n, f) => n + aggFileRowCount(f.bytes, f.key), 0);
+ * ```
+ */
+export function aggFileRowCount(bytes: Uint8Array, key: string): number {
+  try {
+    return Number(parquetMetadata(bytes).num_rows);
+  } catch (err) {
+    throw unreadable(key, err);
+  }
+}
+
+function unreadable(key: string, cause: unknown) {
+  return bkError('Corrupt', `agg file ${key} cannot be read as Parquet; re-ingest its sources`, {
+    cause,
+    details: { key },
+  });
 }
