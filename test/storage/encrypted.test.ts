@@ -13,6 +13,7 @@ import {
   type GetOptions,
   memoryStorage,
   type StoragePort,
+  sealedSize,
 } from '../../src/storage/index.js';
 import { sdkGateway } from '../gateway/support.js';
 
@@ -38,15 +39,24 @@ async function filesContain(dir: string, needle: string): Promise<boolean> {
   return false;
 }
 
-/** Records the byte ranges the wrapped port is asked for. */
-function recording(port: StoragePort): { port: StoragePort; gets: Array<GetOptions['range']> } {
+/** Records the byte ranges the wrapped port is asked for, and counts its HEADs. */
+function recording(port: StoragePort): {
+  port: StoragePort;
+  gets: Array<GetOptions['range']>;
+  heads: { count: number };
+} {
   const gets: Array<GetOptions['range']> = [];
+  const heads = { count: 0 };
   const watched = Object.create(port) as StoragePort;
   watched.get = (key, options) => {
     gets.push(options?.range);
     return port.get(key, options);
   };
-  return { gets, port: watched };
+  watched.head = (key, options) => {
+    heads.count++;
+    return port.head(key, options);
+  };
+  return { gets, heads, port: watched };
 }
 
 describe('encrypted(port, keys)', () => {
@@ -77,7 +87,7 @@ describe('encrypted(port, keys)', () => {
     expect(await port.capabilities()).toMatchObject({ multipart: false, presign: false });
   });
 
-  it('a ranged read fetches only the chunks it covers and returns exactly the range (seed pinned)', async () => {
+  it('a ranged read is one request for only the chunks it covers and returns exactly the range (seed pinned)', async () => {
     const inner = recording(memoryStorage());
     const port = encrypted(inner.port, { keys: { k1: K1 } });
     const size = 5 * CHUNK + 123;
@@ -87,14 +97,69 @@ describe('encrypted(port, keys)', () => {
       fc.asyncProperty(fc.nat(size - 1), fc.nat(size - 1), async (a, b) => {
         const [start, end] = [Math.min(a, b), Math.max(a, b)];
         inner.gets.length = 0;
+        inner.heads.count = 0;
         const got = await port.get('r', { range: { start, end } });
         expect(Buffer.from(await got.bytes()).equals(bytes.subarray(start, end + 1))).toBe(true);
-        const fetched = inner.gets.at(-1)!;
+        expect([got.range, got.size]).toEqual([{ start, end }, size]);
+        // the chunks' GET alone: its answer carries the wrapped data key and the stored size
+        expect([inner.gets.length, inner.heads.count]).toEqual([1, 0]);
+        const fetched = inner.gets[0]!;
         const chunks = Math.floor(end / CHUNK) - Math.floor(start / CHUNK) + 1;
-        expect(fetched!.end! - fetched!.start + 1).toBeLessThanOrEqual(chunks * (CHUNK + 16));
+        expect(fetched.start).toBe(Math.floor(start / CHUNK) * (CHUNK + 16));
+        expect(Math.min(fetched.end!, sealedSize(size) - 1) - fetched.start + 1).toBeLessThanOrEqual(
+          chunks * (CHUNK + 16),
+        );
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('open ranges, ranges past the end and empty objects: one request when answered, InvalidRange as before', async () => {
+    const inner = recording(memoryStorage());
+    const port = encrypted(inner.port, { keys: { k1: K1 } });
+    const size = 2 * CHUNK + 10;
+    const bytes = marked(size, 'OPEN-');
+    await port.put('o', bytes);
+    await port.put('empty', new Uint8Array());
+    const read = async (key: string, range: GetOptions['range']) => {
+      inner.gets.length = 0;
+      inner.heads.count = 0;
+      try {
+        const got = await port.get(key, { range: range! });
+        return {
+          bytes: Buffer.from(await got.bytes()),
+          range: got.range,
+          requests: inner.gets.length + inner.heads.count,
+        };
+      } catch (err) {
+        return {
+          code: BucketkitError.is(err) ? err.code : String(err),
+          requests: inner.gets.length + inner.heads.count,
+        };
+      }
+    };
+    for (const start of [0, CHUNK - 1, CHUNK, size - 1]) {
+      const got = await read('o', { start });
+      expect(got.bytes?.equals(bytes.subarray(start))).toBe(true);
+      expect([got.range, got.requests]).toEqual([{ start, end: size - 1 }, 1]);
+    }
+    const past = await read('o', { start: size - 1, end: size + 5 * CHUNK });
+    expect([past.bytes?.length, past.range, past.requests]).toEqual([
+      1,
+      { start: size - 1, end: size - 1 },
+      1,
+    ]);
+    // inside the last sealed chunk but past the plaintext: the one answer tells; past the stored end: a HEAD tells
+    expect(await read('o', { start: size })).toEqual({ code: 'InvalidRange', requests: 1 });
+    expect(await read('o', { start: size + 5 * CHUNK })).toEqual({ code: 'InvalidRange', requests: 2 });
+    expect(await read('empty', { start: 0 })).toEqual({ code: 'InvalidRange', requests: 1 });
+    expect(await read('o', { start: 5, end: 4 })).toEqual({ code: 'InvalidArgument', requests: 0 });
+    // cut at a chunk boundary: the last chunk read is not flagged last, so an open range fails
+    const stored = await inner.port.get('o');
+    const sealed = Buffer.from(await stored.bytes());
+    expect(sealed.length).toBe(sealedSize(size));
+    await inner.port.put('o', sealed.subarray(0, 2 * (CHUNK + 16)), { metadata: stored.metadata });
+    expect((await read('o', { start: CHUNK + 3 })).code).toBe('Corrupt');
   });
 
   it('a changed byte, a cut body, a plaintext object or a missing master key is an error, never other bytes', async () => {

@@ -9,6 +9,12 @@ export {
   sealedSize,
   TAG,
 } from './chunks.js';
-export { openSealedBody, openSealedRange, type SealedSpan } from './sealed-range.js';
-export { limited, streamFrom } from './streams.js';
+export {
+  openFetchedRange,
+  openSealedBody,
+  openSealedRange,
+  type SealedSpan,
+  sealedRequest,
+} from './sealed-range.js';
+export { limited, sliced, streamFrom } from './streams.js';
 export { fromBase64, importWrappingKey, newDataKey, toBase64, unwrapKey, wrapKey } from './wrap.js';

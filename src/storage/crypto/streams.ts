@@ -1,4 +1,4 @@
-/** Stream helpers of sealed reads: a length limit and a web stream over a generator. */
+/** Stream helpers of sealed reads: a length limit, a cut, and a web stream over a generator. */
 
 /** The first `length` bytes of a source. */
 export async function* limited(
@@ -17,6 +17,37 @@ export async function* limited(
   } finally {
     await source.return(undefined);
   }
+}
+
+/**
+ * Bytes `skip..skip + length - 1` of a source (what is left of them when it ends first).
+ *
+ * @example
+ * ```ts
+ * const middle = streamFrom(sliced(chunksOf(stored.body), 100, 50));
+ * ```
+ */
+export async function* sliced(
+  source: AsyncGenerator<Uint8Array>,
+  skip: number,
+  length: number,
+): AsyncGenerator<Uint8Array> {
+  async function* skipped(): AsyncGenerator<Uint8Array> {
+    let left = skip;
+    try {
+      for await (const chunk of source) {
+        if (left >= chunk.byteLength) {
+          left -= chunk.byteLength;
+          continue;
+        }
+        yield left > 0 ? chunk.subarray(left) : chunk;
+        left = 0;
+      }
+    } finally {
+      await source.return(undefined);
+    }
+  }
+  yield* limited(skipped(), length);
 }
 
 /** A web stream pulling from an async generator, which it closes when cancelled. */

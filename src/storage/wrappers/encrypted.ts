@@ -1,9 +1,18 @@
-import { bkError } from '../../errors.js';
+import { BucketkitError, bkError } from '../../errors.js';
 import { chunksOf, getResult } from '../contract/body.js';
-import type { ListEntry, Metadata, ObjectInfo, PutOptions, StoragePort } from '../contract/port.js';
+import type {
+  ByteRange,
+  GetOptions,
+  GetResult,
+  ListEntry,
+  Metadata,
+  ObjectInfo,
+  PutOptions,
+  StoragePort,
+} from '../contract/port.js';
 import { resolveRange } from '../contract/validate.js';
 import { type DataKey, importDataKey, openedSize, sealChunks } from '../crypto/chunks.js';
-import { openSealedBody, openSealedRange } from '../crypto/sealed-range.js';
+import { openFetchedRange, openSealedBody, openSealedRange, sealedRequest } from '../crypto/sealed-range.js';
 import { importWrappingKey, newDataKey, unwrapKey, wrapKey } from '../crypto/wrap.js';
 
 /*
@@ -89,6 +98,20 @@ export function encrypted(port: StoragePort, options: EncryptedOptions): Encrypt
     return { ...info, size: openedSize(info.size), metadata };
   }
 
+  /** A ranged read by HEAD first: the data key and plaintext size, then the chunks of that version. */
+  async function rangedByHead(key: string, get: GetOptions, range: ByteRange): Promise<GetResult> {
+    const info = await port.head(key, get.signal ? { signal: get.signal } : {});
+    if (get.ifMatch !== undefined && get.ifMatch !== info.etag) {
+      throw bkError('PreconditionFailed', `"${key}" does not have ETag ${get.ifMatch}`);
+    }
+    const dataKey = await dataKeyOf(info);
+    const size = openedSize(info.size);
+    const want = resolveRange(range, size, key);
+    // the chunks read must be those of the version whose data key was just unwrapped
+    const body = await openSealedRange(port, info.etag, dataKey, { ...want, size, name: key }, get.signal);
+    return getResult(plain(info), body, want);
+  }
+
   async function put(key: string, body: Parameters<StoragePort['put']>[1], put: PutOptions = {}) {
     const { onProgress, ...rest } = put;
     const raw = newDataKey();
@@ -115,7 +138,6 @@ export function encrypted(port: StoragePort, options: EncryptedOptions): Encrypt
     },
     put,
     async get(key, get = {}) {
-      const signal = get.signal ? { signal: get.signal } : {};
       if (!get.range) {
         const stored = await port.get(key, get);
         let dataKey: DataKey;
@@ -129,16 +151,27 @@ export function encrypted(port: StoragePort, options: EncryptedOptions): Encrypt
         const all = { start: 0, end: size - 1, size, name: key };
         return getResult(plain(stored), openSealedBody(stored.body, dataKey, all));
       }
-      const info = await port.head(key, signal);
-      if (get.ifMatch !== undefined && get.ifMatch !== info.etag) {
-        throw bkError('PreconditionFailed', `"${key}" does not have ETag ${get.ifMatch}`);
+      // one request: the sealed chunks covering the range, whose answer also carries the wrapped key
+      let stored: GetResult;
+      try {
+        stored = await port.get(key, { ...get, range: sealedRequest(get.range, key) });
+      } catch (err) {
+        if (!BucketkitError.is(err, 'InvalidRange')) throw err;
+        // past the stored end: the range starts past the plaintext too, which the plaintext size tells
+        return rangedByHead(key, get, get.range);
       }
-      const dataKey = await dataKeyOf(info);
-      const size = openedSize(info.size);
-      const want = resolveRange(get.range, size, key);
-      // the chunks read must be those of the version whose data key was just unwrapped
-      const body = await openSealedRange(port, info.etag, dataKey, { ...want, size, name: key }, get.signal);
-      return getResult(plain(info), body, want);
+      let dataKey: DataKey;
+      let want: { start: number; end: number };
+      const size = openedSize(stored.size);
+      try {
+        dataKey = await dataKeyOf(stored);
+        want = resolveRange(get.range, size, key);
+      } catch (err) {
+        await stored.body.cancel().catch(() => {});
+        throw err;
+      }
+      const body = await openFetchedRange(port, stored, dataKey, { ...want, size, name: key }, get.signal);
+      return getResult(plain(stored), body, want);
     },
     async head(key, signal) {
       return plain(await port.head(key, signal));
