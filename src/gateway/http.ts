@@ -59,6 +59,39 @@ export function checkConditions(
   return notModified ? 'not-modified' : 'ok';
 }
 
+/** A `Range` header as asked, before the object's size is known: from `start` (to `end`), or the last `suffix` bytes. */
+export type RangeAsked = { start: number; end?: number } | { suffix: number };
+
+/**
+ * Reads a `Range: bytes=...` header without the object's size: a single range or a suffix range.
+ * Headers S3 ignores (other units, several ranges, bad syntax) give undefined: the whole object. An
+ * end before the start is kept as sent: the whole object too, unless the start is past the object's
+ * end (416, see `parseRange`); so are a suffix of 0 bytes and a start past any size, which no
+ * object satisfies (416 once the object is known to exist).
+ *
+ * @example
+ * ```ts
+ * rangeAsked('bytes=100-'); // { start: 100 }
+ * rangeAsked('bytes=-100'); // { suffix: 100 }
+ * ```
+ */
+export function rangeAsked(value: string): RangeAsked | undefined {
+  const match = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
+  if (!match || (match[1] === '' && match[2] === '')) return undefined;
+  if (match[1] === '') return { suffix: Math.min(Number(match[2]), Number.MAX_SAFE_INTEGER) };
+  const start = Number(match[1]);
+  if (match[2] === '') return { start };
+  const end = Number(match[2]);
+  return Number.isSafeInteger(end) ? { start, end } : { start };
+}
+
+/** S3's answer to a range that starts past the object's end (or a suffix of 0 bytes, or of an empty object). */
+export const unsatisfiable = (range: string, size?: number) =>
+  s3Error('InvalidRange', 416, 'The requested range is not satisfiable', {
+    range,
+    ...(size === undefined ? {} : { size }),
+  });
+
 /**
  * Parses a `Range: bytes=...` header against an object size: a single range, suffix ranges included.
  * Headers S3 ignores (other units, several ranges, bad syntax) give undefined: the whole object.
@@ -70,20 +103,15 @@ export function checkConditions(
  * ```
  */
 export function parseRange(value: string, size: number): { start: number; end: number } | undefined {
-  const match = /^bytes=(\d*)-(\d*)$/.exec(value.trim());
-  if (!match || (match[1] === '' && match[2] === '')) return undefined;
-  const unsatisfiable = () =>
-    s3Error('InvalidRange', 416, 'The requested range is not satisfiable', { size, range: value });
-  if (match[1] === '') {
-    const suffix = Number(match[2]);
-    if (suffix === 0 || size === 0) throw unsatisfiable();
-    return { start: Math.max(0, size - suffix), end: size - 1 };
+  const asked = rangeAsked(value);
+  if (!asked) return undefined;
+  if ('suffix' in asked) {
+    if (asked.suffix === 0 || size === 0) throw unsatisfiable(value, size);
+    return { start: Math.max(0, size - asked.suffix), end: size - 1 };
   }
-  const start = Number(match[1]);
-  const end = match[2] === '' ? size - 1 : Number(match[2]);
-  if (start >= size) throw unsatisfiable();
-  if (end < start) return undefined;
-  return { start, end: Math.min(end, size - 1) };
+  if (asked.start >= size) throw unsatisfiable(value, size);
+  if (asked.end !== undefined && asked.end < asked.start) return undefined;
+  return { start: asked.start, end: Math.min(asked.end ?? size - 1, size - 1) };
 }
 
 /**

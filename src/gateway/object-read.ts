@@ -1,9 +1,17 @@
 /** GetObject and HeadObject: conditions, ranges or `partNumber`, `response-*` overrides, the body streamed out. */
 import type { ServerResponse } from 'node:http';
 import { BucketkitError } from '../errors.js';
-import type { GetResult } from '../storage/index.js';
+import type { GetResult, ObjectInfo, StoragePort } from '../storage/index.js';
 import { assertClientKey, type RequestContext, type ServedBucket } from './context.js';
-import { checkConditions, header, objectHeaders, parseRange, visibleEtag } from './http.js';
+import {
+  checkConditions,
+  header,
+  objectHeaders,
+  parseRange,
+  rangeAsked,
+  unsatisfiable,
+  visibleEtag,
+} from './http.js';
 import { objectExtraHeaders, partRange, requestedPart } from './meta/index.js';
 import { s3Error } from './s3-errors.js';
 
@@ -34,31 +42,40 @@ export async function getObject(
     throw s3Error('InvalidRequest', 400, 'Cannot specify both Range header and partNumber query parameter');
   }
   let result: GetResult | undefined;
-  let info = head || rangeHeader || part ? await port.head(key, { signal: ctx.signal }) : undefined;
+  let info: ObjectInfo | undefined;
   let range: { start: number; end: number; count?: number } | undefined;
-  if (info)
-    range =
-      part !== undefined
-        ? partRange(info, part)
-        : rangeHeader
-          ? parseRange(rangeHeader, info.size)
-          : undefined;
-  if (!head) {
-    try {
-      result = await port.get(key, {
-        signal: ctx.signal,
-        ...(range
-          ? { range: { start: range.start, end: range.end }, ...(info ? { ifMatch: info.etag } : {}) }
-          : {}),
-      });
-    } catch (err) {
-      // replaced between head and get: the client retries and gets a consistent answer
-      if (BucketkitError.is(err, 'PreconditionFailed') && range) {
-        throw s3Error('ServiceUnavailable', 503, 'the object changed during the read; retry', { key });
-      }
-      throw err;
-    }
+  const asked = rangeHeader ? rangeAsked(rangeHeader) : undefined;
+  if (!head && part === undefined && asked && 'start' in asked && Number.isSafeInteger(asked.start)) {
+    // a range from a known start is one GET: the port cuts it at the object's end
+    ({ result, range } = await rangedGet(port, key, asked, rangeHeader, ctx.signal));
     info = result;
+  } else {
+    // HEAD, partNumber and suffix ranges need the object's size (or parts) before the GET
+    info = head || part !== undefined || asked ? await port.head(key, { signal: ctx.signal }) : undefined;
+    if (info)
+      range =
+        part !== undefined
+          ? partRange(info, part)
+          : rangeHeader
+            ? parseRange(rangeHeader, info.size)
+            : undefined;
+    if (!head) {
+      try {
+        result = await port.get(key, {
+          signal: ctx.signal,
+          ...(range
+            ? { range: { start: range.start, end: range.end }, ...(info ? { ifMatch: info.etag } : {}) }
+            : {}),
+        });
+      } catch (err) {
+        // replaced between head and get: the client retries and gets a consistent answer
+        if (BucketkitError.is(err, 'PreconditionFailed') && range) {
+          throw s3Error('ServiceUnavailable', 503, 'the object changed during the read; retry', { key });
+        }
+        throw err;
+      }
+      info = result;
+    }
   }
   const object = info!;
   try {
@@ -96,6 +113,37 @@ export async function getObject(
     throw err;
   }
   await pump(result!.body, ctx.res);
+}
+
+/**
+ * GET of `Range: bytes=start-[end]` in one port read. An end before the start asks for the whole
+ * object (as S3 answers it), unless the start is past the object's end.
+ */
+async function rangedGet(
+  port: StoragePort,
+  key: string,
+  asked: { start: number; end?: number },
+  rangeHeader: string,
+  signal: AbortSignal,
+): Promise<{ result: GetResult; range?: { start: number; end: number } }> {
+  const backwards = asked.end !== undefined && asked.end < asked.start;
+  let result: GetResult;
+  try {
+    result = await port.get(key, { signal, ...(backwards ? {} : { range: asked }) });
+  } catch (err) {
+    // the port's own error names the stored object and its stored size: neither is the client's business
+    if (BucketkitError.is(err, 'InvalidRange')) throw unsatisfiable(rangeHeader);
+    throw err;
+  }
+  if (!backwards) {
+    const end = Math.min(asked.end ?? result.size - 1, result.size - 1);
+    return { result, range: result.range ?? { start: asked.start, end } };
+  }
+  if (asked.start >= result.size) {
+    await result.body.cancel().catch(() => {});
+    throw unsatisfiable(rangeHeader, result.size);
+  }
+  return { result };
 }
 
 /** Bodies up to this size are sent with one write instead of streamed. */

@@ -9,18 +9,11 @@
  * that opens the object.
  */
 import {
-  CHUNK,
-  chunksOf,
-  type DataKey,
   fromBase64,
-  importDataKey,
   importWrappingKey,
-  limited,
   type Metadata,
   type ObjectInfo,
-  openChunks,
   type StoragePort,
-  sealedRange,
   sealedSize,
   toBase64,
   unwrapKey,
@@ -47,7 +40,7 @@ export const HEADER = MAGIC.length + 4 + 8 + WRAPPED_BYTES;
 const SIZE_AT = MAGIC.length + 4;
 const KEY_AT = SIZE_AT + 8;
 
-interface Segment {
+export interface Segment {
   /** The part number the segment's key is bound to. */
   n: number;
   /** Offset of the part's first plaintext byte in the object. */
@@ -107,7 +100,7 @@ function segmentHeader(n: number, size: number, wrapped: string): Uint8Array {
   return header;
 }
 
-const corrupt = (why: string, key?: string) =>
+export const corrupt = (why: string, key?: string) =>
   s3Error('InternalError', 500, `the stored SSE-C object is damaged: ${why}`, key ? { key } : {});
 
 /**
@@ -142,7 +135,11 @@ export const assembledSize = (metadata: Metadata): number => Number(metadata[PLA
  * Where each part lies and which part number it must be: from the recorded part sizes and numbers
  * when the object kept them, else by reading each segment's header in turn (numbers rising).
  */
-async function segmentsOf(port: StoragePort, info: ObjectInfo, signal?: AbortSignal): Promise<Segment[]> {
+export async function segmentsOf(
+  port: StoragePort,
+  info: ObjectInfo,
+  signal?: AbortSignal,
+): Promise<Segment[]> {
   const sizes = decodePartSizes(info.metadata[PARTS_META]);
   const numbers = decodeNumbers(info.metadata[NUMBERS_META]);
   const segments: Segment[] = [];
@@ -168,18 +165,30 @@ async function segmentsOf(port: StoragePort, info: ObjectInfo, signal?: AbortSig
   return segments;
 }
 
-async function readHeader(
+/** What a segment header says: the part number, the part's plaintext size, its wrapped data key. */
+export interface SegmentHeader {
+  n: number;
+  size: number;
+  wrapped: string;
+}
+
+/** The segment header at stored offset `at` of an assembled object (one ranged read). */
+export async function readHeader(
   port: StoragePort,
   info: ObjectInfo,
   at: number,
   signal?: AbortSignal,
-): Promise<{ n: number; size: number; wrapped: string }> {
+): Promise<SegmentHeader> {
   const got = await port.get(info.key, {
     range: { start: at, end: at + HEADER - 1 },
     ifMatch: info.etag,
     ...(signal ? { signal } : {}),
   });
-  const bytes = await got.bytes();
+  return parseHeader(await got.bytes(), info);
+}
+
+/** A segment header from its bytes; a short or unmarked one is a damaged object. */
+export function parseHeader(bytes: Uint8Array, info: ObjectInfo): SegmentHeader {
   if (bytes.byteLength !== HEADER || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw corrupt('a part header is missing', info.key);
   }
@@ -188,7 +197,7 @@ async function readHeader(
   return { n: view.getUint32(MAGIC.length), size, wrapped: toBase64(bytes.subarray(KEY_AT)) };
 }
 
-const wrongKey = (key: string) =>
+export const wrongKey = (key: string) =>
   s3Error('AccessDenied', 403, 'Access Denied: the customer key is not the key the object was stored with', {
     key,
   });
@@ -212,66 +221,9 @@ export async function checkAssembledKey(
   if (!(await unwrapKey(kek, wrapped, partContext(uploadOf(info), n)))) throw wrongKey(info.key);
 }
 
-function uploadOf(info: ObjectInfo): string {
+/** The upload an assembled object's parts came from, which their wrapped keys are bound to. */
+export function uploadOf(info: ObjectInfo): string {
   const id = info.metadata[UPLOAD_META] ?? '';
   if (!/^[0-9a-f]{32}$/.test(id)) throw corrupt('it does not name its upload', info.key);
   return id;
-}
-
-/**
- * The plaintext bytes `want.start..want.end` of an assembled object: for each part they touch, its
- * header and only the chunks covering them are read. The key is checked before this returns, so a
- * wrong key is a 403 rather than a cut body.
- *
- * @example
- * ```ts
- * const body = await openAssembled(port, info, { start: 0, end: size - 1 }, scope.readKey);
- * ```
- */
-export async function openAssembled(
-  port: StoragePort,
-  info: ObjectInfo,
-  want: { start: number; end: number },
-  customer: CustomerKey,
-  signal?: AbortSignal,
-): Promise<AsyncGenerator<Uint8Array>> {
-  const kek = await importWrappingKey(customer.raw);
-  const uploadId = uploadOf(info);
-  const segments = (await segmentsOf(port, info, signal)).filter(
-    (s) => s.size > 0 && s.plainStart <= want.end && s.plainStart + s.size - 1 >= want.start,
-  );
-  const dataKeyOf = async (segment: Segment) => {
-    const header = await readHeader(port, info, segment.storedStart, signal);
-    if (header.size !== segment.size || header.n !== segment.n) {
-      throw corrupt('a part is not the one its place holds', info.key);
-    }
-    const raw = await unwrapKey(kek, header.wrapped, partContext(uploadId, segment.n));
-    if (!raw) throw wrongKey(info.key);
-    return importDataKey(raw);
-  };
-  let first: DataKey | undefined;
-  if (segments[0]) first = await dataKeyOf(segments[0]);
-  else await checkAssembledKey(port, info, customer, signal);
-  async function* read(): AsyncGenerator<Uint8Array> {
-    for (const [i, segment] of segments.entries()) {
-      const dataKey = i === 0 && first ? first : await dataKeyOf(segment);
-      const start = Math.max(want.start, segment.plainStart) - segment.plainStart;
-      const end = Math.min(want.end, segment.plainStart + segment.size - 1) - segment.plainStart;
-      const chunks = sealedRange(start, end, segment.size);
-      const base = segment.storedStart + HEADER;
-      const stored = await port.get(info.key, {
-        range: { start: base + chunks.start, end: base + chunks.end },
-        ifMatch: info.etag,
-        ...(signal ? { signal } : {}),
-      });
-      const opened = openChunks(chunksOf(stored.body), dataKey, {
-        ...chunks,
-        skip: start - chunks.first * CHUNK,
-        size: segment.size,
-        name: info.key,
-      });
-      yield* limited(opened, end - start + 1);
-    }
-  }
-  return read();
 }

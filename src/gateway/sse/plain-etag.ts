@@ -2,7 +2,8 @@
  * The plaintext MD5 of SSE-S3 objects, shown as their ETag as S3 shows it. It is known only once the
  * body has streamed, after the object's metadata was written, so it is kept in a small record beside
  * the object, named by the stored (ciphertext) ETag: a later write of the key has another ETag and
- * never shows a stale MD5. HEAD and GET of an SSE-S3 object read that record (one small read).
+ * never shows a stale MD5. HEAD and GET of an SSE-S3 object read that record (one small read, once
+ * per request).
  */
 import { createHash } from 'node:crypto';
 import { BucketkitError } from '../../errors.js';
@@ -56,30 +57,48 @@ export async function keepPlainEtag(
   return md5;
 }
 
+/** Shows SSE-S3 objects with their plaintext MD5 as ETag; see `plainEtagReader`. */
+export interface PlainEtagReader {
+  shown<T extends ObjectInfo>(info: T, mode: string | undefined, signal?: AbortSignal): Promise<T>;
+}
+
 /**
- * An SSE-S3 object's info with its plaintext MD5 as the ETag clients see (`bucketkit.etag`), when one
- * was recorded; other objects as they are.
+ * Shows an SSE-S3 object's info with its plaintext MD5 as the ETag clients see (`bucketkit.etag`),
+ * when one was recorded; other objects, and those whose metadata has it already, as they are. A
+ * record is read once per reader (one request's view): it is named by the stored ETag, so what it
+ * holds never changes.
  *
  * @example
  * ```ts
- * const info = await withPlainEtag(port, plain(stored), 'AES256');
+ * const etags = plainEtagReader(port);
+ * const info = await etags.shown(plain(stored), 'AES256');
  * ```
  */
-export async function withPlainEtag<T extends ObjectInfo>(
-  port: StoragePort,
-  info: T,
-  mode: string | undefined,
-  signal?: AbortSignal,
-): Promise<T> {
-  if (mode !== 'AES256' || info.metadata[ETAG_META] !== undefined) return info;
-  try {
-    const md5 = await (await port.get(`${PREFIX}${info.etag}`, { ...(signal ? { signal } : {}) })).text();
-    const metadata: Metadata = { ...info.metadata, [ETAG_META]: md5 };
-    return { ...info, metadata };
-  } catch (err) {
-    if (BucketkitError.is(err, 'NotFound')) return info;
-    throw err;
+export function plainEtagReader(port: StoragePort): PlainEtagReader {
+  const read = new Map<string, Promise<string | undefined>>();
+  async function record(storedEtag: string, signal?: AbortSignal): Promise<string | undefined> {
+    try {
+      return await (await port.get(`${PREFIX}${storedEtag}`, { ...(signal ? { signal } : {}) })).text();
+    } catch (err) {
+      if (BucketkitError.is(err, 'NotFound')) return undefined;
+      throw err;
+    }
   }
+  return {
+    async shown(info, mode, signal) {
+      if (mode !== 'AES256' || info.metadata[ETAG_META] !== undefined) return info;
+      let md5 = read.get(info.etag);
+      if (!md5) {
+        md5 = record(info.etag, signal);
+        read.set(info.etag, md5);
+        md5.catch(() => read.delete(info.etag));
+      }
+      const found = await md5;
+      if (found === undefined) return info;
+      const metadata: Metadata = { ...info.metadata, [ETAG_META]: found };
+      return { ...info, metadata };
+    },
+  };
 }
 
 /**

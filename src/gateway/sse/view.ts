@@ -11,23 +11,24 @@ import {
   newDataKey,
   type ObjectInfo,
   openedSize,
+  openFetchedRange,
   openSealedBody,
-  openSealedRange,
   type PutOptions,
   type PutResult,
   resolveRange,
   type StoragePort,
   sealChunks,
-  streamFrom,
   unwrapKey,
   wrapKey,
 } from '../../storage/index.js';
 import { ETAG_META } from '../http.js';
 import { s3Error } from '../s3-errors.js';
-import { assembledSize, checkAssembledKey, isAssembled, openAssembled, WRAPPED_META } from './assembled.js';
+import { assembledSize, checkAssembledKey, isAssembled, WRAPPED_META } from './assembled.js';
+import { openAssembled } from './assembled-read.js';
+import { firstRead, plainAnswer } from './first-read.js';
 import { isObjectData, markSealed, plaintextListing, wrapContext } from './listing.js';
 import { kmsKeyId } from './multipart.js';
-import { dropPlainEtag, hashed, keepPlainEtag, sealedEtagOf, withPlainEtag } from './plain-etag.js';
+import { dropPlainEtag, hashed, keepPlainEtag, plainEtagReader, sealedEtagOf } from './plain-etag.js';
 import type { WriteEncryption } from './request.js';
 import type { SseScope } from './scope.js';
 
@@ -80,6 +81,9 @@ export function sseView(
   scope: SseScope,
   byDefault?: () => Promise<WriteEncryption | undefined>,
 ): StoragePort {
+  // a suffix GET reads the object's plaintext MD5 for its HEAD and again for its GET: once is enough
+  const plainEtags = plainEtagReader(port);
+
   async function dataKeyOf(info: ObjectInfo): Promise<DataKey> {
     const mode = modeOf(info.metadata)!;
     const wrapped = info.metadata[WRAPPED_META] ?? '';
@@ -137,52 +141,53 @@ export function sseView(
       await checkAssembledKey(port, info, scope.readKey, options?.signal);
       announceCustomer();
     } else if (scope.guardHead) await dataKeyOf(info);
-    return withPlainEtag(port, plain(info), modeOf(info.metadata), options?.signal);
+    return plainEtags.shown(plain(info), modeOf(info.metadata), options?.signal);
   }
 
   async function get(key: string, options: GetOptions = {}): Promise<GetResult> {
-    const first = await port.get(key, options);
-    if (!modeOf(first.metadata)) {
+    const first = await firstRead(port, key, options);
+    const { stored } = first;
+    if (!modeOf(stored.metadata)) {
       if (scope.readKey) {
-        await first.body.cancel().catch(() => {});
+        await stored.body.cancel().catch(() => {});
         throw notApplicable();
       }
-      return first;
+      return plainAnswer(port, key, first, options);
     }
-    if (isAssembled(first.metadata)) return getAssembled(key, first, options);
-    const size = openedSize(first.size);
+    if (isAssembled(stored.metadata)) return getAssembled(key, stored, options);
+    const size = openedSize(stored.size);
     let dataKey: DataKey;
     let want = { start: 0, end: size - 1 };
     try {
-      dataKey = await dataKeyOf(first);
-      if (options.range) {
-        // the first read asked for plaintext offsets: read again where the chunks lie, same version only
-        await first.body.cancel().catch(() => {});
-        want = resolveRange(options.range, size, key);
-      }
+      dataKey = await dataKeyOf(stored);
+      if (options.range) want = resolveRange(options.range, size, key);
     } catch (err) {
-      await first.body.cancel().catch(() => {});
+      await stored.body.cancel().catch(() => {});
       throw err;
     }
     const span = { ...want, size, name: key };
+    // the chunks of a range come with the first read; read again (same version) only if they did not
     const body = options.range
-      ? await openSealedRange(port, first.etag, dataKey, span, options.signal)
-      : openSealedBody(first.body, dataKey, span);
-    const info = await withPlainEtag(port, plain(first), modeOf(first.metadata), options.signal);
+      ? await openFetchedRange(port, stored, dataKey, span, options.signal)
+      : openSealedBody(stored.body, dataKey, span);
+    const info = await plainEtags.shown(plain(stored), modeOf(stored.metadata), options.signal);
     return getResult(info, body, options.range ? want : undefined);
   }
 
   /** GET of an SSE-C object assembled from its parts (sse/assembled.ts). */
   async function getAssembled(key: string, first: GetResult, options: GetOptions): Promise<GetResult> {
-    await first.body.cancel().catch(() => {});
     const info = plain(first);
-    if (!scope.readKey) throw keyNeeded(key);
-    const want = options.range
-      ? resolveRange(options.range, info.size, key)
-      : { start: 0, end: info.size - 1 };
-    const opened = await openAssembled(port, first, want, scope.readKey, options.signal);
+    let want: { start: number; end: number } | undefined;
+    try {
+      if (!scope.readKey) throw keyNeeded(key);
+      if (options.range) want = resolveRange(options.range, info.size, key);
+    } catch (err) {
+      await first.body.cancel().catch(() => {});
+      throw err;
+    }
+    const body = await openAssembled(port, first, want, scope.readKey, options.signal);
     announceCustomer();
-    return getResult(info, streamFrom(opened), options.range ? want : undefined);
+    return getResult(info, body, want);
   }
 
   function announceCustomer() {
@@ -271,7 +276,7 @@ export function sseView(
       plaintextListing(port, options, async (info) => {
         const mode = modeOf(info.metadata);
         if (!mode) return undefined;
-        const shown = await withPlainEtag(port, plain(info), mode, options?.signal);
+        const shown = await plainEtags.shown(plain(info), mode, options?.signal);
         return { ...shown, etag: shown.metadata[ETAG_META] ?? shown.etag };
       }),
     async delete(key, options) {
