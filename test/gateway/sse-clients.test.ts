@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +66,51 @@ describe('SSE with awscli and rclone', () => {
     await aws('s3', 'cp', 's3://awssse/s3.txt', join(work, 's3.out'));
     expect(await readFile(join(work, 's3.out'), 'utf8')).toBe(plaintext);
     expect(await aws('s3', 'ls', 's3://awssse/')).toContain(`${plaintext.length} s3.txt`);
+  });
+
+  it('awscli v2: get-object --range of an SSE-S3 object: the bytes, Content-Range and plaintext-MD5 ETag', async () => {
+    requireDebian('awscli');
+    const env = awsCliEnv(work);
+    const aws = async (...args: string[]) =>
+      (await run('/usr/bin/aws', ['--endpoint-url', gw.endpoint, ...args], { env, timeout: 60_000 })).stdout;
+    // four 64 KiB chunks, the last one short: ranges inside one chunk, across chunks, open and suffix
+    const big = Buffer.alloc(200_000);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7919) % 251;
+    await writeFile(join(work, 'big.bin'), big);
+    await aws('s3', 'mb', 's3://awsrange');
+    const put = JSON.parse(
+      await aws(
+        's3api',
+        'put-object',
+        '--bucket',
+        'awsrange',
+        '--key',
+        'big.bin',
+        '--body',
+        join(work, 'big.bin'),
+        '--server-side-encryption',
+        'AES256',
+      ),
+    );
+    expect(put.ETag).toBe(`"${createHash('md5').update(big).digest('hex')}"`);
+    for (const [range, start, end] of [
+      ['bytes=70000-70099', 70_000, 70_099],
+      ['bytes=60000-140000', 60_000, 140_000],
+      ['bytes=150000-', 150_000, 199_999],
+      ['bytes=-1000', 199_000, 199_999],
+    ] as const) {
+      const out = join(work, 'range.out');
+      const got = JSON.parse(
+        await aws('s3api', 'get-object', '--bucket', 'awsrange', '--key', 'big.bin', '--range', range, out),
+      );
+      expect([got.ContentRange, got.ContentLength, got.ETag, got.ServerSideEncryption]).toEqual([
+        `bytes ${start}-${end}/200000`,
+        end - start + 1,
+        put.ETag,
+        'AES256',
+      ]);
+      expect((await readFile(out)).equals(big.subarray(start, end + 1)), range).toBe(true);
+    }
   });
 
   it('rclone over HTTPS with an SSE-C key: copyto, cat; a cat without the key gets nothing', async () => {

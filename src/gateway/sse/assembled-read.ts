@@ -63,47 +63,48 @@ function piecesOf(segments: Segment[], want: { start: number; end: number } | un
 /** The stored bytes `start..end` of the object: cut from the first read when it holds them, else read (same version). */
 async function span(
   port: StoragePort,
-  first: GetResult,
+  info: ObjectInfo,
+  first: GetResult | undefined,
   start: number,
   end: number,
   signal?: AbortSignal,
 ): Promise<StreamCursor> {
-  const got = first.range ?? { start: 0, end: first.size - 1 };
+  const got = first && (first.range ?? { start: 0, end: first.size - 1 });
   const release = (body: ReadableStream<Uint8Array>) => () => body.cancel().catch(() => {});
-  if (got.start <= start && got.end >= end) {
+  if (first && got && got.start <= start && got.end >= end) {
     const cut = sliced(storedChunks(first.body), start - got.start, end - start + 1);
     return new StreamCursor(cut, release(first.body));
   }
-  await first.body.cancel().catch(() => {});
-  const stored = await port.get(first.key, {
+  await first?.body.cancel().catch(() => {});
+  const stored = await port.get(info.key, {
     range: { start, end },
-    ifMatch: first.etag,
+    ifMatch: info.etag,
     ...(signal ? { signal } : {}),
   });
   return new StreamCursor(storedChunks(stored.body), release(stored.body));
 }
 
 /**
- * The plaintext bytes `want.start..want.end` (the whole object when undefined) of an assembled
- * object whose GET began with `first` (its body is used or cancelled here). The first part's key is
- * checked before this returns, so a wrong key is a 403 rather than a cut body; each header is checked
- * against the part its place holds.
+ * The plaintext bytes `want.start..want.end` (the whole object when undefined) of assembled object
+ * `info`, whose GET began with `first` (its body is used or cancelled here), or that this request's
+ * HEAD described (no first read). The first part's key is checked before this returns, so a wrong key
+ * is a 403 rather than a cut body; each header is checked against the part its place holds.
  *
  * @example
  * ```ts
- * const body = await openAssembled(port, first, { start: 0, end: 99 }, scope.readKey);
+ * const body = await openAssembled(port, first, first, { start: 0, end: 99 }, scope.readKey);
  * ```
  */
 export async function openAssembled(
   port: StoragePort,
-  first: GetResult,
+  info: ObjectInfo,
+  first: GetResult | undefined,
   want: { start: number; end: number } | undefined,
   customer: CustomerKey,
   signal?: AbortSignal,
 ): Promise<ReadableStream<Uint8Array>> {
   let cursor: StreamCursor | undefined;
   try {
-    const info: ObjectInfo = first;
     const kek = await importWrappingKey(customer.raw);
     const uploadId = uploadOf(info);
     const keyOf = async (segment: Segment, header: SegmentHeader): Promise<DataKey> => {
@@ -125,7 +126,7 @@ export async function openAssembled(
     const last = pieces.at(-1)!;
     const from = lead.segment.storedStart + (headerInline ? 0 : HEADER + lead.chunks.start);
     const to = last.segment.storedStart + HEADER + last.chunks.end;
-    const reading = await span(port, first, from, to, signal);
+    const reading = await span(port, info, first, from, to, signal);
     cursor = reading;
     const header = async () => parseHeader(await reading.read(HEADER), info);
     const firstKey = leadKey ?? (await keyOf(lead.segment, await header()));
@@ -160,7 +161,7 @@ export async function openAssembled(
     });
   } catch (err) {
     if (cursor) await cursor.close();
-    else await first.body.cancel().catch(() => {});
+    else await first?.body.cancel().catch(() => {});
     throw err;
   }
 }

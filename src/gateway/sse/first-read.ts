@@ -27,16 +27,22 @@ export interface FirstRead {
 }
 
 /**
- * Reads `key` as a GET through the SSE view begins: a ranged read in a bucket that holds sealed
- * objects fetches the sealed chunks covering the range (`sealedRequest`), anything else what was asked.
+ * Reads `key` as a GET through the SSE view begins: a ranged read of an object that may be sealed
+ * (`sealed`: what this request's HEAD saw of it; unknown: whether the bucket holds sealed objects)
+ * fetches the sealed chunks covering the range (`sealedRequest`), anything else what was asked.
  *
  * @example
  * ```ts
  * const first = await firstRead(port, key, { range: { start: 100, end: 199 } });
  * ```
  */
-export async function firstRead(port: StoragePort, key: string, options: GetOptions): Promise<FirstRead> {
-  if (!options.range || !(await hasSealed(port))) {
+export async function firstRead(
+  port: StoragePort,
+  key: string,
+  options: GetOptions,
+  sealed?: boolean,
+): Promise<FirstRead> {
+  if (!options.range || !(sealed ?? (await hasSealed(port)))) {
     return { stored: await port.get(key, options), fetched: options.range };
   }
   const fetched = sealedRequest(options.range, key);

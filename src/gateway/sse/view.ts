@@ -18,13 +18,22 @@ import {
   resolveRange,
   type StoragePort,
   sealChunks,
-  unwrapKey,
   wrapKey,
 } from '../../storage/index.js';
 import { ETAG_META } from '../http.js';
 import { s3Error } from '../s3-errors.js';
 import { assembledSize, checkAssembledKey, isAssembled, WRAPPED_META } from './assembled.js';
 import { openAssembled } from './assembled-read.js';
+import {
+  announceServerKey,
+  KEY_ID_META,
+  keyNeeded,
+  type Mode,
+  modeOf,
+  notApplicable,
+  openDataKey,
+  SSE_META,
+} from './data-key.js';
 import { firstRead, plainAnswer } from './first-read.js';
 import { isObjectData, markSealed, plaintextListing, wrapContext } from './listing.js';
 import { kmsKeyId } from './multipart.js';
@@ -32,15 +41,7 @@ import { dropPlainEtag, hashed, keepPlainEtag, plainEtagReader, sealedEtagOf } f
 import type { WriteEncryption } from './request.js';
 import type { SseScope } from './scope.js';
 
-/** Hidden metadata of an encrypted object: its mode, the wrapped data key and the master key's id. */
-export const SSE_META = 'bucketkit.sse';
-const KEY_ID_META = 'bucketkit.sse-kid';
-
-type Mode = 'AES256' | 'aws:kms' | 'SSE-C';
-
 export type { SseScope };
-
-const modeOf = (metadata: Metadata): Mode | undefined => metadata[SSE_META] as Mode | undefined;
 
 /** Object data (client objects, upload parts, versions): what encryption covers. */
 const isData = isObjectData;
@@ -54,17 +55,6 @@ function plain<T extends ObjectInfo>(info: T): T {
   const size = isAssembled(info.metadata) ? assembledSize(info.metadata) : openedSize(info.size);
   return { ...info, size, metadata };
 }
-
-const keyNeeded = (key: string) =>
-  s3Error(
-    'InvalidRequest',
-    400,
-    'The object was stored using a form of Server Side Encryption. The correct parameters must be provided to retrieve the object.',
-    { key },
-  );
-
-const notApplicable = () =>
-  s3Error('InvalidRequest', 400, 'The encryption parameters are not applicable to this object.');
 
 /**
  * A port seen through one request's encryption parameters: objects written with `write` are sealed
@@ -84,54 +74,15 @@ export function sseView(
   // a suffix GET reads the object's plaintext MD5 for its HEAD and again for its GET: once is enough
   const plainEtags = plainEtagReader(port);
 
-  async function dataKeyOf(info: ObjectInfo): Promise<DataKey> {
-    const mode = modeOf(info.metadata)!;
-    const wrapped = info.metadata[WRAPPED_META] ?? '';
-    if (mode === 'SSE-C') {
-      if (!scope.readKey) throw keyNeeded(info.key);
-      const context = wrapContext(info.key, mode);
-      const raw = await unwrapKey(await importWrappingKey(scope.readKey.raw), wrapped, context);
-      if (!raw)
-        throw s3Error(
-          'AccessDenied',
-          403,
-          'Access Denied: the customer key is not the key the object was stored with',
-          { key: info.key },
-        );
-      scope.res.setHeader('x-amz-server-side-encryption-customer-algorithm', 'AES256');
-      scope.res.setHeader('x-amz-server-side-encryption-customer-key-md5', scope.readKey.md5);
-      return importDataKey(raw);
-    }
-    if (scope.readKey) throw notApplicable();
-    const id = info.metadata[KEY_ID_META] ?? '';
-    const kek = await scope.keyring.get(id);
-    if (!kek) {
-      throw s3Error(
-        'InternalError',
-        500,
-        `the master key "${id}" that encrypted this object is not in the gateway's key ring; add it back`,
-        { key: info.key },
-      );
-    }
-    const raw = await unwrapKey(kek, wrapped, mode);
-    if (!raw)
-      throw s3Error(
-        'InternalError',
-        500,
-        `the data key of this object does not open with master key "${id}": its metadata was changed`,
-        { key: info.key },
-      );
-    announce(mode, id);
-    return importDataKey(raw);
-  }
+  const dataKeyOf = (info: ObjectInfo) => openDataKey(scope, info);
+  const announce = (mode: Mode, id: string) => announceServerKey(scope, mode, id);
 
-  function announce(mode: Mode, id: string) {
-    scope.res.setHeader('x-amz-server-side-encryption', mode);
-    if (mode === 'aws:kms') scope.res.setHeader('x-amz-server-side-encryption-aws-kms-key-id', id);
-  }
+  /** What this request's HEAD saw: the GET that follows it (a suffix range, a part) reads that version. */
+  let looked: ObjectInfo | undefined;
 
   async function head(key: string, options?: { signal?: AbortSignal }): Promise<ObjectInfo> {
     const info = await port.head(key, options);
+    looked = info;
     if (!modeOf(info.metadata)) {
       if (scope.guardHead && scope.readKey) throw notApplicable();
       return info;
@@ -145,7 +96,9 @@ export function sseView(
   }
 
   async function get(key: string, options: GetOptions = {}): Promise<GetResult> {
-    const first = await firstRead(port, key, options);
+    const known = looked?.key === key && looked.etag === options.ifMatch ? looked : undefined;
+    if (known && isAssembled(known.metadata)) return getAssembled(key, known, undefined, options);
+    const first = await firstRead(port, key, options, known && modeOf(known.metadata) !== undefined);
     const { stored } = first;
     if (!modeOf(stored.metadata)) {
       if (scope.readKey) {
@@ -154,7 +107,7 @@ export function sseView(
       }
       return plainAnswer(port, key, first, options);
     }
-    if (isAssembled(stored.metadata)) return getAssembled(key, stored, options);
+    if (isAssembled(stored.metadata)) return getAssembled(key, stored, stored, options);
     const size = openedSize(stored.size);
     let dataKey: DataKey;
     let want = { start: 0, end: size - 1 };
@@ -174,18 +127,23 @@ export function sseView(
     return getResult(info, body, options.range ? want : undefined);
   }
 
-  /** GET of an SSE-C object assembled from its parts (sse/assembled.ts). */
-  async function getAssembled(key: string, first: GetResult, options: GetOptions): Promise<GetResult> {
-    const info = plain(first);
+  /** GET of an SSE-C object assembled from its parts (sse/assembled.ts), begun with `first` or not. */
+  async function getAssembled(
+    key: string,
+    stored: ObjectInfo,
+    first: GetResult | undefined,
+    options: GetOptions,
+  ): Promise<GetResult> {
+    const info = plain(stored);
     let want: { start: number; end: number } | undefined;
     try {
       if (!scope.readKey) throw keyNeeded(key);
       if (options.range) want = resolveRange(options.range, info.size, key);
     } catch (err) {
-      await first.body.cancel().catch(() => {});
+      await first?.body.cancel().catch(() => {});
       throw err;
     }
-    const body = await openAssembled(port, first, want, scope.readKey, options.signal);
+    const body = await openAssembled(port, stored, first, want, scope.readKey, options.signal);
     announceCustomer();
     return getResult(info, body, want);
   }
