@@ -1,15 +1,19 @@
 /**
  * Reading a data file (an object over 16 KiB keeps its bytes next to its record), checked against
  * what the write recorded. Every read checks the file's length against the record's size: a file cut
- * short or grown is damage, whatever the range. A read of the whole object also hashes the bytes as
- * they go and compares the MD5 the write recorded before the last bytes are handed on, so no reader,
- * not even one streaming, sees a clean end of damaged bytes. A ranged read checks the length only:
- * hashing the whole file for a few of its bytes would cost what the range saves.
+ * short or grown is damage, whatever the range. A data file with block checksums (block-sums.ts) is
+ * read in whole checksum groups, ranged or not: each group is checked before any of its bytes is
+ * handed on, even to a streaming reader, and only the asked bytes are. A data file of an earlier
+ * build has no block checksums: a read of the whole object hashes the bytes as they go and compares
+ * the MD5 the write recorded before the last bytes are handed on (no reader, not even one streaming,
+ * sees a clean end of damaged bytes); its ranged reads check the length only.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import type { XXHashAPI } from 'xxhash-wasm';
 import { bkError, throwIfAborted } from '../../errors.js';
 import { streamOf } from '../contract/body.js';
+import { type BlockSums, blockHasher, checkGroups, groupSpan } from './block-sums.js';
 import { closeFd, openFile, readAt, SMALL_FILE } from './io.js';
 import type { ObjectRecord } from './record.js';
 
@@ -20,6 +24,8 @@ export interface DataCheck {
   size: number;
   /** The MD5 (hex) the bytes read must have: set only when the read covers the whole object. */
   md5?: string | undefined;
+  /** The block checksums every group read must match (then no MD5). */
+  blocks?: BlockSums | undefined;
 }
 
 /** A data file's bytes, to read as a stream or at once (small reads have been read already). */
@@ -29,15 +35,17 @@ export interface DataBody {
 }
 
 /**
- * What a read of `length` bytes from `start` of `record`'s data file checks: the length always, the
- * MD5 when the read covers the whole object and the record says its ETag is the bytes' MD5.
+ * What a read of `length` bytes from `start` of `record`'s data file checks: the length always; the
+ * block checksums when the record has them; else the MD5 when the read covers the whole object and
+ * the record says its ETag is the bytes' MD5.
  *
  * @example
  * ```ts
- * const check = dataCheckOf(record, key, 0, record.size); // md5 set: a whole read
+ * const check = dataCheckOf(record, key, 0, record.size); // blocks set, or md5 for an older record
  * ```
  */
 export function dataCheckOf(record: ObjectRecord, key: string, start: number, length: number): DataCheck {
+  if (record.blocks) return { key, size: record.size, blocks: record.blocks };
   const whole = start === 0 && length === record.size;
   return { key, size: record.size, ...(whole && record.sum === 'md5' ? { md5: record.etag } : {}) };
 }
@@ -45,8 +53,9 @@ export function dataCheckOf(record: ObjectRecord, key: string, start: number, le
 /**
  * Reads `length` bytes from `start` of the data file at `path`, checked (see the module comment):
  * damage is `Corrupt` naming the key. Small reads are done when this returns; larger ones return a
- * body whose stream fails with `Corrupt` instead of delivering its last chunk. A missing file throws
- * the raw `ENOENT` (the caller reads the record again: a writer may have replaced it).
+ * body whose stream fails with `Corrupt` instead of delivering a damaged group (or, without block
+ * checksums, its last chunk). A missing file throws the raw `ENOENT` (the caller reads the record
+ * again: a writer may have replaced it).
  *
  * @example
  * ```ts
@@ -60,7 +69,16 @@ export async function readDataFile(
   check: DataCheck,
   signal?: AbortSignal,
 ): Promise<DataBody> {
-  if (length <= SMALL_FILE) return bodyOf(readSmallNow(path, start, length, check));
+  const blocks = check.blocks;
+  const read: Reading = {
+    check,
+    hash: blocks ? await blockHasher() : undefined,
+    start,
+    length,
+    span: blocks ? groupSpan(blocks, check.size, start, length) : { start, length },
+  };
+  const spanLength = read.span.length;
+  if (spanLength <= SMALL_FILE) return bodyOf(readSmallNow(path, read));
   const fd = await openFile(path, 'r');
   try {
     checkLength(fd, check);
@@ -68,17 +86,27 @@ export async function readDataFile(
     await closeFd(fd);
     throw err;
   }
-  if (length <= SMALL_READ) return bodyOf(await readWhole(fd, start, length, check));
+  if (spanLength <= SMALL_READ) return bodyOf(await readWhole(fd, read));
   return {
-    stream: () => readStream(fd, start, length, check, signal),
+    stream: () => readStream(fd, read, signal),
     bytes: async () => {
       if (signal?.aborted) {
         await closeFd(fd);
         throwIfAborted(signal);
       }
-      return readWhole(fd, start, length, check);
+      return readWhole(fd, read);
     },
   };
+}
+
+/** One read: the asked bytes, and the span read for them (whole groups, with block checksums). */
+interface Reading {
+  check: DataCheck;
+  /** Set when the check has block checksums. */
+  hash: XXHashAPI | undefined;
+  start: number;
+  length: number;
+  span: { start: number; length: number };
 }
 
 const bodyOf = (bytes: Uint8Array): DataBody => ({ stream: () => streamOf(bytes), bytes: async () => bytes });
@@ -117,62 +145,70 @@ const shortData = (check: DataCheck) =>
     details: { key: check.key },
   });
 
-/** `length` (≤ {@link SMALL_FILE}) bytes at `position` of `path`, synchronously, checked. */
-function readSmallNow(path: string, position: number, length: number, check: DataCheck): Uint8Array {
+/**
+ * The asked bytes of `bytes`, read from offset `at` of the file (whole groups with block checksums),
+ * once the groups have passed their check: a plain Uint8Array, as every port returns (a Buffer
+ * compares unequal to one in deep-equality checks).
+ */
+function checkedPart(read: Reading, bytes: Buffer, at: number): Uint8Array {
+  const { check, hash } = read;
+  if (hash) checkGroups(hash, bytes, at, check.blocks!, check.key);
+  const from = Math.max(read.start - at, 0);
+  const to = Math.min(read.start + read.length - at, bytes.byteLength);
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + from, to - from);
+}
+
+/** The span (≤ {@link SMALL_FILE} bytes) of `path`, synchronously, checked. */
+function readSmallNow(path: string, read: Reading): Uint8Array {
+  const { check, span } = read;
   const fd = openSync(path, 'r');
   try {
     checkLength(fd, check);
-    const bytes = Buffer.allocUnsafe(length);
-    for (let done = 0; done < length; ) {
-      const n = readSync(fd, bytes, done, length - done, position + done);
+    const bytes = Buffer.allocUnsafe(span.length);
+    for (let done = 0; done < span.length; ) {
+      const n = readSync(fd, bytes, done, span.length - done, span.start + done);
       if (n === 0) throw shortData(check);
       done += n;
     }
-    const hash = hashFor(check);
-    hash?.update(bytes);
-    verify(hash, check);
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const md5 = hashFor(check);
+    md5?.update(bytes);
+    verify(md5, check);
+    return checkedPart(read, bytes, span.start);
   } finally {
     closeSync(fd);
   }
 }
 
-/** Reads `length` bytes at `position` whole, checked, closing the descriptor. */
-async function readWhole(
-  fd: number,
-  position: number,
-  length: number,
-  check: DataCheck,
-): Promise<Uint8Array> {
+/** Reads the span whole, checked, closing the descriptor. */
+async function readWhole(fd: number, read: Reading): Promise<Uint8Array> {
+  const { check, span } = read;
   try {
-    const bytes = Buffer.allocUnsafe(length);
-    for (let done = 0; done < length; ) {
-      const n = await readAt(fd, bytes, done, length - done, position + done);
+    const bytes = Buffer.allocUnsafe(span.length);
+    for (let done = 0; done < span.length; ) {
+      const n = await readAt(fd, bytes, done, span.length - done, span.start + done);
       if (n === 0) throw shortData(check);
       done += n;
     }
-    const hash = hashFor(check);
-    hash?.update(bytes);
-    verify(hash, check);
-    return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const md5 = hashFor(check);
+    md5?.update(bytes);
+    verify(md5, check);
+    return checkedPart(read, bytes, span.start);
   } finally {
     await closeFd(fd);
   }
 }
 
 /**
- * `length` bytes from `position` as a web stream read straight from the descriptor, which it closes
- * at the end, on cancel and on abort (Node 20's `Readable.toWeb` copies every chunk). The last chunk
- * is handed on only once the bytes have passed the check.
+ * The span as a web stream read straight from the descriptor, which it closes at the end, on cancel
+ * and on abort (Node 20's `Readable.toWeb` copies every chunk). With block checksums each chunk is
+ * whole groups, handed on (cut to the asked bytes) only once they have passed; without, the last
+ * chunk is handed on only once the whole object has passed its MD5.
  */
-function readStream(
-  fd: number,
-  position: number,
-  length: number,
-  check: DataCheck,
-  signal: AbortSignal | undefined,
-): ReadableStream<Uint8Array> {
-  const hash = hashFor(check);
+function readStream(fd: number, read: Reading, signal: AbortSignal | undefined): ReadableStream<Uint8Array> {
+  const { check, span } = read;
+  const md5 = hashFor(check);
+  const group = check.blocks?.group;
+  const chunkSize = group ? Math.max(1, Math.floor(STREAM_CHUNK / group)) * group : STREAM_CHUNK;
   let offset = 0;
   let closed = false;
   const finish = async () => {
@@ -195,22 +231,28 @@ function readStream(
       },
       async pull(controller) {
         try {
-          const want = Math.min(STREAM_CHUNK, length - offset);
+          const want = Math.min(chunkSize, span.length - offset);
           const chunk = Buffer.allocUnsafe(want);
-          const n = await readAt(fd, chunk, 0, want, position + offset);
-          if (closed) return;
-          if (n === 0) throw shortData(check);
+          // whole groups: a short read goes on where it stopped
+          let n = 0;
+          do {
+            const got = await readAt(fd, chunk, n, want - n, span.start + offset + n);
+            if (closed) return;
+            if (got === 0) throw shortData(check);
+            n += got;
+          } while (group && n < want);
+          const at = span.start + offset;
           offset += n;
-          // plain Uint8Arrays, as every port returns: a Buffer compares unequal to one in deep-equality checks
-          const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, n);
-          hash?.update(bytes);
-          if (offset >= length) {
-            verify(hash, check);
+          const bytes = chunk.subarray(0, n);
+          md5?.update(bytes);
+          if (offset >= span.length) {
+            verify(md5, check);
+            const part = checkedPart(read, bytes, at);
             await finish();
-            controller.enqueue(bytes);
+            controller.enqueue(part);
             controller.close();
           } else {
-            controller.enqueue(bytes);
+            controller.enqueue(checkedPart(read, bytes, at));
           }
         } catch (err) {
           await finish().catch(() => {});

@@ -4,6 +4,7 @@ import { throwIfAborted } from '../../errors.js';
 import { readUpTo } from '../contract/body.js';
 import { writeToken } from '../contract/md5.js';
 import type { PutOptions, PutResult } from '../contract/port.js';
+import { BlockSummer, type BlockSums, blockHasher } from './block-sums.js';
 import {
   closeFd,
   fsync,
@@ -16,13 +17,14 @@ import {
 
 /**
  * Writes a larger object's data file: the chunks read so far, then the rest of the body, hashed as
- * it goes (MD5, or nothing with `etag: 'any'`), fsynced when `durable`. Files up to 64 KiB are
- * written with synchronous syscalls (see io.ts).
+ * it goes (MD5 for the ETag, but not with `etag: 'any'`; block checksums for every read to check,
+ * block-sums.ts), fsynced when `durable`. Files up to 64 KiB are written with synchronous syscalls
+ * (see io.ts).
  *
  * @example
  * ```ts
  * const path = join(dir, `a~d${dataFileSuffix()}`);
- * const { etag, size } = await writeDataFile(dir, path, head, rest, { durable: true });
+ * const { etag, size, blocks } = await writeDataFile(dir, path, head, rest, { durable: true });
  * ```
  */
 export async function writeDataFile(
@@ -31,14 +33,21 @@ export async function writeDataFile(
   head: { chunks: Uint8Array[]; size: number },
   rest: AsyncIterator<Uint8Array>,
   options: Pick<PutOptions, 'etag' | 'signal'> & { durable: boolean },
-): Promise<PutResult> {
-  // `etag: 'any'`: no hash at all (the caller, e.g. an erasure wrapper, keeps its own checksums)
-  const hash = options.etag === 'any' ? undefined : createHash('md5');
-  const etag = () => hash?.digest('hex') ?? writeToken();
-  for (const chunk of head.chunks) hash?.update(chunk);
+): Promise<PutResult & { blocks: BlockSums }> {
+  // `etag: 'any'`: no MD5 (the caller, e.g. an erasure wrapper, keeps its own checksums)
+  const md5 = options.etag === 'any' ? undefined : createHash('md5');
+  const summer = new BlockSummer(await blockHasher());
+  const hash = {
+    update(chunk: Uint8Array) {
+      md5?.update(chunk);
+      summer.update(chunk);
+    },
+  };
+  const done = () => ({ etag: md5?.digest('hex') ?? writeToken(), size, blocks: summer.finish() });
+  for (const chunk of head.chunks) hash.update(chunk);
   let size = head.size;
   const more = await readUpTo(rest, SMALL_FILE - size);
-  for (const chunk of more.chunks) hash?.update(chunk);
+  for (const chunk of more.chunks) hash.update(chunk);
   size += more.size;
   if (more.done) {
     throwIfAborted(options.signal);
@@ -50,14 +59,14 @@ export async function writeDataFile(
     } finally {
       closeSync(fd);
     }
-    return { etag: etag(), size };
+    return done();
   }
   const fd = await openCreating(dir, path);
   try {
     for (const chunk of [...head.chunks, ...more.chunks]) await writeBytes(fd, chunk);
     // one write per chunk as it comes: measured faster than gathering chunks into larger writes
     for (let next = await rest.next(); !next.done; next = await rest.next()) {
-      hash?.update(next.value);
+      hash.update(next.value);
       size += next.value.byteLength;
       await writeBytes(fd, next.value);
     }
@@ -66,7 +75,7 @@ export async function writeDataFile(
   } finally {
     await closeFd(fd);
   }
-  return { etag: etag(), size };
+  return done();
 }
 
 // Names of data files: unique across processes (a random prefix) and cheap per write (a counter).

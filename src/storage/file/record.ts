@@ -8,6 +8,7 @@
 import { closeSync, openSync } from 'node:fs';
 import { bkError } from '../../errors.js';
 import type { Metadata } from '../contract/port.js';
+import type { BlockSums } from './block-sums.js';
 import { isMissing } from './io.js';
 import { readRecordFileNow, type SlotPlace } from './record-slots.js';
 
@@ -29,6 +30,12 @@ export interface ObjectRecord {
    * inline bytes (their record's CRC covers them), writes with `etag: 'any'` and earlier builds.
    */
   sum?: 'md5';
+  /**
+   * The data file's block checksums (block-sums.ts), which every read checks, ranged or whole (and
+   * then no MD5). Absent for inline bytes and data files of earlier builds, whose ranged reads check
+   * the length only.
+   */
+  blocks?: BlockSums;
   size: number;
   lastModified: number;
   contentType?: string;

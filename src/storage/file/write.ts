@@ -5,6 +5,7 @@ import { chunksOf, concatBytes, readUpTo } from '../contract/body.js';
 import { writeToken } from '../contract/md5.js';
 import type { Abortable, Body, PutOptions, PutResult } from '../contract/port.js';
 import { assertValidMetadata } from '../contract/validate.js';
+import type { BlockSums } from './block-sums.js';
 import { commitRecord } from './commit.js';
 import { copyObject } from './copy.js';
 import { dataFileSuffix, unlinkQuietly, writeDataFile } from './data.js';
@@ -34,13 +35,15 @@ export async function writeObject(
   assertValidMetadata(options.metadata);
   const chunks = chunksOf(body, options);
   const head = await readUpTo(chunks, INLINE_MAX);
-  const record = (etag: string, size: number, data?: string): ObjectRecord => ({
+  const record = (etag: string, size: number, data?: string, blocks?: BlockSums): ObjectRecord => ({
     v: 1,
     key,
     ...(data === undefined ? {} : { data }),
     etag,
     // a data file's MD5, which whole reads check (inline bytes are covered by the record's CRC)
     ...(data !== undefined && options.etag !== 'any' ? { sum: 'md5' as const } : {}),
+    // its block checksums, which every read checks (ranged ones too)
+    ...(blocks ? { blocks } : {}),
     size,
     lastModified: Date.now(),
     metadata: { ...options.metadata },
@@ -71,11 +74,11 @@ export async function writeObject(
   const dataPath = join(at.dir, dataName);
   let committed = false;
   try {
-    const { etag, size } = await writeDataFile(at.dir, dataPath, head, chunks, {
+    const { etag, size, blocks } = await writeDataFile(at.dir, dataPath, head, chunks, {
       ...options,
       durable: folder.durable,
     });
-    await commitRecord(at, record(etag, size, dataName), options, folder.durable);
+    await commitRecord(at, record(etag, size, dataName, blocks), options, folder.durable);
     committed = true;
     if (mirror) await copyToMirror(mirror);
     return { etag, size };

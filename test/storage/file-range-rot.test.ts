@@ -1,0 +1,230 @@
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BucketkitError, type FileStoragePort, fileStorage } from '../../src/index.js';
+import { LEAF } from '../../src/storage/file/block-sums.js';
+import { readRecordNow } from '../../src/storage/file/record.js';
+
+/**
+ * Bit rot under ranged reads of the file port's data files: every read checks the bytes it hands on
+ * against the block checksums the write recorded (16 KiB blocks for objects up to 16 MiB, larger
+ * groups past that), so a read touching a damaged block is `Corrupt` naming the key and a read of
+ * other blocks returns its bytes exactly. Objects written before block checksums read as they did.
+ */
+const dirs: string[] = [];
+async function sandbox(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'bk-file-range-rot-'));
+  dirs.push(dir);
+  return dir;
+}
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** Bytes that differ everywhere (a shifted copy would not hide a flip); the fixture's generator. */
+function payload(size: number, seed: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed * 2654435761 + 1;
+  for (let i = 0; i < size; i++) {
+    x = (x * 1103515245 + 12345) >>> 0;
+    out[i] = x >>> 24;
+  }
+  return out;
+}
+
+async function dataFileOf(root: string, key: string): Promise<string> {
+  const names = (await readdir(root)).filter((n) => n.startsWith(`${key}~d`));
+  expect(names).toHaveLength(1);
+  return join(root, names[0]!);
+}
+
+async function flip(path: string, at: number): Promise<void> {
+  const bytes = Buffer.from(await readFile(path));
+  bytes[at]! ^= 0x04;
+  await writeFile(path, bytes);
+}
+
+type Range = [start: number, end: number];
+
+/** A range read through bytes() and through the stream: the bytes, or the typed error. */
+async function readRange(port: FileStoragePort, key: string, [start, end]: Range) {
+  const viaBytes = await port
+    .get(key, { range: { start, end } })
+    .then((r) => r.bytes())
+    .catch((err: unknown) => err);
+  const chunks: Uint8Array[] = [];
+  const viaStream = await port
+    .get(key, { range: { start, end } })
+    .then(async (r) => {
+      const reader = r.body.getReader();
+      for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
+      return Buffer.concat(chunks);
+    })
+    .catch((err: unknown) => err);
+  return { viaBytes, viaStream, streamed: Buffer.concat(chunks) };
+}
+
+function expectCorrupt(got: unknown, key: string, what: string): void {
+  expect(BucketkitError.is(got, 'Corrupt'), `${what}: ${String(got).slice(0, 200)}`).toBe(true);
+  expect((got as BucketkitError).message).toContain(`"${key}"`);
+  expect((got as BucketkitError).details).toMatchObject({ key });
+}
+
+function expectBytes(got: unknown, body: Uint8Array, [start, end]: Range, what: string): void {
+  expect(got, what).toBeInstanceOf(Uint8Array);
+  expect(Buffer.from(got as Uint8Array).equals(body.subarray(start, end + 1)), what).toBe(true);
+}
+
+/**
+ * With byte `at` flipped in an object whose checksum groups are `group` bytes: reads touching its
+ * group are Corrupt (a stream hands on nothing of that group), reads of other groups are exact.
+ */
+async function expectFlipSeenByRange(
+  port: FileStoragePort,
+  key: string,
+  body: Uint8Array,
+  at: number,
+  group: number,
+): Promise<void> {
+  const last = body.byteLength - 1;
+  const groupStart = Math.floor(at / group) * group;
+  const groupEnd = Math.min(groupStart + group - 1, last);
+  const clamp = (n: number) => Math.min(Math.max(n, 0), last);
+  const touching: Range[] = [
+    [at, at],
+    [clamp(at - 100), clamp(at + 100)],
+    [clamp(at - 700_000), clamp(at + 700_000)], // streamed, several chunks
+    [0, last],
+    [groupStart, groupStart], // the damaged group, not the damaged byte: damage is told per group
+    [groupEnd, groupEnd],
+  ];
+  const clear: Range[] = [];
+  if (groupStart > 0) clear.push([0, groupStart - 1], [clamp(groupStart - 10), groupStart - 1]);
+  if (groupEnd < last) clear.push([groupEnd + 1, last], [groupEnd + 1, clamp(groupEnd + 5000)]);
+  for (const range of touching) {
+    const what = `flip at ${at}, range ${range.join('–')}`;
+    const { viaBytes, viaStream, streamed } = await readRange(port, key, range);
+    expectCorrupt(viaBytes, key, `${what} (bytes)`);
+    expectCorrupt(viaStream, key, `${what} (stream)`);
+    // what a stream handed on before it failed is true bytes, all before the damaged group
+    expect(streamed.byteLength, what).toBeLessThanOrEqual(Math.max(0, groupStart - range[0]));
+    expect(streamed.equals(body.subarray(range[0], range[0] + streamed.byteLength)), what).toBe(true);
+  }
+  for (const range of clear) {
+    const what = `flip at ${at}, range ${range.join('–')}`;
+    const { viaBytes, viaStream } = await readRange(port, key, range);
+    expectBytes(viaBytes, body, range, `${what} (bytes)`);
+    expectBytes(viaStream, body, range, `${what} (stream)`);
+  }
+}
+
+describe('file port: a ranged read of a rotted data file is Corrupt, never wrong bytes', () => {
+  it('a 2 MB object (16 KiB blocks): flips at the edges of blocks, inside and at both ends', async () => {
+    const root = await sandbox();
+    const port = fileStorage(root);
+    const size = 2_000_000;
+    const body = payload(size, 11);
+    await port.put('big', body);
+    const data = await dataFileOf(root, 'big');
+    for (const at of [0, LEAF - 1, LEAF, 5 * LEAF + 77, 1_000_000, size - LEAF, size - 1]) {
+      await flip(data, at);
+      await expectFlipSeenByRange(port, 'big', body, at, LEAF);
+      await flip(data, at); // undone: every range reads again
+      expectBytes((await readRange(port, 'big', [0, size - 1])).viaBytes, body, [0, size - 1], 'healed');
+    }
+  }, 120_000);
+
+  it('a 40 MiB object (groups of 64 KiB, the record stays small): a flip is Corrupt for ranges over it only', async () => {
+    const root = await sandbox();
+    const port = fileStorage(root);
+    const size = 40 * 1024 * 1024;
+    const body = payload(size, 12);
+    // streamed in odd-sized chunks: leaves and groups cut across them
+    await port.put(
+      'huge',
+      (async function* () {
+        for (let at = 0; at < size; at += 100_003) yield body.subarray(at, at + 100_003);
+      })(),
+    );
+    const { record } = readRecordNow(join(root, 'huge~'), 'huge')!;
+    expect(record.blocks?.group).toBe(64 * 1024);
+    expect(Buffer.from(record.blocks!.xxh64, 'base64').byteLength).toBe(640 * 4);
+    const data = await dataFileOf(root, 'huge');
+    const at = 23_456_789;
+    await flip(data, at);
+    await expectFlipSeenByRange(port, 'huge', body, at, 64 * 1024);
+  }, 120_000);
+
+  it("an object written with etag 'any' (no MD5) is checked by range too", async () => {
+    const root = await sandbox();
+    const port = fileStorage(root);
+    const body = payload(100_000, 13);
+    await port.put('any', body, { etag: 'any' });
+    await flip(await dataFileOf(root, 'any'), 50_000);
+    await expectFlipSeenByRange(port, 'any', body, 50_000, LEAF);
+  });
+
+  it('a copy (the same data file, linked) keeps the checksums: both read by range are Corrupt', async () => {
+    const root = await sandbox();
+    const port = fileStorage(root);
+    const body = payload(300_000, 14);
+    await port.put('src', body);
+    await port.copy('src', 'dst', { metadata: { note: 'copied' } });
+    expectBytes((await readRange(port, 'dst', [1000, 250_000])).viaBytes, body, [1000, 250_000], 'copy');
+    await flip(await dataFileOf(root, 'src'), 200_000);
+    await expectFlipSeenByRange(port, 'src', body, 200_000, LEAF);
+    await expectFlipSeenByRange(port, 'dst', body, 200_000, LEAF);
+  });
+});
+
+describe('file port: objects written before block checksums read as they did', () => {
+  /** The fixture folder, written by the build before block checksums (commit b9563af). */
+  async function oldFolder(): Promise<{ root: string; port: FileStoragePort }> {
+    const root = await sandbox();
+    await cp(join(import.meta.dirname, 'fixtures', 'pre-block-sums'), root, { recursive: true });
+    return { root, port: fileStorage(root) };
+  }
+  const OLD = [
+    { key: 'md5-40000', body: payload(40_000, 1) },
+    { key: 'md5-280000', body: payload(280_000, 2) },
+    { key: 'any-40000', body: payload(40_000, 3) },
+  ];
+
+  it('whole and ranged reads return the bytes, with the MD5 ETag and metadata they had', async () => {
+    const { port } = await oldFolder();
+    for (const { key, body } of OLD) {
+      const got = await port.get(key);
+      if (key.startsWith('md5')) expect(got.etag).toMatch(/^[0-9a-f]{32}$/);
+      expectBytes(await got.bytes(), body, [0, body.byteLength - 1], key);
+      for (const range of [
+        [0, 0],
+        [17, 16_400],
+        [body.byteLength - 300, body.byteLength - 1],
+      ] as Range[]) {
+        const { viaBytes, viaStream } = await readRange(port, key, range);
+        expectBytes(viaBytes, body, range, `${key} ${range.join('–')}`);
+        expectBytes(viaStream, body, range, `${key} ${range.join('–')} (stream)`);
+      }
+    }
+    expect((await port.head('md5-40000')).contentType).toBe('application/octet-stream');
+  });
+
+  it('a whole read still checks the MD5; a ranged one the length (until the object is rewritten)', async () => {
+    const { root, port } = await oldFolder();
+    const { key, body } = OLD[1]!;
+    const data = await dataFileOf(root, key);
+    await flip(data, 200_000);
+    expectCorrupt((await readRange(port, key, [0, body.byteLength - 1])).viaBytes, key, 'whole');
+    expectCorrupt((await readRange(port, key, [0, body.byteLength - 1])).viaStream, key, 'whole stream');
+    // as before this change: no checksum covers a part of an old data file
+    const part = (await readRange(port, key, [199_990, 200_010])).viaBytes as Uint8Array;
+    expect(part.byteLength).toBe(21);
+    await flip(data, 200_000);
+    // rewritten: the new data file has block checksums, and its ranges are checked
+    await port.put(key, body);
+    const fresh = await dataFileOf(root, key);
+    await flip(fresh, 200_000);
+    await expectFlipSeenByRange(port, key, body, 200_000, LEAF);
+  });
+});
