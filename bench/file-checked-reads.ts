@@ -1,9 +1,9 @@
 /**
  * The file port's checked reads: large writes and ranged reads of data files, this build against a
  * peer build of the file port (`PEER_SRC`, e.g. a checkout of the commit before block checksums) in
- * the same process, rounds alternating (AB BA AB ...) so the machine's load falls on both alike. Each
- * figure is the median of the rounds; the ratio is the median of the per-round ratios (ours / peer,
- * throughput: above 1 is faster).
+ * the same process, operations interleaved one by one (AB BA AB ...) so the machine's load falls on
+ * both alike. A round takes the median time per operation of each side; each figure is the median of
+ * the rounds, the ratio the median of the per-round ratios (ours / peer throughput: above 1 is faster).
  *
  *   mkdir -p .tmp/peer && git archive b9563af src | tar -x -C .tmp/peer
  *   PEER_SRC=.tmp/peer/src npx tsx bench/file-checked-reads.ts
@@ -23,6 +23,8 @@ const MIB = 1024 * KIB;
 const ROUNDS = Number(process.env.ROUNDS ?? 5);
 const ROUND_MS = Number(process.env.ROUND_MS ?? 400);
 const OBJECT = 64 * MIB;
+/** The lake's segments aim at 2 MiB (`DEFAULT_TARGET_BYTES`). */
+const SEGMENT = 2 * MIB;
 const WRITE = 32 * MIB;
 const RANGES = [4 * KIB, 64 * KIB, 256 * KIB, MIB];
 
@@ -68,6 +70,7 @@ function cases(payload: Uint8Array, big: boolean): Case[] {
       run: (p) => put(p, payload.subarray(0, WRITE)),
     },
     { name: `put ${WRITE / MIB} MiB (64 KiB chunks)`, bytes: WRITE, run: (p) => put(p, chunked()) },
+    ...RANGES.map((length) => ranged('segment', SEGMENT, length)),
     ...RANGES.map((length) => ranged('object', OBJECT, length)),
     {
       name: `whole ${OBJECT / MIB} MiB`,
@@ -81,16 +84,25 @@ function cases(payload: Uint8Array, big: boolean): Case[] {
 const put = async (port: StoragePort, body: Uint8Array | AsyncIterable<Uint8Array>) =>
   void (await port.put('written', body));
 
-/** Operations per second of `c` on `port` over one round. */
-async function round(port: StoragePort, c: Case): Promise<number> {
-  let n = 0;
+/**
+ * Per-operation times of `c` on both ports, interleaved operation by operation (AB BA AB ...) for at
+ * least `ROUND_MS` each side: the median per side ignores the stalls a loaded machine adds to a few.
+ */
+async function round(ports: Record<Side, StoragePort>, c: Case): Promise<Record<Side, number>> {
+  const times: Record<Side, number[]> = { ours: [], peer: [] };
   const start = performance.now();
-  while (performance.now() - start < ROUND_MS || n < 3) {
-    await c.run(port);
-    n++;
+  for (let i = 0; performance.now() - start < 2 * ROUND_MS || i < 6; i++) {
+    const order: Side[] = i % 2 === 0 ? ['peer', 'ours'] : ['ours', 'peer'];
+    for (const side of order) {
+      const t = performance.now();
+      await c.run(ports[side]);
+      times[side].push(performance.now() - t);
+    }
   }
-  return (n * 1000) / (performance.now() - start);
+  return { ours: median(times.ours), peer: median(times.peer) };
 }
+
+type Side = 'ours' | 'peer';
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1]!;
 
@@ -108,6 +120,7 @@ async function main(): Promise<void> {
     };
     for (const port of Object.values(ports)) {
       await port.put('object', payload);
+      await port.put('segment', payload.subarray(0, SEGMENT));
       if (big)
         await port.put(
           'big',
@@ -116,20 +129,18 @@ async function main(): Promise<void> {
           })(),
         );
     }
-    console.log(`| case | peer (MB/s) | ours (MB/s) | ours / peer | load |`);
-    console.log(`| --- | --- | --- | --- | --- |`);
+    console.log('| case | peer (MB/s) | ours (MB/s) | ours / peer | load |');
+    console.log('| --- | --- | --- | --- | --- |');
     for (const c of cases(payload, big)) {
-      const seen = { ours: [] as number[], peer: [] as number[] };
+      const seen: Record<Side, number[]> = { ours: [], peer: [] };
       const ratios: number[] = [];
       for (let r = 0; r < ROUNDS; r++) {
-        const order = r % 2 === 0 ? (['peer', 'ours'] as const) : (['ours', 'peer'] as const);
-        const got = { ours: 0, peer: 0 };
-        for (const name of order) got[name] = await round(ports[name], c);
-        seen.ours.push(got.ours);
-        seen.peer.push(got.peer);
-        ratios.push(got.ours / got.peer);
+        const ms = await round(ports, c);
+        seen.ours.push(ms.ours);
+        seen.peer.push(ms.peer);
+        ratios.push(ms.peer / ms.ours);
       }
-      const mbs = (ops: number[]) => ((median(ops) * c.bytes) / 1e6).toFixed(0);
+      const mbs = (ms: number[]) => (c.bytes / median(ms) / 1e3).toFixed(0);
       console.log(
         `| ${c.name} | ${mbs(seen.peer)} | ${mbs(seen.ours)} | ${median(ratios).toFixed(3)} | ${loadavg()[0]!.toFixed(2)} |`,
       );

@@ -8,8 +8,9 @@ import { bucketPort, startGateway } from '../gateway/support.js';
 
 /**
  * Bit rot in the file port's data files (objects over 16 KiB keep their bytes in a data file next to
- * the record): a full read checks the bytes against the MD5 the write recorded and is `Corrupt` naming
+ * the record): a read checks the bytes against the checksums the write recorded and is `Corrupt` naming
  * the key, before a streaming reader sees a clean end; every read checks the data file's length.
+ * Ranged reads block by block: file-range-rot.test.ts.
  * Record-file damage is in file-rot.test.ts; here also every byte of a record file flipped in turn
  * never reads the version before an acknowledged one.
  */
@@ -137,7 +138,7 @@ describe('file port: a data file whose bytes rotted is Corrupt naming the key (i
     },
   );
 
-  it('a ranged read checks the length, not the bytes: a flip outside the range reads, one inside a whole-object range does not', async () => {
+  it('a ranged read checks the bytes it returns: a flip far from the range reads, one inside the range does not', async () => {
     const root = await sandbox();
     const port = fileStorage(root);
     const size = 300_000;
@@ -151,6 +152,12 @@ describe('file port: a data file whose bytes rotted is Corrupt naming the key (i
       'r',
     );
     expectCorrupt(await outcome(async () => (await port.get('r', { range: { start: 0 } })).bytes()), 'r');
+    expectCorrupt(
+      await outcome(async () =>
+        (await port.get('r', { range: { start: size - 10, end: size - 1 } })).bytes(),
+      ),
+      'r',
+    );
   });
 
   it("objects written with etag 'any' (no MD5 recorded) and copies read whole", async () => {

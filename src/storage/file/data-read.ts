@@ -78,7 +78,9 @@ export async function readDataFile(
     span: blocks ? groupSpan(blocks, check.size, start, length) : { start, length },
   };
   const spanLength = read.span.length;
-  if (spanLength <= SMALL_FILE) return bodyOf(readSmallNow(path, read));
+  // small asked reads stay synchronous (io.ts) with the groups around them, up to a bound: a long
+  // synchronous read would hold up every other request
+  if (length <= SMALL_FILE && spanLength <= SYNC_SPAN) return bodyOf(readSmallNow(path, read));
   const fd = await openFile(path, 'r');
   try {
     checkLength(fd, check);
@@ -110,6 +112,11 @@ interface Reading {
 }
 
 const bodyOf = (bytes: Uint8Array): DataBody => ({ stream: () => streamOf(bytes), bytes: async () => bytes });
+
+/** A small read widened to whole groups is read synchronously up to this many bytes. */
+const SYNC_SPAN = 4 * SMALL_FILE;
+/** The synchronous reads' buffer when the span is wider than the asked bytes (copied out of it). */
+const syncScratch = Buffer.allocUnsafe(SYNC_SPAN);
 
 /** Reads up to this many bytes at once when get() runs instead of returning a stream. */
 const SMALL_READ = 256 * 1024;
@@ -158,13 +165,18 @@ function checkedPart(read: Reading, bytes: Buffer, at: number): Uint8Array {
   return new Uint8Array(bytes.buffer, bytes.byteOffset + from, to - from);
 }
 
-/** The span (≤ {@link SMALL_FILE} bytes) of `path`, synchronously, checked. */
+/**
+ * The span (≤ {@link SYNC_SPAN} bytes) of `path`, synchronously, checked. A span wider than the asked
+ * bytes is read into a reused buffer and the asked bytes copied out: a fresh buffer for each read
+ * of a whole group would keep the garbage collector busy.
+ */
 function readSmallNow(path: string, read: Reading): Uint8Array {
   const { check, span } = read;
   const fd = openSync(path, 'r');
   try {
     checkLength(fd, check);
-    const bytes = Buffer.allocUnsafe(span.length);
+    const wider = span.length > read.length;
+    const bytes = wider ? syncScratch.subarray(0, span.length) : Buffer.allocUnsafe(span.length);
     for (let done = 0; done < span.length; ) {
       const n = readSync(fd, bytes, done, span.length - done, span.start + done);
       if (n === 0) throw shortData(check);
@@ -173,7 +185,8 @@ function readSmallNow(path: string, read: Reading): Uint8Array {
     const md5 = hashFor(check);
     md5?.update(bytes);
     verify(md5, check);
-    return checkedPart(read, bytes, span.start);
+    const part = checkedPart(read, bytes, span.start);
+    return wider ? new Uint8Array(part) : part;
   } finally {
     closeSync(fd);
   }
