@@ -45,9 +45,21 @@ export interface DataBody {
  * ```
  */
 export function dataCheckOf(record: ObjectRecord, key: string, start: number, length: number): DataCheck {
-  if (record.blocks) return { key, size: record.size, blocks: record.blocks };
+  if (record.blocks) return { key, size: record.size, blocks: knownBlocks(record.blocks, key) };
   const whole = start === 0 && length === record.size;
   return { key, size: record.size, ...(whole && record.sum === 'md5' ? { md5: record.etag } : {}) };
+}
+
+/** Block checksums this build can check; others (a later build's kind) are `Unsupported`, never misread. */
+function knownBlocks(blocks: BlockSums, key: string): BlockSums {
+  const { leaf, group, xxh64 } = blocks;
+  const whole = (n: unknown) => Number.isSafeInteger(n) && (n as number) > 0;
+  if (typeof xxh64 === 'string' && whole(leaf) && whole(group) && group % leaf === 0) return blocks;
+  throw bkError(
+    'Unsupported',
+    `the data file of "${key}" carries block checksums this version cannot check; upgrade bucketkit`,
+    { details: { key } },
+  );
 }
 
 /**
