@@ -207,7 +207,8 @@ describe('port requests per read, plain and encrypted', () => {
       'across chunks': [`get sse-c @0-${3 * S - 1}`],
       open: [`get sse-c @${2 * S}-`],
       suffix: ['head sse-c', `get sse-c @${3 * S}-${4 * S - 1}`],
-      HEAD: ['head sse-c'],
+      // a HEAD with a customer key reads the first bytes: the object may be assembled (below)
+      HEAD: [`get sse-c @0-${76 - 1}`],
     });
   });
 
@@ -225,8 +226,8 @@ describe('port requests per read, plain and encrypted', () => {
       open: [`get assembled @${2 * S}-`, `get assembled @${part1}-${part1 + part2 + H + 30_000 + 16 - 1}`],
       // the HEAD told the layout: part 3 (its header and chunk) is read at once
       suffix: ['head assembled', `get assembled @${part1 + part2}-${part1 + part2 + H + 30_000 + 16 - 1}`],
-      // the key is checked against the first part's header
-      HEAD: ['head assembled', `get assembled @0-${H - 1}`],
+      // the key is checked against the first part's header, which a GET of the first bytes brings along
+      HEAD: [`get assembled @0-${H - 1}`],
     });
     // partNumber: the HEAD gives the parts, the part is one span from its header
     calls.length = 0;
@@ -272,5 +273,20 @@ describe('port requests per read, plain and encrypted', () => {
       'sse-c again': sealedOverwrite('sse-c'),
     });
     expect(etags['sse-s3']).toBe(`"${md5(body)}"`);
+  });
+
+  it('a HEAD with a customer key of an empty object: the first bytes are none, a HEAD looks instead', async () => {
+    await s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'empty-c', Body: '', ...CUSTOMER }));
+    await s3.send(new PutObjectCommand({ Bucket: 'b', Key: 'empty', Body: '' }));
+    calls.length = 0;
+    const head = await s3.send(new HeadObjectCommand({ Bucket: 'b', Key: 'empty-c', ...CUSTOMER }));
+    expect([head.ContentLength, head.SSECustomerKeyMD5]).toEqual([0, KEY_MD5]);
+    expect(calls.filter((c) => !isBucketState(c))).toEqual(['get empty-c @0-75']);
+    calls.length = 0;
+    const plain = await s3
+      .send(new HeadObjectCommand({ Bucket: 'b', Key: 'empty', ...CUSTOMER }))
+      .catch((err: { $metadata: { httpStatusCode: number } }) => err.$metadata.httpStatusCode);
+    expect(plain).toBe(400);
+    expect(calls.filter((c) => !isBucketState(c))).toEqual(['get empty @0-75', 'head empty']);
   });
 });

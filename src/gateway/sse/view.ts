@@ -22,7 +22,7 @@ import {
 } from '../../storage/index.js';
 import { ETAG_META } from '../http.js';
 import { s3Error } from '../s3-errors.js';
-import { assembledSize, checkAssembledKey, isAssembled, WRAPPED_META } from './assembled.js';
+import { assembledSize, checkAssembledKey, headWithLead, isAssembled, WRAPPED_META } from './assembled.js';
 import { openAssembled } from './assembled-read.js';
 import {
   announceServerKey,
@@ -81,7 +81,11 @@ export function sseView(
   let looked: ObjectInfo | undefined;
 
   async function head(key: string, options?: { signal?: AbortSignal }): Promise<ObjectInfo> {
-    const info = await port.head(key, options);
+    // a client's HEAD with a customer key may need an assembled object's first header: read at once
+    const { info, lead } =
+      scope.guardHead && scope.readKey
+        ? await headWithLead(port, key, options?.signal)
+        : { info: await port.head(key, options), lead: undefined };
     looked = info;
     if (!modeOf(info.metadata)) {
       if (scope.guardHead && scope.readKey) throw notApplicable();
@@ -89,7 +93,7 @@ export function sseView(
     }
     if (scope.guardHead && isAssembled(info.metadata)) {
       if (!scope.readKey) throw keyNeeded(key);
-      await checkAssembledKey(port, info, scope.readKey, options?.signal);
+      await checkAssembledKey(port, info, scope.readKey, options?.signal, lead);
       announceCustomer();
     } else if (scope.guardHead) await dataKeyOf(info);
     return plainEtags.shown(plain(info), modeOf(info.metadata), options?.signal);
