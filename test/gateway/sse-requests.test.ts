@@ -290,3 +290,100 @@ describe('port requests per read, plain and encrypted', () => {
     expect(calls.filter((c) => !isBucketState(c))).toEqual(['get empty @0-75', 'head empty']);
   });
 });
+
+describe('the one-request reads fall back to a second read, never to other bytes', () => {
+  const calls: string[] = [];
+  const store = memoryStorage();
+  const keys = { k1: randomBytes(32) };
+  const gateways: Array<{ s3: S3Client; close: () => Promise<void> }> = [];
+  /** Two gateways over one store, as two processes: `b` looked at the bucket before it held sealed objects. */
+  let a: S3Client;
+  let b: S3Client;
+
+  beforeAll(async () => {
+    for (let i = 0; i < 2; i++) {
+      const gateway = createGateway({
+        buckets: staticBuckets({ x: recording(store, calls) }),
+        credentials: [{ accessKeyId: ACCESS_KEY, secretAccessKey: SECRET_KEY }],
+        encryption: { keys, activeKey: 'k1' },
+      });
+      const listening = await gateway.listen(0, '127.0.0.1');
+      const s3 = sdkClient(listening.endpoint);
+      gateways.push({
+        s3,
+        close: async () => {
+          s3.destroy();
+          await listening.close();
+        },
+      });
+    }
+    [a, b] = gateways.map((g) => g.s3) as [S3Client, S3Client];
+    await b.send(new PutObjectCommand({ Bucket: 'x', Key: 'early', Body: 'plain' }));
+    await b.send(new GetObjectCommand({ Bucket: 'x', Key: 'early', Range: 'bytes=1-2' }));
+    await a.send(
+      new PutObjectCommand({ Bucket: 'x', Key: 'sealed', Body: body, ServerSideEncryption: 'AES256' }),
+    );
+    await a.send(new PutObjectCommand({ Bucket: 'x', Key: 'p', Body: body }));
+    await a.send(new PutObjectCommand({ Bucket: 'x', Key: 'short', Body: body.subarray(0, 65_545) }));
+  });
+  afterAll(async () => {
+    for (const g of gateways) await g.close();
+  });
+
+  const S = 64 * 1024 + 16;
+  async function read(s3: S3Client, Key: string, Range: string) {
+    calls.length = 0;
+    try {
+      const got = await s3.send(new GetObjectCommand({ Bucket: 'x', Key, Range }));
+      const bytes = Buffer.from(await got.Body!.transformToByteArray());
+      return { bytes, range: got.ContentRange, calls: calls.filter((c) => !isBucketState(c)) };
+    } catch (err) {
+      const { name, $metadata } = err as { name: string; $metadata: { httpStatusCode: number } };
+      return { error: `${$metadata.httpStatusCode} ${name}`, calls: calls.filter((c) => !isBucketState(c)) };
+    }
+  }
+
+  it('a gateway that took the bucket for plaintext-only reads a sealed object again at its chunks', async () => {
+    const got = await read(b, 'sealed', 'bytes=70000-70099');
+    expect(got.bytes?.equals(body.subarray(70_000, 70_100))).toBe(true);
+    expect(got.calls.map((c) => c.replace(/sse-etags\/\w+/, 'sse-etags/E'))).toEqual([
+      'get sealed @70000-70099',
+      `get sealed @${S}-${2 * S - 1}`,
+      'get .bucketkit-gateway/sse-etags/E',
+    ]);
+  });
+
+  it('a plain object the chunks span does not cover is read again at its range', async () => {
+    // byte 65,536 lies before the second sealed chunk's start (65,552)
+    const got = await read(a, 'p', 'bytes=65536-65600');
+    expect([got.bytes?.equals(body.subarray(65_536, 65_601)), got.range]).toEqual([
+      true,
+      'bytes 65536-65600/200000',
+    ]);
+    expect(got.calls).toEqual([`get p @${S}-${2 * S - 1}`, 'get p @65536-65600']);
+    // an open range whose chunk starts past a plain object's end: the port refuses it, the range itself reads
+    const tail = await read(a, 'short', 'bytes=65540-');
+    expect([tail.bytes?.equals(body.subarray(65_540, 65_545)), tail.range]).toEqual([
+      true,
+      'bytes 65540-65544/65545',
+    ]);
+    expect(tail.calls).toEqual([`get short @${S}-`, 'get short @65540-']);
+  });
+
+  it('ranges past the end are 416 InvalidRange; an end before the start is the whole object', async () => {
+    // inside the last sealed chunk: its answer tells the plaintext size
+    expect(await read(a, 'sealed', 'bytes=200000-')).toEqual({
+      error: '416 InvalidRange',
+      calls: [`get sealed @${3 * S}-`],
+    });
+    // past the stored end: the range itself asked, refused too
+    expect(await read(a, 'sealed', 'bytes=300000-')).toEqual({
+      error: '416 InvalidRange',
+      calls: [`get sealed @${4 * S}-`, 'get sealed @300000-'],
+    });
+    expect((await read(a, 'sealed', 'bytes=300000-3')).error).toBe('416 InvalidRange');
+    const backwards = await read(a, 'sealed', 'bytes=5-3');
+    expect([backwards.bytes?.equals(body), backwards.range]).toEqual([true, undefined]);
+    expect((await read(a, 'p', 'bytes=-0')).error).toBe('416 InvalidRange');
+  });
+});
