@@ -43,8 +43,9 @@ export interface EncryptedPort extends StoragePort {
 /**
  * Encryption at rest for any port: each object is sealed in 64 KiB AES-256-GCM chunks under its own
  * data key, wrapped by a master key whose id is kept with the object. Ranged reads fetch and open only
- * the chunks they cover; a changed byte, a cut body or an object not written through an encrypted port
- * is `Corrupt`, never other bytes. Sizes are plaintext sizes; ETags are those of the stored bytes.
+ * the chunks they cover, in one request (its answer carries the wrapped key and the stored size); a
+ * changed byte, a cut body or an object not written through an encrypted port is `Corrupt`, never
+ * other bytes. Sizes are plaintext sizes; ETags are those of the stored bytes.
  * Multipart and presigned URLs are not offered (they would move ciphertext unsealed); `onProgress`
  * counts plaintext bytes. Hidden metadata takes about 130 of the 2 KiB metadata allows.
  *
