@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { BucketkitError, type FileStoragePort, fileStorage } from '../../src/index.js';
 import { LEAF } from '../../src/storage/file/block-sums.js';
 import { readRecordNow } from '../../src/storage/file/record.js';
+import { bucketPort, startGateway } from '../gateway/support.js';
 
 /**
  * Bit rot under ranged reads of the file port's data files: every read checks the bytes it hands on
@@ -227,4 +228,31 @@ describe('file port: objects written before block checksums read as they did', (
     await flip(fresh, 200_000);
     await expectFlipSeenByRange(port, key, body, 200_000, LEAF);
   });
+});
+
+describe('file port behind the gateway: a ranged GET over rot is an error, never wrong bytes', () => {
+  it('a range over the flipped byte fails (500, retryable); a range of other blocks reads', async () => {
+    const gw = await startGateway();
+    try {
+      const port = await bucketPort(gw, 'rot');
+      const body = payload(3_000_000, 15);
+      await port.put('obj', body);
+      await flip(await dataFileOf(join(gw.root, 'rot'), 'obj'), 1_500_000);
+      const over = await port
+        .get('obj', { range: { start: 1_499_000, end: 1_501_000 } })
+        .then((r) => r.bytes())
+        .catch((err: unknown) => err);
+      expect(over, 'the damaged range was served').toBeInstanceOf(BucketkitError);
+      expect((over as BucketkitError).details).toMatchObject({ status: 500, retryable: true });
+      const wide = await port
+        .get('obj', { range: { start: 0, end: 2_999_999 } })
+        .then((r) => r.bytes())
+        .catch((err: unknown) => err);
+      expect(wide, 'the damaged object was served whole').toBeInstanceOf(BucketkitError);
+      const clear = await (await port.get('obj', { range: { start: 100_000, end: 900_000 } })).bytes();
+      expect(Buffer.from(clear).equals(body.subarray(100_000, 900_001))).toBe(true);
+    } finally {
+      await gw.stop();
+    }
+  }, 60_000);
 });
