@@ -70,6 +70,28 @@ function keepCursor(
 export const past = (prefix: string): string => `${prefix}\u{10FFFF}`;
 
 /**
+ * Whether any key under `prefix` is a client's, not the gateway's own: the first key listed under it,
+ * else the first past the reserved keys (two list calls at most, made only for such a prefix).
+ *
+ * @example
+ * ```ts
+ * await holdsClientKey(port, '.'); // true once a client stored ".profile"
+ * ```
+ */
+async function holdsClientKey(port: StoragePort, prefix: string): Promise<boolean> {
+  const first = async (startAfter?: string) => {
+    for await (const entry of port.list({ prefix, ...(startAfter ? { startAfter } : {}) })) {
+      return entry.type === 'object' ? entry.key : entry.prefix;
+    }
+    return undefined;
+  };
+  const head = await first();
+  if (head === undefined) return false;
+  if (!head.startsWith(RESERVED_PREFIX)) return true;
+  return (await first(past(RESERVED_PREFIX))) !== undefined;
+}
+
+/**
  * Reads one page from a port's listing, starting after `after` (a key, or a common prefix already
  * returned, whose keys are then skipped) and hiding the gateway's own keys. A truncated page keeps its
  * listing open for a minute, keyed by where the next page starts, so paging through a large bucket
@@ -124,6 +146,10 @@ export async function listPage(
         continue;
       }
       if (entry.type === 'prefix' && after && after.startsWith(entry.prefix)) continue;
+      // a delimiter inside ".bucketkit-gateway/" (".", "a", ...) cuts a prefix the gateway's own keys share
+      if (entry.type === 'prefix' && RESERVED_PREFIX.startsWith(entry.prefix)) {
+        if (!(await holdsClientKey(port, entry.prefix))) continue;
+      }
       if (page.objects.length + page.prefixes.length >= maxKeys) {
         page.truncated = true;
         if (page.last !== undefined) {
