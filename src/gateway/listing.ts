@@ -1,6 +1,7 @@
 import type { ListEntry, ListedObject, StoragePort } from '../storage/index.js';
 import { RESERVED_PREFIX, type RequestContext, type ServedBucket } from './context.js';
 import { quoted, sendXml } from './http.js';
+import { ownerElement } from './identity/index.js';
 import { s3Error } from './s3-errors.js';
 import { VERSIONS_PREFIX } from './versioning/layout.js';
 import { toXml, type XmlNode } from './xml.js';
@@ -223,7 +224,7 @@ export async function listObjects(ctx: RequestContext, bucket: ServedBucket): Pr
   // an empty continuation-token is no token
   const after = v2 ? (token ? decodeToken(token) : startAfter) : marker;
   const page = await listPage(bucket.port, { prefix, delimiter, after, maxKeys: limit, signal: ctx.signal });
-  const owner = { ID: ctx.owner, DisplayName: ctx.owner };
+  const owner = ownerElement(ctx.users, ctx.owner);
   const encodingType = q.has('encoding-type') ? 'url' : undefined;
   const common = page.prefixes.map((p) => ({ Prefix: encode(p) }));
   const next = page.truncated && page.last !== undefined ? page.last : undefined;

@@ -1,5 +1,6 @@
 import type { RequestContext, ServedBucket } from './context.js';
 import { sendXml } from './http.js';
+import { ownerElement } from './identity/index.js';
 import { maxKeys } from './listing.js';
 import { UPLOADS, type UploadRecord } from './multipart-state.js';
 import { toXml } from './xml.js';
@@ -11,7 +12,7 @@ export async function listUploads(ctx: RequestContext, bucket: ServedBucket): Pr
   const keyMarker = q.get('key-marker') ?? '';
   const idMarker = q.get('upload-id-marker') ?? '';
   const limit = maxKeys(ctx, 'max-uploads');
-  const uploads: { key: string; id: string; initiated: string }[] = [];
+  const uploads: { key: string; id: string; initiated: string; initiator: string }[] = [];
   for await (const entry of bucket.port.list({ prefix: UPLOADS, signal: ctx.signal })) {
     if (entry.type !== 'object' || !entry.key.endsWith('/upload')) continue;
     const id = entry.key.slice(UPLOADS.length, -'/upload'.length);
@@ -24,12 +25,16 @@ export async function listUploads(ctx: RequestContext, bucket: ServedBucket): Pr
     }
     if (!parsed.key.startsWith(prefix)) continue;
     if (parsed.key < keyMarker || (parsed.key === keyMarker && (!idMarker || id <= idMarker))) continue;
-    uploads.push({ key: parsed.key, id, initiated: parsed.initiated });
+    uploads.push({
+      key: parsed.key,
+      id,
+      initiated: parsed.initiated,
+      initiator: parsed.initiator ?? ctx.owner,
+    });
   }
   uploads.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.id < b.id ? -1 : 1));
   const page = uploads.slice(0, limit);
   const truncated = uploads.length > page.length;
-  const owner = { ID: ctx.owner, DisplayName: ctx.owner };
   sendXml(
     ctx.res,
     toXml('ListMultipartUploadsResult', {
@@ -43,8 +48,8 @@ export async function listUploads(ctx: RequestContext, bucket: ServedBucket): Pr
       Upload: page.map((u) => ({
         Key: u.key,
         UploadId: u.id,
-        Initiator: owner,
-        Owner: owner,
+        Initiator: ownerElement(ctx.users, u.initiator),
+        Owner: ownerElement(ctx.users, u.initiator),
         StorageClass: 'STANDARD',
         Initiated: new Date(u.initiated),
       })),

@@ -16,6 +16,8 @@ export const UPLOADS = `${RESERVED_PREFIX}uploads/`;
 export interface UploadRecord {
   key: string;
   initiated: string;
+  /** Who started the upload (a user id; records written before it was kept show the caller instead). */
+  initiator?: string;
   contentType?: string;
   metadata: Record<string, string>;
   /** The port's own upload id when the port's multipart API holds the parts. */

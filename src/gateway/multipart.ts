@@ -3,7 +3,7 @@ import { assertValidMetadata, multipartEtag, type StoragePort } from '../storage
 import { objectBody, smallBody, storedChunks } from './body.js';
 import { assertClientKey, headOrUndefined, type RequestContext, type ServedBucket } from './context.js';
 import { ETAG_META, header, quoted, send, sendXml, visibleEtag } from './http.js';
-import { restoreUploadAcl, uploadAcl } from './identity/index.js';
+import { ownerElement, restoreUploadAcl, uploadAcl } from './identity/index.js';
 import { maxKeys } from './listing.js';
 import {
   CHECKSUM_META,
@@ -73,6 +73,7 @@ export async function createUpload(ctx: RequestContext, bucket: ServedBucket): P
   const record: UploadRecord = {
     key,
     initiated: new Date().toISOString(),
+    initiator: ctx.caller?.id ?? ctx.owner,
     metadata,
     ...(contentType ? { contentType } : {}),
     ...(sse ? { sse } : {}),
@@ -166,7 +167,8 @@ export async function listUploadParts(ctx: RequestContext, bucket: ServedBucket)
       Bucket: bucket.name,
       Key: key,
       UploadId: id,
-      Owner: { ID: ctx.owner, DisplayName: ctx.owner },
+      Initiator: ownerElement(ctx.users, record.initiator ?? ctx.owner),
+      Owner: ownerElement(ctx.users, record.initiator ?? ctx.owner),
       StorageClass: 'STANDARD',
       PartNumberMarker: marker,
       ...(truncated ? { NextPartNumberMarker: page.at(-1)![0] } : {}),

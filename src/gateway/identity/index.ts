@@ -16,4 +16,11 @@ export {
   getBucketPolicyStatus,
   putBucketPolicy,
 } from './policy-ops.js';
-export { type Caller, type Directory, directory, type GatewayUser, loadUsers } from './users.js';
+export {
+  type Caller,
+  type Directory,
+  directory,
+  type GatewayUser,
+  loadUsers,
+  ownerElement,
+} from './users.js';

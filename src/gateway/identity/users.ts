@@ -79,6 +79,20 @@ export function directory(users: readonly GatewayUser[]): Directory {
 export const displayName = (user: GatewayUser): string => user.displayName ?? user.id;
 
 /**
+ * An `Owner` / `Initiator` element for a user id: the user's display name when the gateway knows them,
+ * else the id itself.
+ *
+ * @example
+ * ```ts
+ * ownerElement(ctx.users, 'alice'); // { ID: 'alice', DisplayName: 'Alice' }
+ * ```
+ */
+export function ownerElement(users: Directory | undefined, id: string): { ID: string; DisplayName: string } {
+  const user = users?.byId(id);
+  return { ID: id, DisplayName: user ? displayName(user) : id };
+}
+
+/**
  * Reads users from a JSON file: `{ "users": [{ "id", "displayName", "email", "keys": [{ "accessKeyId",
  * "secretAccessKey" }] }] }` (the first user owns buckets that have no recorded owner).
  *
