@@ -130,7 +130,7 @@ export async function deleteObjects(ctx: RequestContext, bucket: ServedBucket): 
     DeleteMarker?: boolean;
     DeleteMarkerVersionId?: string;
   }[] = [];
-  const errors: { Key: string; Code: string; Message: string }[] = [];
+  const errors: { Key: string; VersionId?: string; Code: string; Message: string }[] = [];
   const removed: string[] = [];
   for (const object of objects) {
     const key = childText(object, 'Key');
@@ -148,7 +148,12 @@ export async function deleteObjects(ctx: RequestContext, bucket: ServedBucket): 
       removed.push(key);
     } catch (err) {
       const reply = toS3Error(err);
-      errors.push({ Key: key, Code: reply.code, Message: reply.message });
+      errors.push({
+        Key: key,
+        ...(version ? { VersionId: version } : {}),
+        Code: reply.code,
+        Message: reply.message,
+      });
     }
   }
   sendXml(ctx.res, toXml('DeleteResult', { Deleted: deleted, Error: errors }));

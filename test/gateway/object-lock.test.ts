@@ -115,6 +115,53 @@ describe('object lock with the AWS SDK v3', () => {
     });
   });
 
+  it('GOVERNANCE to COMPLIANCE is a change of the lock: refused without the bypass header, done with it', async () => {
+    const until = new Date(Math.ceil((Date.now() + DAY) / 1000) * 1000);
+    const v = await put('gov-mode', { ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until });
+    const toCompliance = (BypassGovernanceRetention?: boolean) =>
+      s3.send(
+        new PutObjectRetentionCommand({
+          Bucket: 'locked',
+          Key: 'gov-mode',
+          VersionId: v,
+          Retention: { Mode: 'COMPLIANCE', RetainUntilDate: until },
+          ...(BypassGovernanceRetention ? { BypassGovernanceRetention } : {}),
+        }),
+      );
+    await expect(toCompliance()).rejects.toMatchObject({ name: 'AccessDenied' });
+    const still = await s3.send(
+      new GetObjectRetentionCommand({ Bucket: 'locked', Key: 'gov-mode', VersionId: v }),
+    );
+    expect(still.Retention?.Mode).toBe('GOVERNANCE');
+    await toCompliance(true);
+    const now = await s3.send(
+      new GetObjectRetentionCommand({ Bucket: 'locked', Key: 'gov-mode', VersionId: v }),
+    );
+    expect(now.Retention).toEqual({ Mode: 'COMPLIANCE', RetainUntilDate: until });
+  });
+
+  it('DeleteObjects names the version of each refused deletion next to its key', async () => {
+    const until = new Date(Date.now() + DAY);
+    const held = await put('batch-held', { ObjectLockMode: 'GOVERNANCE', ObjectLockRetainUntilDate: until });
+    const free = await put('batch-free');
+    const out = await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: 'locked',
+        Delete: {
+          Objects: [
+            { Key: 'batch-held', VersionId: held },
+            { Key: 'batch-free', VersionId: free },
+          ],
+        },
+      }),
+    );
+    expect(out.Errors?.map((e) => [e.Key, e.VersionId, e.Code])).toEqual([
+      ['batch-held', held, 'AccessDenied'],
+    ]);
+    expect(out.Deleted?.map((d) => [d.Key, d.VersionId])).toEqual([['batch-free', free]]);
+    await removeVersion('batch-held', held, true);
+  });
+
   it('COMPLIANCE retention: no delete and no shortening, bypass or not; extending is fine', async () => {
     const v = await put('comp');
     await s3.send(

@@ -270,7 +270,8 @@ export async function putObjectRetention(ctx: RequestContext, bucket: ServedBuck
     active &&
     (until === undefined ||
       until.getTime() < currentUntil ||
-      (current[LOCK_MODE_META] === 'COMPLIANCE' && mode === 'GOVERNANCE'));
+      // a lock's mode is one of its settings: GOVERNANCE changes (even to COMPLIANCE) only with bypass
+      mode !== current[LOCK_MODE_META]);
   if (weaker) {
     if (current[LOCK_MODE_META] === 'COMPLIANCE' || !bypassOf(ctx)) {
       throw s3Error('AccessDenied', 403, 'Access Denied because object protected by object lock.');
