@@ -138,6 +138,8 @@ const VERSIONED = new Set([
   'HEAD ',
   'HEAD partNumber',
   'DELETE ',
+  'GET acl',
+  'PUT acl',
   'GET retention',
   'PUT retention',
   'GET legal-hold',

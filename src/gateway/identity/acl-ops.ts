@@ -1,8 +1,9 @@
 import { smallBody } from '../body.js';
 import { acl as singleOwnerAcl } from '../bucket-ops.js';
-import { assertClientKey, type RequestContext, servedBucket } from '../context.js';
+import { assertClientKey, type RequestContext, type ServedBucket, servedBucket } from '../context.js';
 import { send, sendXml } from '../http.js';
 import { s3Error } from '../s3-errors.js';
+import { addressedObject, isMarker, rewriteVersionMetadata, VERSION_META } from '../versioning/index.js';
 import { childrenNamed, childText, parseXml } from '../xml.js';
 import { type Acl, aclFromHeaders, aclXml, decodeAcl, encodeAcl, hasAclHeaders, parseAclXml } from './acl.js';
 import { assertAclAllowed, guardsOf } from './bucket-guards.js';
@@ -24,8 +25,23 @@ export async function getAcl(ctx: RequestContext, name: string): Promise<void> {
   const acl = await bucketAcl(bucket.port, users);
   if (ctx.target.key === undefined) return sendXml(ctx.res, aclXml(acl, users));
   const key = assertClientKey(ctx.target.key);
-  const info = await bucket.port.head(key, { signal: ctx.signal });
+  const version = await addressedVersion(ctx, bucket, key);
+  const info = version ? version.info : await bucket.port.head(key, { signal: ctx.signal });
   sendXml(ctx.res, aclXml(objectAcl(info, acl.owner), users));
+}
+
+/**
+ * The version `?versionId` names (undefined without one, or for "null": the key's object then); a
+ * delete marker has no ACL to read or set.
+ */
+async function addressedVersion(ctx: RequestContext, bucket: ServedBucket, key: string) {
+  const versionId = ctx.target.query.get('versionId');
+  if (versionId === undefined || versionId === 'null') return undefined;
+  const found = await addressedObject(ctx, bucket, key);
+  if (found.name && isMarker(found.name)) {
+    throw s3Error('MethodNotAllowed', 405, 'The specified method is not allowed against this resource.');
+  }
+  return found;
 }
 
 /**
@@ -46,7 +62,9 @@ export async function putAcl(ctx: RequestContext, name: string): Promise<void> {
   }
   const current = await bucketAcl(bucket.port, users);
   const key = ctx.target.key === undefined ? undefined : assertClientKey(ctx.target.key);
-  const info = key === undefined ? undefined : await bucket.port.head(key, { signal: ctx.signal });
+  const version = key === undefined ? undefined : await addressedVersion(ctx, bucket, key);
+  const info =
+    key === undefined ? undefined : (version?.info ?? (await bucket.port.head(key, { signal: ctx.signal })));
   const owner = info ? objectAcl(info, current.owner).owner : current.owner;
   const body = (await smallBody(ctx)).trim();
   const fromHeaders = aclFromHeaders(ctx.req.headers, owner, current.owner, users);
@@ -69,10 +87,22 @@ export async function putAcl(ctx: RequestContext, name: string): Promise<void> {
     await writeBucketAcl(bucket.port, next);
     return send(ctx.res, 200);
   }
+  const stamp = { [OWNER_META]: next.owner, [ACL_META]: encodeAcl(next) };
+  // a versioned key's current object is also its newest version: both copies carry the ACL
+  const versionName = version ? version.name : info.metadata[VERSION_META];
+  if (versionName) {
+    await rewriteVersionMetadata(
+      bucket,
+      { key, name: versionName },
+      (m) => Object.assign(m, stamp),
+      ctx.signal,
+    );
+    return send(ctx.res, 200);
+  }
   // the object's bytes stay; its metadata is rewritten in place under the key's write lock
   await bucket.exclusive(key, () =>
     bucket.port.copy(key, key, {
-      metadata: { ...info.metadata, [OWNER_META]: next.owner, [ACL_META]: encodeAcl(next) },
+      metadata: { ...info.metadata, ...stamp },
       ...(info.contentType ? { contentType: info.contentType } : {}),
       ifSourceMatch: info.etag,
       signal: ctx.signal,

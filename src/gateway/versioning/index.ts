@@ -20,6 +20,7 @@ export {
   putObjectLegalHold,
   putObjectLockConfiguration,
   putObjectRetention,
+  rewriteVersionMetadata,
 } from './lock.js';
 export {
   carriedMetadata,

@@ -220,10 +220,15 @@ async function lockedVersion(ctx: RequestContext, bucket: ServedBucket) {
 }
 
 /**
- * Rewrites a version's lock metadata in place (a copy onto itself), in its version object and in the
- * key's copy when it is the current version.
+ * Rewrites a version's hidden metadata in place (a copy onto itself), in its version object and in the
+ * key's copy when it is the current version: its lock here, its ACL for PutObjectAcl with a versionId.
+ *
+ * @example
+ * ```ts
+ * await rewriteVersionMetadata(bucket, { key, name }, (m) => { m[LOCK_MODE_META] = 'GOVERNANCE'; }, signal);
+ * ```
  */
-async function updateLock(
+export async function rewriteVersionMetadata(
   bucket: ServedBucket,
   target: { key: string; name: string | undefined },
   change: (metadata: Metadata) => void,
@@ -277,7 +282,7 @@ export async function putObjectRetention(ctx: RequestContext, bucket: ServedBuck
       throw s3Error('AccessDenied', 403, 'Access Denied because object protected by object lock.');
     }
   }
-  await updateLock(
+  await rewriteVersionMetadata(
     bucket,
     target,
     (metadata) => {
@@ -317,7 +322,7 @@ export async function putObjectLegalHold(ctx: RequestContext, bucket: ServedBuck
   if (root.name !== 'LegalHold' || (status !== 'ON' && status !== 'OFF')) {
     throw s3Error('MalformedXML', 400, 'the body must be a LegalHold document with Status ON or OFF');
   }
-  await updateLock(
+  await rewriteVersionMetadata(
     bucket,
     target,
     (metadata) => {
