@@ -1,4 +1,5 @@
 /** The token cursor the PromQL parser reads from, with Prometheus-style error messages. */
+import { compileLabelRegex } from '../logql/regex.js';
 import type { Matcher } from './ast.js';
 import { syntaxError } from './errors.js';
 import type { Token } from './lexer.js';
@@ -51,7 +52,7 @@ export function matchesEmpty(m: Matcher): boolean {
   if (m.op === '=') return m.value === '';
   if (m.op === '!=') return m.value !== '';
   try {
-    const matches = new RegExp(`^(?:${m.value})$`).test('');
+    const matches = compileLabelRegex(m.value).test('');
     return m.op === '=~' ? matches : !matches;
   } catch {
     return false;

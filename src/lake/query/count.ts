@@ -6,6 +6,7 @@
 import { bkError } from '../../errors.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
+import { compileLineRegex } from '../logql/regex.js';
 import { AGG_BUCKET_MS } from '../segments/agg-bucket.js';
 import { type AggDay, countFromAggFiles } from './agg-read.js';
 import { type CompiledMatch, compileMatches, type LabelMatch, rowMatches } from './match.js';
@@ -72,7 +73,7 @@ export function prepareCount(query: CountQuery): PreparedCount {
   const where = resolveWhere(query.where);
   const matches = compileMatches(query.match);
   const matchColumns = matches.map((m) => m.column);
-  const regex = typeof query.regex === 'string' ? new RegExp(query.regex) : query.regex;
+  const regex = typeof query.regex === 'string' ? compileLineRegex(query.regex) : query.regex;
   const textFilter = query.contains !== undefined || regex !== undefined;
   const aligned = [range.fromMs, range.toMs, step].every((t) => t % AGG_BUCKET_MS === 0);
   const text = textRequirements(query.contains, regex);

@@ -7,6 +7,7 @@
 import { bkError } from '../../errors.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import type { LakeContext } from '../context.js';
+import { compileLineRegex } from '../logql/regex.js';
 import { type CompiledMatch, compileMatches, type LabelMatch, rowMatches } from './match.js';
 import { type TextRequirement, textRequirements } from './message-filter.js';
 import { parquetFilter, querySegments, resolveWhere, type TimeRange, timeRange, type Where } from './plan.js';
@@ -62,7 +63,7 @@ export function queryLogs(ctx: LakeContext, query: LogsQuery): LogsResult {
   const limit = query.limit ?? 1000;
   if (!Number.isInteger(limit) || limit < 0)
     throw bkError('InvalidArgument', 'limit must be a whole number ≥ 0');
-  const regex = typeof query.regex === 'string' ? compileRegex(query.regex) : query.regex;
+  const regex = typeof query.regex === 'string' ? compileLineRegex(query.regex) : query.regex;
   const keep = (message: string) =>
     (query.contains === undefined || message.includes(query.contains)) &&
     (regex === undefined || regex.test(message));
@@ -97,16 +98,6 @@ async function* withEngine(
   const engine = await ctx.engine?.();
   if (engine?.logs) yield* engine.logs(ctx, prepared, stats);
   else yield* run(ctx, prepared, stats);
-}
-
-function compileRegex(source: string): RegExp {
-  try {
-    return new RegExp(source);
-  } catch (err) {
-    throw bkError('InvalidArgument', `regex ${JSON.stringify(source)} is not a valid regular expression`, {
-      cause: err,
-    });
-  }
 }
 
 async function* run(ctx: LakeContext, prepared: PreparedLogs, stats: QueryStats): AsyncGenerator<LogRow> {

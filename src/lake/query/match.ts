@@ -3,9 +3,9 @@
  * the column), as LogQL stream selectors use them. Rows are tested against them; segments are ruled out by
  * the index when no listed exact value, or no value with the stored trigrams, can match a positive matcher.
  */
-import { bkError } from '../../errors.js';
 import type { IndexedSegment } from '../catalog/day-index.js';
 import { decodeTrigrams, regexTrigrams, trigramsMayMatch } from '../catalog/trigrams.js';
+import { compileLabelRegex, isCaseInsensitive, regexBody } from '../logql/regex.js';
 import { columnOf } from './plan.js';
 
 /** One matcher: a column (or alias), an operator and a value (a regex for `=~`/`!~`, anchored at both ends). */
@@ -36,21 +36,8 @@ export function compileMatches(matches: readonly LabelMatch[] | undefined): Comp
   return (matches ?? []).map((m) => {
     const column = columnOf(m.name);
     if (m.op === '=' || m.op === '!=') return { column, op: m.op, value: m.value };
-    const flags = /^\(\?i\)/.test(m.value) ? 'i' : '';
-    const body = flags ? m.value.slice(4) : m.value;
-    let regex: RegExp;
-    try {
-      regex = new RegExp(`^(?:${body})$`, flags);
-    } catch (err) {
-      throw bkError(
-        'InvalidArgument',
-        `${m.name}${m.op}${JSON.stringify(m.value)} is not a valid regular expression`,
-        {
-          cause: err,
-        },
-      );
-    }
-    const trigrams = m.op === '=~' && !flags ? regexTrigrams(body) : null;
+    const regex = compileLabelRegex(m.value);
+    const trigrams = m.op === '=~' && !isCaseInsensitive(m.value) ? regexTrigrams(regexBody(m.value)) : null;
     return { column, op: m.op, value: m.value, regex, trigrams };
   });
 }
