@@ -38,11 +38,12 @@ usage: bucketkit lake COMMAND URL [args]
         one DuckDB SELECT over the segments of the range, as a view named by the signal
   watch URL [--prefix P] [--interval D] [--once] [--prefix-org PREFIX=ORG]...
         ingest new and changed raw objects under P as they appear (until Ctrl-C; resumes after a restart)
-  serve URL [--port N] [--host H] [--bucket NAME]...
+  serve URL [--port N] [--host H] [--bucket NAME]... [--request-timeout D] [--max-entries N]
         the storage event endpoint (POST /events: S3/SQS/SNS, GCP Pub/Sub, Azure Event Grid bodies)
         the Loki API (/loki/api/v1/...), the OTLP/HTTP receivers (POST /v1/logs, /v1/metrics, /v1/traces)
         Prometheus remote-write (POST /api/v1/write) and the Prometheus HTTP API (/api/v1/query, ...);
-        --org ORG: the org when X-Scope-OrgID is absent
+        --org ORG: the org when X-Scope-OrgID is absent; --request-timeout D: a request's headers and body
+        must arrive within D (default 60s); --max-entries N: the largest Loki limit= (default 5000)
   compact URL --org ORG [--day YYYYMMDD] [--target-bytes N] [--progress] [--json]
         merge each day's small segments toward N table bytes (default 2 MiB), swapped in atomically
   sweep URL [--org ORG] [--retention-days N] [--grace D] [--progress] [--json]
@@ -53,6 +54,13 @@ D: a duration such as 10s, 5m, 1h, 1d. COL: a column or an alias (level, service
 --prefix-org PREFIX=ORG maps raw keys under PREFIX to ORG (otel-raw/{org}/{collector}/ keys need none).
 --engine auto|duckdb|typescript: who writes and reads segments (default auto: DuckDB when @duckdb/node-api
 is installed, else TypeScript); every command, serve's receivers included, uses it.`;
+
+function wholeNumber(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new UsageError(`lake serve: "${text}" is not a positive whole number`);
+  return n;
+}
 
 /** `--prefix-org PREFIX=ORG` pairs as the lake's `orgs` (the last one of a prefix wins). */
 function orgsOf(values: Values): Record<string, string> {
@@ -115,8 +123,13 @@ const COMMANDS: Record<string, (rest: string[], values: Values) => Promise<numbe
         port,
         host: values.host ?? '127.0.0.1',
         ...(values.bucket ? { buckets: values.bucket } : {}),
+        ...(values['request-timeout'] ? { requestTimeoutMs: durationMs(values['request-timeout']) } : {}),
         extraRoutes: [
-          ...lokiRoutes(lake, { org: values.org ?? 'default', port: storage }),
+          ...lokiRoutes(lake, {
+            org: values.org ?? 'default',
+            port: storage,
+            ...(values['max-entries'] ? { maxEntriesLimit: wholeNumber(values['max-entries']) } : {}),
+          }),
           ...receiverRoutes(lake, storage, values.org ?? 'default'),
         ],
       });

@@ -34,6 +34,8 @@ export type Values = {
   once?: boolean;
   port?: string;
   host?: string;
+  'request-timeout'?: string;
+  'max-entries'?: string;
   bucket?: string[];
   day?: string;
   'target-bytes'?: string;
@@ -94,6 +96,8 @@ export const LAKE_OPTIONS = {
   once: { type: 'boolean' },
   port: { type: 'string' },
   host: { type: 'string' },
+  'request-timeout': { type: 'string' },
+  'max-entries': { type: 'string' },
   bucket: { type: 'string', multiple: true },
   day: { type: 'string' },
   'target-bytes': { type: 'string' },

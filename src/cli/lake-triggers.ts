@@ -57,7 +57,13 @@ export async function lakeWatch(lake: Lake, prefix: string, options: { intervalM
  */
 export async function lakeServe(
   lake: Lake,
-  options: { port: number; host: string; buckets?: string[]; extraRoutes?: LakeRoute[] },
+  options: {
+    port: number;
+    host: string;
+    buckets?: string[];
+    extraRoutes?: LakeRoute[];
+    requestTimeoutMs?: number;
+  },
 ) {
   const handler = createLakeEventHandler(lake, {
     ...(options.buckets?.length ? { buckets: options.buckets } : {}),
@@ -72,7 +78,9 @@ export async function lakeServe(
   const server = await createLakeServer([
     { path: '/events', methods: ['POST', 'OPTIONS'], handler },
     ...(options.extraRoutes ?? []),
-  ]).listen(options.port, options.host);
+  ]).listen(options.port, options.host, {
+    ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
+  });
   err(`lake event endpoint: ${server.url}/events`);
   await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
   await server.close();

@@ -11,11 +11,15 @@ import { bkError } from '../../errors.js';
  * const text = await readBody(req, 1024 * 1024);
  * ```
  */
-export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+export async function readBody(
+  req: IncomingMessage,
+  limit: number,
+  hint = 'send fewer events per request',
+): Promise<string> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();
-    throw tooLarge(limit);
+    throw tooLarge(limit, hint);
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -24,12 +28,12 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<str
     size += chunk.byteLength;
     if (size <= limit) chunks.push(chunk);
   }
-  if (size > limit) throw tooLarge(limit);
+  if (size > limit) throw tooLarge(limit, hint);
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function tooLarge(limit: number) {
-  return bkError('InvalidArgument', `the body is larger than ${limit} bytes; send fewer events per request`, {
+function tooLarge(limit: number, hint: string) {
+  return bkError('InvalidArgument', `the body is larger than ${limit} bytes; ${hint}`, {
     details: { status: 413 },
   });
 }

@@ -29,6 +29,7 @@ export { type OtlpReceiverOptions, type OtlpSignal, otlpRoute } from './otlp-rou
 export {
   createLakeServer,
   errorBody,
+  type LakeListenOptions,
   type LakeRequestHandler,
   type LakeRoute,
   type LakeServer,

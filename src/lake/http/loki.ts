@@ -12,13 +12,18 @@ import { evaluateLogQL, type LogQLResult, parseLogQL } from '../logql/index.js';
 import { readBody } from './body.js';
 import { labelNames, labelValues, seriesOf } from './loki-labels.js';
 import { defaultStep, limitAndDirection, parseLokiStep, parseLokiTime, timeRangeOf } from './loki-params.js';
-import { type LakeRoute, sendJson } from './server.js';
+import { clientMessage, type LakeRoute, labelNameInPath, sendJson } from './server.js';
 
 export interface LokiApiOptions {
   /** The org queried when a request has no `X-Scope-OrgID` header. */
   org: string;
   /** The port the lake is stored in (label lookups read its day indexes). */
   port: StoragePort;
+  /**
+   * The largest `limit` a log query may ask for (default 5000, Loki's `max_entries_limit_per_query`); a
+   * larger one is a 400, so one request cannot make the server hold millions of lines.
+   */
+  maxEntriesLimit?: number;
   /** The clock (tests). */
   now?: () => number;
 }
@@ -34,6 +39,16 @@ export interface LokiApiOptions {
  */
 export function lokiRoutes(lake: Lake, options: LokiApiOptions): LakeRoute[] {
   const now = options.now ?? Date.now;
+  const maxEntries = options.maxEntriesLimit ?? 5000;
+  const limitOf = (params: URLSearchParams) => {
+    const picked = limitAndDirection(params);
+    if (picked.limit > maxEntries)
+      throw bkError(
+        'InvalidArgument',
+        `max entries limit per query exceeded, limit > max_entries_limit_per_query (${picked.limit} > ${maxEntries})`,
+      );
+    return picked;
+  };
   const wrap =
     (answer: (params: URLSearchParams, org: string) => Promise<unknown>) =>
     async (req: IncomingMessage, res: ServerResponse) => {
@@ -44,10 +59,11 @@ export function lokiRoutes(lake: Lake, options: LokiApiOptions): LakeRoute[] {
         sendJson(res, 200, { status: 'success', data: await answer(params, org) });
       } catch (err) {
         const bad = BucketkitError.is(err, 'InvalidArgument');
-        const message = err instanceof Error ? err.message.replace(/^[A-Za-z]+: /, '') : String(err);
+        const status = bad && typeof err.details.status === 'number' ? err.details.status : bad ? 400 : 500;
+        const message = clientMessage(err);
         if (res.headersSent) res.end();
         else {
-          res.writeHead(bad ? 400 : 500, { 'content-type': 'text/plain; charset=utf-8' });
+          res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8' });
           res.end(message);
         }
       }
@@ -59,7 +75,7 @@ export function lokiRoutes(lake: Lake, options: LokiApiOptions): LakeRoute[] {
       methods,
       handler: wrap(async (params, org) => {
         const { start, end } = timeRangeOf(params, now());
-        const { limit, direction } = limitAndDirection(params);
+        const { limit, direction } = limitOf(params);
         if (params.get('interval'))
           throw bkError('InvalidArgument', 'the interval parameter is not supported');
         const step = params.get('step') ? parseLokiStep(params.get('step')!) : defaultStep(start, end);
@@ -74,7 +90,7 @@ export function lokiRoutes(lake: Lake, options: LokiApiOptions): LakeRoute[] {
       methods,
       handler: wrap(async (params, org) => {
         const at = parseLokiTime(params.get('time'), now(), 'time');
-        const { limit, direction } = limitAndDirection(params);
+        const { limit, direction } = limitOf(params);
         const expr = parseLogQL(queryOf(params));
         if (expr.kind === 'log')
           throw bkError(
@@ -97,10 +113,10 @@ export function lokiRoutes(lake: Lake, options: LokiApiOptions): LakeRoute[] {
       path: /^\/loki\/api\/v1\/label\/[^/]+\/values$/,
       methods,
       handler: async (req, res) => {
-        const name = decodeURIComponent((req.url ?? '').split('?')[0]!.split('/')[5]!);
-        await wrap((params, org) =>
-          labelValues(lake, options.port, org, timeRangeOf(params, now()), name, params.get('query')),
-        )(req, res);
+        await wrap((params, org) => {
+          const name = labelNameInPath((req.url ?? '').split('?')[0]!.split('/')[5]!);
+          return labelValues(lake, options.port, org, timeRangeOf(params, now()), name, params.get('query'));
+        })(req, res);
       },
     },
     {
@@ -127,7 +143,7 @@ async function paramsOf(req: IncomingMessage): Promise<URLSearchParams> {
   const params = new URLSearchParams((req.url ?? '').split('?')[1] ?? '');
   if (req.method === 'POST') {
     const type = String(req.headers['content-type'] ?? '');
-    const body = await readBody(req, 1024 * 1024);
+    const body = await readBody(req, 1024 * 1024, 'send a shorter query');
     if (type.startsWith('application/x-www-form-urlencoded'))
       for (const [k, v] of new URLSearchParams(body)) params.append(k, v);
   }

@@ -13,7 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import { BucketkitError } from '../../errors.js';
 import type { StoragePort } from '../../storage/index.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
-import type { LakeRoute } from './server.js';
+import { clientMessage, type LakeRoute } from './server.js';
 
 export interface OtlpReceiverOptions {
   /** The org a request's data belong to (a fixed org, or one chosen per request, e.g. from a header). */
@@ -110,8 +110,7 @@ export function otlpRoute(port: StoragePort, options: OtlpReceiverOptions, signa
       } catch (err) {
         // storage trouble: nothing was acknowledged, the client's retry is safe
         const retryable = !BucketkitError.is(err) || err.details.retryable !== false;
-        const message = err instanceof Error ? err.message : String(err);
-        answer(res, json, retryable ? 503 : 500, message, retryAfter);
+        answer(res, json, retryable ? 503 : 500, clientMessage(err), retryAfter);
       } finally {
         inFlight--;
       }

@@ -6,7 +6,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { BucketkitError } from '../../errors.js';
+import { BucketkitError, bkError } from '../../errors.js';
 
 /** A request handler as node's `http` calls it; it may return a promise. */
 export type LakeRequestHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -28,11 +28,31 @@ export interface ListeningLakeServer {
   close(): Promise<void>;
 }
 
+/** How long a client may take to send a request. */
+export interface LakeListenOptions {
+  /**
+   * Headers and body must have arrived this many ms after the request began, or the connection is
+   * answered 408 and closed (default 60 s; 0: never). Without it a client that trickles a body holds its
+   * receiver slot (and memory) for as long as it likes.
+   */
+  requestTimeoutMs?: number;
+}
+
 /** A lake server before it listens. */
 export interface LakeServer {
   /** The whole router as one handler, to mount in a server of your own. */
   handler(req: IncomingMessage, res: ServerResponse): void;
-  listen(port?: number, host?: string): Promise<ListeningLakeServer>;
+  listen(port?: number, host?: string, options?: LakeListenOptions): Promise<ListeningLakeServer>;
+}
+
+/** node's server timeouts for a request timeout: headers within it too, checked a few times per timeout. */
+function timeoutsOf(requestTimeout: number) {
+  if (requestTimeout <= 0) return { requestTimeout: 0, headersTimeout: 30_000 };
+  return {
+    requestTimeout,
+    headersTimeout: Math.min(30_000, requestTimeout),
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.floor(requestTimeout / 4))),
+  };
 }
 
 /**
@@ -60,6 +80,37 @@ export function sendJson(
     'content-length': Buffer.byteLength(text),
   });
   res.end(text);
+}
+
+/**
+ * A label name from a path segment (`/label/{name}/values`), percent-decoded; a malformed escape is a 400,
+ * not a 500.
+ *
+ * @example
+ * ```ts
+ * labelNameInPath('service%5Fname'); // 'service_name'
+ * ```
+ */
+export function labelNameInPath(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw bkError('InvalidArgument', `invalid label name ${JSON.stringify(segment)}: a malformed %-escape`);
+  }
+}
+
+/**
+ * What a client is told about an error: our own errors' messages (they say what to do), without the code
+ * prefix; anything else (node's, a dependency's) may carry paths and internals and is not the client's.
+ *
+ * @example
+ * ```ts
+ * clientMessage(new Error('EACCES: /var/lib/lake/x')); // 'the lake server failed on this request'
+ * ```
+ */
+export function clientMessage(err: unknown): string {
+  if (BucketkitError.is(err)) return err.message.replace(/^[A-Za-z]+: /, '');
+  return 'the lake server failed on this request';
 }
 
 /** The JSON error body every lake endpoint answers with. */
@@ -107,17 +158,15 @@ export function createLakeServer(routes: readonly LakeRoute[]): LakeServer {
       .then(() => route.handler(req, res))
       .catch((err: unknown) => {
         req.resume();
-        const code = BucketkitError.is(err) ? err.code : 'Internal';
-        const message = err instanceof Error ? err.message : String(err);
-        sendJson(res, 500, errorBody(code, message));
+        sendJson(res, 500, errorBody(BucketkitError.is(err) ? err.code : 'Internal', clientMessage(err)));
       });
   }
 
   return {
     handler,
-    listen(port = 0, host = '127.0.0.1') {
+    listen(port = 0, host = '127.0.0.1', options: LakeListenOptions = {}) {
       const server = createServer(
-        { requestTimeout: 0, headersTimeout: 30_000, keepAliveTimeout: 5_000 },
+        { ...timeoutsOf(options.requestTimeoutMs ?? 60_000), keepAliveTimeout: 5_000 },
         handler,
       );
       return new Promise((resolve, reject) => {

@@ -8,7 +8,7 @@ import type { ServerResponse } from 'node:http';
 import type { StoragePort } from '../../storage/index.js';
 import type { EngineOption } from '../engines/engine.js';
 import { type OtlpReceiverOptions, otlpRoute, readBytes, SAFE_NAME } from '../http/otlp-route.js';
-import type { LakeRoute } from '../http/server.js';
+import { clientMessage, type LakeRoute } from '../http/server.js';
 import { ingestMetricsObject } from './ingest.js';
 import { decodeOtlpMetricsJsonRequest } from './otlp-json.js';
 import { decodeOtlpMetricsRequest } from './otlp-protobuf.js';
@@ -114,7 +114,7 @@ export function remoteWriteRoute(port: StoragePort, options: OtlpMetricsReceiver
         res.writeHead(204);
         res.end();
       } catch (err) {
-        text(res, 503, err instanceof Error ? err.message : String(err), retryAfter);
+        text(res, 503, clientMessage(err), retryAfter);
       } finally {
         inFlight--;
       }

@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { BucketkitError } from '../../errors.js';
 import type { StoragePort } from '../../storage/index.js';
 import { readBody } from '../http/body.js';
-import { type LakeRoute, sendJson } from '../http/server.js';
+import { clientMessage, type LakeRoute, labelNameInPath, sendJson } from '../http/server.js';
 import { MetricRowCache, pickFrequency } from '../metrics/index.js';
 import type { ZstdCodec } from '../parquet/zstd.js';
 import { formatSampleValue, matchSelectors, parseApiDuration, parseApiTime } from './api-params.js';
@@ -101,7 +101,7 @@ export function prometheusRoutes(port: StoragePort, options: PrometheusApiOption
       return [...names].sort();
     }),
     route(/^\/api\/v1\/label\/[^/]+\/values$/, async (params, org, path) => {
-      const name = decodeURIComponent(path.split('/')[4]!);
+      const name = labelNameInPath(path.split('/')[4]!);
       const values = new Set<string>();
       for (const s of await seriesOf(params, org, false))
         if (s.labels[name] !== undefined) values.add(s.labels[name]!);
@@ -140,21 +140,24 @@ function wrap(defaultOrg: string, answer: Answer) {
       const url = new URL(req.url ?? '/', 'http://lake');
       const params = url.searchParams;
       if (req.method === 'POST')
-        for (const [k, v] of new URLSearchParams(await readBody(req, 1024 * 1024))) params.append(k, v);
+        for (const [k, v] of new URLSearchParams(await readBody(req, 1024 * 1024, 'send a shorter query')))
+          params.append(k, v);
       const tenant = req.headers['x-scope-orgid'];
       const org = typeof tenant === 'string' && tenant !== '' ? tenant : defaultOrg;
       sendJson(res, 200, { status: 'success', data: await answer(params, org, url.pathname) });
     } catch (err) {
       const [status, errorType] = errorTypeOf(err);
-      const message = err instanceof Error ? err.message.replace(/^[A-Za-z]+: /, '') : String(err);
+      const message = clientMessage(err);
       sendJson(res, status, { status: 'error', errorType, error: message });
     }
   };
 }
 
 function errorTypeOf(err: unknown): [number, string] {
-  if (BucketkitError.is(err, 'InvalidArgument'))
-    return err.details.promql === 'execution' ? [422, 'execution'] : [400, 'bad_data'];
+  if (BucketkitError.is(err, 'InvalidArgument')) {
+    if (err.details.promql === 'execution') return [422, 'execution'];
+    return [err.details.status === 413 ? 413 : 400, 'bad_data'];
+  }
   if (BucketkitError.is(err, 'Aborted', 'Timeout')) return [503, 'timeout'];
   return [500, 'internal'];
 }
