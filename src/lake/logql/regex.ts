@@ -3,8 +3,8 @@
  * whoever can reach the lake's HTTP API, so it must not be able to backtrack for hours on one line
  * (`(.*.*.*)*x`, `(a+)+$`): every pattern is checked and matched by RE2 (re2js), as Loki and Prometheus do,
  * which also refuses what RE2 has no linear-time match for (back-references, lookarounds, repeat counts
- * over 1000). A pattern of plain text (no operators) is matched by JavaScript's engine, which is faster and
- * cannot backtrack on it. The result is still a `RegExp` (its `source` and `flags` are the JavaScript
+ * over 1000). Plain text and alternatives of it (`error|timeout`) are matched by JavaScript's engine, which
+ * is faster and cannot backtrack on them. The result is still a `RegExp` (its `source` and `flags` are the JavaScript
  * translation, read by trigram pruning); only `test` and `exec` are RE2's. Label matchers are anchored at
  * both ends, as in Loki; line filters match anywhere. A pattern either engine refuses is `InvalidArgument`.
  */
@@ -24,8 +24,11 @@ function translate(source: string): { body: string; flags: string } {
   return { body, flags };
 }
 
-/** Text with no regex operators, only literal characters and escaped punctuation: no backtracking. */
-const PLAIN = /^(?:[^\\.*+?()[\]{}|^$]|\\[^0-9A-Za-z])*$/;
+/**
+ * Plain text (literal characters and escaped punctuation), or alternatives of it (`error|timeout`): with no
+ * quantifier or group, a backtracking engine tries each alternative once per position, and cannot blow up.
+ */
+const PLAIN = /^(?:[^\\.*+?()[\]{}|^$]|\\[^0-9A-Za-z])*(?:\|(?:[^\\.*+?()[\]{}|^$]|\\[^0-9A-Za-z])*)*$/;
 
 /** A RegExp whose matching runs on RE2: linear in the input whatever the pattern. */
 class LinearRegExp extends RegExp {
