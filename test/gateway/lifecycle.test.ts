@@ -126,6 +126,34 @@ describe('lifecycle configuration', () => {
     expect((await put('')).status).toBe(400);
     expect((await put('<Expiration><Date>2030-01-01T12:00:00Z</Date></Expiration>')).status).toBe(400);
   });
+
+  it('answers a malformed transition with 400 before refusing transitions with 501', async () => {
+    const put = (rule: string) =>
+      signedRequest(endpoint, {
+        method: 'PUT',
+        path: '/config',
+        query: 'lifecycle=',
+        body: `<LifecycleConfiguration><Rule><ID>t</ID><Status>Enabled</Status><Prefix>p/</Prefix>${rule}</Rule></LifecycleConfiguration>`,
+      });
+    const expire = '<Expiration><Date>2031-09-27</Date></Expiration>';
+    const notIso = await put(
+      `${expire}<Transition><Date>20310927</Date><StorageClass>GLACIER</StorageClass></Transition>`,
+    );
+    expect([notIso.status, errorCode(notIso)]).toEqual([400, 'InvalidArgument']);
+    const noClass = await put(`${expire}<Transition><Days>3</Days></Transition>`);
+    expect([noClass.status, errorCode(noClass)]).toEqual([400, 'MalformedXML']);
+    const both = await put(
+      `${expire}<Transition><Days>3</Days><Date>2031-09-27</Date><StorageClass>GLACIER</StorageClass></Transition>`,
+    );
+    expect(both.status).toBe(400);
+    const wellFormed = await put(
+      `${expire}<Transition><Date>2031-09-27</Date><StorageClass>GLACIER</StorageClass></Transition>`,
+    );
+    expect([wellFormed.status, errorCode(wellFormed)]).toEqual([501, 'NotImplemented']);
+    // the expiration date alone, as a plain ISO 8601 day, is accepted
+    expect((await put(expire)).status).toBe(200);
+    expect((await put('<Expiration><Date>27/09/2031</Date></Expiration>')).status).toBe(400);
+  });
 });
 
 describe('the lifecycle sweeper', () => {

@@ -74,6 +74,29 @@ function parseFilter(element: XmlElement): LifecycleFilter {
   return filter;
 }
 
+/** A lifecycle `Date`: ISO 8601, at midnight GMT (S3 refuses any other form with 400). */
+function midnight(text: string): Date {
+  const at = new Date(text);
+  if (!ISO_DATE.test(text.trim()) || Number.isNaN(at.getTime()) || at.getTime() % 86_400_000 !== 0) {
+    throw s3Error('InvalidArgument', 400, "'Date' must be an ISO 8601 date at midnight GMT");
+  }
+  return at;
+}
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** A Transition / NoncurrentVersionTransition as S3 validates it: a storage class and one time. */
+function checkTransition(element: XmlElement): void {
+  const noncurrent = element.name === 'NoncurrentVersionTransition';
+  const days = childText(element, noncurrent ? 'NoncurrentDays' : 'Days');
+  const date = noncurrent ? undefined : childText(element, 'Date');
+  if ((days === undefined) === (date === undefined)) {
+    throw malformed(`${element.name} has exactly one of ${noncurrent ? 'NoncurrentDays' : 'Days and Date'}`);
+  }
+  if (days !== undefined) positive(days, `${element.name} days`, true);
+  if (date !== undefined) midnight(date);
+  if (!childText(element, 'StorageClass')) throw malformed(`${element.name} needs a StorageClass`);
+}
+
 function parseRule(element: XmlElement): LifecycleRule {
   const id = childText(element, 'ID') ?? '';
   if (id.length > 255) throw s3Error('InvalidArgument', 400, 'a rule ID is at most 255 characters');
@@ -88,9 +111,13 @@ function parseRule(element: XmlElement): LifecycleRule {
     filter: filterElement ? parseFilter(filterElement) : legacy ? { prefix: legacy } : {},
     ...(legacy !== undefined ? { legacyPrefix: true } : {}),
   };
-  if (
-    childrenNamed(element, 'Transition').length + childrenNamed(element, 'NoncurrentVersionTransition').length
-  ) {
+  const transitions = [
+    ...childrenNamed(element, 'Transition'),
+    ...childrenNamed(element, 'NoncurrentVersionTransition'),
+  ];
+  // a malformed transition is the client's error (400) before it is one the gateway cannot do (501)
+  for (const transition of transitions) checkTransition(transition);
+  if (transitions.length) {
     throw s3Error(
       'NotImplemented',
       501,
@@ -105,10 +132,7 @@ function parseRule(element: XmlElement): LifecycleRule {
     const given = [days !== undefined, date !== undefined, marker !== undefined].filter(Boolean).length;
     if (given !== 1)
       throw malformed('Expiration has exactly one of Days, Date and ExpiredObjectDeleteMarker');
-    const at = date === undefined ? undefined : new Date(date);
-    if (at && (Number.isNaN(at.getTime()) || at.getTime() % 86_400_000 !== 0)) {
-      throw s3Error('InvalidArgument', 400, "'Date' must be at midnight GMT");
-    }
+    const at = date === undefined ? undefined : midnight(date);
     if (marker !== undefined && rule.filter.tags) {
       throw s3Error('InvalidArgument', 400, 'ExpiredObjectDeleteMarker cannot be specified with object tags');
     }
