@@ -37,7 +37,7 @@ export interface DatabaseOptions {
   logger?: Logger;
   /** Set up at the end of `connect()`, in order. */
   plugins?: readonly Plugin[];
-  /** Compare-and-swap attempts for resources that do not set their own (default 5). */
+  /** Compare-and-swap retries for resources that do not set their own (default 10). */
   retries?: number;
 }
 
@@ -326,7 +326,7 @@ export class Database {
       partitions: def.partitions,
       timestamps: def.timestamps,
       paranoid: def.paranoid,
-      retries: definition.retries ?? this.options.retries ?? 5,
+      retries: definition.retries ?? this.options.retries ?? 10,
       idGenerator: definition.idGenerator ?? (() => randomId()),
       migrate: definition.migrate,
       onExceedsLimit: definition.onExceedsLimit,

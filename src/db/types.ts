@@ -53,7 +53,7 @@ export interface ResourceDefinition<A extends Attributes = Attributes, T = Recor
   hooks?: HookSet<Doc<T>>;
   /** Called on records written by an older version of this definition. */
   migrate?: Migrate;
-  /** Compare-and-swap attempts after a lost race before `PreconditionFailed` (default 5). */
+  /** Compare-and-swap retries after a lost race before `PreconditionFailed` (default 10). */
   retries?: number;
   /** With `user-managed`: called when a record exceeds the metadata limit (it then goes to the body). */
   onExceedsLimit?: (info: { id: string; bytes: number; limit: number; excess: number }) => void;
