@@ -2,6 +2,7 @@ import { smallBody } from './body.js';
 import { assertBucketName } from './buckets.js';
 import { RESERVED_PREFIX, type RequestContext, type ServedBucket, servedBucket } from './context.js';
 import { send, sendXml } from './http.js';
+import { ownerElement } from './identity/index.js';
 import { listPage } from './listing.js';
 import { notify } from './notifier.js';
 import { s3Error, toS3Error } from './s3-errors.js';
@@ -34,7 +35,7 @@ export async function listBuckets(ctx: RequestContext): Promise<void> {
   sendXml(
     ctx.res,
     toXml('ListAllMyBucketsResult', {
-      Owner: { ID: ctx.owner, DisplayName: ctx.owner },
+      Owner: ownerElement(ctx.users, ctx.owner),
       Buckets: { Bucket: page.map((b) => ({ Name: b.name, CreationDate: b.created })) },
       ...(q.has('prefix') ? { Prefix: prefix } : {}),
       ...(next !== undefined
@@ -63,7 +64,13 @@ export async function createBucket(ctx: RequestContext, name: string): Promise<v
       );
     }
   }
-  await ctx.buckets.create(name);
+  try {
+    await ctx.buckets.create(name);
+  } catch (err) {
+    // S3's legacy answer in us-east-1: re-creating a bucket you own is 200, its contents untouched
+    if (ctx.region !== 'us-east-1' || toS3Error(err).code !== 'BucketAlreadyOwnedByYou') throw err;
+    return send(ctx.res, 200, { location: `/${name}` });
+  }
   await enableLockOnCreate(ctx, name);
   send(ctx.res, 200, { location: `/${name}` });
 }

@@ -2,8 +2,10 @@ import {
   AbortMultipartUploadCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  ListBucketsCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
+  ListObjectVersionsCommand,
   ListPartsCommand,
   PutBucketAclCommand,
   PutObjectCommand,
@@ -66,9 +68,13 @@ describe('multipart uploads show their initiator', () => {
     }
   });
 
-  it('names the owner by display name in a listing with fetch-owner', async () => {
+  it('names owners by display name in ListObjectsV2 (fetch-owner), ListObjectVersions and ListBuckets', async () => {
     await as['owner-id']!.send(new PutObjectCommand({ Bucket, Key: 'k', Body: 'x' }));
     const { Contents } = await as['owner-id']!.send(new ListObjectsV2Command({ Bucket, FetchOwner: true }));
     expect(Contents?.[0]?.Owner).toEqual({ ID: 'owner-id', DisplayName: 'Bucket Owner' });
+    const versions = await as['owner-id']!.send(new ListObjectVersionsCommand({ Bucket }));
+    expect(versions.Versions?.[0]?.Owner).toEqual({ ID: 'owner-id', DisplayName: 'Bucket Owner' });
+    const buckets = await as['owner-id']!.send(new ListBucketsCommand({}));
+    expect(buckets.Owner).toEqual({ ID: 'owner-id', DisplayName: 'Bucket Owner' });
   });
 });

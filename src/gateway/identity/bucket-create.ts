@@ -24,8 +24,13 @@ export async function beforeCreate(
 ): Promise<void> {
   if (caller === undefined) throw denied();
   const existing = await ctx.buckets.get(name);
+  const acl = aclFromHeaders(ctx.req.headers, caller, caller, ctx.users!) ?? cannedAcl('private', caller);
   if (existing) {
     const owner = (await bucketAcl(existing, ctx.users!)).owner;
+    if (owner === caller && ctx.region === 'us-east-1') {
+      // S3 answers this re-creation 200 in us-east-1 (CreateBucket reports it) and resets the bucket's ACL
+      return await writeBucketAcl(existing, acl);
+    }
     throw owner === caller
       ? s3Error(
           'BucketAlreadyOwnedByYou',
@@ -40,7 +45,6 @@ export async function beforeCreate(
           { bucket: name },
         );
   }
-  const acl = aclFromHeaders(ctx.req.headers, caller, caller, ctx.users!) ?? cannedAcl('private', caller);
   const provider = ctx.buckets;
   // the owner is recorded before CreateBucket answers, so the next request already sees it
   ctx.buckets = {

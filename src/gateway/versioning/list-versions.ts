@@ -6,6 +6,7 @@
 import { compareUtf8, type ListedObject, type StoragePort } from '../../storage/index.js';
 import { RESERVED_PREFIX, type RequestContext, type ServedBucket } from '../context.js';
 import { quoted, sendXml } from '../http.js';
+import { ownerElement } from '../identity/index.js';
 import { maxKeys, past } from '../listing.js';
 import { s3Error } from '../s3-errors.js';
 import { toXml, type XmlNode } from '../xml.js';
@@ -190,7 +191,7 @@ export async function listVersions(ctx: RequestContext, bucket: ServedBucket): P
     await stored.close();
   }
   const last = versions.at(-1);
-  const owner = { ID: ctx.owner, DisplayName: ctx.owner };
+  const owner = ownerElement(ctx.users, ctx.owner);
   const entries = versions.map((v) => {
     const common = {
       Key: encode(v.key),
