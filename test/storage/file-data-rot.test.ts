@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, open, readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, readFile, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BucketkitError, fileStorage } from '../../src/index.js';
 import { bucketPort, startGateway } from '../gateway/support.js';
+import { dataFileOf, flip, payload, sandboxes } from './file-rot-support.js';
 
 /**
  * Bit rot in the file port's data files (objects over 16 KiB keep their bytes in a data file next to
@@ -14,39 +14,7 @@ import { bucketPort, startGateway } from '../gateway/support.js';
  * Record-file damage is in file-rot.test.ts; here also every byte of a record file flipped in turn
  * never reads the version before an acknowledged one.
  */
-const dirs: string[] = [];
-async function sandbox(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'bk-file-data-rot-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-/** Bytes that differ everywhere (a shifted copy would not hide a flip). */
-function payload(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed * 2654435761 + 1;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
-/** The data file of `key` (in the root's top folder). */
-async function dataFileOf(root: string, key: string): Promise<string> {
-  const names = (await readdir(root)).filter((n) => n.startsWith(`${key}~d`));
-  expect(names).toHaveLength(1);
-  return join(root, names[0]!);
-}
-
-async function flip(path: string, at: number): Promise<void> {
-  const bytes = Buffer.from(await readFile(path));
-  bytes[at]! ^= 0x04;
-  await writeFile(path, bytes);
-}
+const sandbox = sandboxes('bk-file-data-rot-');
 
 /** What a settled read gave: the bytes, or the error's code (or the raw error when untyped). */
 async function outcome(read: () => Promise<Uint8Array>): Promise<Uint8Array | BucketkitError> {

@@ -1,11 +1,11 @@
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cp } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BucketkitError, type FileStoragePort, fileStorage } from '../../src/index.js';
 import { LEAF } from '../../src/storage/file/block-sums.js';
 import { readRecordNow } from '../../src/storage/file/record.js';
 import { bucketPort, startGateway } from '../gateway/support.js';
+import { dataFileOf, flip, payload, sandboxes } from './file-rot-support.js';
 
 /**
  * Bit rot under ranged reads of the file port's data files: every read checks the bytes it hands on
@@ -13,38 +13,7 @@ import { bucketPort, startGateway } from '../gateway/support.js';
  * groups past that), so a read touching a damaged block is `Corrupt` naming the key and a read of
  * other blocks returns its bytes exactly. Objects written before block checksums read as they did.
  */
-const dirs: string[] = [];
-async function sandbox(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), 'bk-file-range-rot-'));
-  dirs.push(dir);
-  return dir;
-}
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-/** Bytes that differ everywhere (a shifted copy would not hide a flip); the fixture's generator. */
-function payload(size: number, seed: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let x = seed * 2654435761 + 1;
-  for (let i = 0; i < size; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    out[i] = x >>> 24;
-  }
-  return out;
-}
-
-async function dataFileOf(root: string, key: string): Promise<string> {
-  const names = (await readdir(root)).filter((n) => n.startsWith(`${key}~d`));
-  expect(names).toHaveLength(1);
-  return join(root, names[0]!);
-}
-
-async function flip(path: string, at: number): Promise<void> {
-  const bytes = Buffer.from(await readFile(path));
-  bytes[at]! ^= 0x04;
-  await writeFile(path, bytes);
-}
+const sandbox = sandboxes('bk-file-range-rot-');
 
 type Range = [start: number, end: number];
 
