@@ -18,6 +18,7 @@ import {
   type StoragePort,
   sealedRange,
   sliced,
+  streamFrom,
   unwrapKey,
 } from '../../storage/index.js';
 import { storedChunks } from '../body.js';
@@ -146,19 +147,8 @@ export async function openAssembled(
         await reading.close();
       }
     }
-    const source = read();
-    return new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        const next = await source.next();
-        if (next.done) controller.close();
-        else controller.enqueue(next.value);
-      },
-      async cancel() {
-        // a generator never started runs no finally: the span is released here too
-        await source.return(undefined);
-        await reading.close();
-      },
-    });
+    // a generator never started runs no finally: the span is released on cancel too
+    return streamFrom(read(), () => reading.close());
   } catch (err) {
     if (cursor) await cursor.close();
     else await first?.body.cancel().catch(() => {});

@@ -50,8 +50,14 @@ export async function* sliced(
   yield* limited(skipped(), length);
 }
 
-/** A web stream pulling from an async generator, which it closes when cancelled. */
-export function streamFrom(source: AsyncGenerator<Uint8Array>): ReadableStream<Uint8Array> {
+/**
+ * A web stream pulling from an async generator, which it closes when cancelled, then runs `onCancel`
+ * (a generator never started runs no `finally`, so what it holds is released there).
+ */
+export function streamFrom(
+  source: AsyncGenerator<Uint8Array>,
+  onCancel?: () => Promise<void>,
+): ReadableStream<Uint8Array> {
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       const next = await source.next();
@@ -60,6 +66,7 @@ export function streamFrom(source: AsyncGenerator<Uint8Array>): ReadableStream<U
     },
     async cancel() {
       await source.return(undefined);
+      await onCancel?.();
     },
   });
 }
