@@ -13,6 +13,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGateway, staticBuckets } from '../../src/gateway/index.js';
 import { fileStorage, memoryStorage, type StoragePort } from '../../src/index.js';
+import { recording } from './recording-port.js';
 import { ACCESS_KEY, SECRET_KEY, sdkClient } from './support.js';
 
 /**
@@ -26,23 +27,6 @@ import { ACCESS_KEY, SECRET_KEY, sdkClient } from './support.js';
  * not per request, so left out of the exact lists, and bounded separately.
  */
 const isConfigRead = (call: string) => /^(get|head) \.bucketkit-gateway\/(?!versions\/)/.test(call);
-
-/** A port that records `op key` of every call made to it. */
-function recording(port: StoragePort, calls: string[]): StoragePort {
-  return new Proxy(port, {
-    get(target, name, receiver) {
-      const value = Reflect.get(target, name, receiver);
-      if (typeof value !== 'function' || name === 'capabilities') return value;
-      return (...args: unknown[]) => {
-        const first = args[0];
-        calls.push(
-          `${String(name)} ${typeof first === 'string' ? first : ((first as { prefix?: string })?.prefix ?? '')}`,
-        );
-        return value.apply(target, args);
-      };
-    },
-  });
-}
 
 /** A gateway over these buckets, each recording its port calls into `calls`, and an SDK client of it. */
 async function recordedGateway(
