@@ -2,7 +2,7 @@
  * `bucketkit lake ...`: ingest raw log files into the lake stored at a URL, and query it.
  */
 import { bkError } from '../errors.js';
-import { lokiRoutes } from '../lake/http/index.js';
+import { lokiRoutes, queryGate } from '../lake/http/index.js';
 import { type EngineChoice, type Lake, openLake } from '../lake/index.js';
 import { connect, type StoragePort } from '../storage/index.js';
 import { compactCommand, sweepCommand } from './lake-compact-commands.js';
@@ -38,12 +38,13 @@ usage: bucketkit lake COMMAND URL [args]
         one DuckDB SELECT over the segments of the range, as a view named by the signal
   watch URL [--prefix P] [--interval D] [--once] [--prefix-org PREFIX=ORG]...
         ingest new and changed raw objects under P as they appear (until Ctrl-C; resumes after a restart)
-  serve URL [--port N] [--host H] [--bucket NAME]... [--request-timeout D] [--max-entries N]
+  serve URL [--port N] [--host H] [--bucket NAME]... [--request-timeout D] [--max-entries N] [--max-queries N]
         the storage event endpoint (POST /events: S3/SQS/SNS, GCP Pub/Sub, Azure Event Grid bodies)
         the Loki API (/loki/api/v1/...), the OTLP/HTTP receivers (POST /v1/logs, /v1/metrics, /v1/traces)
         Prometheus remote-write (POST /api/v1/write) and the Prometheus HTTP API (/api/v1/query, ...);
         --org ORG: the org when X-Scope-OrgID is absent; --request-timeout D: a request's headers and body
-        must arrive within D (default 60s); --max-entries N: the largest Loki limit= (default 5000)
+        must arrive within D (default 60s); --max-entries N: the largest Loki limit= (default 5000);
+        --max-queries N: Loki and Prometheus queries run at once (default 8; 100 more wait, then 429)
   compact URL --org ORG [--day YYYYMMDD] [--target-bytes N] [--progress] [--json]
         merge each day's small segments toward N table bytes (default 2 MiB), swapped in atomically
   sweep URL [--org ORG] [--retention-days N] [--grace D] [--progress] [--json]
@@ -119,18 +120,23 @@ const COMMANDS: Record<string, (rest: string[], values: Values) => Promise<numbe
       const port = Number(values.port ?? '8080');
       if (!Number.isInteger(port) || port < 0 || port > 65535)
         throw new UsageError(`lake serve: bad --port "${values.port}"`);
+      const gate = queryGate(
+        values['max-queries'] ? { maxConcurrent: wholeNumber(values['max-queries']) } : {},
+      );
       return lakeServe(lake, {
         port,
         host: values.host ?? '127.0.0.1',
         ...(values.bucket ? { buckets: values.bucket } : {}),
         ...(values['request-timeout'] ? { requestTimeoutMs: durationMs(values['request-timeout']) } : {}),
         extraRoutes: [
-          ...lokiRoutes(lake, {
-            org: values.org ?? 'default',
-            port: storage,
-            ...(values['max-entries'] ? { maxEntriesLimit: wholeNumber(values['max-entries']) } : {}),
-          }),
-          ...receiverRoutes(lake, storage, values.org ?? 'default'),
+          ...gate(
+            lokiRoutes(lake, {
+              org: values.org ?? 'default',
+              port: storage,
+              ...(values['max-entries'] ? { maxEntriesLimit: wholeNumber(values['max-entries']) } : {}),
+            }),
+          ),
+          ...receiverRoutes(lake, storage, values.org ?? 'default', gate),
         ],
       });
     }),

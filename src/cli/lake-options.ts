@@ -36,6 +36,7 @@ export type Values = {
   host?: string;
   'request-timeout'?: string;
   'max-entries'?: string;
+  'max-queries'?: string;
   bucket?: string[];
   day?: string;
   'target-bytes'?: string;
@@ -98,6 +99,7 @@ export const LAKE_OPTIONS = {
   host: { type: 'string' },
   'request-timeout': { type: 'string' },
   'max-entries': { type: 'string' },
+  'max-queries': { type: 'string' },
   bucket: { type: 'string', multiple: true },
   day: { type: 'string' },
   'target-bytes': { type: 'string' },

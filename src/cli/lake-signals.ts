@@ -10,6 +10,7 @@ import {
   otlpMetricsRoute,
   otlpTracesRoute,
   prometheusRoutes,
+  type QueryGate,
   remoteWriteRoute,
 } from '../lake/http/index.js';
 import type { Lake, LakeSignal, SpanRow } from '../lake/index.js';
@@ -192,7 +193,12 @@ function cell(value: unknown): string {
  * const routes = receiverRoutes(lake, port, 'acme');
  * ```
  */
-export function receiverRoutes(lake: Lake, storage: StoragePort, org: string): LakeRoute[] {
+export function receiverRoutes(
+  lake: Lake,
+  storage: StoragePort,
+  org: string,
+  gate: QueryGate = (routes) => [...routes],
+): LakeRoute[] {
   const orgOf = (req: IncomingMessage) => {
     const header = req.headers['x-scope-orgid'];
     return (Array.isArray(header) ? header[0] : header) || org;
@@ -204,6 +210,6 @@ export function receiverRoutes(lake: Lake, storage: StoragePort, org: string): L
     otlpMetricsRoute(storage, metrics),
     otlpTracesRoute(storage, options),
     remoteWriteRoute(storage, metrics),
-    ...prometheusRoutes(storage, { org }),
+    ...gate(prometheusRoutes(storage, { org })),
   ];
 }

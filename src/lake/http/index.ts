@@ -26,6 +26,7 @@ export { type LokiApiOptions, lokiRoutes } from './loki.js';
 export { defaultStep, parseLokiStep, parseLokiTime } from './loki-params.js';
 export { otlpLogsRoute } from './otlp-logs-route.js';
 export { type OtlpReceiverOptions, type OtlpSignal, otlpRoute } from './otlp-route.js';
+export { type QueryGate, type QueryGateOptions, queryGate } from './query-gate.js';
 export {
   createLakeServer,
   errorBody,
