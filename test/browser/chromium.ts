@@ -67,7 +67,8 @@ export async function runInChromium(
       `--user-data-dir=${profile}`,
       `http://127.0.0.1:${port}/`,
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // its own process group, so its helper processes (renderers, crashpad) die with it
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   let stderr = '';
   browser.stderr.on('data', (d: Buffer) => {
@@ -85,9 +86,18 @@ export async function runInChromium(
   } finally {
     clearTimeout(timer);
     browser.removeAllListeners('exit');
-    browser.kill('SIGKILL');
+    if (browser.exitCode === null && browser.signalCode === null) {
+      const gone = new Promise<void>((resolve) => browser.once('exit', () => resolve()));
+      try {
+        process.kill(-browser.pid!, 'SIGKILL');
+      } catch {
+        browser.kill('SIGKILL');
+      }
+      await gone;
+    }
     await new Promise<void>((resolve) => server.close(() => resolve()));
-    await rm(profile, { recursive: true, force: true });
+    // a helper process may still be closing files in the profile for a moment
+    await rm(profile, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
   }
 }
 
