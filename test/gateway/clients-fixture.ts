@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll } from 'vitest';
 import { pseudoRandomBytes } from '../../src/testing/index.js';
+import { missingNeeds, requireDebian } from '../support/debian.js';
 import { ACCESS_KEY, MIB, SECRET_KEY, startGateway, type TestGateway } from './support.js';
 
 export const run = promisify(execFile);
@@ -144,4 +145,15 @@ export async function selfSignedCert(dir: string): Promise<{ cert: string; key: 
     cert,
   ]);
   return { cert, key };
+}
+
+/** The Python that runs boto3: Debian's, or where only a pip-installed boto3 exists (a developer machine), that one. */
+export async function boto3Python(): Promise<string> {
+  if (missingNeeds(['boto3']).length === 0) return '/usr/bin/python3';
+  const pip = await run('python3', ['-c', 'import boto3'], { env: cleanEnv, timeout: 30_000 }).then(
+    () => true,
+    () => false,
+  );
+  if (!pip) requireDebian('boto3');
+  return 'python3';
 }

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { missingNeeds, requireDebian } from '../support/debian.js';
-import { cleanEnv, clientFixture, run } from './clients-fixture.js';
+import { boto3Python, cleanEnv, clientFixture, run } from './clients-fixture.js';
 import { ACCESS_KEY, SECRET_KEY } from './support.js';
 
 /**
@@ -9,16 +8,6 @@ import { ACCESS_KEY, SECRET_KEY } from './support.js';
  * and prints what boto3 saw as JSON; the assertions are here.
  */
 const f = clientFixture();
-
-async function python(): Promise<string> {
-  if (missingNeeds(['boto3']).length === 0) return '/usr/bin/python3';
-  const pip = await run('python3', ['-c', 'import boto3'], { env: cleanEnv, timeout: 30_000 }).then(
-    () => true,
-    () => false,
-  );
-  if (!pip) requireDebian('boto3');
-  return 'python3';
-}
 
 const PRELUDE = `
 import boto3, botocore, datetime, json, sys
@@ -37,10 +26,14 @@ out = {}
 
 async function boto(script: string): Promise<Record<string, unknown>> {
   const args = JSON.stringify({ endpoint: f.gw.endpoint, key: ACCESS_KEY, secret: SECRET_KEY });
-  const { stdout } = await run(await python(), ['-c', `${PRELUDE}${script}\nprint(json.dumps(out))`, args], {
-    env: cleanEnv,
-    timeout: 120_000,
-  });
+  const { stdout } = await run(
+    await boto3Python(),
+    ['-c', `${PRELUDE}${script}\nprint(json.dumps(out))`, args],
+    {
+      env: cleanEnv,
+      timeout: 120_000,
+    },
+  );
   return JSON.parse(stdout) as Record<string, unknown>;
 }
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { missingNeeds, requireDebian } from '../../support/debian.js';
-import { cleanEnv, run } from '../clients-fixture.js';
+import { boto3Python, cleanEnv, run } from '../clients-fixture.js';
 import { ALICE, BOB, CUSTOMER_KEY, KMS_KEY, matrixGateway, matrixPolicy } from './fixture.js';
 
 /**
@@ -12,16 +11,6 @@ import { ALICE, BOB, CUSTOMER_KEY, KMS_KEY, matrixGateway, matrixPolicy } from '
  * pip-installed boto3 exists (a developer machine), that one does.
  */
 const m = matrixGateway();
-
-async function python(): Promise<string> {
-  if (missingNeeds(['boto3']).length === 0) return '/usr/bin/python3';
-  const pip = await run('python3', ['-c', 'import boto3'], { env: cleanEnv, timeout: 30_000 }).then(
-    () => true,
-    () => false,
-  );
-  if (!pip) requireDebian('boto3');
-  return 'python3';
-}
 
 const PRELUDE = `
 import boto3, botocore, hashlib, json, sys
@@ -51,7 +40,7 @@ async function boto(script: string, ...files: string[]): Promise<Record<string, 
     work: m.work,
   });
   const { stdout } = await run(
-    await python(),
+    await boto3Python(),
     ['-c', `${PRELUDE}${script}\nprint(json.dumps(out))`, args, ...files],
     {
       env: cleanEnv,
